@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_CUSTOMERS ?= 5000
+
+.PHONY: run test setup demo lint messages bench clean
+
+$(BIN)/banyan: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/banyan
+
+setup: $(BIN)/banyan
+
+## make run — set up, build the demo bank once, serve it on http://127.0.0.1:8000
+run: setup
+	$(BIN)/banyan migrate --noinput
+	$(BIN)/banyan demo --if-empty --customers $(DEMO_CUSTOMERS)
+	$(BIN)/banyan serve --host $(HOST) --port $(PORT)
+
+## make test — set up, lint, check migrations, run every test (browser tests included)
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/banyan makemigrations --check --dry-run
+	$(BIN)/pytest -n 2
+
+lint: setup
+	$(BIN)/ruff check .
+
+messages: setup
+	cd banyan && ../$(BIN)/banyan compilemessages
+
+clean:
+	rm -rf var/*.sqlite3* var/static

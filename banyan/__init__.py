@@ -1,0 +1,1 @@
+"""Banyan — customer relationship management and maintenance for retail banks."""

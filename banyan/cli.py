@@ -1,0 +1,16 @@
+"""The `banyan` console script: Django's management commands plus Banyan's own
+(`serve`, `demo`, `staff`, and later `import`, `worklists`)."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "banyan.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Contact history (维护记录) and service memos (服务备忘录) — ARC-4, ARC-5."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from banyan.customers.models import Channel
+
+
+class Outcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NOT_REACHED = "not_reached", _("Not reached")
+    REFUSED = "refused", _("Refused")
+    INTERESTED = "interested", _("Interested")
+    APPOINTMENT = "appointment", _("Appointment made")
+    SOLD = "sold", _("Sold")
+
+
+class Purpose(models.TextChoices):
+    CARE = "care", _("Care / greeting")
+    AFTER_SALES = "after_sales", _("After-sales follow-up")
+    MATURITY = "maturity", _("Maturity reminder")
+    PRODUCT = "product", _("Product recommendation")
+    INVITATION = "invitation", _("Invitation")
+    SERVICE = "service", _("Service / request")
+    COMPLAINT = "complaint", _("Complaint")
+    INFO = "info", _("Updating the file")
+    OTHER = "other", _("Other")
+
+
+class Interaction(models.Model):
+    """One contact with a customer: recorded in seconds, twenty times a day."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="interactions")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interactions")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, blank=True)
+    summary = models.CharField(_("what was said"), max_length=500, blank=True)
+    outcome = models.CharField(_("result"), max_length=20, choices=Outcome.choices, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    new_info = models.CharField(_("new information learned"), max_length=500, blank=True)
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    next_contact_on = models.DateField(_("next contact on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="interaction_customer_time"),
+            models.Index(fields=["staff", "-occurred_at"], name="interaction_staff_time"),
+        ]
+
+
+class MemoStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class Memo(models.Model):
+    """A need the bank could not meet yet, or a promise, with the date it comes back."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="memos")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memos")
+    text = models.CharField(_("memo"), max_length=500)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=10, choices=MemoStatus.choices, default=MemoStatus.OPEN)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "due_date"]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="memo_customer_status"),
+            models.Index(fields=["due_date", "status"], name="memo_due_status"),
+        ]

@@ -1,0 +1,39 @@
+"""Reads of the contact history. Scoped to a customer that came through the visibility gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from banyan.audit.models import AuditEvent
+from banyan.contacts.models import Interaction, Memo, MemoStatus
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # interaction | memo | change
+    obj: object
+
+
+#: Audit actions that tell the story of the file on its timeline (views and reveals do not).
+_TIMELINE_ACTIONS = ("customer.created", "customer.updated", "customer.assigned", "holding.created",
+                     "memo.completed", "customer.relation_added")
+
+
+def timeline(customer, *, limit: int = 50) -> list[TimelineEntry]:
+    """Contacts, memos and changes to the file, newest first."""
+    entries = [TimelineEntry(i.occurred_at, "interaction", i)
+               for i in Interaction.objects.filter(customer=customer).select_related("staff")[:limit]]
+    entries += [TimelineEntry(m.created_at, "memo", m)
+                for m in Memo.objects.filter(customer=customer).select_related("author")
+                .order_by("-created_at")[:limit]]
+    entries += [TimelineEntry(e.at, "change", e)
+                for e in AuditEvent.objects.filter(customer_id=customer.pk, action__in=_TIMELINE_ACTIONS)
+                .select_related("actor")[:limit]]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def open_memos(customer):
+    return Memo.objects.filter(customer=customer, status=MemoStatus.OPEN).order_by("due_date")

@@ -1,0 +1,93 @@
+"""Recording contacts and memos. `interaction_log` is the one way a contact enters the history:
+the quick form, the API, the worklist's "done" button and the calling screen all call it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banyan import clock
+from banyan.audit.services import audit_log
+from banyan.contacts.models import Interaction, Memo, MemoStatus
+from banyan.customers.models import Customer
+
+
+def _parse_moment(value: Any) -> dt.datetime:
+    if value is None or value == "":
+        return clock.now()
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time(9, 0))
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError({"occurred_at": [_("Enter a time as YYYY-MM-DD HH:MM.")]}) from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+@transaction.atomic
+def interaction_log(*, actor, customer: Customer, channel: str, occurred_at: Any = None, purpose: str = "",
+                    summary: str = "", outcome: str = "", rejection_reason: str = "", new_info: str = "",
+                    next_step: str = "", next_contact_on: Any = None) -> Interaction:
+    """Record a contact. Channel alone is enough; the rest is optional. Keeps the customer's
+    last-contact time in step (only ever forward: a back-dated entry does not move it back)."""
+    moment = _parse_moment(occurred_at)
+    if moment.date() > clock.today() + dt.timedelta(days=1):
+        raise ValidationError({"occurred_at": [_("A contact cannot be recorded in the future.")]})
+    if isinstance(next_contact_on, str):
+        try:
+            next_contact_on = dt.date.fromisoformat(next_contact_on) if next_contact_on.strip() else None
+        except ValueError:
+            raise ValidationError({"next_contact_on": [_("Enter a date as YYYY-MM-DD.")]}) from None
+    interaction = Interaction(
+        customer=customer, staff=actor, channel=channel, occurred_at=moment, purpose=purpose or "",
+        summary=(summary or "").strip(), outcome=outcome or "", rejection_reason=(rejection_reason or "").strip(),
+        new_info=(new_info or "").strip(), next_step=(next_step or "").strip(), next_contact_on=next_contact_on,
+    )
+    interaction.full_clean()
+    interaction.save()
+    Customer.objects.filter(pk=customer.pk).filter(
+        Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=moment)
+    ).update(last_contact_at=moment)
+    if customer.last_contact_at is None or customer.last_contact_at < moment:
+        customer.last_contact_at = moment
+    if next_contact_on:
+        memo_create(actor=actor, customer=customer, text=interaction.next_step or _("Follow up"),
+                    due_date=next_contact_on)
+    audit_log(actor=actor, action="interaction.logged", customer_id=customer.pk, obj=interaction,
+              after={"channel": channel, "outcome": outcome})
+    return interaction
+
+
+@transaction.atomic
+def memo_create(*, actor, customer: Customer, text: str, due_date: Any) -> Memo:
+    if isinstance(due_date, str):
+        try:
+            due_date = dt.date.fromisoformat(due_date.strip())
+        except ValueError:
+            raise ValidationError({"due_date": [_("Enter a date as YYYY-MM-DD.")]}) from None
+    memo = Memo(customer=customer, author=actor, text=(text or "").strip(), due_date=due_date)
+    memo.full_clean()
+    memo.save()
+    audit_log(actor=actor, action="memo.created", customer_id=customer.pk, obj=memo,
+              after={"text": memo.text, "due_date": due_date})
+    return memo
+
+
+@transaction.atomic
+def memo_complete(*, actor, memo: Memo) -> Memo:
+    if memo.status != MemoStatus.DONE:
+        memo.status, memo.done_at = MemoStatus.DONE, clock.now()
+        memo.save(update_fields=["status", "done_at"])
+        audit_log(actor=actor, action="memo.completed", customer_id=memo.customer_id, obj=memo)
+    return memo

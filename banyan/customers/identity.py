@@ -1,0 +1,101 @@
+"""Chinese identity numbers and mobiles: validation, what they tell, and masking.
+
+A resident ID (居民身份证, GB 11643-1999) has 18 characters: 6 digits of region, 8 of birth date
+(YYYYMMDD), 3 of sequence (odd for men, even for women) and a check character computed with
+ISO 7064 MOD 11-2 (0-9 or X).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The MOD 11-2 check character for the first 17 digits."""
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def normalize_resident_id(raw: str) -> str:
+    return raw.strip().upper().replace(" ", "")
+
+
+def validate_resident_id(raw: str, *, today: dt.date | None = None) -> str:
+    """Return the normalised ID number or raise ValidationError saying what is wrong."""
+    number = normalize_resident_id(raw)
+    if len(number) != 18:
+        raise ValidationError(_("A resident ID number has 18 characters; this one has %(n)d.") % {"n": len(number)},
+                              code="id_length")
+    if not _ID_RE.match(number):
+        raise ValidationError(_("A resident ID number is 17 digits followed by a digit or X."), code="id_format")
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("The birth date in the ID number (%(d)s) is not a real date.") % {"d": number[6:14]},
+                              code="id_birth_date") from None
+    if birth.year < 1900 or (today and birth > today):
+        raise ValidationError(_("The birth date in the ID number (%(d)s) is out of range.") % {"d": number[6:14]},
+                              code="id_birth_date")
+    if resident_id_check_char(number[:17]) != number[17]:
+        raise ValidationError(_("The ID number's check digit is wrong: please check it against the ID card."),
+                              code="id_checksum")
+    return number
+
+
+def birth_date_from_resident_id(number: str) -> dt.date:
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def gender_from_resident_id(number: str) -> str:
+    """'M' or 'F' from the sequence digit (odd: male)."""
+    return "M" if int(number[16]) % 2 else "F"
+
+
+def make_resident_id(region: str, birth: dt.date, sequence: int) -> str:
+    """Build a valid ID number (demo data and tests). `sequence` 0-999; odd for men."""
+    first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def validate_mobile(raw: str) -> str:
+    """A mainland mobile number, 11 digits, returned without +86, spaces or dashes."""
+    digits = re.sub(r"[\s\-()]", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not re.fullmatch(r"1\d{10}", digits):
+        raise ValidationError(_("A mobile number has 11 digits and starts with 1."), code="mobile_format")
+    parsed = phonenumbers.parse(digits, "CN")
+    if not phonenumbers.is_valid_number(parsed) or phonenumbers.number_type(parsed) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValidationError(_("%(m)s is not a valid mainland mobile number.") % {"m": digits}, code="mobile_invalid")
+    return digits
+
+
+def mask_mobile(mobile: str) -> str:
+    """138****5678 — the first three and last four digits stay."""
+    if not mobile:
+        return ""
+    if len(mobile) < 8:
+        return "*" * len(mobile)
+    return f"{mobile[:3]}****{mobile[-4:]}"
+
+
+def mask_id_number(number: str) -> str:
+    """110101********1234 — the region and the last four stay, the birth date does not."""
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"

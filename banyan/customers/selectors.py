@@ -1,0 +1,93 @@
+"""Reads of customer data. `visible_customers(user)` is the one gate (ARC-8): every page, API
+endpoint and export starts from it, and a customer outside it answers 404."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from banyan.customers.models import Customer
+from banyan.org.models import Role
+
+
+def visible_customers(user) -> QuerySet[Customer]:
+    """The customers this staff member may see.
+
+    rm / planner / lobby: their own book (and customers they assist); assistant: the book of the
+    manager they work for, plus customers assigned to them; branch_head: the branch; admin: the
+    bank; auditor and anyone else: nobody (the auditor reads the audit log, not customer files).
+    """
+    qs = Customer.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    role = user.role
+    if role == Role.ADMIN:
+        return qs
+    if role == Role.BRANCH_HEAD:
+        return qs.filter(branch_id=user.branch_id) if user.branch_id else qs.none()
+    if role == Role.ASSISTANT:
+        cond = Q(assistant_id=user.pk)
+        if user.manager_id:
+            cond |= Q(rm_id=user.manager_id)
+        return qs.filter(cond)
+    if role in (Role.RM, Role.PLANNER, Role.LOBBY):
+        return qs.filter(Q(rm_id=user.pk) | Q(assistant_id=user.pk)) if role == Role.LOBBY else qs.filter(rm_id=user.pk)
+    return qs.none()
+
+
+def get_customer_for_user(user, customer_id) -> Customer:
+    """The customer, or Http404 when it does not exist or is out of the user's reach (the two
+    are deliberately indistinguishable)."""
+    try:
+        return visible_customers(user).select_related("rm", "assistant", "branch", "referrer").get(pk=int(customer_id))
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such customer") from None
+
+
+_DIGITS = re.compile(r"^\d+$")
+_LETTERS = re.compile(r"^[a-z]+$")
+# The character after "z": with lowercase ASCII keys, [q, q+"{") is exactly "starts with q",
+# and a range is an index seek on SQLite and PostgreSQL alike (LIKE is not, on SQLite).
+_AFTER_Z = "{"
+_AFTER_ANY = "\U0010ffff"
+
+
+def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
+    """Search the caller's visible customers the way a branch works (ARC-7):
+
+    - 4 digits: the last four of a mobile or of an ID number;
+    - 11 digits starting with 1: a full mobile; 15/18 characters: a full ID number;
+    - other digit strings (≥ 6): an account number;
+    - Latin letters: full pinyin or pinyin initials, by prefix (wxm, wangxm, wangxiaoming);
+    - anything else: the name, by prefix (王, 王小).
+    Every branch is an indexed equality or range; the visibility gate is applied on top.
+    """
+    from banyan.holdings.selectors import customer_ids_by_account  # search spans the apps
+
+    q = "".join((q or "").split())
+    base = visible_customers(user)
+    if not q:
+        return base.none()
+    if _DIGITS.match(q):
+        if len(q) == 4:
+            cond = Q(mobile_tail=q) | Q(id_tail=q)
+        elif len(q) == 11 and q.startswith("1"):
+            cond = Q(mobile=q) | Q(mobile2=q)
+        elif len(q) in (15, 18):
+            cond = Q(id_number=q) | Q(pk__in=customer_ids_by_account(q))
+        elif len(q) >= 6:
+            cond = Q(pk__in=customer_ids_by_account(q))
+        else:
+            return base.none()
+        return base.filter(cond).order_by("-aum")[:limit]
+    if len(q) == 18 and _DIGITS.match(q[:17]) and q[17] in "xX":
+        return base.filter(id_number=q.upper())[:limit]
+    lower = q.lower()
+    if _LETTERS.match(lower):
+        cond = Q(name_initials__gte=lower, name_initials__lt=lower + _AFTER_Z) | Q(
+            name_pinyin__gte=lower, name_pinyin__lt=lower + _AFTER_Z
+        )
+        return base.filter(cond).order_by("name_initials", "-aum")[:limit]
+    return base.filter(name__gte=q, name__lt=q + _AFTER_ANY).order_by("name", "-aum")[:limit]

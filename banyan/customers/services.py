@@ -1,0 +1,241 @@
+"""Writes to the customer file. Views, API, feeds and the demo all come through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from banyan import clock
+from banyan.audit.services import audit_log, audit_log_many, diff
+from banyan.customers import identity
+from banyan.customers.completeness import completeness_score
+from banyan.customers.models import Customer, CustomerRelation, IdType
+from banyan.customers.pinyin import search_keys
+from banyan.org.models import BOOK_ROLES, Role, Staff
+
+#: Fields a manager may edit on the profile form and through the API.
+PROFILE_FIELDS = [
+    "name", "gender", "id_type", "id_number", "birth_date", "lunar_birthday", "mobile", "mobile2", "email",
+    "address", "employer", "occupation", "industry", "education", "marital_status", "spouse_name", "children",
+    "interests", "wedding_anniversary", "business_opened_on", "account_opened_on", "preferred_channel",
+    "preferred_time", "transaction_habits", "source", "risk_level", "risk_assessed_on", "orientation",
+    "other_bank_assets", "notes", "consent_sms", "consent_phone", "consent_email", "consent_wechat",
+    "do_not_disturb",
+]
+# Audit snapshots never carry the numbers themselves, only that they changed.
+_SECRET_FIELDS = {"id_number", "mobile", "mobile2"}
+
+
+def _snapshot(customer: Customer) -> dict[str, Any]:
+    snap = {}
+    for f in PROFILE_FIELDS:
+        v = getattr(customer, f)
+        if f in _SECRET_FIELDS:
+            v = identity.mask_id_number(v) if f == "id_number" else identity.mask_mobile(v)
+        snap[f] = v
+    snap["rm"] = customer.rm_id
+    snap["assistant"] = customer.assistant_id
+    return snap
+
+
+def _normalise_identity(customer: Customer) -> dict[str, list[str]]:
+    """Validate ID number and mobiles in place; derive birth date and gender from a resident ID.
+    Returns errors per field (empty when all is well)."""
+    errors: dict[str, list[str]] = {}
+    if customer.id_number:
+        if customer.id_type == IdType.RESIDENT:
+            try:
+                customer.id_number = identity.validate_resident_id(customer.id_number, today=clock.today())
+            except ValidationError as e:
+                errors["id_number"] = e.messages
+            else:
+                derived_birth = identity.birth_date_from_resident_id(customer.id_number)
+                derived_gender = identity.gender_from_resident_id(customer.id_number)
+                if customer.birth_date and customer.birth_date != derived_birth:
+                    errors["birth_date"] = [_("The birth date %(b)s does not match the ID number (%(d)s).")
+                                            % {"b": customer.birth_date, "d": derived_birth}]
+                if customer.gender and customer.gender != derived_gender:
+                    errors["gender"] = [_("The gender does not match the ID number.")]
+                customer.birth_date = customer.birth_date or derived_birth
+                customer.gender = customer.gender or derived_gender
+        else:
+            customer.id_number = customer.id_number.strip().upper()
+    for field in ("mobile", "mobile2"):
+        value = getattr(customer, field)
+        if value:
+            try:
+                setattr(customer, field, identity.validate_mobile(value))
+            except ValidationError as e:
+                errors[field] = e.messages
+    if customer.birth_date and customer.birth_date > clock.today():
+        errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
+    return errors
+
+
+def _refresh_derived(customer: Customer) -> None:
+    customer.name = customer.name.strip()
+    customer.name_pinyin, customer.name_initials = search_keys(customer.name)
+    customer.mobile_tail = customer.mobile[-4:] if customer.mobile else ""
+    customer.id_tail = customer.id_number[-4:] if customer.id_number else ""
+    customer.completeness = completeness_score(customer)
+
+
+def _coerce(field: str, value: Any) -> Any:
+    """Turn form/API/feed strings into the field's type, with a clear message when impossible."""
+    model_field = Customer._meta.get_field(field)
+    if value is None:
+        return None if model_field.null else ("" if model_field.get_internal_type() == "CharField" else value)
+    internal = model_field.get_internal_type()
+    if internal == "DateField" and isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError({field: [_("Enter a date as YYYY-MM-DD, e.g. 1985-03-12.")]}) from None
+    if internal == "DecimalField" and not isinstance(value, Decimal):
+        if isinstance(value, str) and not value.strip():
+            return None
+        try:
+            return Decimal(str(value).replace(",", ""))
+        except InvalidOperation:
+            raise ValidationError({field: [_("Enter an amount in yuan, e.g. 800000.00.")]}) from None
+    if internal == "CharField" and isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _save_validated(customer: Customer, extra_errors: dict[str, list[str]]) -> None:
+    errors = dict(extra_errors)
+    try:
+        customer.full_clean(exclude=["name_pinyin", "name_initials", "mobile_tail", "id_tail"])
+    except ValidationError as e:
+        for k, msgs in e.message_dict.items():
+            errors.setdefault(k, []).extend(m for m in msgs if m not in errors.get(k, []))
+    if errors:
+        raise ValidationError(errors)
+    customer.save()
+
+
+def _check_manager(rm: Staff | None, field: str = "rm") -> None:
+    if rm is not None and (rm.role not in BOOK_ROLES or not rm.is_active):
+        raise ValidationError({field: [_("%(u)s does not keep a book of customers.") % {"u": rm.username}]})
+
+
+@transaction.atomic
+def customer_create(*, actor, external_id: str, name: str, rm: Staff | None, branch=None,
+                    assistant: Staff | None = None, **fields: Any) -> Customer:
+    """Create a customer in `rm`'s book (or unassigned in `branch`). Raises ValidationError with
+    messages per field; nothing is written when it does."""
+    unknown = set(fields) - set(PROFILE_FIELDS) - {"referrer"}
+    if unknown:
+        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
+    _check_manager(rm)
+    branch = branch or (rm.branch if rm else None)
+    if branch is None:
+        raise ValidationError({"rm": [_("A customer belongs to a manager or at least a branch.")]})
+    values = {k: _coerce(k, v) for k, v in fields.items() if k != "referrer"}
+    customer = Customer(external_id=(external_id or "").strip(), name=name or "", rm=rm, assistant=assistant,
+                        branch=branch, referrer=fields.get("referrer"), **values)
+    if Customer.objects.filter(external_id=customer.external_id).exists():
+        raise ValidationError({"external_id": [_("A customer with this number already exists.")]})
+    errors = _normalise_identity(customer)
+    _refresh_derived(customer)
+    _save_validated(customer, errors)
+    audit_log(actor=actor, action="customer.created", customer_id=customer.pk, obj=customer, after=_snapshot(customer))
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor, customer: Customer, **fields: Any) -> Customer:
+    """Change profile fields; the audit event keeps what changed (numbers masked)."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
+    before = _snapshot(customer)
+    for k, v in fields.items():
+        setattr(customer, k, _coerce(k, v))
+    if "id_number" in fields and "birth_date" not in fields and customer.id_type == IdType.RESIDENT:
+        customer.birth_date = None  # re-derive from the new number
+    if "id_number" in fields and "gender" not in fields and customer.id_type == IdType.RESIDENT:
+        customer.gender = ""
+    errors = _normalise_identity(customer)
+    _refresh_derived(customer)
+    _save_validated(customer, errors)
+    old, new = diff(before, _snapshot(customer))
+    if new:
+        audit_log(actor=actor, action="customer.updated", customer_id=customer.pk, obj=customer, before=old, after=new,
+                  detail=", ".join(new))
+    return customer
+
+
+def customer_reveal(*, actor, customer: Customer, field: str) -> str:
+    """Show one masked number in full, on purpose; always audited (ARC-8)."""
+    if field not in _SECRET_FIELDS:
+        raise ValidationError({"field": [_("Only ID and mobile numbers are masked.")]})
+    audit_log(actor=actor, action="customer.revealed", customer_id=customer.pk, obj=customer, detail=field)
+    return getattr(customer, field)
+
+
+def customer_viewed(*, actor, customer: Customer, via: str = "page") -> None:
+    audit_log(actor=actor, action="customer.viewed", customer_id=customer.pk, obj=customer, detail=via)
+
+
+def customers_exported(*, actor, customer_ids: list[int], what: str) -> None:
+    audit_log_many(actor=actor, action="customer.exported", customer_ids=customer_ids, detail=what)
+
+
+@transaction.atomic
+def customer_assign(*, actor, customer: Customer, rm: Staff, assistant: Staff | None = None) -> Customer:
+    """Put one customer in another manager's book (and branch)."""
+    _check_manager(rm)
+    if assistant is not None and assistant.role != Role.ASSISTANT:
+        raise ValidationError({"assistant": [_("%(u)s is not an assistant.") % {"u": assistant.username}]})
+    before = {"rm": customer.rm_id, "assistant": customer.assistant_id, "branch": customer.branch_id}
+    customer.rm, customer.assistant, customer.branch = rm, assistant, rm.branch
+    customer.save(update_fields=["rm", "assistant", "branch", "updated_at"])
+    audit_log(actor=actor, action="customer.assigned", customer_id=customer.pk, obj=customer, before=before,
+              after={"rm": rm.pk, "assistant": assistant.pk if assistant else None, "branch": rm.branch_id})
+    return customer
+
+
+@transaction.atomic
+def book_hand_over(*, actor, from_rm: Staff, to_rm: Staff, keep_assistant: bool = False) -> int:
+    """A manager leaves or changes post: the whole book moves to `to_rm` in one statement, and
+    each customer's file records the hand-over. Returns the number of customers moved."""
+    _check_manager(to_rm)
+    if from_rm.pk == to_rm.pk:
+        raise ValidationError({"to_rm": [_("Choose a different manager.")]})
+    book = Customer.objects.filter(rm=from_rm)
+    ids = list(book.values_list("pk", flat=True))
+    update: dict[str, Any] = {"rm": to_rm, "branch": to_rm.branch, "updated_at": clock.now()}
+    if not keep_assistant:
+        update["assistant"] = None
+    book.update(**update)
+    audit_log_many(actor=actor, action="customer.assigned", customer_ids=ids,
+                   detail=f"book hand-over {from_rm.username} → {to_rm.username}")
+    audit_log(actor=actor, action="book.handed_over", obj=from_rm, detail=f"{len(ids)} → {to_rm.username}",
+              before={"rm": from_rm.pk}, after={"rm": to_rm.pk, "customers": len(ids)})
+    return len(ids)
+
+
+@transaction.atomic
+def relation_add(*, actor, customer: Customer, other: Customer, kind: str, note: str = "") -> CustomerRelation:
+    rel = CustomerRelation(customer=customer, other=other, kind=kind, note=note.strip())
+    rel.full_clean()
+    rel.save()
+    audit_log(actor=actor, action="customer.relation_added", customer_id=customer.pk, obj=rel,
+              after={"other": other.pk, "kind": kind, "note": note})
+    return rel
+
+
+@transaction.atomic
+def relation_remove(*, actor, relation: CustomerRelation) -> None:
+    audit_log(actor=actor, action="customer.relation_removed", customer_id=relation.customer_id, obj=relation,
+              before={"other": relation.other_id, "kind": relation.kind})
+    relation.delete()

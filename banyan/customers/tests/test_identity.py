@@ -1,0 +1,63 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from banyan.customers import identity
+
+
+def test_a_real_resident_id_is_accepted_and_tells_birth_date_and_gender():
+    # GB 11643-1999's own example number.
+    number = identity.validate_resident_id("11010519491231002x")
+    assert number == "11010519491231002X"
+    assert identity.birth_date_from_resident_id(number) == dt.date(1949, 12, 31)
+    assert identity.gender_from_resident_id(number) == "F"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("110105194912310021", "id_checksum"),
+        ("11010519491231002", "id_length"),
+        ("1101051949123100AX", "id_format"),
+        ("110105194902300025", "id_birth_date"),
+    ],
+)
+def test_a_wrong_resident_id_says_what_is_wrong(raw, code):
+    with pytest.raises(ValidationError) as e:
+        identity.validate_resident_id(raw)
+    assert e.value.code == code
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2025, 12, 31)), st.integers(0, 999))
+def test_every_generated_id_validates_and_round_trips(birth, seq):
+    number = identity.make_resident_id("310104", birth, seq)
+    assert identity.validate_resident_id(number) == number
+    assert identity.birth_date_from_resident_id(number) == birth
+    assert identity.gender_from_resident_id(number) == ("M" if seq % 2 else "F")
+
+
+@given(st.text(alphabet="0123456789X", min_size=18, max_size=18))
+def test_a_single_changed_digit_never_passes(number):
+    try:
+        valid = identity.validate_resident_id(number)
+    except ValidationError:
+        return
+    wrong_check = "0" if valid[17] != "0" else "1"
+    with pytest.raises(ValidationError):
+        identity.validate_resident_id(valid[:17] + wrong_check)
+
+
+def test_mobiles_are_normalised_and_validated():
+    assert identity.validate_mobile("+86 138-1234-5678") == "13812345678"
+    with pytest.raises(ValidationError):
+        identity.validate_mobile("1381234567")
+    with pytest.raises(ValidationError):
+        identity.validate_mobile("12012345678")
+
+
+def test_masking_keeps_only_what_a_teller_may_see():
+    assert identity.mask_mobile("13812345678") == "138****5678"
+    assert identity.mask_id_number("11010519491231002X") == "110105********002X"

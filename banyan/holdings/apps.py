@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HoldingsConfig(AppConfig):
+    name = "banyan.holdings"
+    label = "holdings"

@@ -1,0 +1,123 @@
+"""Products, NAVs, holdings and AUM (ARC-2, ARC-3)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProductType(models.TextChoices):
+    DEMAND_DEPOSIT = "demand_deposit", _("Demand deposit")
+    TIME_DEPOSIT = "time_deposit", _("Time deposit")
+    WEALTH = "wealth", _("Wealth management product")
+    FUND = "fund", _("Fund")
+    INSURANCE = "insurance", _("Insurance")
+    BOND = "bond", _("Bond / treasury")
+    PRECIOUS_METAL = "precious_metal", _("Precious metal")
+    LOAN = "loan", _("Loan")
+    CREDIT_CARD = "credit_card", _("Credit card")
+
+
+#: Liabilities are kept and shown, but are not assets under management.
+LIABILITY_TYPES = (ProductType.LOAN, ProductType.CREDIT_CARD)
+#: Types whose value moves with a published NAV (units × NAV).
+NAV_TYPES = (ProductType.FUND, ProductType.WEALTH, ProductType.PRECIOUS_METAL)
+
+
+class ProductRisk(models.TextChoices):
+    R1 = "R1", _("R1 Low")
+    R2 = "R2", _("R2 Medium-low")
+    R3 = "R3", _("R3 Medium")
+    R4 = "R4", _("R4 Medium-high")
+    R5 = "R5", _("R5 High")
+
+
+class Product(models.Model):
+    code = models.CharField(_("product code"), max_length=30, unique=True)
+    name = models.CharField(_("product name"), max_length=100)
+    type = models.CharField(_("type"), max_length=20, choices=ProductType.choices)
+    risk_level = models.CharField(_("risk level"), max_length=2, choices=ProductRisk.choices)
+    term_days = models.PositiveIntegerField(_("term (days)"), null=True, blank=True)
+    expected_yield = models.DecimalField(_("expected yield %"), max_digits=7, decimal_places=4, null=True, blank=True)
+    issuer = models.CharField(_("issuer"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("on sale"), default=True)
+    # Kept in step with ProductNav by the NAV service, so holdings value without a subquery.
+    latest_nav = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    latest_nav_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ProductNav(models.Model):
+    """Net asset value per unit on a date, with any dividend per unit paid that day."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="navs")
+    date = models.DateField()
+    nav = models.DecimalField(max_digits=14, decimal_places=4)
+    dividend = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["product", "-date"]
+        constraints = [models.UniqueConstraint(fields=["product", "date"], name="uniq_product_nav_date")]
+
+
+class HoldingStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    MATURED = "matured", _("Matured")
+    CLOSED = "closed", _("Closed")
+
+
+class Holding(models.Model):
+    """An account or a position, with what the sale recorded (seed 000 销售维护)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="holdings")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="holdings")
+    external_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    account_no = models.CharField(_("account number"), max_length=32, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=HoldingStatus.choices, default=HoldingStatus.ACTIVE)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2,
+                                 help_text=_("Principal or balance; for a loan the outstanding balance"))
+    current_value = models.DecimalField(_("current value"), max_digits=16, decimal_places=2)
+    purchase_date = models.DateField(_("purchase date"))
+    maturity_date = models.DateField(_("maturity date"), null=True, blank=True)
+    auto_rollover = models.BooleanField(_("auto-rollover"), default=False)
+    cost_price = models.DecimalField(_("cost per unit"), max_digits=14, decimal_places=4, null=True, blank=True)
+    units = models.DecimalField(_("units"), max_digits=18, decimal_places=4, null=True, blank=True)
+    expected_return_pct = models.DecimalField(_("expected return %"), max_digits=7, decimal_places=4,
+                                              null=True, blank=True)
+    take_profit_pct = models.DecimalField(_("take-profit %"), max_digits=7, decimal_places=2, null=True, blank=True)
+    stop_loss_pct = models.DecimalField(_("stop-loss %"), max_digits=7, decimal_places=2, null=True, blank=True)
+    risk_level_at_sale = models.CharField(_("customer risk level at sale"), max_length=2, blank=True)
+    sold_by = models.ForeignKey("org.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Loans
+    overdue_days = models.PositiveIntegerField(_("days overdue"), default=0)
+    # Credit cards
+    credit_limit = models.DecimalField(_("credit limit"), max_digits=14, decimal_places=2, null=True, blank=True)
+    statement_date = models.DateField(_("statement date"), null=True, blank=True)
+    payment_due_date = models.DateField(_("payment due date"), null=True, blank=True)
+    minimum_payment = models.DecimalField(_("minimum payment"), max_digits=14, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("holding")
+        indexes = [
+            models.Index(fields=["customer", "status"], name="holding_customer_status"),
+            models.Index(fields=["maturity_date"], name="holding_maturity"),
+            models.Index(fields=["product", "status"], name="holding_product_status"),
+        ]
+
+
+class AumSnapshot(models.Model):
+    """A customer's AUM on a date (month-end by default), for the trend (ARC-3)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="aum_snapshots")
+    date = models.DateField()
+    aum = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["customer", "date"]
+        constraints = [models.UniqueConstraint(fields=["customer", "date"], name="uniq_aum_snapshot")]

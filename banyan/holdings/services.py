@@ -1,0 +1,176 @@
+"""Writes to products, NAVs and holdings; AUM kept in step, set-based."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Round
+from django.utils.translation import gettext as _
+
+from banyan.audit.services import audit_log
+from banyan.customers.models import Customer
+from banyan.holdings.models import (
+    LIABILITY_TYPES,
+    NAV_TYPES,
+    AumSnapshot,
+    Holding,
+    HoldingStatus,
+    Product,
+    ProductNav,
+)
+
+_MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _decimal(field: str, value: Any, *, required: bool = False) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError({field: [_("This field is required.")]})
+        return None
+    try:
+        result = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        raise ValidationError({field: [_("Enter a number, e.g. 100000.00.")]}) from None
+    if not result.is_finite():
+        raise ValidationError({field: [_("Enter a number, e.g. 100000.00.")]})
+    return result
+
+
+def _date(field: str, value: Any, *, required: bool = False) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if value is None or not str(value).strip():
+        if required:
+            raise ValidationError({field: [_("This field is required.")]})
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: [_("Enter a date as YYYY-MM-DD, e.g. 2026-08-31.")]}) from None
+
+
+@transaction.atomic
+def product_create(*, actor, code: str, name: str, type: str, risk_level: str, term_days: int | None = None,
+                   expected_yield: Any = None, issuer: str = "") -> Product:
+    product = Product(code=(code or "").strip(), name=(name or "").strip(), type=type, risk_level=risk_level,
+                      term_days=term_days, expected_yield=_decimal("expected_yield", expected_yield), issuer=issuer)
+    product.full_clean()
+    product.save()
+    audit_log(actor=actor, action="product.created", obj=product, after={"code": product.code, "type": type})
+    return product
+
+
+@transaction.atomic
+def nav_record(*, actor, product: Product, date: Any, nav: Any, dividend: Any = None) -> ProductNav:
+    """Record (or correct) a NAV. When it is the latest, holdings of the product are revalued and
+    their customers' AUM refreshed, in a few statements whatever the number of holders."""
+    day = _date("date", date, required=True)
+    nav_value = _decimal("nav", nav, required=True)
+    if nav_value is None or nav_value <= 0:
+        raise ValidationError({"nav": [_("A NAV is a positive number per unit.")]})
+    row, _created = ProductNav.objects.update_or_create(
+        product=product, date=day, defaults={"nav": nav_value, "dividend": _decimal("dividend", dividend)}
+    )
+    if product.latest_nav_date is None or day >= product.latest_nav_date:
+        Product.objects.filter(pk=product.pk).update(latest_nav=nav_value, latest_nav_date=day)
+        product.latest_nav, product.latest_nav_date = nav_value, day
+        holders = Holding.objects.filter(product=product, status=HoldingStatus.ACTIVE, units__isnull=False)
+        holders.update(current_value=Round(F("units") * Value(nav_value, output_field=_MONEY), 2))
+        customers_refresh_aum(customer_ids=holders.values("customer_id"))
+    return row
+
+
+def _current_value(product: Product, amount: Decimal, units: Decimal | None) -> Decimal:
+    if product.type in NAV_TYPES and units is not None and product.latest_nav is not None:
+        return (units * product.latest_nav).quantize(Decimal("0.01"))
+    return amount
+
+
+@transaction.atomic
+def holding_create(*, actor, customer: Customer, product: Product, amount: Any, purchase_date: Any,
+                   **fields: Any) -> Holding:
+    """Record a holding with what the sale recorded; the customer's AUM follows."""
+    money = ("cost_price", "units", "expected_return_pct", "take_profit_pct", "stop_loss_pct", "credit_limit",
+             "minimum_payment")
+    dates = ("maturity_date", "statement_date", "payment_due_date")
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for key, raw in fields.items():
+        try:
+            if key in money:
+                values[key] = _decimal(key, raw)
+            elif key in dates:
+                values[key] = _date(key, raw)
+            else:
+                values[key] = raw
+        except ValidationError as e:
+            errors.update(e.message_dict)
+    try:
+        amount_value = _decimal("amount", amount, required=True)
+    except ValidationError as e:
+        errors.update(e.message_dict)
+        amount_value = Decimal(0)
+    try:
+        purchase = _date("purchase_date", purchase_date, required=True)
+    except ValidationError as e:
+        errors.update(e.message_dict)
+        purchase = None
+    if amount_value is not None and amount_value < 0:
+        errors["amount"] = [_("The amount cannot be negative.")]
+    maturity = values.get("maturity_date")
+    if maturity and purchase and maturity < purchase:
+        errors["maturity_date"] = [_("The maturity date is before the purchase date.")]
+    stop_loss = values.get("stop_loss_pct")
+    if stop_loss is not None and not (0 < stop_loss < 100):
+        errors["stop_loss_pct"] = [_("A stop-loss is a fall in percent, between 0 and 100 (e.g. 10).")]
+    take_profit = values.get("take_profit_pct")
+    if take_profit is not None and take_profit <= 0:
+        errors["take_profit_pct"] = [_("A take-profit is a gain in percent above 0 (e.g. 15).")]
+    if errors:
+        raise ValidationError(errors)
+    holding = Holding(customer=customer, product=product, amount=amount_value, purchase_date=purchase,
+                      risk_level_at_sale=values.pop("risk_level_at_sale", customer.risk_level), **values)
+    if holding.units is None and holding.cost_price and product.type in NAV_TYPES:
+        holding.units = (amount_value / holding.cost_price).quantize(Decimal("0.0001"))
+    holding.current_value = _current_value(product, amount_value, holding.units)
+    holding.full_clean()
+    holding.save()
+    customers_refresh_aum(customer_ids=[customer.pk])
+    audit_log(actor=actor, action="holding.created", customer_id=customer.pk, obj=holding,
+              after={"product": product.code, "amount": amount_value})
+    return holding
+
+
+def customers_refresh_aum(*, customer_ids=None) -> int:
+    """Set Customer.aum to the sum of current values of active, non-liability holdings, for the
+    given customers (a list or a subquery) or all. One UPDATE."""
+    total = (
+        Holding.objects.filter(customer=OuterRef("pk"), status=HoldingStatus.ACTIVE)
+        .exclude(product__type__in=LIABILITY_TYPES)
+        .values("customer")
+        .annotate(total=Sum("current_value"))
+        .values("total")
+    )
+    qs = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
+    return qs.update(aum=Coalesce(Subquery(total, output_field=_MONEY), Value(Decimal(0), output_field=_MONEY)))
+
+
+def aum_snapshot_take(*, day: dt.date) -> int:
+    """Record every customer's current AUM as of `day` (idempotent: a second run replaces)."""
+    AumSnapshot.objects.filter(date=day).delete()
+    rows = Customer.objects.values_list("pk", "aum").iterator(chunk_size=5000)
+    batch: list[AumSnapshot] = []
+    count = 0
+    for pk, aum in rows:
+        batch.append(AumSnapshot(customer_id=pk, date=day, aum=aum))
+        if len(batch) >= 5000:
+            AumSnapshot.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    AumSnapshot.objects.bulk_create(batch)
+    return count + len(batch)

@@ -1,0 +1,87 @@
+"""Branches, staff logins and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banyan.audit.services import audit_log
+from banyan.org.models import ApiToken, Branch, LoginFailure, Role, Staff
+
+
+@transaction.atomic
+def branch_ensure(*, code: str, name: str | None = None) -> Branch:
+    branch, _created = Branch.objects.get_or_create(code=code.strip(), defaults={"name": name or code.strip()})
+    return branch
+
+
+@transaction.atomic
+def staff_create(*, actor, username: str, password: str, role: str, branch: Branch | None,
+                 full_name: str = "", manager: Staff | None = None, is_senior: bool = False,
+                 check_password: bool = True) -> Staff:
+    if role not in Role.values:
+        message = _("Unknown role %(r)s; one of %(all)s.") % {"r": role, "all": ", ".join(Role.values)}
+        raise ValidationError({"role": [message]})
+    if Staff.objects.filter(username=username).exists():
+        raise ValidationError({"username": [_("This username is taken.")]})
+    staff = Staff(username=username, role=role, branch=branch, full_name=full_name, manager=manager,
+                  is_senior=is_senior, is_staff=(role == Role.ADMIN), is_superuser=(role == Role.ADMIN))
+    if check_password:
+        validate_password(password, staff)
+    staff.set_password(password)
+    staff.full_clean(exclude=["password"])
+    staff.save()
+    audit_log(actor=actor, action="staff.created", obj=staff, after={"username": username, "role": role,
+                                                                     "branch": branch.code if branch else None})
+    return staff
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_issue(*, staff: Staff) -> str:
+    """A new bearer token; only its digest is stored."""
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(staff=staff, digest=_digest(token),
+                            expires_at=timezone.now() + dt.timedelta(days=settings.BANYAN_API_TOKEN_DAYS))
+    audit_log(actor=staff, action="auth.token_issued", obj=staff)
+    return token
+
+
+def api_token_user(token: str) -> Staff | None:
+    row = ApiToken.objects.select_related("staff").filter(digest=_digest(token), expires_at__gt=timezone.now()).first()
+    if row is None or not row.staff.is_active:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.staff
+
+
+def login_is_locked(*, username: str, ip: str | None) -> bool:
+    since = timezone.now() - dt.timedelta(seconds=settings.BANYAN_LOGIN_WINDOW_SECONDS)
+    recent = LoginFailure.objects.filter(at__gte=since)
+    limit = settings.BANYAN_LOGIN_MAX_FAILURES
+    if recent.filter(username=username.lower()).count() >= limit:
+        return True
+    # An address gets more room: a branch's tablets may share one.
+    return bool(ip) and recent.filter(ip=ip).count() >= limit * 4
+
+
+def login_failed(*, username: str, ip: str | None) -> None:
+    LoginFailure.objects.create(username=username.lower(), ip=ip)
+    audit_log(actor=None, action="auth.login_failed", detail=username[:100])
+
+
+def login_succeeded(*, staff: Staff) -> None:
+    LoginFailure.objects.filter(username=staff.username.lower()).delete()
+    audit_log(actor=staff, action="auth.login", obj=staff)

@@ -1,0 +1,5 @@
+from banyan import clock
+
+
+def banyan_context(request):
+    return {"today": clock.today()}
