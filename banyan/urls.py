@@ -5,5 +5,7 @@ from banyan.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("branch/", include("banyan.org.urls")),
+    path("audit/", include("banyan.audit.urls")),
     path("", include("banyan.web.urls")),
 ]
