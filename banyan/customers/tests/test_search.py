@@ -1,0 +1,63 @@
+import datetime as dt
+
+import pytest
+
+from banyan.customers.identity import make_resident_id
+from banyan.customers.pinyin import search_keys
+from banyan.customers.selectors import search_customers
+from banyan.holdings.services import holding_create
+
+
+@pytest.mark.parametrize(
+    ("name", "full", "initials"),
+    [("曾晓明", "zengxiaoming", "zxm"), ("单田芳", "shantianfang", "stf"), ("王小明", "wangxiaoming", "wxm"),
+     ("欧阳娜娜", "ouyangnana", "oynn"), ("解放", "xiefang", "xf"), ("吕布", "lvbu", "lb")],
+)
+def test_surnames_are_read_as_surnames(name, full, initials):
+    assert search_keys(name) == (full, initials)
+
+
+@pytest.fixture
+def book(bank, make_customer):
+    zeng = make_customer(bank.rm_a, name="曾晓明", mobile="13812345678",
+                         id_number=make_resident_id("440104", dt.date(1978, 8, 30), 991))
+    wang = make_customer(bank.rm_a, name="王小明", mobile="13900009999")
+    other = make_customer(bank.rm_b, name="曾小梅", mobile="13700005678")
+    return zeng, wang, other
+
+
+def names(user, q):
+    return [c.name for c in search_customers(user, q)]
+
+
+def test_search_by_initials_full_pinyin_and_prefix(bank, book):
+    assert names(bank.rm_a, "zxm") == ["曾晓明"]
+    assert names(bank.rm_a, "ZXM") == ["曾晓明"]
+    assert names(bank.rm_a, "zengxiao") == ["曾晓明"]
+    assert set(names(bank.rm_a, "xm")) == set()  # initials are prefixes, not substrings
+    assert names(bank.rm_a, "wangxm") == []  # mixed forms are not a key
+    assert names(bank.rm_a, "曾") == ["曾晓明"]
+
+
+def test_search_by_phone_tail_id_tail_full_mobile_and_account(bank, book):
+    zeng, wang, _ = book
+    assert names(bank.rm_a, "5678") == ["曾晓明"]
+    assert names(bank.rm_a, zeng.id_number[-4:]) == ["曾晓明"]
+    assert names(bank.rm_a, "13900009999") == ["王小明"]
+    assert names(bank.rm_a, zeng.id_number) == ["曾晓明"]
+    holding_create(actor=bank.rm_a, customer=wang, product=bank.products.deposit, amount="50000",
+                   purchase_date="2026-01-05", account_no="6222020200112233445")
+    assert names(bank.rm_a, "6222020200112233445") == ["王小明"]
+
+
+def test_search_never_leaves_the_callers_book(bank, book):
+    assert names(bank.rm_b, "zxm") == ["曾小梅"]
+    assert names(bank.rm_b, "zengxiaoming") == []
+    assert names(bank.rm_b, "5678") == ["曾小梅"]
+    assert set(names(bank.head, "5678")) == {"曾晓明", "曾小梅"}
+    assert names(bank.rm_c, "曾") == []
+
+
+def test_empty_and_odd_queries_find_nothing(bank, book):
+    for q in ("", "   ", "12", "%", "_", "z%"):
+        assert names(bank.rm_a, q) == []
