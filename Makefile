@@ -22,11 +22,13 @@ run: setup
 	$(BIN)/banyan demo --if-empty --customers $(DEMO_CUSTOMERS)
 	$(BIN)/banyan serve --host $(HOST) --port $(PORT)
 
-## make test — set up, lint, check migrations, run every test (browser tests included)
+## make test — set up, lint, check migrations, run every test on SQLite (browser tests included),
+## then again on a private PostgreSQL server started for the run
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/banyan makemigrations --check --dry-run
 	$(BIN)/pytest -n 2
+	$(BIN)/python -m banyan.testing.pgserver -- $(BIN)/pytest -n 2 -m "not browser"
 
 lint: setup
 	$(BIN)/ruff check .
