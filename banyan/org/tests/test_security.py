@@ -1,0 +1,60 @@
+"""ARC-8 plumbing: secure headers, short sessions, CSRF, throttling, tokens, the staff command."""
+
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from banyan.audit.models import AuditEvent
+from banyan.org.models import Staff
+from banyan.org.services import api_token_issue, api_token_user, login_failed, login_is_locked
+
+
+def test_pages_carry_secure_headers(bank, client):
+    client.force_login(bank.rm_a)
+    response = client.get("/")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_sessions_are_short_and_end_with_the_browser():
+    assert settings.SESSION_COOKIE_AGE <= 60 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_COOKIE_HTTPONLY
+
+
+def test_a_post_without_csrf_token_is_refused(bank):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "zhangmin", "password": "x"})
+    assert response.status_code == 403
+
+
+def test_five_failures_lock_the_username(bank):
+    for _ in range(settings.BANYAN_LOGIN_MAX_FAILURES):
+        assert not login_is_locked(username="zhangmin", ip="127.0.0.9")
+        login_failed(username="zhangmin", ip="127.0.0.9")
+    assert login_is_locked(username="ZhangMin", ip="127.0.0.10")
+    assert not login_is_locked(username="lihua", ip="127.0.0.10")
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() == settings.BANYAN_LOGIN_MAX_FAILURES
+
+
+def test_tokens_are_stored_as_digests_and_stop_with_the_login(bank):
+    token = api_token_issue(staff=bank.rm_a)
+    assert api_token_user(token) == bank.rm_a
+    assert not bank.rm_a.api_tokens.filter(digest=token).exists()
+    assert api_token_user(token + "x") is None
+    Staff.objects.filter(pk=bank.rm_a.pk).update(is_active=False)
+    assert api_token_user(token) is None
+
+
+@pytest.mark.django_db
+def test_staff_add_reads_the_password_from_stdin_and_creates_the_branch(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("Str0ng-passw0rd\n"))
+    out = io.StringIO()
+    call_command("staff", "add", "liuyang", "--role", "rm", "--branch", "B09", stdout=out)
+    staff = Staff.objects.get(username="liuyang")
+    assert staff.role == "rm" and staff.branch.code == "B09" and staff.check_password("Str0ng-passw0rd")
