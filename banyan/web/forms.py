@@ -170,8 +170,24 @@ class ProfileForm(forms.Form):
                 field.max_length = None
             if name == "other_bank_assets":
                 field.widget.attrs["inputmode"] = "decimal"
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 3
+            if isinstance(field.widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            field.widget.attrs["class"] = css
             self.fields[name] = field
         self.groups = [(key, label, [self[f] for f in fields]) for key, label, fields in PROFILE_GROUPS]
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        # Mark every field that now has an error (Django's own and the service's).
+        for name in self.errors:
+            if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs.get("class", ""):
+                self.fields[name].widget.attrs["class"] += " is-invalid"
 
     def changed_values(self) -> dict:
         """Only what the manager changed: the service re-derives birth date and gender from a new ID

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -46,6 +47,7 @@ from banyan.org.models import Role
 from banyan.org.services import login_succeeded
 from banyan.web.forms import (
     AUM_BANDS,
+    PROFILE_GROUPS,
     SECRET_FIELDS,
     BookFilterForm,
     ContactForm,
@@ -55,6 +57,7 @@ from banyan.web.forms import (
     RelationForm,
     add_service_errors,
 )
+from banyan.web.templatetags.banyan_tags import money
 
 PAGE_SIZE = 50
 SUGGEST_SIZE = 10
@@ -246,7 +249,9 @@ def customer_search_suggest(request: HttpRequest) -> HttpResponse:
     """The header's dropdown (and the relation picker, mode=pick): up to 10 hits."""
     q = (request.GET.get("q") or "").strip()
     mode = request.GET.get("mode", "")
-    hits = list(search_customers(request.user, q, limit=SUGGEST_SIZE).select_related("rm")) if q else []
+    if not q:
+        return HttpResponse("")  # an empty box closes the dropdown
+    hits = list(search_customers(request.user, q, limit=SUGGEST_SIZE).select_related("rm"))
     if mode == "pick":
         exclude = request.GET.get("exclude")
         hits = [h for h in hits if str(h.pk) != exclude]
@@ -313,7 +318,12 @@ _CHANGE_WORDS = {
 def _timeline(customer) -> list:
     entries = timeline(customer)
     for e in entries:
+        if e.kind == "interaction":
+            e.icon = str(e.obj.get_channel_display())[:1]
+        elif e.kind == "memo":
+            e.icon = _("Memo")[:1]
         if e.kind == "change":
+            e.icon = _("File")[:1]
             event = e.obj
             e.title = str(_CHANGE_WORDS.get(event.action, event.action))
             detail = event.detail
@@ -327,6 +337,40 @@ def _timeline(customer) -> list:
                 detail = "、".join(labels)
             e.detail = detail
     return entries
+
+
+def _display(customer, name: str):
+    field = Customer._meta.get_field(name)
+    value = getattr(customer, name)
+    if name == "id_number":
+        return mask_id_number(value)
+    if name in ("mobile", "mobile2"):
+        return mask_mobile(value)
+    if field.choices:
+        return getattr(customer, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return money(value)
+    return value
+
+
+def _profile_groups(customer) -> list[tuple[str, list[tuple[str, object]]]]:
+    """Every ARC-1 field, grouped as on the form; numbers masked."""
+    groups = []
+    for key, label, fields in PROFILE_GROUPS:
+        rows = [(capfirst(Customer._meta.get_field(n).verbose_name), _display(customer, n)) for n in fields]
+        if key == "basic" and customer.referrer_id:
+            rows.append((capfirst(Customer._meta.get_field("referrer").verbose_name), customer.referrer.name))
+        if key == "dates" and customer.birth_date:
+            birthday = customer.birth_date.strftime("%m-%d")
+            if customer.lunar_birthday:
+                birthday += " · " + _("lunar %(d)s") % {"d": _lunar_text(customer.birth_date)}
+            rows.insert(0, (_("Birthday"), birthday))
+        groups.append((label, rows))
+    return groups
 
 
 def _file_context(request, customer, *, contact_form=None, memo_form=None, relation_form=None) -> dict:
@@ -344,7 +388,10 @@ def _file_context(request, customer, *, contact_form=None, memo_form=None, relat
         "days_since_contact": _days_since(customer.last_contact_at, today),
         "idle_warning_days": IDLE_WARNING_DAYS,
         "risk_expired": risk_age_days is not None and risk_age_days > 365,
+        "consent_badges": [(customer.consent_phone, _("Phone")), (customer.consent_sms, _("SMS")),
+                           (customer.consent_email, _("Email")), (customer.consent_wechat, _("WeChat"))],
         "missing": missing_fields(customer),
+        "profile_groups": _profile_groups(customer),
         "assets": assets, "loans": loans, "cards": cards,
         "assets_total": sum((h.current_value for h in assets), Decimal(0)),
         "liabilities_total": sum((h.amount for h in loans + cards), Decimal(0)),
@@ -398,11 +445,17 @@ def customer_reveal_view(request: HttpRequest, customer_id: int, field: str) -> 
     return render(request, "customers/revealed.html", context)
 
 
-def _after_change(request, customer, *, partial_context: dict) -> HttpResponse:
-    """htmx: the fresh quick form (or memos) plus the timeline, memos and last contact out of band."""
-    customer.refresh_from_db()
-    context = _file_context(request, customer, **partial_context)
-    return render(request, "customers/partials/_after_change.html", context)
+def _oob(request, customer, *, parts: tuple[str, ...], **forms) -> HttpResponse:
+    """An htmx answer made only of out-of-band pieces of the file (the forms post with
+    hx-swap="none"): e.g. the fresh quick form, the timeline, the memos and the last contact."""
+    context = _file_context(request, customer, **forms)
+    context["parts"] = parts
+    return render(request, "customers/partials/_oob.html", context)
+
+
+def _file_error(request, customer, **forms) -> HttpResponse:
+    """Without JavaScript, a form error re-renders the whole file with the error in place."""
+    return render(request, "customers/detail.html", _file_context(request, customer, **forms), status=400)
 
 
 @login_required
@@ -417,11 +470,10 @@ def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
             add_service_errors(form, e)
     if form.errors:
         if _is_htmx(request):
-            return render(request, "customers/partials/_quick_log.html", {"c": customer, "contact_form": form})
-        return render(request, "customers/detail.html", _file_context(request, customer, contact_form=form),
-                      status=400)
+            return _oob(request, customer, parts=("quick",), contact_form=form)
+        return _file_error(request, customer, contact_form=form)
     if _is_htmx(request):
-        return _after_change(request, customer, partial_context={})
+        return _oob(request, customer, parts=("quick", "timeline", "memos", "last_contact"))
     messages.success(request, _("Contact recorded."))
     return redirect("customer_detail", customer.pk)
 
@@ -438,11 +490,10 @@ def memo_create_view(request: HttpRequest, customer_id: int) -> HttpResponse:
             add_service_errors(form, e)
     if form.errors:
         if _is_htmx(request):
-            context = _file_context(request, customer, memo_form=form)
-            return render(request, "customers/partials/_memos.html", context)
-        return render(request, "customers/detail.html", _file_context(request, customer, memo_form=form), status=400)
+            return _oob(request, customer, parts=("memos",), memo_form=form)
+        return _file_error(request, customer, memo_form=form)
     if _is_htmx(request):
-        return _after_change(request, customer, partial_context={})
+        return _oob(request, customer, parts=("memos", "timeline"))
     messages.success(request, _("Memo added."))
     return redirect("customer_detail", customer.pk)
 
@@ -455,7 +506,7 @@ def memo_complete_view(request: HttpRequest, customer_id: int, memo_id: int) -> 
     if memo.status != MemoStatus.DONE:
         memo_complete(actor=request.user, memo=memo)
     if _is_htmx(request):
-        return _after_change(request, customer, partial_context={})
+        return _oob(request, customer, parts=("memos", "timeline"))
     messages.success(request, _("Memo done."))
     return redirect("customer_detail", customer.pk)
 
@@ -469,24 +520,20 @@ def relation_add_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         other = visible_customers(request.user).filter(pk=form.cleaned_data["other"]).first()
         if other is None:
             form.add_error("other", _("Pick a customer from the search results."))
+        elif CustomerRelation.objects.filter(customer=customer, other=other, kind=form.cleaned_data["kind"]).exists():
+            form.add_error(None, _("This relation is already recorded."))
         else:
             try:
                 relation_add(actor=request.user, customer=customer, other=other, kind=form.cleaned_data["kind"],
                              note=form.cleaned_data["note"])
             except ValidationError as e:
-                if any("unique" in m.lower() or "已存在" in m for m in e.messages) or "__all__" in getattr(
-                        e, "error_dict", {}):
-                    form.add_error(None, _("This relation is already recorded."))
-                else:
-                    add_service_errors(form, e)
+                add_service_errors(form, e)
     if form.errors:
         if _is_htmx(request):
-            return render(request, "customers/partials/_relations.html",
-                          _file_context(request, customer, relation_form=form))
-        return render(request, "customers/detail.html", _file_context(request, customer, relation_form=form),
-                      status=400)
+            return _oob(request, customer, parts=("relations",), relation_form=form)
+        return _file_error(request, customer, relation_form=form)
     if _is_htmx(request):
-        return render(request, "customers/partials/_relations.html", _file_context(request, customer))
+        return _oob(request, customer, parts=("relations", "timeline"))
     messages.success(request, _("Relation added."))
     return redirect("customer_detail", customer.pk)
 
