@@ -1,0 +1,303 @@
+"""Build the demo bank into an empty database (`banyan demo`).
+
+Everything comes from one `random.Random(seed)` and `clock.today()`, so the same seed on the same
+day builds the same bank, and `BANYAN_TODAY=2027-03-01` builds one coherent on that day.
+
+Staff and products go through their services. Customers and everything they own are bulk
+inserted inside one transaction — the per-object services would take minutes for 5,000
+customers — but every derived field is computed with the project's own functions
+(`search_keys`, `completeness_score`, `customers_refresh_aum` …), so the rows are exactly what the
+services would write. One audit event records the build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
+
+from banyan import clock
+from banyan.audit.services import audit_log
+from banyan.contacts.models import Interaction, Memo
+from banyan.customers.models import Customer, CustomerRelation
+from banyan.demo import catalogue, history, profiles
+from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
+from banyan.demo.console import pad
+from banyan.demo.people import (
+    TIER_GOLD,
+    TIER_MASS,
+    TIER_SAVER,
+    Book,
+    Person,
+    Registry,
+    add_years,
+    assign_tiers,
+    finish,
+    generate_people,
+    make_customer,
+    orientation,
+    other_bank_assets,
+    risk_profile,
+)
+from banyan.demo.portfolio import Market, PortfolioMaker, cover_every_type
+from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
+from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav
+from banyan.holdings.services import customers_refresh_aum, product_create
+from banyan.org.models import Branch, Staff
+from banyan.org.services import branch_ensure, staff_create
+
+BATCH = 1000
+
+
+def database_is_empty() -> bool:
+    return not (Customer.objects.exists() or Staff.objects.exists() or Branch.objects.exists()
+                or Product.objects.exists())
+
+
+def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], None] = print) -> dict[str, int]:
+    """Fill an empty database with the demo bank; returns the counts of what was made."""
+    started = time.perf_counter()
+
+    def step(message: str) -> None:
+        log(f"  {pad(message, 64)} {time.perf_counter() - started:5.1f} s")
+
+    rng = random.Random(seed)
+    today = clock.today()
+    with transaction.atomic():
+        branches = {code: branch_ensure(code=code, name=name) for code, name in BRANCHES}
+        step(f"branches: {len(branches)} ({'、'.join(b.name for b in branches.values())})")
+        staff = _create_staff(branches)
+        step(f"staff: {len(staff)} logins, every role")
+        market = _create_catalogue(rng, today)
+        step(f"products: {len(market.products)}, NAV history {market.days[0]} … {market.days[-1]}")
+
+        people = generate_people(rng, customers, today)
+        assign_tiers(rng, people)
+        rows, opened, referrers = _create_customers(rng, people, branches, staff, today)
+        step(f"customers: {len(rows)}")
+
+        maker = PortfolioMaker(rng, market, Registry())
+        holdings_of: list[list[Holding]] = []
+        for p, c in zip(people, rows, strict=True):
+            holdings_of.append(maker.build(p, c, opened[p.i]))
+        cover_every_type(maker, people, rows, opened, holdings_of)
+        Holding.objects.bulk_create([h for hs in holdings_of for h in hs], batch_size=BATCH)
+        customers_refresh_aum()
+        holdings_count = sum(len(hs) for hs in holdings_of)
+        step(f"holdings: {holdings_count}, AUM refreshed")
+
+        relations = _create_relations(rng, people, rows, referrers)
+        snapshots = _create_snapshots(rng, rows, opened, today)
+        team = {b.pk: {"lobby": _one(staff, b, "lobby"), "planner": _one(staff, b, "planner")}
+                for b in branches.values()}
+        history_maker = HistoryMaker(rng, today, team)
+        interactions: list[Interaction] = []
+        memos: list[Memo] = []
+        for p, c, hs in zip(people, rows, holdings_of, strict=True):
+            mine = history_maker.interactions(p, c, hs)
+            interactions += mine
+            memos += history_maker.memos(c, hs, contacted=bool(mine))
+        Interaction.objects.bulk_create(interactions, batch_size=BATCH)
+        Memo.objects.bulk_create(memos, batch_size=BATCH)
+        latest = (Interaction.objects.filter(customer=OuterRef("pk")).values("customer")
+                  .annotate(latest=Max("occurred_at")).values("latest"))
+        Customer.objects.update(last_contact_at=Subquery(latest))
+        step(f"history: {len(interactions)} contacts, {len(memos)} memos, {relations} relations, "
+             f"{snapshots} AUM snapshots")
+
+        counts = {"branches": len(branches), "staff": len(staff), "products": len(market.products),
+                  "customers": len(rows), "holdings": holdings_count, "interactions": len(interactions),
+                  "memos": len(memos), "relations": relations, "snapshots": snapshots}
+        audit_log(actor=None, action="demo.built", detail=f"seed {seed}, as of {today}, {len(rows)} customers",
+                  after=counts)
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    return counts
+
+
+# -----------------------------------------------------------------------------------------------
+def _create_staff(branches: dict[str, Branch]) -> dict[str, Staff]:
+    made: dict[str, Staff] = {}
+    for s in STAFF:
+        # No password yet: hashing one per login costs ~0.4 s each. All demo logins share one
+        # published password, so one hash, set below in one statement, serves them all.
+        made[s.username] = staff_create(
+            actor=None, username=s.username, password=None, role=s.role,  # type: ignore[arg-type]
+            branch=branches[s.branch] if s.branch else None, full_name=s.full_name,
+            manager=made[s.manager] if s.manager else None, is_senior=s.senior, check_password=False)
+    hashed = make_password(DEMO_PASSWORD)
+    Staff.objects.filter(username__in=list(made)).update(password=hashed)
+    for member in made.values():
+        member.password = hashed
+    return made
+
+
+def _one(staff: dict[str, Staff], branch: Branch, role: str) -> Staff:
+    return next(s for s in staff.values() if s.branch_id == branch.pk and s.role == role)
+
+
+def _create_catalogue(rng: random.Random, today: dt.date) -> Market:
+    products: dict[str, Product] = {}
+    for p in catalogue.PRODUCTS:
+        products[p.code] = product_create(actor=None, code=p.code, name=p.name, type=p.type, risk_level=p.risk,
+                                          term_days=p.term_days, expected_yield=p.yield_pct, issuer=p.issuer)
+    days = catalogue.business_days(today - dt.timedelta(days=365), today - dt.timedelta(days=1))
+    navs: dict[str, list[Decimal]] = {}
+    rows: list[ProductNav] = []
+    for p in catalogue.PRODUCTS:
+        if p.type not in catalogue.NAV_PRODUCT_TYPES:
+            continue
+        series = catalogue.nav_series(p, days, rng)
+        navs[p.code] = series
+        product = products[p.code]
+        rows += [ProductNav(product=product, date=d, nav=v) for d, v in zip(days, series, strict=True)]
+        # What nav_record keeps in step on the product: the latest NAV and its date.
+        Product.objects.filter(pk=product.pk).update(latest_nav=series[-1], latest_nav_date=days[-1])
+        product.latest_nav, product.latest_nav_date = series[-1], days[-1]
+    ProductNav.objects.bulk_create(rows, batch_size=BATCH)
+    return Market(products=products, days=days, navs=navs, today=today)
+
+
+# -----------------------------------------------------------------------------------------------
+# Per branch, a manager's share of the book by tier: (senior rm, rm, rm, planner). Priority
+# customers go to the senior manager (二八原则, seed 002); planners keep fewer, mid-sized ones.
+_SHARES_TOP = (0.65, 0.175, 0.175, 0.0)
+_SHARES_MID = (0.22, 0.30, 0.30, 0.18)
+_SHARES_MASS = (0.20, 0.37, 0.37, 0.06)
+
+
+def _books(branches: dict[str, Branch], staff: dict[str, Staff]) -> dict[str, list[Staff]]:
+    out = {}
+    for code, branch in branches.items():
+        rms = sorted((s for s in staff.values() if s.branch_id == branch.pk and s.role == "rm"),
+                     key=lambda s: (not s.is_senior, s.username))
+        out[code] = [*rms, _one(staff, branch, "planner")]
+    return out
+
+
+def _assistant_of(staff: dict[str, Staff]) -> dict[int, Staff]:
+    return {s.manager_id: s for s in staff.values() if s.role == "assistant" and s.manager_id}
+
+
+def _account_opened(rng: random.Random, p: Person, source: str, today: dt.date) -> dt.date:
+    """When the customer opened the first account: never before 18, never more than 25 years ago,
+    recently for new-card customers; a few in the last weeks (the new-customer list)."""
+    adult = add_years(p.birth, 18)
+    earliest = max(adult, today - dt.timedelta(days=25 * 365))
+    if rng.random() < 0.015:
+        return today - dt.timedelta(days=rng.randint(7, 45))
+    if source == "new_card":
+        earliest = max(earliest, today - dt.timedelta(days=3 * 365))
+    latest = today - dt.timedelta(days=60)
+    if earliest >= latest:
+        return latest
+    span = (latest - earliest).days
+    return earliest + dt.timedelta(days=int(span * rng.random() ** 0.8))
+
+
+def _create_customers(rng: random.Random, people: list[Person], branches: dict[str, Branch],
+                      staff: dict[str, Staff], today: dt.date,
+                      ) -> tuple[list[Customer], dict[int, dt.date], dict[int, int]]:
+    """Customer rows for the people, saved; with when each opened an account and who referred whom."""
+    books = _books(branches, staff)
+    assistants = _assistant_of(staff)
+    registry = Registry()
+    codes = list(branches)
+    household_book: dict[int, tuple[str, Staff]] = {}
+    homes: dict[int, str] = {}
+    earlier_in_book: dict[int, list[Person]] = {}
+    rows: list[Customer] = []
+    referrers: dict[int, int] = {}
+    opened: dict[int, dt.date] = {}
+    for p in people:
+        if p.head == p.i:
+            code = rng.choices(codes, weights=[36, 32, 32])[0]
+            household_tier = max(q.tier for q in people[p.i:p.i + 2] if q.head == p.i)
+            shares = _SHARES_TOP if household_tier >= TIER_GOLD else (
+                _SHARES_MID if household_tier >= TIER_SAVER else _SHARES_MASS)
+            household_book[p.i] = (code, rng.choices(books[code], weights=shares)[0])
+        code, rm = household_book[p.head]
+        # A couple shares a home; a grown child lives in the same part of town, not the same flat.
+        home = homes[p.head] if p.family_of and p.family_of[1] == "配偶" else profiles.address(rng, code)
+        homes[p.i] = home
+        assistant = assistants.get(rm.pk) if p.tier <= TIER_MASS else None
+        book = Book(branch=branches[code], rm=rm, assistant=assistant)
+
+        # Where the customer came from (ARC-1): family and friends bring each other.
+        referrer: Person | None = None
+        candidates = earlier_in_book.setdefault(rm.pk, [])
+        if p.head != p.i:
+            source, referrer = "referral", people[p.head]
+        elif candidates and rng.random() < 0.10:
+            source = "referral"
+            referrer = rng.choices(candidates, weights=[(q.tier + 1) ** 2 for q in candidates])[0]
+        elif p.work.kind == "employee" and rng.random() < 0.35:
+            source = "payroll"
+        elif p.age < 45 and rng.random() < 0.3:
+            source = "new_card"
+        else:
+            source = "campaign" if rng.random() < 0.04 else "walk_in"
+        candidates.append(p)
+        if referrer is not None:
+            referrers[p.i] = referrer.i
+
+        c, r = make_customer(rng, p, book=book, today=today, registry=registry, external_id=f"C{p.i + 1:09d}",
+                             source=source, home=home)
+        c.risk_level, c.risk_assessed_on = risk_profile(rng, p, today)
+        if rng.random() < 0.2 + 0.8 * r:
+            c.orientation = orientation(rng, p, c.risk_level)
+        c.other_bank_assets = other_bank_assets(rng, p)
+        opened[p.i] = c.account_opened_on = _account_opened(rng, p, source, today)
+        finish(c)
+        rows.append(c)
+    Customer.objects.bulk_create(rows, batch_size=500)
+    for i, j in referrers.items():
+        rows[i].referrer_id = rows[j].pk
+    Customer.objects.bulk_update([rows[i] for i in referrers], ["referrer"], batch_size=500)
+    return rows, opened, referrers
+
+
+def _create_relations(rng: random.Random, people: list[Person], rows: list[Customer],
+                      referrers: dict[int, int]) -> int:
+    """Family (couples, parent and grown child), referrals, friends, business partners."""
+    links: dict[tuple[int, int, str], str] = {}
+    for p in people:
+        if p.family_of:
+            links[(p.i, p.family_of[0], "family")] = p.family_of[1]
+        elif p.i in referrers:
+            links[(p.i, referrers[p.i], "referred_by")] = ""
+    by_branch: dict[int, list[int]] = {}
+    owners: dict[int, list[int]] = {}
+    for p, c in zip(people, rows, strict=True):
+        by_branch.setdefault(c.branch_id, []).append(p.i)
+        if p.work.kind in ("owner", "shopkeeper"):
+            owners.setdefault(c.branch_id, []).append(p.i)
+    for branch_id, members in by_branch.items():
+        for _k in range(max(1, len(members) // 60)):
+            a, b = rng.sample(members, 2)
+            links.setdefault((a, b, "friend"), rng.choice(history.FRIEND_NOTES))
+        pool = owners.get(branch_id, [])
+        for _k in range(len(pool) // 8):
+            a, b = rng.sample(pool, 2)
+            links.setdefault((a, b, "business_partner"), rng.choice(history.PARTNER_NOTES))
+    CustomerRelation.objects.bulk_create(
+        [CustomerRelation(customer=rows[a], other=rows[b], kind=kind, note=note)
+         for (a, b, kind), note in links.items() if a != b], batch_size=BATCH)
+    return sum(1 for a, b, _kind in links if a != b)
+
+
+def _create_snapshots(rng: random.Random, rows: list[Customer], opened: dict[int, dt.date], today: dt.date) -> int:
+    dates = month_ends(today)
+    aum = dict(Customer.objects.values_list("pk", "aum"))
+    snapshots = []
+    for i, c in enumerate(rows):
+        c.aum = aum[c.pk]
+        for day, value in zip(dates, aum_walk(rng, c.aum, dates, opened[i]), strict=True):
+            snapshots.append(AumSnapshot(customer_id=c.pk, date=day, aum=value))
+    AumSnapshot.objects.bulk_create(snapshots, batch_size=2000)
+    return len(snapshots)
