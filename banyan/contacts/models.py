@@ -16,6 +16,20 @@ class Outcome(models.TextChoices):
     SOLD = "sold", _("Sold")
 
 
+#: Two-way channels: a contact through one of these, when the customer was reached, is a "real
+#: contact" that resets the maintenance cadence (WL-3). An SMS or an unanswered call is not.
+TWO_WAY_CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.BRANCH, Channel.WECHAT, Channel.EVENT)
+
+
+def is_real_contact(channel: str, outcome: str) -> bool:
+    return channel in TWO_WAY_CHANNELS and outcome != Outcome.NOT_REACHED
+
+
+def real_contact_q(prefix: str = "") -> models.Q:
+    """The same rule as a filter on Interaction (prefix e.g. "interactions__")."""
+    return models.Q(**{f"{prefix}channel__in": TWO_WAY_CHANNELS}) & ~models.Q(**{f"{prefix}outcome": "not_reached"})
+
+
 class Purpose(models.TextChoices):
     CARE = "care", _("Care / greeting")
     AFTER_SALES = "after_sales", _("After-sales follow-up")

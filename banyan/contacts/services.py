@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from banyan import clock
 from banyan.audit.services import audit_log
-from banyan.contacts.models import Interaction, Memo, MemoStatus
+from banyan.contacts.models import Interaction, Memo, MemoStatus, is_real_contact
 from banyan.customers.models import Customer
 
 
@@ -39,8 +39,9 @@ def _parse_moment(value: Any) -> dt.datetime:
 def interaction_log(*, actor, customer: Customer, channel: str, occurred_at: Any = None, purpose: str = "",
                     summary: str = "", outcome: str = "", rejection_reason: str = "", new_info: str = "",
                     next_step: str = "", next_contact_on: Any = None) -> Interaction:
-    """Record a contact. Channel alone is enough; the rest is optional. Keeps the customer's
-    last-contact time in step (only ever forward: a back-dated entry does not move it back)."""
+    """Record a contact. Channel alone is enough; the rest is optional. A real contact (two-way
+    channel, customer reached) moves the customer's last-contact time, only ever forward: a
+    back-dated entry does not move it back. `next_contact_on` comes back as a follow-up task."""
     moment = _parse_moment(occurred_at)
     if moment.date() > clock.today() + dt.timedelta(days=1):
         raise ValidationError({"occurred_at": [_("A contact cannot be recorded in the future.")]})
@@ -56,14 +57,12 @@ def interaction_log(*, actor, customer: Customer, channel: str, occurred_at: Any
     )
     interaction.full_clean()
     interaction.save()
-    Customer.objects.filter(pk=customer.pk).filter(
-        Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=moment)
-    ).update(last_contact_at=moment)
-    if customer.last_contact_at is None or customer.last_contact_at < moment:
-        customer.last_contact_at = moment
-    if next_contact_on:
-        memo_create(actor=actor, customer=customer, text=interaction.next_step or _("Follow up"),
-                    due_date=next_contact_on)
+    if is_real_contact(interaction.channel, interaction.outcome):
+        Customer.objects.filter(pk=customer.pk).filter(
+            Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=moment)
+        ).update(last_contact_at=moment)
+        if customer.last_contact_at is None or customer.last_contact_at < moment:
+            customer.last_contact_at = moment
     audit_log(actor=actor, action="interaction.logged", customer_id=customer.pk, obj=interaction,
               after={"channel": channel, "outcome": outcome})
     return interaction

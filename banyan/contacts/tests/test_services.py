@@ -26,12 +26,12 @@ def test_a_back_dated_contact_does_not_move_last_contact_back(bank, make_custome
     assert timezone.localtime(customer.last_contact_at).date() == dt.date(2026, 11, 20)
 
 
-def test_a_contact_with_a_next_date_leaves_a_memo_that_comes_back(bank, make_customer):
+def test_an_unanswered_call_or_an_sms_is_not_a_real_contact(bank, make_customer):
     customer = make_customer()
-    interaction_log(actor=bank.rm_a, customer=customer, channel="phone", next_step="介绍贵金属产品",
-                    next_contact_on="2026-12-01")
-    memo = Memo.objects.get(customer=customer)
-    assert memo.text == "介绍贵金属产品" and memo.due_date == dt.date(2026, 12, 1)
+    interaction_log(actor=bank.rm_a, customer=customer, channel="phone", outcome="not_reached")
+    interaction_log(actor=bank.rm_a, customer=customer, channel="sms", summary="生日祝福短信")
+    customer.refresh_from_db()
+    assert customer.last_contact_at is None
 
 
 @pytest.mark.parametrize(("field", "value"), [("occurred_at", "yesterday"), ("channel", "pigeon"),
