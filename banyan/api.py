@@ -1,5 +1,187 @@
-"""API v1 (django-ninja): one NinjaAPI, a router per app, the error shape of API.md."""
+"""API v1 (django-ninja): one NinjaAPI, a router per app, the error shape of API.md.
 
+Every error answers `{"error": {"code", "message", "fields"}}`:
+
+| status | code | when |
+| --- | --- | --- |
+| 400 | bad_request | the body is not JSON |
+| 401 | unauthorized | no token, a bad or expired one, a wrong password |
+| 403 | forbidden | the caller's role may not do this |
+| 404 | not_found | no such thing, or out of the caller's reach (indistinguishable on purpose) |
+| 409 | conflict | a unique number (customer, product, holding) already exists |
+| 422 | invalid | a field is missing, of the wrong type, or refused by the service; `fields` names each |
+| 429 | too_many_attempts | too many failed logins for this username or address |
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import re_path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
-api = NinjaAPI(title="Banyan API", version="1", urls_namespace="api-v1", openapi_url="/openapi.json", docs_url="/docs")
+from banyan.contacts.api import router as contacts_router
+from banyan.customers.api import router as customers_router
+from banyan.holdings.api import holdings_router, products_router
+from banyan.org.api import ApiError, BearerAuth
+from banyan.org.api import router as auth_router
+
+logger = logging.getLogger("banyan.api")
+
+
+class BanyanAPI(NinjaAPI):
+    """NinjaAPI whose every answer under /api/v1/ keeps the error shape, including a wrong
+    method (405) and a path that does not exist (404), which ninja leaves to Django's HTML."""
+
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            pattern.callback = _json_not_allowed(pattern.callback)
+        urls.append(re_path(r"^", _unknown_path))
+        return urls
+
+
+def _json_not_allowed(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            message = _("This path does not take %(m)s.") % {"m": request.method}
+            answer = _error(request, 405, "method_not_allowed", message)
+            answer["Allow"] = response["Allow"]
+            return answer
+        return response
+
+    return wrapper
+
+
+@csrf_exempt  # an API path, authenticated by token when it exists at all
+def _unknown_path(request, *args, **kwargs):
+    return _error(request, 404, "not_found", _("There is no such path in API v1."))
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese names travel as UTF-8, readable in logs and curl, not as \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = BanyanAPI(
+    title="Banyan API",
+    version="1",
+    description="Banyan's HTTP API v1 (shared/API.md). JSON, UTF-8; money as decimal strings; dates ISO 8601. "
+    "Get a token with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    auth=BearerAuth(),
+    renderer=Utf8JSONRenderer(),
+)
+
+api.add_router("", auth_router)
+api.add_router("", products_router)
+api.add_router("", customers_router)
+api.add_router("", holdings_router)
+api.add_router("", contacts_router)
+
+
+def _error(request, status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+    return api.create_response(request, body, status=status)
+
+
+# Friendlier words than pydantic's for the mistakes people make most.
+_PYDANTIC_MESSAGES = {
+    "missing": gettext_noop("This field is required."),
+    "extra_forbidden": gettext_noop("Unknown field."),
+    "date_type": gettext_noop("Enter a date as YYYY-MM-DD."),
+    "date_parsing": gettext_noop("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": gettext_noop("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": gettext_noop("Enter a date as YYYY-MM-DD."),
+    "datetime_type": gettext_noop("Enter a time as YYYY-MM-DDTHH:MM."),
+    "datetime_parsing": gettext_noop("Enter a time as YYYY-MM-DDTHH:MM."),
+    "datetime_from_date_parsing": gettext_noop("Enter a time as YYYY-MM-DDTHH:MM."),
+    "decimal_parsing": gettext_noop("Enter a number, e.g. 100000.00."),
+    "decimal_type": gettext_noop("Enter a number, e.g. 100000.00."),
+    "finite_number": gettext_noop("Enter a number, e.g. 100000.00."),
+}
+
+
+def _field_name(loc) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[2:]  # ("body", "<parameter>", field, …)
+    elif parts:
+        parts = parts[1:]  # ("query" | "path", name)
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def _on_bad_input(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        known = _PYDANTIC_MESSAGES.get(err.get("type", ""))
+        message = _(known) if known else str(err.get("msg", "")).removeprefix("Value error, ")
+        fields.setdefault(_field_name(err.get("loc", ())), []).append(message)
+    return _error(request, 422, "invalid", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(DjangoValidationError)
+def _on_refused(request, exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        codes = {e.code for errors in exc.error_dict.values() for e in errors}
+        if "unique" in codes:
+            return _error(request, 409, "conflict", _("This already exists."), exc.message_dict)
+        return _error(request, 422, "invalid", _("Some fields are not valid."), exc.message_dict)
+    return _error(request, 422, "invalid", " ".join(exc.messages))
+
+
+@api.exception_handler(ApiError)
+def _on_api_error(request, exc: ApiError):
+    return _error(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(Http404)
+def _on_not_found(request, exc):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               409: "conflict", 429: "too_many_attempts"}
+
+
+@api.exception_handler(HttpError)
+def _on_http_error(request, exc: HttpError):
+    if exc.status_code == 401:
+        return _error(request, 401, "unauthorized", _("Log in first: send Authorization: Bearer <token>."))
+    if exc.status_code == 400:
+        return _error(request, 400, "bad_request", _("The body is not valid JSON."))
+    return _error(request, exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), exc.message)
+
+
+@api.exception_handler(PermissionDenied)
+def _on_forbidden(request, exc):
+    return _error(request, 403, "forbidden", str(exc) or _("You are not allowed to do this."))
+
+
+@api.exception_handler(IntegrityError)
+def _on_conflict(request, exc):
+    # A unique number raced past the service's own check.
+    return _error(request, 409, "conflict", _("This already exists."))
+
+
+@api.exception_handler(Exception)
+def _on_bug(request, exc):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500, "server_error", _("Something went wrong on our side; it has been logged."))

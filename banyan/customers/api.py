@@ -1,0 +1,325 @@
+"""API v1: the customer file — create, search, read, change, reveal, segment (API.md).
+
+Every customer is reached through `get_customer_for_user` / `visible_customers` /
+`search_customers`: a customer out of the caller's reach answers 404, like one that does not exist.
+ID and mobile numbers are masked in every answer; `POST …/reveal` shows one, on purpose, audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from banyan.customers import identity
+from banyan.customers.completeness import missing_fields
+from banyan.customers.models import (
+    Channel,
+    Customer,
+    Education,
+    Gender,
+    IdType,
+    MaritalStatus,
+    Orientation,
+    RiskLevel,
+    Source,
+)
+from banyan.customers.selectors import get_customer_for_user, search_customers, visible_customers
+from banyan.customers.services import customer_create, customer_reveal, customer_update, customer_viewed
+from banyan.org.api import (
+    ERRORS,
+    ERRORS_409,
+    ApiError,
+    In,
+    IsoDate,
+    Moment,
+    Money,
+    MoneyIn,
+    Page,
+    actor,
+    clean_text,
+    forbidden,
+    invalid,
+)
+from banyan.org.models import Role, Staff
+
+router = Router(tags=["customers"])
+
+#: A search answers at most this many matches; `count` counts them up to this cap.
+SEARCH_CAP = 200
+_MAX_ID = 2**63 - 1
+
+GenderCode = Literal[tuple(Gender.values)]
+IdTypeCode = Literal[tuple(IdType.values)]
+EducationCode = Literal[tuple(Education.values)]
+MaritalCode = Literal[tuple(MaritalStatus.values)]
+ChannelCode = Literal[tuple(Channel.values)]
+SourceCode = Literal[tuple(Source.values)]
+RiskCode = Literal[tuple(RiskLevel.values)]
+OrientationCode = Literal[tuple(Orientation.values)]
+SecretField = Literal["id_number", "mobile", "mobile2"]
+
+
+def customer_or_404(request, customer_id: int) -> Customer:
+    """The customer if the caller may see it; 404 otherwise (and for ids no database could hold)."""
+    if not 0 < customer_id <= _MAX_ID:
+        raise Http404
+    return get_customer_for_user(actor(request), customer_id)
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class ConsentIn(In):
+    """Marketing consent per channel; a channel left out keeps its value (new customers: phone
+    yes, the others no)."""
+
+    sms: bool | None = None
+    phone: bool | None = None
+    email: bool | None = None
+    wechat: bool | None = None
+
+
+class ConsentOut(Schema):
+    sms: bool
+    phone: bool
+    email: bool
+    wechat: bool
+
+
+class CustomerFields(In):
+    """The profile (ARC-1). Every field is optional; null clears it on PATCH."""
+
+    gender: GenderCode | None = Field(None, description="M or F; derived from a resident ID when omitted.")
+    id_type: IdTypeCode | None = None
+    id_number: str | None = Field(None, description="18 characters for a resident ID (MOD 11-2 checked).")
+    birth_date: IsoDate | None = Field(None, description="Derived from a resident ID when omitted.")
+    lunar_birthday: bool | None = Field(None, description="Celebrates the birthday by the lunar calendar.")
+    mobile: str | None = Field(None, description="A mainland mobile, 11 digits.")
+    mobile2: str | None = None
+    email: str | None = None
+    address: str | None = None
+    employer: str | None = None
+    occupation: str | None = None
+    industry: str | None = None
+    education: EducationCode | None = None
+    marital_status: MaritalCode | None = None
+    spouse_name: str | None = None
+    children: str | None = None
+    interests: str | None = None
+    wedding_anniversary: IsoDate | None = None
+    business_opened_on: IsoDate | None = None
+    account_opened_on: IsoDate | None = None
+    preferred_channel: ChannelCode | None = None
+    preferred_time: str | None = None
+    transaction_habits: str | None = None
+    source: SourceCode | None = None
+    risk_level: RiskCode | None = None
+    risk_assessed_on: IsoDate | None = None
+    orientation: OrientationCode | None = None
+    other_bank_assets: MoneyIn | None = Field(None, description="Estimate of assets at other banks, yuan.")
+    notes: str | None = None
+    consent: ConsentIn | None = None
+    do_not_disturb: bool | None = None
+
+
+class CustomerIn(CustomerFields):
+    external_id: str = Field(min_length=1, max_length=40, description="The core-banking customer number; unique.")
+    name: str = Field(min_length=1, max_length=50)
+    rm: str = Field(min_length=1, max_length=150, description="Username of the manager whose book it joins.")
+
+
+class CustomerPatch(CustomerFields):
+    name: str | None = Field(None, min_length=1, max_length=50)
+
+
+class SegmentOut(Schema):
+    """Where the customer stands (SEG). Filled in by the segmentation issue; until then only
+    `orientation` is known and the rest is null / empty — the keys are stable."""
+
+    quadrant: str | None = Field(None, description="Value × relationship quadrant (segmentation issue).")
+    frequency_days: int | None = Field(None, description="Target days between contacts (segmentation issue).")
+    orientation: OrientationCode | None = None
+    potential_score: int | None = Field(None, description="0-100 (segmentation issue).")
+    reasons: list[str] = Field(default_factory=list, description="Why, in words (segmentation issue).")
+
+
+class CustomerOut(Schema):
+    id: int
+    external_id: str
+    name: str
+    gender: GenderCode | None
+    birth_date: dt.date | None
+    lunar_birthday: bool
+    id_type: IdTypeCode
+    id_number: str = Field(description="Masked: 110101********1234. POST …/reveal shows it, audited.")
+    mobile: str = Field(description="Masked: 138****5678. POST …/reveal shows it, audited.")
+    mobile2: str
+    email: str
+    address: str
+    employer: str
+    occupation: str
+    industry: str
+    education: EducationCode | None
+    marital_status: MaritalCode | None
+    spouse_name: str
+    children: str
+    interests: str
+    wedding_anniversary: dt.date | None
+    business_opened_on: dt.date | None
+    account_opened_on: dt.date | None
+    preferred_channel: ChannelCode | None
+    preferred_time: str
+    transaction_habits: str
+    source: SourceCode | None
+    risk_level: RiskCode | None
+    risk_assessed_on: dt.date | None
+    orientation: OrientationCode | None
+    other_bank_assets: Money | None
+    notes: str
+    consent: ConsentOut
+    do_not_disturb: bool
+    rm: str | None = Field(description="Username of the manager.")
+    assistant: str | None = Field(description="Username of the assistant, if any.")
+    branch: str = Field(description="Branch code.")
+    aum: Money = Field(description="Assets under management at this bank, from active holdings.")
+    last_contact_at: Moment | None
+    completeness: int = Field(description="Percentage of the key fields known.")
+    missing_fields: list[str] = Field(description="Key fields not yet known, to ask next time.")
+    segment: SegmentOut | None = Field(description="Null until the segmentation issue fills it in.")
+    created_at: Moment
+    updated_at: Moment
+
+
+class CustomerPageOut(Page):
+    items: list[CustomerOut]
+
+
+class RevealIn(In):
+    field: SecretField
+
+
+class RevealOut(Schema):
+    value: str
+
+
+# --- mapping -----------------------------------------------------------------------------------
+
+_CHOICE_FIELDS = ("gender", "education", "marital_status", "preferred_channel", "source", "risk_level", "orientation")
+_PLAIN_FIELDS = ("id", "external_id", "name", "birth_date", "lunar_birthday", "id_type", "email", "address",
+                 "employer", "occupation", "industry", "spouse_name", "children", "interests", "wedding_anniversary",
+                 "business_opened_on", "account_opened_on", "preferred_time", "transaction_habits",
+                 "risk_assessed_on", "other_bank_assets", "notes", "do_not_disturb", "aum", "last_contact_at",
+                 "completeness", "created_at", "updated_at")
+
+
+def customer_out(c: Customer) -> dict[str, Any]:
+    """The customer as API.md returns it: numbers masked, choices null when unknown."""
+    data: dict[str, Any] = {f: getattr(c, f) for f in _PLAIN_FIELDS}
+    data.update({f: getattr(c, f) or None for f in _CHOICE_FIELDS})
+    data.update(
+        id_number=identity.mask_id_number(c.id_number), mobile=identity.mask_mobile(c.mobile),
+        mobile2=identity.mask_mobile(c.mobile2), consent=c.consent,
+        rm=c.rm.username if c.rm_id else None, assistant=c.assistant.username if c.assistant_id else None,
+        branch=c.branch.code, missing_fields=missing_fields(c), segment=None,
+    )
+    return data
+
+
+def _profile_values(payload: CustomerFields, *, only_set: bool) -> dict[str, Any]:
+    """Body → keyword arguments of the customer services (consent → consent_* fields)."""
+    given = payload.model_dump(exclude_unset=only_set, exclude={"consent", "external_id", "rm"})
+    if not only_set:
+        given = {k: v for k, v in given.items() if v is not None}
+    if payload.consent is not None:
+        consent = payload.consent.model_dump(exclude_unset=True)
+        given.update({f"consent_{k}": v for k, v in consent.items() if v is not None})
+    return given
+
+
+def _may_create_in(user: Staff, rm: Staff) -> bool:
+    """A manager fills his or her own book (an assistant the book of the manager he or she works
+    for), a branch head the branch, an admin the bank."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.BRANCH_HEAD:
+        return bool(user.branch_id) and rm.branch_id == user.branch_id
+    if user.role == Role.ASSISTANT:
+        return rm.pk == user.manager_id
+    return rm.pk == user.pk
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+@router.post("/customers", response={201: CustomerOut, **ERRORS_409})
+def customer_create_endpoint(request, payload: CustomerIn):
+    """Open a customer file in `rm`'s book. Birth date and gender come from a resident ID when
+    not given. 409 when the customer number exists; 422 names each field that is wrong."""
+    user = actor(request)
+    rm = Staff.objects.filter(username=payload.rm).select_related("branch").first()
+    if rm is None:
+        raise invalid("rm", _("No staff member has the username %(u)s.") % {"u": payload.rm})
+    if not _may_create_in(user, rm):
+        raise forbidden(_("You may only add customers to a book you keep or oversee."))
+    external_id = payload.external_id.strip()
+    if Customer.objects.filter(external_id=external_id).exists():  # uniqueness probe, no data leaves
+        raise ApiError(409, "conflict", _("A customer with this number already exists."),
+                       {"external_id": [_("A customer with this number already exists.")]})
+    customer = customer_create(actor=user, external_id=external_id, rm=rm, **_profile_values(payload, only_set=False))
+    return Status(201, customer_out(get_customer_for_user(user, customer.pk)))
+
+
+@router.get("/customers", response={200: CustomerPageOut, **ERRORS})
+def customer_list(request, q: str | None = Query(None, max_length=100,
+                                                 description="Name, pinyin, pinyin initials, the last 4 digits "
+                                                             "of a mobile or ID, a full mobile, ID or account "
+                                                             "number."),
+                  limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)):
+    """With `q`: the caller's customers that match (best first, at most 200). Without: the
+    caller's whole visible book, largest AUM first, a page at a time."""
+    user = actor(request)
+    q = clean_text(q).strip()
+    if q:
+        qs = search_customers(user, q, limit=SEARCH_CAP)
+    else:
+        qs = visible_customers(user).order_by("-aum", "pk")
+    count = qs.count()
+    page = qs.select_related("rm", "assistant", "branch")[offset:offset + limit]
+    return {"items": [customer_out(c) for c in page], "count": count}
+
+
+@router.get("/customers/{id}", response={200: CustomerOut, **ERRORS})
+def customer_get(request, id: int):
+    """One customer file, with AUM and segment. The look is written to the audit log."""
+    customer = customer_or_404(request, id)
+    customer_viewed(actor=actor(request), customer=customer, via="api")
+    return customer_out(customer)
+
+
+@router.patch("/customers/{id}", response={200: CustomerOut, **ERRORS})
+def customer_patch(request, id: int, payload: CustomerPatch):
+    """Change the fields sent (null clears one); the change is audited."""
+    customer = customer_or_404(request, id)
+    customer_update(actor=actor(request), customer=customer, **_profile_values(payload, only_set=True))
+    return customer_out(customer_or_404(request, id))
+
+
+@router.post("/customers/{id}/reveal", response={200: RevealOut, **ERRORS})
+def customer_reveal_endpoint(request, id: int, payload: RevealIn):
+    """Show one masked number in full. Every reveal is written to the audit log."""
+    customer = customer_or_404(request, id)
+    return {"value": customer_reveal(actor=actor(request), customer=customer, field=payload.field)}
+
+
+@router.get("/customers/{id}/segment", response={200: SegmentOut, **ERRORS})
+def customer_segment(request, id: int):
+    """The customer's segment. The segmentation issue fills in quadrant, frequency_days,
+    potential_score and reasons; until then they are null / empty and only orientation is known."""
+    customer = customer_or_404(request, id)
+    return {"quadrant": None, "frequency_days": None, "orientation": customer.orientation or None,
+            "potential_score": None, "reasons": []}
