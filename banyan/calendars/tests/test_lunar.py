@@ -185,3 +185,7 @@ def test_solar_keys_by_date():
         date(2028, 2, 29): {229},
     }
     assert solar_keys_by_date(date(2026, 11, 23), date(2026, 11, 22)) == {}
+
+
+def test_an_empty_window_has_no_keys():
+    assert lunar_keys_by_date(date(2026, 11, 23), date(2026, 11, 22)) == {}
