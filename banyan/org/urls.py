@@ -1,3 +1,9 @@
 from django.urls import path
 
-urlpatterns: list = []
+from banyan.org import views
+
+urlpatterns = [
+    path("", views.branch_overview, name="branch_overview"),
+    path("customers/<int:customer_id>/assign/", views.customer_assign_view, name="customer_assign"),
+    path("handover/", views.book_hand_over_view, name="book_hand_over"),
+]

@@ -1,0 +1,145 @@
+"""The audit log page and its CSV export (ARC-8)."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from banyan.audit.models import AuditEvent
+from banyan.audit.services import audit_log_many
+from banyan.customers.models import Customer
+from banyan.customers.services import customer_reveal, customer_update, customer_viewed
+from banyan.org.services import login_failed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trail(bank, make_customer):
+    """zhangmin reveals a customer's mobile; lihua views and edits one of hers."""
+    mine = make_customer(bank.rm_a, name="王小明", mobile="13812345678")
+    hers = make_customer(bank.rm_b, name="刘洋")
+    customer_reveal(actor=bank.rm_a, customer=mine, field="mobile")
+    customer_viewed(actor=bank.rm_b, customer=hers)
+    customer_update(actor=bank.rm_b, customer=hers, occupation="教师")
+    return {"mine": mine, "hers": hers}
+
+
+def _actions(response):
+    return [row.event.action for row in response.context["rows"]]
+
+
+def test_auditor_sees_a_reveal_done_through_the_service(client, bank, trail):
+    # given zhangmin revealed a mobile number (fixture); when the auditor opens the log
+    client.force_login(bank.auditor)
+    response = client.get(reverse("audit_log"))
+    # then the reveal is listed, newest first, in words: who, what, whose file, which number
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "审计日志" in html
+    assert "查看完整号码" in html and "手机号" in html
+    assert "张敏" in html and "王小明" in html
+    assert _actions(response)[:3] == ["customer.updated", "customer.viewed", "customer.revealed"]
+    # and the log itself never shows the number that was revealed
+    assert "13812345678" not in html
+
+
+def test_the_log_filters_by_action(client, bank, trail):
+    client.force_login(bank.auditor)
+    response = client.get(reverse("audit_log"), {"action": "customer.revealed"})
+    assert _actions(response) == ["customer.revealed"]
+    # the action select offers the actions present, in words
+    assert ("customer.revealed", "查看完整号码") in [(v, str(label)) for v, label in
+                                                  response.context["form"].fields["action"].choices]
+
+
+def test_the_log_filters_by_actor_including_their_failed_logins(client, bank, trail):
+    login_failed(username="lihua", ip="10.0.0.9")
+    client.force_login(bank.auditor)
+    response = client.get(reverse("audit_log"), {"actor": "lihua"})
+    assert _actions(response) == ["auth.login_failed", "customer.updated", "customer.viewed"]
+    assert "登录失败" in response.content.decode()
+
+
+def test_the_log_filters_by_customer_and_dates(client, bank, trail):
+    client.force_login(bank.auditor)
+    response = client.get(reverse("audit_log"), {"customer": trail["hers"].pk})
+    assert set(_actions(response)) == {"customer.created", "customer.viewed", "customer.updated"}
+    today = timezone.localdate()
+    assert client.get(reverse("audit_log"), {"date_from": today.isoformat()}).context["page"].paginator.count > 0
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    assert _actions(client.get(reverse("audit_log"), {"date_from": tomorrow})) == []
+
+
+def test_a_bad_filter_is_named_and_ignored(client, bank, trail):
+    client.force_login(bank.auditor)
+    response = client.get(reverse("audit_log"), {"customer": "abc", "action": "customer.revealed"})
+    assert response.status_code == 200
+    assert "customer" in response.context["form"].errors
+    assert _actions(response) == ["customer.revealed"]
+
+
+def test_an_update_shows_what_changed(client, bank, trail):
+    client.force_login(bank.auditor)
+    response = client.get(reverse("audit_log"), {"action": "customer.updated"})
+    row = response.context["rows"][0]
+    with translation.override("zh-hans"):
+        occupation = str(Customer._meta.get_field("occupation").verbose_name)
+    assert row.changes == [(occupation, "—", "教师")]
+    assert "修改档案" in response.content.decode()
+
+
+def test_the_log_is_paginated_a_hundred_a_page(client, bank, trail):
+    audit_log_many(actor=bank.rm_a, action="customer.exported", customer_ids=[trail["mine"].pk] * 150,
+                   detail="book csv")
+    client.force_login(bank.auditor)
+    first = client.get(reverse("audit_log"), {"action": "customer.exported"})
+    assert len(first.context["rows"]) == 100 and first.context["page"].paginator.num_pages == 2
+    second = client.get(reverse("audit_log"), {"action": "customer.exported", "page": 2})
+    assert len(second.context["rows"]) == 50
+    # the page links keep the filter
+    assert "action=customer.exported" in first.content.decode().split("pagination")[-1]
+
+
+@pytest.mark.parametrize("who", ["rm_a", "assistant", "head"])
+def test_managers_and_branch_heads_get_404_on_the_log_and_its_export(client, bank, trail, who):
+    client.force_login(getattr(bank, who))
+    assert client.get(reverse("audit_log")).status_code == 404
+    assert client.get(reverse("audit_log_export")).status_code == 404
+    assert not AuditEvent.objects.filter(action="audit.exported").exists()
+
+
+def test_admin_reads_the_log(client, bank, trail):
+    client.force_login(bank.admin)
+    assert client.get(reverse("audit_log")).status_code == 200
+
+
+def test_csv_export_of_the_filtered_log_is_itself_audited(client, bank, trail):
+    client.force_login(bank.auditor)
+    # when the auditor exports zhangmin's events
+    response = client.get(reverse("audit_log_export"), {"actor": "zhangmin"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    # then the file holds zhangmin's reveal, in words, with the customer's name
+    assert rows[0][:5] == ["时间", "用户名", "姓名", "岗位", "操作"]
+    reveal = next(r for r in rows[1:] if r[5] == "customer.revealed")
+    assert reveal[1:5] == ["zhangmin", "张敏", "客户经理", "查看完整号码"]
+    assert reveal[7] == "王小明"
+    assert all(r[1] == "zhangmin" for r in rows[1:])
+    # and the export is in the log, by the auditor, with the filter used
+    event = AuditEvent.objects.get(action="audit.exported")
+    assert event.actor == bank.auditor and "actor=zhangmin" in event.detail
+
+
+def test_csv_cells_cannot_smuggle_spreadsheet_formulas(client, bank, make_customer):
+    sneaky = make_customer(bank.rm_a, name="=HYPERLINK(1)")
+    customer_viewed(actor=bank.rm_a, customer=sneaky)
+    client.force_login(bank.auditor)
+    body = b"".join(client.get(reverse("audit_log_export"), {"action": "customer.viewed"})
+                    .streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in body

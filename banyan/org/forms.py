@@ -1,0 +1,112 @@
+"""Forms of the branch head's pages: reassigning one customer, handing over a whole book (SEG-4)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from banyan.org.models import BOOK_ROLES, Role, Staff
+from banyan.org.selectors import can_assign, managers_for
+
+
+def assistants_for(user) -> QuerySet[Staff]:
+    """Assistants the user may put on a customer: the branch's for a branch head, all for admin."""
+    qs = Staff.objects.filter(role=Role.ASSISTANT, is_active=True).select_related("branch")
+    if user.role == Role.ADMIN:
+        return qs.order_by("branch__code", "full_name")
+    if user.role == Role.BRANCH_HEAD:
+        return qs.filter(branch_id=user.branch_id).order_by("full_name")
+    return qs.none()
+
+
+def books_for(user) -> QuerySet[Staff]:
+    """Managers whose book the user may hand over — including those no longer active (a manager
+    who has left is exactly whose book must move), but only when they still keep customers."""
+    qs = Staff.objects.filter(role__in=BOOK_ROLES).select_related("branch")
+    if user.role == Role.BRANCH_HEAD:
+        qs = qs.filter(branch_id=user.branch_id)
+    elif user.role != Role.ADMIN:
+        return qs.none()
+    return (qs.annotate(book_size=Count("book"))
+            .filter(Q(book_size__gt=0) | Q(is_active=True)).order_by("branch__code", "-is_active", "full_name"))
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """Staff shown by name, with the branch when the list spans branches (admin)."""
+
+    def __init__(self, *args, show_branch: bool = False, **kwargs):
+        self.show_branch = show_branch
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Staff) -> str:
+        label = obj.display_name
+        if self.show_branch and obj.branch_id:
+            label = f"{label}（{obj.branch.name}）"
+        if not obj.is_active:
+            label = _("%(name)s — left") % {"name": label}
+        return label
+
+
+class AssignForm(forms.Form):
+    """Reassign one customer: a manager from the user's reach, and optionally an assistant."""
+
+    rm = StaffChoiceField(label=gettext_lazy("Manager"), queryset=Staff.objects.none(),
+                          empty_label=None)
+    assistant = StaffChoiceField(label=gettext_lazy("Assistant"), queryset=Staff.objects.none(), required=False,
+                                 empty_label=gettext_lazy("(no assistant)"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        admin = user.role == Role.ADMIN
+        self.fields["rm"].queryset = managers_for(user).select_related("branch").order_by("branch__code",
+                                                                                           "full_name")
+        self.fields["rm"].show_branch = admin
+        self.fields["assistant"].queryset = assistants_for(user)
+        self.fields["assistant"].show_branch = admin
+        for f in self.fields.values():
+            f.widget.attrs["class"] = "form-select form-select-sm"
+        # Django's own message would be "Select a valid choice"; say what is actually wrong.
+        self.fields["rm"].error_messages["invalid_choice"] = _(
+            "This manager is not one you can assign customers to (another branch, or not a manager).")
+        self.fields["assistant"].error_messages["invalid_choice"] = _(
+            "This assistant is not one you can assign (another branch, or not an assistant).")
+
+
+def assign_form_for(user, customer) -> AssignForm | None:
+    """The form for the customer file's "reassign" box, or None when the user may not reassign.
+
+    The customer must already have come through `get_customer_for_user(user, id)`.
+    """
+    if not can_assign(user):
+        return None
+    return AssignForm(user=user, initial={"rm": customer.rm_id, "assistant": customer.assistant_id},
+                      auto_id=f"id_assign_{customer.pk}_%s")
+
+
+class HandOverForm(forms.Form):
+    """A whole book moves from one manager to another (a manager leaves or changes post)."""
+
+    from_rm = StaffChoiceField(label=gettext_lazy("From manager"), queryset=Staff.objects.none())
+    to_rm = StaffChoiceField(label=gettext_lazy("To manager"), queryset=Staff.objects.none())
+    keep_assistant = forms.BooleanField(label=gettext_lazy("Customers keep their assistant"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        admin = user.role == Role.ADMIN
+        self.fields["from_rm"].queryset = books_for(user)
+        self.fields["to_rm"].queryset = managers_for(user).select_related("branch").order_by("branch__code",
+                                                                                             "full_name")
+        for name in ("from_rm", "to_rm"):
+            self.fields[name].show_branch = admin
+            self.fields[name].widget.attrs["class"] = "form-select"
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "This manager is not in your reach (another branch, or not a manager).")
+        self.fields["keep_assistant"].widget.attrs["class"] = "form-check-input"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from_rm") and data.get("to_rm") and data["from_rm"].pk == data["to_rm"].pk:
+            self.add_error("to_rm", _("Choose a different manager."))
+        return data
