@@ -31,7 +31,7 @@ class InteractionIn(In):
     rejection_reason: str | None = Field(None, max_length=200)
     new_info: str | None = Field(None, max_length=500, description="Anything new learned about the customer.")
     next_step: str | None = Field(None, max_length=200)
-    next_contact_on: IsoDate | None = Field(None, description="Also opens a memo due that day.")
+    next_contact_on: IsoDate | None = Field(None, description="Comes back that day as a follow-up on the worklist.")
 
 
 class InteractionOut(Schema):

@@ -42,7 +42,7 @@ HoldingStatusCode = Literal[tuple(HoldingStatus.values)]
 
 
 def _product_or_404(code: str) -> Product:
-    product = get_product(clean_text(code))
+    product = get_product(code) if clean_text(code) == code else None  # no product has a NUL in its code
     if product is None:
         raise Http404
     return product

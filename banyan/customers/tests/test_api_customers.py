@@ -239,3 +239,10 @@ def test_the_segment_keeps_its_shape_until_segmentation_fills_it(bank, make_cust
     assert response.status_code == 200
     assert response.json() == {"quadrant": None, "frequency_days": None, "orientation": "relationship",
                                "potential_score": None, "reasons": []}
+
+
+def test_text_no_database_could_store_is_refused_as_bad_input(bank, book, as_rm_a):
+    error = assert_error(as_rm_a.post("/customers", new_customer(name="王\x00明")), 422, "invalid")
+    assert list(error["fields"]) == ["name"]
+    assert as_rm_a.get("/customers", q="zx\x00m").status_code == 200
+    assert_error(as_rm_a.get("/products/F001%00"), 404, "not_found")

@@ -140,3 +140,16 @@ def test_a_wrong_method_and_an_unknown_path_answer_in_the_error_shape(bank, clie
     assert "POST" in response["Allow"]
     assert_error(caller.get("/no/such/path"), 404, "not_found")
     assert_error(ApiCaller(client).post("/no/such/path", {}), 404, "not_found")
+
+
+def test_every_field_and_parameter_of_the_document_is_typed(openapi):
+    def typed(schema):
+        return any(k in schema for k in ("type", "$ref", "anyOf", "enum", "const"))
+
+    for name, schema in openapi["components"]["schemas"].items():
+        for field, spec in schema.get("properties", {}).items():
+            assert typed(spec), (name, field, spec)
+    for path, item in openapi["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                assert typed(parameter["schema"]), (path, parameter)
