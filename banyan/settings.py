@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "banyan.customers",
     "banyan.holdings",
     "banyan.contacts",
+    "banyan.segments",
+    "banyan.worklists",
     "banyan.web",
 ]
 

@@ -127,6 +127,11 @@ class Customer(models.Model):
     name_initials = models.CharField(max_length=20, blank=True)
     mobile_tail = models.CharField(max_length=4, blank=True)
     id_tail = models.CharField(max_length=4, blank=True)
+    # Birthday keys, so that one indexed query finds a date window's birthdays (WL-1): the solar
+    # MMDD of the birth date, and for lunar celebrants the lunar month*100+day (a leap-month
+    # birthday is celebrated in the ordinary month: see banyan.calendars.lunar).
+    birthday_mmdd = models.PositiveSmallIntegerField(null=True, blank=True)
+    lunar_birthday_key = models.PositiveSmallIntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -145,6 +150,8 @@ class Customer(models.Model):
             models.Index(fields=["id_tail"], name="cust_id_tail"),
             models.Index(fields=["mobile"], name="cust_mobile"),
             models.Index(fields=["id_number"], name="cust_id_number"),
+            models.Index(fields=["birthday_mmdd"], name="cust_birthday"),
+            models.Index(fields=["lunar_birthday_key"], name="cust_lunar_birthday"),
         ]
 
     def __str__(self) -> str:

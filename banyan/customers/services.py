@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from banyan import clock
 from banyan.audit.services import audit_log, audit_log_many, diff
+from banyan.calendars.lunar import lunar_key_of, mmdd
 from banyan.customers import identity
 from banyan.customers.completeness import completeness_score
 from banyan.customers.models import Customer, CustomerRelation, IdType
@@ -77,11 +78,21 @@ def _normalise_identity(customer: Customer) -> dict[str, list[str]]:
     return errors
 
 
-def _refresh_derived(customer: Customer) -> None:
+def customer_fill_derived(customer: Customer) -> None:
+    """Compute the derived columns (search keys, tails, birthday keys, completeness) in place.
+    Every writer of customers uses it — services, feeds and the demo builder — so that the keys
+    the search and the worklist rely on are the same everywhere."""
     customer.name = customer.name.strip()
     customer.name_pinyin, customer.name_initials = search_keys(customer.name)
     customer.mobile_tail = customer.mobile[-4:] if customer.mobile else ""
     customer.id_tail = customer.id_number[-4:] if customer.id_number else ""
+    birth = customer.birth_date
+    customer.birthday_mmdd = mmdd(birth) if birth else None
+    if birth and customer.lunar_birthday:
+        month, day, _leap = lunar_key_of(birth)
+        customer.lunar_birthday_key = month * 100 + day
+    else:
+        customer.lunar_birthday_key = None
     customer.completeness = completeness_score(customer)
 
 
@@ -113,7 +124,8 @@ def _coerce(field: str, value: Any) -> Any:
 def _save_validated(customer: Customer, extra_errors: dict[str, list[str]]) -> None:
     errors = dict(extra_errors)
     try:
-        customer.full_clean(exclude=["name_pinyin", "name_initials", "mobile_tail", "id_tail"])
+        customer.full_clean(exclude=["name_pinyin", "name_initials", "mobile_tail", "id_tail", "birthday_mmdd",
+                                     "lunar_birthday_key"])
     except ValidationError as e:
         for k, msgs in e.message_dict.items():
             errors.setdefault(k, []).extend(m for m in msgs if m not in errors.get(k, []))
@@ -145,7 +157,7 @@ def customer_create(*, actor, external_id: str, name: str, rm: Staff | None, bra
     if Customer.objects.filter(external_id=customer.external_id).exists():
         raise ValidationError({"external_id": [_("A customer with this number already exists.")]})
     errors = _normalise_identity(customer)
-    _refresh_derived(customer)
+    customer_fill_derived(customer)
     _save_validated(customer, errors)
     audit_log(actor=actor, action="customer.created", customer_id=customer.pk, obj=customer, after=_snapshot(customer))
     return customer
@@ -165,7 +177,7 @@ def customer_update(*, actor, customer: Customer, **fields: Any) -> Customer:
     if "id_number" in fields and "gender" not in fields and customer.id_type == IdType.RESIDENT:
         customer.gender = ""
     errors = _normalise_identity(customer)
-    _refresh_derived(customer)
+    customer_fill_derived(customer)
     _save_validated(customer, errors)
     old, new = diff(before, _snapshot(customer))
     if new:

@@ -121,3 +121,20 @@ class AumSnapshot(models.Model):
     class Meta:
         ordering = ["customer", "date"]
         constraints = [models.UniqueConstraint(fields=["customer", "date"], name="uniq_aum_snapshot")]
+
+
+class Transaction(models.Model):
+    """A movement on an account, as fed from core banking; large ones bring the customer up
+    (账户异动, WL-2). `amount` is signed: positive in, negative out."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="transactions")
+    external_id = models.CharField(max_length=40, unique=True)
+    account_no = models.CharField(_("account number"), max_length=32, blank=True)
+    occurred_on = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    counterparty = models.CharField(_("counterparty"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["occurred_on"], name="transaction_day"),
+                   models.Index(fields=["customer", "-occurred_on"], name="transaction_customer_day")]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorklistsConfig(AppConfig):
+    name = "banyan.worklists"
+    label = "worklists"

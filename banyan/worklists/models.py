@@ -1,0 +1,126 @@
+"""The daily worklist (日常关系管理计划): one task per customer per manager per day, with every
+reason that brings the customer up that day (WL-1..9)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from banyan.customers.models import Channel
+
+
+class ReasonCode(models.TextChoices):
+    """API.md's worklist reason codes."""
+
+    BIRTHDAY = "birthday", _("Birthday")
+    FESTIVAL = "festival", _("Festival")
+    ANNIVERSARY = "anniversary", _("Anniversary")
+    DEPOSIT_MATURITY = "deposit_maturity", _("Deposit maturing")
+    PRODUCT_MATURITY = "product_maturity", _("Product maturing")
+    CARD_REPAYMENT = "card_repayment", _("Card repayment due")
+    LOAN_MATURITY = "loan_maturity", _("Loan maturing")
+    LOAN_OVERDUE = "loan_overdue", _("Loan overdue")
+    NAV_MOVE = "nav_move", _("NAV moved")
+    DIVIDEND = "dividend", _("Dividend paid")
+    TAKE_PROFIT = "take_profit", _("Take-profit reached")
+    STOP_LOSS = "stop_loss", _("Stop-loss reached")
+    LARGE_OUTFLOW = "large_outflow", _("Large outflow")
+    LARGE_INFLOW = "large_inflow", _("Large inflow")
+    CADENCE_DUE = "cadence_due", _("Regular contact due")
+    MEMO_DUE = "memo_due", _("Memo due")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    APPOINTMENT = "appointment", _("Appointment")
+    NEW_CUSTOMER = "new_customer", _("New customer")
+    RISK_ASSESSMENT_EXPIRY = "risk_assessment_expiry", _("Risk assessment expiring")
+
+
+class ReasonRule(models.Model):
+    """A bank's override of a reason's defaults (banyan.worklists.reasons.DEFAULTS)."""
+
+    code = models.CharField(_("reason"), max_length=30, choices=ReasonCode.choices, unique=True)
+    lead_days = models.PositiveSmallIntegerField(_("days ahead"))
+    weight = models.PositiveSmallIntegerField(_("weight"))
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+
+class TalkingPoint(models.Model):
+    """An editable opening line for a reason, optionally per orientation (SEG-2 sets the content).
+    Placeholders: {title} (王先生 / 李女士), {name}, {detail}, {manager}."""
+
+    code = models.CharField(_("reason"), max_length=30, choices=ReasonCode.choices)
+    orientation = models.CharField(_("orientation"), max_length=12, blank=True)
+    text = models.CharField(_("talking point"), max_length=500)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["code", "orientation"], name="uniq_talking_point")]
+
+
+class WorklistDay(models.Model):
+    """Marks that a manager's list for a date was built: the list is then stable (a rebuild
+    changes nothing), explainable and auditable."""
+
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worklist_days")
+    date = models.DateField()
+    built_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["manager", "date"], name="uniq_worklist_day")]
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
+    MOVED = "moved", _("Moved")
+    SUPERSEDED = "superseded", _("Carried into a later task")
+    SUPPRESSED = "suppressed", _("Left out by a contact rule")
+
+
+class Task(models.Model):
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
+    date = models.DateField(_("date"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tasks")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    suggested_channel = models.CharField(_("suggested channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    rule_note = models.CharField(_("contact rule applied"), max_length=200, blank=True)
+    talking_points = models.TextField(_("talking points"), blank=True)
+    interaction = models.ForeignKey("contacts.Interaction", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    skip_reason = models.CharField(_("why skipped"), max_length=200, blank=True)
+    moved_to = models.DateField(_("moved to"), null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["date", "rank"]
+        constraints = [models.UniqueConstraint(fields=["manager", "date", "customer"], name="uniq_task_per_day")]
+        indexes = [models.Index(fields=["manager", "date", "status"], name="task_manager_day"),
+                   models.Index(fields=["customer", "date"], name="task_customer_day")]
+
+
+class TaskReason(models.Model):
+    """One reason on a task. `ref` names the object behind it ("holding:12", "memo:7") and, with
+    code and due date, identifies the reason so that it is planned once."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reasons")
+    customer_id = models.BigIntegerField()  # denormalised for the "already planned?" lookup
+    code = models.CharField(max_length=30, choices=ReasonCode.choices)
+    detail = models.CharField(max_length=300)
+    due_date = models.DateField()
+    ref = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["customer_id", "code", "due_date"], name="reason_lookup")]
+
+
+class HolidayOverride(models.Model):
+    """A bank's own entry in the holiday calendar: a statutory holiday or make-up workday the
+    `holidays` library does not know yet (next year's schedule is published each November)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=50, blank=True)

@@ -1,0 +1,193 @@
+"""The planner: merges the triggers' reasons into one task per customer per day (WL-4), applies
+the contact rules (WL-6), pins dated reasons to their date and spreads the rest within each
+manager's capacity (WL-5). Pure: it takes plain data and returns plain data; `services` feeds it
+from the database and stores what it returns.
+
+Scheduling, in one sentence: a dated reason may be planned on any working day of its window
+[date − lead, date], is planned on its date at the latest whatever the capacity (never postponed),
+and a missed one is planned on the next day within its grace; cadence contacts, which have no
+date, fill the capacity that is left, most overdue and most valuable first — earliest deadline
+first, so nothing piles up on a deadline and nothing passes its date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from banyan.worklists.models import ReasonCode as C
+from banyan.worklists.reasons import DEFAULTS, ReasonDefaults
+from banyan.worklists.triggers import Reason
+
+CARE_CODES = {C.BIRTHDAY, C.FESTIVAL, C.ANNIVERSARY}
+CUSTOMER_ASKED = {C.APPOINTMENT, C.FOLLOW_UP, C.MEMO_DUE}  # things the customer agreed to
+CADENCE_PULL_DAYS = 2  # a cadence contact falling due within this many days may be taken early
+_VALUE_BONUS = {"high_high": 20, "high_low": 15, "low_high": 12, "low_low": 0}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the planner needs to know about a customer."""
+
+    customer_id: int
+    manager_id: int
+    aum: float
+    quadrant: str
+    is_priority: bool
+    preferred_channel: str
+    consent: dict[str, bool]
+    do_not_disturb: bool
+    calls_this_month: int
+
+
+@dataclass
+class Planned:
+    customer_id: int
+    day: dt.date
+    reasons: list[Reason]
+    priority: int = 0
+    channel: str = "phone"
+    rule_note: str = ""
+    suppressed: bool = False
+    rank: int = 0
+
+
+@dataclass
+class Rules:
+    """Contact rules (WL-6), from the bank's policy."""
+
+    call_cap_aum: float = 200_000
+    call_cap_per_month: int = 3
+    reason_rules: dict[str, ReasonDefaults] = field(default_factory=lambda: dict(DEFAULTS))
+
+
+def _start(r: Reason, rules: Rules) -> dt.date:
+    return r.due - dt.timedelta(days=rules.reason_rules[r.code].lead_days)
+
+
+def _last_chance(r: Reason, rules: Rules) -> dt.date:
+    return r.due + dt.timedelta(days=rules.reason_rules[r.code].grace_days)
+
+
+def priority(facts: Facts, reasons: list[Reason], day: dt.date, rules: Rules) -> int:
+    """Value and urgency: the weightiest reason, a little for each further reason, the customer's
+    value, and for cadence how long it has been overdue."""
+    weight = max(rules.reason_rules[r.code].weight for r in reasons)
+    extra = 5 * (len({r.code for r in reasons}) - 1)
+    value = _VALUE_BONUS.get(facts.quadrant, 0) + (10 if facts.is_priority else 0)
+    overdue = max(((day - r.due).days for r in reasons if r.code == C.CADENCE_DUE), default=0)
+    return weight + extra + value + min(30, max(0, overdue) // 3)
+
+
+_CONSENT_OF = {"phone": "phone", "visit": "phone", "branch": "phone", "wechat": "wechat", "sms": "sms",
+               "email": "email"}
+_CHANNEL_NAME = {"phone": "电话", "wechat": "微信", "sms": "短信", "email": "邮件", "visit": "面谈", "branch": "网点"}
+
+
+def apply_contact_rules(p: Planned, facts: Facts, working_day: bool, rules: Rules) -> None:
+    """Choose the suggested channel, change it, or drop the task, and say which rule did it."""
+    if facts.do_not_disturb:
+        asked = [r for r in p.reasons if r.code in CUSTOMER_ASKED]
+        if not asked:
+            p.suppressed, p.rule_note = True, "客户设置了免打扰"
+            return
+        p.rule_note = "客户设置了免打扰：只处理客户本人约定的事项"
+    service = any(rules.reason_rules[r.code].service for r in p.reasons)
+    preferred = facts.preferred_channel if facts.preferred_channel in _CONSENT_OF else "phone"
+    allowed = [ch for ch in dict.fromkeys([preferred, "phone", "wechat", "sms", "email"])
+               if facts.consent.get(_CONSENT_OF[ch], False)]
+    if not allowed:
+        if service:
+            p.channel = "phone"
+            p.rule_note = "客户未同意营销联系：仅告知服务事项，不做营销"
+            return
+        p.suppressed, p.rule_note = True, "客户未授权任何营销联系渠道"
+        return
+    p.channel = allowed[0]
+    over_cap = facts.aum >= rules.call_cap_aum and facts.calls_this_month >= rules.call_cap_per_month
+    if p.channel in ("phone", "visit", "branch") and over_cap:
+        others = [ch for ch in allowed if _CONSENT_OF[ch] != "phone"]
+        cap = f"本月已致电 {facts.calls_this_month} 次（资产≥{rules.call_cap_aum / 10000:g}万客户每月最多 " \
+              f"{rules.call_cap_per_month} 次）"
+        if not others:
+            p.suppressed, p.rule_note = True, cap
+            return
+        p.channel, p.rule_note = others[0], f"{cap}，改用{_CHANNEL_NAME[others[0]]}"
+    if not working_day and p.channel == "phone" and all(r.code in CARE_CODES for r in p.reasons):
+        message = [ch for ch in allowed if ch in ("wechat", "sms")]
+        if message:
+            p.channel, p.rule_note = message[0], "节假日：发送祝福信息，不打电话打扰休息"
+
+
+def _admit(p: Planned, facts: dict[int, Facts], calls: dict[int, int], working: bool, rules: Rules,
+           kept: list[Planned], dropped: list[Planned]) -> bool:
+    """Apply the contact rules to a candidate; True when it became a task (and used capacity)."""
+    f = facts[p.customer_id]
+    apply_contact_rules(p, Facts(**{**f.__dict__, "calls_this_month": calls[p.customer_id]}), working, rules)
+    if p.suppressed:
+        dropped.append(p)
+        return False
+    kept.append(p)
+    if p.channel == "phone":
+        calls[p.customer_id] += 1
+    return True
+
+
+def plan(
+    *,
+    days: list[dt.date],
+    reasons: Iterable[Reason],
+    facts: dict[int, Facts],
+    capacity: int,
+    is_working_day: Callable[[dt.date], bool],
+    rules: Rules,
+) -> dict[dt.date, list[Planned]]:
+    """Plan one manager's days. `reasons` must already exclude what earlier days planned.
+    Returns, per day, the tasks in rank order (suppressed ones after, with rank 0)."""
+    pending = [r for r in reasons if r.customer_id in facts]
+    calls = {cid: f.calls_this_month for cid, f in facts.items()}
+    result: dict[dt.date, list[Planned]] = {}
+    for day in days:
+        working = is_working_day(day)
+        pending = [r for r in pending if r.code == C.CADENCE_DUE or _last_chance(r, rules) >= day]
+        by_customer: dict[int, list[Reason]] = defaultdict(list)
+        forced: set[int] = set()
+        for r in pending:
+            if r.code == C.CADENCE_DUE:
+                if r.due <= day + dt.timedelta(days=CADENCE_PULL_DAYS):
+                    by_customer[r.customer_id].append(r)
+                continue
+            if _start(r, rules) > day:
+                continue
+            by_customer[r.customer_id].append(r)
+            # Due today, or missed and still within grace: today whatever the capacity. On a day
+            # off only what falls due that very day (a missed one waits for the next working day).
+            if r.due == day or (working and r.due < day):
+                forced.add(r.customer_id)
+        must = [Planned(cid, day, by_customer[cid]) for cid in forced]
+        optional = [Planned(cid, day, rs) for cid, rs in by_customer.items() if cid not in forced]
+        for p in must + optional:
+            p.priority = priority(facts[p.customer_id], p.reasons, day, rules)
+        must.sort(key=lambda p: (-p.priority, p.customer_id))
+        optional.sort(key=lambda p: (-p.priority, min(r.due for r in p.reasons), p.customer_id))
+        kept: list[Planned] = []
+        dropped: list[Planned] = []
+        for p in must:
+            _admit(p, facts, calls, working, rules, kept, dropped)
+        free = max(0, capacity - len(kept)) if working else 0
+        for p in optional:
+            if free == 0:
+                break
+            free -= _admit(p, facts, calls, working, rules, kept, dropped)
+        chosen = kept + dropped
+        kept.sort(key=lambda p: (-p.priority, p.customer_id))
+        for rank, p in enumerate(kept, start=1):
+            p.rank = rank
+        result[day] = kept + dropped
+        placed = {p.customer_id for p in chosen}
+        placed_reasons = {id(r) for p in chosen for r in p.reasons}
+        # A planned contact covers the cadence too; what was planned is not planned again.
+        pending = [r for r in pending if id(r) not in placed_reasons
+                   and not (r.code == C.CADENCE_DUE and r.customer_id in placed)]
+    return result

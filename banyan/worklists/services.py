@@ -1,0 +1,257 @@
+"""Building, completing, skipping and moving the daily worklist (WL-4..9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from banyan import clock
+from banyan.audit.services import audit_log
+from banyan.calendars import workdays
+from banyan.calendars.workdays import is_working_day
+from banyan.contacts.models import Interaction, Memo, MemoStatus
+from banyan.contacts.services import interaction_log, memo_complete
+from banyan.customers.models import Customer
+from banyan.customers.pinyin import COMPOUND_SURNAMES
+from banyan.org.models import BOOK_ROLES, Staff
+from banyan.segments.models import SegmentPolicy
+from banyan.worklists.models import HolidayOverride, ReasonRule, TalkingPoint, Task, TaskReason, TaskStatus, WorklistDay
+from banyan.worklists.models import ReasonCode as C
+from banyan.worklists.planner import Facts, Planned, Rules, plan
+from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, TALKING_POINTS, ReasonDefaults
+from banyan.worklists.triggers import Reason, Window, collect
+
+LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + lead)
+
+
+def holiday_overrides_load() -> None:
+    """Feed the bank's own holiday table (for years the library does not know yet) to the calendar."""
+    workdays.load_overrides(HolidayOverride.objects.values_list("date", "is_working_day", "name"))
+
+
+def reason_rules() -> dict[str, ReasonDefaults]:
+    """The defaults with the bank's overrides (ReasonRule rows); a disabled reason weighs 0."""
+    rules = dict(DEFAULTS)
+    for row in ReasonRule.objects.all():
+        base = rules[row.code]
+        rules[row.code] = ReasonDefaults(row.lead_days, row.weight if row.enabled else 0, base.grace_days,
+                                         base.service)
+    return rules
+
+
+def planner_rules(policy: SegmentPolicy) -> Rules:
+    return Rules(call_cap_aum=float(policy.call_cap_aum), call_cap_per_month=policy.call_cap_per_month,
+                 reason_rules=reason_rules())
+
+
+def managers_with_books(manager_ids=None):
+    qs = Staff.objects.filter(role__in=BOOK_ROLES, is_active=True)
+    return qs if manager_ids is None else qs.filter(pk__in=manager_ids)
+
+
+def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy) -> dict[int, Facts]:
+    """Facts for every customer of the managers in two queries (customers + their calls this month)."""
+    month_start = dt.datetime.combine(first_of_month, dt.time.min, tzinfo=dt.UTC)
+    calls = dict(
+        Interaction.objects.filter(channel="phone", occurred_at__gte=month_start,
+                                   customer__aum__gte=policy.call_cap_aum,
+                                   customer__in=window.customers().filter(aum__gte=policy.call_cap_aum))
+        .values("customer_id").annotate(n=Count("pk")).values_list("customer_id", "n")
+    )
+    rows = window.customers().values_list(
+        "pk", "rm_id", "aum", "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
+        "consent_sms", "consent_wechat", "consent_email", "do_not_disturb")
+    return {
+        pk: Facts(pk, rm, float(aum), quadrant or "low_low", bool(priority), channel,
+                  {"phone": phone, "sms": sms, "wechat": wechat, "email": email}, dnd, calls.get(pk, 0))
+        for pk, rm, aum, quadrant, priority, channel, phone, sms, wechat, email, dnd in rows.iterator(chunk_size=5000)
+    }
+
+
+def _already_planned(window: Window, day: dt.date) -> tuple[set, set]:
+    """Reasons planned before `day`: exact keys (customer, code, due, ref), and for state reasons the
+    (customer, code, ref) still in their cool-off."""
+    qs = TaskReason.objects.filter(task__date__gte=day - dt.timedelta(days=LOOK_BACK_DAYS), task__date__lt=day)
+    if window.manager_ids is not None:
+        qs = qs.filter(task__manager_id__in=window.manager_ids)
+    exact, cooling = set(), set()
+    for cid, code, due, ref, task_day in qs.values_list("customer_id", "code", "due_date", "ref", "task__date"):
+        exact.add((cid, code, due, ref))
+        if code in COOL_OFF_DAYS and (day - task_day).days < COOL_OFF_DAYS[code]:
+            cooling.add((cid, code, ref))
+    return exact, cooling
+
+
+def _fresh(reasons: list[Reason], exact: set, cooling: set) -> list[Reason]:
+    return [r for r in reasons if (r.customer_id, r.code, r.due, r.ref) not in exact
+            and (r.customer_id, r.code, r.ref) not in cooling]
+
+
+def _title(name: str, gender: str) -> str:
+    surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+    return surname + {"M": "先生", "F": "女士"}.get(gender, "")
+
+
+def talking_points(reasons: list[Reason], *, name: str, gender: str, orientation: str, manager: str) -> str:
+    """One opening line per reason, from the bank's templates (TalkingPoint rows) or the defaults."""
+    custom = {(t.code, t.orientation): t.text for t in TalkingPoint.objects.all()} if TalkingPoint.objects.exists() \
+        else {}
+    lines = []
+    for r in reasons:
+        template = (custom.get((r.code, orientation)) or TALKING_POINTS.get((r.code, orientation))
+                    or custom.get((r.code, "")) or TALKING_POINTS.get((r.code, ""), "{detail}"))
+        lines.append(template.format(title=_title(name, gender), name=name, detail=r.detail, manager=manager))
+    return "\n".join(dict.fromkeys(lines))
+
+
+@dataclass
+class BuildResult:
+    managers: int
+    tasks: int
+    suppressed: int
+
+
+def _plan_window(day: dt.date, days: list[dt.date], manager_ids) -> tuple[dict[int, dict], Window]:
+    policy = SegmentPolicy.current()
+    rules = planner_rules(policy)
+    window = Window(first=day, last=days[-1], rules=rules.reason_rules, policy=policy,
+                    manager_ids=tuple(manager_ids) if manager_ids is not None else None)
+    holiday_overrides_load()
+    reasons = collect(window)
+    exact, cooling = _already_planned(window, day)
+    facts = _facts(window, day.replace(day=1), policy)
+    by_manager: dict[int, list[Reason]] = defaultdict(list)
+    for r in _fresh(reasons, exact, cooling):
+        f = facts.get(r.customer_id)
+        if f is not None:
+            by_manager[f.manager_id].append(r)
+    staff = {s.pk: s for s in managers_with_books(manager_ids)}
+    plans = {}
+    for manager_id, manager in staff.items():
+        mine = by_manager.get(manager_id, [])
+        plans[manager_id] = plan(days=days, reasons=mine, facts={r.customer_id: facts[r.customer_id] for r in mine},
+                                 capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules)
+    return plans, window
+
+
+@transaction.atomic
+def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None) -> BuildResult:
+    """Build and store the lists of `day` (default today) for the managers (default all).
+    Idempotent: a manager whose list for the day exists is left as it is."""
+    day = day or clock.today()
+    managers = managers_with_books(manager_ids).exclude(worklist_days__date=day)
+    ids = list(managers.values_list("pk", flat=True))
+    if not ids:
+        return BuildResult(0, 0, 0)
+    plans, _window = _plan_window(day, [day], ids)
+    planned: list[tuple[int, Planned]] = [(m, p) for m, days in plans.items() for p in days[day]]
+    customers = {c["pk"]: c for c in Customer.objects.filter(pk__in=[p.customer_id for _m, p in planned])
+                 .values("pk", "name", "gender", "segment__orientation")} if planned else {}
+    names = dict(Staff.objects.filter(pk__in=ids).values_list("pk", "full_name"))
+    tasks = []
+    for manager_id, p in planned:
+        c = customers[p.customer_id]
+        tasks.append(Task(
+            manager_id=manager_id, date=day, customer_id=p.customer_id, rank=p.rank, priority=min(p.priority, 32000),
+            suggested_channel=p.channel, rule_note=p.rule_note,
+            status=TaskStatus.SUPPRESSED if p.suppressed else TaskStatus.OPEN,
+            talking_points="" if p.suppressed else talking_points(
+                p.reasons, name=c["name"], gender=c["gender"], orientation=c["segment__orientation"] or "",
+                manager=names.get(manager_id, "")),
+        ))
+    Task.objects.bulk_create(tasks, batch_size=2000)
+    TaskReason.objects.bulk_create(
+        [TaskReason(task=t, customer_id=p.customer_id, code=r.code, detail=r.detail[:300], due_date=r.due, ref=r.ref)
+         for t, (_m, p) in zip(tasks, planned, strict=True) for r in p.reasons],
+        batch_size=5000,
+    )
+    # Yesterday's unfinished task for a customer who is on today's list is carried into today's.
+    today_customers = [t.customer_id for t in tasks if t.status == TaskStatus.OPEN]
+    Task.objects.filter(manager_id__in=ids, date__lt=day, status=TaskStatus.OPEN,
+                        customer_id__in=today_customers).update(status=TaskStatus.SUPERSEDED)
+    now = clock.now()
+    WorklistDay.objects.bulk_create([WorklistDay(manager_id=m, date=day, built_at=now,
+                                                 capacity=Staff.objects.get(pk=m).daily_capacity) for m in ids])
+    suppressed = sum(1 for t in tasks if t.status == TaskStatus.SUPPRESSED)
+    audit_log(actor=actor, action="worklists.built", detail=f"{day} managers={len(ids)} tasks={len(tasks)}")
+    return BuildResult(len(ids), len(tasks) - suppressed, suppressed)
+
+
+def worklist_preview(*, manager: Staff, first: dt.date, days: int = 7) -> dict[dt.date, list[Planned]]:
+    """What the coming days will hold, planned in memory from today's data (nothing stored)."""
+    dates = [first + dt.timedelta(days=i) for i in range(days)]
+    plans, _w = _plan_window(first, dates, [manager.pk])
+    return plans.get(manager.pk, {d: [] for d in dates})
+
+
+def _open_task(task: Task) -> None:
+    if task.status != TaskStatus.OPEN:
+        raise ValidationError({"task": [_("This task is already closed.")]})
+
+
+@transaction.atomic
+def task_complete(*, actor, task: Task, outcome: str = "reached", summary: str = "", channel: str | None = None,
+                  new_info: str = "", next_step: str = "", next_contact_on=None) -> Task:
+    """Finish a task: the contact is recorded in the customer's history in the same step (WL-9)."""
+    _open_task(task)
+    reasons = list(task.reasons.all())
+    purpose = PURPOSE.get(reasons[0].code, "care") if reasons else "care"
+    text = summary.strip() or "；".join(r.detail for r in reasons)[:500]
+    interaction = interaction_log(actor=actor, customer=task.customer, channel=channel or task.suggested_channel,
+                                  purpose=purpose, summary=text, outcome=outcome, new_info=new_info,
+                                  next_step=next_step, next_contact_on=next_contact_on)
+    memo_ids = [int(r.ref.split(":")[1]) for r in reasons if r.code == C.MEMO_DUE and r.ref.startswith("memo:")]
+    if outcome != "not_reached":
+        for memo in Memo.objects.filter(pk__in=memo_ids, status=MemoStatus.OPEN):
+            memo_complete(actor=actor, memo=memo)
+    task.status, task.interaction, task.closed_at, task.closed_by = TaskStatus.DONE, interaction, clock.now(), actor
+    task.save(update_fields=["status", "interaction", "closed_at", "closed_by"])
+    audit_log(actor=actor, action="task.completed", customer_id=task.customer_id, obj=task,
+              after={"outcome": outcome, "interaction": interaction.pk})
+    return task
+
+
+@transaction.atomic
+def task_skip(*, actor, task: Task, reason: str) -> Task:
+    _open_task(task)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the task is skipped.")]})
+    task.status, task.skip_reason = TaskStatus.SKIPPED, reason.strip()
+    task.closed_at, task.closed_by = clock.now(), actor
+    task.save(update_fields=["status", "skip_reason", "closed_at", "closed_by"])
+    audit_log(actor=actor, action="task.skipped", customer_id=task.customer_id, obj=task, detail=reason[:200])
+    return task
+
+
+@transaction.atomic
+def task_move(*, actor, task: Task, to: dt.date) -> Task:
+    """Move a task to a later day. A dated reason (a birthday, a maturity) cannot be moved past its
+    date; the moved reasons join the customer's task of that day if there is one."""
+    _open_task(task)
+    if to <= task.date:
+        raise ValidationError({"to": [_("Move a task to a later day.")]})
+    reasons = list(task.reasons.all())
+    dated = [r for r in reasons if r.code != C.CADENCE_DUE]
+    latest = min((r.due_date + dt.timedelta(days=DEFAULTS[r.code].grace_days) for r in dated), default=None)
+    if latest is not None and to > latest:
+        raise ValidationError({"to": [_("This task has a dated reason; it cannot move past %(d)s.") % {"d": latest}]})
+    target, created = Task.objects.get_or_create(
+        manager=task.manager, date=to, customer=task.customer,
+        defaults={"rank": 0, "priority": task.priority, "suggested_channel": task.suggested_channel,
+                  "rule_note": task.rule_note, "talking_points": task.talking_points},
+    )
+    TaskReason.objects.bulk_create([TaskReason(task=target, customer_id=r.customer_id, code=r.code, detail=r.detail,
+                                               due_date=r.due_date, ref=r.ref) for r in reasons])
+    if not created and target.status != TaskStatus.OPEN:
+        target.status = TaskStatus.OPEN
+        target.save(update_fields=["status"])
+    task.status, task.moved_to, task.closed_at, task.closed_by = TaskStatus.MOVED, to, clock.now(), actor
+    task.save(update_fields=["status", "moved_to", "closed_at", "closed_by"])
+    audit_log(actor=actor, action="task.moved", customer_id=task.customer_id, obj=task, after={"to": to})
+    return task

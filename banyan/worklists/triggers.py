@@ -1,0 +1,349 @@
+"""Triggers: each one set-based query over the whole book that yields the reasons a customer
+should be contacted within a date window (DESIGN.md "The worklist engine"). A trigger never loops
+over customers issuing queries; at most it loops over the days of the window or a few products.
+
+Every trigger returns `Reason`s whose date lies in [window.first - grace, window.last + lead], so
+that the planner can place each on a day of the window (or see it was missed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet
+
+from banyan.calendars.festivals import festivals_between
+from banyan.calendars.lunar import lunar_key_label, lunar_keys_by_date, solar_keys_by_date
+from banyan.contacts.models import Interaction, Memo, MemoStatus
+from banyan.customers.models import Customer
+from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, ProductType, Transaction
+from banyan.segments.models import Quadrant, SegmentPolicy
+from banyan.segments.potential import wan
+from banyan.worklists.models import ReasonCode as C
+from banyan.worklists.reasons import ReasonDefaults
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    customer_id: int
+    code: str
+    detail: str
+    due: dt.date
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Window:
+    first: dt.date
+    last: dt.date
+    rules: dict[str, ReasonDefaults]
+    policy: SegmentPolicy
+    manager_ids: tuple[int, ...] | None  # None: every manager of the bank
+
+    def span(self, code: str) -> tuple[dt.date, dt.date]:
+        rule = self.rules[code]
+        return self.first - dt.timedelta(days=rule.grace_days), self.last + dt.timedelta(days=rule.lead_days)
+
+    def customers(self) -> QuerySet[Customer]:
+        qs = Customer.objects.filter(rm__isnull=False)
+        return qs if self.manager_ids is None else qs.filter(rm_id__in=self.manager_ids)
+
+    def holdings(self) -> QuerySet[Holding]:
+        qs = Holding.objects.filter(status=HoldingStatus.ACTIVE, customer__rm__isnull=False)
+        return qs if self.manager_ids is None else qs.filter(customer__rm_id__in=self.manager_ids)
+
+
+def _days(first: dt.date, last: dt.date):
+    d = first
+    while d <= last:
+        yield d
+        d += dt.timedelta(days=1)
+
+
+def _money(amount: Decimal) -> str:
+    return f"{wan(amount)} 万" if abs(amount) >= 10000 else f"{amount:,.2f} 元"
+
+
+# --- emotional care (WL-1) -------------------------------------------------------------------------
+
+def birthdays(w: Window) -> list[Reason]:
+    first, last = w.span(C.BIRTHDAY)
+    solar = solar_keys_by_date(first, last)
+    lunar = lunar_keys_by_date(first, last)
+    solar_days: dict[int, list[dt.date]] = defaultdict(list)
+    for day, keys in solar.items():
+        for key in keys:
+            solar_days[key].append(day)
+    lunar_days: dict[int, list[dt.date]] = defaultdict(list)
+    for day, keys in lunar.items():
+        for month, dom, _leap in keys:
+            if day not in lunar_days[month * 100 + dom]:
+                lunar_days[month * 100 + dom].append(day)
+    rows = w.customers().filter(
+        Q(lunar_birthday=False, birthday_mmdd__in=list(solar_days))
+        | Q(lunar_birthday=True, lunar_birthday_key__in=list(lunar_days))
+    ).values_list("pk", "birth_date", "lunar_birthday", "birthday_mmdd", "lunar_birthday_key")
+    out = []
+    for pk, birth, is_lunar, solar_key, lunar_key in rows:
+        for day in (lunar_days[lunar_key] if is_lunar else solar_days[solar_key]):
+            age = day.year - birth.year
+            label = f"农历{lunar_key_label(lunar_key // 100, lunar_key % 100)}生日" if is_lunar else "生日"
+            milestone = "（整寿）" if age % 10 == 0 else ""
+            out.append(Reason(pk, C.BIRTHDAY, f"{day:%m月%d日}{label}，{age} 岁{milestone}", day))
+    return out
+
+
+def festivals(w: Window) -> list[Reason]:
+    """Festival greetings by call for the customers whose segment asks for frequent contact and
+    for priority customers; everyone else gets the festival SMS, not a call."""
+    first, last = w.span(C.FESTIVAL)
+    found = festivals_between(first, last)
+    if not found:
+        return []
+    frequent = w.customers().filter(Q(segment__is_priority=True) | Q(segment__quadrant__in=[
+        Quadrant.HIGH_HIGH, Quadrant.HIGH_LOW, Quadrant.LOW_HIGH]))
+    out = []
+    for festival in found:
+        audience = frequent
+        if festival.audience == "female":
+            audience = audience.filter(gender="F")
+        elif festival.audience == "teacher":
+            audience = w.customers().filter(occupation__contains="教师")
+        elif festival.audience == "seniors":
+            audience = audience.filter(birth_date__lte=festival.date.replace(year=festival.date.year - 60))
+        elif festival.audience == "parents":
+            gender = "F" if festival.code == "mothers_day" else "M"
+            audience = audience.filter(gender=gender).exclude(children="")
+        for pk in audience.values_list("pk", flat=True):
+            out.append(Reason(pk, C.FESTIVAL, festival.name_zh, festival.date, f"festival:{festival.code}"))
+    return out
+
+
+def anniversaries(w: Window) -> list[Reason]:
+    first, last = w.span(C.ANNIVERSARY)
+    out = []
+    fields = (("wedding_anniversary", "结婚纪念日"), ("business_opened_on", "开业纪念日"),
+              ("account_opened_on", "开户纪念日"))
+    for field, label in fields:
+        by_day = Q()
+        for day in _days(first, last):
+            by_day |= Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
+        rows = w.customers().filter(by_day, **{f"{field}__lt": first}).values_list("pk", field)
+        for pk, since in rows:
+            for day in _days(first, last):
+                if (since.month, since.day) != (day.month, day.day):
+                    continue
+                years = day.year - since.year
+                # Account anniversaries only at milestones, or they would drown the list.
+                if field == "account_opened_on" and years not in (1, 3, 5, 8, 10, 15, 20, 25, 30):
+                    continue
+                out.append(Reason(pk, C.ANNIVERSARY, f"{label}（{years} 周年）", day, field))
+    return out
+
+
+# --- after-sales tracking (WL-2) -------------------------------------------------------------------
+
+_MATURITY = (
+    (C.DEPOSIT_MATURITY, (ProductType.TIME_DEPOSIT,)),
+    (C.PRODUCT_MATURITY, (ProductType.WEALTH, ProductType.BOND, ProductType.INSURANCE)),
+    (C.LOAN_MATURITY, (ProductType.LOAN,)),
+)
+
+
+def maturities(w: Window) -> list[Reason]:
+    out = []
+    for code, types in _MATURITY:
+        first, last = w.span(code)
+        rows = (w.holdings().filter(product__type__in=types, maturity_date__gte=first, maturity_date__lte=last)
+                .values_list("pk", "customer_id", "maturity_date", "amount", "auto_rollover", "product__name"))
+        for pk, cid, due, amount, rollover, name in rows:
+            note = "（已设自动转存）" if rollover else ""
+            verb = "到期，待还" if code == C.LOAN_MATURITY else "到期"
+            out.append(Reason(cid, code, f"{name} {_money(amount)} 于 {due:%m月%d日}{verb}{note}", due,
+                              f"holding:{pk}"))
+    return out
+
+
+def card_repayments(w: Window) -> list[Reason]:
+    first, last = w.span(C.CARD_REPAYMENT)
+    rows = (w.holdings().filter(product__type=ProductType.CREDIT_CARD, payment_due_date__gte=first,
+                                payment_due_date__lte=last, minimum_payment__gt=0)
+            .values_list("pk", "customer_id", "payment_due_date", "minimum_payment"))
+    return [Reason(cid, C.CARD_REPAYMENT, f"信用卡 {due:%m月%d日} 到期还款，最低还款 {m:,.2f} 元", due, f"holding:{pk}")
+            for pk, cid, due, m in rows]
+
+
+def loans_overdue(w: Window) -> list[Reason]:
+    """An overdue loan comes up on the day it is seen; its date is the first day overdue, so one
+    episode is planned once (and again after the cool-off if still overdue)."""
+    rows = (w.holdings().filter(product__type=ProductType.LOAN, overdue_days__gt=0)
+            .values_list("pk", "customer_id", "overdue_days", "amount"))
+    return [Reason(cid, C.LOAN_OVERDUE, f"贷款已逾期 {days} 天，余额 {_money(amount)}", w.first, f"holding:{pk}")
+            for pk, cid, days, amount in rows]
+
+
+def _recent_navs(w: Window) -> dict[int, list[tuple[dt.date, Decimal, Decimal | None]]]:
+    """The last two NAVs of every product whose latest NAV was published in the window's look-back
+    (a NAV published after the close on day X brings customers up on X+1)."""
+    first = w.first - dt.timedelta(days=4)
+    products = list(Product.objects.filter(latest_nav_date__gte=first, latest_nav_date__lt=w.last)
+                    .values_list("pk", flat=True))
+    navs: dict[int, list] = defaultdict(list)
+    recent = (ProductNav.objects.filter(product_id__in=products, date__gte=first - dt.timedelta(days=10))
+              .order_by("product_id", "-date").values_list("product_id", "date", "nav", "dividend"))
+    for pid, day, nav, dividend in recent:
+        if len(navs[pid]) < 2:
+            navs[pid].append((day, nav, dividend))
+    return navs
+
+
+def nav_moves_and_dividends(w: Window) -> list[Reason]:
+    out = []
+    threshold = w.policy.nav_move_pct
+    moved, paid = {}, {}
+    for pid, rows in _recent_navs(w).items():
+        day, nav, dividend = rows[0]
+        if dividend:
+            paid[pid] = (day, dividend)
+        if len(rows) == 2 and rows[1][1]:
+            change = (nav - rows[1][1]) / rows[1][1] * 100
+            if abs(change) >= threshold:
+                moved[pid] = (day, change)
+    if moved or paid:
+        rows = (w.holdings().filter(product_id__in=set(moved) | set(paid))
+                .values_list("pk", "customer_id", "product_id", "product__name", "units"))
+        for pk, cid, pid, name, units in rows:
+            if pid in moved:
+                day, change = moved[pid]
+                verb = "上涨" if change > 0 else "下跌"
+                out.append(Reason(cid, C.NAV_MOVE, f"{name} {day:%m月%d日}净值{verb} {abs(change):.1f}%",
+                                  day + dt.timedelta(days=1), f"holding:{pk}"))
+            if pid in paid:
+                day, dividend = paid[pid]
+                amount = f"，约 {units * dividend:,.2f} 元" if units else ""
+                out.append(Reason(cid, C.DIVIDEND, f"{name} 每份分红 {dividend} 元{amount}",
+                                  day + dt.timedelta(days=1), f"holding:{pk}"))
+    return out
+
+
+def profit_and_loss_limits(w: Window) -> list[Reason]:
+    """Take-profit and stop-loss against the customer's own percentages, set at the sale (seed 000):
+    the latest NAV compared with the holding's cost, in SQL."""
+    base = w.holdings().filter(cost_price__gt=0, product__latest_nav__isnull=False,
+                               product__latest_nav_date__lt=w.last)
+    out = []
+    limits = (
+        (C.STOP_LOSS, base.filter(stop_loss_pct__isnull=False,
+                                  product__latest_nav__lte=F("cost_price") * (1 - F("stop_loss_pct") / 100))),
+        (C.TAKE_PROFIT, base.filter(take_profit_pct__isnull=False,
+                                    product__latest_nav__gte=F("cost_price") * (1 + F("take_profit_pct") / 100))),
+    )
+    for code, qs in limits:
+        for pk, cid, name, cost, nav, nav_day, pct in qs.values_list(
+                "pk", "customer_id", "product__name", "cost_price", "product__latest_nav",
+                "product__latest_nav_date", "stop_loss_pct" if code == C.STOP_LOSS else "take_profit_pct"):
+            change = (nav - cost) / cost * 100
+            line = "止损线" if code == C.STOP_LOSS else "止盈目标"
+            detail = f"{name} 成本 {cost:.4f}，最新净值 {nav:.4f}（{change:+.1f}%），{line} {pct:g}%"
+            out.append(Reason(cid, code, detail, max(nav_day + dt.timedelta(days=1), w.first), f"holding:{pk}"))
+    return out
+
+
+def large_flows(w: Window) -> list[Reason]:
+    threshold = w.policy.large_flow_amount
+    first = w.first - dt.timedelta(days=3)
+    qs = Transaction.objects.filter(occurred_on__gte=first, occurred_on__lt=w.last).filter(
+        Q(amount__gte=threshold) | Q(amount__lte=-threshold))
+    if w.manager_ids is not None:
+        qs = qs.filter(customer__rm_id__in=w.manager_ids)
+    out = []
+    for pk, cid, day, amount, counterparty in qs.values_list("pk", "customer_id", "occurred_on", "amount",
+                                                             "counterparty"):
+        code = C.LARGE_INFLOW if amount > 0 else C.LARGE_OUTFLOW
+        verb = "转入" if amount > 0 else "转出"
+        other = f"（{counterparty}）" if counterparty else ""
+        out.append(Reason(cid, code, f"{day:%m月%d日} {verb} {_money(abs(amount))}{other}", day + dt.timedelta(days=1),
+                          f"transaction:{pk}"))
+    return out
+
+
+# --- cadence, memos, follow-ups, new customers, risk profile (WL-3, WL-7, WL-8) -------------------
+
+def cadence(w: Window) -> list[Reason]:
+    """Customers whose last real contact is older than their segment's frequency by the last day
+    of the window. Their "date" is the day they fell due (never contacted: the first day)."""
+    cutoffs = Q()
+    for quadrant in Quadrant:
+        days = w.policy.frequency_days(quadrant)
+        cutoff = dt.datetime.combine(w.last - dt.timedelta(days=days), dt.time.max, tzinfo=dt.UTC)
+        cutoffs |= Q(segment__quadrant=quadrant, last_contact_at__lte=cutoff)
+    rows = (w.customers().filter(cutoffs | Q(segment__isnull=False, last_contact_at__isnull=True))
+            .values_list("pk", "last_contact_at", "segment__frequency_days"))
+    out = []
+    for pk, last, days in rows:
+        if last is None:
+            out.append(Reason(pk, C.CADENCE_DUE, "尚未建立联系：建议首次邀约，了解客户需求", w.first))
+            continue
+        due = last.date() + dt.timedelta(days=days)
+        since = (w.first - last.date()).days
+        out.append(Reason(pk, C.CADENCE_DUE, f"已 {since} 天未联系（应每 {days} 天联系一次）", due))
+    return out
+
+
+def memos(w: Window) -> list[Reason]:
+    first, last = w.span(C.MEMO_DUE)
+    qs = Memo.objects.filter(status=MemoStatus.OPEN, due_date__gte=first, due_date__lte=last,
+                             customer__rm__isnull=False)
+    if w.manager_ids is not None:
+        qs = qs.filter(customer__rm_id__in=w.manager_ids)
+    return [Reason(cid, C.MEMO_DUE, text, due, f"memo:{pk}")
+            for pk, cid, text, due in qs.values_list("pk", "customer_id", "text", "due_date")]
+
+
+def follow_ups(w: Window) -> list[Reason]:
+    first, last = w.span(C.FOLLOW_UP)
+    qs = Interaction.objects.filter(next_contact_on__gte=first, next_contact_on__lte=last,
+                                    customer__rm__isnull=False)
+    if w.manager_ids is not None:
+        qs = qs.filter(customer__rm_id__in=w.manager_ids)
+    return [Reason(cid, C.FOLLOW_UP, step or summary or "约定回访", due, f"interaction:{pk}")
+            for pk, cid, step, summary, due in qs.values_list("pk", "customer_id", "next_step", "summary",
+                                                              "next_contact_on")]
+
+
+def new_customers(w: Window) -> list[Reason]:
+    """New debit/credit-card customers not contacted yet: a first-contact list (WL-8)."""
+    first = w.first - dt.timedelta(days=w.rules[C.NEW_CUSTOMER].lead_days)
+    rows = (w.customers().filter(account_opened_on__gte=first, account_opened_on__lte=w.last,
+                                 last_contact_at__isnull=True)
+            .values_list("pk", "account_opened_on", "source"))
+    source = {"new_card": "新办卡客户", "payroll": "新代发工资客户", "referral": "转介绍新客户"}
+    lead = dt.timedelta(days=w.rules[C.NEW_CUSTOMER].lead_days)
+    return [Reason(pk, C.NEW_CUSTOMER, f"{source.get(src, '新开户客户')}（{opened:%m月%d日}开户）", opened + lead)
+            for pk, opened, src in rows]
+
+
+def risk_assessments(w: Window) -> list[Reason]:
+    first, last = w.span(C.RISK_ASSESSMENT_EXPIRY)
+    rows = (w.customers().filter(risk_assessed_on__gte=first - dt.timedelta(days=365),
+                                 risk_assessed_on__lte=last - dt.timedelta(days=365))
+            .values_list("pk", "risk_assessed_on", "risk_level"))
+    out = []
+    for pk, assessed, level in rows:
+        expires = assessed + dt.timedelta(days=365)
+        out.append(Reason(pk, C.RISK_ASSESSMENT_EXPIRY, f"风险测评（{level}）{expires:%Y-%m-%d} 到期", expires))
+    return out
+
+
+TRIGGERS: tuple[Callable[[Window], list[Reason]], ...] = (
+    birthdays, festivals, anniversaries, maturities, card_repayments, loans_overdue, nav_moves_and_dividends,
+    profit_and_loss_limits, large_flows, cadence, memos, follow_ups, new_customers, risk_assessments,
+)
+
+
+def collect(w: Window) -> list[Reason]:
+    enabled = {code for code, rule in w.rules.items() if rule.weight > 0}
+    return [r for trigger in TRIGGERS for r in trigger(w) if r.code in enabled]
