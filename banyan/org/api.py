@@ -133,7 +133,7 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_only), Field(json_schema_extra
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_only)]
 
 
-def _no_control_characters(value: Any) -> Any:
+def _storable_value(value: Any) -> Any:
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError(_("Text cannot contain NUL characters."))
@@ -156,8 +156,8 @@ class In(Schema):
     @classmethod
     def _storable(cls, value: Any) -> Any:
         if isinstance(value, list | tuple):
-            return type(value)(_no_control_characters(v) for v in value)
-        return _no_control_characters(value)
+            return type(value)(_storable_value(v) for v in value)
+        return _storable_value(value)
 
 
 class Page(Schema):
