@@ -120,6 +120,24 @@ def apply_contact_rules(p: Planned, facts: Facts, working_day: bool, rules: Rule
             p.channel, p.rule_note = message[0], "节假日：发送祝福信息，不打电话打扰休息"
 
 
+def _coming_soon(pending: list[Reason], day: dt.date, rules: Rules) -> dict[int, dt.date]:
+    """Per customer, the earliest date of a dated reason not yet open today (e.g. a birthday on
+    Wednesday seen on Monday)."""
+    soon: dict[int, dt.date] = {}
+    for r in pending:
+        if r.code != C.CADENCE_DUE and _start(r, rules) > day:
+            soon[r.customer_id] = min(r.due, soon.get(r.customer_id, r.due))
+    return soon
+
+
+def _worth_waiting(reasons: list[Reason], coming: dt.date | None) -> bool:
+    """WL-4: when another reason of the same customer comes up before the open ones fall due, hold
+    them and make one contact for all then — nothing passes its date by waiting."""
+    if coming is None:
+        return False
+    return coming <= min(r.due if r.code != C.CADENCE_DUE else coming for r in reasons)
+
+
 def _admit(p: Planned, facts: dict[int, Facts], calls: dict[int, int], working: bool, rules: Rules,
            kept: list[Planned], dropped: list[Planned]) -> bool:
     """Apply the contact rules to a candidate; True when it became a task (and used capacity)."""
@@ -166,7 +184,9 @@ def plan(
             if r.due == day or (working and r.due < day):
                 forced.add(r.customer_id)
         must = [Planned(cid, day, by_customer[cid]) for cid in forced]
-        optional = [Planned(cid, day, rs) for cid, rs in by_customer.items() if cid not in forced]
+        waiting = _coming_soon(pending, day, rules)
+        optional = [Planned(cid, day, rs) for cid, rs in by_customer.items()
+                    if cid not in forced and not _worth_waiting(rs, waiting.get(cid))]
         for p in must + optional:
             p.priority = priority(facts[p.customer_id], p.reasons, day, rules)
         must.sort(key=lambda p: (-p.priority, p.customer_id))

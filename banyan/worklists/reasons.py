@@ -41,8 +41,10 @@ DEFAULTS: dict[str, ReasonDefaults] = {
 }
 
 #: Reasons that are not about one date: they come back after a cool-off unless the state ends.
+#: A cadence contact planned but not done stays on the overdue list for this long instead of
+#: coming back every day and crowding out the rest of the book.
 COOL_OFF_DAYS: dict[str, int] = {C.STOP_LOSS: 30, C.TAKE_PROFIT: 30, C.LOAN_OVERDUE: 7, C.NAV_MOVE: 7,
-                                 C.RISK_ASSESSMENT_EXPIRY: 30}
+                                 C.RISK_ASSESSMENT_EXPIRY: 30, C.CADENCE_DUE: 7}
 
 #: The purpose a completed task records in the contact history (ARC-4).
 PURPOSE: dict[str, str] = {

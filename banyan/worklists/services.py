@@ -28,6 +28,7 @@ from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, TALKING_P
 from banyan.worklists.triggers import Reason, Window, collect
 
 LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + lead)
+LOOK_AHEAD_DAYS = 7
 
 
 def holiday_overrides_load() -> None:
@@ -120,7 +121,10 @@ class BuildResult:
 def _plan_window(day: dt.date, days: list[dt.date], manager_ids) -> tuple[dict[int, dict], Window]:
     policy = SegmentPolicy.current()
     rules = planner_rules(policy)
-    window = Window(first=day, last=days[-1], rules=rules.reason_rules, policy=policy,
+    # Look a week past the planned days: a reason coming soon lets the planner hold today's
+    # reasons of the same customer and make one contact for all (WL-4).
+    window = Window(first=day, last=days[-1] + dt.timedelta(days=LOOK_AHEAD_DAYS), rules=rules.reason_rules,
+                    policy=policy,
                     manager_ids=tuple(manager_ids) if manager_ids is not None else None)
     holiday_overrides_load()
     reasons = collect(window)

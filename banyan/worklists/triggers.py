@@ -247,7 +247,7 @@ def profit_and_loss_limits(w: Window) -> list[Reason]:
                 "product__latest_nav_date", "stop_loss_pct" if code == C.STOP_LOSS else "take_profit_pct"):
             change = (nav - cost) / cost * 100
             line = "止损线" if code == C.STOP_LOSS else "止盈目标"
-            detail = f"{name} 成本 {cost:.4f}，最新净值 {nav:.4f}（{change:+.1f}%），{line} {pct:g}%"
+            detail = f"{name} 成本 {cost:.4f}，最新净值 {nav:.4f}（{change:+.1f}%），{line} {pct.normalize():f}%"
             out.append(Reason(cid, code, detail, max(nav_day + dt.timedelta(days=1), w.first), f"holding:{pk}"))
     return out
 
