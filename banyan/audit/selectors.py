@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -41,6 +42,7 @@ ACTION_LABELS = {
     "memo.created": _("Created a memo"),
     "memo.completed": _("Completed a memo"),
     "audit.exported": _("Exported the audit log"),
+    "demo.built": _("Built the demo bank"),
 }
 
 #: Field names that appear in details and before/after diffs, in words (a context of their own, so
@@ -55,13 +57,32 @@ FIELD_LABELS = {
 }
 
 
-def field_label(name: str) -> str:
+def _model_field(name: str, object_type: str):
+    model = {m._meta.model_name: m for m in apps.get_models()}.get(object_type or "customer")
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if hasattr(field, "verbose_name") else None  # reverse relations have none
+
+
+def field_label(name: str, object_type: str = "customer") -> str:
+    """A field of an audited object in words: our own label, else the verbose name of that field
+    on the event's model (object_type is the model's lowercase name), else the name itself."""
     if name in FIELD_LABELS:
         return str(FIELD_LABELS[name])
-    try:
-        return str(Customer._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name
+    field = _model_field(name, object_type)
+    return str(field.verbose_name) if field is not None else name
+
+
+def field_value_label(name: str, object_type: str, value):
+    """A stored choice ("resident", "married") in words; any other value unchanged."""
+    field = _model_field(name, object_type)
+    if field is not None and field.choices and isinstance(value, str):
+        return str(dict(field.flatchoices).get(value, value))
+    return value
 
 
 def action_label(action: str) -> str:

@@ -28,6 +28,7 @@ from banyan.audit.selectors import (
     branch_names,
     customer_names,
     field_label,
+    field_value_label,
     staff_names,
 )
 from banyan.audit.services import audit_log
@@ -93,9 +94,10 @@ class EventRow:
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _show(key: str, value: Any, staff: dict[int, str], branches: dict[int, str]) -> str:
+def _show(key: str, value: Any, object_type: str, staff: dict[int, str], branches: dict[int, str]) -> str:
     if value is None or value == "":
         return "—"
+    value = field_value_label(key, object_type, value)
     if key in ("rm", "assistant") and isinstance(value, int):
         return staff.get(value, f"#{value}")
     if key == "branch" and isinstance(value, int):
@@ -116,20 +118,24 @@ def _rows(events: list[AuditEvent]) -> list[EventRow]:
     branches = branch_names(v for e in events for part in (e.before or {}, e.after or {})
                             for k, v in part.items() if k == "branch")
     roles = dict(Role.choices)
+    nobody = {"auth.login_failed": _("(not logged in)")}
     rows = []
     for e in events:
         before, after = e.before or {}, e.after or {}
         changes = []
         for k in sorted(set(before) | set(after)):
-            old, new = _show(k, before.get(k), staff, branches), _show(k, after.get(k), staff, branches)
+            old = _show(k, before.get(k), e.object_type, staff, branches)
+            new = _show(k, after.get(k), e.object_type, staff, branches)
             if old != new:  # a new file's snapshot lists every field; the empty ones say nothing
-                changes.append((field_label(k), old, new))
+                changes.append((field_label(k, e.object_type), old, new))
         detail = e.detail
         if e.action == "customer.revealed" and detail in FIELD_LABELS:
             detail = field_label(detail)
+        elif e.action == "customer.updated" and changes:
+            detail = ""  # the detail only lists the changed fields, which the changes column shows
         rows.append(EventRow(
             event=e, action_label=action_label(e.action),
-            actor_name=e.actor.display_name if e.actor else "",
+            actor_name=e.actor.display_name if e.actor else nobody.get(e.action, _("(system)")),
             actor_role=str(roles.get(e.actor.role, e.actor.role)) if e.actor else "",
             customer_name=names.get(e.customer_id, "") if e.customer_id else "",
             detail=detail, changes=changes,
@@ -144,7 +150,7 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     page = Paginator(audit_events(form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audit/log.html", {
-        "form": form, "page": page, "rows": _rows(list(page.object_list)),
+        "form": form, "page": page, "rows": _rows(list(page.object_list)), "nav_active": "audit",
     })
 
 
@@ -178,7 +184,7 @@ def _csv_chunk(writer, events: list[AuditEvent]) -> Iterator[str]:
         yield writer.writerow([_csv_safe(str(v)) for v in (
             timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor.username if e.actor else "", row.actor_name, row.actor_role, row.action_label, e.action,
-            e.customer_id or "", row.customer_name, row.detail,
+            e.customer_id or "", row.customer_name, row.detail or e.detail,
             json.dumps(e.before, ensure_ascii=False) if e.before else "",
             json.dumps(e.after, ensure_ascii=False) if e.after else "",
             e.ip or "",

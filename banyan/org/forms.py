@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.org.selectors import can_assign, managers_for
@@ -36,14 +36,18 @@ def books_for(user) -> QuerySet[Staff]:
 class StaffChoiceField(forms.ModelChoiceField):
     """Staff shown by name, with the branch when the list spans branches (admin)."""
 
-    def __init__(self, *args, show_branch: bool = False, **kwargs):
+    def __init__(self, *args, show_branch: bool = False, show_book: bool = False, **kwargs):
         self.show_branch = show_branch
+        self.show_book = show_book
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj: Staff) -> str:
         label = obj.display_name
         if self.show_branch and obj.branch_id:
-            label = f"{label}（{obj.branch.name}）"
+            label = f"{label} · {obj.branch.name}"
+        if self.show_book and getattr(obj, "book_size", None) is not None:
+            label = ngettext("%(name)s (%(n)s customer)", "%(name)s (%(n)s customers)", obj.book_size) % {
+                "name": label, "n": obj.book_size}
         if not obj.is_active:
             label = _("%(name)s — left") % {"name": label}
         return label
@@ -53,7 +57,7 @@ class AssignForm(forms.Form):
     """Reassign one customer: a manager from the user's reach, and optionally an assistant."""
 
     rm = StaffChoiceField(label=gettext_lazy("Manager"), queryset=Staff.objects.none(),
-                          empty_label=None)
+                          empty_label=gettext_lazy("Choose a manager"))
     assistant = StaffChoiceField(label=gettext_lazy("Assistant"), queryset=Staff.objects.none(), required=False,
                                  empty_label=gettext_lazy("(no assistant)"))
 
@@ -88,8 +92,10 @@ def assign_form_for(user, customer) -> AssignForm | None:
 class HandOverForm(forms.Form):
     """A whole book moves from one manager to another (a manager leaves or changes post)."""
 
-    from_rm = StaffChoiceField(label=gettext_lazy("From manager"), queryset=Staff.objects.none())
-    to_rm = StaffChoiceField(label=gettext_lazy("To manager"), queryset=Staff.objects.none())
+    from_rm = StaffChoiceField(label=gettext_lazy("From manager"), queryset=Staff.objects.none(), show_book=True,
+                               empty_label=gettext_lazy("Choose whose book moves"))
+    to_rm = StaffChoiceField(label=gettext_lazy("To manager"), queryset=Staff.objects.none(),
+                             empty_label=gettext_lazy("Choose who receives it"))
     keep_assistant = forms.BooleanField(label=gettext_lazy("Customers keep their assistant"), required=False)
 
     def __init__(self, *args, user, **kwargs):

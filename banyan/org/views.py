@@ -145,6 +145,7 @@ def branch_overview(request: HttpRequest) -> HttpResponse:
         "chart": chart,
         "contact_window_days": CONTACT_WINDOW_DAYS,
         "stale_days": STALE_DAYS,
+        "nav_active": "branch",
     })
 
 
@@ -190,25 +191,25 @@ def book_hand_over_view(request: HttpRequest) -> HttpResponse:
         raise Http404("No hand-over here")
     if request.method != "POST":
         form = HandOverForm(user=user, initial={"from_rm": request.GET.get("from") or None})
-        return render(request, "org/hand_over.html", {"form": form})
+        return render(request, "org/hand_over.html", {"form": form, "nav_active": "branch"})
 
     form = HandOverForm(request.POST, user=user)
     if not form.is_valid():
-        return render(request, "org/hand_over.html", {"form": form}, status=400)
+        return render(request, "org/hand_over.html", {"form": form, "nav_active": "branch"}, status=400)
     from_rm, to_rm = form.cleaned_data["from_rm"], form.cleaned_data["to_rm"]
     keep_assistant = form.cleaned_data["keep_assistant"]
     if request.POST.get("confirm") != "1":
         book = visible_customers(user).filter(rm=from_rm).aggregate(n=Count("pk"), aum=Sum("aum"))
         return render(request, "org/hand_over_confirm.html", {
             "form": form, "from_rm": from_rm, "to_rm": to_rm, "keep_assistant": keep_assistant,
-            "book_size": book["n"], "book_aum": book["aum"] or Decimal(0),
+            "book_size": book["n"], "book_aum": book["aum"] or Decimal(0), "nav_active": "branch",
         })
     try:
         moved = book_hand_over(actor=user, from_rm=from_rm, to_rm=to_rm, keep_assistant=keep_assistant)
     except ValidationError as e:
         for fieldname, errors in e.message_dict.items():
             form.add_error(fieldname if fieldname in form.fields else None, errors)
-        return render(request, "org/hand_over.html", {"form": form}, status=400)
+        return render(request, "org/hand_over.html", {"form": form, "nav_active": "branch"}, status=400)
     messages.success(request, _("Handed %(n)s customers over to %(name)s.") % {"n": moved,
                                                                                "name": to_rm.display_name})
     return redirect(_overview_url(user, to_rm.branch))

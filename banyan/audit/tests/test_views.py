@@ -143,3 +143,28 @@ def test_csv_cells_cannot_smuggle_spreadsheet_formulas(client, bank, make_custom
     body = b"".join(client.get(reverse("audit_log_export"), {"action": "customer.viewed"})
                     .streaming_content).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in body
+
+
+def test_every_kind_of_event_reads_in_words(client, bank, make_customer):
+    # given a file with a holding, a relation and a reassignment, and a login
+    from banyan.customers.services import customer_assign, relation_add
+    from banyan.holdings.services import holding_create
+    from banyan.org.services import login_succeeded
+
+    a, b = make_customer(bank.rm_a, name="王小明"), make_customer(bank.rm_a, name="王太太")
+    holding_create(actor=bank.rm_a, customer=a, product=bank.products.deposit, amount="200000",
+                   purchase_date="2026-01-10")
+    relation_add(actor=bank.rm_a, customer=a, other=b, kind="family", note="配偶")
+    customer_assign(actor=bank.head, customer=a, rm=bank.rm_b, assistant=bank.assistant)
+    login_succeeded(staff=bank.head)
+    client.force_login(bank.auditor)
+    # when the auditor reads the log
+    response = client.get(reverse("audit_log"))
+    # then each event is named in words, and the reassignment names the managers, not their ids
+    assert response.status_code == 200
+    html = response.content.decode()
+    for words in ("新增持仓", "添加客户关系", "分配客户", "登录", "新建客户"):
+        assert words in html
+    assigned = next(r for r in response.context["rows"] if r.event.action == "customer.assigned")
+    assert ("客户经理", "张敏", "李华") in assigned.changes
+    assert ("助理", "—", "陈静") in assigned.changes

@@ -235,7 +235,10 @@ def test_assign_form_lists_only_the_branchs_managers_and_only_for_those_who_may_
 def test_hand_over_shows_what_moves_then_moves_the_whole_book(client, bank, books):
     client.force_login(bank.head)
     url = reverse("book_hand_over")
-    assert client.get(url).status_code == 200
+    form_page = client.get(url)
+    # the form names each book's size, and offers only B01's managers
+    assert "张敏（2 位客户）" in form_page.content.decode()
+    assert "王芳" not in form_page.content.decode()
     data = {"from_rm": bank.rm_a.pk, "to_rm": bank.rm_b.pk}
     # when the branch head asks to hand zhangmin's book to lihua
     preview = client.post(url, data)
