@@ -42,7 +42,8 @@ from banyan.customers.services import (
     relation_add,
 )
 from banyan.holdings.models import NAV_TYPES, ProductType
-from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings
+from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings, products
+from banyan.org.forms import assign_form_for
 from banyan.org.models import Role
 from banyan.org.services import login_succeeded
 from banyan.web.forms import (
@@ -317,6 +318,9 @@ _CHANGE_WORDS = {
 
 def _timeline(customer) -> list:
     entries = timeline(customer)
+    codes = {e.obj.after.get("product") for e in entries
+             if e.kind == "change" and e.obj.action == "holding.created" and e.obj.after}
+    product_names = dict(products().filter(code__in=codes).values_list("code", "name")) if codes else {}
     for e in entries:
         if e.kind == "interaction":
             e.icon = str(e.obj.get_channel_display())[:1]
@@ -335,6 +339,9 @@ def _timeline(customer) -> list:
                     except Exception:  # a field since removed: show its name
                         labels.append(name)
                 detail = "、".join(labels)
+            if event.action == "holding.created" and event.after:
+                code = event.after.get("product", "")
+                detail = f"{product_names.get(code, code)} {money(event.after.get('amount'))}".strip()
             e.detail = detail
     return entries
 
@@ -403,23 +410,14 @@ def _file_context(request, customer, *, contact_form=None, memo_form=None, relat
         "memo_form": memo_form or MemoForm(initial={"due_date": today + dt.timedelta(days=7)}),
         "relation_form": relation_form or RelationForm(),
         "today": today,
-        "assign_template": _assign_template(request),
+        **_assign_box(request, customer),
     }
 
 
-def _assign_template(request) -> str | None:
-    """The branch pages' reassignment form, when they exist and the user may assign."""
-    if request.user.role not in (Role.BRANCH_HEAD, Role.ADMIN):
-        return None
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
-
-    try:
-        reverse("customer_assign_view", args=[0])
-        get_template("org/partials/_assign_form.html")
-    except (TemplateDoesNotExist, NoReverseMatch):
-        return None
-    return "org/partials/_assign_form.html"
+def _assign_box(request, customer) -> dict:
+    """The branch pages' "reassign" box (banyan.org), for those who may reassign this customer."""
+    form = assign_form_for(request.user, customer)
+    return {"assign_form": form, "customer": customer} if form is not None else {}
 
 
 @login_required

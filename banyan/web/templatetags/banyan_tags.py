@@ -91,3 +91,13 @@ def signed_pct(value) -> str:
     if number is None:
         return ""
     return ("+" if number > 0 else "") + pct(number)
+
+
+@register.filter
+def short_pct(value) -> str:
+    """15% or 12.5% — a percentage without trailing zeros (the customer's own thresholds)."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    text = f"{number.quantize(_CENT, rounding=ROUND_HALF_UP):f}".rstrip("0").rstrip(".")
+    return f"{text}%"

@@ -45,6 +45,11 @@ def test_the_assistant_and_the_branch_head_open_the_file(bank, login, zeng):
     assert login(bank.head).get(f"/customers/{zeng.pk}/").status_code == 200
 
 
+def test_the_branch_head_can_reassign_from_the_file_and_a_manager_cannot(bank, login, zeng):
+    assert 'class="assign-form"' in login(bank.head).get(f"/customers/{zeng.pk}/").text
+    assert 'class="assign-form"' not in login(bank.rm_a).get(f"/customers/{zeng.pk}/").text
+
+
 def test_another_manager_gets_404_on_every_action_and_nothing_changes(bank, login, zeng):
     memo = memo_create(actor=bank.rm_a, customer=zeng, text="定期到期", due_date="2026-12-20")
     client = login(bank.rm_b)
@@ -124,14 +129,23 @@ def test_a_contact_without_javascript_redirects_back_to_the_file(bank, login, ze
     assert "面谈理财配置" in client.get(response.url).text
 
 
-def test_a_contact_with_a_next_date_creates_a_memo(bank, login, zeng):
+def test_the_next_step_and_date_of_a_contact_show_on_the_timeline(bank, login, zeng):
     client = login(bank.rm_a)
     response = client.post(f"/customers/{zeng.pk}/contacts/", {
         "channel": "phone", "outcome": "interested", "next_step": "寄送基金资料", "next_contact_on": "2026-12-01",
     }, **HTMX)
-    assert 'id="memos" hx-swap-oob="true"' in response.text
-    assert "寄送基金资料" in response.text.split('id="memos"', 1)[1]
-    assert Memo.objects.get().due_date == dt.date(2026, 12, 1)
+    timeline = response.text.split('id="timeline"', 1)[1]
+    assert "寄送基金资料" in timeline and "2026-12-01" in timeline
+    assert Interaction.objects.get().next_contact_on == dt.date(2026, 12, 1)
+
+
+def test_an_unanswered_call_is_recorded_but_does_not_count_as_contact(bank, login, zeng):
+    client = login(bank.rm_a)
+    response = client.post(f"/customers/{zeng.pk}/contacts/", {"channel": "phone", "outcome": "not_reached"}, **HTMX)
+    assert "未接通" in response.text.split('id="timeline"', 1)[1]
+    assert "从未联系" in response.text  # last contact unchanged
+    zeng.refresh_from_db()
+    assert zeng.last_contact_at is None
 
 
 def test_a_bad_contact_shows_the_error_next_to_the_field_and_records_nothing(bank, login, zeng):
