@@ -100,7 +100,8 @@ class HistoryMaker:
     def _options(self, note: history.Note, p: Person, c: Customer, holdings: list[Holding], start: dt.date,
                  end: dt.date) -> list[tuple[Holding | None, dt.date, dt.date]]:
         """Where a note can go: (the holding it names, first day, last day); empty when nowhere."""
-        if note.needs == "kids" and not p.kids or note.needs == "elder" and p.age < 60:
+        if (note.needs == "kids" and not p.kids or note.needs == "elder" and p.age < 60
+                or note.needs == "cautious" and c.risk_level not in ("", "C1", "C2")):
             return []
         if note.when == "birthday":
             if c.lunar_birthday:

@@ -160,7 +160,8 @@ def _create_catalogue(rng: random.Random, today: dt.date) -> Market:
         Product.objects.filter(pk=product.pk).update(latest_nav=series[-1], latest_nav_date=days[-1])
         product.latest_nav, product.latest_nav_date = series[-1], days[-1]
     ProductNav.objects.bulk_create(rows, batch_size=BATCH)
-    return Market(products=products, days=days, navs=navs, today=today)
+    fell_from = {p.code: days[-catalogue.FALL_DAYS] for p in catalogue.PRODUCTS if p.recent_fall}
+    return Market(products=products, days=days, navs=navs, today=today, fell_from=fell_from)
 
 
 # -----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ class Note(NamedTuple):
     summary: str
     rejection_reason: str = ""
     # What the customer must have: "td", "wm", "fund", "bond", "card", "loan" (a holding of that
-    # type, named in the summary), "kids", "elder" (60 or older).
+    # type, named in the summary), "kids", "elder" (60 or older), "cautious" (C1, C2 or not assessed).
     needs: str = ""
     # A date the note belongs to: "birthday", or a festival ("spring", "dragon_boat",
     # "mid_autumn", "double_ninth"). Notes about a purchase ("sold") are dated on the purchase,
@@ -63,7 +63,8 @@ NOTES: list[Note] = [
     # Product recommendation (产品推荐)
     Note("product", PHONE, "interested", "推荐积存金定投，客户有兴趣，想先了解手续费"),
     Note("product", PHONE, "refused", "推荐增额终身寿，客户觉得锁定期太长", "资金流动性要求高"),
-    Note("product", PHONE, "refused", "推荐稳健成长混合基金，客户表示不碰股票类产品", "风险承受能力低，不接受净值波动"),
+    Note("product", PHONE, "refused", "推荐稳健成长混合基金，客户表示不碰股票类产品", "风险承受能力低，不接受净值波动",
+         needs="cautious"),
     Note("product", PHONE, "refused", "推荐新发理财产品，客户说最近没有闲钱", "暂时没有闲置资金"),
     Note("product", PHONE, "refused", "介绍我行年金保险，客户说已经在他行买过类似的", "已在他行购买类似产品"),
     Note("product", PHONE, "refused", "电话介绍理财产品，客户说正在开会，不想谈理财", "不方便接听，对电话推销反感",

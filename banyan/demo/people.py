@@ -74,13 +74,13 @@ def _person(rng: random.Random, i: int, today: dt.date, *, age: int, male: bool,
     marital = profiles.marital_status(rng, age=age, kind=work.kind)
     p = Person(i=i, name=names.person_name(rng, male=male, birth_year=birth.year, family_name=family_name),
                male=male, birth=birth, age=age, work=work, marital=marital, head=i)
-    if marital != "single":
-        ages = profiles.child_ages(rng, age=age, birth_year=birth.year)
+    married_at = min(age, rng.randint(22, 31))
+    if marital != "single":  # children come after the wedding
+        ages = profiles.child_ages(rng, age=age, birth_year=birth.year, first_at=married_at + rng.randint(1, 3))
         p.children, p.kids = profiles.children_text(rng, ages)
     if marital == "married":
         p.spouse_age = max(20, min(85, age - rng.randint(0, 4) if male else age + rng.randint(0, 4)))
         p.spouse_name = names.person_name(rng, male=not male, birth_year=today.year - p.spouse_age)
-        married_at = min(age, rng.randint(22, 31))
         wedding = add_years(birth, married_at) + dt.timedelta(days=rng.randint(0, 364))
         p.wedding = min(wedding, today - dt.timedelta(days=rng.randint(30, 400)))
     return p
@@ -273,7 +273,7 @@ def make_customer(rng: random.Random, p: Person, *, book: Book, today: dt.date, 
         c.children = p.children
     if rng.random() < r:
         c.interests = profiles.interests(rng, age=p.age)
-    if w.business_opened_on and rng.random() < 0.4 + 0.5 * r:
+    if w.business_opened_on and c.occupation and rng.random() < 0.4 + 0.5 * r:
         c.business_opened_on = w.business_opened_on
     if rng.random() < r:
         c.preferred_channel = _pick(rng, (("phone", 50), ("wechat", 28 if p.age < 65 else 8),

@@ -26,16 +26,18 @@ class Market:
     days: list[dt.date]
     navs: dict[str, list[Decimal]]
     today: dt.date
+    fell_from: dict[str, dt.date]  # funds that fell lately: the day the fall began
 
     def nav_on(self, code: str, day: dt.date) -> Decimal:
         """The NAV published on `day` or the last business day before it."""
         k = bisect.bisect_right(self.days, day) - 1
         return self.navs[code][max(k, 0)]
 
-    def trade_day(self, rng: random.Random, earliest: dt.date) -> dt.date:
-        """A random NAV business day on or after `earliest` (the last one at the latest)."""
-        k = bisect.bisect_left(self.days, earliest)
-        return self.days[rng.randint(min(k, len(self.days) - 1), len(self.days) - 1)]
+    def trade_day(self, rng: random.Random, earliest: dt.date, until: dt.date | None = None) -> dt.date:
+        """A random NAV business day from `earliest` (the last one at the latest) to `until`."""
+        last = len(self.days) - 1 if until is None else max(0, bisect.bisect_right(self.days, until) - 1)
+        first = min(bisect.bisect_left(self.days, earliest), last)
+        return self.days[rng.randint(first, last)]
 
 
 def level_of(risk: str) -> int:
@@ -195,8 +197,14 @@ class PortfolioMaker:
             allowed = [code for r in range(2, level + 1) for code in by_risk[r]]
             if level < 5 and rng.random() < 0.01:  # a rare unsuitable sale, for the suitability check to find
                 allowed = by_risk[min(5, level + 2)]
-            code = rng.choice(allowed)
+            # Customers buy what fits their level, and last year's hot themes sold well.
+            code = rng.choices(allowed, weights=[1 + (m.products[a].risk_level == f"R{level}") + 2 * (a in m.fell_from)
+                                                 for a in allowed])[0]
             purchase = m.trade_day(rng, max(opened, m.days[0]))
+            peak = m.fell_from.get(code)
+            if peak and opened <= peak and rng.random() < 0.6:
+                # Most buyers of a hot fund came in during the run-up (追涨), just before it turned.
+                purchase = m.trade_day(rng, max(opened, peak - dt.timedelta(days=50)), until=peak)
             return self._holding(
                 c, code, _round(amount, 100, 1000), purchase, cost_price=m.nav_on(code, purchase),
                 take_profit_pct=Decimal(rng.choice([10, 15, 20, 25, 30])) if rng.random() < 0.7 else None,

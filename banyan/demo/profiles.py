@@ -245,13 +245,11 @@ def marital_status(rng: random.Random, *, age: int, kind: str) -> str:
     return _pick(rng, probs)
 
 
-def child_ages(rng: random.Random, *, age: int, birth_year: int) -> list[int]:
-    """Ages of the children of a married (or once married) customer."""
-    if age < 24:
-        return []
-    first_at = rng.randint(24, 32)
+def child_ages(rng: random.Random, *, age: int, birth_year: int, first_at: int) -> list[int]:
+    """Ages of the children of a married (or once married) customer whose first child came at
+    `first_at` (after the wedding)."""
     if age < first_at:
-        return [] if rng.random() < 0.7 else [rng.randint(0, 2)]
+        return []
     if birth_year < 1955:
         count = rng.choice([1, 2, 2, 2, 3, 3])
     elif birth_year < 1985:
