@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from banyan.contacts.models import Interaction, Memo, MemoStatus, Outcome, Purpose
-from banyan.contacts.selectors import open_memos
+from banyan.contacts.selectors import interactions_of, open_memos
 from banyan.contacts.services import interaction_log, memo_create
 from banyan.customers.api import ChannelCode, customer_or_404
 from banyan.org.api import ERRORS, In, IsoDate, IsoDateTime, Moment, Page, actor
@@ -101,7 +101,7 @@ def interaction_list(request, id: int, limit: int = Query(50, ge=1, le=200),
                      offset: int = Query(0, ge=0, le=1_000_000)):
     """The contact history, newest first."""
     customer = customer_or_404(request, id)
-    qs = Interaction.objects.filter(customer=customer).select_related("staff").order_by("-occurred_at", "-id")
+    qs = interactions_of(customer)
     return {"items": [interaction_out(i) for i in qs[offset:offset + limit]], "count": qs.count()}
 
 

@@ -35,5 +35,10 @@ def timeline(customer, *, limit: int = 50) -> list[TimelineEntry]:
     return entries[:limit]
 
 
+def interactions_of(customer):
+    """The contact history of a customer (already through the visibility gate), newest first."""
+    return Interaction.objects.filter(customer=customer).select_related("staff").order_by("-occurred_at", "-id")
+
+
 def open_memos(customer):
     return Memo.objects.filter(customer=customer, status=MemoStatus.OPEN).order_by("due_date")

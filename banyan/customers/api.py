@@ -33,7 +33,6 @@ from banyan.customers.services import customer_create, customer_reveal, customer
 from banyan.org.api import (
     ERRORS,
     ERRORS_409,
-    ApiError,
     In,
     IsoDate,
     Moment,
@@ -46,6 +45,7 @@ from banyan.org.api import (
     invalid,
 )
 from banyan.org.models import Role, Staff
+from banyan.segments.selectors import segment_of
 
 router = Router(tags=["customers"])
 
@@ -138,14 +138,15 @@ class CustomerPatch(CustomerFields):
 
 
 class SegmentOut(Schema):
-    """Where the customer stands (SEG). Filled in by the segmentation issue; until then only
-    `orientation` is known and the rest is null / empty — the keys are stable."""
+    """Where the customer stands (SEG-1..5). Null fields until the first segment recompute."""
 
-    quadrant: str | None = Field(None, description="Value × relationship quadrant (segmentation issue).")
-    frequency_days: int | None = Field(None, description="Target days between contacts (segmentation issue).")
+    quadrant: str | None = Field(None, description="high_high, low_high, high_low or low_low (assets × potential).")
+    frequency_days: int | None = Field(None, description="Target days between contacts, set by the quadrant.")
     orientation: OrientationCode | None = None
-    potential_score: int | None = Field(None, description="0-100 (segmentation issue).")
-    reasons: list[str] = Field(default_factory=list, description="Why, in words (segmentation issue).")
+    potential_score: int | None = Field(None, description="0-100.")
+    reasons: list[str] = Field(default_factory=list, description="Why the potential score is what it is, in words.")
+    is_priority: bool = Field(False, description="Among the top customers by value (二八原则).")
+    value_rank: int | None = Field(None, description="1 = the bank's largest customer by AUM.")
 
 
 class CustomerOut(Schema):
@@ -190,7 +191,7 @@ class CustomerOut(Schema):
     last_contact_at: Moment | None
     completeness: int = Field(description="Percentage of the key fields known.")
     missing_fields: list[str] = Field(description="Key fields not yet known, to ask next time.")
-    segment: SegmentOut | None = Field(description="Null until the segmentation issue fills it in.")
+    segment: SegmentOut | None = Field(description="The segment (SEG); null in lists.")
     created_at: Moment
     updated_at: Moment
 
@@ -230,6 +231,21 @@ def customer_out(c: Customer) -> dict[str, Any]:
     return data
 
 
+def segment_out(c: Customer) -> dict[str, Any]:
+    seg = segment_of(c)
+    if seg is None:
+        return {"quadrant": None, "frequency_days": None, "orientation": c.orientation or None,
+                "potential_score": None, "reasons": [], "is_priority": False, "value_rank": None}
+    return {"quadrant": seg.quadrant, "frequency_days": seg.frequency_days, "orientation": seg.orientation,
+            "potential_score": seg.potential_score, "reasons": seg.reasons, "is_priority": seg.is_priority,
+            "value_rank": seg.value_rank}
+
+
+def customer_full_out(c: Customer) -> dict[str, Any]:
+    """One customer with its segment (the list leaves the segment out: one query per row)."""
+    return {**customer_out(c), "segment": segment_out(c)}
+
+
 def _profile_values(payload: CustomerFields, *, only_set: bool) -> dict[str, Any]:
     """Body → keyword arguments of the customer services (consent → consent_* fields)."""
     given = payload.model_dump(exclude_unset=only_set, exclude={"consent", "external_id", "rm"})
@@ -267,9 +283,6 @@ def customer_create_endpoint(request, payload: CustomerIn):
     if not _may_create_in(user, rm):
         raise forbidden(_("You may only add customers to a book you keep or oversee."))
     external_id = payload.external_id.strip()
-    if Customer.objects.filter(external_id=external_id).exists():  # uniqueness probe, no data leaves
-        raise ApiError(409, "conflict", _("A customer with this number already exists."),
-                       {"external_id": [_("A customer with this number already exists.")]})
     customer = customer_create(actor=user, external_id=external_id, rm=rm, **_profile_values(payload, only_set=False))
     return Status(201, customer_out(get_customer_for_user(user, customer.pk)))
 
@@ -298,7 +311,7 @@ def customer_get(request, id: int):
     """One customer file, with AUM and segment. The look is written to the audit log."""
     customer = customer_or_404(request, id)
     customer_viewed(actor=actor(request), customer=customer, via="api")
-    return customer_out(customer)
+    return customer_full_out(customer)
 
 
 @router.patch("/customers/{id}", response={200: CustomerOut, **ERRORS})
@@ -306,7 +319,7 @@ def customer_patch(request, id: int, payload: CustomerPatch):
     """Change the fields sent (null clears one); the change is audited."""
     customer = customer_or_404(request, id)
     customer_update(actor=actor(request), customer=customer, **_profile_values(payload, only_set=True))
-    return customer_out(customer_or_404(request, id))
+    return customer_full_out(customer_or_404(request, id))
 
 
 @router.post("/customers/{id}/reveal", response={200: RevealOut, **ERRORS})
@@ -318,8 +331,6 @@ def customer_reveal_endpoint(request, id: int, payload: RevealIn):
 
 @router.get("/customers/{id}/segment", response={200: SegmentOut, **ERRORS})
 def customer_segment(request, id: int):
-    """The customer's segment. The segmentation issue fills in quadrant, frequency_days,
-    potential_score and reasons; until then they are null / empty and only orientation is known."""
-    customer = customer_or_404(request, id)
-    return {"quadrant": None, "frequency_days": None, "orientation": customer.orientation or None,
-            "potential_score": None, "reasons": []}
+    """The customer's segment: quadrant, the contact frequency it sets, orientation, potential
+    score and the reasons behind it."""
+    return segment_out(customer_or_404(request, id))

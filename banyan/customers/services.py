@@ -155,7 +155,8 @@ def customer_create(*, actor, external_id: str, name: str, rm: Staff | None, bra
     customer = Customer(external_id=(external_id or "").strip(), name=name or "", rm=rm, assistant=assistant,
                         branch=branch, referrer=fields.get("referrer"), **values)
     if Customer.objects.filter(external_id=customer.external_id).exists():
-        raise ValidationError({"external_id": [_("A customer with this number already exists.")]})
+        raise ValidationError({"external_id": [ValidationError(_("A customer with this number already exists."),
+                                                               code="unique")]})
     errors = _normalise_identity(customer)
     customer_fill_derived(customer)
     _save_validated(customer, errors)

@@ -167,7 +167,7 @@ def test_a_customer_file_has_aum_and_segment_and_the_look_is_audited(bank, book,
     response = as_rm_a.get(f"/customers/{zeng.pk}")
     assert response.status_code == 200
     body = response.json()
-    assert body["aum"] == "0.00" and "segment" in body and body["segment"] is None
+    assert body["aum"] == "0.00" and body["segment"]["quadrant"] is None  # not segmented yet
     assert body["name"] == "曾晓明" and body["mobile"] == "138****5678"
     event = AuditEvent.objects.get(action="customer.viewed", customer_id=zeng.pk)
     assert event.actor == bank.rm_a and event.detail == "api"
@@ -233,12 +233,19 @@ def test_patch_with_a_new_id_number_rederives_birth_date_and_gender(bank, book, 
     assert body["birth_date"] == "1985-03-12" and body["gender"] == "F"
 
 
-def test_the_segment_keeps_its_shape_until_segmentation_fills_it(bank, make_customer, as_rm_a):
-    customer = make_customer(bank.rm_a, orientation="relationship")
+def test_the_segment_keeps_its_shape_before_and_after_segmentation(bank, make_customer, as_rm_a):
+    from banyan.segments.services import segments_recompute
+
+    customer = make_customer(bank.rm_a, orientation="relationship", other_bank_assets="800000", occupation="企业主")
     response = as_rm_a.get(f"/customers/{customer.pk}/segment")
     assert response.status_code == 200
     assert response.json() == {"quadrant": None, "frequency_days": None, "orientation": "relationship",
-                               "potential_score": None, "reasons": []}
+                               "potential_score": None, "reasons": [], "is_priority": False, "value_rank": None}
+    segments_recompute()
+    body = as_rm_a.get(f"/customers/{customer.pk}/segment").json()
+    assert body["quadrant"] == "low_high" and body["frequency_days"] == 14
+    assert "他行资产约 80 万" in body["reasons"] and "企业主" in body["reasons"]
+    assert as_rm_a.get(f"/customers/{customer.pk}").json()["segment"] == body
 
 
 def test_text_no_database_could_store_is_refused_as_bad_input(bank, book, as_rm_a):
