@@ -296,6 +296,8 @@ def make_customer(rng: random.Random, p: Person, *, book: Book, today: dt.date, 
     c.consent_sms = rng.random() < 0.55
     c.consent_wechat = rng.random() < (0.45 if p.age < 60 else 0.2)
     c.consent_email = bool(c.email) and rng.random() < 0.5
+    if c.preferred_channel in ("phone", "sms", "wechat", "email"):  # who asks to be reached there agreed to it
+        setattr(c, f"consent_{c.preferred_channel}", True)
     c.do_not_disturb = rng.random() < 0.03
     return c, r
 

@@ -232,6 +232,10 @@ def test_history_hangs_together(demo):
     referred = Customer.objects.filter(source="referral")
     assert referred.exists() and not referred.filter(referrer__isnull=True).exists()
     assert AuditEvent.objects.filter(action="demo.built").count() == 1
+    # Consent is honoured in the history: no SMS, WeChat or e-mail to a customer who refused them.
+    for channel in ("sms", "wechat", "email"):
+        assert not Interaction.objects.filter(channel=channel, **{f"customer__consent_{channel}": False}).exists()
+        assert not Customer.objects.filter(preferred_channel=channel, **{f"consent_{channel}": False}).exists()
 
 
 def _empty_database() -> None:
