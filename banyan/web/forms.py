@@ -170,6 +170,8 @@ class ProfileForm(forms.Form):
                 field.max_length = None
             if name == "other_bank_assets":
                 field.widget.attrs["inputmode"] = "decimal"
+            if getattr(field, "choices", None) and list(field.choices)[0][0] == "":
+                field.choices = [("", "—")] + list(field.choices)[1:]
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 3
             if isinstance(field.widget, forms.CheckboxInput):

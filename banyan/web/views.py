@@ -138,24 +138,25 @@ def _filtered_book(request: HttpRequest):
     """The caller's visible customers with the book's filters and sort applied: (form, queryset)."""
     form = BookFilterForm(request.GET or None, user=request.user)
     qs = visible_customers(request.user)
-    sort = "-aum"
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data.get("band"):
-            _label, low, high = AUM_BANDS[data["band"]]
-            if low is not None:
-                qs = qs.filter(aum__gte=Decimal(low))
-            if high is not None:
-                qs = qs.filter(aum__lt=Decimal(high))
-        if data.get("idle"):
-            # "Not contacted for N days": the last contact was N or more calendar days ago, or never.
-            cutoff = _start_of(clock.today() - dt.timedelta(days=data["idle"] - 1))
-            qs = qs.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=cutoff))
-        if data.get("risk"):
-            qs = qs.filter(risk_level=data["risk"])
-        if data.get("rm"):
-            qs = qs.filter(rm=data["rm"])
-        sort = data.get("sort") or sort
+    data: dict = {}
+    if form.is_bound:
+        form.is_valid()
+        data = form.cleaned_data  # the valid filters apply even when another one is refused
+    if data.get("band"):
+        _label, low, high = AUM_BANDS[data["band"]]
+        if low is not None:
+            qs = qs.filter(aum__gte=Decimal(low))
+        if high is not None:
+            qs = qs.filter(aum__lt=Decimal(high))
+    if data.get("idle"):
+        # "Not contacted for N days": the last contact was N or more calendar days ago, or never.
+        cutoff = _start_of(clock.today() - dt.timedelta(days=data["idle"] - 1))
+        qs = qs.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=cutoff))
+    if data.get("risk"):
+        qs = qs.filter(risk_level=data["risk"])
+    if data.get("rm"):
+        qs = qs.filter(rm=data["rm"])
+    sort = data.get("sort") or "-aum"
     return form, qs.order_by(*_ORDERINGS[sort], "pk"), sort
 
 
@@ -196,8 +197,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "columns": _sort_columns(sort),
         "show_manager": request.user.role in (Role.BRANCH_HEAD, Role.ADMIN),
         "idle_warning_days": IDLE_WARNING_DAYS,
-        "filtered": form.is_bound and any(form.cleaned_data.get(k) for k in ("band", "idle", "risk", "rm"))
-        if form.is_bound and form.is_valid() else False,
+        "filtered": any(form.cleaned_data.get(k) for k in ("band", "idle", "risk", "rm")) if form.is_bound else False,
         "nav_active": "book",
     }
     return render(request, "customers/list.html", context)

@@ -123,6 +123,12 @@ def test_the_branch_head_filters_by_a_manager_of_the_branch_only(bank, login, bo
     assert 'name="rm"' in response.text
 
 
+def test_a_refused_filter_is_shown_and_the_others_still_apply(bank, login, book):
+    response = login(bank.rm_a).get("/customers/?idle=-3&risk=C4")
+    assert _names(response) == ["曾晓明"]
+    assert "is-invalid" in response.text
+
+
 def test_a_manager_cannot_filter_by_another_manager(bank, login, book):
     response = login(bank.rm_a).get(f"/customers/?rm={bank.rm_b.pk}")
     assert "李娜" not in response.text
