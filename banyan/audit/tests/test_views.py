@@ -168,3 +168,22 @@ def test_every_kind_of_event_reads_in_words(client, bank, make_customer):
     assigned = next(r for r in response.context["rows"] if r.event.action == "customer.assigned")
     assert ("客户经理", "张敏", "李华") in assigned.changes
     assert ("助理", "—", "陈静") in assigned.changes
+
+
+def test_the_page_takes_the_same_queries_for_a_full_page_of_many_customers(client, bank, make_customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given the query count for a log with one customer
+    customer_viewed(actor=bank.rm_a, customer=make_customer(bank.rm_a, name="甲"))
+    client.force_login(bank.auditor)
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("audit_log"))
+    # when a page shows events about forty different customers and staff
+    for i in range(40):
+        customer_viewed(actor=bank.rm_b, customer=make_customer(bank.rm_b, name=f"客户{i}"))
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("audit_log"))
+    # then the names come from one query per kind, not one per row
+    assert len(response.context["rows"]) > 80
+    assert len(large.captured_queries) == len(small.captured_queries)

@@ -300,3 +300,11 @@ def test_a_manager_who_left_is_flagged_and_their_book_can_be_handed_over(client,
     # and the hand-over moves the book
     client.post(reverse("book_hand_over"), {"from_rm": bank.rm_a.pk, "to_rm": bank.rm_b.pk, "confirm": "1"})
     assert Customer.objects.filter(rm=bank.rm_b).count() == 3
+
+
+def test_the_overview_speaks_english_when_asked(client, bank, books):
+    client.force_login(bank.head)
+    response = client.get(reverse("branch_overview"), HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert "Branch overview" in html and "Share of branch AUM" in html
+    assert "网点概览" not in html
