@@ -24,7 +24,7 @@ from django.db.models import Max, OuterRef, Subquery
 
 from banyan import clock
 from banyan.audit.services import audit_log
-from banyan.contacts.models import Interaction, Memo
+from banyan.contacts.models import Interaction, Memo, real_contact_q
 from banyan.customers.models import Customer, CustomerRelation
 from banyan.demo import catalogue, history, profiles
 from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
@@ -47,10 +47,12 @@ from banyan.demo.people import (
 )
 from banyan.demo.portfolio import Market, PortfolioMaker, cover_every_type
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
-from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav
+from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
 from banyan.holdings.services import customers_refresh_aum, product_create
 from banyan.org.models import Branch, Staff
 from banyan.org.services import branch_ensure, staff_create
+from banyan.segments.services import segments_recompute
+from banyan.worklists.services import worklists_build
 
 BATCH = 1000
 
@@ -105,19 +107,49 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
             memos += history_maker.memos(c, hs, contacted=bool(mine))
         Interaction.objects.bulk_create(interactions, batch_size=BATCH)
         Memo.objects.bulk_create(memos, batch_size=BATCH)
-        latest = (Interaction.objects.filter(customer=OuterRef("pk")).values("customer")
+        latest = (Interaction.objects.filter(real_contact_q(), customer=OuterRef("pk")).values("customer")
                   .annotate(latest=Max("occurred_at")).values("latest"))
         Customer.objects.update(last_contact_at=Subquery(latest))
         step(f"history: {len(interactions)} contacts, {len(memos)} memos, {relations} relations, "
              f"{snapshots} AUM snapshots")
 
+        flows = _create_transactions(rng, rows, today)
+        step(f"account movements: {flows} (large inflows and outflows of the last days among them)")
+
         counts = {"branches": len(branches), "staff": len(staff), "products": len(market.products),
                   "customers": len(rows), "holdings": holdings_count, "interactions": len(interactions),
-                  "memos": len(memos), "relations": relations, "snapshots": snapshots}
+                  "memos": len(memos), "relations": relations, "snapshots": snapshots, "transactions": flows}
         audit_log(actor=None, action="demo.built", detail=f"seed {seed}, as of {today}, {len(rows)} customers",
                   after=counts)
+    # What the nightly job does after a feed: segments, then today's lists for every manager.
+    segmented = segments_recompute()
+    step(f"segments: {segmented} customers in quadrants")
+    built = worklists_build(day=today)
+    step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)
     return counts
+
+
+_COUNTERPARTIES = ("他行", "证券账户", "支付宝", "财付通", "本行他人账户", "工资代发", "房产交易资金监管", "公积金中心")
+
+
+def _create_transactions(rng: random.Random, rows: list[Customer], today: dt.date) -> int:
+    """A month of account movements for a slice of the book; a few large ones in the last three
+    days, so that the worklist shows 账户异动 (WL-2) on the demo's first morning."""
+    made: list[Transaction] = []
+    for c in rows:
+        if rng.random() > 0.12:
+            continue
+        for n in range(rng.randint(1, 4)):
+            day = today - dt.timedelta(days=rng.randint(1, 30))
+            large = rng.random() < 0.15 and c.aum >= 50_000
+            scale = float(c.aum) * rng.uniform(0.2, 0.6) if large else rng.uniform(200, 20_000)
+            amount = Decimal(int(max(scale, 50_000 if large else 0) / 100) * 100)
+            sign = 1 if rng.random() < 0.5 else -1
+            made.append(Transaction(customer=c, external_id=f"DEMO-T{c.pk}-{n}", occurred_on=day,
+                                    amount=sign * amount, counterparty=rng.choice(_COUNTERPARTIES)))
+    Transaction.objects.bulk_create(made, batch_size=BATCH)
+    return len(made)
 
 
 # -----------------------------------------------------------------------------------------------

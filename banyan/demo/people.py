@@ -9,10 +9,10 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from banyan.customers.completeness import completeness_score
 from banyan.customers.identity import make_resident_id, validate_mobile
 from banyan.customers.models import Customer
 from banyan.customers.pinyin import search_keys
+from banyan.customers.services import customer_fill_derived
 from banyan.demo import names, profiles
 
 # Age bands of a branch's retail customers: (lowest, highest, weight).
@@ -335,8 +335,5 @@ def other_bank_assets(rng: random.Random, p: Person) -> Decimal | None:
 
 
 def finish(c: Customer) -> None:
-    """The derived fields, computed exactly as customers.services does on every save."""
-    c.name_pinyin, c.name_initials = search_keys(c.name)
-    c.mobile_tail = c.mobile[-4:] if c.mobile else ""
-    c.id_tail = c.id_number[-4:] if c.id_number else ""
-    c.completeness = completeness_score(c)
+    """The derived fields, computed by the very function customers.services uses on every save."""
+    customer_fill_derived(c)

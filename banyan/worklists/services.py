@@ -259,3 +259,21 @@ def task_move(*, actor, task: Task, to: dt.date) -> Task:
     task.save(update_fields=["status", "moved_to", "closed_at", "closed_by"])
     audit_log(actor=actor, action="task.moved", customer_id=task.customer_id, obj=task, after={"to": to})
     return task
+
+
+def list_owner(user) -> Staff:
+    """Whose list a user works on: their own, or for an assistant the manager they work for."""
+    return user.manager if user.role == "assistant" and user.manager_id else user
+
+
+def worklist_day(*, manager: Staff, day: dt.date) -> tuple[str, list]:
+    """A manager's list for a date: ("stored", tasks) for today (built now if the nightly job has
+    not run) and past days (what was planned), ("preview", planned) for a future day."""
+    today = clock.today()
+    if day > today:
+        return "preview", worklist_preview(manager=manager, first=day, days=1)[day]
+    if day == today:
+        worklists_build(day=day, manager_ids=[manager.pk])
+    tasks = (Task.objects.filter(manager=manager, date=day).select_related("customer")
+             .prefetch_related("reasons").order_by("status", "rank"))
+    return "stored", list(tasks)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Round
 
 from banyan.calendars.festivals import festivals_between
 from banyan.calendars.lunar import lunar_key_label, lunar_keys_by_date, solar_keys_by_date
@@ -232,14 +233,18 @@ def nav_moves_and_dividends(w: Window) -> list[Reason]:
 def profit_and_loss_limits(w: Window) -> list[Reason]:
     """Take-profit and stop-loss against the customer's own percentages, set at the sale (seed 000):
     the latest NAV compared with the holding's cost, in SQL."""
-    base = w.holdings().filter(cost_price__gt=0, product__latest_nav__isnull=False,
-                               product__latest_nav_date__lt=w.last)
+    # Compared as nav × 100 against cost × (100 ± pct): no division, so no integer division on
+    # SQLite, where a whole-number decimal is stored as an integer; rounded, so that reaching the
+    # target exactly counts although SQLite computes in binary floating point.
+    base = (w.holdings().filter(cost_price__gt=0, product__latest_nav__isnull=False,
+                                product__latest_nav_date__lt=w.last)
+            .alias(nav100=Round(F("product__latest_nav") * 100, 6)))
     out = []
     limits = (
         (C.STOP_LOSS, base.filter(stop_loss_pct__isnull=False,
-                                  product__latest_nav__lte=F("cost_price") * (1 - F("stop_loss_pct") / 100))),
+                                  nav100__lte=Round(F("cost_price") * (100 - F("stop_loss_pct")), 6))),
         (C.TAKE_PROFIT, base.filter(take_profit_pct__isnull=False,
-                                    product__latest_nav__gte=F("cost_price") * (1 + F("take_profit_pct") / 100))),
+                                    nav100__gte=Round(F("cost_price") * (100 + F("take_profit_pct")), 6))),
     )
     for code, qs in limits:
         for pk, cid, name, cost, nav, nav_day, pct in qs.values_list(

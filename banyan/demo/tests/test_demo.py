@@ -16,7 +16,7 @@ from django.test import Client
 
 from banyan import clock
 from banyan.audit.models import AuditEvent
-from banyan.contacts.models import Interaction, Memo
+from banyan.contacts.models import Interaction, Memo, real_contact_q
 from banyan.customers.completeness import completeness_score
 from banyan.customers.identity import (
     birth_date_from_resident_id,
@@ -223,7 +223,8 @@ def test_history_hangs_together(demo):
     assert not Interaction.objects.filter(occurred_at__date__gte=TODAY).exists()
     # The last contact is the latest interaction; some customers were never contacted.
     for customer in Customer.objects.filter(last_contact_at__isnull=False).order_by("?")[:30]:
-        assert customer.last_contact_at == customer.interactions.aggregate(m=Max("occurred_at"))["m"]
+        real = customer.interactions.filter(real_contact_q())  # an SMS or an unanswered call does not count
+        assert customer.last_contact_at == real.aggregate(m=Max("occurred_at"))["m"]
     assert Customer.objects.filter(last_contact_at__isnull=True).exists()
     refusals = Interaction.objects.filter(outcome="refused")
     assert refusals.exists() and not refusals.filter(rejection_reason="").exists()
@@ -281,3 +282,16 @@ def test_the_command_refuses_a_database_that_is_not_empty(demo):
     with pytest.raises(CommandError, match="not empty"):
         _build()
     assert Customer.objects.count() == N
+
+
+def test_the_demo_opens_on_a_morning_with_segments_and_todays_lists(demo):
+    from banyan.segments.models import CustomerSegment
+    from banyan.worklists.models import Task, TaskReason, WorklistDay
+
+    assert CustomerSegment.objects.count() == Customer.objects.count()
+    managers = Staff.objects.filter(role__in=[Role.RM, Role.PLANNER]).count()
+    assert WorklistDay.objects.filter(date=TODAY).count() == managers
+    per_manager = Task.objects.filter(date=TODAY, status="open").values("manager").distinct().count()
+    assert per_manager == managers  # every manager has work on the first morning
+    codes = set(TaskReason.objects.values_list("code", flat=True))
+    assert {"cadence_due", "stop_loss"} <= codes

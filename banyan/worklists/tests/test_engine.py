@@ -205,3 +205,22 @@ def test_a_large_outflow_and_an_overdue_loan_come_up(bank, make_customer):
     loan.save()
     task = build(MON, bank.rm_a)[customer.pk]
     assert codes(task) == ["large_outflow", "loan_overdue"]
+
+
+def test_take_profit_and_stop_loss_use_the_customers_own_percentages_exactly(bank, make_customer):
+    fund = bank.products.fund
+    nav_record(actor=bank.admin, product=fund, date="2026-06-01", nav="1.0000")
+    near = make_customer(bank.rm_a, name="甲")
+    holding_create(actor=bank.rm_a, customer=near, product=fund, amount="100000", cost_price="1.0000",
+                   purchase_date="2026-06-01", stop_loss_pct="10", take_profit_pct="15")
+
+    def limits(day):
+        task = build(day, bank.rm_a).get(near.pk)
+        return [c for c in codes(task) if c in ("take_profit", "stop_loss")] if task else []
+
+    nav_record(actor=bank.admin, product=fund, date="2026-11-20", nav="1.0850")  # +8.5%: below 15%
+    assert limits(MON) == []
+    nav_record(actor=bank.admin, product=fund, date="2026-11-23", nav="0.9500")  # -5%: above -10%
+    assert limits(TUE) == []
+    nav_record(actor=bank.admin, product=fund, date="2026-11-24", nav="1.1500")  # +15%: exactly the target
+    assert limits(WED) == ["take_profit"]

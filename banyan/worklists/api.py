@@ -1,0 +1,115 @@
+"""API v1: the caller's worklist (API.md) and the actions on its tasks (compatible extensions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from banyan import clock
+from banyan.contacts.models import Outcome
+from banyan.customers.models import Channel
+from banyan.org.api import ERRORS, In, actor
+from banyan.worklists.models import Task
+from banyan.worklists.services import list_owner, task_complete, task_move, task_skip, worklist_day
+
+router = Router(tags=["worklist"])
+
+
+class ReasonOut(Schema):
+    code: str = Field(description="A worklist reason code of API.md, e.g. birthday, deposit_maturity.")
+    detail: str = Field(description="What it is about, in words, e.g. 三年期整存整取 30 万 于 11月30日到期.")
+    due_date: dt.date
+
+
+class TaskOut(Schema):
+    customer_id: int
+    customer_name: str
+    priority: int = Field(description="Higher first: value and urgency.")
+    rank: int = Field(description="Position on the day's list (1 = first); 0 when left out by a contact rule.")
+    suggested_channel: str
+    reasons: list[ReasonOut]
+    task_id: int | None = Field(None, description="Null in a preview of a future day (nothing stored yet).")
+    status: str = Field(description="open, done, skipped, moved, superseded, suppressed; planned in a preview.")
+    rule: str = Field("", description="The contact rule that changed the channel or left the customer out.")
+    talking_points: str = ""
+
+
+class WorklistOut(Schema):
+    date: dt.date
+    preview: bool = Field(description="True for a future day: planned from today's data, not stored.")
+    items: list[TaskOut]
+
+
+class WorklistQuery(Schema):
+    date: dt.date | None = Field(None, description="YYYY-MM-DD; default today.")
+
+
+def _stored(task: Task) -> dict:
+    return {"customer_id": task.customer_id, "customer_name": task.customer.name, "priority": task.priority,
+            "rank": task.rank, "suggested_channel": task.suggested_channel, "task_id": task.pk, "status": task.status,
+            "rule": task.rule_note, "talking_points": task.talking_points,
+            "reasons": [{"code": r.code, "detail": r.detail, "due_date": r.due_date} for r in task.reasons.all()]}
+
+
+def _planned(p, names: dict[int, str]) -> dict:
+    return {"customer_id": p.customer_id, "customer_name": names.get(p.customer_id, ""), "priority": p.priority,
+            "rank": p.rank, "suggested_channel": p.channel, "task_id": None,
+            "status": "suppressed" if p.suppressed else "planned", "rule": p.rule_note,
+            "reasons": [{"code": r.code, "detail": r.detail, "due_date": r.due} for r in p.reasons]}
+
+
+@router.get("/worklist", response={200: WorklistOut, **ERRORS})
+def worklist(request, query: Query[WorklistQuery]):
+    """The caller's own list for a date: today's (built now if the nightly job has not run), a past
+    day's as it was planned, or a preview of a future day. Each customer appears once, with all of
+    that day's reasons."""
+    from banyan.customers.models import Customer
+
+    day = query.date or clock.today()
+    kind, items = worklist_day(manager=list_owner(actor(request)), day=day)
+    if kind == "preview":
+        names = dict(Customer.objects.filter(pk__in=[p.customer_id for p in items]).values_list("pk", "name"))
+        return {"date": day, "preview": True, "items": [_planned(p, names) for p in items]}
+    return {"date": day, "preview": False, "items": [_stored(t) for t in items]}
+
+
+def _task_or_404(request, task_id: int) -> Task:
+    """A task of the caller's list (or of the manager an assistant works for); 404 otherwise."""
+    return get_object_or_404(Task.objects.select_related("customer"), pk=task_id,
+                             manager=list_owner(actor(request)))
+
+
+class CompleteIn(In):
+    outcome: Outcome = Outcome.REACHED
+    summary: str = Field("", max_length=500)
+    channel: Channel | None = None
+
+
+class SkipIn(In):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class MoveIn(In):
+    to: dt.date
+
+
+@router.post("/worklist/tasks/{task_id}/complete", response={200: TaskOut, **ERRORS})
+def complete(request, task_id: int, payload: CompleteIn):
+    """Finish a task; the contact is recorded in the customer's history in the same step."""
+    task = task_complete(actor=actor(request), task=_task_or_404(request, task_id), outcome=payload.outcome,
+                         summary=payload.summary, channel=payload.channel)
+    return _stored(task)
+
+
+@router.post("/worklist/tasks/{task_id}/skip", response={200: TaskOut, **ERRORS})
+def skip(request, task_id: int, payload: SkipIn):
+    return _stored(task_skip(actor=actor(request), task=_task_or_404(request, task_id), reason=payload.reason))
+
+
+@router.post("/worklist/tasks/{task_id}/move", response={200: TaskOut, **ERRORS})
+def move(request, task_id: int, payload: MoveIn):
+    """Move to a later day; a dated reason (birthday, maturity) cannot move past its date (422)."""
+    return _stored(task_move(actor=actor(request), task=_task_or_404(request, task_id), to=payload.to))
+
