@@ -7,5 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("branch/", include("banyan.org.urls")),
     path("audit/", include("banyan.audit.urls")),
+    path("work/", include("banyan.worklists.urls")),
+    path("segments/", include("banyan.segments.urls")),
     path("", include("banyan.web.urls")),
 ]

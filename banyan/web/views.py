@@ -32,7 +32,7 @@ from banyan.contacts.selectors import open_memos, timeline
 from banyan.contacts.services import interaction_log, memo_complete, memo_create
 from banyan.customers.completeness import missing_fields
 from banyan.customers.identity import mask_id_number, mask_mobile
-from banyan.customers.models import Customer, CustomerRelation
+from banyan.customers.models import Customer, CustomerRelation, Orientation
 from banyan.customers.selectors import get_customer_for_user, search_customers, visible_customers
 from banyan.customers.services import (
     customer_reveal,
@@ -46,6 +46,7 @@ from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, li
 from banyan.org.forms import assign_form_for
 from banyan.org.models import Role
 from banyan.org.services import login_succeeded
+from banyan.segments.models import CustomerSegment, Quadrant
 from banyan.web.forms import (
     AUM_BANDS,
     PROFILE_GROUPS,
@@ -99,6 +100,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(_reverse_or("branch_overview", "customer_list"))
     if role == Role.AUDITOR:
         return redirect(_reverse_or("audit_log", "customer_list"))
+    if role in (Role.RM, Role.PLANNER, Role.ASSISTANT):
+        return redirect(_reverse_or("worklist_today", "customer_list"))  # 今日工作
     return redirect("customer_list")
 
 
@@ -134,6 +137,12 @@ _ORDERINGS = {
 }
 
 
+def _quadrant_of(request: HttpRequest) -> str:
+    """?quadrant=<code> from the segment matrix (banyan.segments): one value quadrant of the book."""
+    quadrant = request.GET.get("quadrant") or ""
+    return quadrant if quadrant in Quadrant.values else ""
+
+
 def _filtered_book(request: HttpRequest):
     """The caller's visible customers with the book's filters and sort applied: (form, queryset)."""
     form = BookFilterForm(request.GET or None, user=request.user)
@@ -156,6 +165,11 @@ def _filtered_book(request: HttpRequest):
         qs = qs.filter(risk_level=data["risk"])
     if data.get("rm"):
         qs = qs.filter(rm=data["rm"])
+    quadrant = _quadrant_of(request)
+    if quadrant:
+        qs = qs.filter(segment__quadrant=quadrant)
+    if request.GET.get("priority") == "1":
+        qs = qs.filter(segment__is_priority=True)
     sort = data.get("sort") or "-aum"
     return form, qs.order_by(*_ORDERINGS[sort], "pk"), sort
 
@@ -187,17 +201,22 @@ def _sort_columns(current: str) -> dict[str, dict]:
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
     form, qs, sort = _filtered_book(request)
-    paginator = Paginator(qs.select_related("rm"), PAGE_SIZE)
+    paginator = Paginator(qs.select_related("rm", "segment"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     _decorate(page.object_list, clock.today())
+    quadrant = _quadrant_of(request)
     context = {
+        "quadrant": quadrant,
+        "quadrant_label": Quadrant(quadrant).label if quadrant else "",
+        "priority_only": request.GET.get("priority") == "1",
         "form": form,
         "page": page,
         "sort": sort,
         "columns": _sort_columns(sort),
         "show_manager": request.user.role in (Role.BRANCH_HEAD, Role.ADMIN),
         "idle_warning_days": IDLE_WARNING_DAYS,
-        "filtered": any(form.cleaned_data.get(k) for k in ("band", "idle", "risk", "rm")) if form.is_bound else False,
+        "filtered": (any(form.cleaned_data.get(k) for k in ("band", "idle", "risk", "rm")) if form.is_bound else False)
+        or bool(quadrant) or request.GET.get("priority") == "1",
         "nav_active": "book",
     }
     return render(request, "customers/list.html", context)
@@ -410,8 +429,19 @@ def _file_context(request, customer, *, contact_form=None, memo_form=None, relat
         "memo_form": memo_form or MemoForm(initial={"due_date": today + dt.timedelta(days=7)}),
         "relation_form": relation_form or RelationForm(),
         "today": today,
+        **_segment_box(customer),
         **_assign_box(request, customer),
     }
+
+
+def _segment_box(customer) -> dict:
+    """The file's "分群" card (banyan.segments): quadrant, frequency, orientation, potential and why."""
+    segment = CustomerSegment.objects.filter(customer=customer).select_related("suggested_rm").first()
+    orientation = ""
+    if segment is not None:
+        orientation = Orientation(segment.orientation).label if segment.orientation in Orientation.values \
+            else segment.orientation
+    return {"segment": segment, "segment_orientation": orientation}
 
 
 def _assign_box(request, customer) -> dict:

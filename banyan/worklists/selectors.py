@@ -1,0 +1,152 @@
+"""Reads of the daily worklist (WL-4..9). A list belongs to one manager: the manager works on it,
+the manager's assistant works on it too, the branch head reads it. Every read of a task goes
+through `get_task_for_user`, which answers 404 for a task of another manager's list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from banyan.customers.models import Customer
+from banyan.org.models import BOOK_ROLES, Role, Staff
+from banyan.segments.models import Quadrant, SegmentPolicy
+from banyan.worklists.models import Task, TaskStatus, WorklistDay
+
+#: How far back unfinished tasks stay on the "overdue" list of the manager's page.
+OVERDUE_DAYS = 14
+
+
+def worklist_owner(user) -> Staff | None:
+    """Whose list the user works on: a manager's own (rm, planner), the manager an assistant works
+    for; None for everyone else (branch heads read lists through the branch view)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.role in BOOK_ROLES:
+        return user
+    if user.role == Role.ASSISTANT and user.manager_id:
+        manager = Staff.objects.filter(pk=user.manager_id, is_active=True, role__in=BOOK_ROLES).first()
+        return manager
+    return None
+
+
+def get_task_for_user(user, task_id) -> Task:
+    """The task, or Http404 when it does not exist or is not on a list the user works on (the two
+    are deliberately indistinguishable)."""
+    owner = worklist_owner(user)
+    if owner is None:
+        raise Http404("No such task")
+    try:
+        return _with_card_data(Task.objects.filter(manager=owner)).get(pk=int(task_id))
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such task") from None
+
+
+def _with_card_data(qs: QuerySet[Task]) -> QuerySet[Task]:
+    """What a task card shows, in a fixed number of queries: the customer with its segment, the
+    recorded contact, and the reasons."""
+    return qs.select_related("customer", "customer__segment", "interaction", "closed_by").prefetch_related("reasons")
+
+
+def is_built(manager: Staff, day: dt.date) -> bool:
+    return WorklistDay.objects.filter(manager=manager, date=day).exists()
+
+
+def day_tasks(manager: Staff, day: dt.date) -> list[Task]:
+    """Every task of the manager's day: the open ones in rank order first, then the rest."""
+    tasks = list(_with_card_data(Task.objects.filter(manager=manager, date=day)))
+    order = {TaskStatus.OPEN: 0, TaskStatus.DONE: 1, TaskStatus.SKIPPED: 1, TaskStatus.MOVED: 1,
+             TaskStatus.SUPERSEDED: 1, TaskStatus.SUPPRESSED: 2}
+    tasks.sort(key=lambda t: (order.get(t.status, 3), t.rank or 10_000, t.pk))
+    return tasks
+
+
+def overdue_tasks(manager: Staff, day: dt.date, *, days: int = OVERDUE_DAYS) -> list[Task]:
+    """Tasks of the previous `days` days still open (not done, skipped, moved or carried over)."""
+    qs = Task.objects.filter(manager=manager, status=TaskStatus.OPEN, date__lt=day,
+                             date__gte=day - dt.timedelta(days=days))
+    return list(_with_card_data(qs).order_by("date", "rank", "pk"))
+
+
+@dataclass
+class DayCounts:
+    """The figures of one manager's day. `planned` counts the contacts to make: every task except
+    those a contact rule left out (suppressed), which are counted apart."""
+
+    planned: int = 0
+    done: int = 0
+    skipped: int = 0
+    moved: int = 0
+    open: int = 0
+    superseded: int = 0
+    suppressed: int = 0
+    capacity: int | None = None
+
+    @classmethod
+    def of(cls, statuses: Counter, capacity: int | None = None) -> DayCounts:
+        counts = cls(done=statuses[TaskStatus.DONE], skipped=statuses[TaskStatus.SKIPPED],
+                     moved=statuses[TaskStatus.MOVED], open=statuses[TaskStatus.OPEN],
+                     superseded=statuses[TaskStatus.SUPERSEDED], suppressed=statuses[TaskStatus.SUPPRESSED],
+                     capacity=capacity)
+        counts.planned = sum(statuses.values()) - counts.suppressed
+        return counts
+
+    @property
+    def unfinished(self) -> int:
+        """Open, or carried into a later day without being done."""
+        return self.open + self.superseded
+
+    @property
+    def rate(self) -> float | None:
+        """Completion rate: done / (planned − suppressed), in percent; None with nothing planned."""
+        return 100.0 * self.done / self.planned if self.planned else None
+
+
+def day_counts(tasks: list[Task], capacity: int | None = None) -> DayCounts:
+    return DayCounts.of(Counter(t.status for t in tasks), capacity)
+
+
+def branch_managers(branch) -> QuerySet[Staff]:
+    """The branch's active managers who keep a book, by name."""
+    return Staff.objects.filter(branch=branch, role__in=BOOK_ROLES, is_active=True).order_by("full_name", "username")
+
+
+def branch_day_counts(manager_ids: list[int], day: dt.date) -> dict[int, DayCounts]:
+    """Per manager, the figures of the day: one grouped query over Task."""
+    statuses: dict[int, Counter] = defaultdict(Counter)
+    rows = (Task.objects.filter(manager_id__in=manager_ids, date=day).values("manager_id", "status")
+            .annotate(n=Count("pk")).values_list("manager_id", "status", "n"))
+    for manager_id, status, n in rows:
+        statuses[manager_id][status] = n
+    capacities = dict(WorklistDay.objects.filter(manager_id__in=manager_ids, date=day)
+                      .values_list("manager_id", "capacity"))
+    return {m: DayCounts.of(statuses[m], capacities.get(m)) for m in manager_ids}
+
+
+def overdue_cadence_counts(manager_ids: list[int], now: dt.datetime, policy: SegmentPolicy) -> dict[int, int]:
+    """Per manager, the customers whose regular contact is late: the last real contact is older than
+    the frequency the customer's quadrant sets, or there was none. One grouped query (the segment
+    join, one condition per quadrant — the same rule as the cadence trigger)."""
+    late = Q()
+    for quadrant in Quadrant:
+        late |= Q(segment__quadrant=quadrant,
+                  last_contact_at__lt=now - dt.timedelta(days=policy.frequency_days(quadrant)))
+    rows = (Customer.objects.filter(rm_id__in=manager_ids, segment__isnull=False)
+            .filter(late | Q(last_contact_at__isnull=True))
+            .values("rm_id").annotate(n=Count("pk")).values_list("rm_id", "n"))
+    found = dict(rows)
+    return {m: found.get(m, 0) for m in manager_ids}
+
+
+def completion_trend(manager_ids: list[int], days: list[dt.date]) -> dict[int, dict[dt.date, DayCounts]]:
+    """Per manager and day, the day's figures: one grouped query over Task by manager, date, status."""
+    statuses: dict[tuple[int, dt.date], Counter] = defaultdict(Counter)
+    rows = (Task.objects.filter(manager_id__in=manager_ids, date__gte=min(days), date__lte=max(days))
+            .values("manager_id", "date", "status").annotate(n=Count("pk"))
+            .values_list("manager_id", "date", "status", "n"))
+    for manager_id, day, status, n in rows:
+        statuses[(manager_id, day)][status] = n
+    return {m: {d: DayCounts.of(statuses[(m, d)]) for d in days} for m in manager_ids}

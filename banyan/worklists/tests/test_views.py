@@ -1,0 +1,286 @@
+"""The "今日工作" page and the branch head's view, through the test client (today is 2026-11-23)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+
+from banyan import clock
+from banyan.conftest import PASSWORD, TODAY
+from banyan.contacts.models import Interaction
+from banyan.customers.identity import make_resident_id
+from banyan.segments.services import segments_recompute
+from banyan.worklists.models import Task, TaskStatus, WorklistDay
+from banyan.worklists.services import worklists_build
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def login():
+    def _login(staff) -> Client:
+        client = Client()
+        assert client.post("/login/", {"username": staff.username, "password": PASSWORD}).status_code == 302
+        return client
+
+    return _login
+
+
+def born(day, seq=1, male=True):
+    return make_resident_id("330106", day, seq * 2 + (1 if male else 0))
+
+
+@pytest.fixture
+def birthday(bank, make_customer):
+    """王建国, zhangmin's customer, turns 60 today."""
+    return make_customer(bank.rm_a, name="王建国", id_number=born(dt.date(1966, 11, 23)), preferred_channel="phone",
+                         preferred_time="上午")
+
+
+@pytest.fixture
+def cadence(bank, make_customer):
+    """何平, zhangmin's customer never contacted: a regular contact, no dated reason."""
+    customer = make_customer(bank.rm_a, name="何平")
+    segments_recompute()
+    return customer
+
+
+def _section(html: str, element_id: str) -> str:
+    """The inner HTML of the element with this id, up to the next top-level section."""
+    start = html.index(f'id="{element_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def _task(customer) -> Task:
+    return Task.objects.get(customer=customer, date=TODAY)
+
+
+# ------------------------------------------------------------------ the manager's page
+
+def test_the_page_builds_todays_list_and_shows_the_birthday_with_its_reason_and_talking_point(bank, login, birthday):
+    assert not WorklistDay.objects.exists()
+    response = login(bank.rm_a).get("/work/")
+    assert response.status_code == 200
+    assert WorklistDay.objects.filter(manager=bank.rm_a, date=TODAY).exists()
+    text = response.content.decode()
+    card = _section(text, "open-title")
+    assert "王建国" in card
+    assert '<span class="reason-badge reason-care">生日</span>' in card
+    assert "11月23日生日，60 岁（整寿）" in card
+    assert "王先生，今天是您的生日" in card  # the talking point
+    assert "2026-11-23 星期一" in text and "工作日" in text
+    assert "偏好 电话, 上午" in card
+
+
+def test_the_page_is_built_once_and_another_manager_does_not_see_the_task(bank, login, birthday):
+    client = login(bank.rm_a)
+    client.get("/work/")
+    client.get("/work/")
+    assert Task.objects.filter(customer=birthday).count() == 1
+    other = login(bank.rm_b).get("/work/")
+    assert other.status_code == 200 and "王建国" not in other.content.decode()
+
+
+def test_completing_a_task_records_the_contact_and_takes_it_off_the_open_list(bank, login, birthday):
+    client = login(bank.rm_a)
+    client.get("/work/")
+    task = _task(birthday)
+    response = client.post(f"/work/tasks/{task.pk}/complete/",
+                           {"outcome": "reached", "summary": "祝寿，客户很高兴", "channel": "phone",
+                            "page": TODAY.isoformat()})
+    assert response.status_code == 302 and response["Location"] == "/work/"
+    interaction = Interaction.objects.get(customer=birthday)
+    assert (interaction.summary, interaction.outcome, interaction.channel) == ("祝寿，客户很高兴", "reached", "phone")
+    assert interaction.staff == bank.rm_a
+    page = client.get("/work/").content.decode()
+    assert "王建国" not in _section(page, "open-title")
+    assert "王建国" in _section(page, "closed-title") and "祝寿，客户很高兴" in page
+    timeline = client.get(f"/customers/{birthday.pk}/").content.decode()
+    assert "祝寿，客户很高兴" in timeline
+
+
+def test_completing_with_htmx_answers_the_done_line_and_the_new_counts(bank, login, birthday, cadence):
+    client = login(bank.rm_a)
+    client.get("/work/")
+    task = _task(birthday)
+    response = client.post(f"/work/tasks/{task.pk}/complete/",
+                           {"outcome": "not_reached", "summary": "", "page": TODAY.isoformat()}, **HTMX)
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="task-{task.pk}"' in text and "task-closed" in text and "未接通" in text
+    counts = text[text.index('id="wl-counts"'):]
+    assert 'hx-swap-oob="true"' in counts
+    assert re.search(r'<span class="n">1</span><span class="l">待办', counts)  # 何平 is left
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.DONE
+
+
+def test_skipping_a_task_keeps_the_reason(bank, login, birthday):
+    client = login(bank.rm_a)
+    client.get("/work/")
+    task = _task(birthday)
+    response = client.post(f"/work/tasks/{task.pk}/skip/",
+                           {"reason": "客户出差/出国", "note": "下周回国", "page": TODAY.isoformat()}, **HTMX)
+    assert response.status_code == 200 and "客户出差/出国：下周回国" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == TaskStatus.SKIPPED and task.skip_reason == "客户出差/出国：下周回国"
+    assert not Interaction.objects.filter(customer=birthday).exists()
+
+
+def test_moving_a_birthday_past_its_date_shows_the_error_and_changes_nothing(bank, login, birthday):
+    client = login(bank.rm_a)
+    client.get("/work/")
+    task = _task(birthday)
+    response = client.post(f"/work/tasks/{task.pk}/move/", {"to": "2026-12-01", "page": TODAY.isoformat()}, **HTMX)
+    text = response.content.decode()
+    assert "task-error" in text and "最晚只能改到" in text
+    assert f'id="task-{task.pk}"' in text and "确认改期" in text  # the card, still actionable
+    # Without JavaScript: the page again, with the error on the card.
+    plain = client.post(f"/work/tasks/{task.pk}/move/", {"to": "2026-12-01", "page": TODAY.isoformat()})
+    assert plain.status_code == 400 and "最晚只能改到" in plain.content.decode()
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN and task.moved_to is None
+    assert Task.objects.filter(customer=birthday).count() == 1
+
+
+def test_moving_a_regular_contact_puts_it_on_the_later_day(bank, login, cadence):
+    client = login(bank.rm_a)
+    client.get("/work/")
+    task = _task(cadence)
+    response = client.post(f"/work/tasks/{task.pk}/move/", {"to": "2026-11-26", "page": TODAY.isoformat()})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.status == TaskStatus.MOVED and task.moved_to == dt.date(2026, 11, 26)
+    later = client.get("/work/2026-11-26/").content.decode()
+    assert "已改期到这一天" in later and "何平" in later
+
+
+def test_another_manager_gets_404_on_every_task_action(bank, login, birthday):
+    login(bank.rm_a).get("/work/")
+    task = _task(birthday)
+    for who in (bank.rm_b, bank.rm_c, bank.head):
+        client = login(who)
+        for action, data in (("complete", {"outcome": "reached"}), ("skip", {"reason": "x"}),
+                             ("move", {"to": "2026-11-24"})):
+            assert client.post(f"/work/tasks/{task.pk}/{action}/", data).status_code == 404, (who, action)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN and not Interaction.objects.exists()
+
+
+def test_the_assistant_works_on_the_managers_list(bank, login, birthday):
+    client = login(bank.assistant)
+    page = client.get("/work/").content.decode()
+    assert "王建国" in page and "正在处理 张敏 的工作清单" in page
+    task = _task(birthday)
+    assert client.post(f"/work/tasks/{task.pk}/complete/", {"outcome": "reached"}).status_code == 302
+    assert Interaction.objects.get(customer=birthday).staff == bank.assistant
+
+
+def test_yesterdays_open_task_is_overdue_today_and_can_be_completed(bank, login, make_customer):
+    customer = make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 22), seq=3))
+    yesterday = TODAY - dt.timedelta(days=1)
+    with clock.frozen(yesterday):
+        worklists_build(day=yesterday, manager_ids=[bank.rm_a.pk])
+    old = Task.objects.get(customer=customer, date=yesterday)
+    client = login(bank.rm_a)
+    page = client.get("/work/").content.decode()
+    assert "冯雪" in _section(page, "overdue-title")
+    assert client.post(f"/work/tasks/{old.pk}/complete/", {"outcome": "reached", "page": TODAY.isoformat()},
+                       **HTMX).status_code == 200
+    assert "冯雪" not in _section(client.get("/work/").content.decode(), "overdue-title")
+
+
+def test_a_past_day_shows_what_was_planned_with_each_final_status(bank, login, make_customer):
+    customer = make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 20), seq=3))
+    day = dt.date(2026, 11, 20)
+    with clock.frozen(day):
+        worklists_build(day=day, manager_ids=[bank.rm_a.pk])
+    Task.objects.filter(customer=customer).update(status=TaskStatus.SKIPPED, skip_reason="号码错误或停机")
+    page = login(bank.rm_a).get("/work/2026-11-20/").content.decode()
+    assert "历史：当日计划" in page and "冯雪" in page and "已跳过" in page and "号码错误或停机" in page
+
+
+def test_a_future_day_is_a_preview_and_stores_nothing(bank, login, make_customer):
+    make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 26), seq=3))
+    client = login(bank.rm_a)
+    page = client.get("/work/2026-11-26/").content.decode()
+    assert "未来：预览" in page and "冯雪" in page and "预览，每天早上生成正式清单" in page
+    assert not Task.objects.filter(date=dt.date(2026, 11, 26)).exists()
+    # Today's page previews the coming week too.
+    today = client.get("/work/").content.decode()
+    assert "未来 7 天" in today and "冯雪" in _section_of_preview(today)
+
+
+def _section_of_preview(html: str) -> str:
+    start = html.index('id="wl-preview"')
+    return html[start:html.index('id="suppressed"', start)]
+
+
+def test_a_customer_left_out_by_a_rule_is_listed_with_the_rule(bank, login, make_customer):
+    make_customer(bank.rm_a, name="周敏", do_not_disturb=True, id_number=born(dt.date(1980, 11, 23), seq=4))
+    page = login(bank.rm_a).get("/work/").content.decode()
+    left_out = page[page.index('id="suppressed"'):]
+    assert "周敏" in left_out and "客户设置了免打扰" in left_out
+    assert "周敏" not in _section(page, "open-title")
+
+
+def test_the_date_picker_and_a_bad_date(bank, login):
+    client = login(bank.rm_a)
+    assert client.get("/work/?date=2026-11-20")["Location"] == "/work/2026-11-20/"
+    assert client.get("/work/?date=2026-11-23")["Location"] == "/work/"
+    assert client.get("/work/2026-02-30/").status_code == 404
+
+
+def test_home_sends_a_manager_to_todays_work(bank, login):
+    assert login(bank.rm_a).get("/")["Location"] == "/work/"
+    assert login(bank.head).get("/work/")["Location"] == "/work/branch/"
+    assert login(bank.auditor).get("/work/").status_code == 404
+
+
+# ------------------------------------------------------------------ the branch head's view
+
+def _row(html: str, name: str) -> list[str]:
+    """The cells of the manager's row in the branch table, as text."""
+    table = html[html.index('id="branch-worklists"'):]
+    row = table[table.index(name):]
+    row = row[:row.index("</tr>")]
+    return [re.sub(r"<[^>]+>", "", c).split("/")[0].strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_the_branch_head_sees_each_managers_counts_and_completion_rate(bank, login, birthday, cadence,
+                                                                       make_customer):
+    manager = login(bank.rm_a)
+    manager.get("/work/")
+    manager.post(f"/work/tasks/{_task(birthday).pk}/complete/", {"outcome": "reached"})
+    page = login(bank.head).get("/work/branch/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    planned, done, skipped, moved, not_done, left_out, rate, late = _row(text, "张敏")
+    assert (planned, done, not_done, rate) == ("2", "1", "1", "50%")
+    assert late == "1"  # 何平, never contacted
+    assert "李华" in text and "王芳" not in text  # the branch's managers only
+    assert WorklistDay.objects.filter(manager=bank.rm_b, date=TODAY).exists()  # built for everyone
+    assert "branch-worklist-data" in text and 'id="branch-trend"' in text
+
+
+def test_the_branch_head_drills_down_into_a_managers_day_read_only(bank, login, birthday):
+    head = login(bank.head)
+    page = head.get(f"/work/branch/{bank.rm_a.pk}/").content.decode()
+    assert "张敏 的工作清单" in page and "王建国" in page and "11月23日生日" in page
+    assert "task-complete" not in page  # no actions
+    assert head.get(f"/work/branch/{bank.rm_c.pk}/").status_code == 404  # another branch's manager
+
+
+def test_a_manager_gets_404_on_the_branch_view(bank, login):
+    client = login(bank.rm_a)
+    assert client.get("/work/branch/").status_code == 404
+    assert client.get(f"/work/branch/{bank.rm_a.pk}/").status_code == 404
+    assert login(bank.head).get("/work/branch/?branch=B02").status_code == 404
+
+
+def test_an_admin_picks_the_branch(bank, login, make_customer):
+    make_customer(bank.rm_c, name="钱多")
+    text = login(bank.admin).get("/work/branch/?branch=B02").content.decode()
+    assert "王芳" in text and "张敏" not in text

@@ -1,0 +1,444 @@
+"""The daily worklist pages (WL-4..9): the manager's "今日工作" and the branch head's view of each
+manager's day. Views parse, call a selector or a service, and render; with htmx (HX-Request) a
+task action answers with the card alone, without JavaScript every action is a POST + redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from banyan import clock
+from banyan.calendars.workdays import holiday_name, is_working_day
+from banyan.contacts.models import Outcome
+from banyan.customers.models import Channel
+from banyan.customers.selectors import visible_customers
+from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
+from banyan.segments.models import SegmentPolicy
+from banyan.worklists.models import ReasonCode, Task, TaskStatus
+from banyan.worklists.selectors import (
+    OVERDUE_DAYS,
+    DayCounts,
+    branch_day_counts,
+    branch_managers,
+    completion_trend,
+    day_counts,
+    day_tasks,
+    get_task_for_user,
+    is_built,
+    overdue_cadence_counts,
+    overdue_tasks,
+    worklist_owner,
+)
+from banyan.worklists.services import task_complete, task_move, task_skip, worklist_preview, worklists_build
+
+PREVIEW_DAYS = 7
+#: A future date further than this is not previewed: the book will have changed by then.
+PREVIEW_LIMIT_DAYS = 31
+TREND_DAYS = 7
+PREVIEW_NAMES_SHOWN = 12
+
+WEEKDAYS = [gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wednesday"), gettext_lazy("Thursday"),
+            gettext_lazy("Friday"), gettext_lazy("Saturday"), gettext_lazy("Sunday")]
+WEEKDAYS_SHORT = [pgettext_lazy("weekday", "Mon"), pgettext_lazy("weekday", "Tue"), pgettext_lazy("weekday", "Wed"),
+                  pgettext_lazy("weekday", "Thu"), pgettext_lazy("weekday", "Fri"), pgettext_lazy("weekday", "Sat"),
+                  pgettext_lazy("weekday", "Sun")]
+
+#: The outcomes offered on a task card, in the order a manager meets them.
+OUTCOMES = [Outcome.REACHED, Outcome.NOT_REACHED, Outcome.REFUSED, Outcome.INTERESTED, Outcome.APPOINTMENT,
+            Outcome.SOLD]
+
+#: Common reasons to skip a task; the manager can add a few words.
+SKIP_REASONS = [gettext_lazy("Customer travelling / abroad"), gettext_lazy("Already contacted another way"),
+                gettext_lazy("Wrong or dead number"), gettext_lazy("Customer asked not to be called"),
+                gettext_lazy("Not the right moment"), gettext_lazy("Other")]
+
+#: A task's state, in the words of the page (the model's labels are the engine's).
+STATUS_WORDS = {
+    TaskStatus.OPEN: pgettext_lazy("task", "To do"),
+    TaskStatus.DONE: pgettext_lazy("task", "Done"),
+    TaskStatus.SKIPPED: pgettext_lazy("task", "Skipped"),
+    TaskStatus.MOVED: pgettext_lazy("task", "Moved"),
+    TaskStatus.SUPERSEDED: pgettext_lazy("task", "Carried over"),
+    TaskStatus.SUPPRESSED: pgettext_lazy("task", "Left out"),
+}
+
+#: Reason badge families: care, money matters, warnings, regular contact, things agreed.
+REASON_FAMILY = {
+    ReasonCode.BIRTHDAY: "care", ReasonCode.FESTIVAL: "care", ReasonCode.ANNIVERSARY: "care",
+    ReasonCode.DEPOSIT_MATURITY: "money", ReasonCode.PRODUCT_MATURITY: "money", ReasonCode.LOAN_MATURITY: "money",
+    ReasonCode.CARD_REPAYMENT: "money", ReasonCode.DIVIDEND: "money", ReasonCode.LARGE_INFLOW: "money",
+    ReasonCode.NAV_MOVE: "alert", ReasonCode.TAKE_PROFIT: "alert", ReasonCode.STOP_LOSS: "alert",
+    ReasonCode.LOAN_OVERDUE: "alert", ReasonCode.LARGE_OUTFLOW: "alert",
+    ReasonCode.RISK_ASSESSMENT_EXPIRY: "agreed",
+    ReasonCode.MEMO_DUE: "agreed", ReasonCode.FOLLOW_UP: "agreed", ReasonCode.APPOINTMENT: "agreed",
+    ReasonCode.NEW_CUSTOMER: "new", ReasonCode.CADENCE_DUE: "cadence",
+}
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _parse_day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def day_label(day: dt.date) -> dict:
+    """A date as the page's header shows it: weekday, holiday name, working day or not."""
+    return {"date": day, "weekday": WEEKDAYS[day.weekday()], "short": WEEKDAYS_SHORT[day.weekday()],
+            "holiday": holiday_name(day), "working": is_working_day(day)}
+
+
+def _url_of_day(day: dt.date, today: dt.date) -> str:
+    return reverse("worklist_today") if day == today else reverse("worklist_day", args=[day.isoformat()])
+
+
+# ------------------------------------------------------------------ decorating the cards
+
+@dataclass
+class ReasonView:
+    code: str
+    label: str
+    detail: str
+    family: str
+
+
+def reason_views(reasons) -> list[ReasonView]:
+    return [ReasonView(r.code, str(ReasonCode(r.code).label) if r.code in ReasonCode.values else r.code,
+                       r.detail, REASON_FAMILY.get(r.code, "cadence")) for r in reasons]
+
+
+def _segment(customer):
+    try:
+        return customer.segment
+    except customer.__class__.segment.RelatedObjectDoesNotExist:
+        return None
+
+
+def _age(birth: dt.date | None, today: dt.date) -> int | None:
+    if not birth:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def decorate(task: Task, today: dt.date, error: str = "") -> Task:
+    """What the card shows, computed from rows already loaded (no queries)."""
+    c = task.customer
+    task.error = error
+    task.reason_list = reason_views(task.reasons.all())
+    task.age = _age(c.birth_date, today)
+    task.days_since_contact = (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at \
+        else None
+    task.segment = _segment(c)
+    task.talking_lines = [line for line in task.talking_points.splitlines() if line.strip()]
+    task.status_word = STATUS_WORDS.get(task.status, task.status)
+    return task
+
+
+# ------------------------------------------------------------------ the manager's day
+
+@dataclass
+class PreviewDay:
+    label: dict
+    tasks: list = field(default_factory=list)
+    left_out: int = 0
+
+    @property
+    def shown(self) -> list:
+        return self.tasks[:PREVIEW_NAMES_SHOWN]
+
+    @property
+    def more(self) -> int:
+        return max(0, len(self.tasks) - PREVIEW_NAMES_SHOWN)
+
+
+def _preview(user, manager: Staff, first: dt.date, days: int) -> list[PreviewDay]:
+    """The coming days as the engine would plan them today (nothing is stored)."""
+    plans = worklist_preview(manager=manager, first=first, days=days)
+    ids = {p.customer_id for planned in plans.values() for p in planned}
+    names = dict(visible_customers(user).filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    out = []
+    for day in sorted(plans):
+        entry = PreviewDay(day_label(day))
+        for p in plans[day]:
+            if p.suppressed:
+                entry.left_out += 1
+                continue
+            entry.tasks.append({"customer_id": p.customer_id, "name": names.get(p.customer_id, "—"),
+                                "channel": Channel(p.channel).label if p.channel in Channel.values else p.channel,
+                                "rule_note": p.rule_note, "reasons": reason_views(p.reasons)})
+        out.append(entry)
+    return out
+
+
+def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly: bool,
+                card_errors: dict | None = None) -> dict:
+    """Everything the day's page shows, for the manager's own page and the branch head's read-only
+    drill-down: the list (stored for today and past days; previewed for future days), the figures,
+    and for today the overdue tasks, the coming week and who was left out."""
+    today = clock.today()
+    mode = "today" if day == today else ("past" if day < today else "future")
+    if mode == "today" and not is_built(manager, day):
+        worklists_build(day=day, manager_ids=[manager.pk], actor=request.user)
+    context: dict = {"manager": manager, "day": day_label(day), "mode": mode, "readonly": readonly,
+                     "today": today, "outcomes": [(o.value, o.label) for o in OUTCOMES],
+                     "channels": Channel.choices, "skip_reasons": SKIP_REASONS, "overdue_days": OVERDUE_DAYS,
+                     "preview_limit": PREVIEW_LIMIT_DAYS}
+    errors = card_errors or {}
+    tasks = [decorate(t, today, errors.get(t.pk, "")) for t in day_tasks(manager, day)]
+    if mode == "future":
+        too_far = (day - today).days > PREVIEW_LIMIT_DAYS
+        context["too_far"] = too_far
+        context["preview_of_day"] = None if too_far else _preview(request.user, manager, today + dt.timedelta(days=1),
+                                                                    (day - today).days)[-1]
+        context["stored"] = [t for t in tasks if t.status != TaskStatus.SUPPRESSED]
+        context["counts"] = day_counts(tasks, manager.daily_capacity)
+        return context
+    context["open_tasks"] = [t for t in tasks if t.status == TaskStatus.OPEN]
+    context["closed_tasks"] = [t for t in tasks if t.status not in (TaskStatus.OPEN, TaskStatus.SUPPRESSED)]
+    context["suppressed"] = [t for t in tasks if t.status == TaskStatus.SUPPRESSED]
+    context["built"] = mode == "today" or bool(tasks) or is_built(manager, day)
+    context["counts"] = day_counts(tasks, manager.daily_capacity)
+    if mode == "today":
+        context["overdue"] = [decorate(t, today, errors.get(t.pk, "")) for t in overdue_tasks(manager, day)]
+        if not readonly:
+            context["preview"] = _preview(request.user, manager, day + dt.timedelta(days=1), PREVIEW_DAYS)
+    return context
+
+
+def _owner_or_redirect(request: HttpRequest):
+    owner = worklist_owner(request.user)
+    if owner is None:
+        if request.user.role in (Role.BRANCH_HEAD, Role.ADMIN):
+            return None, redirect("worklist_branch")
+        raise Http404("No worklist here")
+    return owner, None
+
+
+@login_required
+@require_GET
+def worklist_today(request: HttpRequest, day: str | None = None) -> HttpResponse:
+    """今日工作: the manager's list of the day (today by default), ranked, with reasons and talking
+    points, and one action per task."""
+    picked = request.GET.get("date")
+    if picked is not None:  # the date picker's form
+        chosen = _parse_day(picked)
+        if chosen is None:
+            return redirect("worklist_today")
+        return redirect(_url_of_day(chosen, clock.today()))
+    owner, other = _owner_or_redirect(request)
+    if other is not None:
+        return other
+    when = clock.today() if day is None else _parse_day(day)
+    if when is None:
+        raise Http404("No such date")
+    return _render_day(request, owner, when)
+
+
+def _render_day(request, owner: Staff, day: dt.date, *, card_errors=None, status: int = 200) -> HttpResponse:
+    context = day_context(request, owner, day, readonly=False, card_errors=card_errors)
+    today = clock.today()
+    context.update({"nav_active": "worklist", "today_url": reverse("worklist_today"),
+                    "prev_url": _url_of_day(day - dt.timedelta(days=1), today),
+                    "next_url": _url_of_day(day + dt.timedelta(days=1), today),
+                    "picker_url": reverse("worklist_today")})
+    context["for_other"] = owner.pk != request.user.pk
+    return render(request, "worklists/today.html", context, status=status)
+
+
+# ------------------------------------------------------------------ task actions
+
+def _page_day(request: HttpRequest, task: Task) -> dt.date:
+    """The day of the page the action came from (a form field), so that we return to it."""
+    return _parse_day(request.POST.get("page")) or task.date
+
+
+def _answer(request: HttpRequest, task: Task, *, done_message: str) -> HttpResponse:
+    """After an action: the closed line in place of the card (htmx), else back to the page."""
+    page = _page_day(request, task)
+    if _is_htmx(request):
+        context = {"t": decorate(task, clock.today()), "page_day": page, "oob_counts": task.date == page}
+        if task.date == page:
+            tasks = Task.objects.filter(manager=task.manager, date=page).only("status")
+            context["counts"] = day_counts(list(tasks), task.manager.daily_capacity)
+        return render(request, "worklists/partials/_task_closed.html", context)
+    messages.success(request, done_message)
+    return redirect(_url_of_day(page, clock.today()))
+
+
+def _refused(request: HttpRequest, task: Task, error: ValidationError) -> HttpResponse:
+    """The service refused: the card again with the reason on it (htmx), or the page with it."""
+    text = " ".join(error.messages)
+    if _is_htmx(request):
+        owner = task.manager
+        return render(request, "worklists/partials/_task_card.html", {
+            "t": decorate(task, clock.today(), text), "page_day": _page_day(request, task),
+            "outcomes": [(o.value, o.label) for o in OUTCOMES], "channels": Channel.choices,
+            "skip_reasons": SKIP_REASONS, "today": clock.today(), "readonly": False, "manager": owner,
+        })
+    return _render_day(request, task.manager, _page_day(request, task), card_errors={task.pk: text}, status=400)
+
+
+def _already_closed(request: HttpRequest, task: Task) -> HttpResponse | None:
+    """A second click (or a second tab) on a closed task shows it as it is now."""
+    if task.status == TaskStatus.OPEN:
+        return None
+    return _answer(request, task, done_message=_("This task was already closed."))
+
+
+@login_required
+@require_POST
+def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_task_for_user(request.user, task_id)
+    if (closed := _already_closed(request, task)) is not None:
+        return closed
+    outcome = request.POST.get("outcome") or Outcome.REACHED
+    channel = request.POST.get("channel") or task.suggested_channel
+    try:
+        if outcome not in Outcome.values:
+            raise ValidationError({"outcome": [_("Choose a result.")]})
+        if channel not in Channel.values:
+            raise ValidationError({"channel": [_("Choose a channel.")]})
+        task_complete(actor=request.user, task=task, outcome=outcome, channel=channel,
+                      summary=(request.POST.get("summary") or "")[:500])
+    except ValidationError as e:
+        return _refused(request, task, e)
+    return _answer(request, task, done_message=_("%(name)s: contact recorded.") % {"name": task.customer.name})
+
+
+@login_required
+@require_POST
+def task_skip_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_task_for_user(request.user, task_id)
+    if (closed := _already_closed(request, task)) is not None:
+        return closed
+    chosen = (request.POST.get("reason") or "").strip()
+    note = (request.POST.get("note") or "").strip()
+    reason = "：".join(part for part in (chosen, note) if part)[:200]
+    try:
+        task_skip(actor=request.user, task=task, reason=reason)
+    except ValidationError as e:
+        return _refused(request, task, e)
+    return _answer(request, task, done_message=_("%(name)s: skipped.") % {"name": task.customer.name})
+
+
+@login_required
+@require_POST
+def task_move_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_task_for_user(request.user, task_id)
+    if (closed := _already_closed(request, task)) is not None:
+        return closed
+    to = _parse_day(request.POST.get("to"))
+    try:
+        if to is None:
+            raise ValidationError({"to": [_("Pick the day to move the task to.")]})
+        task_move(actor=request.user, task=task, to=to)
+    except ValidationError as e:
+        return _refused(request, task, e)
+    return _answer(request, task, done_message=_("%(name)s: moved to %(day)s.") % {
+        "name": task.customer.name, "day": to.isoformat()})
+
+
+# ------------------------------------------------------------------ the branch head's view
+
+def _branch_for(request: HttpRequest) -> Branch:
+    """A branch head's own branch; for an admin the one picked with ?branch=CODE (default: the
+    admin's own, else the first). Anyone else: 404."""
+    user = request.user
+    code = request.GET.get("branch")
+    if user.role == Role.BRANCH_HEAD and user.branch_id:
+        if code and code != user.branch.code:
+            raise Http404("Another branch")
+        return user.branch
+    if user.role == Role.ADMIN:
+        branch = Branch.objects.filter(code=code).first() if code else (user.branch or Branch.objects.first())
+        if branch is not None:
+            return branch
+    raise Http404("No branch view here")
+
+
+@dataclass
+class ManagerDay:
+    manager: Staff
+    counts: DayCounts
+    overdue_cadence: int
+    trend: list = field(default_factory=list)
+
+
+@login_required
+@require_GET
+def worklist_branch(request: HttpRequest) -> HttpResponse:
+    """网点工作: each manager's list of the day, how much of it got done, and whose regular
+    contacts are late; a week's completion rate per manager."""
+    branch = _branch_for(request)
+    today = clock.today()
+    day = _parse_day(request.GET.get("date")) or today
+    managers = list(branch_managers(branch))
+    ids = [m.pk for m in managers]
+    if day == today and ids:
+        worklists_build(day=day, manager_ids=ids, actor=request.user)  # builds only the missing lists
+    counts = branch_day_counts(ids, day)
+    late = overdue_cadence_counts(ids, clock.now(), SegmentPolicy.current()) if ids else {}
+    trend_days = [day - dt.timedelta(days=i) for i in range(TREND_DAYS - 1, -1, -1)]
+    trend = completion_trend(ids, trend_days) if ids else {}
+    rows = [ManagerDay(m, counts[m.pk], late.get(m.pk, 0), [trend[m.pk][d] for d in trend_days]) for m in managers]
+    total = DayCounts(**{f: sum(getattr(r.counts, f) for r in rows) for f in
+                         ("planned", "done", "skipped", "moved", "open", "superseded", "suppressed")})
+    chart = {
+        "names": [r.manager.display_name for r in rows],
+        "series": [
+            {"name": str(STATUS_WORDS[TaskStatus.DONE]), "data": [r.counts.done for r in rows], "kind": "done"},
+            {"name": str(STATUS_WORDS[TaskStatus.SKIPPED]), "data": [r.counts.skipped for r in rows],
+             "kind": "skipped"},
+            {"name": str(STATUS_WORDS[TaskStatus.MOVED]), "data": [r.counts.moved for r in rows], "kind": "moved"},
+            {"name": _("Not done"), "data": [r.counts.unfinished for r in rows], "kind": "open"},
+        ],
+    }
+    return render(request, "worklists/branch.html", {
+        "branch": branch, "branches": Branch.objects.order_by("code") if request.user.role == Role.ADMIN else [],
+        "day": day_label(day), "is_today": day == today, "today": today,
+        "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+        "rows": rows, "total": total, "chart": chart, "trend_days": [day_label(d) for d in trend_days],
+        "nav_active": "worklist_branch",
+    })
+
+
+@login_required
+@require_GET
+def worklist_branch_manager(request: HttpRequest, manager_id: int) -> HttpResponse:
+    """One manager's day, read-only, for the branch head."""
+    user = request.user
+    if user.role == Role.BRANCH_HEAD and user.branch_id:
+        branch = user.branch
+    elif user.role == Role.ADMIN:
+        branch = None
+    else:
+        raise Http404("No branch view here")
+    managers = Staff.objects.filter(role__in=BOOK_ROLES)
+    if branch is not None:
+        managers = managers.filter(branch=branch)
+    manager = managers.select_related("branch").filter(pk=manager_id).first()
+    if manager is None:
+        raise Http404("No such manager")
+    day = _parse_day(request.GET.get("date")) or clock.today()
+    context = day_context(request, manager, day, readonly=True)
+    base = reverse("worklist_branch_manager", args=[manager.pk])
+    context.update({"nav_active": "worklist_branch", "branch": manager.branch, "picker_url": base,
+                    "today_url": base, "prev_url": f"{base}?date={day - dt.timedelta(days=1)}",
+                    "next_url": f"{base}?date={day + dt.timedelta(days=1)}",
+                    "branch_url": reverse("worklist_branch") + (f"?date={day}" if day != clock.today() else "")})
+    return render(request, "worklists/branch_manager.html", context)
