@@ -36,3 +36,36 @@
     }
   });
 })();
+
+/* htmx answers that cannot be swapped: an expired session (the request was redirected to the
+   login page) reloads the page, so the manager logs in again and comes back here; a server
+   error says so instead of failing silently. */
+(function () {
+  "use strict";
+  function notice(text) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var box = document.createElement("div");
+    box.className = "alert alert-danger alert-dismissible fade show";
+    box.setAttribute("role", "alert");
+    box.textContent = text;
+    var close = document.createElement("button");
+    close.type = "button"; close.className = "btn-close"; close.setAttribute("data-bs-dismiss", "alert");
+    box.appendChild(close);
+    main.insertBefore(box, main.firstChild);
+    window.scrollTo({ top: 0, behavior: "smooth" });
+  }
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var xhr = ev.detail && ev.detail.xhr;
+    if (xhr && xhr.responseURL && xhr.responseURL.indexOf("/login/") >= 0) { window.location.reload(); }
+  });
+  document.addEventListener("htmx:responseError", function (ev) {
+    var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+    var status = ev.detail && ev.detail.xhr ? ev.detail.xhr.status : 0;
+    notice(zh ? "操作未成功（" + status + "），请刷新页面后重试。" : "That did not work (" + status + "). Please reload the page and try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+    notice(zh ? "网络连接中断，内容未保存，请稍后重试。" : "The network is down; nothing was saved. Please try again.");
+  });
+})();

@@ -73,7 +73,7 @@ def _login(context, base_url, username):
     page.goto(f"{base_url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state("networkidle")
     return page
 
@@ -96,7 +96,9 @@ def test_a_manager_finds_a_customer_logs_a_contact_and_another_manager_gets_404(
 
             page.fill("input[name=username]", "zhangmin")
             page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
+            page.click("main button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            page.locator("#main-nav").get_by_role("link", name="我的客户").click()
             expect(page).to_have_url(f"{live_server.url}/customers/")
             expect(page.locator("h1")).to_contain_text("我的客户")
             page.screenshot(path=SHOTS / "02-book.png", full_page=True)
@@ -131,6 +133,12 @@ def test_a_manager_finds_a_customer_logs_a_contact_and_another_manager_gets_404(
             page.locator("#secret-mobile button").click()
             expect(page.locator("#secret-mobile")).to_contain_text(zeng.mobile)
 
+            # An expired session does not fail silently: the quick form leads back to the login page.
+            context.clear_cookies(name="sessionid")  # the CSRF cookie outlives the session
+            page.fill("#qc-summary", "会话过期后提交")
+            page.locator("#quick-log button[type=submit]").click()
+            expect(page).to_have_url(f"{live_server.url}/login/?next=/customers/{zeng.pk}/")
+
             other = browser.new_context(locale="zh-CN")
             other_page = _login(other, live_server.url, "lihua")
             response = other_page.goto(f"{live_server.url}/customers/{zeng.pk}/")
@@ -138,6 +146,7 @@ def test_a_manager_finds_a_customer_logs_a_contact_and_another_manager_gets_404(
 
             tablet = browser.new_context(locale="zh-CN", viewport={"width": 768, "height": 1024})
             tablet_page = _login(tablet, live_server.url, "zhangmin")
+            tablet_page.goto(f"{live_server.url}/customers/")
             tablet_page.screenshot(path=SHOTS / "06-tablet-book.png", full_page=True)
             tablet_page.goto(f"{live_server.url}/customers/{zeng.pk}/")
             expect(tablet_page.locator("#quick-log")).to_be_visible()
