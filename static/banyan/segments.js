@@ -8,6 +8,7 @@
   var data = JSON.parse(src.textContent);
   var chart = echarts.init(el);
   chart.setOption({
+    animation: false,  // a report, not a show: the bars are right at once (and in screenshots)
     grid: { left: 8, right: 40, top: 36, bottom: 8, containLabel: true },
     legend: { top: 0 },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v + "%"; } },

@@ -12,6 +12,7 @@
   el.style.height = Math.max(220, 40 * names.length + 80) + "px";
   var chart = echarts.init(el);
   chart.setOption({
+    animation: false,  // a report, not a show: the bars are right at once (and in screenshots)
     grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
     legend: { top: 0 },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
