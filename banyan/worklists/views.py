@@ -5,11 +5,13 @@ task action answers with the card alone, without JavaScript every action is a PO
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,6 +43,8 @@ from banyan.worklists.selectors import (
     worklist_owner,
 )
 from banyan.worklists.services import task_complete, task_move, task_skip, worklist_preview, worklists_build
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_DAYS = 7
 #: A future date further than this is not previewed: the book will have changed by then.
@@ -192,9 +196,9 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     and for today the overdue tasks, the coming week and who was left out."""
     today = clock.today()
     mode = "today" if day == today else ("past" if day < today else "future")
-    if mode == "today" and not is_built(manager, day):
-        worklists_build(day=day, manager_ids=[manager.pk], actor=request.user)
-    context: dict = {"manager": manager, "day": day_label(day), "mode": mode, "readonly": readonly,
+    build_failed = mode == "today" and not is_built(manager, day) and not _build(request, day, [manager.pk])
+    context: dict = {"build_failed": build_failed, "manager": manager, "day": day_label(day), "mode": mode,
+                     "readonly": readonly,
                      "today": today, "outcomes": [(o.value, o.label) for o in OUTCOMES],
                      "channels": Channel.choices, "skip_reasons": SKIP_REASONS, "overdue_days": OVERDUE_DAYS,
                      "preview_limit": PREVIEW_LIMIT_DAYS}
@@ -218,6 +222,17 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
         if not readonly:
             context["preview"] = _preview(request.user, manager, day + dt.timedelta(days=1), PREVIEW_DAYS)
     return context
+
+
+def _build(request: HttpRequest, day: dt.date, manager_ids: list[int]) -> bool:
+    """Build the day's lists the nightly job has not built. A failure must not take the page down:
+    the tasks already stored are still shown, with a warning, and the error goes to the log."""
+    try:
+        worklists_build(day=day, manager_ids=manager_ids, actor=request.user)
+    except (IntegrityError, ValidationError):
+        logger.exception("Building the worklists of %s for managers %s failed", day, manager_ids)
+        return False
+    return True
 
 
 def _owner_or_redirect(request: HttpRequest):
@@ -389,8 +404,7 @@ def worklist_branch(request: HttpRequest) -> HttpResponse:
     day = _parse_day(request.GET.get("date")) or today
     managers = list(branch_managers(branch))
     ids = [m.pk for m in managers]
-    if day == today and ids:
-        worklists_build(day=day, manager_ids=ids, actor=request.user)  # builds only the missing lists
+    build_failed = day == today and bool(ids) and not _build(request, day, ids)  # builds only the missing lists
     counts = branch_day_counts(ids, day)
     late = overdue_cadence_counts(ids, clock.now(), SegmentPolicy.current()) if ids else {}
     trend_days = [day - dt.timedelta(days=i) for i in range(TREND_DAYS - 1, -1, -1)]
@@ -412,7 +426,8 @@ def worklist_branch(request: HttpRequest) -> HttpResponse:
         "branch": branch, "branches": Branch.objects.order_by("code") if request.user.role == Role.ADMIN else [],
         "day": day_label(day), "is_today": day == today, "today": today,
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "rows": rows, "total": total, "chart": chart, "trend_days": [day_label(d) for d in trend_days],
+        "rows": rows, "total": total, "chart": chart, "build_failed": build_failed,
+        "trend_days": [day_label(d) for d in trend_days],
         "nav_active": "worklist_branch",
     })
 

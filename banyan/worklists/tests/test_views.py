@@ -284,3 +284,17 @@ def test_an_admin_picks_the_branch(bank, login, make_customer):
     make_customer(bank.rm_c, name="钱多")
     text = login(bank.admin).get("/work/branch/?branch=B02").content.decode()
     assert "王芳" in text and "张敏" not in text
+
+
+def test_a_task_moved_to_a_later_day_stays_on_that_days_page_even_with_a_new_reason(bank, login, cadence):
+    from banyan.contacts.services import memo_create
+
+    client = login(bank.rm_a)
+    client.get("/work/")
+    thursday = dt.date(2026, 11, 26)
+    client.post(f"/work/tasks/{_task(cadence).pk}/move/", {"to": thursday.isoformat()})
+    memo_create(actor=bank.rm_a, customer=cadence, text="送积存金资料", due_date=thursday)
+    with clock.frozen(thursday):
+        response = client.get("/work/")
+    assert response.status_code == 200
+    assert "何平" in _section(response.content.decode(), "open-title")
