@@ -3,12 +3,14 @@
 from django.conf import settings
 from django.db import models
 
+from banyan import clock
+
 
 class AuditEvent(models.Model):
     """One audited act. `customer_id` is a plain integer, not a foreign key: the trail must
     outlive the customer row and never cascade away."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)  # follows BANYAN_TODAY, as the rest does
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     action = models.CharField(max_length=60, db_index=True)  # dotted: customer.viewed, customer.revealed …
     customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from banyan import clock
 from banyan.customers.models import Channel
 
 
@@ -80,7 +81,7 @@ class Memo(models.Model):
     due_date = models.DateField(_("due date"))
     status = models.CharField(_("status"), max_length=10, choices=MemoStatus.choices, default=MemoStatus.OPEN)
     done_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)  # the pinned day under BANYAN_TODAY, like contacts
 
     class Meta:
         ordering = ["status", "due_date"]

@@ -1,5 +1,8 @@
 """Secure headers beyond Django's own, and the client address for the audit trail."""
 
+from django.conf import settings
+from django.utils import translation
+
 from banyan.audit.request import reset_ip, set_ip
 
 # Everything is vendored under /static/: no CDN, no inline scripts.
@@ -28,4 +31,23 @@ class SecureHeadersMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             # Customer data must not linger in shared caches or the browser's back button.
             response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+class ChineseFirstLocaleMiddleware:
+    """Simplified Chinese unless the user chose another language (the language switch sets a
+    cookie). Unlike Django's LocaleMiddleware the browser's Accept-Language is not consulted: a
+    bank's PCs often ship with an English Windows, and the product speaks Chinese first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response

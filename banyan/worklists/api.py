@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from banyan import clock
-from banyan.contacts.models import Outcome
-from banyan.customers.models import Channel
+from banyan.contacts.api import OutcomeCode
+from banyan.customers.api import ChannelCode
 from banyan.org.api import ERRORS, In, actor
 from banyan.worklists.models import Task
 from banyan.worklists.services import list_owner, task_complete, task_move, task_skip, worklist_day
@@ -82,9 +82,9 @@ def _task_or_404(request, task_id: int) -> Task:
 
 
 class CompleteIn(In):
-    outcome: Outcome = Outcome.REACHED
+    outcome: OutcomeCode = "reached"
     summary: str = Field("", max_length=500)
-    channel: Channel | None = None
+    channel: ChannelCode | None = None
 
 
 class SkipIn(In):

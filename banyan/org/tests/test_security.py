@@ -1,6 +1,7 @@
 """ARC-8 plumbing: secure headers, short sessions, CSRF, throttling, tokens, the staff command."""
 
 import io
+import re
 
 import pytest
 from django.conf import settings
@@ -58,3 +59,23 @@ def test_staff_add_reads_the_password_from_stdin_and_creates_the_branch(monkeypa
     call_command("staff", "add", "liuyang", "--role", "rm", "--branch", "B09", stdout=out)
     staff = Staff.objects.get(username="liuyang")
     assert staff.role == "rm" and staff.branch.code == "B09" and staff.check_password("Str0ng-passw0rd")
+
+
+def test_chinese_first_whatever_the_browser_says_until_the_user_switches(bank, client):
+    client.force_login(bank.rm_a)
+    page = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "我的客户" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "My customers" in client.get("/customers/").content.decode()
+
+
+def test_another_managers_customer_is_a_plain_404_page_that_tells_nothing(bank, make_customer, client):
+    customer = make_customer(bank.rm_a, name="曾晓明")
+    client.force_login(bank.rm_b)
+    response = client.get(f"/customers/{customer.pk}/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "不在您的管户范围内" in html and "曾晓明" not in html
+    missing = client.get("/customers/999999/").content.decode()
+    masked_token = re.compile(r"[A-Za-z0-9]{64}")  # CSRF tokens: the one part that differs per response
+    assert masked_token.sub("", missing) == masked_token.sub("", html)

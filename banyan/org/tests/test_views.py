@@ -304,7 +304,8 @@ def test_a_manager_who_left_is_flagged_and_their_book_can_be_handed_over(client,
 
 def test_the_overview_speaks_english_when_asked(client, bank, books):
     client.force_login(bank.head)
-    response = client.get(reverse("branch_overview"), HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # what the language switch sets
+    response = client.get(reverse("branch_overview"))
     html = response.content.decode()
     assert "Branch overview" in html and "Share of branch AUM" in html
     assert "网点概览" not in html
