@@ -78,7 +78,8 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy) -> di
 def _already_planned(window: Window, day: dt.date) -> tuple[set, set]:
     """Reasons planned before `day`: exact keys (customer, code, due, ref), and for state reasons the
     (customer, code, ref) still in their cool-off."""
-    qs = TaskReason.objects.filter(task__date__gte=day - dt.timedelta(days=LOOK_BACK_DAYS), task__date__lt=day)
+    # `day` itself included: a task moved by hand onto the day is already there with its reasons.
+    qs = TaskReason.objects.filter(task__date__gte=day - dt.timedelta(days=LOOK_BACK_DAYS), task__date__lte=day)
     if window.manager_ids is not None:
         qs = qs.filter(task__manager_id__in=window.manager_ids)
     exact, cooling = set(), set()
@@ -155,6 +156,10 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
         return BuildResult(0, 0, 0)
     plans, _window = _plan_window(day, [day], ids)
     planned: list[tuple[int, Planned]] = [(m, p) for m, days in plans.items() for p in days[day]]
+    # A task moved by hand onto this day already exists: today's new reasons join it (WL-4).
+    moved_here = {(t.manager_id, t.customer_id): t for t in Task.objects.filter(manager_id__in=ids, date=day)}
+    joining = [(moved_here[(m, p.customer_id)], p) for m, p in planned if (m, p.customer_id) in moved_here]
+    planned = [(m, p) for m, p in planned if (m, p.customer_id) not in moved_here]
     customers = {c["pk"]: c for c in Customer.objects.filter(pk__in=[p.customer_id for _m, p in planned])
                  .values("pk", "name", "gender", "segment__orientation")} if planned else {}
     names = dict(Staff.objects.filter(pk__in=ids).values_list("pk", "full_name"))
@@ -172,7 +177,7 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
     Task.objects.bulk_create(tasks, batch_size=2000)
     TaskReason.objects.bulk_create(
         [TaskReason(task=t, customer_id=p.customer_id, code=r.code, detail=r.detail[:300], due_date=r.due, ref=r.ref)
-         for t, (_m, p) in zip(tasks, planned, strict=True) for r in p.reasons],
+         for t, p in [*zip(tasks, (p for _m, p in planned), strict=True), *joining] for r in p.reasons],
         batch_size=5000,
     )
     # Yesterday's unfinished task for a customer who is on today's list is carried into today's.

@@ -224,3 +224,14 @@ def test_take_profit_and_stop_loss_use_the_customers_own_percentages_exactly(ban
     assert limits(TUE) == []
     nav_record(actor=bank.admin, product=fund, date="2026-11-24", nav="1.1500")  # +15%: exactly the target
     assert limits(WED) == ["take_profit"]
+
+
+def test_a_task_moved_onto_a_day_not_built_yet_takes_that_days_new_reasons(bank, make_customer):
+    customer = make_customer(bank.rm_a, name="钱芳")
+    segments_recompute()
+    task = build(MON, bank.rm_a)[customer.pk]
+    task_move(actor=bank.rm_a, task=task, to=WED)
+    memo_create(actor=bank.rm_a, customer=customer, text="带孩子来办留学汇款", due_date=WED)
+    wednesday = build(WED, bank.rm_a)
+    assert Task.objects.filter(date=WED, customer=customer).count() == 1
+    assert codes(wednesday[customer.pk]) == ["cadence_due", "memo_due"]
