@@ -5,11 +5,9 @@ the timeline; another manager gets 404 on the same URL. Screenshots go to screen
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from banyan.conftest import PASSWORD, TODAY
@@ -17,12 +15,10 @@ from banyan.contacts.services import interaction_log, memo_create
 from banyan.customers.services import relation_add
 from banyan.holdings.models import AumSnapshot
 from banyan.holdings.services import holding_create, nav_record
+from banyan.testing.browser import SHOTS, chromium, login
 
 pytestmark = pytest.mark.browser
 
-SHOTS = settings.BASE_DIR / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -68,93 +64,77 @@ def demo_book(bank, make_customer):
     return zeng
 
 
-def _login(context, base_url, username):
-    page = context.new_page()
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
-
-
 def test_a_manager_finds_a_customer_logs_a_contact_and_another_manager_gets_404(live_server, demo_book, monkeypatch):
     from playwright.sync_api import expect, sync_playwright
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     monkeypatch.setenv("BANYAN_TODAY", TODAY.isoformat())  # the server thread does not share the test's frozen clock
-    SHOTS.mkdir(exist_ok=True)
     zeng = demo_book
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-            page = context.new_page()
-            page.goto(f"{live_server.url}/login/")
-            expect(page.locator("h1")).to_have_text("登录")
-            page.screenshot(path=SHOTS / "01-login.png")
+    with sync_playwright() as p, chromium(p) as browser:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        expect(page.locator("h1")).to_have_text("登录")
+        page.screenshot(path=SHOTS / "01-login.png")
 
-            page.fill("input[name=username]", "zhangmin")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_load_state("networkidle")
-            page.locator("#main-nav").get_by_role("link", name="我的客户").click()
-            expect(page).to_have_url(f"{live_server.url}/customers/")
-            expect(page.locator("h1")).to_contain_text("我的客户")
-            page.screenshot(path=SHOTS / "02-book.png", full_page=True)
+        page.fill("input[name=username]", "zhangmin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.locator("#main-nav").get_by_role("link", name="我的客户").click()
+        expect(page).to_have_url(f"{live_server.url}/customers/")
+        expect(page.locator("h1")).to_contain_text("我的客户")
+        page.screenshot(path=SHOTS / "02-book.png", full_page=True)
 
-            search = page.locator("#header-search")
-            search.click()
-            search.press_sequentially("zxm", delay=80)
-            hit = page.locator("#search-suggest a", has_text="曾晓明")
-            expect(hit).to_be_visible()
-            expect(page.locator("#search-suggest")).not_to_contain_text("曾小梅")
-            page.screenshot(path=SHOTS / "03-search.png")
-            hit.click()
+        search = page.locator("#header-search")
+        search.click()
+        search.press_sequentially("zxm", delay=80)
+        hit = page.locator("#search-suggest a", has_text="曾晓明")
+        expect(hit).to_be_visible()
+        expect(page.locator("#search-suggest")).not_to_contain_text("曾小梅")
+        page.screenshot(path=SHOTS / "03-search.png")
+        hit.click()
 
-            expect(page).to_have_url(f"{live_server.url}/customers/{zeng.pk}/")
-            expect(page.locator(".file-header .name")).to_have_text("曾晓明")
-            expect(page.locator("#aum-chart svg")).to_be_visible()
-            page.screenshot(path=SHOTS / "04-file.png", full_page=True)
+        expect(page).to_have_url(f"{live_server.url}/customers/{zeng.pk}/")
+        expect(page.locator(".file-header .name")).to_have_text("曾晓明")
+        expect(page.locator("#aum-chart svg")).to_be_visible()
+        page.screenshot(path=SHOTS / "04-file.png", full_page=True)
 
-            page.locator("#quick-log").get_by_text("电话", exact=True).click()
-            page.locator("#quick-log").get_by_text("接通", exact=True).click()
-            page.fill("#qc-summary", "客户确认下周来网点")
-            page.locator("#quick-log button[type=submit]").click()
+        page.locator("#quick-log").get_by_text("电话", exact=True).click()
+        page.locator("#quick-log").get_by_text("接通", exact=True).click()
+        page.fill("#qc-summary", "客户确认下周来网点")
+        page.locator("#quick-log button[type=submit]").click()
 
-            entry = page.locator("#timeline li", has_text="客户确认下周来网点")
-            expect(entry).to_be_visible()
-            expect(entry).to_contain_text("电话")
-            expect(entry).to_contain_text("接通")
-            expect(page.locator("#qc-summary")).to_have_value("")  # the form was reset in place
-            expect(page.locator("#last-contact")).to_contain_text("2026-11-23")
-            page.locator("#timeline").screenshot(path=SHOTS / "05-timeline.png")
+        entry = page.locator("#timeline li", has_text="客户确认下周来网点")
+        expect(entry).to_be_visible()
+        expect(entry).to_contain_text("电话")
+        expect(entry).to_contain_text("接通")
+        expect(page.locator("#qc-summary")).to_have_value("")  # the form was reset in place
+        expect(page.locator("#last-contact")).to_contain_text("2026-11-23")
+        page.locator("#timeline").screenshot(path=SHOTS / "05-timeline.png")
 
-            page.locator("#secret-mobile button").click()
-            expect(page.locator("#secret-mobile")).to_contain_text(zeng.mobile)
+        page.locator("#secret-mobile button").click()
+        expect(page.locator("#secret-mobile")).to_contain_text(zeng.mobile)
 
-            # An expired session does not fail silently: the quick form leads back to the login page.
-            context.clear_cookies(name="sessionid")  # the CSRF cookie outlives the session
-            page.fill("#qc-summary", "会话过期后提交")
-            page.locator("#quick-log button[type=submit]").click()
-            expect(page).to_have_url(f"{live_server.url}/login/?next=/customers/{zeng.pk}/")
+        # An expired session does not fail silently: the quick form leads back to the login page.
+        context.clear_cookies(name="sessionid")  # the CSRF cookie outlives the session
+        page.fill("#qc-summary", "会话过期后提交")
+        page.locator("#quick-log button[type=submit]").click()
+        expect(page).to_have_url(f"{live_server.url}/login/?next=/customers/{zeng.pk}/")
 
-            other = browser.new_context(locale="zh-CN")
-            other_page = _login(other, live_server.url, "lihua")
-            response = other_page.goto(f"{live_server.url}/customers/{zeng.pk}/")
-            assert response is not None and response.status == 404
+        other = browser.new_context(locale="zh-CN")
+        other_page = login(other, live_server.url, "lihua")
+        response = other_page.goto(f"{live_server.url}/customers/{zeng.pk}/")
+        assert response is not None and response.status == 404
 
-            tablet = browser.new_context(locale="zh-CN", viewport={"width": 768, "height": 1024})
-            tablet_page = _login(tablet, live_server.url, "zhangmin")
-            tablet_page.goto(f"{live_server.url}/customers/")
-            tablet_page.screenshot(path=SHOTS / "06-tablet-book.png", full_page=True)
-            tablet_page.goto(f"{live_server.url}/customers/{zeng.pk}/")
-            expect(tablet_page.locator("#quick-log")).to_be_visible()
-            tablet_page.screenshot(path=SHOTS / "07-tablet-file.png", full_page=True)
-            tablet_page.locator("#holdings").screenshot(path=SHOTS / "08-tablet-holdings.png")
-            # Nothing spills sideways on a tablet, not even the holdings table inside its card.
-            assert tablet_page.evaluate("document.documentElement.scrollWidth") <= 768
-            assert tablet_page.evaluate("[...document.querySelectorAll('#holdings .table-responsive')]"
-                                        ".every(e => e.scrollWidth <= e.clientWidth)")
-        finally:
-            browser.close()
+        tablet = browser.new_context(locale="zh-CN", viewport={"width": 768, "height": 1024})
+        tablet_page = login(tablet, live_server.url, "zhangmin")
+        tablet_page.goto(f"{live_server.url}/customers/")
+        tablet_page.screenshot(path=SHOTS / "06-tablet-book.png", full_page=True)
+        tablet_page.goto(f"{live_server.url}/customers/{zeng.pk}/")
+        expect(tablet_page.locator("#quick-log")).to_be_visible()
+        tablet_page.screenshot(path=SHOTS / "07-tablet-file.png", full_page=True)
+        tablet_page.locator("#holdings").screenshot(path=SHOTS / "08-tablet-holdings.png")
+        # Nothing spills sideways on a tablet, not even the holdings table inside its card.
+        assert tablet_page.evaluate("document.documentElement.scrollWidth") <= 768
+        assert tablet_page.evaluate("[...document.querySelectorAll('#holdings .table-responsive')]"
+                                    ".every(e => e.scrollWidth <= e.clientWidth)")

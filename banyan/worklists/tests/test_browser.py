@@ -6,26 +6,22 @@ the branch head's view and the segment matrix go to screenshots/."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from banyan import clock
-from banyan.conftest import PASSWORD, TODAY
+from banyan.conftest import TODAY
 from banyan.contacts.services import interaction_log, memo_create
 from banyan.customers.identity import make_resident_id
 from banyan.customers.models import Customer
 from banyan.holdings.services import holding_create, nav_record
 from banyan.segments.services import segments_recompute
+from banyan.testing.browser import SHOTS, chromium, login
 from banyan.worklists.services import worklists_build
 
 pytestmark = pytest.mark.browser
 
-SHOTS = settings.BASE_DIR / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def _born(day: dt.date, seq: int, male: bool = True) -> str:
@@ -85,77 +81,61 @@ def morning(bank, make_customer):
     return wang, feng
 
 
-def _login(context, base_url, username):
-    page = context.new_page()
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
-
-
 def test_a_manager_completes_the_birthday_call_and_finds_it_on_the_timeline(live_server, morning, monkeypatch):
     from playwright.sync_api import expect, sync_playwright
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     monkeypatch.setenv("BANYAN_TODAY", TODAY.isoformat())  # the server thread does not share the test's frozen clock
-    SHOTS.mkdir(exist_ok=True)
     wang, feng = morning
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-            page = _login(context, live_server.url, "zhangmin")
-            expect(page).to_have_url(f"{live_server.url}/work/")
-            expect(page.locator("h1")).to_have_text("今日工作")
-            card = page.locator("#open-tasks .task-card", has_text="王建国")
-            expect(card).to_contain_text("11月23日生日，60 岁（整寿）")
-            expect(card.locator(".talking")).to_contain_text("王先生，今天是您的生日")
-            expect(page.locator("#suppressed")).to_contain_text("赵强")
-            expect(page.locator("#suppressed")).to_contain_text("本月已致电 3 次")
-            expect(page.locator("#overdue")).to_contain_text("冯雪")
-            expect(page.locator("#wl-preview")).to_contain_text("预览，每天早上生成正式清单")
-            page.screenshot(path=SHOTS / "10-worklist.png", full_page=True)
-            page.screenshot(path=SHOTS / "11-worklist-top.png")
-            open_before = int(page.locator("#wl-counts .wl-count-open .n").inner_text())
+    with sync_playwright() as p, chromium(p) as browser:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        page = login(context, live_server.url, "zhangmin")
+        expect(page).to_have_url(f"{live_server.url}/work/")
+        expect(page.locator("h1")).to_have_text("今日工作")
+        card = page.locator("#open-tasks .task-card", has_text="王建国")
+        expect(card).to_contain_text("11月23日生日，60 岁（整寿）")
+        expect(card.locator(".talking")).to_contain_text("王先生，今天是您的生日")
+        expect(page.locator("#suppressed")).to_contain_text("赵强")
+        expect(page.locator("#suppressed")).to_contain_text("本月已致电 3 次")
+        expect(page.locator("#overdue")).to_contain_text("冯雪")
+        expect(page.locator("#wl-preview")).to_contain_text("预览，每天早上生成正式清单")
+        page.screenshot(path=SHOTS / "10-worklist.png", full_page=True)
+        page.screenshot(path=SHOTS / "11-worklist-top.png")
+        open_before = int(page.locator("#wl-counts .wl-count-open .n").inner_text())
 
-            card.locator("input[name=summary]").fill("祝六十大寿，客户约下周来网点")
-            card.get_by_role("button", name="接通", exact=True).click()
-            done = page.locator(f"#task-{wang.tasks.get(date=TODAY).pk}.task-closed")
-            expect(done).to_contain_text("接通")
-            expect(page.locator("#open-tasks .task-card", has_text="王建国")).to_have_count(0)
-            expect(page.locator("#wl-counts .wl-count-open .n")).to_have_text(str(open_before - 1))
-            done.screenshot(path=SHOTS / "12-worklist-done.png")
+        card.locator("input[name=summary]").fill("祝六十大寿，客户约下周来网点")
+        card.get_by_role("button", name="接通", exact=True).click()
+        done = page.locator(f"#task-{wang.tasks.get(date=TODAY).pk}.task-closed")
+        expect(done).to_contain_text("接通")
+        expect(page.locator("#open-tasks .task-card", has_text="王建国")).to_have_count(0)
+        expect(page.locator("#wl-counts .wl-count-open .n")).to_have_text(str(open_before - 1))
+        done.screenshot(path=SHOTS / "12-worklist-done.png")
 
-            page.reload()
-            expect(page.locator("#open-tasks")).not_to_contain_text("王建国")
-            expect(page.locator("#closed-tasks")).to_contain_text("王建国")
+        page.reload()
+        expect(page.locator("#open-tasks")).not_to_contain_text("王建国")
+        expect(page.locator("#closed-tasks")).to_contain_text("王建国")
 
-            page.locator("#closed-tasks a", has_text="王建国").first.click()
-            expect(page).to_have_url(f"{live_server.url}/customers/{wang.pk}/")
-            entry = page.locator("#timeline li", has_text="祝六十大寿，客户约下周来网点")
-            expect(entry).to_be_visible()
-            expect(entry).to_contain_text("接通")
-            expect(page.locator("#segment-card")).to_contain_text("高资产高潜力")
-            page.locator("#segment-card").screenshot(path=SHOTS / "13-segment-card.png")
+        page.locator("#closed-tasks a", has_text="王建国").first.click()
+        expect(page).to_have_url(f"{live_server.url}/customers/{wang.pk}/")
+        entry = page.locator("#timeline li", has_text="祝六十大寿，客户约下周来网点")
+        expect(entry).to_be_visible()
+        expect(entry).to_contain_text("接通")
+        expect(page.locator("#segment-card")).to_contain_text("高资产高潜力")
+        page.locator("#segment-card").screenshot(path=SHOTS / "13-segment-card.png")
 
-            tablet = browser.new_context(locale="zh-CN", viewport={"width": 768, "height": 1024})
-            tablet_page = _login(tablet, live_server.url, "zhangmin")
-            expect(tablet_page.locator("#open-tasks .task-card").first).to_be_visible()
-            tablet_page.screenshot(path=SHOTS / "14-tablet-worklist.png", full_page=True)
-            tablet_page.screenshot(path=SHOTS / "14b-tablet-worklist-top.png")
-            assert tablet_page.evaluate("document.documentElement.scrollWidth") <= 768
+        tablet = browser.new_context(locale="zh-CN", viewport={"width": 768, "height": 1024})
+        tablet_page = login(tablet, live_server.url, "zhangmin")
+        expect(tablet_page.locator("#open-tasks .task-card").first).to_be_visible()
+        tablet_page.screenshot(path=SHOTS / "14-tablet-worklist.png", full_page=True)
+        tablet_page.screenshot(path=SHOTS / "14b-tablet-worklist-top.png")
+        assert tablet_page.evaluate("document.documentElement.scrollWidth") <= 768
 
-            head = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-            head_page = _login(head, live_server.url, "zhaolei")
-            head_page.goto(f"{live_server.url}/work/branch/")
-            expect(head_page.locator("#branch-worklists")).to_contain_text("张敏")
-            expect(head_page.locator("#branch-worklist-chart svg, #branch-worklist-chart canvas").first).to_be_visible()
-            head_page.screenshot(path=SHOTS / "15-branch-work.png", full_page=True)
-            head_page.goto(f"{live_server.url}/segments/")
-            expect(head_page.locator("#segment-matrix")).to_contain_text("高资产高潜力")
-            expect(head_page.locator("#segment-chart svg, #segment-chart canvas").first).to_be_visible()
-            head_page.screenshot(path=SHOTS / "16-segments.png", full_page=True)
-        finally:
-            browser.close()
+        head = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        head_page = login(head, live_server.url, "zhaolei")
+        head_page.goto(f"{live_server.url}/work/branch/")
+        expect(head_page.locator("#branch-worklists")).to_contain_text("张敏")
+        expect(head_page.locator("#branch-worklist-chart svg, #branch-worklist-chart canvas").first).to_be_visible()
+        head_page.screenshot(path=SHOTS / "15-branch-work.png", full_page=True)
+        head_page.goto(f"{live_server.url}/segments/")
+        expect(head_page.locator("#segment-matrix")).to_contain_text("高资产高潜力")
+        expect(head_page.locator("#segment-chart svg, #segment-chart canvas").first).to_be_visible()
+        head_page.screenshot(path=SHOTS / "16-segments.png", full_page=True)
