@@ -36,6 +36,7 @@ from banyan.customers.api import router as customers_router
 from banyan.holdings.api import holdings_router, products_router
 from banyan.org.api import ApiError, BearerAuth
 from banyan.org.api import router as auth_router
+from banyan.outreach.api import router as outreach_router
 from banyan.worklists.api import router as worklist_router
 
 logger = logging.getLogger("banyan.api")
@@ -96,6 +97,7 @@ api.add_router("", customers_router)
 api.add_router("", holdings_router)
 api.add_router("", contacts_router)
 api.add_router("", worklist_router)
+api.add_router("", outreach_router)
 
 
 def _error(request, status: int, code: str, message: str, fields: dict | None = None):

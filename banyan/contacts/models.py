@@ -89,3 +89,29 @@ class Memo(models.Model):
             models.Index(fields=["customer", "status"], name="memo_customer_status"),
             models.Index(fields=["due_date", "status"], name="memo_due_status"),
         ]
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    DONE = "done", _("Took place")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Appointment(models.Model):
+    """A meeting booked with a customer (约见, OUT-4); it comes back on the worklist on its day."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="appointments")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=100)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=AppointmentStatus.choices,
+                              default=AppointmentStatus.SCHEDULED)
+    campaign_id = models.BigIntegerField(null=True, blank=True)  # outreach.Campaign, when booked in one
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at"]
+        indexes = [models.Index(fields=["staff", "at"], name="appointment_staff_time"),
+                   models.Index(fields=["at", "status"], name="appointment_time_status")]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from banyan import clock
 from banyan.audit.services import audit_log
-from banyan.contacts.models import Interaction, Memo, MemoStatus, is_real_contact
+from banyan.contacts.models import Appointment, Interaction, Memo, MemoStatus, is_real_contact, real_contact_q
 from banyan.customers.models import Customer
 
 
@@ -90,3 +90,35 @@ def memo_complete(*, actor, memo: Memo) -> Memo:
         memo.save(update_fields=["status", "done_at"])
         audit_log(actor=actor, action="memo.completed", customer_id=memo.customer_id, obj=memo)
     return memo
+
+
+#: Seed 004: "约见成功起码要有2次以上的联系，要让客户熟知你的声音和电话".
+APPOINTMENT_MIN_PRIOR_CONTACTS = 2
+
+
+@transaction.atomic
+def appointment_create(*, actor, customer: Customer, at: Any, place: str, purpose: str,
+                       campaign_id: int | None = None) -> tuple[Appointment, list[str]]:
+    """Book a meeting (OUT-4). Returns the appointment and guidance for the manager: a meeting
+    usually needs two or more real contacts before it (shown, not enforced)."""
+    moment = _parse_moment(at) if at not in (None, "") else None
+    errors: dict[str, list[str]] = {}
+    if moment is None:
+        errors["at"] = [_("An appointment needs a time.")]
+    elif moment < clock.now() - dt.timedelta(hours=1):
+        errors["at"] = [_("The appointment time has passed.")]
+    if not (place or "").strip():
+        errors["place"] = [_("Where will you meet?")]
+    if errors:
+        raise ValidationError(errors)
+    appointment = Appointment.objects.create(customer=customer, staff=actor, at=moment, place=place.strip(),
+                                             purpose=(purpose or "").strip()[:200], campaign_id=campaign_id)
+    prior = Interaction.objects.filter(real_contact_q(), customer=customer).count()
+    guidance = []
+    if prior < APPOINTMENT_MIN_PRIOR_CONTACTS:
+        guidance.append(_("Only %(n)d real contact(s) with this customer so far: a meeting usually takes two or "
+                          "more calls first, so that the customer knows your voice and number. Confirm the day "
+                          "before.") % {"n": prior})
+    audit_log(actor=actor, action="appointment.created", customer_id=customer.pk, obj=appointment,
+              after={"at": moment, "place": appointment.place, "prior_contacts": prior})
+    return appointment, guidance

@@ -18,7 +18,7 @@ class ReasonDefaults:
 
 
 DEFAULTS: dict[str, ReasonDefaults] = {
-    C.APPOINTMENT: ReasonDefaults(0, 95, grace_days=0, service=True),
+    C.APPOINTMENT: ReasonDefaults(1, 95, grace_days=0, service=True),  # a confirmation call the day before
     C.STOP_LOSS: ReasonDefaults(0, 90, service=True),
     C.LOAN_OVERDUE: ReasonDefaults(0, 85, service=True),
     C.DEPOSIT_MATURITY: ReasonDefaults(7, 80, grace_days=5, service=True),

@@ -15,10 +15,11 @@ from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Round
+from django.utils import timezone
 
 from banyan.calendars.festivals import festivals_between
 from banyan.calendars.lunar import lunar_key_label, lunar_keys_by_date, solar_keys_by_date
-from banyan.contacts.models import Interaction, Memo, MemoStatus
+from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, Memo, MemoStatus
 from banyan.customers.models import Customer
 from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, ProductType, Transaction
 from banyan.segments.models import Quadrant, SegmentPolicy
@@ -319,6 +320,21 @@ def follow_ups(w: Window) -> list[Reason]:
                                                               "next_contact_on")]
 
 
+def appointments(w: Window) -> list[Reason]:
+    """Meetings booked (OUT-4) come back on their day, with a confirmation call the day before."""
+    first, last = w.span(C.APPOINTMENT)
+    qs = Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, at__date__gte=first,
+                                    at__date__lte=last, customer__rm__isnull=False)
+    if w.manager_ids is not None:
+        qs = qs.filter(customer__rm_id__in=w.manager_ids)
+    out = []
+    for pk, cid, at, place, purpose in qs.values_list("pk", "customer_id", "at", "place", "purpose"):
+        local = timezone.localtime(at)
+        out.append(Reason(cid, C.APPOINTMENT, f"{local:%m月%d日 %H:%M} 在{place}：{purpose}", local.date(),
+                          f"appointment:{pk}"))
+    return out
+
+
 def new_customers(w: Window) -> list[Reason]:
     """New debit/credit-card customers not contacted yet: a first-contact list (WL-8)."""
     first = w.first - dt.timedelta(days=w.rules[C.NEW_CUSTOMER].lead_days)
@@ -345,7 +361,7 @@ def risk_assessments(w: Window) -> list[Reason]:
 
 TRIGGERS: tuple[Callable[[Window], list[Reason]], ...] = (
     birthdays, festivals, anniversaries, maturities, card_repayments, loans_overdue, nav_moves_and_dividends,
-    profit_and_loss_limits, large_flows, cadence, memos, follow_ups, new_customers, risk_assessments,
+    profit_and_loss_limits, large_flows, cadence, memos, follow_ups, appointments, new_customers, risk_assessments,
 )
 
 

@@ -1,0 +1,47 @@
+"""Reads of campaigns, through the visibility gate: a campaign is seen by whoever created it, by
+the managers with customers on its list, and by the branch head of its branch; its call list
+shows only the customers the caller may see."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from banyan.customers.selectors import visible_customers
+from banyan.org.models import Role
+from banyan.outreach.models import CallEntry, Campaign, Exclusion
+
+
+def visible_campaigns(user) -> QuerySet[Campaign]:
+    qs = Campaign.objects.all()
+    if user.role == Role.ADMIN:
+        return qs
+    cond = Q(created_by=user) | Q(entries__manager=user)
+    if user.role == Role.BRANCH_HEAD and user.branch_id:
+        cond |= Q(branch_id=user.branch_id)
+    if user.role == Role.ASSISTANT and user.manager_id:
+        cond |= Q(entries__manager_id=user.manager_id)
+    return qs.filter(cond).distinct()
+
+
+def get_campaign_for_user(user, campaign_id) -> Campaign:
+    try:
+        return visible_campaigns(user).get(pk=int(campaign_id))
+    except (Campaign.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("No such campaign") from None
+
+
+def call_list(user, campaign: Campaign) -> QuerySet[CallEntry]:
+    return (campaign.entries.filter(customer__in=visible_customers(user)).select_related("customer")
+            .order_by("status", "-customer__aum", "pk"))
+
+
+def exclusions(user, campaign: Campaign) -> QuerySet[Exclusion]:
+    return campaign.exclusions.filter(customer__in=visible_customers(user)).select_related("customer")
+
+
+def entry_for_user(user, campaign: Campaign, customer_id) -> CallEntry:
+    try:
+        return call_list(user, campaign).get(customer_id=int(customer_id))
+    except (CallEntry.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("Not on this call list") from None

@@ -1,0 +1,248 @@
+"""Campaigns, call lists and call outcomes (OUT-1, OUT-3); appointments live in contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banyan import clock
+from banyan.audit.services import audit_log
+from banyan.contacts.models import Interaction
+from banyan.contacts.services import appointment_create, interaction_log
+from banyan.customers.models import Customer
+from banyan.customers.selectors import visible_customers
+from banyan.holdings.models import Holding, HoldingStatus, ProductType
+from banyan.outreach.models import CallEntry, CallLog, CallStatus, Campaign, CampaignStatus, Exclusion, Script
+from banyan.segments.models import SegmentPolicy
+
+#: The rules that keep a customer off a call list, in the order they are checked (API.md `rule`).
+RULES = {
+    "do_not_disturb": "客户设置了免打扰",
+    "no_phone_consent": "客户未同意电话营销",
+    "monthly_call_cap": "本月已致电 3 次（资产≥20万客户每月最多 3 次）",
+    "other_campaign": "已在另一个进行中的活动名单中",
+}
+FILTER_KEYS = {"quadrant", "aum_min", "aum_max", "holds", "not_holds", "maturity_within_days",
+               "not_contacted_days", "risk_level", "priority", "rm"}
+
+
+def _decimal(key: str, value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError({"filter": [_("%(k)s must be a number.") % {"k": key}]}) from None
+
+
+def customers_matching(user, spec: dict) -> QuerySet[Customer]:
+    """The saved filter of a campaign (OUT-1) over the user's visible customers, set-based:
+    quadrant, AUM band, product type held or not held, maturity window, last contact, risk level,
+    priority, manager."""
+    unknown = set(spec) - FILTER_KEYS
+    if unknown:
+        raise ValidationError({"filter": [_("Unknown filter keys: %(k)s.") % {"k": ", ".join(sorted(unknown))}]})
+    qs = visible_customers(user)
+    if spec.get("quadrant"):
+        qs = qs.filter(segment__quadrant=spec["quadrant"])
+    if spec.get("aum_min") not in (None, ""):
+        qs = qs.filter(aum__gte=_decimal("aum_min", spec["aum_min"]))
+    if spec.get("aum_max") not in (None, ""):
+        qs = qs.filter(aum__lt=_decimal("aum_max", spec["aum_max"]))
+    active = Holding.objects.filter(status=HoldingStatus.ACTIVE)
+    if spec.get("holds"):
+        if spec["holds"] not in ProductType.values:
+            raise ValidationError({"filter": [_("Unknown product type %(t)s.") % {"t": spec["holds"]}]})
+        qs = qs.filter(pk__in=active.filter(product__type=spec["holds"]).values("customer_id"))
+    if spec.get("not_holds"):
+        qs = qs.exclude(pk__in=active.filter(product__type=spec["not_holds"]).values("customer_id"))
+    if spec.get("maturity_within_days") not in (None, ""):
+        until = clock.today() + dt.timedelta(days=int(spec["maturity_within_days"]))
+        qs = qs.filter(pk__in=active.filter(maturity_date__gte=clock.today(), maturity_date__lte=until)
+                       .values("customer_id"))
+    if spec.get("not_contacted_days") not in (None, ""):
+        since = clock.now() - dt.timedelta(days=int(spec["not_contacted_days"]))
+        qs = qs.filter(Q(last_contact_at__lt=since) | Q(last_contact_at__isnull=True))
+    if spec.get("risk_level"):
+        qs = qs.filter(risk_level=spec["risk_level"])
+    if spec.get("priority"):
+        qs = qs.filter(segment__is_priority=True)
+    if spec.get("rm"):
+        qs = qs.filter(rm_id=int(spec["rm"]))
+    return qs
+
+
+def _month_start() -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(clock.today().replace(day=1), dt.time.min))
+
+
+def _exclusions(campaign: Campaign, candidates: QuerySet[Customer]) -> dict[int, str]:
+    """Which candidates a contact rule leaves out, and by which rule (the first that applies)."""
+    policy = SegmentPolicy.current()
+    rules: dict[int, str] = {}
+    for pk in candidates.filter(do_not_disturb=True).values_list("pk", flat=True):
+        rules.setdefault(pk, "do_not_disturb")
+    for pk in candidates.filter(consent_phone=False).values_list("pk", flat=True):
+        rules.setdefault(pk, "no_phone_consent")
+    capped = (Interaction.objects.filter(channel="phone", occurred_at__gte=_month_start(),
+                                         customer__in=candidates.filter(aum__gte=policy.call_cap_aum))
+              .values("customer_id").annotate(n=Count("pk")).filter(n__gte=policy.call_cap_per_month))
+    for row in capped:
+        rules.setdefault(row["customer_id"], "monthly_call_cap")
+    busy = (CallEntry.objects.filter(campaign__status=CampaignStatus.ACTIVE,
+                                     campaign__end_date__gte=campaign.start_date,
+                                     campaign__start_date__lte=campaign.end_date, customer__in=candidates)
+            .exclude(campaign=campaign).values_list("customer_id", flat=True))
+    for pk in busy:
+        rules.setdefault(pk, "other_campaign")
+    return rules
+
+
+@transaction.atomic
+def campaign_create(*, actor, name: str, purpose: str, start_date: Any, end_date: Any, goal: str = "",
+                    customer_ids: list[int] | None = None, filter: dict | None = None,
+                    opening: Script | None = None) -> Campaign:
+    """A campaign and its call list. Targets are customer ids or a saved filter, always within
+    the actor's visible customers; contact rules leave some out, each with its rule."""
+    errors: dict[str, list[str]] = {}
+    dates = {}
+    for key, value in (("start_date", start_date), ("end_date", end_date)):
+        try:
+            dates[key] = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        except ValueError:
+            errors[key] = [_("Enter a date as YYYY-MM-DD.")]
+    if not errors and dates["end_date"] < dates["start_date"]:
+        errors["end_date"] = [_("The campaign ends before it starts.")]
+    if (customer_ids is None) == (filter is None):
+        errors["customer_ids"] = [_("Give the targets either as customer_ids or as a filter.")]
+    if not (name or "").strip():
+        errors["name"] = [_("This field is required.")]
+    if errors:
+        raise ValidationError(errors)
+    campaign = Campaign.objects.create(
+        name=name.strip(), purpose=(purpose or "").strip(), goal=goal.strip(), created_by=actor,
+        branch=actor.branch, filter=filter or {}, opening=opening, **dates,
+    )
+    if filter is not None:
+        candidates = customers_matching(actor, filter)
+    else:
+        candidates = visible_customers(actor).filter(pk__in=customer_ids)
+        missing = set(customer_ids) - set(candidates.values_list("pk", flat=True))
+        if missing:  # out of reach and not existing look the same
+            raise ValidationError({"customer_ids": [_("Unknown customers: %(ids)s.") % {
+                "ids": ", ".join(str(i) for i in sorted(missing))}]})
+    call_list_build(campaign=campaign, candidates=candidates)
+    audit_log(actor=actor, action="campaign.created", obj=campaign,
+              after={"name": campaign.name, "listed": campaign.entries.count(),
+                     "excluded": campaign.exclusions.count()})
+    return campaign
+
+
+def call_list_build(*, campaign: Campaign, candidates: QuerySet[Customer]) -> None:
+    rules = _exclusions(campaign, candidates)
+    rows = list(candidates.filter(rm__isnull=False).values_list("pk", "rm_id"))
+    CallEntry.objects.bulk_create([CallEntry(campaign=campaign, customer_id=pk, manager_id=rm)
+                                   for pk, rm in rows if pk not in rules], batch_size=2000)
+    Exclusion.objects.bulk_create([Exclusion(campaign=campaign, customer_id=pk, rule=rule)
+                                   for pk, rule in rules.items()], batch_size=2000)
+
+
+_INTERACTION_OUTCOME = {CallStatus.NOT_REACHED: "not_reached", CallStatus.REFUSED: "refused",
+                        CallStatus.INTERESTED: "interested", CallStatus.CALL_BACK: "reached",
+                        CallStatus.APPOINTMENT: "appointment"}
+
+
+@transaction.atomic
+def call_outcome_record(*, actor, entry: CallEntry, outcome: str, reason: str = "", note: str = "",
+                        objection: str = "", script: Script | None = None, minutes: int = 0,
+                        call_back_at: Any = None, appointment_at: Any = None, place: str = "",
+                        purpose: str = "") -> tuple[CallLog, list[str]]:
+    """Record one call (OUT-3). The call becomes a contact in the customer's history; a refusal
+    keeps its reason; an appointment is booked. Returns the log and any guidance to show."""
+    if outcome not in _INTERACTION_OUTCOME:
+        raise ValidationError({"outcome": [_("Unknown outcome %(o)s.") % {"o": outcome}]})
+    if outcome == CallStatus.APPOINTMENT and not appointment_at:
+        raise ValidationError({"appointment_at": [_("An appointment needs a time.")]})
+    if outcome == CallStatus.CALL_BACK and not call_back_at:
+        raise ValidationError({"call_back_at": [_("Say when to call back.")]})
+    campaign = entry.campaign
+    summary = note.strip() or f"{campaign.name}：{CallStatus(outcome).label}"
+    next_on = _moment("call_back_at", call_back_at).date() if call_back_at else None
+    interaction = interaction_log(actor=actor, customer=entry.customer, channel="phone", purpose="invitation",
+                                  summary=summary[:500], outcome=_INTERACTION_OUTCOME[outcome],
+                                  rejection_reason=reason if outcome == CallStatus.REFUSED else "",
+                                  next_step=_("Call back") if next_on else "", next_contact_on=next_on)
+    log = CallLog.objects.create(entry=entry, staff=actor, outcome=outcome, reason=reason.strip(),
+                                 objection=objection, script=script, note=note.strip(), minutes=minutes,
+                                 interaction=interaction)
+    entry.attempts += 1
+    entry.reached = entry.reached or outcome != CallStatus.NOT_REACHED
+    entry.status, entry.last_called_at = outcome, interaction.occurred_at
+    entry.call_back_at = _moment("call_back_at", call_back_at) if call_back_at else None
+    entry.save()
+    guidance: list[str] = []
+    if outcome == CallStatus.APPOINTMENT:
+        _appointment, guidance = appointment_create(
+            actor=actor, customer=entry.customer, at=appointment_at, place=place or (actor.branch.name if
+                                                                                   actor.branch else ""),
+            purpose=purpose or campaign.purpose, campaign_id=campaign.pk)
+    audit_log(actor=actor, action="campaign.call_recorded", customer_id=entry.customer_id, obj=log,
+              after={"campaign": campaign.pk, "outcome": outcome, "reason": reason})
+    return log, guidance
+
+
+def _moment(field: str, value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError({field: [_("Enter a time as YYYY-MM-DD HH:MM.")]}) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+@transaction.atomic
+def call_entry_mark(*, actor, entry: CallEntry, visited: bool | None = None, sold: bool | None = None) -> CallEntry:
+    """The customer came to the branch / bought: the last two steps of the funnel."""
+    if visited is not None:
+        entry.visited = visited
+    if sold is not None:
+        entry.sold = sold
+        entry.visited = entry.visited or sold
+    entry.save(update_fields=["visited", "sold"])
+    audit_log(actor=actor, action="campaign.entry_marked", customer_id=entry.customer_id, obj=entry,
+              after={"visited": entry.visited, "sold": entry.sold})
+    return entry
+
+
+def funnel(campaign: Campaign) -> dict[str, int]:
+    """listed → called → reached → interested → appointment → visited → sold, in one query."""
+    counts = campaign.entries.aggregate(
+        listed=Count("pk"),
+        called=Count("pk", filter=Q(attempts__gt=0)),
+        reached=Count("pk", filter=Q(reached=True)),
+        interested=Count("pk", filter=Q(status__in=[CallStatus.INTERESTED, CallStatus.APPOINTMENT])
+                         | Q(visited=True)),
+        appointment=Count("pk", filter=Q(status=CallStatus.APPOINTMENT) | Q(visited=True)),
+        visited=Count("pk", filter=Q(visited=True)),
+        sold=Count("pk", filter=Q(sold=True)),
+    )
+    return {k: counts[k] for k in ("listed", "called", "reached", "interested", "appointment", "visited", "sold")}
+
+
+def objection_win_rates(*, branch=None) -> list[dict]:
+    """For each kind of objection, how often the answer turned the call (interested or an
+    appointment) — recorded outcomes, not opinions (OUT-2)."""
+    qs = CallLog.objects.exclude(objection="")
+    if branch is not None:
+        qs = qs.filter(entry__campaign__branch=branch)
+    rows = qs.values("objection").annotate(
+        calls=Count("pk"), won=Count("pk", filter=Q(outcome__in=[CallStatus.INTERESTED, CallStatus.APPOINTMENT])))
+    return [{"objection": r["objection"], "calls": r["calls"], "won": r["won"],
+             "rate": round(100 * r["won"] / r["calls"]) if r["calls"] else 0} for r in rows]
