@@ -51,7 +51,7 @@ from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Tr
 from banyan.holdings.services import customers_refresh_aum, product_create
 from banyan.org.models import Branch, Staff
 from banyan.org.services import branch_ensure, staff_create
-from banyan.segments.services import segments_recompute
+from banyan.segments.services import nightly_refresh
 from banyan.worklists.services import worklists_build
 
 BATCH = 1000
@@ -122,7 +122,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
         audit_log(actor=None, action="demo.built", detail=f"seed {seed}, as of {today}, {len(rows)} customers",
                   after=counts)
     # What the nightly job does after a feed: segments, then today's lists for every manager.
-    segmented = segments_recompute()
+    segmented = nightly_refresh()
     step(f"segments: {segmented} customers in quadrants")
     built = worklists_build(day=today)
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from banyan import clock
 from banyan.audit.services import audit_log
 from banyan.customers.models import Customer
+from banyan.dbstats import refresh_planner_statistics
 from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import Role, Staff
 from banyan.segments.models import CustomerSegment, Quadrant, SegmentPolicy
@@ -116,3 +117,9 @@ def segments_recompute(*, actor=None) -> int:
     )
     audit_log(actor=actor, action="segments.recomputed", detail=f"{len(segments)} customers")
     return len(segments)
+
+
+def nightly_refresh(*, actor=None) -> int:
+    """What runs after each feed and every night: planner statistics, then segments."""
+    refresh_planner_statistics()
+    return segments_recompute(actor=actor)

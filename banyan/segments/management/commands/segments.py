@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from banyan.segments.services import segments_recompute
+from banyan.segments.services import nightly_refresh
 
 
 class Command(BaseCommand):
@@ -13,4 +13,4 @@ class Command(BaseCommand):
         sub.add_parser("recompute", help="Recompute all segments.")
 
     def handle(self, *args, action, **options):
-        self.stdout.write(f"segmented {segments_recompute()} customers")
+        self.stdout.write(f"segmented {nightly_refresh()} customers")
