@@ -125,3 +125,13 @@ class CallLog(models.Model):
     note = models.CharField(max_length=500, blank=True)
     minutes = models.PositiveSmallIntegerField(_("minutes on the phone"), default=0)
     interaction = models.ForeignKey("contacts.Interaction", on_delete=models.SET_NULL, null=True, related_name="+")
+
+
+class CallTarget(models.Model):
+    """Daily calling targets (OUT-5, seed 004: "每人每天不低于2小时的电话外呼", 20 call records).
+    The row without a manager is the bank's default; a manager's own row overrides it."""
+
+    manager = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="call_target")
+    calls_per_day = models.PositiveSmallIntegerField(_("call records a day"), default=20)
+    minutes_per_day = models.PositiveSmallIntegerField(_("minutes of calling a day"), default=120)

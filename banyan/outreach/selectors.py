@@ -45,3 +45,35 @@ def entry_for_user(user, campaign: Campaign, customer_id) -> CallEntry:
         return call_list(user, campaign).get(customer_id=int(customer_id))
     except (CallEntry.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("Not on this call list") from None
+
+
+def call_target(manager) -> tuple[int, int]:
+    """(calls, minutes) a day for the manager: their own target, the bank's default, or 20 / 120."""
+    from banyan.outreach.models import CallTarget
+
+    rows = {t.manager_id: t for t in CallTarget.objects.filter(Q(manager=manager) | Q(manager__isnull=True))}
+    target = rows.get(manager.pk) or rows.get(None)
+    return (target.calls_per_day, target.minutes_per_day) if target else (20, 120)
+
+
+def calling_progress(managers, first, last) -> dict[int, dict]:
+    """Per manager and day in [first, last]: phone call records (every phone contact counts, in a
+    campaign or not) and minutes logged on campaign calls. Two grouped queries."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncDate
+
+    from banyan.contacts.models import Interaction
+    from banyan.outreach.models import CallLog
+
+    ids = [m.pk for m in managers]
+    progress: dict[int, dict] = {pk: {} for pk in ids}
+    calls = (Interaction.objects.filter(staff_id__in=ids, channel="phone", occurred_at__date__gte=first,
+                                        occurred_at__date__lte=last)
+             .annotate(day=TruncDate("occurred_at")).values("staff_id", "day").annotate(n=Count("pk")))
+    for row in calls:
+        progress[row["staff_id"]].setdefault(row["day"], {"calls": 0, "minutes": 0})["calls"] = row["n"]
+    minutes = (CallLog.objects.filter(staff_id__in=ids, at__date__gte=first, at__date__lte=last)
+               .annotate(day=TruncDate("at")).values("staff_id", "day").annotate(m=Sum("minutes")))
+    for row in minutes:
+        progress[row["staff_id"]].setdefault(row["day"], {"calls": 0, "minutes": 0})["minutes"] = row["m"] or 0
+    return progress

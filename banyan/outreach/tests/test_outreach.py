@@ -157,3 +157,20 @@ def test_appointments_through_the_api_and_another_manager_gets_404(bank, book, c
     assert [a["customer_id"] for a in me.get("/appointments").json()] == [book["ok"].pk]
     assert_error(other.post(f"/customers/{book['ok'].pk}/appointments", {"at": "2026-11-27T10:00:00+08:00",
                                                                           "place": "x"}), 404, "not_found")
+
+
+def test_daily_calling_progress_counts_calls_and_minutes_against_the_target(bank, book):
+    from banyan.outreach.models import CallTarget
+    from banyan.outreach.selectors import call_target, calling_progress
+
+    assert call_target(bank.rm_a) == (20, 120)
+    CallTarget.objects.create(manager=None, calls_per_day=25, minutes_per_day=90)
+    CallTarget.objects.create(manager=bank.rm_a, calls_per_day=15, minutes_per_day=60)
+    assert call_target(bank.rm_a) == (15, 60) and call_target(bank.rm_b) == (25, 90)
+    campaign = _campaign(bank, book)
+    call_outcome_record(actor=bank.rm_a, entry=campaign.entries.get(customer=book["ok"]), outcome="interested",
+                        minutes=7)
+    today = clock.today()
+    progress = calling_progress([bank.rm_a, bank.rm_b], today, today)
+    assert progress[bank.rm_a.pk][today] == {"calls": 1, "minutes": 7}
+    assert progress[bank.rm_b.pk] == {}
