@@ -34,6 +34,7 @@ from ninja.renderers import JSONRenderer
 from banyan.contacts.api import router as contacts_router
 from banyan.customers.api import router as customers_router
 from banyan.holdings.api import holdings_router, products_router
+from banyan.messaging.api import router as messaging_router
 from banyan.org.api import ApiError, BearerAuth
 from banyan.org.api import router as auth_router
 from banyan.outreach.api import router as outreach_router
@@ -98,6 +99,7 @@ api.add_router("", holdings_router)
 api.add_router("", contacts_router)
 api.add_router("", worklist_router)
 api.add_router("", outreach_router)
+api.add_router("", messaging_router)
 
 
 def _error(request, status: int, code: str, message: str, fields: dict | None = None):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "banyan.contacts",
     "banyan.segments",
     "banyan.worklists",
+    "banyan.messaging",
     "banyan.outreach",
     "banyan.web",
 ]

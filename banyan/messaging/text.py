@@ -1,0 +1,54 @@
+"""Pure text helpers for messages: placeholders, Chinese dates, SMS units."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from banyan.customers.identity import mask_mobile
+
+#: The placeholders a template may use.
+PLACEHOLDERS = ("title", "name", "manager", "manager_mobile", "branch", "date", "product", "detail")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def cn_date(day: dt.date | dt.datetime) -> str:
+    """11月28日 — how a message names a day; with a time, 11月28日上午10:00 / 下午3:30."""
+    text = f"{day.month}月{day.day}日"
+    if isinstance(day, dt.datetime):
+        if timezone.is_aware(day):
+            day = timezone.localtime(day)
+        part = "上午" if day.hour < 12 else ("中午" if day.hour == 12 else "下午")
+        text += f"{part}{day.hour if day.hour <= 12 else day.hour - 12}:{day.minute:02d}"
+    return text
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """Fill the {placeholders} this module knows; anything else in braces stays as written."""
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text or "")
+
+
+def sms_units(text: str) -> int:
+    """How many SMS a text costs: up to 70 characters is one; a longer text goes as a concatenated
+    SMS of 67-character parts (each part gives 3 characters to the joining header)."""
+    n = len(text or "")
+    if n == 0:
+        return 0
+    return 1 if n <= 70 else -(-n // 67)
+
+
+def mask_email(address: str) -> str:
+    """w***@example.com — the first letter and the domain stay."""
+    if not address:
+        return ""
+    local, at, domain = address.partition("@")
+    if not at:
+        return "*" * len(address)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_address(channel: str, address: str) -> str:
+    """The address of a message as every page and API answer shows it."""
+    return mask_email(address) if channel == "email" else mask_mobile(address)

@@ -1,0 +1,210 @@
+"""The message pages: the outbox (消息), one message, and the compose page. Every customer and
+message comes through the visibility gate; one out of reach answers 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from banyan.customers.models import Customer
+from banyan.customers.selectors import get_customer_for_user, visible_customers
+from banyan.messaging.forms import ComposeForm, FillInForm, OutboxFilterForm
+from banyan.messaging.models import Message, MessageChannel, MessageStatus, TemplateCode
+from banyan.messaging.selectors import OutboxFilters, get_message_for_user, outbox, templates_for
+from banyan.messaging.services import (
+    CONSENT_FIELD,
+    address_of,
+    block_reason,
+    blocking_rule,
+    fill_in_label,
+    message_compose,
+    message_resend,
+    message_send,
+    message_values,
+    missing_fill_ins,
+)
+from banyan.messaging.text import mask_address, sms_units
+from banyan.messaging.text import render as render_text
+from banyan.web.forms import add_service_errors
+
+PAGE_SIZE = 50
+#: The placeholders a manager may fill in on the compose page (the rest come from the file).
+FILL_INS = ("date", "product", "detail")
+
+STATUS_BADGE = {MessageStatus.QUEUED: "text-bg-secondary", MessageStatus.SENT: "text-bg-success",
+                MessageStatus.FAILED: "text-bg-danger", MessageStatus.BLOCKED: "text-bg-warning"}
+
+
+def reason_of(message: Message) -> str:
+    """Why a message was not sent, in the reader's language (a gateway's own words as they came)."""
+    if message.status == MessageStatus.BLOCKED and message.rule:
+        return block_reason(message.rule, message.channel)
+    if message.status == MessageStatus.FAILED:
+        return message.status_detail
+    return ""
+
+
+def _decorate(message: Message) -> Message:
+    message.badge = STATUS_BADGE.get(message.status, "text-bg-secondary")
+    message.reason = reason_of(message)
+    message.masked_to = mask_address(message.channel, message.to)
+    return message
+
+
+@login_required
+def outbox_view(request: HttpRequest) -> HttpResponse:
+    form = OutboxFilterForm(request.GET or None)
+    filters = OutboxFilters()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        filters = OutboxFilters(status=d["status"], channel=d["channel"], date_from=d["date_from"],
+                                date_to=d["date_to"], customer_id=d["customer"])
+    page = Paginator(outbox(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    for m in page.object_list:
+        _decorate(m)
+    customer = visible_customers(request.user).filter(pk=filters.customer_id).first() if filters.customer_id else None
+    return render(request, "messaging/outbox.html", {
+        "form": form, "page": page, "filtered": any([filters.status, filters.channel, filters.date_from,
+                                                     filters.date_to, filters.customer_id]),
+        "for_customer": customer, "nav_active": "messages",
+    })
+
+
+@login_required
+def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = _decorate(get_message_for_user(request.user, message_id))
+    return render(request, "messaging/detail.html", {
+        "m": message, "units": sms_units(message.body), "nav_active": "messages",
+    })
+
+
+@login_required
+@require_POST
+def message_resend_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_message_for_user(request.user, message_id)
+    try:
+        message = message_resend(actor=request.user, message=message)
+    except ValidationError as e:
+        flash.error(request, " ".join(e.messages))
+        return redirect("message_detail", message.pk)
+    _say_outcome(request, message)
+    return redirect("message_detail", message.pk)
+
+
+# ------------------------------------------------------------------ composing
+
+
+@dataclass
+class ChannelState:
+    """One channel as the compose page shows it: may the customer be reached there now?"""
+
+    code: str
+    label: str
+    consent: bool
+    address: str  # masked
+    rule: str
+    reason: str
+
+
+def channel_states(customer: Customer) -> list[ChannelState]:
+    states = []
+    for code, label in MessageChannel.choices:
+        rule = blocking_rule(customer, code)
+        states.append(ChannelState(code, label, bool(getattr(customer, CONSENT_FIELD[code])),
+                                   mask_address(code, address_of(customer, code)), rule,
+                                   block_reason(rule, code) if rule else ""))
+    return states
+
+
+def default_channel(customer: Customer) -> str:
+    """The customer's preferred channel when it is a message channel, else the first one the
+    customer may be reached on, else SMS."""
+    if customer.preferred_channel in MessageChannel.values:
+        return customer.preferred_channel
+    for code in (MessageChannel.SMS, MessageChannel.WECHAT, MessageChannel.EMAIL):
+        if not blocking_rule(customer, code):
+            return code
+    return MessageChannel.SMS
+
+
+def _compose_context(request: HttpRequest, customer: Customer, channel: str, code: str, form: ComposeForm,
+                     fill: FillInForm, missing: list[str]) -> dict:
+    states = channel_states(customer)
+    return {
+        "c": customer, "channel": channel, "code": code, "form": form, "fill": fill,
+        "templates": templates_for(customer.branch_id, channel), "states": states,
+        "state": next(s for s in states if s.code == channel),
+        "missing": [fill_in_label(k) for k in missing], "is_email": channel == MessageChannel.EMAIL,
+        "is_sms": channel == MessageChannel.SMS, "nav_active": "messages",
+        "body_length": len(form["body"].value() or ""), "units": sms_units(form["body"].value() or ""),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def compose(request: HttpRequest) -> HttpResponse:
+    """GET /messages/new/?customer=<id>&channel=sms&template=<code>[&date=…&product=…&detail=…]:
+    the template rendered for the customer, to read, edit and send. POST: write and send at once,
+    then show the message with its fate (sent, or the rule that blocked it)."""
+    if request.method == "POST":
+        return _compose_send(request)
+    customer = get_customer_for_user(request.user, request.GET.get("customer"))
+    channel = request.GET.get("channel")
+    if channel not in MessageChannel.values:
+        channel = default_channel(customer)
+    code = request.GET.get("template") or ""
+    code = code if code in TemplateCode.values else ""
+    asked = FillInForm(request.GET)
+    context = asked.cleaned_data if asked.is_valid() else {}
+    tpl = next((t for t in templates_for(customer.branch_id, channel) if t.code == code), None)
+    values = message_values(customer=customer, actor=request.user, code=code, context=context)
+    body = render_text(tpl.body, values) if tpl else ""
+    subject = render_text(tpl.subject, values) if tpl and channel == MessageChannel.EMAIL else ""
+    missing = missing_fill_ins(code, values) if tpl else []
+    uses = [k for k in FILL_INS if tpl and "{" + k + "}" in tpl.body + tpl.subject]
+    fill = FillInForm(initial={k: values[k] for k in uses})
+    fill.shown = [fill[k] for k in uses]
+    form = ComposeForm(initial={"customer": customer.pk, "channel": channel, "template": code if tpl else "",
+                                "subject": subject, "body": body})
+    return render(request, "messaging/compose.html", _compose_context(request, customer, channel, code, form, fill,
+                                                                      missing))
+
+
+def _compose_send(request: HttpRequest) -> HttpResponse:
+    customer = get_customer_for_user(request.user, request.POST.get("customer"))
+    form = ComposeForm(request.POST)
+    message = None
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            message = message_compose(actor=request.user, customer=customer, template=d["template"] or None,
+                                      channel=d["channel"], body=d["body"], subject=d["subject"])
+        except ValidationError as e:
+            add_service_errors(form, e)
+    if message is None:
+        channel = form.data.get("channel") if form.data.get("channel") in MessageChannel.values \
+            else default_channel(customer)
+        fill = FillInForm()
+        fill.shown = []
+        context = _compose_context(request, customer, channel, form.data.get("template", ""), form, fill, [])
+        return render(request, "messaging/compose.html", context, status=400)
+    message = message_send(message=message)
+    _say_outcome(request, message)
+    return redirect("message_detail", message.pk)
+
+
+def _say_outcome(request: HttpRequest, message: Message) -> None:
+    if message.status == MessageStatus.SENT:
+        flash.success(request, _("Sent to %(to)s.") % {"to": mask_address(message.channel, message.to)})
+    elif message.status == MessageStatus.BLOCKED:
+        flash.warning(request, _("Not sent: %(why)s") % {"why": reason_of(message)})
+    elif message.status == MessageStatus.FAILED:
+        flash.error(request, _("Sending failed: %(why)s You can send it again.") % {"why": reason_of(message)})
