@@ -105,6 +105,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise looks here first; `banyan serve` fills it
 WHITENOISE_USE_FINDERS = True  # serves straight from static/ when collectstatic has not run
 
 # Confidentiality: short sessions that end with the browser, and strict cookies and headers.
