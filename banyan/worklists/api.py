@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
@@ -12,7 +13,8 @@ from banyan.contacts.api import OutcomeCode
 from banyan.customers.api import ChannelCode
 from banyan.org.api import ERRORS, In, actor
 from banyan.worklists.models import Task
-from banyan.worklists.services import list_owner, task_complete, task_move, task_skip, worklist_day
+from banyan.worklists.selectors import worklist_owner
+from banyan.worklists.services import task_complete, task_move, task_skip, worklist_day
 
 router = Router(tags=["worklist"])
 
@@ -68,7 +70,10 @@ def worklist(request, query: Query[WorklistQuery]):
     from banyan.customers.models import Customer
 
     day = query.date or clock.today()
-    kind, items = worklist_day(manager=list_owner(actor(request)), day=day)
+    owner = worklist_owner(actor(request))
+    if owner is None:  # keeps no book (a branch head, an auditor): no list of their own
+        return {"date": day, "preview": False, "items": []}
+    kind, items = worklist_day(manager=owner, day=day)
     if kind == "preview":
         names = dict(Customer.objects.filter(pk__in=[p.customer_id for p in items]).values_list("pk", "name"))
         return {"date": day, "preview": True, "items": [_planned(p, names) for p in items]}
@@ -77,8 +82,10 @@ def worklist(request, query: Query[WorklistQuery]):
 
 def _task_or_404(request, task_id: int) -> Task:
     """A task of the caller's list (or of the manager an assistant works for); 404 otherwise."""
-    return get_object_or_404(Task.objects.select_related("customer"), pk=task_id,
-                             manager=list_owner(actor(request)))
+    owner = worklist_owner(actor(request))
+    if owner is None:
+        raise Http404
+    return get_object_or_404(Task.objects.select_related("customer"), pk=task_id, manager=owner)
 
 
 class CompleteIn(In):

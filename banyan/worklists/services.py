@@ -266,11 +266,6 @@ def task_move(*, actor, task: Task, to: dt.date) -> Task:
     return task
 
 
-def list_owner(user) -> Staff:
-    """Whose list a user works on: their own, or for an assistant the manager they work for."""
-    return user.manager if user.role == "assistant" and user.manager_id else user
-
-
 def worklist_day(*, manager: Staff, day: dt.date) -> tuple[str, list]:
     """A manager's list for a date: ("stored", tasks) for today (built now if the nightly job has
     not run) and past days (what was planned), ("preview", planned) for a future day."""
