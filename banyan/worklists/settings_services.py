@@ -147,7 +147,8 @@ def reason_rule_reset(*, actor, code: str) -> bool:
         return False
     before = _rule_state(code, rule)
     rule.delete()
-    audit_log(actor=actor, action="settings.reason_rule_changed", detail=code, before=before,
+    # obj after the delete: no id left, but the audit page names the fields after the model's.
+    audit_log(actor=actor, action="settings.reason_rule_changed", obj=rule, detail=code, before=before,
               after=_rule_state(code, None))
     return True
 
@@ -157,7 +158,7 @@ def reason_rule_reset(*, actor, code: str) -> bool:
 def template_errors(text: str) -> list[str]:
     """Why a talking-point template cannot be used, in words (empty when it can): a placeholder
     other than {title} {name} {detail} {manager}, a brace without its pair, a format spec."""
-    allowed = "、".join("{" + p + "}" for p in PLACEHOLDERS)
+    allowed = " ".join("{" + p + "}" for p in PLACEHOLDERS)
     if not text.strip():
         return [_("Write the talking point.")]
     errors: list[str] = []
@@ -261,7 +262,7 @@ def talking_point_slots() -> list[TalkingPointSlot]:
     for code in ReasonCode.values:
         for orientation in CADENCE_ORIENTATIONS if code == C.CADENCE_DUE else ("",):
             label = (str(orientation_labels[orientation]) if orientation
-                     else (_("Any orientation") if code == C.CADENCE_DUE else ""))
+                     else (_("Not segmented yet") if code == C.CADENCE_DUE else ""))
             slots.append(TalkingPointSlot(code, orientation, str(ReasonCode(code).label), label,
                                           default_text(code, orientation), custom.get((code, orientation))))
     return slots
@@ -280,8 +281,8 @@ def talking_point_save(*, actor, code: str, orientation: str = "", text: str) ->
     if text == default_text(code, orientation):
         if point is not None:
             point.delete()
-            audit_log(actor=actor, action="settings.talking_point_changed", detail=f"{code} {orientation}".strip(),
-                      before=before, after={"text": None})
+            audit_log(actor=actor, action="settings.talking_point_changed", obj=point,
+                      detail=f"{code} {orientation}".strip(), before=before, after={"text": None})
         return None
     if point is None:
         point = TalkingPoint(code=code, orientation=orientation)
@@ -303,7 +304,7 @@ def talking_point_reset(*, actor, code: str, orientation: str = "") -> bool:
         return False
     before = {"text": point.text}
     point.delete()
-    audit_log(actor=actor, action="settings.talking_point_changed", detail=f"{code} {orientation}".strip(),
+    audit_log(actor=actor, action="settings.talking_point_changed", obj=point, detail=f"{code} {orientation}".strip(),
               before=before, after={"text": None})
     return True
 
@@ -407,7 +408,8 @@ def holiday_override_delete(*, actor, override_id: int) -> HolidayOverride:
     with transaction.atomic():
         before = _holiday_state(row)
         row.delete()
-        audit_log(actor=actor, action="settings.holiday_changed", detail=before["date"].isoformat(), before=before)
+        audit_log(actor=actor, action="settings.holiday_changed", obj=row, detail=before["date"].isoformat(),
+                  before=before)
     holiday_overrides_load()
     return row
 

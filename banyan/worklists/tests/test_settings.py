@@ -371,6 +371,17 @@ def test_the_header_entry_is_for_the_admin_and_the_branch_head(bank, login):
         assert '<a class="nav-link active" href="/work/settings/">设置</a>' in header
 
 
+def test_the_pages_speak_english_when_the_user_chose_it(bank, admin):
+    admin.cookies["django_language"] = "en"  # what the language switch sets
+    rules = admin.get(RULES).content.decode()
+    assert "Contact rules" in rules and "Deposit maturing" in rules and ">Settings</a>" in rules
+    assert "Holiday adjustments" in admin.get(HOLIDAYS).content.decode()
+    refused = admin.post("/work/settings/talking-points/save/",
+                         {"code": "birthday", "orientation": "", "text": "{title} {customer}", "action": "save"})
+    assert "Unknown placeholder “{customer}”: only {title} {name} {detail} {manager} can be used." \
+        in refused.content.decode()
+
+
 # ------------------------------------------------------------------ audit
 
 def test_every_change_is_audited_with_before_and_after(bank, admin):
