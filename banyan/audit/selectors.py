@@ -43,6 +43,19 @@ ACTION_LABELS = {
     "memo.completed": _("Completed a memo"),
     "audit.exported": _("Exported the audit log"),
     "demo.built": _("Built the demo bank"),
+    "segments.recomputed": _("Recomputed the segments"),
+    "worklists.built": _("Built the worklists"),
+    "task.completed": _("Completed a worklist task"),
+    "task.skipped": _("Skipped a worklist task"),
+    "task.moved": _("Moved a worklist task"),
+    "settings.reason_rule_changed": _("Changed a contact rule"),
+    "settings.talking_point_changed": _("Changed a talking point"),
+    "settings.holiday_changed": _("Changed the holiday table"),
+    "settings.policy_changed": _("Changed the segmentation policy"),
+    "campaign.created": _("Created a campaign"),
+    "campaign.call_recorded": _("Recorded a campaign call"),
+    "campaign.entry_marked": _("Marked a visit or sale"),
+    "appointment.created": _("Booked an appointment"),
 }
 
 #: Field names that appear in details and before/after diffs, in words (a context of their own, so
