@@ -9,6 +9,7 @@ urlpatterns = [
     path("audit/", include("banyan.audit.urls")),
     path("work/", include("banyan.worklists.urls")),
     path("segments/", include("banyan.segments.urls")),
+    path("outreach/", include("banyan.outreach.urls")),
     path("messages/", include("banyan.messaging.urls")),
     path("", include("banyan.web.urls")),
 ]

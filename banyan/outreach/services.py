@@ -246,3 +246,39 @@ def objection_win_rates(*, branch=None) -> list[dict]:
         calls=Count("pk"), won=Count("pk", filter=Q(outcome__in=[CallStatus.INTERESTED, CallStatus.APPOINTMENT])))
     return [{"objection": r["objection"], "calls": r["calls"], "won": r["won"],
              "rate": round(100 * r["won"] / r["calls"]) if r["calls"] else 0} for r in rows]
+
+
+@transaction.atomic
+def campaign_checklist_tick(*, actor, campaign: Campaign, item: str, done: bool) -> Campaign:
+    """Tick (or untick) one item of seed 004's preparation checklist on the campaign."""
+    from banyan.outreach.models import PREPARATION_CHECKLIST
+
+    if item not in dict(PREPARATION_CHECKLIST):
+        raise ValidationError({"item": [_("Unknown checklist item %(i)s.") % {"i": item}]})
+    before = bool(campaign.checklist.get(item))
+    campaign.checklist = {**campaign.checklist, item: bool(done)}
+    campaign.save(update_fields=["checklist"])
+    audit_log(actor=actor, action="campaign.checklist_ticked", obj=campaign,
+              before={item: before}, after={item: bool(done)})
+    return campaign
+
+
+@transaction.atomic
+def appointment_set_status(*, actor, appointment, status: str):
+    """The meeting took place, the customer did not come, or it was cancelled (OUT-4). A meeting
+    that took place in a campaign marks the customer as visited in that campaign's funnel."""
+    from banyan.contacts.models import AppointmentStatus
+
+    if status not in AppointmentStatus.values:
+        raise ValidationError({"status": [_("Unknown status %(s)s.") % {"s": status}]})
+    before = appointment.status
+    appointment.status = status
+    appointment.save(update_fields=["status"])
+    if status == AppointmentStatus.DONE and appointment.campaign_id:
+        entry = CallEntry.objects.filter(campaign_id=appointment.campaign_id,
+                                         customer_id=appointment.customer_id).first()
+        if entry is not None and not entry.visited:
+            call_entry_mark(actor=actor, entry=entry, visited=True)
+    audit_log(actor=actor, action="appointment.status_set", customer_id=appointment.customer_id, obj=appointment,
+              before={"status": before}, after={"status": status})
+    return appointment

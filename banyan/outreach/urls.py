@@ -1,0 +1,17 @@
+from django.urls import path
+
+from banyan.outreach import views
+
+urlpatterns = [
+    path("", views.campaign_list, name="outreach_campaigns"),
+    path("<int:campaign_id>/", views.campaign_detail, name="outreach_campaign"),
+    path("<int:campaign_id>/checklist/", views.checklist_save, name="outreach_checklist"),
+    path("<int:campaign_id>/call/", views.call_screen, name="outreach_call"),
+    path("<int:campaign_id>/entries/<int:customer_id>/mark/", views.entry_mark, name="outreach_entry_mark"),
+    path("appointments/", views.appointments, name="outreach_appointments"),
+    path("appointments/<int:appointment_id>/status/", views.appointment_status, name="outreach_appointment_status"),
+    path("appointments/<str:token>.ics", views.appointments_ics, name="outreach_ics"),
+    path("customers/<int:customer_id>/appointments/", views.customer_appointments,
+         name="outreach_customer_appointments"),
+    path("progress/", views.progress, name="outreach_progress"),
+]
