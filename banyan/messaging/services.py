@@ -200,7 +200,7 @@ def message_send(*, message: Message, actor=None) -> Message:
     workers, or a worker and a click, never send it twice. The customer is read afresh: consent,
     do-not-disturb and the address are those of this moment."""
     with transaction.atomic():
-        m = Message.objects.select_for_update().select_related("staff").get(pk=message.pk)
+        m = Message.objects.select_for_update(of=("self",)).select_related("staff").get(pk=message.pk)
         if m.status not in (MessageStatus.QUEUED, MessageStatus.FAILED):
             return m
         who = actor if getattr(actor, "pk", None) else m.staff

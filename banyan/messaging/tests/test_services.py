@@ -193,3 +193,35 @@ def test_a_bank_gateway_named_in_the_environment_is_used_and_its_errors_are_kept
 class BrokenPlatform:
     def send(self, message):
         raise ConnectionError("短信平台维护中")
+
+
+def test_a_wechat_message_lands_in_its_own_file(bank, make_customer, gateways):
+    customer = make_customer(bank.rm_a, name="陈静怡", male=False, mobile="13900001111", consent_wechat=True)
+    sent = message_send(message=message_compose(actor=bank.rm_a, customer=customer, template="festival",
+                                                channel="wechat"))
+    assert sent.status == "sent" and gateways.sms.lines() == []
+    [line] = gateways.wechat.lines()
+    assert line["to"] == "13900001111" and line["body"].startswith("陈女士您好！元旦将至")
+    assert Interaction.objects.get(customer=customer).channel == "wechat"
+
+
+def test_a_gateway_class_that_does_not_import_is_reported_at_start_up(monkeypatch):
+    from banyan.messaging.checks import gateways_import
+
+    assert gateways_import(None) == []
+    monkeypatch.setenv("BANYAN_SMS_GATEWAY", "mybank.sms.NoSuchGateway")
+    [error] = gateways_import(None)
+    assert error.id == "messaging.E001" and "BANYAN_SMS_GATEWAY=mybank.sms.NoSuchGateway" in error.msg
+
+
+def test_the_send_command_sends_the_queue_once(bank, wang, gateways):
+    import io
+
+    from django.core.management import call_command
+
+    message_compose(actor=bank.rm_a, customer=wang, template="birthday", channel="sms")
+    out = io.StringIO()
+    call_command("messages", "send", stdout=out)
+    call_command("messages", "send", stdout=out)
+    assert out.getvalue().splitlines() == ["sent 1, blocked 0, failed 0", "sent 0, blocked 0, failed 0"]
+    assert len(gateways.sms.lines()) == 1
