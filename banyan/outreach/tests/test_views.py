@@ -138,7 +138,8 @@ def test_each_outcome_recorded_on_the_calling_screen_is_a_contact(bank, campaign
     client = client_for(bank.rm_a)
     url = f"/outreach/{campaign.pk}/call/"
     response = client.post(url, {"customer": book["wang"].pk, "outcome": "refused", "reason": "资金另有安排",
-                                 "reason_text": "要给孩子买房", "objection": "delay", "note": "明年再说", "minutes": "4"})
+                                 "reason_text": "要给孩子买房", "objection": "delay", "note": "明年再说",
+                                 "minutes": "4"})
     assert response.status_code == 302
     assert response["Location"] == f"{url}?customer={book['li'].pk}"  # the next customer
     contact = Interaction.objects.filter(customer=book["wang"]).first()
