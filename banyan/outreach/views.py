@@ -429,10 +429,10 @@ def customer_appointments(request: HttpRequest, customer_id: int) -> HttpRespons
     upcoming = list(Appointment.objects.filter(customer=customer, at__gte=_start_of_today(),
                                                status=AppointmentStatus.SCHEDULED).select_related("staff"))
     context = {"c": customer, "form": form, "upcoming": upcoming, "guidance": guidance, "booked": booked}
-    if _is_htmx(request) or request.method == "GET":
-        return render(request, "outreach/partials/_customer_appointments.html", context,
-                      status=400 if form.errors else 200)
-    return render(request, "outreach/customer_appointments.html", {**context, "nav_active": "book"}, status=400)
+    status = 400 if form.errors else 200
+    if _is_htmx(request):
+        return render(request, "outreach/partials/_customer_appointments.html", context, status=status)
+    return render(request, "outreach/customer_appointments.html", {**context, "nav_active": "book"}, status=status)
 
 
 # ------------------------------------------------------------------ daily targets (OUT-5)

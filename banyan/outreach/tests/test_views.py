@@ -310,3 +310,13 @@ def test_an_auditor_has_no_calling_pages(bank, campaign):
     assert client_for(bank.auditor).get("/outreach/").status_code == 404
     assert client_for(bank.auditor).get(f"/outreach/{campaign.pk}/call/").status_code == 404
 
+
+
+def test_the_customer_file_loads_the_meetings_card_and_works_without_javascript(bank, book):
+    client = client_for(bank.rm_a)
+    file_page = _text(client.get(f"/customers/{book['wang'].pk}/"))
+    assert f'hx-get="/outreach/customers/{book["wang"].pk}/appointments/"' in file_page
+    response = client.post(f"/outreach/customers/{book['wang'].pk}/appointments/",
+                           {"at": "2026-11-28T09:30", "place": "城东支行", "purpose": "续存"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/customers/{book['wang'].pk}/"
+    assert Appointment.objects.filter(customer=book["wang"], place="城东支行").exists()
