@@ -67,7 +67,8 @@
       legend: { top: 0 },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "category", data: p.periods },
-      yAxis: { type: "value", name: p.label, minInterval: 1 },
+      yAxis: { type: "value", name: p.label, minInterval: 1,
+               max: function (v) { return Math.max(v.max, p.target || 0); } },
       series: series
     });
     window.addEventListener("resize", function () { pc.resize(); });
