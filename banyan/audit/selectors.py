@@ -56,6 +56,10 @@ ACTION_LABELS = {
     "campaign.call_recorded": _("Recorded a campaign call"),
     "campaign.entry_marked": _("Marked a visit or sale"),
     "appointment.created": _("Booked an appointment"),
+    "message.queued": _("Queued a message"),
+    "message.sent": _("Sent a message"),
+    "message.blocked": _("A message was blocked"),
+    "message.failed": _("A message failed"),
 }
 
 #: Field names that appear in details and before/after diffs, in words (a context of their own, so

@@ -17,18 +17,25 @@ class Outcome(models.TextChoices):
     SOLD = "sold", _("Sold")
 
 
-#: Two-way channels: a contact through one of these, when the customer was reached, is a "real
-#: contact" that resets the maintenance cadence (WL-3). An SMS or an unanswered call is not.
-TWO_WAY_CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.BRANCH, Channel.WECHAT, Channel.EVENT)
+#: Contacts that reset the maintenance cadence (WL-3) — "real contacts": a call, a visit, a
+#: meeting at the branch or an event where the customer was reached; a WeChat exchange only when
+#: the customer answered (an outcome other than not reached was recorded). A one-way SMS, email
+#: or WeChat greeting, or an unanswered call, is not.
+TWO_WAY_CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.BRANCH, Channel.EVENT)
+ANSWERED = ("reached", "refused", "interested", "appointment", "sold")
 
 
 def is_real_contact(channel: str, outcome: str) -> bool:
+    if channel == Channel.WECHAT:
+        return outcome in ANSWERED
     return channel in TWO_WAY_CHANNELS and outcome != Outcome.NOT_REACHED
 
 
 def real_contact_q(prefix: str = "") -> models.Q:
     """The same rule as a filter on Interaction (prefix e.g. "interactions__")."""
-    return models.Q(**{f"{prefix}channel__in": TWO_WAY_CHANNELS}) & ~models.Q(**{f"{prefix}outcome": "not_reached"})
+    spoken = models.Q(**{f"{prefix}channel__in": TWO_WAY_CHANNELS}) & ~models.Q(**{f"{prefix}outcome": "not_reached"})
+    answered = models.Q(**{f"{prefix}channel": Channel.WECHAT, f"{prefix}outcome__in": ANSWERED})
+    return spoken | answered
 
 
 class Purpose(models.TextChoices):

@@ -20,7 +20,8 @@ def test_contacts_are_recorded_and_listed_newest_first(bank, make_customer, as_r
         "summary": "提醒定期下月到期", "outcome": "reached"})
     assert first.status_code == 201, first.content
     assert first.json()["staff"] == "zhangmin" and first.json()["outcome"] == "reached"
-    as_rm_a.post(f"/customers/{customer.pk}/interactions", {"channel": "wechat", "occurred_at": "2026-11-22T09:30"})
+    as_rm_a.post(f"/customers/{customer.pk}/interactions", {"channel": "wechat", "occurred_at": "2026-11-22T09:30",
+                                                            "outcome": "reached"})
     listed = as_rm_a.get(f"/customers/{customer.pk}/interactions").json()
     assert listed["count"] == 2 and [i["channel"] for i in listed["items"]] == ["wechat", "phone"]
     assert Customer.objects.get(pk=customer.pk).last_contact_at.date().isoformat() == "2026-11-22"

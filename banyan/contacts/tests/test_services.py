@@ -30,8 +30,12 @@ def test_an_unanswered_call_or_an_sms_is_not_a_real_contact(bank, make_customer)
     customer = make_customer()
     interaction_log(actor=bank.rm_a, customer=customer, channel="phone", outcome="not_reached")
     interaction_log(actor=bank.rm_a, customer=customer, channel="sms", summary="生日祝福短信")
+    interaction_log(actor=bank.rm_a, customer=customer, channel="wechat", summary="节日祝福")  # no answer
     customer.refresh_from_db()
     assert customer.last_contact_at is None
+    interaction_log(actor=bank.rm_a, customer=customer, channel="wechat", outcome="reached", summary="客户回复了")
+    customer.refresh_from_db()
+    assert customer.last_contact_at is not None
 
 
 @pytest.mark.parametrize(("field", "value"), [("occurred_at", "yesterday"), ("channel", "pigeon"),
