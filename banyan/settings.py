@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "banyan.worklists",
     "banyan.messaging",
     "banyan.outreach",
+    "banyan.feeds",
     "banyan.web",
 ]
 

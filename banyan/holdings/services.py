@@ -174,3 +174,91 @@ def aum_snapshot_take(*, day: dt.date) -> int:
             batch = []
     AumSnapshot.objects.bulk_create(batch)
     return count + len(batch)
+
+
+#: What a holding update may change (the feed's columns; the sale's record stays).
+_HOLDING_UPDATABLE = (
+    "customer", "product", "account_no", "status", "amount", "purchase_date", "maturity_date", "auto_rollover",
+    "cost_price", "units", "expected_return_pct", "take_profit_pct", "stop_loss_pct", "overdue_days", "credit_limit",
+    "statement_date", "payment_due_date", "minimum_payment",
+)
+
+
+@transaction.atomic
+def holding_update(*, actor, holding: Holding, **fields: Any) -> Holding:
+    """Change a holding (a feed's new balance, a correction) under holding_create's rules; the
+    current value and the customer's AUM follow; audited with what changed. Nothing is written
+    when nothing changes."""
+    unknown = set(fields) - set(_HOLDING_UPDATABLE)
+    if unknown:
+        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
+    money = ("amount", "cost_price", "units", "expected_return_pct", "take_profit_pct", "stop_loss_pct",
+             "credit_limit", "minimum_payment")
+    dates = ("purchase_date", "maturity_date", "statement_date", "payment_due_date")
+    errors: dict[str, list[str]] = {}
+    before = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
+    old_customer = holding.customer_id
+    for key, raw in fields.items():
+        try:
+            if key in money:
+                value = _decimal(key, raw, required=key == "amount")
+            elif key in dates:
+                value = _date(key, raw, required=key == "purchase_date")
+            else:
+                value = raw
+        except ValidationError as e:
+            errors.update(e.message_dict)
+            continue
+        setattr(holding, key, value)
+    if holding.amount is not None and holding.amount < 0:
+        errors["amount"] = [_("The amount cannot be negative.")]
+    if holding.maturity_date and holding.purchase_date and holding.maturity_date < holding.purchase_date:
+        errors["maturity_date"] = [_("The maturity date is before the purchase date.")]
+    if holding.stop_loss_pct is not None and not (0 < holding.stop_loss_pct < 100):
+        errors["stop_loss_pct"] = [_("A stop-loss is a fall in percent, between 0 and 100 (e.g. 10).")]
+    if holding.take_profit_pct is not None and holding.take_profit_pct <= 0:
+        errors["take_profit_pct"] = [_("A take-profit is a gain in percent above 0 (e.g. 15).")]
+    if errors:
+        raise ValidationError(errors)
+    holding.current_value = _current_value(holding.product, holding.amount, holding.units)
+    holding.full_clean()
+    after = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
+    changed = {k for k in fields if before[k] != after[k]}
+    if not changed and not Holding.objects.filter(pk=holding.pk).exclude(current_value=holding.current_value).exists():
+        return holding
+    holding.save()
+    customers_refresh_aum(customer_ids={old_customer, holding.customer_id})
+    audit_log(actor=actor, action="holding.updated", customer_id=holding.customer_id, obj=holding,
+              before={k: before[k] for k in sorted(changed)}, after={k: after[k] for k in sorted(changed)},
+              detail=", ".join(sorted(changed)))
+    return holding
+
+
+from banyan.holdings.models import Transaction  # noqa: E402  (appended with transaction_record)
+
+
+@transaction.atomic
+def transaction_record(*, actor, customer: Customer, external_id: str, occurred_on: Any, amount: Any,
+                       account_no: str = "", counterparty: str = "", description: str = "") -> Transaction:
+    """Record a movement fed from core banking, keyed by its external id: a second feed of the
+    same movement corrects it in place (never a duplicate). `amount` is signed (+ in, − out)."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {"customer": customer, "account_no": (account_no or "").strip(),
+                              "counterparty": (counterparty or "").strip(),
+                              "description": (description or "").strip()}
+    for key, parse, raw in (("occurred_on", _date, occurred_on), ("amount", _decimal, amount)):
+        try:
+            values[key] = parse(key, raw, required=True)
+        except ValidationError as e:
+            errors.update(e.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    row = Transaction.objects.filter(external_id=(external_id or "").strip()).first()
+    if row is None:
+        row = Transaction(external_id=(external_id or "").strip(), **values)
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+    row.full_clean()
+    row.save()
+    return row

@@ -1,0 +1,165 @@
+"""Reading a feed file: CSV in UTF-8 (with or without BOM) or GBK/GB18030, and XLSX.
+
+Every record comes with its line number as a person counts lines in the file (the header is
+line 1) so that a rejection can point at it. A line whose bytes are not in the file's encoding
+(a GBK line pasted into a UTF-8 export) is returned with `bad_encoding` set, to be rejected,
+not to stop the whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+
+class FeedFileError(Exception):
+    """The file cannot be read at all (missing, empty, not CSV/XLSX, no header)."""
+
+
+@dataclass
+class Record:
+    line: int
+    cells: list[str]
+    bad_encoding: bool = False
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    records: list[Record]
+    encoding: str
+
+
+def _decode_lines(data: bytes, encoding: str | None) -> tuple[list[str], set[int], str]:
+    """Decode line by line; returns the lines, the numbers (1-based) of undecodable lines, and
+    the encoding chosen. Without `encoding`: UTF-8 unless most non-ASCII lines are not UTF-8,
+    then GB18030 (a superset of GBK)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, encoding = data[3:], encoding or "utf-8"
+    raw_lines = data.splitlines(keepends=True)
+    if encoding is None:
+        ok = bad = 0
+        for raw in raw_lines:
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+                ok += 1
+            except UnicodeDecodeError:
+                bad += 1
+        encoding = "utf-8" if ok >= bad else "gb18030"
+    lines, bad_lines = [], set()
+    for n, raw in enumerate(raw_lines, start=1):
+        try:
+            lines.append(raw.decode(encoding))
+        except UnicodeDecodeError:
+            lines.append(raw.decode(encoding, errors="replace"))
+            bad_lines.add(n)
+        except LookupError:
+            raise FeedFileError(f"未知的编码：{encoding}") from None
+    return lines, bad_lines, encoding
+
+
+def read_csv(path: Path, encoding: str | None = None) -> Sheet:
+    data = path.read_bytes()
+    lines, bad_lines, used = _decode_lines(data, encoding)
+    reader = csv.reader(lines)
+    headers: list[str] | None = None
+    records: list[Record] = []
+    start = 1
+    try:
+        for cells in reader:
+            end = reader.line_num
+            if headers is None:
+                if any(c.strip() for c in cells):
+                    headers = cells
+                start = end + 1
+                continue
+            if not any(c.strip() for c in cells):
+                start = end + 1
+                continue  # blank lines are not rows
+            bad = any(n in bad_lines for n in range(start, end + 1))
+            records.append(Record(start, [c.strip() for c in cells], bad))
+            start = end + 1
+    except csv.Error as e:
+        raise FeedFileError(f"第 {reader.line_num} 行：CSV 格式错误：{e}") from None
+    if headers is None:
+        raise FeedFileError("文件是空的：没有表头行。")
+    return Sheet([h.strip() for h in headers], records, used)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(Decimal(repr(value)))
+    return str(value).strip()
+
+
+def read_xlsx(path: Path) -> Sheet:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a set-up problem, said plainly
+        raise FeedFileError("读取 XLSX 需要 openpyxl（pip install openpyxl==3.1.5）。") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
+        raise FeedFileError(f"无法读取 XLSX 文件：{e}") from None
+    try:
+        sheet = book.worksheets[0]
+        headers: list[str] | None = None
+        records: list[Record] = []
+        for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in row]
+            if headers is None:
+                if any(cells):
+                    headers = cells
+                continue
+            if not any(cells):
+                continue
+            records.append(Record(n, cells))
+    finally:
+        book.close()
+    if headers is None:
+        raise FeedFileError("工作表是空的：没有表头行。")
+    # Trailing empty header cells come from formatting, not data: drop them and their cells.
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    for r in records:
+        extra = r.cells[width:]
+        if not any(extra):
+            r.cells = r.cells[:width] + [""] * (width - len(r.cells[:width]))
+    return Sheet(headers, records, "xlsx")
+
+
+def read_sheet(path: Path, encoding: str | None = None) -> Sheet:
+    if not path.exists():
+        raise FeedFileError(f"文件不存在：{path}")
+    if not path.is_file():
+        raise FeedFileError(f"不是文件：{path}")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if path.suffix.lower() in (".xlsx", ".xlsm") or magic == b"PK\x03\x04":
+        return read_xlsx(path)
+    return read_csv(path, encoding)
+
+
+def write_rejects(path: Path, headers: list[str], rejects: list[tuple[int, str, list[str]]]) -> None:
+    """line, reason, then the raw row — UTF-8 with BOM so that Excel shows the Chinese."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["line", "reason", *headers])
+    for line, reason, cells in rejects:
+        w.writerow([line, reason, *cells])
+    path.write_text(buf.getvalue(), encoding="utf-8-sig")

@@ -1,0 +1,395 @@
+"""Batch feeds from core banking (DATA-1): read a file, hand each row to the service that owns
+the data (customer_create/customer_update, holding_create/holding_update, transaction_record,
+nav_record), and count what happened.
+
+Each row is written in its own transaction: a bad row never takes good rows down, and a process
+killed half-way leaves only whole rows behind, so running the same file again finishes the job
+(rows are keyed by their external number) without duplicating anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from banyan import clock
+from banyan.customers.models import Customer, Education, Gender, IdType, MaritalStatus, Source
+from banyan.customers.services import customer_assign, customer_create, customer_update
+from banyan.feeds.columns import KEYS, KINDS, label_of, map_headers
+from banyan.feeds.readers import FeedFileError, Record, read_sheet, write_rejects
+from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, Transaction
+from banyan.holdings.services import holding_create, holding_update, nav_record, transaction_record
+from banyan.org.models import Branch, Staff
+
+__all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "rejects_path_for"]
+
+PROGRESS_EVERY = 1000
+_CUSTOMER_KINDS = ("customers", "new_cards")
+_BOOLEANS = {"y": True, "yes": True, "1": True, "true": True, "是": True, "t": True,
+             "n": False, "no": False, "0": False, "false": False, "否": False, "f": False}
+_BOOL_FIELDS = {"consent_sms", "consent_phone", "consent_email", "consent_wechat", "do_not_disturb", "auto_rollover"}
+_DATE_FIELDS = {"birth_date", "risk_assessed_on", "account_opened_on", "purchase_date", "maturity_date",
+                "statement_date", "payment_due_date", "date"}
+# Words bank exports use for the coded choices, beside the codes and their labels.
+_SYNONYMS: dict[str, dict[str, str]] = {
+    "gender": {"男": Gender.MALE, "女": Gender.FEMALE, "male": Gender.MALE, "female": Gender.FEMALE},
+    "id_type": {"身份证": IdType.RESIDENT, "居民身份证": IdType.RESIDENT, "护照": IdType.PASSPORT,
+                "港澳通行证": IdType.HK_MACAU, "港澳居民来往内地通行证": IdType.HK_MACAU, "台胞证": IdType.TAIWAN,
+                "台湾居民来往大陆通行证": IdType.TAIWAN, "外国人永久居留身份证": IdType.FOREIGN_PR,
+                "其他": IdType.OTHER},
+    "education": {"初中": Education.BELOW_HIGH_SCHOOL, "初中及以下": Education.BELOW_HIGH_SCHOOL,
+                  "高中": Education.HIGH_SCHOOL, "中专": Education.HIGH_SCHOOL, "大专": Education.COLLEGE,
+                  "本科": Education.BACHELOR, "硕士": Education.MASTER, "研究生": Education.MASTER,
+                  "博士": Education.DOCTOR},
+    "marital_status": {"未婚": MaritalStatus.SINGLE, "已婚": MaritalStatus.MARRIED, "离异": MaritalStatus.DIVORCED,
+                       "离婚": MaritalStatus.DIVORCED, "丧偶": MaritalStatus.WIDOWED},
+    "source": {"自然到店": Source.WALK_IN, "到店": Source.WALK_IN, "转介绍": Source.REFERRAL,
+               "新办卡": Source.NEW_CARD, "代发工资": Source.PAYROLL, "代发": Source.PAYROLL,
+               "营销活动": Source.CAMPAIGN, "活动": Source.CAMPAIGN, "其他": Source.OTHER},
+    "status": {"持有": HoldingStatus.ACTIVE, "正常": HoldingStatus.ACTIVE, "已到期": HoldingStatus.MATURED,
+               "到期": HoldingStatus.MATURED, "已结清": HoldingStatus.CLOSED, "销户": HoldingStatus.CLOSED,
+               "已销户": HoldingStatus.CLOSED},
+}
+_CHOICES = {"gender": Gender, "id_type": IdType, "education": Education, "marital_status": MaritalStatus,
+            "source": Source, "status": HoldingStatus}
+_DATE_RE = re.compile(r"^(\d{4})[/.\-年](\d{1,2})[/.\-月](\d{1,2})日?$")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+class _Unchanged(Exception):
+    """Raised inside a row's transaction to roll back a write that changed nothing."""
+
+
+@dataclass
+class FeedResult:
+    kind: str
+    path: Path
+    encoding: str = ""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejects: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    rejects_path: Path | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    customer_ids: set[int] = field(default_factory=set)
+
+    @property
+    def summary(self) -> str:
+        return f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}"
+
+
+def rejects_path_for(path: Path) -> Path:
+    return path.with_name(path.name + ".rejects.csv")
+
+
+# --- turning a bank's cell text into what the services take ------------------------------------
+
+def _bool(field_name: str, raw: str) -> bool:
+    try:
+        return _BOOLEANS[raw.strip().lower()]
+    except KeyError:
+        raise ValidationError({field_name: [_("Enter Y or N (also 1/0, 是/否).")]}) from None
+
+
+def _iso_date(raw: str) -> str:
+    """YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD and 2026年1月5日 as YYYY-MM-DD; anything else as it is,
+    for the service to reject with its own message."""
+    text = raw.strip()
+    m = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    if m:
+        return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    if " " in text and text.split(" ", 1)[1] in ("00:00:00", "00:00"):
+        return text.split(" ", 1)[0]
+    return text
+
+
+def _choice(field_name: str, raw: str) -> str:
+    text = raw.strip()
+    choices = _CHOICES[field_name]
+    lowered = text.lower()
+    for value, label in choices.choices:
+        if lowered in (value.lower(), str(label).lower()):
+            return value
+    with translation.override("zh-hans"):
+        for value, label in choices.choices:
+            if text == str(label):
+                return value
+    return _SYNONYMS.get(field_name, {}).get(text, text)
+
+
+def _convert(values: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if k in _BOOL_FIELDS:
+            out[k] = _bool(k, v)
+        elif k in _DATE_FIELDS:
+            out[k] = _iso_date(v)
+        elif k in _CHOICES:
+            out[k] = _choice(k, v)
+        elif k in ("amount", "other_bank_assets", "cost_price", "units", "take_profit_pct", "stop_loss_pct",
+                   "credit_limit", "minimum_payment", "nav", "dividend"):
+            out[k] = v.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+        else:
+            out[k] = v
+    return out
+
+
+# --- one row of each kind ---------------------------------------------------------------------
+
+class _Lookups:
+    """Per-feed caches of staff, branches and products (a feed names the same few many times)."""
+
+    def __init__(self) -> None:
+        self._staff: dict[str, Staff | None] = {}
+        self._branches: dict[str, Branch | None] = {}
+        self._products: dict[str, Product | None] = {}
+
+    def staff(self, username: str) -> Staff:
+        if username not in self._staff:
+            self._staff[username] = Staff.objects.filter(username=username).select_related("branch").first()
+        found = self._staff[username]
+        if found is None:
+            raise ValidationError({"rm": [_("There is no staff member with the username %(u)s: create the staff "
+                                            "first (banyan staff add), or give only the branch.") % {"u": username}]})
+        return found
+
+    def branch(self, code: str) -> Branch:
+        if code not in self._branches:
+            self._branches[code] = Branch.objects.filter(code=code).first()
+        found = self._branches[code]
+        if found is None:
+            raise ValidationError({"branch": [_("There is no branch with the code %(c)s.") % {"c": code}]})
+        return found
+
+    def product(self, code: str) -> Product:
+        if code not in self._products:
+            self._products[code] = Product.objects.filter(code=code).first()
+        found = self._products[code]
+        if found is None:
+            raise ValidationError({"product": [_("There is no product with the code %(c)s in the catalogue.")
+                                               % {"c": code}]})
+        return found
+
+    @staticmethod
+    def customer(external_id: str) -> Customer:
+        found = Customer.objects.filter(external_id=external_id).first()
+        if found is None:
+            raise ValidationError({"customer": [_("There is no customer with the number %(n)s: import the "
+                                                  "customers first.") % {"n": external_id}]})
+        return found
+
+
+def _state(obj) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields
+            if f.attname not in ("updated_at", "created_at")}
+
+
+def _customer_row(kind: str, values: dict[str, str], look: _Lookups, actor, touched: set[int]) -> str:
+    ext = values.pop("external_id")
+    rm_name, branch_code = values.pop("rm", ""), values.pop("branch", "")
+    rm = look.staff(rm_name) if rm_name else None
+    branch = look.branch(branch_code) if branch_code else None
+    fields = _convert({k: v for k, v in values.items() if v != ""})  # an empty cell leaves the file as it is
+    if kind == "new_cards":
+        fields["source"] = Source.NEW_CARD
+    existing = Customer.objects.filter(external_id=ext).first()
+    if existing is None:
+        customer = customer_create(actor=actor, external_id=ext, name=fields.pop("name", ""), rm=rm,
+                                   branch=None if rm else branch, **fields)
+        touched.add(customer.pk)
+        return "added"
+    before = _state(existing)
+    customer_update(actor=actor, customer=existing, **fields)
+    if rm is not None and rm.pk != existing.rm_id:
+        customer_assign(actor=actor, customer=existing, rm=rm)
+    if _state(existing) == before:
+        raise _Unchanged
+    touched.add(existing.pk)
+    return "updated"
+
+
+def _holding_row(kind: str, values: dict[str, str], look: _Lookups, actor, touched: set[int]) -> str:
+    ext = values.pop("external_id")
+    customer = look.customer(values.pop("customer", ""))
+    product = look.product(values.pop("product", ""))
+    fields = _convert({k: v for k, v in values.items() if v != ""})
+    existing = Holding.objects.filter(external_id=ext).select_related("product").first()
+    if existing is None:
+        holding = holding_create(actor=actor, customer=customer, product=product, amount=fields.pop("amount", None),
+                                 purchase_date=fields.pop("purchase_date", None), external_id=ext, **fields)
+        touched.add(holding.customer_id)
+        return "added"
+    before = _state(existing)
+    old_customer = existing.customer_id
+    holding_update(actor=actor, holding=existing, customer=customer, product=product, **fields)
+    if _state(existing) == before:
+        raise _Unchanged
+    touched.update({old_customer, existing.customer_id})
+    return "updated"
+
+
+def _transaction_row(kind: str, values: dict[str, str], look: _Lookups, actor, touched: set[int]) -> str:
+    ext = values.pop("external_id")
+    customer = look.customer(values.pop("customer", ""))
+    fields = _convert(values)
+    existing = Transaction.objects.filter(external_id=ext).first()
+    before = _state(existing) if existing else None
+    row = transaction_record(actor=actor, customer=customer, external_id=ext, occurred_on=fields.pop("date", ""),
+                             amount=fields.pop("amount", ""), **fields)
+    touched.add(row.customer_id)
+    if before is None:
+        return "added"
+    if _state(row) == before:
+        raise _Unchanged
+    return "updated"
+
+
+def _nav_row(kind: str, values: dict[str, str], look: _Lookups, actor, touched: set[int]) -> str:
+    product = look.product(values.pop("product", ""))
+    fields = _convert(values)
+    try:
+        day = dt.date.fromisoformat(fields.get("date", ""))
+    except ValueError:
+        day = None  # nav_record says what is wrong with it
+    existing = ProductNav.objects.filter(product=product, date=day).first() if day else None
+    before = _state(existing) if existing else None
+    row = nav_record(actor=actor, product=product, date=fields.get("date", ""), nav=fields.get("nav", ""),
+                     dividend=fields.get("dividend") or None)
+    if before is None:
+        return "added"
+    row.refresh_from_db()
+    if _state(row) == before:
+        raise _Unchanged
+    return "updated"
+
+
+_HANDLERS: dict[str, Callable[..., str]] = {
+    "customers": _customer_row, "new_cards": _customer_row, "holdings": _holding_row,
+    "transactions": _transaction_row, "navs": _nav_row,
+}
+# Error keys a service may use that are not the feed's column names.
+_ERROR_FIELDS = {"occurred_on": "date"}
+
+
+def _reason(kind: str, error: ValidationError) -> str:
+    parts = []
+    if hasattr(error, "error_dict"):
+        for key, messages in error.message_dict.items():
+            key = _ERROR_FIELDS.get(key, key)
+            label = "" if key == "__all__" else label_of(kind, key)
+            if label == key and key not in {c.field for c in KINDS[kind]}:
+                label = _model_label(key)
+            text = "；".join(messages)
+            parts.append(f"{label}：{text}" if label else text)
+    else:
+        parts.append("；".join(error.messages))
+    return "；".join(parts)
+
+
+def _model_label(name: str) -> str:
+    for model in (Customer, Holding, Transaction, ProductNav):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except Exception:  # noqa: BLE001 - not a field of this model
+            continue
+    return name
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, actor=None,
+                progress: Callable[[int, int], None] | None = None, followups: bool = True) -> FeedResult:
+    """Import one feed file. Raises FeedFileError when the file cannot be read at all (missing,
+    not CSV/XLSX, no key column); otherwise every row is added, updated, unchanged or rejected
+    (with its line number and the reason in Chinese, also written to `<file>.rejects.csv`).
+    Must not run inside an outer transaction when crash safety matters: each row commits alone."""
+    if kind not in KINDS:
+        raise FeedFileError(f"未知的数据类型：{kind}（可选：{'、'.join(KINDS)}）")
+    path = Path(path)
+    with translation.override("zh-hans"):
+        sheet = read_sheet(path, encoding)
+        fields = map_headers(kind, sheet.headers)
+        present = {f for f in fields if f}
+        missing_keys = [k for k in KEYS[kind] if k not in present]
+        if missing_keys:
+            names = "、".join(f"{label_of(kind, k)}（{k}）" for k in missing_keys)
+            raise FeedFileError(f"{path.name}：表头没有关键列 {names}，无法按键导入。"
+                                f"表头是：{'，'.join(sheet.headers)}")
+        missing = [c for c in KINDS[kind] if c.required and c.field not in present]
+        if missing:
+            names = "、".join(f"{c.label}（{c.field}）" for c in missing)
+            raise FeedFileError(f"{path.name}：表头缺少必填列 {names}。")
+        if kind in _CUSTOMER_KINDS and not present & {"rm", "branch"}:
+            raise FeedFileError(f"{path.name}：表头需要 客户经理（rm）或 网点（branch）列。")
+        result = FeedResult(kind=kind, path=path, encoding=sheet.encoding,
+                            ignored_columns=[h for h, f in zip(sheet.headers, fields, strict=True) if not f])
+        handler, look = _HANDLERS[kind], _Lookups()
+        total = len(sheet.records)
+        for done, record in enumerate(sheet.records, start=1):
+            _import_record(kind, record, sheet.headers, fields, handler, look, actor, result)
+            if progress and (done % PROGRESS_EVERY == 0 or done == total):
+                progress(done, total)
+        rejects_file = rejects_path_for(path)
+        if result.rejects:
+            write_rejects(rejects_file, sheet.headers, result.rejects)
+            result.rejects_path = rejects_file
+        elif rejects_file.exists():
+            rejects_file.unlink()  # an old run's rejects would mislead
+        if followups and (result.added or result.updated):
+            feed_followups(kind, customer_ids=result.customer_ids, actor=actor)
+    return result
+
+
+def _import_record(kind, record: Record, headers, fields, handler, look, actor, result: FeedResult) -> None:
+    def reject(reason: str) -> None:
+        result.rejected += 1
+        result.rejects.append((record.line, f"第 {record.line} 行：{reason}", record.cells))
+
+    if record.bad_encoding:
+        return reject(f"这一行的文字不是 {result.encoding} 编码（可能混入了 GBK 编码的内容），请重新导出。")
+    if len(record.cells) != len(headers):
+        return reject(f"列数不对：表头有 {len(headers)} 列，这一行有 {len(record.cells)} 列。")
+    values = {f: cell for f, cell in zip(fields, record.cells, strict=True) if f}
+    missing = [k for k in KEYS[kind] if not values.get(k)]
+    if missing:
+        return reject("；".join(f"{label_of(kind, k)}：必填。" for k in missing))
+    touched: set[int] = set()
+    try:
+        with transaction.atomic():
+            outcome = handler(kind, values, look, actor, touched)
+    except _Unchanged:
+        result.unchanged += 1
+        return None
+    except ValidationError as e:
+        return reject(_reason(kind, e))
+    except DatabaseError as e:  # a constraint the services do not check; the row is rolled back
+        return reject(f"数据库拒绝了这一行：{e}")
+    setattr(result, outcome, getattr(result, outcome) + 1)
+    result.customer_ids.update(touched)
+    return None
+
+
+def feed_followups(kind: str, *, customer_ids=None, actor=None) -> None:
+    """What follows a feed (and what a background task calls after one): the touched customers'
+    AUM, then segments and the next working day's worklists."""
+    from banyan.calendars.workdays import next_working_day
+    from banyan.holdings.services import customers_refresh_aum
+    from banyan.segments.services import nightly_refresh
+    from banyan.worklists.services import worklists_build
+
+    if kind in ("holdings", "navs") and customer_ids is not None:
+        customers_refresh_aum(customer_ids=list(customer_ids))
+    elif kind in ("holdings", "navs"):
+        customers_refresh_aum()
+    nightly_refresh(actor=actor)
+    worklists_build(day=next_working_day(clock.today()), actor=actor)
