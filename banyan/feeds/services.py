@@ -360,9 +360,9 @@ def _import_record(kind, record: Record, headers, fields, handler, look, actor, 
     if len(record.cells) != len(headers):
         return reject(f"列数不对：表头有 {len(headers)} 列，这一行有 {len(record.cells)} 列。")
     values = {f: cell for f, cell in zip(fields, record.cells, strict=True) if f}
-    missing = [k for k in KEYS[kind] if not values.get(k)]
+    missing = [c.label for c in KINDS[kind] if (c.required or c.field in KEYS[kind]) and not values.get(c.field)]
     if missing:
-        return reject("；".join(f"{label_of(kind, k)}：必填。" for k in missing))
+        return reject("；".join(f"{label}：必填。" for label in missing))
     touched: set[int] = set()
     try:
         with transaction.atomic():

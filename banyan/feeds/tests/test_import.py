@@ -165,7 +165,8 @@ def test_a_holdings_feed_rejects_unknown_products_and_customers_and_is_idempoten
             ["H2", c.external_id, "F001", "50,000.00", "2025/09/01", "", "1.2500", "10", "N"],
             ["H3", c.external_id, "NOPE", "1000", "2025-01-01", "", "", "", ""],
             ["H4", "C-UNKNOWN", "TD3Y", "1000", "2025-01-01", "", "", "", ""],
-            ["H5", c.external_id, "W180", "1000", "2025-01-01", "2024-01-01", "", "", ""]]
+            ["H5", c.external_id, "W180", "1000", "2025-01-01", "2024-01-01", "", "", ""],
+            ["H6", c.external_id, "W180", "", "2025-01-01", "", "", "", ""]]
     path = tmp_path / "holdings.csv"
     _write_csv(path, HOLDING_HEADER, rows)
 
@@ -174,12 +175,13 @@ def test_a_holdings_feed_rejects_unknown_products_and_customers_and_is_idempoten
     again = feed_import(kind="holdings", path=path, followups=False)
 
     # then
-    assert first.summary == "added 2, updated 0, unchanged 0, rejected 3"
-    assert again.summary == "added 0, updated 0, unchanged 2, rejected 3"
+    assert first.summary == "added 2, updated 0, unchanged 0, rejected 4"
+    assert again.summary == "added 0, updated 0, unchanged 2, rejected 4"
     reasons = {int(r["line"]): r["reason"] for r in _rejects(path)}
     assert reasons[4] == "第 4 行：产品代码：产品目录中没有代码为 NOPE 的产品。"
     assert reasons[5].startswith("第 5 行：客户号：") and "C-UNKNOWN" in reasons[5]
     assert reasons[6].startswith("第 6 行：到期日：")
+    assert reasons[7] == "第 7 行：金额：必填。"
     fund = Holding.objects.get(external_id="H2")
     assert fund.amount == Decimal("50000.00") and fund.units == Decimal("40000.0000")
     assert fund.stop_loss_pct == Decimal("10") and Holding.objects.get(external_id="H1").auto_rollover
