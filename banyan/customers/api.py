@@ -298,12 +298,13 @@ def customer_list(request, q: str | None = Query(None, max_length=100,
     user = actor(request)
     q = clean_text(q).strip()
     if q:
-        qs = search_customers(user, q, limit=SEARCH_CAP)
-    else:
-        qs = visible_customers(user).order_by("-aum", "pk")
-    count = qs.count()
+        # One query: the matches (at most the cap) are few, so they are fetched once and counted
+        # here, instead of sorting them twice (a COUNT over the sorted, limited search and a page).
+        hits = list(search_customers(user, q, limit=SEARCH_CAP).select_related("rm", "assistant", "branch"))
+        return {"items": [customer_out(c) for c in hits[offset:offset + limit]], "count": len(hits)}
+    qs = visible_customers(user).order_by("-aum", "pk")
     page = qs.select_related("rm", "assistant", "branch")[offset:offset + limit]
-    return {"items": [customer_out(c) for c in page], "count": count}
+    return {"items": [customer_out(c) for c in page], "count": qs.count()}
 
 
 @router.get("/customers/{id}", response={200: CustomerOut, **ERRORS})
