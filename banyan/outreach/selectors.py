@@ -83,18 +83,6 @@ def visible_funnel(user, campaign: Campaign) -> dict[str, int]:
     """The campaign's funnel over the entries the user may see (a manager: their own customers;
     a branch head: the branch's) — listed → called → reached → interested → appointment →
     visited → sold, in one query."""
-    from django.db.models import Count
+    from banyan.outreach.services import funnel
 
-    from banyan.outreach.models import CallStatus
-
-    counts = campaign.entries.filter(customer__in=visible_customers(user)).aggregate(
-        listed=Count("pk"),
-        called=Count("pk", filter=Q(attempts__gt=0)),
-        reached=Count("pk", filter=Q(reached=True)),
-        interested=Count("pk", filter=Q(status__in=[CallStatus.INTERESTED, CallStatus.APPOINTMENT])
-                         | Q(visited=True)),
-        appointment=Count("pk", filter=Q(status=CallStatus.APPOINTMENT) | Q(visited=True)),
-        visited=Count("pk", filter=Q(visited=True)),
-        sold=Count("pk", filter=Q(sold=True)),
-    )
-    return {k: counts[k] for k in ("listed", "called", "reached", "interested", "appointment", "visited", "sold")}
+    return funnel(campaign, entries=campaign.entries.filter(customer__in=visible_customers(user)))

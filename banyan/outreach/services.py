@@ -221,9 +221,10 @@ def call_entry_mark(*, actor, entry: CallEntry, visited: bool | None = None, sol
     return entry
 
 
-def funnel(campaign: Campaign) -> dict[str, int]:
-    """listed → called → reached → interested → appointment → visited → sold, in one query."""
-    counts = campaign.entries.aggregate(
+def funnel(campaign: Campaign, *, entries: QuerySet[CallEntry] | None = None) -> dict[str, int]:
+    """listed → called → reached → interested → appointment → visited → sold, in one query, over
+    the campaign's call list or the part of it given (`entries`, e.g. the caller's customers)."""
+    counts = (campaign.entries if entries is None else entries).aggregate(
         listed=Count("pk"),
         called=Count("pk", filter=Q(attempts__gt=0)),
         reached=Count("pk", filter=Q(reached=True)),
