@@ -34,6 +34,14 @@ class Sheet:
     encoding: str
 
 
+def _plausible_utf8(text: str) -> bool:
+    """Short GBK text is now and then valid UTF-8 too (某证券 decodes as ĳ, a Hebrew accent and ȯ);
+    real UTF-8 in a Chinese feed has Chinese characters, or at most European letters."""
+    if any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text):
+        return True
+    return all(ord(ch) < 0x180 for ch in text)
+
+
 def _decode_lines(data: bytes, encoding: str | None) -> tuple[list[str], set[int], str]:
     """Decode line by line; returns the lines, the numbers (1-based) of undecodable lines, and
     the encoding chosen. Without `encoding`: UTF-8 unless most non-ASCII lines are not UTF-8,
@@ -47,10 +55,10 @@ def _decode_lines(data: bytes, encoding: str | None) -> tuple[list[str], set[int
             if raw.isascii():
                 continue
             try:
-                raw.decode("utf-8")
-                ok += 1
+                ok_line = _plausible_utf8(raw.decode("utf-8"))
             except UnicodeDecodeError:
-                bad += 1
+                ok_line = False
+            ok, bad = (ok + 1, bad) if ok_line else (ok, bad + 1)
         encoding = "utf-8" if ok >= bad else "gb18030"
     lines, bad_lines = [], set()
     for n, raw in enumerate(raw_lines, start=1):

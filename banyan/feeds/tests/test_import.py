@@ -288,3 +288,18 @@ def test_the_command_refuses_an_unknown_kind_a_missing_file_and_a_file_without_t
     with pytest.raises(CommandError, match="关键列 客户号"):
         call_command("import", "customers", str(no_key))
     assert Customer.objects.count() == 0
+
+
+def test_a_gbk_file_whose_short_text_is_also_valid_utf8_is_still_read_as_gbk(bank, make_customer, tmp_path):
+    # given a GBK export where every row's only Chinese is 某证券 (its GBK bytes are valid UTF-8 too)
+    c = make_customer(bank.rm_a)
+    path = tmp_path / "tx.csv"
+    _write_csv(path, ["流水号", "客户号", "交易日期", "金额", "对手方"],
+               [[f"T{i}", c.external_id, "2026-11-20", "-1000", "某证券"] for i in range(5)], encoding="gbk")
+
+    # when
+    result = feed_import(kind="transactions", path=path, followups=False)
+
+    # then
+    assert result.encoding == "gb18030" and result.added == 5
+    assert set(Transaction.objects.values_list("counterparty", flat=True)) == {"某证券"}
