@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -31,9 +32,22 @@ LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + le
 LOOK_AHEAD_DAYS = 7
 
 
+_overrides_loaded_at = 0.0
+OVERRIDES_MAX_AGE_SECONDS = 60
+
+
 def holiday_overrides_load() -> None:
     """Feed the bank's own holiday table (for years the library does not know yet) to the calendar."""
+    global _overrides_loaded_at
     workdays.load_overrides(HolidayOverride.objects.values_list("date", "is_working_day", "name"))
+    _overrides_loaded_at = time.monotonic()
+
+
+def holiday_overrides_fresh() -> None:
+    """Reload the table when this process's copy is older than a minute: every server process
+    holds its own, and an admin's change is made in one of them."""
+    if time.monotonic() - _overrides_loaded_at > OVERRIDES_MAX_AGE_SECONDS:
+        holiday_overrides_load()
 
 
 def reason_rules() -> dict[str, ReasonDefaults]:

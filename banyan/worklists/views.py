@@ -42,7 +42,14 @@ from banyan.worklists.selectors import (
     overdue_tasks,
     worklist_owner,
 )
-from banyan.worklists.services import task_complete, task_move, task_skip, worklist_preview, worklists_build
+from banyan.worklists.services import (
+    holiday_overrides_fresh,
+    task_complete,
+    task_move,
+    task_skip,
+    worklist_preview,
+    worklists_build,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +110,7 @@ def _parse_day(text: str | None) -> dt.date | None:
 
 def day_label(day: dt.date) -> dict:
     """A date as the page's header shows it: weekday, holiday name, working day or not."""
+    holiday_overrides_fresh()
     return {"date": day, "weekday": WEEKDAYS[day.weekday()], "short": WEEKDAYS_SHORT[day.weekday()],
             "holiday": holiday_name(day), "working": is_working_day(day)}
 
