@@ -303,3 +303,21 @@ def test_a_gbk_file_whose_short_text_is_also_valid_utf8_is_still_read_as_gbk(ban
     # then
     assert result.encoding == "gb18030" and result.added == 5
     assert set(Transaction.objects.values_list("counterparty", flat=True)) == {"某证券"}
+
+
+def test_a_customer_the_feed_gives_to_another_manager_moves_to_that_book(bank, tmp_path):
+    # given
+    path = tmp_path / "c.csv"
+    rows = _customer_rows(2)
+    _write_csv(path, CUSTOMER_HEADER, rows)
+    feed_import(kind="customers", path=path, followups=False)
+
+    # when core banking now says wangfang keeps customer 1
+    rows[0][4] = "wangfang"
+    _write_csv(path, CUSTOMER_HEADER, rows)
+    result = feed_import(kind="customers", path=path, followups=False)
+
+    # then
+    assert result.summary == "added 0, updated 1, unchanged 1, rejected 0"
+    moved = Customer.objects.get(external_id="X0000001")
+    assert moved.rm == bank.rm_c and moved.branch == bank.b2
