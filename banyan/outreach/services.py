@@ -283,3 +283,90 @@ def appointment_set_status(*, actor, appointment, status: str):
     audit_log(actor=actor, action="appointment.status_set", customer_id=appointment.customer_id, obj=appointment,
               before={"status": before}, after={"status": status})
     return appointment
+
+
+# ------------------------------------------------------------------ the script library (OUT-2)
+
+#: The five steps of answering an objection (seed 004), in order.
+OBJECTION_STEPS = ("empathise", "ask", "clarify", "restate", "confirm")
+#: The four questions of needs probing (SPIN), in order.
+SPIN_STEPS = ("situation", "problem", "implication", "need_payoff")
+
+
+def _script_clean(*, title: str, kind: str, objection: str, steps: list[dict]) -> dict:
+    """A script's fields checked and tidied: a title, a known kind, the objection type for an
+    objection script (and none for the others), at least one step with words."""
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = [_("Give the script a title.")]
+    if kind not in Script.Kind.values:
+        errors["kind"] = [_("Choose what kind of script this is.")]
+    objection = (objection or "").strip() if kind == Script.Kind.OBJECTION else ""
+    if kind == Script.Kind.OBJECTION and objection not in Script.Objection.values:
+        errors["objection"] = [_("Say which objection this script answers.")]
+    kept = [{"step": str(s.get("step") or ""), "text": str(s.get("text") or "").strip()} for s in steps or []]
+    kept = [s for s in kept if s["text"]]
+    if not kept:
+        errors["steps"] = [_("Write at least one step of the script.")]
+    if errors:
+        raise ValidationError(errors)
+    return {"title": title[:100], "kind": kind, "objection": objection, "steps": kept}
+
+
+def _script_may_edit(actor, script: Script) -> None:
+    """Admins edit every script; a branch head only the scripts of their own branch."""
+    from django.core.exceptions import PermissionDenied
+
+    from banyan.org.models import Role
+
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role == Role.BRANCH_HEAD and script.branch_id and script.branch_id == actor.branch_id:
+        return
+    raise PermissionDenied("Not your branch's script")
+
+
+@transaction.atomic
+def script_create(*, actor, title: str, kind: str, objection: str = "", steps: list[dict], branch=None) -> Script:
+    """A branch's own script (or, for an admin with no branch given, the bank's). A branch head
+    always adds to their own branch."""
+    from django.core.exceptions import PermissionDenied
+
+    from banyan.org.models import Role
+
+    if actor.role == Role.BRANCH_HEAD and actor.branch_id:
+        branch = actor.branch
+    elif actor.role != Role.ADMIN:
+        raise PermissionDenied("Only a branch head or an admin adds scripts")
+    fields = _script_clean(title=title, kind=kind, objection=objection, steps=steps)
+    script = Script.objects.create(branch=branch, **fields)
+    audit_log(actor=actor, action="script.created", obj=script,
+              after={**fields, "branch": branch.code if branch else None})
+    return script
+
+
+@transaction.atomic
+def script_update(*, actor, script: Script, title: str, kind: str, objection: str = "",
+                  steps: list[dict]) -> Script:
+    _script_may_edit(actor, script)
+    fields = _script_clean(title=title, kind=kind, objection=objection, steps=steps)
+    before = {k: getattr(script, k) for k in fields}
+    for k, v in fields.items():
+        setattr(script, k, v)
+    script.save(update_fields=list(fields))
+    changed = [k for k in fields if before[k] != fields[k]]
+    audit_log(actor=actor, action="script.updated", obj=script,
+              before={k: before[k] for k in changed}, after={k: fields[k] for k in changed})
+    return script
+
+
+@transaction.atomic
+def script_deactivate(*, actor, script: Script) -> Script:
+    """Take a script out of the library (and off the calling screen); the calls that used it keep it."""
+    _script_may_edit(actor, script)
+    script.is_active = False
+    script.save(update_fields=["is_active"])
+    audit_log(actor=actor, action="script.deactivated", obj=script, before={"is_active": True},
+              after={"is_active": False})
+    return script

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from banyan.outreach import views
+from banyan.outreach import script_views, views
 
 urlpatterns = [
     path("", views.campaign_list, name="outreach_campaigns"),
@@ -14,4 +14,8 @@ urlpatterns = [
     path("customers/<int:customer_id>/appointments/", views.customer_appointments,
          name="outreach_customer_appointments"),
     path("progress/", views.progress, name="outreach_progress"),
+    path("scripts/", script_views.script_library, name="outreach_scripts"),
+    path("scripts/new/", script_views.script_new, name="outreach_script_new"),
+    path("scripts/<int:script_id>/edit/", script_views.script_edit, name="outreach_script_edit"),
+    path("scripts/<int:script_id>/remove/", script_views.script_remove, name="outreach_script_remove"),
 ]
