@@ -184,3 +184,38 @@ def test_each_objection_shows_how_often_the_answer_worked_for_the_branch_and_the
     other = _delay_section(_text(client_for(bank.rm_c).get("/outreach/scripts/")))
     assert "本支行：<span class=\"text-secondary\">暂无通话</span>" in other
     assert "全行：<b>50%</b>" in other
+
+
+@pytest.mark.browser
+def test_in_a_browser_a_branch_head_adds_a_script_from_the_campaigns_page(live_server, bank, monkeypatch):
+    from playwright.sync_api import expect, sync_playwright
+
+    from banyan.conftest import TODAY
+    from banyan.testing.browser import SHOTS, chromium, login
+
+    monkeypatch.setenv("BANYAN_TODAY", TODAY.isoformat())
+    with sync_playwright() as p, chromium(p) as browser:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        page = login(context, live_server.url, "zhaolei")
+        page.goto(f"{live_server.url}/outreach/")
+        page.get_by_role("link", name="话术库").click()
+        page.locator("#add-script").click()
+        page.select_option("select[name=kind]", "closing")
+        expect(page.locator("textarea[name=step_empathise]")).to_be_hidden()
+        page.select_option("select[name=kind]", "objection")
+        expect(page.locator("textarea[name=lines]")).to_be_hidden()
+        page.fill("input[name=title]", NEW_DELAY["title"])
+        page.select_option("select[name=objection]", "delay")
+        for name, text in DELAY_STEPS.items():
+            page.fill(f"textarea[name={name}]", text)
+        page.screenshot(path=SHOTS / "46-script-form.png", full_page=True)
+        page.get_by_role("button", name="保存").click()
+
+        expect(page.locator(".alert-success")).to_contain_text(NEW_DELAY["title"])
+        section = page.locator("#objection-delay")
+        expect(section).to_contain_text("您最放心不下的是期限还是收益？")
+        expect(section).to_contain_text("城东支行自有")
+        page.screenshot(path=SHOTS / "45-script-library.png", full_page=True)
+        section.evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 70)")
+        page.screenshot(path=SHOTS / "45b-script-library-delay.png")
+    assert Script.objects.filter(title=NEW_DELAY["title"], branch=bank.b1).exists()
