@@ -11,5 +11,6 @@ urlpatterns = [
     path("segments/", include("banyan.segments.urls")),
     path("outreach/", include("banyan.outreach.urls")),
     path("messages/", include("banyan.messaging.urls")),
+    path("feeds/", include("banyan.feeds.urls")),
     path("", include("banyan.web.urls")),
 ]

@@ -22,6 +22,7 @@ from banyan.holdings.models import (
     HoldingStatus,
     Product,
     ProductNav,
+    Transaction,
 )
 
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -91,58 +92,63 @@ def _current_value(product: Product, amount: Decimal, units: Decimal | None) -> 
     return amount
 
 
-@transaction.atomic
-def holding_create(*, actor, customer: Customer, product: Product, amount: Any, purchase_date: Any,
-                   **fields: Any) -> Holding:
-    """Record a holding with what the sale recorded; the customer's AUM follows."""
-    money = ("cost_price", "units", "expected_return_pct", "take_profit_pct", "stop_loss_pct", "credit_limit",
-             "minimum_payment")
-    dates = ("maturity_date", "statement_date", "payment_due_date")
-    errors: dict[str, list[str]] = {}
+_MONEY_FIELDS = ("amount", "cost_price", "units", "expected_return_pct", "take_profit_pct", "stop_loss_pct",
+                 "credit_limit", "minimum_payment")
+_DATE_FIELDS = ("purchase_date", "maturity_date", "statement_date", "payment_due_date")
+_REQUIRED = ("amount", "purchase_date")
+
+
+def _parse_holding_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Strings from a form, the API or a feed, as the fields' types; errors per field."""
     values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
     for key, raw in fields.items():
         try:
-            if key in money:
-                values[key] = _decimal(key, raw)
-            elif key in dates:
-                values[key] = _date(key, raw)
+            if key in _MONEY_FIELDS:
+                values[key] = _decimal(key, raw, required=key in _REQUIRED)
+            elif key in _DATE_FIELDS:
+                values[key] = _date(key, raw, required=key in _REQUIRED)
             else:
                 values[key] = raw
         except ValidationError as e:
             errors.update(e.message_dict)
-    try:
-        amount_value = _decimal("amount", amount, required=True)
-    except ValidationError as e:
-        errors.update(e.message_dict)
-        amount_value = Decimal(0)
-    try:
-        purchase = _date("purchase_date", purchase_date, required=True)
-    except ValidationError as e:
-        errors.update(e.message_dict)
-        purchase = None
-    if amount_value is not None and amount_value < 0:
+    return values, errors
+
+
+def _holding_rule_errors(holding: Holding) -> dict[str, list[str]]:
+    """The rules a holding keeps, whoever writes it (a sale, a correction, a feed)."""
+    errors: dict[str, list[str]] = {}
+    if holding.amount is not None and holding.amount < 0:
         errors["amount"] = [_("The amount cannot be negative.")]
-    maturity = values.get("maturity_date")
-    if maturity and purchase and maturity < purchase:
+    if holding.maturity_date and holding.purchase_date and holding.maturity_date < holding.purchase_date:
         errors["maturity_date"] = [_("The maturity date is before the purchase date.")]
-    stop_loss = values.get("stop_loss_pct")
-    if stop_loss is not None and not (0 < stop_loss < 100):
+    if holding.stop_loss_pct is not None and not (0 < holding.stop_loss_pct < 100):
         errors["stop_loss_pct"] = [_("A stop-loss is a fall in percent, between 0 and 100 (e.g. 10).")]
-    take_profit = values.get("take_profit_pct")
-    if take_profit is not None and take_profit <= 0:
+    if holding.take_profit_pct is not None and holding.take_profit_pct <= 0:
         errors["take_profit_pct"] = [_("A take-profit is a gain in percent above 0 (e.g. 15).")]
+    return errors
+
+
+@transaction.atomic
+def holding_create(*, actor, customer: Customer, product: Product, amount: Any, purchase_date: Any,
+                   **fields: Any) -> Holding:
+    """Record a holding with what the sale recorded; the customer's AUM follows."""
+    values, errors = _parse_holding_fields({"amount": amount, "purchase_date": purchase_date, **fields})
+    holding = Holding(customer=customer, product=product,
+                      risk_level_at_sale=values.pop("risk_level_at_sale", customer.risk_level),
+                      **{k: v for k, v in values.items() if k not in errors})
+    for field, messages in _holding_rule_errors(holding).items():
+        errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
-    holding = Holding(customer=customer, product=product, amount=amount_value, purchase_date=purchase,
-                      risk_level_at_sale=values.pop("risk_level_at_sale", customer.risk_level), **values)
     if holding.units is None and holding.cost_price and product.type in NAV_TYPES:
-        holding.units = (amount_value / holding.cost_price).quantize(Decimal("0.0001"))
-    holding.current_value = _current_value(product, amount_value, holding.units)
+        holding.units = (holding.amount / holding.cost_price).quantize(Decimal("0.0001"))
+    holding.current_value = _current_value(product, holding.amount, holding.units)
     holding.full_clean()
     holding.save()
     customers_refresh_aum(customer_ids=[customer.pk])
     audit_log(actor=actor, action="holding.created", customer_id=customer.pk, obj=holding,
-              after={"product": product.code, "amount": amount_value})
+              after={"product": product.code, "amount": holding.amount})
     return holding
 
 
@@ -192,32 +198,14 @@ def holding_update(*, actor, holding: Holding, **fields: Any) -> Holding:
     unknown = set(fields) - set(_HOLDING_UPDATABLE)
     if unknown:
         raise ValidationError({k: [_("Unknown field.")] for k in unknown})
-    money = ("amount", "cost_price", "units", "expected_return_pct", "take_profit_pct", "stop_loss_pct",
-             "credit_limit", "minimum_payment")
-    dates = ("purchase_date", "maturity_date", "statement_date", "payment_due_date")
-    errors: dict[str, list[str]] = {}
     before = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
     old_customer = holding.customer_id
-    for key, raw in fields.items():
-        try:
-            if key in money:
-                value = _decimal(key, raw, required=key == "amount")
-            elif key in dates:
-                value = _date(key, raw, required=key == "purchase_date")
-            else:
-                value = raw
-        except ValidationError as e:
-            errors.update(e.message_dict)
-            continue
-        setattr(holding, key, value)
-    if holding.amount is not None and holding.amount < 0:
-        errors["amount"] = [_("The amount cannot be negative.")]
-    if holding.maturity_date and holding.purchase_date and holding.maturity_date < holding.purchase_date:
-        errors["maturity_date"] = [_("The maturity date is before the purchase date.")]
-    if holding.stop_loss_pct is not None and not (0 < holding.stop_loss_pct < 100):
-        errors["stop_loss_pct"] = [_("A stop-loss is a fall in percent, between 0 and 100 (e.g. 10).")]
-    if holding.take_profit_pct is not None and holding.take_profit_pct <= 0:
-        errors["take_profit_pct"] = [_("A take-profit is a gain in percent above 0 (e.g. 15).")]
+    values, errors = _parse_holding_fields(fields)
+    for key, value in values.items():
+        if key not in errors:
+            setattr(holding, key, value)
+    for field, messages in _holding_rule_errors(holding).items():
+        errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
     holding.current_value = _current_value(holding.product, holding.amount, holding.units)
@@ -232,9 +220,6 @@ def holding_update(*, actor, holding: Holding, **fields: Any) -> Holding:
               before={k: before[k] for k in sorted(changed)}, after={k: after[k] for k in sorted(changed)},
               detail=", ".join(sorted(changed)))
     return holding
-
-
-from banyan.holdings.models import Transaction  # noqa: E402  (appended with transaction_record)
 
 
 @transaction.atomic

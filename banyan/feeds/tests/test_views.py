@@ -11,8 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from banyan.customers.identity import make_resident_id
 from banyan.customers.models import Customer
 
-pytestmark = pytest.mark.urls("banyan.feeds.tests.urls")
-
 
 def _csv(rows) -> bytes:
     lines = [",".join(r) for r in rows]
