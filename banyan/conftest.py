@@ -73,3 +73,12 @@ def make_customer(bank):
         return customer_create(actor=None, external_id=f"C{n:08d}", name=name, rm=rm or bank.rm_a, **fields)
 
     return _make
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that run against a live server use real transactions, and the database is flushed
+    after each — which would also wipe what migrations seeded (scripts, message templates) for
+    the tests that follow. Serialized rollback puts the seeded rows back."""
+    for item in items:
+        if {"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
