@@ -89,6 +89,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests on a file, not in memory: the live server's thread and the test's then share one
+    # database through SQLite's normal locking (WAL, busy timeout) instead of shared-cache table
+    # locks that fail at once. pytest-xdist gives each worker its own file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-banyan.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

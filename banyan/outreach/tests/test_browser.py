@@ -92,6 +92,7 @@ def test_a_manager_calls_through_three_customers_and_sees_the_funnel_and_the_day
         page.locator("#save-next").click()
         expect(page.locator(".alert-warning")).to_contain_text("约见成功起码要有 2 次以上的联系")
         expect(page.locator(".ot-name")).to_have_text("刘女士")
+        page.wait_for_load_state("networkidle")  # no request of the page still writing (SQLite locks)
 
         assert list(Interaction.objects.filter(customer__in=[wang, li, chen], occurred_at__date=TODAY)
                     .order_by("customer__name").values_list("customer__name", "outcome")) == [

@@ -102,9 +102,10 @@ def test_a_manager_completes_the_birthday_call_and_finds_it_on_the_timeline(live
         page.screenshot(path=SHOTS / "11-worklist-top.png")
         open_before = int(page.locator("#wl-counts .wl-count-open .n").inner_text())
 
+        task_id = wang.tasks.get(date=TODAY).pk  # read before the click: the server is writing after it
         card.locator("input[name=summary]").fill("祝六十大寿，客户约下周来网点")
         card.get_by_role("button", name="接通", exact=True).click()
-        done = page.locator(f"#task-{wang.tasks.get(date=TODAY).pk}.task-closed")
+        done = page.locator(f"#task-{task_id}.task-closed")
         expect(done).to_contain_text("接通")
         expect(page.locator("#open-tasks .task-card", has_text="王建国")).to_have_count(0)
         expect(page.locator("#wl-counts .wl-count-open .n")).to_have_text(str(open_before - 1))
