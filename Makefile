@@ -23,12 +23,13 @@ run: setup
 	$(BIN)/banyan serve --host $(HOST) --port $(PORT)
 
 ## make test — set up, lint, check migrations, run every test on SQLite (browser tests included),
-## then again on a private PostgreSQL server started for the run
+## then again on a private PostgreSQL server started for the run. --dist loadfile keeps a test module on
+## one worker: the demo tests share one module-wide bank that a live-server test elsewhere would flush
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/banyan makemigrations --check --dry-run
-	$(BIN)/pytest -n 2
-	$(BIN)/python -m banyan.testing.pgserver -- $(BIN)/pytest -n 2 -m "not browser"
+	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/python -m banyan.testing.pgserver -- $(BIN)/pytest -n 2 --dist loadfile -m "not browser"
 
 lint: setup
 	$(BIN)/ruff check .
