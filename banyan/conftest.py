@@ -75,10 +75,31 @@ def make_customer(bank):
     return _make
 
 
-def pytest_collection_modifyitems(items):
-    """Tests that run against a live server use real transactions, and the database is flushed
-    after each — which would also wipe what migrations seeded (scripts, message templates) for
-    the tests that follow. Serialized rollback puts the seeded rows back."""
-    for item in items:
-        if {"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+def _uses_real_transactions(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool({"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ()))
+                or (marker is not None and marker.kwargs.get("transaction")))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a live-server test the database is flushed (in the fixtures' teardown); then put back
+    what migrations seeded (scripts, message templates), so that the next test on this worker
+    finds them whatever order the workers run the files in. (Serialized rollback alone restores
+    them only at the start of the next live-server test.)"""
+    yield
+    if nextitem is None or not _uses_real_transactions(item):
+        return  # after the last test the test database is gone already
+    import importlib
+
+    from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for module in _SEEDING_MIGRATIONS:  # each seed is idempotent (get_or_create)
+            importlib.import_module(module).seed(apps, None)
+
+
+#: The data migrations whose rows tests rely on (a flush removes them).
+_SEEDING_MIGRATIONS = ("banyan.outreach.migrations.0002_seed_scripts",
+                       "banyan.messaging.migrations.0002_default_templates")

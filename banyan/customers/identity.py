@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only: \d would take ༤ or 𝟝 as well
+_OTHER_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{3,29}$")
 
 
 def resident_id_check_char(first17: str) -> str:
@@ -92,10 +93,21 @@ def mask_mobile(mobile: str) -> str:
     return f"{mobile[:3]}****{mobile[-4:]}"
 
 
+def validate_other_id(raw: str) -> str:
+    """A passport, travel permit or foreign ID: 4–30 Latin letters, digits or dashes."""
+    number = raw.strip().upper().replace(" ", "")
+    if not _OTHER_ID_RE.match(number):
+        raise ValidationError(_("An ID number of this type has 4 to 30 letters, digits or dashes."),
+                              code="id_format")
+    return number
+
+
 def mask_id_number(number: str) -> str:
-    """110101********1234 — the region and the last four stay, the birth date does not."""
+    """110101********1234 — the region (for a long number) and the last four stay; at least four
+    characters in the middle are always hidden."""
     if not number:
         return ""
-    if len(number) <= 8:
+    if len(number) < 8:
         return "*" * len(number)
-    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+    head = min(6, len(number) - 8)
+    return f"{number[:head]}{'*' * (len(number) - head - 4)}{number[-4:]}"

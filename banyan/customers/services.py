@@ -65,7 +65,10 @@ def _normalise_identity(customer: Customer) -> dict[str, list[str]]:
                 customer.birth_date = customer.birth_date or derived_birth
                 customer.gender = customer.gender or derived_gender
         else:
-            customer.id_number = customer.id_number.strip().upper()
+            try:
+                customer.id_number = identity.validate_other_id(customer.id_number)
+            except ValidationError as e:
+                errors["id_number"] = e.messages
     for field in ("mobile", "mobile2"):
         value = getattr(customer, field)
         if value:

@@ -61,3 +61,14 @@ def test_mobiles_are_normalised_and_validated():
 def test_masking_keeps_only_what_a_teller_may_see():
     assert identity.mask_mobile("13812345678") == "138****5678"
     assert identity.mask_id_number("11010519491231002X") == "110105********002X"
+
+
+def test_other_scripts_digits_are_not_id_digits_and_short_numbers_stay_hidden():
+    with pytest.raises(ValidationError):
+        identity.validate_resident_id("༤෯᪔೩૦᧘᧘𝟝๐᪘١٢٣٤٥٦٧٨")
+    with pytest.raises(ValidationError):
+        identity.validate_other_id("༤෯᪔೩૦᧘᧘𝟝๐᪘")
+    assert identity.validate_other_id(" e1234 5678 ") == "E12345678"
+    assert identity.mask_id_number("E12345678") == "E****5678"
+    assert identity.mask_id_number("1234567890") == "12****7890"
+    assert identity.mask_id_number("1234567") == "*******"
