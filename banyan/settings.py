@@ -134,6 +134,9 @@ BANYAN_LOGIN_MAX_FAILURES = int(os.environ.get("BANYAN_LOGIN_MAX_FAILURES", 5))
 BANYAN_LOGIN_WINDOW_SECONDS = int(os.environ.get("BANYAN_LOGIN_WINDOW_SECONDS", 15 * 60))
 BANYAN_API_TOKEN_DAYS = int(os.environ.get("BANYAN_API_TOKEN_DAYS", 30))
 
+# The bank's name as customers know it, for scripts and messages ("您好，我是榕树银行的理财经理…").
+BANYAN_BANK_NAME = os.environ.get("BANYAN_BANK_NAME", "榕树银行")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -257,6 +258,7 @@ def _opening_lines(campaign, customer, user) -> list[str]:
         text = st.get("text", "").replace("王先生", title)
         if user.branch:
             text = text.replace("XX支行", user.branch.name)
+        text = text.replace("XX银行", settings.BANYAN_BANK_NAME)
         lines.append(text.replace("理财经理XX", f"理财经理{user.display_name}"))
     return lines
 

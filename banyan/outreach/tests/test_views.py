@@ -124,6 +124,7 @@ def test_the_calling_screen_shows_the_customer_the_opening_line_and_the_objectio
     assert "王先生" in page and "30.00万" in page and "上午" in page
     assert "客户说到期后再联系" in page
     assert "请问是王先生吗" in page  # the campaign's opening line, with the customer's title
+    assert "我是您在城东支行的专属理财经理张敏" in page and "XX" not in page.split("客户说")[0]
     for words in ("我考虑考虑", "我不需要", "不信任", "误解", "无法满足"):
         assert words in page
     assert "表达同理心" in page and "购买信号" in page
@@ -320,3 +321,12 @@ def test_the_customer_file_loads_the_meetings_card_and_works_without_javascript(
                            {"at": "2026-11-28T09:30", "place": "城东支行", "purpose": "续存"}, follow=True)
     assert response.redirect_chain[-1][0] == f"/customers/{book['wang'].pk}/"
     assert Appointment.objects.filter(customer=book["wang"], place="城东支行").exists()
+
+
+def test_the_opening_line_names_the_bank_and_the_manager(bank, book, settings):
+    settings.BANYAN_BANK_NAME = "杭州榕树银行"
+    opening = Script.objects.get(title="开场白：账户到期提醒", branch=None)
+    campaign = campaign_create(actor=bank.rm_a, name="到期提醒", purpose="到期邀约", start_date=START, end_date=END,
+                               customer_ids=[book["wang"].pk], opening=opening)
+    page = _text(client_for(bank.rm_a).get(f"/outreach/{campaign.pk}/call/?customer={book['wang'].pk}"))
+    assert "您好，我是杭州榕树银行的理财经理张敏" in page
