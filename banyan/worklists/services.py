@@ -114,10 +114,17 @@ def _title(name: str, gender: str) -> str:
     return surname + {"M": "先生", "F": "女士"}.get(gender, "")
 
 
-def talking_points(reasons: list[Reason], *, name: str, gender: str, orientation: str, manager: str) -> str:
+def custom_talking_points() -> dict[tuple[str, str], str]:
+    """The bank's own templates, (code, orientation) → text; read once per build, not per task."""
+    return {(code, orientation): text
+            for code, orientation, text in TalkingPoint.objects.values_list("code", "orientation", "text")}
+
+
+def talking_points(reasons: list[Reason], *, name: str, gender: str, orientation: str, manager: str,
+                   custom: dict[tuple[str, str], str] | None = None) -> str:
     """One opening line per reason, from the bank's templates (TalkingPoint rows) or the defaults."""
-    custom = {(t.code, t.orientation): t.text for t in TalkingPoint.objects.all()} if TalkingPoint.objects.exists() \
-        else {}
+    if custom is None:
+        custom = custom_talking_points()
     lines = []
     for r in reasons:
         template = (custom.get((r.code, orientation)) or TALKING_POINTS.get((r.code, orientation))
@@ -176,7 +183,9 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
     planned = [(m, p) for m, p in planned if (m, p.customer_id) not in moved_here]
     customers = {c["pk"]: c for c in Customer.objects.filter(pk__in=[p.customer_id for _m, p in planned])
                  .values("pk", "name", "gender", "segment__orientation")} if planned else {}
-    names = dict(Staff.objects.filter(pk__in=ids).values_list("pk", "full_name"))
+    staff = {pk: (name, capacity) for pk, name, capacity in
+             Staff.objects.filter(pk__in=ids).values_list("pk", "full_name", "daily_capacity")}
+    custom = custom_talking_points()
     tasks = []
     for manager_id, p in planned:
         c = customers[p.customer_id]
@@ -186,7 +195,7 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
             status=TaskStatus.SUPPRESSED if p.suppressed else TaskStatus.OPEN,
             talking_points="" if p.suppressed else talking_points(
                 p.reasons, name=c["name"], gender=c["gender"], orientation=c["segment__orientation"] or "",
-                manager=names.get(manager_id, "")),
+                manager=staff[manager_id][0], custom=custom),
         ))
     Task.objects.bulk_create(tasks, batch_size=2000)
     TaskReason.objects.bulk_create(
@@ -200,7 +209,7 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
                         customer_id__in=today_customers).update(status=TaskStatus.SUPERSEDED)
     now = clock.now()
     WorklistDay.objects.bulk_create([WorklistDay(manager_id=m, date=day, built_at=now,
-                                                 capacity=Staff.objects.get(pk=m).daily_capacity) for m in ids])
+                                                 capacity=staff[m][1]) for m in ids])
     suppressed = sum(1 for t in tasks if t.status == TaskStatus.SUPPRESSED)
     audit_log(actor=actor, action="worklists.built", detail=f"{day} managers={len(ids)} tasks={len(tasks)}")
     return BuildResult(len(ids), len(tasks) - suppressed, suppressed)
