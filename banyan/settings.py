@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "banyan.messaging",
     "banyan.outreach",
     "banyan.feeds",
+    "banyan.ops",
     "banyan.web",
 ]
 

@@ -26,6 +26,66 @@ def use_bank(customers: int, db: str | None = None) -> Path:
     return path
 
 
+PG_PORT = int(os.environ.get("BANYAN_BENCH_PG_PORT", 54329))
+PG_DATA = OUT / "pgdata"
+
+
+def pg_cluster() -> str:
+    """The benchmarks' own PostgreSQL server (benchmarks/out/pgdata, loopback port 54329): created
+    once, started when not running, left running for the next script. Returns the server's URL
+    without a database name. C collation, as in production (search keys are index ranges)."""
+    import subprocess
+
+    sys.path.insert(0, str(ROOT))
+    from banyan.testing.pgserver import _as_owner, _bindir
+
+    bindir = _bindir()
+    url = f"postgres://banyan@127.0.0.1:{PG_PORT}"
+    if subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(PG_PORT)],
+                      stdout=subprocess.DEVNULL).returncode == 0:
+        return url
+    if not (PG_DATA / "PG_VERSION").exists():
+        PG_DATA.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            import pwd
+
+            pw = pwd.getpwnam("postgres")
+            os.chown(PG_DATA, pw.pw_uid, pw.pw_gid)
+        subprocess.run(_as_owner([str(bindir / "initdb"), "-D", str(PG_DATA), "--locale=C", "--encoding=UTF8",
+                                  "--auth=trust", "-U", "banyan"]), check=True, stdout=subprocess.DEVNULL)
+    # Durable (fsync on) as in production; commits not waited for, roomy memory for a 24 GiB machine.
+    opts = (f"-c listen_addresses=127.0.0.1 -c port={PG_PORT} -c unix_socket_directories={PG_DATA} "
+            "-c max_connections=400 -c shared_buffers=2GB -c work_mem=64MB -c maintenance_work_mem=1GB "
+            "-c max_wal_size=16GB -c synchronous_commit=off -c effective_cache_size=12GB")
+    subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(PG_DATA), "-o", opts, "-l",
+                              str(PG_DATA / "server.log"), "-w", "start"]), check=True, stdout=subprocess.DEVNULL)
+    return url
+
+
+def use_pg(database: str, *, create: bool = True) -> str:
+    """Point Django at `database` on the benchmarks' PostgreSQL (created when missing), then
+    django.setup(). Returns the DATABASE_URL."""
+    import subprocess
+
+    server = pg_cluster()
+    if create:
+        from banyan.testing.pgserver import _bindir
+
+        exists = subprocess.run([str(_bindir() / "psql"), f"{server}/postgres", "-tAc",
+                                 f"SELECT 1 FROM pg_database WHERE datname = '{database}'"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        if not exists:
+            subprocess.run([str(_bindir() / "createdb"), "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "banyan",
+                            database], check=True)
+    os.environ["DATABASE_URL"] = f"{server}/{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "banyan.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    return os.environ["DATABASE_URL"]
+
+
 def ensure_bank(customers: int, seed: int = 7) -> None:
     """Build the demo bank of `customers` once (minutes for 200,000)."""
     from django.core.management import call_command
