@@ -31,6 +31,11 @@ test: setup
 	$(BIN)/pytest -n 2 --dist loadfile
 	$(BIN)/python -m banyan.testing.pgserver -- $(BIN)/pytest -n 2 --dist loadfile -m "not browser"
 
+## make bench — the benchmark tools (DuckDB, locust); the scripts themselves are run one by one, see benchmarks/README.md
+bench: setup
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	@echo "benchmarks: see benchmarks/README.md (e.g. $(BIN)/python benchmarks/generate.py --customers 1000000)"
+
 lint: setup
 	$(BIN)/ruff check .
 
