@@ -157,7 +157,7 @@ def test_a_failed_backup_leaves_no_file_that_looks_like_a_backup(bank, tmp_path,
 
 def test_a_backup_of_the_other_database_kind_is_refused(bank, tmp_path, capsys):
     made, _ = _backup(capsys, tmp_path)
-    other = tmp_path / ("banyan-20260101-000000.dump" if made.suffix == ".sqlite3" else "banyan-20260101-000000.sqlite3")
+    other = tmp_path / ("banyan-20260101-000000" + (".dump" if made.suffix == ".sqlite3" else ".sqlite3"))
     other.write_bytes(made.read_bytes())
     Path(f"{other}.sha256").write_text(Path(f"{made}.sha256").read_text().split()[0] + f"  {other.name}\n")
     with pytest.raises(CommandError, match="backup, but the live database is"):

@@ -11,8 +11,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from banyan.ops.backup import (BackupError, backup_kind, backup_make, backup_restore, describe_target,
-                               restore_check, row_counts, sqlite_file_counts)
+from banyan.ops.backup import (
+    BackupError,
+    backup_kind,
+    backup_make,
+    backup_restore,
+    describe_target,
+    restore_check,
+    row_counts,
+    sqlite_file_counts,
+)
 from banyan.ops.management.commands.backup import format_counts, human_size
 
 
