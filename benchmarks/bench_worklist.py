@@ -1,15 +1,24 @@
-"""One day's worklists for a whole bank: the set-based engine against a naive per-customer ORM loop
-(issue 3). The naive loop finds the main reasons (birthdays solar and lunar, maturities, card
-repayments, overdue loans, take-profit/stop-loss, memos, cadence, risk assessments) — a subset of
-the engine's, so the ratio understates the engine's lead — and plans them with the same planner;
-only the way the data is read differs: a few set-based queries against ~8 queries per customer.
+"""One day's worklists for a whole bank (issue 5): the engine against a hand-written DuckDB query
+over the same data exported to Parquet, and against a naive per-customer ORM loop, in one run.
 
-    .venv/bin/python benchmarks/bench_worklist.py [--customers 200000] [--holdings 1000000]
-                                                  [--day 2026-11-24] [--naive-sample 0]
+    .venv/bin/python benchmarks/bench_worklist.py --pg bank1m [--day 2026-11-25] [--naive-sample 2000]
+    .venv/bin/python benchmarks/bench_worklist.py [--customers 200000] [--holdings 1000000]   # SQLite
 
---naive-sample N times the naive loop on N customers only and scales the figure up linearly (the
-loop does the same work per customer); 0 (default) runs it over the whole bank.
-Targets: the engine ≥ 20× faster than the naive loop, and under 60 s on SQLite.
+Prints, in this order:
+- export: the triggers' tables copied to Parquet (`worklist_duckdb.export`), per table and in all;
+- DuckDB: the one query computing every reason of the day's window (`worklist_duckdb.QUERY`), best
+  of --repeat runs;
+- engine, triggers only: `triggers.collect` for the whole bank over the same window (the 15
+  set-based triggers; their Reason objects carry the Chinese detail lines), best of --repeat runs;
+- the same reasons? (customer, code, date, ref) of both, matched per reason code — must be equal;
+- engine, full build: `worklists_build(day=…)` for every manager (triggers, the already-planned
+  look-up, facts, the planner, talking points, stored tasks and reasons);
+- naive loop: per customer, ~8 ORM queries for a subset of the reasons (birthdays solar and lunar,
+  maturities, cards, overdue loans, take-profit/stop-loss, memos, cadence, risk assessments), then
+  the same planner and one INSERT per task and reason; timed on every k-th customer (by id) of
+  --naive-sample customers and scaled up linearly (0 = the whole bank);
+- ratios: engine ÷ DuckDB (target ≤ 3×) and naive ÷ engine (target ≥ 50×).
+Everything the run writes is rolled back (--keep leaves the engine's lists in place).
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import random
 import time
 from collections import defaultdict
 
-from common import ensure_bank, machine, use_bank
+from common import OUT, ensure_bank, machine, use_bank, use_pg
 
 
 def top_up_holdings(target: int, seed: int) -> None:
@@ -127,8 +136,11 @@ def naive_reasons(customer, day: dt.date, window_last: dt.date, policy, rules):
     return out
 
 
-def naive_build(day: dt.date, limit: int | None) -> tuple[float, int, int]:
-    """A per-customer loop over the ORM; returns (seconds, customers looked at, tasks written)."""
+def naive_build(day: dt.date, sample: int | None) -> tuple[float, int, int]:
+    """A per-customer loop over the ORM; returns (seconds, customers looked at, tasks written).
+    With `sample`, only every k-th customer by id, k chosen to look at about `sample` customers."""
+    from django.db.models import F
+
     from banyan.calendars.workdays import is_working_day
     from banyan.contacts.models import Interaction
     from banyan.customers.models import Customer
@@ -137,14 +149,15 @@ def naive_build(day: dt.date, limit: int | None) -> tuple[float, int, int]:
     from banyan.worklists.planner import Facts, plan
     from banyan.worklists.services import planner_rules
 
+    customers = Customer.objects.filter(rm__isnull=False).order_by("pk")
+    if sample:
+        step = max(1, customers.count() // sample)
+        customers = customers.alias(k=F("pk") % step).filter(k=0)
     start = time.perf_counter()
     policy = SegmentPolicy.current()
     rules = planner_rules(policy)
     window_last = day + dt.timedelta(days=7)
     by_manager, facts = defaultdict(list), defaultdict(dict)
-    customers = Customer.objects.filter(rm__isnull=False).order_by("pk")
-    if limit:
-        customers = customers[:limit]
     seen = 0
     for c in customers.iterator(chunk_size=2000):
         seen += 1
@@ -185,51 +198,121 @@ def clear(day: dt.date) -> None:
     WorklistDay.objects.filter(date=day).delete()
 
 
+def best(fn, repeat: int):
+    """(best seconds, last result) of `repeat` calls."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def compare(engine_keys: set, duck_keys: set) -> bool:
+    """Print, per reason code, how many (customer, code, date, ref) each side found and how many
+    match; True when the two sets are equal."""
+    codes = sorted({k[1] for k in engine_keys | duck_keys})
+    print(f"  {'reason':24} {'engine':>9} {'DuckDB':>9} {'matched':>9} {'engine only':>12} {'DuckDB only':>12}")
+    for code in codes:
+        e = {k for k in engine_keys if k[1] == code}
+        d = {k for k in duck_keys if k[1] == code}
+        print(f"  {code:24} {len(e):9,} {len(d):9,} {len(e & d):9,} {len(e - d):12,} {len(d - e):12,}")
+        for k in sorted(e - d)[:3] + sorted(d - e)[:3]:
+            print(f"      e.g. {'engine only' if k in e else 'DuckDB only'}: {k}")
+    same = engine_keys == duck_keys
+    print(f"  {'all':24} {len(engine_keys):9,} {len(duck_keys):9,} {len(engine_keys & duck_keys):9,} "
+          f"{len(engine_keys - duck_keys):12,} {len(duck_keys - engine_keys):12,}   "
+          f"{'the same reasons' if same else 'MISMATCH'}")
+    return same
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--customers", type=int, default=200_000)
-    parser.add_argument("--holdings", type=int, default=1_000_000)
-    parser.add_argument("--day", default=None, help="YYYY-MM-DD; default: the first working day after the build day")
-    parser.add_argument("--naive-sample", type=int, default=0)
-    parser.add_argument("--db", default=None)
+    parser.add_argument("--pg", metavar="DATABASE", help="a bank on the benchmarks' PostgreSQL (e.g. bank1m)")
+    parser.add_argument("--customers", type=int, default=200_000, help="SQLite: the demo bank's size")
+    parser.add_argument("--holdings", type=int, default=1_000_000, help="SQLite: top holdings up to this")
+    parser.add_argument("--db", default=None, help="SQLite: the bank's file")
+    parser.add_argument("--day", default=None, help="YYYY-MM-DD; default: the first working day after today")
+    parser.add_argument("--naive-sample", type=int, default=None,
+                        help="customers the naive loop looks at (scaled up); 0 = all; default 2000 on PG, 0 on SQLite")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the DuckDB query and of the triggers")
+    parser.add_argument("--keep", action="store_true", help="keep the engine's stored lists")
     args = parser.parse_args()
-    use_bank(args.customers, args.db)
-    ensure_bank(args.customers)
-    top_up_holdings(args.holdings, seed=11)
+    if args.pg:
+        use_pg(args.pg, create=False)
+        parquet_dir = OUT / f"parquet-{args.pg}"
+        sample = 2000 if args.naive_sample is None else args.naive_sample
+    else:
+        use_bank(args.customers, args.db)
+        ensure_bank(args.customers)
+        top_up_holdings(args.holdings, seed=11)
+        parquet_dir = OUT / f"parquet-{args.customers}"
+        sample = args.naive_sample or 0
 
-    from django.db import transaction
+    import worklist_duckdb
+    from django.db import connection, transaction
 
     from banyan import clock
     from banyan.calendars.workdays import next_working_day
     from banyan.customers.models import Customer
     from banyan.holdings.models import Holding
     from banyan.org.models import BOOK_ROLES, Staff
+    from banyan.segments.models import SegmentPolicy
     from banyan.worklists.models import Task
-    from banyan.worklists.services import worklists_build
+    from banyan.worklists.services import LOOK_AHEAD_DAYS, holiday_overrides_load, planner_rules, worklists_build
+    from banyan.worklists.triggers import Window, collect
 
     day = dt.date.fromisoformat(args.day) if args.day else next_working_day(clock.today())
     customers, holdings = Customer.objects.count(), Holding.objects.count()
     managers = Staff.objects.filter(role__in=BOOK_ROLES).count()
-    print(f"bank: {customers:,} customers, {holdings:,} holdings, {managers} managers; day {day}; {machine()}")
+    print(f"bank: {customers:,} customers, {holdings:,} holdings, {managers:,} managers on {connection.vendor}; "
+          f"day {day}; {machine()}", flush=True)
+
+    start = time.perf_counter()
+    exported = worklist_duckdb.export(parquet_dir)
+    export_s = time.perf_counter() - start
+    print(f"export to Parquet:              {export_s:8.2f} s   "
+          + ", ".join(f"{name} {rows:,} ({s:.1f} s)" for name, (rows, s) in exported.items()), flush=True)
 
     with clock.frozen(day):
-        clear(day)
-        start = time.perf_counter()
-        result = worklists_build(day=day)
-        fast = time.perf_counter() - start
-        engine_tasks = Task.objects.filter(date=day).count()
-        print(f"engine (set-based):      {fast:8.1f} s   {result.tasks:,} tasks, {result.suppressed:,} left out")
+        p = worklist_duckdb.params(day)
+        con = worklist_duckdb.connect(p)
+        duck_s, duck_rows = best(lambda: worklist_duckdb.reasons(con, parquet_dir, p), args.repeat)
+        print(f"DuckDB query (best of {args.repeat}):       {duck_s:8.3f} s   {len(duck_rows):,} reasons", flush=True)
+
+        policy = SegmentPolicy.current()
+        rules = planner_rules(policy)
+        window = Window(first=day, last=day + dt.timedelta(days=LOOK_AHEAD_DAYS), rules=rules.reason_rules,
+                        policy=policy, manager_ids=None)
+        holiday_overrides_load()
+        triggers_s, found = best(lambda: collect(window), args.repeat)
+        print(f"engine triggers (best of {args.repeat}):    {triggers_s:8.3f} s   {len(found):,} reasons", flush=True)
+        print("the same reasons? (customer, code, date, ref)")
+        same = compare({(r.customer_id, r.code, r.due, r.ref) for r in found}, set(duck_rows))
+        del found
 
         with transaction.atomic():
             clear(day)
-            naive, seen, written = naive_build(day, args.naive_sample or None)
-            transaction.set_rollback(True)  # leave the engine's lists in place
+            start = time.perf_counter()
+            result = worklists_build(day=day)
+            build_s = time.perf_counter() - start
+            engine_tasks = Task.objects.filter(date=day).count()
+            print(f"engine full build:              {build_s:8.2f} s   {result.managers:,} managers, "
+                  f"{result.tasks:,} tasks, {result.suppressed:,} left out by contact rules", flush=True)
+
+            with transaction.atomic():
+                clear(day)
+                naive, seen, written = naive_build(day, sample or None)
+                transaction.set_rollback(True)  # leave the engine's lists in place
+            transaction.set_rollback(not args.keep)
     scale = customers / seen if seen else 1
     naive_total = naive * scale
-    label = "naive (per-customer ORM)" + (f", {seen:,} customers × {scale:.0f}" if scale > 1 else "")
-    print(f"{label}: {naive_total:8.1f} s   {written:,} tasks" + ("" if scale > 1 else f" (engine: {engine_tasks:,})"))
-    print(f"ratio: the engine is {naive_total / fast:.0f}× faster; targets ≥ 20× and < 60 s "
-          f"({'met' if naive_total / fast >= 20 and fast < 60 else 'NOT met'})")
+    label = "naive per-customer ORM loop" + (f" ({seen:,} customers × {scale:.0f})" if scale > 1 else "")
+    print(f"{label}: {naive_total:8.1f} s   {written:,} tasks"
+          + ("" if scale > 1 else f" (engine: {engine_tasks:,})"))
+    print(f"ratios: engine triggers ÷ DuckDB = {triggers_s / duck_s:.1f}×, full build ÷ DuckDB = "
+          f"{build_s / duck_s:.1f}× (target ≤ 3×); naive ÷ full build = {naive_total / build_s:.0f}× "
+          f"(target ≥ 50×); reasons {'equal' if same else 'NOT equal'}")
 
 
 if __name__ == "__main__":
