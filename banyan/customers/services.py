@@ -255,3 +255,70 @@ def relation_remove(*, actor, relation: CustomerRelation) -> None:
     audit_log(actor=actor, action="customer.relation_removed", customer_id=relation.customer_id, obj=relation,
               before={"other": relation.other_id, "kind": relation.kind})
     relation.delete()
+
+
+# --- the same judgement without a query or a write (bulk feeds) ------------------------------
+
+_DERIVED_FIELDS = ("name_pinyin", "name_initials", "mobile_tail", "id_tail", "birthday_mmdd", "lunar_birthday_key")
+
+
+def _given_field_errors(customer: Customer, given, errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """full_clean's field checks (length, choices, e-mail, digits) for the fields a writer gave,
+    merged as _save_validated merges them; no uniqueness or foreign-key query (the caller knows)."""
+    given = set(given)
+    try:
+        customer.clean_fields(exclude=[f.name for f in Customer._meta.fields if f.name not in given])
+    except ValidationError as e:
+        for k, msgs in e.message_dict.items():
+            errors.setdefault(k, []).extend(m for m in msgs if m not in errors.get(k, []))
+    return errors
+
+
+def customer_build_unsaved(*, external_id: str, name: str, rm: Staff | None, branch=None, **fields: Any) -> Customer:
+    """customer_create's judgement, without a query or a write: the same coercion, identity and
+    mobile checks, derived columns and field checks, the same ValidationError. The caller makes
+    sure the external number is new, writes the row and its audit event (customer_audit_snapshot)."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
+    _check_manager(rm)
+    branch = branch or (rm.branch if rm else None)
+    if branch is None:
+        raise ValidationError({"rm": [_("A customer belongs to a manager or at least a branch.")]})
+    values = {k: _coerce(k, v) for k, v in fields.items()}
+    customer = Customer(external_id=(external_id or "").strip(), name=name or "", rm=rm, branch=branch, **values)
+    errors = _normalise_identity(customer)
+    customer_fill_derived(customer)
+    _given_field_errors(customer, {*fields, "external_id", "name"}, errors)
+    if errors:
+        raise ValidationError(errors)
+    return customer
+
+
+def customer_change_unsaved(customer: Customer, **fields: Any) -> None:
+    """customer_update's judgement in place, without a query or a write (same ValidationError).
+    The caller compares before and after, writes and audits (customer_audit_snapshot + diff)."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
+    for k, v in fields.items():
+        setattr(customer, k, _coerce(k, v))
+    if "id_number" in fields and "birth_date" not in fields and customer.id_type == IdType.RESIDENT:
+        customer.birth_date = None  # re-derive from the new number
+    if "id_number" in fields and "gender" not in fields and customer.id_type == IdType.RESIDENT:
+        customer.gender = ""
+    errors = _normalise_identity(customer)
+    customer_fill_derived(customer)
+    _given_field_errors(customer, fields, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def customer_check_manager(rm: Staff | None) -> None:
+    """customer_assign's check of the new manager (ValidationError when they keep no book)."""
+    _check_manager(rm)
+
+
+def customer_audit_snapshot(customer: Customer) -> dict[str, Any]:
+    """What customer.created / customer.updated events record (numbers masked)."""
+    return _snapshot(customer)

@@ -33,6 +33,7 @@ from banyan.org.models import Branch, Staff
 __all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "rejects_path_for"]
 
 PROGRESS_EVERY = 1000
+AUM_CHUNK = 10_000
 _CUSTOMER_KINDS = ("customers", "new_cards")
 _BOOLEANS = {"y": True, "yes": True, "1": True, "true": True, "是": True, "t": True,
              "n": False, "no": False, "0": False, "false": False, "否": False, "f": False}
@@ -184,9 +185,13 @@ class _Lookups:
     def customer(external_id: str) -> Customer:
         found = Customer.objects.filter(external_id=external_id).first()
         if found is None:
-            raise ValidationError({"customer": [_("There is no customer with the number %(n)s: import the "
-                                                  "customers first.") % {"n": external_id}]})
+            raise no_such_customer(external_id)
         return found
+
+
+def no_such_customer(external_id: str) -> ValidationError:
+    return ValidationError({"customer": [_("There is no customer with the number %(n)s: import the "
+                                           "customers first.") % {"n": external_id}]})
 
 
 def _state(obj) -> dict[str, Any]:
@@ -316,6 +321,8 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
     if kind not in KINDS:
         raise FeedFileError(f"未知的数据类型：{kind}（可选：{'、'.join(KINDS)}）")
     path = Path(path)
+    from banyan.feeds import bulk  # the bulk path uses this module's row judgement
+
     with translation.override("zh-hans"):
         sheet = read_sheet(path, encoding)
         fields = map_headers(kind, sheet.headers)
@@ -335,10 +342,13 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
                             ignored_columns=[h for h, f in zip(sheet.headers, fields, strict=True) if not f])
         handler, look = _HANDLERS[kind], _Lookups()
         total = len(sheet.records)
-        for done, record in enumerate(sheet.records, start=1):
-            _import_record(kind, record, sheet.headers, fields, handler, look, actor, result)
-            if progress and (done % PROGRESS_EVERY == 0 or done == total):
-                progress(done, total)
+        if kind in bulk.BULK_KINDS:
+            bulk.import_chunks(kind, sheet.records, sheet.headers, fields, look, actor, result, progress)
+        else:
+            for done, record in enumerate(sheet.records, start=1):
+                _import_record(kind, record, sheet.headers, fields, handler, look, actor, result)
+                if progress and (done % PROGRESS_EVERY == 0 or done == total):
+                    progress(done, total)
         rejects_file = rejects_path_for(path)
         if result.rejects:
             write_rejects(rejects_file, sheet.headers, result.rejects)
@@ -350,19 +360,32 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
     return result
 
 
-def _import_record(kind, record: Record, headers, fields, handler, look, actor, result: FeedResult) -> None:
-    def reject(reason: str) -> None:
-        result.rejected += 1
-        result.rejects.append((record.line, f"第 {record.line} 行：{reason}", record.cells))
+def _reject(result: FeedResult, record: Record, reason: str) -> None:
+    result.rejected += 1
+    result.rejects.append((record.line, f"第 {record.line} 行：{reason}", record.cells))
 
+
+def _precheck(kind: str, record: Record, headers, fields, result: FeedResult) -> dict[str, str] | None:
+    """The row's cells by field, or None when the row is rejected before any service sees it
+    (wrong encoding, wrong number of columns, a required cell empty)."""
     if record.bad_encoding:
-        return reject(f"这一行的文字不是 {result.encoding} 编码（可能混入了 GBK 编码的内容），请重新导出。")
+        _reject(result, record, f"这一行的文字不是 {result.encoding} 编码（可能混入了 GBK 编码的内容），请重新导出。")
+        return None
     if len(record.cells) != len(headers):
-        return reject(f"列数不对：表头有 {len(headers)} 列，这一行有 {len(record.cells)} 列。")
+        _reject(result, record, f"列数不对：表头有 {len(headers)} 列，这一行有 {len(record.cells)} 列。")
+        return None
     values = {f: cell for f, cell in zip(fields, record.cells, strict=True) if f}
     missing = [c.label for c in KINDS[kind] if (c.required or c.field in KEYS[kind]) and not values.get(c.field)]
     if missing:
-        return reject("；".join(f"{label}：必填。" for label in missing))
+        _reject(result, record, "；".join(f"{label}：必填。" for label in missing))
+        return None
+    return values
+
+
+def _import_record(kind, record: Record, headers, fields, handler, look, actor, result: FeedResult) -> None:
+    values = _precheck(kind, record, headers, fields, result)
+    if values is None:
+        return None
     touched: set[int] = set()
     try:
         with transaction.atomic():
@@ -371,9 +394,9 @@ def _import_record(kind, record: Record, headers, fields, handler, look, actor, 
         result.unchanged += 1
         return None
     except ValidationError as e:
-        return reject(_reason(kind, e))
+        return _reject(result, record, _reason(kind, e))
     except DatabaseError as e:  # a constraint the services do not check; the row is rolled back
-        return reject(f"数据库拒绝了这一行：{e}")
+        return _reject(result, record, f"数据库拒绝了这一行：{e}")
     setattr(result, outcome, getattr(result, outcome) + 1)
     result.customer_ids.update(touched)
     return None
@@ -388,7 +411,9 @@ def feed_followups(kind: str, *, customer_ids=None, actor=None) -> None:
     from banyan.worklists.services import worklists_build
 
     if kind in ("holdings", "navs") and customer_ids is not None:
-        customers_refresh_aum(customer_ids=list(customer_ids))
+        ids = sorted(customer_ids)
+        for start in range(0, len(ids), AUM_CHUNK):  # one UPDATE per slice, whatever the feed's size
+            customers_refresh_aum(customer_ids=ids[start:start + AUM_CHUNK])
     elif kind in ("holdings", "navs"):
         customers_refresh_aum()
     nightly_refresh(actor=actor)

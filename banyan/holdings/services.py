@@ -247,3 +247,81 @@ def transaction_record(*, actor, customer: Customer, external_id: str, occurred_
     row.full_clean()
     row.save()
     return row
+
+
+# --- the same judgement without a query or a write (bulk feeds) ------------------------------
+
+def _given_holding_field_errors(holding: Holding, given) -> None:
+    """full_clean's field checks for the fields a writer gave (and the ones derived from them),
+    without the foreign-key and uniqueness queries (the caller knows the customer, product and key)."""
+    given = set(given)
+    holding.clean_fields(exclude=[f.name for f in Holding._meta.fields if f.name not in given])
+
+
+def holding_build_unsaved(*, customer: Customer, product: Product, amount: Any, purchase_date: Any,
+                          **fields: Any) -> Holding:
+    """holding_create's judgement, without a query or a write: the same parsing, rules, units,
+    current value and field checks, the same ValidationError. The caller writes the row, its
+    audit event and refreshes the customers' AUM (customers_refresh_aum)."""
+    values, errors = _parse_holding_fields({"amount": amount, "purchase_date": purchase_date, **fields})
+    holding = Holding(customer=customer, product=product,
+                      risk_level_at_sale=values.pop("risk_level_at_sale", customer.risk_level),
+                      **{k: v for k, v in values.items() if k not in errors})
+    for field, messages in _holding_rule_errors(holding).items():
+        errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+    if holding.units is None and holding.cost_price and product.type in NAV_TYPES:
+        holding.units = (holding.amount / holding.cost_price).quantize(Decimal("0.0001"))
+    holding.current_value = _current_value(product, holding.amount, holding.units)
+    _given_holding_field_errors(holding, {*values, "amount", "purchase_date", "units", "current_value",
+                                          "risk_level_at_sale", "external_id", "status"})
+    return holding
+
+
+def holding_change_unsaved(*, holding: Holding, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """holding_update's judgement in place, without a query or a write (same ValidationError).
+    `customer` and `product` are objects, as for holding_update. Returns (before, after) of the
+    fields that changed, for the audit event."""
+    unknown = set(fields) - set(_HOLDING_UPDATABLE)
+    if unknown:
+        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
+    before = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
+    values, errors = _parse_holding_fields(fields)
+    for key, value in values.items():
+        if key not in errors:
+            setattr(holding, key, value)
+    for field, messages in _holding_rule_errors(holding).items():
+        errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+    holding.current_value = _current_value(holding.product, holding.amount, holding.units)
+    _given_holding_field_errors(holding, {*fields, "current_value"} - {"customer", "product"})
+    after = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
+    changed = sorted(k for k in fields if before[k] != after[k])
+    return {k: before[k] for k in changed}, {k: after[k] for k in changed}
+
+
+def transaction_judge_unsaved(*, customer: Customer, external_id: str, occurred_on: Any, amount: Any,
+                              account_no: str = "", counterparty: str = "", description: str = "",
+                              row: Transaction | None = None) -> Transaction:
+    """transaction_record's judgement without a query or a write: `row` is the stored movement
+    with this external id (changed in place) or None (a new one is returned, unsaved)."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {"customer": customer, "account_no": (account_no or "").strip(),
+                              "counterparty": (counterparty or "").strip(),
+                              "description": (description or "").strip()}
+    for key, parse, raw in (("occurred_on", _date, occurred_on), ("amount", _decimal, amount)):
+        try:
+            values[key] = parse(key, raw, required=True)
+        except ValidationError as e:
+            errors.update(e.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if row is None:
+        row = Transaction(external_id=(external_id or "").strip(), **values)
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+    row.clean_fields(exclude=["customer"])
+    return row

@@ -1,0 +1,366 @@
+"""The bulk path of the feeds: customers, new cards, holdings and transactions, a chunk at a time.
+
+Every row is still judged on its own, by the same checks as the services (customers.services
+`customer_build_unsaved` / `customer_change_unsaved`, holdings.services `holding_build_unsaved` /
+`holding_change_unsaved` / `transaction_judge_unsaved`, which customer_create & co. are made of),
+and a rejected row gets its line and the same reason. What changes is the writing:
+
+- per chunk, ONE query fetches the stored rows for the chunk's keys (and one the customers a
+  holdings or transactions chunk names); staff, branches and products come from the feed's cache;
+- rows are judged in memory against what is stored (or against the same key earlier in the
+  file: the later row wins, judged against the earlier one); equal → unchanged, nothing written;
+- the chunk is written in ONE transaction: new rows by `COPY … FROM STDIN` on PostgreSQL (ids
+  drawn from the table's sequence first, so audit events can name them), changed rows by COPY
+  into a temporary table and one `UPDATE … FROM`; on SQLite `bulk_create` and `bulk_update`;
+  the customers' AUM refreshed in one UPDATE for the chunk's holdings; one audit event per row
+  written, as the services write them (created / updated with masked snapshots / assigned);
+- a database error in a chunk (a constraint no check foresaw) rolls the chunk back and replays
+  it through the row-by-row path, so the culprit gets its line and reason and the good rows stay;
+- whole chunks commit, and a rerun upserts by key: a process killed half-way loses and
+  duplicates nothing when the file is run again.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from banyan import clock
+from banyan.audit.models import AuditEvent
+from banyan.audit.request import current_ip
+from banyan.audit.services import _jsonable, diff
+from banyan.customers.models import Customer, Source
+from banyan.customers.services import (
+    customer_audit_snapshot,
+    customer_build_unsaved,
+    customer_change_unsaved,
+    customer_check_manager,
+)
+from banyan.feeds import services as rows
+from banyan.feeds.readers import Record
+from banyan.holdings.models import Holding, Transaction
+from banyan.holdings.services import (
+    customers_refresh_aum,
+    holding_build_unsaved,
+    holding_change_unsaved,
+    transaction_judge_unsaved,
+)
+
+BULK_KINDS = ("customers", "new_cards", "holdings", "transactions")
+#: Chunk sizes: the first chunks are small (a quick first commit and progress report), then 5,000.
+CHUNK_RAMP = (500, 1000, 2000)
+CHUNK_SIZE = 5000
+
+
+def _chunks(records: list[Record]) -> Iterator[list[Record]]:
+    start, n = 0, 0
+    while start < len(records):
+        size = CHUNK_RAMP[n] if n < len(CHUNK_RAMP) else CHUNK_SIZE
+        yield records[start:start + size]
+        start, n = start + size, n + 1
+
+
+class _Chunk:
+    """What one chunk found: objects to insert and to update by key, audit events, touched
+    customers. Counts and rejects go to `out` (a FeedResult merged after the commit)."""
+
+    def __init__(self, out: rows.FeedResult) -> None:
+        self.out = out
+        self.new: dict[str, Any] = {}  # key → unsaved object (its final state in this chunk)
+        self.changed: dict[str, Any] = {}  # key → stored object, changed
+        self.events: list[tuple[str, str, Any, Any, str]] = []  # (key, action, before, after, detail)
+        self.touched: set[int] = set()
+
+    def base(self, key: str, stored: dict[str, Any]):
+        """What a row with `key` is judged against: an earlier row of the chunk, or the stored row."""
+        return self.new.get(key) or self.changed.get(key) or stored.get(key)
+
+    def keep(self, key: str, obj, *, is_new: bool) -> None:
+        (self.new if is_new or key in self.new else self.changed)[key] = obj
+
+    def count(self, outcome: str) -> None:
+        setattr(self.out, outcome, getattr(self.out, outcome) + 1)
+
+
+def _state(obj) -> dict[str, Any]:
+    return rows._state(obj)
+
+
+# --- judging a chunk, per kind ---------------------------------------------------------------------
+
+def _judge_customers(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
+    keys = {values["external_id"] for _r, values in batch}
+    stored = {c.external_id: c for c in Customer.objects.filter(external_id__in=keys)}
+    for record, values in batch:
+        try:
+            ext = values.pop("external_id")
+            rm_name, branch_code = values.pop("rm", ""), values.pop("branch", "")
+            rm = look.staff(rm_name) if rm_name else None
+            branch = look.branch(branch_code) if branch_code else None
+            fields = rows._convert({k: v for k, v in values.items() if v != ""})  # empty cells leave values
+            if kind == "new_cards":
+                fields["source"] = Source.NEW_CARD
+            base = chunk.base(ext, stored)
+            if base is None:
+                customer = customer_build_unsaved(external_id=ext, name=fields.pop("name", ""), rm=rm,
+                                                  branch=None if rm else branch, **fields)
+                chunk.keep(ext, customer, is_new=True)
+                chunk.events.append((ext, "customer.created", None, customer_audit_snapshot(customer), ""))
+                chunk.count("added")
+                continue
+            customer = copy.copy(base)  # a rejected row leaves the earlier state as it was
+            before_state, before_snap = _state(base), customer_audit_snapshot(base)
+            customer_change_unsaved(customer, **fields)
+            events = []
+            old, new = diff(before_snap, customer_audit_snapshot(customer))
+            if new:
+                events.append((ext, "customer.updated", old, new, ", ".join(new)))
+            if rm is not None and rm.pk != customer.rm_id:
+                customer_check_manager(rm)
+                events.append((ext, "customer.assigned",
+                               {"rm": customer.rm_id, "assistant": customer.assistant_id, "branch": customer.branch_id},
+                               {"rm": rm.pk, "assistant": None, "branch": rm.branch_id}, ""))
+                customer.rm, customer.assistant, customer.branch = rm, None, rm.branch
+            if _state(customer) == before_state:
+                chunk.count("unchanged")
+                continue
+            chunk.keep(ext, customer, is_new=False)
+            chunk.events.extend(events)
+            chunk.count("updated")
+        except ValidationError as e:
+            rows._reject(chunk.out, record, rows._reason(kind, e))
+
+
+def _customers_by_number(batch: list[tuple[Record, dict[str, str]]]) -> dict[str, Customer]:
+    """The customers a chunk names, with only what a holding needs (pk, risk level)."""
+    numbers = {values.get("customer", "") for _r, values in batch}
+    found = Customer.objects.filter(external_id__in=numbers).values_list("external_id", "pk", "risk_level")
+    return {ext: Customer(pk=pk, external_id=ext, risk_level=risk) for ext, pk, risk in found}
+
+
+def _customer_of(customers: dict[str, Customer], number: str) -> Customer:
+    found = customers.get(number)
+    if found is None:
+        raise rows.no_such_customer(number)
+    return found
+
+
+def _judge_holdings(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
+    keys = {values["external_id"] for _r, values in batch}
+    stored = {h.external_id: h for h in Holding.objects.filter(external_id__in=keys).select_related("product")}
+    customers = _customers_by_number(batch)
+    for record, values in batch:
+        try:
+            ext = values.pop("external_id")
+            customer = _customer_of(customers, values.pop("customer", ""))
+            product = look.product(values.pop("product", ""))
+            fields = rows._convert({k: v for k, v in values.items() if v != ""})
+            base = chunk.base(ext, stored)
+            if base is None:
+                holding = holding_build_unsaved(customer=customer, product=product, amount=fields.pop("amount", None),
+                                                purchase_date=fields.pop("purchase_date", None), external_id=ext,
+                                                **fields)
+                chunk.keep(ext, holding, is_new=True)
+                chunk.events.append((ext, "holding.created", None, {"product": product.code, "amount": holding.amount},
+                                     ""))
+                chunk.touched.add(customer.pk)
+                chunk.count("added")
+                continue
+            holding = copy.copy(base)
+            before_state, old_customer = _state(base), base.customer_id
+            before, after = holding_change_unsaved(holding=holding, customer=customer, product=product, **fields)
+            if _state(holding) == before_state:
+                chunk.count("unchanged")
+                continue
+            chunk.keep(ext, holding, is_new=False)
+            chunk.events.append((ext, "holding.updated", before, after, ", ".join(after)))
+            chunk.touched.update({old_customer, holding.customer_id})
+            chunk.count("updated")
+        except ValidationError as e:
+            rows._reject(chunk.out, record, rows._reason(kind, e))
+
+
+def _judge_transactions(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
+    keys = {values["external_id"] for _r, values in batch}
+    stored = {t.external_id: t for t in Transaction.objects.filter(external_id__in=keys)}
+    customers = _customers_by_number(batch)
+    for record, values in batch:
+        try:
+            ext = values.pop("external_id")
+            customer = _customer_of(customers, values.pop("customer", ""))
+            fields = rows._convert(values)
+            base = chunk.base(ext, stored)
+            row = transaction_judge_unsaved(customer=customer, external_id=ext, occurred_on=fields.pop("date", ""),
+                                            amount=fields.pop("amount", ""), row=copy.copy(base) if base else None,
+                                            **fields)
+            if base is None:
+                chunk.keep(ext, row, is_new=True)
+                chunk.count("added")
+            elif _state(row) == _state(base):
+                chunk.count("unchanged")
+                continue
+            else:
+                chunk.keep(ext, row, is_new=False)
+                chunk.count("updated")
+            chunk.touched.add(customer.pk)
+        except ValidationError as e:
+            rows._reject(chunk.out, record, rows._reason(kind, e))
+
+
+_JUDGES: dict[str, Callable[..., None]] = {"customers": _judge_customers, "new_cards": _judge_customers,
+                                           "holdings": _judge_holdings, "transactions": _judge_transactions}
+_MODELS = {"customers": Customer, "new_cards": Customer, "holdings": Holding, "transactions": Transaction}
+
+
+# --- writing a chunk ---------------------------------------------------------------------------
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _copy_rows(table: str, columns: list[str], values: Iterator[list[Any]] | list[list[Any]]) -> None:
+    """COPY rows into `table` through Django's connection (inside its transaction)."""
+    connection.ensure_connection()
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with connection.wrap_database_errors, connection.connection.cursor() as cur, \
+            cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy_:
+        for row in values:
+            copy_.write_row(row)
+
+
+def _insert(model, objs: list) -> None:
+    """Insert new rows; their pks are set on the objects."""
+    if not objs:
+        return
+    if hasattr(objs[0], "created_at"):
+        now = timezone.now()
+        for obj in objs:
+            obj.created_at = obj.updated_at = now
+    if not _postgres():
+        model.objects.bulk_create(objs, batch_size=500)
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(objs)])
+        for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
+            obj.pk = pk
+    fields = model._meta.concrete_fields
+    _copy_rows(table, [f.column for f in fields], ([getattr(o, f.attname) for f in fields] for o in objs))
+
+
+def _update(model, objs: list) -> None:
+    """Write every column of changed rows (created_at aside)."""
+    if not objs:
+        return
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname != "created_at"]
+    if hasattr(objs[0], "updated_at"):
+        for obj in objs:
+            obj.updated_at = now
+    if not _postgres():
+        model.objects.bulk_update(objs, [f.name for f in fields], batch_size=100)
+        return
+    table = model._meta.db_table
+    temp = f"_feed_{table}"
+    cols = ['"id"', *(f'"{f.column}"' for f in fields)]
+    with connection.cursor() as cur:
+        cur.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS '
+                    f'SELECT {", ".join(cols)} FROM "{table}" WITH NO DATA')
+        _copy_rows(temp, ["id", *(f.column for f in fields)],
+                   ([o.pk, *(getattr(o, f.attname) for f in fields)] for o in objs))
+        sets = ", ".join(f'"{f.column}" = s."{f.column}"' for f in fields)
+        cur.execute(f'UPDATE "{table}" AS t SET {sets} FROM "{temp}" AS s WHERE t.id = s.id')
+        cur.execute(f'DROP TABLE "{temp}"')
+
+
+def _audit(kind: str, chunk: _Chunk, actor) -> None:
+    """One event per row, as the services write them."""
+    if not chunk.events:
+        return
+    objs = {**chunk.changed, **chunk.new}
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    ip, at = current_ip(), clock.now()
+    object_type = "customer" if kind in ("customers", "new_cards") else "holding"
+    events = []
+    for key, action, before, after, detail in chunk.events:
+        obj = objs[key]
+        customer_id = obj.pk if object_type == "customer" else obj.customer_id
+        events.append((customer_id, action, str(obj.pk), detail[:300], _jsonable(before) if before else None,
+                       _jsonable(after) if after else None))
+    if not _postgres():
+        AuditEvent.objects.bulk_create(
+            [AuditEvent(at=at, actor_id=actor_id, action=action, customer_id=cid, object_type=object_type,
+                        object_id=oid, detail=detail, before=before, after=after, ip=ip)
+             for cid, action, oid, detail, before, after in events], batch_size=500)
+        return
+    dumps = json.dumps
+    _copy_rows(AuditEvent._meta.db_table,
+               ["at", "actor_id", "action", "customer_id", "object_type", "object_id", "detail", "before", "after",
+                "ip"],
+               ([at, actor_id, action, cid, object_type, oid, detail,
+                 None if before is None else dumps(before), None if after is None else dumps(after), ip]
+                for cid, action, oid, detail, before, after in events))
+
+
+def _write(kind: str, chunk: _Chunk, actor) -> None:
+    model = _MODELS[kind]
+    _insert(model, list(chunk.new.values()))
+    _update(model, list(chunk.changed.values()))
+    if kind == "holdings" and chunk.touched:
+        customers_refresh_aum(customer_ids=sorted(chunk.touched))
+    if kind != "transactions":
+        _audit(kind, chunk, actor)
+    if kind in ("customers", "new_cards"):
+        chunk.touched.update(o.pk for o in (*chunk.new.values(), *chunk.changed.values()))
+
+
+# --- the feed ----------------------------------------------------------------------------------
+
+def _merge(result: rows.FeedResult, part: rows.FeedResult) -> None:
+    result.added += part.added
+    result.updated += part.updated
+    result.unchanged += part.unchanged
+    result.rejected += part.rejected
+    result.rejects.extend(sorted(part.rejects, key=lambda r: r[0]))
+    result.customer_ids.update(part.customer_ids)
+
+
+def _run_chunk(kind: str, records: list[Record], headers, fields, look, actor, result: rows.FeedResult) -> None:
+    part = rows.FeedResult(kind=kind, path=result.path, encoding=result.encoding)
+    batch = []
+    for record in records:
+        values = rows._precheck(kind, record, headers, fields, part)
+        if values is not None:
+            batch.append((record, values))
+    chunk = _Chunk(part)
+    try:
+        with transaction.atomic():
+            _JUDGES[kind](kind, batch, look, chunk)
+            _write(kind, chunk, actor)
+    except DatabaseError:
+        # A constraint no check foresaw: replay the chunk row by row, each row in its own
+        # transaction, so the culprit gets its line and reason and the good rows are kept.
+        part = rows.FeedResult(kind=kind, path=result.path, encoding=result.encoding)
+        handler = rows._HANDLERS[kind]
+        for record in records:
+            rows._import_record(kind, record, headers, fields, handler, look, actor, part)
+    else:
+        part.customer_ids.update(chunk.touched)
+    _merge(result, part)
+
+
+def import_chunks(kind: str, records: list[Record], headers, fields, look, actor, result: rows.FeedResult,
+                  progress: Callable[[int, int], None] | None) -> None:
+    """Import `records` a chunk at a time into `result` (see the module's docstring)."""
+    total, done = len(records), 0
+    for records_chunk in _chunks(records):
+        _run_chunk(kind, records_chunk, headers, fields, look, actor, result)
+        done += len(records_chunk)
+        if progress:
+            progress(done, total)
