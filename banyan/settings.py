@@ -5,6 +5,15 @@ BANYAN_TODAY   YYYY-MM-DD — the whole app believes this is today (demos, train
 SECRET_KEY     required in production (BANYAN_DEBUG unset); a dev key otherwise
 BANYAN_DEBUG   1 for development error pages
 ALLOWED_HOSTS  comma-separated
+
+Background work (Celery on Redis; banyan/celery.py):
+CELERY_BROKER_URL  redis://host:6379/0 — the broker (REDIS_URL is read when it is unset); with
+                   neither, tasks run in-process and no worker or beat is needed
+BANYAN_NIGHTLY_AT  HH:MM in Asia/Shanghai (default 02:30): beat runs segments + next working day's worklists
+BANYAN_OUTBOX_EVERY  seconds between outbox sends (default 60); BANYAN_OUTBOX_BATCH messages each (500)
+BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NIGHTLY_TIME_LIMIT (7200)
+BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
+BANYAN_VAR_DIR     must be the same shared directory for the web servers and the feed workers
 """
 
 import os
@@ -143,4 +152,44 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BANYAN_LOG_LEVEL", "WARNING")},
+}
+
+# --- Background work: Celery on Redis (banyan/celery.py; env vars in the docstring above) -------
+# No broker: every task runs in-process when it is called (`.delay()` included), so a branch on
+# SQLite needs no server and the tests run the same task functions. Progress and outcomes live in
+# the database (FeedRun rows, messages, worklists), so no result backend is configured.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Long work (feeds, the nightly build) on its own queue, so a big feed never holds up the outbox:
+# `celery -A banyan worker -Q banyan,banyan-batch` serves both; split them over machines at will.
+CELERY_TASK_DEFAULT_QUEUE = "banyan"
+CELERY_TASK_ROUTES = {"banyan.feeds.import_file": {"queue": "banyan-batch"},
+                      "banyan.nightly": {"queue": "banyan-batch"}}
+# A task is acknowledged when it has finished, and a worker takes one task at a time: a worker
+# that dies mid-feed leaves the message to another (imports are idempotent, the run is claimed once).
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 100  # a child that read a million-row file gives its memory back
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60  # short tasks (the outbox); feeds and the nightly set their own
+CELERY_TASK_TIME_LIMIT = 11 * 60
+BANYAN_FEED_TIME_LIMIT = int(os.environ.get("BANYAN_FEED_TIME_LIMIT", 4 * 3600))
+BANYAN_NIGHTLY_TIME_LIMIT = int(os.environ.get("BANYAN_NIGHTLY_TIME_LIMIT", 2 * 3600))
+BANYAN_FEED_STALE_MINUTES = int(os.environ.get("BANYAN_FEED_STALE_MINUTES", 15))
+BANYAN_OUTBOX_BATCH = int(os.environ.get("BANYAN_OUTBOX_BATCH", 500))
+# Redis hands an unacknowledged task to another worker after this long: longer than any task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(BANYAN_FEED_TIME_LIMIT, BANYAN_NIGHTLY_TIME_LIMIT) + 600}
+from celery.schedules import crontab  # noqa: E402 - only the beat schedule needs it
+
+_nightly_hour, _nightly_minute = (int(p) for p in os.environ.get("BANYAN_NIGHTLY_AT", "02:30").split(":"))
+_outbox_every = float(os.environ.get("BANYAN_OUTBOX_EVERY", 60))
+CELERY_BEAT_SCHEDULE = {
+    "nightly-segments-and-worklists": {"task": "banyan.nightly",
+                                       "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute)},
+    "send-the-outbox": {"task": "banyan.messages.send_outbox", "schedule": _outbox_every,
+                        "kwargs": {"limit": BANYAN_OUTBOX_BATCH},
+                        "options": {"expires": _outbox_every}},  # no pile-up while the workers are down
 }

@@ -1,0 +1,75 @@
+"""The nightly job on the beat schedule (BANYAN_NIGHTLY_AT, default 02:30 Asia/Shanghai):
+planner statistics and segments (`nightly_refresh`), then the next working day's worklists.
+
+Two beats, or a beat and a hand-sent task, may fire together: a Redis lock per day (on the broker's
+Redis) lets one build run and the other return at once. Without a broker the task runs in the
+process that calls it and needs no lock; `worklists_build` is idempotent and atomic anyway (a day
+already built is left as it is; a duplicate build would roll back on the one-list-per-day rule).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from banyan import clock
+from banyan.calendars.workdays import next_working_day
+from banyan.segments.services import nightly_refresh
+from banyan.worklists.services import worklists_build
+
+logger = logging.getLogger(__name__)
+
+LOCK_PREFIX = "banyan:nightly:"
+
+
+def lock_name(day: dt.date) -> str:
+    return f"{LOCK_PREFIX}{day.isoformat()}"
+
+
+@contextlib.contextmanager
+def nightly_lock(day: dt.date):
+    """Yields True when this process may build `day`, False when another holds the day's lock.
+    The lock expires on its own after the task's time limit, so a killed worker cannot block the
+    next night."""
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        yield True
+        return
+    import redis
+    from redis.exceptions import LockError
+
+    client = redis.Redis.from_url(url)
+    lock = client.lock(lock_name(day), timeout=settings.BANYAN_NIGHTLY_TIME_LIMIT + 60, blocking=False)
+    try:
+        if not lock.acquire(blocking=False):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with contextlib.suppress(LockError):  # expired meanwhile: nothing to release
+                lock.release()
+    finally:
+        client.close()
+
+
+@shared_task(name="banyan.nightly", soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,
+             time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT + 300)
+def nightly(day: str | dt.date | None = None) -> dict:
+    """Segments, then the worklists of `day` (YYYY-MM-DD; default the next working day after
+    today). Running it again for a built day recomputes the segments and leaves the lists alone."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    day = day or next_working_day(clock.today())
+    with nightly_lock(day) as mine:
+        if not mine:
+            logger.warning("Nightly build of %s is running elsewhere; this one stops.", day)
+            return {"day": day.isoformat(), "skipped": True}
+        segments = nightly_refresh(actor=None)
+        built = worklists_build(day=day, actor=None)
+    return {"day": day.isoformat(), "segments": segments, "lists": built.managers, "tasks": built.tasks,
+            "suppressed": built.suppressed}
