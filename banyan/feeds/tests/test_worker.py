@@ -1,0 +1,265 @@
+"""A real Celery worker (prefork, two processes) on a real redis-server on loopback, against the
+test database: it imports an uploaded feed, builds tomorrow's worklists on the nightly task and
+sends a queued message. The test process sends the tasks through Redis exactly as the web
+servers and beat do. Today is 2026-11-23 in the worker too (BANYAN_TODAY)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from banyan import celery_app
+from banyan.customers.identity import make_resident_id
+from banyan.customers.models import Customer
+from banyan.feeds.models import FeedRun
+from banyan.messaging.models import Message
+from banyan.messaging.services import message_compose
+from banyan.messaging.tasks import send_outbox
+from banyan.worklists.models import Task, WorklistDay
+from banyan.worklists.tasks import lock_name, nightly
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
+                                reason="redis-server is not installed (apt-get install redis-server; CI has it)")
+
+ROOT = Path(__file__).resolve().parents[3]
+TOMORROW = dt.date(2026, 11, 24)
+TIMEOUT = 180  # seconds: a loaded CI machine starts a worker slowly; a passing test never waits this long
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, wait: float = 30) -> None:
+    """Stop a process started in its own session, children included."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    import redis
+
+    folder = tmp_path_factory.mktemp("redis")
+    for _attempt in range(3):  # another process may take the free port first
+        port = _free_port()
+        proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                 "--appendonly", "no", "--dir", str(folder)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            _stop(proc, signal.SIGKILL)
+            continue
+        client.close()
+        try:
+            yield url
+        finally:
+            _stop(proc)
+        return
+    pytest.fail("redis-server did not start on loopback")
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(s['NAME']).resolve()}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _log_tail(w) -> str:
+    return w.log.read_text("utf-8", errors="replace")[-4000:] if w.log.exists() else "(no log)"
+
+
+@pytest.fixture(scope="module")
+def worker(redis_url, django_db_setup, tmp_path_factory):
+    """`celery -A banyan worker` on both queues, against the test database; stopped at the end."""
+    var = tmp_path_factory.mktemp("var")
+    name = f"banyan-test-{os.getpid()}@localhost"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": _test_database_url(),
+           "CELERY_BROKER_URL": redis_url, "BANYAN_TODAY": "2026-11-23", "BANYAN_VAR_DIR": str(var),
+           "BANYAN_SMS_OUTBOX": str(var / "sms-outbox.jsonl"), "BANYAN_LOG_LEVEL": "INFO"}
+    env.pop("REDIS_URL", None)
+    log = var / "worker.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "banyan", "worker", "--pool=prefork", "--concurrency=2",
+             "-Q", "banyan,banyan-batch", "-n", name, "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    w = SimpleNamespace(proc=proc, var=var, log=log, url=redis_url, name=name)
+    try:
+        _wait_until_ready(w)
+        yield w
+    finally:
+        _stop(proc)
+
+
+def _wait_until_ready(w) -> None:
+    """`celery inspect ping`, from a private client app on the same Redis."""
+    from celery import Celery
+
+    probe = Celery("probe", broker=w.url, set_as_current=False)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if w.proc.poll() is not None:
+                pytest.fail(f"the worker exited with {w.proc.returncode}:\n{_log_tail(w)}")
+            if probe.control.ping(destination=[w.name], timeout=1.0):
+                return
+        pytest.fail(f"the worker did not answer a ping in {TIMEOUT} s:\n{_log_tail(w)}")
+    finally:
+        probe.close()
+
+
+def _reset_producer_pools() -> None:
+    from kombu import pools
+
+    pools.reset()  # closes and forgets kombu's connection and producer pools
+    celery_app._pool = None
+    if "amqp" in celery_app.__dict__:
+        celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def via_redis(worker, settings):
+    """This process sends its tasks through the worker's Redis, as a web server with
+    CELERY_BROKER_URL set does (instead of running them in-process)."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.broker_url
+    _reset_producer_pools()
+    conf.task_always_eager, conf.broker_url = False, worker.url
+    settings.VAR_DIR = worker.var  # web servers and workers share the var directory
+    try:
+        yield worker
+    finally:
+        _reset_producer_pools()
+        conf.task_always_eager, conf.broker_url = saved
+
+
+def _wait_for(w, what: str, check):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        if w.proc.poll() is not None:
+            pytest.fail(f"the worker exited while waiting for {what}:\n{_log_tail(w)}")
+        time.sleep(0.2)
+    pytest.fail(f"no {what} after {TIMEOUT} s:\n{_log_tail(w)}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_uploaded_feed_is_imported_by_the_worker(bank, client, via_redis):
+    # given a customers feed of three good rows and one bad
+    lines = ["客户号,姓名,证件号码,出生日期,客户经理"]
+    for i in range(3):
+        birth = dt.date(1970 + i, 11, 24)
+        lines.append(f"W{i:03d},客户{i},{make_resident_id('330106', birth, i)},{birth},zhangmin")
+    lines.append("W999,坏行,123,1980-13-01,zhangmin")
+    upload = SimpleUploadedFile("客户.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+    client.force_login(bank.admin)
+
+    # when an admin uploads it
+    posted = client.post("/feeds/", {"kind": "customers", "file": upload})
+
+    # then the page hands it to the worker and shows the run, which the worker finishes
+    run = FeedRun.objects.get()
+    assert posted["Location"] == f"/feeds/runs/{run.pk}/"
+    run = _wait_for(via_redis, "finished feed run",
+                    lambda: FeedRun.objects.filter(pk=run.pk, status__in=("done", "failed")).first())
+    assert run.status == "done", run.error
+    assert run.worker == via_redis.name  # not run in this process
+    assert (run.added, run.updated, run.unchanged, run.rejected, run.total_rows) == (3, 0, 0, 1, 4)
+    assert set(Customer.objects.values_list("external_id", flat=True)) == {"W000", "W001", "W002"}
+    assert run.rejects_path.exists()
+    # and the worker refreshed tomorrow's list after the feed: the three birthdays
+    assert Task.objects.filter(manager=bank.rm_a, date=TOMORROW).count() == 3
+    page = client.get(f"/feeds/runs/{run.pk}/").content.decode()
+    assert "added 3, updated 0, unchanged 0, rejected 1" in page and 'hx-trigger="every 1s"' not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_task_on_the_worker_builds_tomorrows_worklists(bank, make_customer, via_redis):
+    # given a customer whose birthday is tomorrow, and no lists yet
+    wang = make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 24))
+    assert not WorklistDay.objects.exists()
+
+    # when beat's nightly task reaches the worker
+    nightly.delay()
+
+    # then tomorrow's lists are built, the birthday on zhangmin's
+    _wait_for(via_redis, "worklists for tomorrow",
+              lambda: WorklistDay.objects.filter(manager=bank.rm_a, date=TOMORROW).exists())
+    assert Task.objects.filter(manager=bank.rm_a, customer=wang, date=TOMORROW).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_message_is_sent_by_the_worker(bank, make_customer, via_redis):
+    # given an SMS in the outbox to a customer who agreed to SMS
+    wang = make_customer(bank.rm_a, name="王建国", consent_sms=True)
+    message = message_compose(actor=bank.rm_a, customer=wang, template="birthday", channel="sms")
+
+    # when beat's outbox task reaches the worker
+    send_outbox.delay()
+
+    # then the worker sent it through the SMS gateway
+    _wait_for(via_redis, "sent message", lambda: Message.objects.filter(pk=message.pk, status="sent").exists())
+    outbox = (via_redis.var / "sms-outbox.jsonl").read_text("utf-8")
+    assert f'"message_id": {message.pk}' in outbox and "王" in outbox
+
+
+def test_a_nightly_build_holding_the_days_lock_keeps_a_second_one_out(bank, make_customer, redis_url, settings):
+    import redis
+
+    # given a broker on Redis, and another worker building tomorrow right now (it holds the lock)
+    settings.CELERY_BROKER_URL = redis_url
+    make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 24))
+    client = redis.Redis.from_url(redis_url)
+    other = client.lock(lock_name(TOMORROW), timeout=60)
+    assert other.acquire(blocking=False)
+    try:
+        # when a second nightly task runs
+        second = nightly()
+
+        # then it stops at once and builds nothing
+        assert second == {"day": "2026-11-24", "skipped": True}
+        assert not WorklistDay.objects.exists()
+    finally:
+        other.release()
+
+    # and once the other has finished, a nightly task builds the day (and leaves the lock free)
+    assert nightly()["lists"] >= 1
+    assert WorklistDay.objects.filter(manager=bank.rm_a, date=TOMORROW).exists()
+    assert client.get(lock_name(TOMORROW)) is None
+    client.close()
