@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from banyan import clock
@@ -22,9 +23,11 @@ from banyan.feeds.models import FeedRun
 from banyan.feeds.tasks import feed_run_queue, feed_run_rerun
 from banyan.org.models import Role
 
-KIND_LABELS = {"customers": _("Customers"), "holdings": _("Accounts and holdings"),
-               "transactions": _("Transactions"), "navs": _("Product NAVs and dividends"),
-               "new_cards": _("New card customers")}
+KIND_LABELS = {"customers": pgettext_lazy("feed kind", "Customers"),
+               "holdings": pgettext_lazy("feed kind", "Accounts and holdings"),
+               "transactions": pgettext_lazy("feed kind", "Transactions"),
+               "navs": pgettext_lazy("feed kind", "Product NAVs and dividends"),
+               "new_cards": pgettext_lazy("feed kind", "New card customers")}
 RECENT_RUNS = 20
 
 
