@@ -83,6 +83,9 @@ def feed_run_rerun(*, run: FeedRun, actor) -> FeedRun:
 
 def _fail(run_id: int, error: str) -> None:
     FeedRun.objects.filter(pk=run_id).update(status=FeedRunStatus.FAILED, error=error, finished_at=clock.now())
+    run = FeedRun.objects.select_related("actor").filter(pk=run_id).first()
+    if run is not None:
+        audit_log(actor=run.actor, action="feed.failed", obj=run, detail=f"{run.kind} {run.original_name}: {error}")
 
 
 def _claim(run_id: int, worker: str) -> bool:

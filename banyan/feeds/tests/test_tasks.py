@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from banyan import celery_app, clock
+from banyan.audit.models import AuditEvent
 from banyan.customers.identity import make_resident_id
 from banyan.customers.models import Customer
 from banyan.feeds import tasks as feed_tasks
@@ -62,6 +63,9 @@ def test_a_queued_feed_is_imported_at_once_with_counts_rejects_and_tomorrows_wor
     assert CustomerSegment.objects.count() == 3
     assert WorklistDay.objects.filter(manager=bank.rm_a, date=TOMORROW).exists()
     assert Task.objects.filter(manager=bank.rm_a, date=TOMORROW).count() == 3
+    # and the audit log says who imported what, with the counts
+    event = AuditEvent.objects.get(action="feed.imported")
+    assert event.actor == bank.admin and "新客户.csv" in event.detail and "added 3" in event.detail
 
 
 def test_a_task_delivered_twice_imports_once(bank, var_dir):
@@ -104,6 +108,7 @@ def test_an_unexpected_error_fails_the_run_with_the_reason_instead_of_leaving_it
     monkeypatch.setattr(feed_tasks, "feed_import", broken_import)
     run = feed_run_queue(kind="customers", upload=_feed(1), encoding="", actor=bank.admin)
     assert run.status == "failed" and "RuntimeError: disk full" in run.error and run.finished_at is not None
+    assert AuditEvent.objects.filter(action="feed.failed", actor=bank.admin).exists()
 
 
 def test_a_redelivered_task_takes_over_a_run_whose_worker_died_but_not_a_live_one(bank, var_dir, settings):
