@@ -115,23 +115,23 @@ def _judge_customers(kind: str, batch: list[tuple[Record, dict[str, str]]], look
                 chunk.count("added")
                 continue
             customer = copy.copy(base)  # a rejected row leaves the earlier state as it was
-            before_state, before_snap = _state(base), customer_audit_snapshot(base)
             customer_change_unsaved(customer, **fields)
-            events = []
-            old, new = diff(before_snap, customer_audit_snapshot(customer))
-            if new:
-                events.append((ext, "customer.updated", old, new, ", ".join(new)))
-            if rm is not None and rm.pk != customer.rm_id:
+            moved = rm is not None and rm.pk != customer.rm_id
+            if moved:
                 customer_check_manager(rm)
-                events.append((ext, "customer.assigned",
-                               {"rm": customer.rm_id, "assistant": customer.assistant_id, "branch": customer.branch_id},
-                               {"rm": rm.pk, "assistant": None, "branch": rm.branch_id}, ""))
-                customer.rm, customer.assistant, customer.branch = rm, None, rm.branch
-            if _state(customer) == before_state:
+            if not moved and _state(customer) == _state(base):
                 chunk.count("unchanged")
                 continue
+            old, new = diff(customer_audit_snapshot(base), customer_audit_snapshot(customer))
+            if new:
+                chunk.events.append((ext, "customer.updated", old, new, ", ".join(new)))
+            if moved:
+                chunk.events.append((ext, "customer.assigned",
+                                     {"rm": customer.rm_id, "assistant": customer.assistant_id,
+                                      "branch": customer.branch_id},
+                                     {"rm": rm.pk, "assistant": None, "branch": rm.branch_id}, ""))
+                customer.rm, customer.assistant, customer.branch = rm, None, rm.branch
             chunk.keep(ext, customer, is_new=False)
-            chunk.events.extend(events)
             chunk.count("updated")
         except ValidationError as e:
             rows._reject(chunk.out, record, rows._reason(kind, e))
@@ -279,6 +279,17 @@ def _update(model, objs: list) -> None:
         cur.execute(f'DROP TABLE "{temp}"')
 
 
+def _flat_json(values: dict[str, Any]) -> dict[str, Any]:
+    """audit.services._jsonable for the flat snapshots the feeds write (dates, Decimals, ids)."""
+    out = {}
+    for k, v in values.items():
+        if v is None or isinstance(v, str | bool | int):
+            out[k] = v
+        else:
+            out[k] = _jsonable(v)
+    return out
+
+
 def _audit(kind: str, chunk: _Chunk, actor) -> None:
     """One event per row, as the services write them."""
     if not chunk.events:
@@ -291,8 +302,8 @@ def _audit(kind: str, chunk: _Chunk, actor) -> None:
     for key, action, before, after, detail in chunk.events:
         obj = objs[key]
         customer_id = obj.pk if object_type == "customer" else obj.customer_id
-        events.append((customer_id, action, str(obj.pk), detail[:300], _jsonable(before) if before else None,
-                       _jsonable(after) if after else None))
+        events.append((customer_id, action, str(obj.pk), detail[:300], _flat_json(before) if before else None,
+                       _flat_json(after) if after else None))
     if not _postgres():
         AuditEvent.objects.bulk_create(
             [AuditEvent(at=at, actor_id=actor_id, action=action, customer_id=cid, object_type=object_type,
@@ -359,8 +370,9 @@ def import_chunks(kind: str, records: list[Record], headers, fields, look, actor
                   progress: Callable[[int, int], None] | None) -> None:
     """Import `records` a chunk at a time into `result` (see the module's docstring)."""
     total, done = len(records), 0
-    for records_chunk in _chunks(records):
-        _run_chunk(kind, records_chunk, headers, fields, look, actor, result)
-        done += len(records_chunk)
-        if progress:
-            progress(done, total)
+    with clock.frozen(clock.today()):  # one "today" for the whole feed (and no settings look-up per row)
+        for records_chunk in _chunks(records):
+            _run_chunk(kind, records_chunk, headers, fields, look, actor, result)
+            done += len(records_chunk)
+            if progress:
+                progress(done, total)

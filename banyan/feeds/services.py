@@ -10,6 +10,7 @@ killed half-way leaves only whole rows behind, so running the same file again fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,7 +116,12 @@ def _iso_date(raw: str) -> str:
 
 
 def _choice(field_name: str, raw: str) -> str:
-    text = raw.strip()
+    return _choice_of(field_name, raw.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _choice_of(field_name: str, text: str) -> str:
+    """The code for a cell's text (a feed repeats the same few words a million times)."""
     choices = _CHOICES[field_name]
     lowered = text.lower()
     for value, label in choices.choices:

@@ -1,0 +1,243 @@
+"""Feed import throughput against a raw PostgreSQL COPY of the same file (issue 5).
+
+    .venv/bin/python benchmarks/bench_import.py [--customers 1000000] [--holdings-per-customer 5]
+                                               [--skip-generate] [--database bench_import]
+                                               [--rerun all|customers|none] [--profile]
+
+1. Writes (or, with --skip-generate, reuses) under benchmarks/out/ a customers feed of N rows
+   (valid resident IDs, the demo's names, mobiles, a dozen columns, 40 managers by username) and a
+   holdings feed of about 5 N rows over the demo catalogue's products.
+2. Into a fresh database on the benchmarks' PostgreSQL (dropped, created, migrated; then the
+   branches, managers and products the files name): times
+   `feed_import(kind="customers", …, followups=False)`, then the holdings feed.
+3. Times a rerun of the same files (everything unchanged) — `--rerun customers` for the customers
+   file only.
+4. Times the baseline: `COPY … FROM STDIN (FORMAT csv, HEADER)` of the SAME files into plain tables
+   with the files' columns as text and a primary key on the external number (what a DBA does by
+   hand with \\copy), streamed from the file by the client as the import reads it.
+Prints rows/s of each, the ratio ours ÷ COPY, and the machine. `--profile` runs the customers and
+holdings imports under cProfile and prints the top functions (use a small N).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import OUT, PG_PORT, machine, pg_cluster, use_pg  # noqa: E402
+
+BRANCHES = 10
+MANAGERS_PER_BRANCH = 4
+CUSTOMER_HEADER = ["external_id", "name", "id_number", "mobile", "email", "address", "employer", "occupation",
+                   "education", "marital_status", "rm", "risk_level", "risk_assessed_on", "other_bank_assets",
+                   "account_opened_on", "source", "consent_sms", "consent_phone"]
+HOLDING_HEADER = ["external_id", "customer", "product", "account_no", "amount", "purchase_date", "maturity_date",
+                  "cost_price", "units", "take_profit_pct", "stop_loss_pct", "auto_rollover", "status"]
+_REGIONS = ["330106", "330102", "330105", "330108", "110101", "310104", "440104", "320102", "510104", "420102"]
+_STREETS = ["文三路", "天目山路", "学院路", "庆春路", "解放路", "延安路", "凤起路", "体育场路", "中山北路", "莫干山路"]
+_EMPLOYERS = ["浙江大学", "阿里巴巴", "杭州银行", "市第一人民医院", "西湖区教育局", "海康威视", "自由职业", "个体经营"]
+_OCCUPATIONS = ["教师", "工程师", "医生", "会计", "公务员", "销售", "企业主", "退休"]
+_MOBILE_PREFIXES = ["135", "136", "137", "138", "139", "150", "151", "158", "186", "188"]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def managers() -> list[tuple[str, str]]:
+    """(username, branch code) of the managers the customers feed names."""
+    return [(f"rm{b:02d}{m}", f"{b:03d}") for b in range(1, BRANCHES + 1) for m in range(1, MANAGERS_PER_BRANCH + 1)]
+
+
+def generate_customers(path: Path, n: int, seed: int) -> None:
+    from banyan.customers.identity import make_resident_id
+    from banyan.demo.names import person_name
+
+    rng = random.Random(seed)
+    staff = [u for u, _b in managers()]
+    educations = ["本科", "硕士", "大专", "高中", "bachelor", ""]
+    maritals = ["已婚", "未婚", "married", "离异", ""]
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(CUSTOMER_HEADER)
+        for i in range(n):
+            male = rng.random() < 0.5
+            birth = dt.date(1945 + rng.randrange(60), rng.randrange(1, 13), rng.randrange(1, 29))
+            seq = rng.randrange(500) * 2 + (1 if male else 0)
+            w.writerow([
+                f"C{i:08d}", person_name(rng, male=male, birth_year=birth.year),
+                make_resident_id(rng.choice(_REGIONS), birth, seq),
+                f"{rng.choice(_MOBILE_PREFIXES)}{i:08d}",
+                f"c{i}@example.com" if rng.random() < 0.2 else "",
+                f"杭州市{rng.choice(_STREETS)}{rng.randrange(1, 300)}号" if rng.random() < 0.7 else "",
+                rng.choice(_EMPLOYERS), rng.choice(_OCCUPATIONS), rng.choice(educations), rng.choice(maritals),
+                staff[i % len(staff)], f"C{rng.randrange(1, 6)}",
+                f"{2024 + rng.randrange(2)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+                f"{rng.randrange(0, 2_000_000)}.00" if rng.random() < 0.3 else "",
+                f"{2000 + rng.randrange(26)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+                rng.choice(["代发工资", "自然到店", "转介绍", "walk_in", ""]),
+                rng.choice("YN"), rng.choice(["Y", "是", "1"]),
+            ])
+    tmp.replace(path)
+
+
+def generate_holdings(path: Path, n: int, per_customer: int, seed: int) -> int:
+    from banyan.demo.catalogue import PRODUCTS
+
+    rng = random.Random(seed + 1)
+    products = [(p.code, p.type, p.term_days) for p in PRODUCTS]
+    count = 0
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(HOLDING_HEADER)
+        for i in range(n):
+            for _k in range(rng.randrange(2 * per_customer - 1) + 1):  # 1 … 2k-1, about k on average
+                code, ptype, term = rng.choice(products)
+                bought = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(2400))
+                amount = rng.randrange(1_000, 1_000_000)
+                nav_type = ptype in ("fund", "wealth", "precious_metal")
+                price = f"{rng.uniform(0.8, 2.2):.4f}" if nav_type else ""
+                w.writerow([
+                    f"H{count:010d}", f"C{i:08d}", code, f"62220{count:014d}", f"{amount}.00", bought.isoformat(),
+                    (bought + dt.timedelta(days=term)).isoformat() if term else "", price, "",
+                    rng.choice(["", "", "15"]) if nav_type else "", rng.choice(["", "", "10"]) if nav_type else "",
+                    rng.choice("YN") if ptype == "time_deposit" else "", "active",
+                ])
+                count += 1
+    tmp.replace(path)
+    return count
+
+
+def fresh_database(database: str) -> None:
+    from banyan.testing.pgserver import _bindir
+
+    pg_cluster()
+    subprocess.run([str(_bindir() / "dropdb"), "--if-exists", "--force", "-h", "127.0.0.1", "-p", str(PG_PORT),
+                    "-U", "banyan", database], check=True)
+    use_pg(database)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def bank_for_feeds() -> None:
+    """The branches, managers and products the generated files name."""
+    from banyan.demo.catalogue import PRODUCTS
+    from banyan.holdings.services import product_create
+    from banyan.org.services import branch_ensure, staff_create
+
+    branches = {}
+    for username, code in managers():
+        if code not in branches:
+            branches[code] = branch_ensure(code=code, name=f"第{int(code)}支行")
+        staff_create(actor=None, username=username, password="banyan2026", role="rm", branch=branches[code],
+                     full_name=username, check_password=False)
+    for p in PRODUCTS:
+        product_create(actor=None, code=p.code, name=p.name, type=p.type, risk_level=p.risk, term_days=p.term_days,
+                       expected_yield=p.yield_pct, issuer=p.issuer)
+
+
+def copy_baseline(path: Path, table: str, header: list[str]) -> float:
+    """Seconds for COPY of `path` into a plain text table keyed by its first column."""
+    from django.db import connection
+
+    cols = ", ".join(f'"{c}" text' for c in header)
+    with connection.cursor() as cur:
+        cur.execute(f'DROP TABLE IF EXISTS "{table}"')
+        cur.execute(f'CREATE TABLE "{table}" ({cols}, PRIMARY KEY ("{header[0]}"))')
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.commit()
+    start = time.perf_counter()
+    with raw.cursor() as cur, cur.copy(f'COPY "{table}" FROM STDIN (FORMAT csv, HEADER true)') as copy, \
+            path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            copy.write(block)
+    raw.commit()
+    return time.perf_counter() - start
+
+
+def timed_import(kind: str, path: Path, profile: bool):
+    from banyan.feeds.services import feed_import
+
+    if profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        start = time.perf_counter()
+        result = prof.runcall(feed_import, kind=kind, path=path, followups=False)
+        seconds = time.perf_counter() - start
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        return result, seconds
+    start = time.perf_counter()
+    result = feed_import(kind=kind, path=path, followups=False)
+    return result, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--holdings-per-customer", type=int, default=5)
+    parser.add_argument("--skip-generate", action="store_true", help="reuse the files under benchmarks/out/")
+    parser.add_argument("--database", default="bench_import")
+    parser.add_argument("--rerun", choices=["all", "customers", "none"], default="all")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    n = args.customers
+    OUT.mkdir(parents=True, exist_ok=True)
+    customers_csv = OUT / f"feed-customers-{n}.csv"
+    holdings_csv = OUT / f"feed-holdings-{n}.csv"
+
+    fresh_database(args.database)  # also django.setup()
+    if not (args.skip_generate and customers_csv.exists() and holdings_csv.exists()):
+        start = time.perf_counter()
+        generate_customers(customers_csv, n, args.seed)
+        rows = generate_holdings(holdings_csv, n, args.holdings_per_customer, args.seed)
+        log(f"generated {n:,} customers and {rows:,} holdings in {time.perf_counter() - start:.0f} s")
+    bank_for_feeds()
+
+    figures: dict[str, tuple[int, float]] = {}
+    for kind, path in (("customers", customers_csv), ("holdings", holdings_csv)):
+        result, seconds = timed_import(kind, path, args.profile)
+        rows = result.added + result.updated + result.unchanged + result.rejected
+        figures[kind] = (rows, seconds)
+        log(f"import {kind:9s}: {result.summary} in {seconds:7.1f} s = {rows / seconds:9,.0f} rows/s")
+        if result.rejects:
+            log(f"  first reject: {result.rejects[0][1]}")
+    reruns = {"all": ("customers", "holdings"), "customers": ("customers",), "none": ()}[args.rerun]
+    for kind in reruns:
+        path = customers_csv if kind == "customers" else holdings_csv
+        result, seconds = timed_import(kind, path, False)
+        rows = result.added + result.updated + result.unchanged + result.rejected
+        figures[f"{kind} rerun"] = (rows, seconds)
+        log(f"rerun  {kind:9s}: {result.summary} in {seconds:7.1f} s = {rows / seconds:9,.0f} rows/s")
+
+    log("")
+    log(f"{'':18s}{'rows':>11s}{'ours s':>9s}{'ours rows/s':>13s}{'COPY s':>8s}{'COPY rows/s':>13s}{'ours/COPY':>11s}")
+    for kind, path, header in (("customers", customers_csv, CUSTOMER_HEADER),
+                               ("holdings", holdings_csv, HOLDING_HEADER)):
+        copy_seconds = copy_baseline(path, f"copy_{kind}", header)
+        for label in (kind, f"{kind} rerun"):
+            if label not in figures:
+                continue
+            rows, seconds = figures[label]
+            log(f"{label:18s}{rows:11,d}{seconds:9.1f}{rows / seconds:13,.0f}{copy_seconds:8.1f}"
+                f"{rows / copy_seconds:13,.0f}{copy_seconds / seconds:10.1%}")
+    log(f"machine: {machine()}; PostgreSQL on loopback port {PG_PORT} (benchmarks/out/pgdata)")
+
+
+if __name__ == "__main__":
+    main()
