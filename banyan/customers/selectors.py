@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from banyan.customers.models import Customer
@@ -52,6 +52,22 @@ _LETTERS = re.compile(r"^[a-z]+$")
 # and a range is an index seek on SQLite and PostgreSQL alike (LIKE is not, on SQLite).
 _AFTER_Z = "{"
 _AFTER_ANY = "\U0010ffff"
+_HAN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
+#: Latin letters from this length on also find a part of the pinyin (xiaoming → 王小明).
+SUBSTRING_LETTERS = 3
+
+
+def _prefix_first(base: QuerySet[Customer], prefix: Q, part: Q, order: tuple[str, ...], limit: int):
+    """Prefix matches first, then the ones that only contain the query, in one query."""
+    rank = Case(When(prefix, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return base.filter(prefix | part).annotate(prefix_rank=rank).order_by("prefix_rank", *order)[:limit]
+
+
+def _pinyin_of_part(text: str) -> str:
+    """The pinyin of Chinese characters read inside a name (not as a surname)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(s for s in lazy_pinyin(text, style=Style.NORMAL) if s.isascii() and s.isalpha()).lower()
 
 
 def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
@@ -60,9 +76,12 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
     - 4 digits: the last four of a mobile or of an ID number;
     - 11 digits starting with 1: a full mobile; 15/18 characters: a full ID number;
     - other digit strings (≥ 6): an account number;
-    - Latin letters: full pinyin or pinyin initials, by prefix (wxm, wangxm, wangxiaoming);
-    - anything else: the name, by prefix (王, 王小).
-    Every branch is an indexed equality or range; the visibility gate is applied on top.
+    - Latin letters: full pinyin or pinyin initials, by prefix (wxm, wangxiaoming); from three
+      letters on, then a part of the full pinyin (xiaoming finds 王小明);
+    - anything else: the name, by prefix (王, 王小); two or more Chinese characters then also
+      find names containing them (小明 finds 王小明).
+    Every branch is an indexed equality or range — the parts go through the trigram index on
+    the pinyin on PostgreSQL (migration customers 0003) —; the visibility gate is applied on top.
     """
     from banyan.holdings.selectors import customer_ids_by_account  # search spans the apps
 
@@ -89,5 +108,17 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
         cond = Q(name_initials__gte=lower, name_initials__lt=lower + _AFTER_Z) | Q(
             name_pinyin__gte=lower, name_pinyin__lt=lower + _AFTER_Z
         )
-        return base.filter(cond).order_by("name_initials", "-aum")[:limit]
-    return base.filter(name__gte=q, name__lt=q + _AFTER_ANY).order_by("name", "-aum")[:limit]
+        if len(lower) < SUBSTRING_LETTERS:
+            return base.filter(cond).order_by("name_initials", "-aum")[:limit]
+        # a part of the full pinyin (the given name): the trigram index on PostgreSQL
+        return _prefix_first(base, cond, Q(name_pinyin__contains=lower), ("name_initials", "-aum"), limit)
+    prefix = Q(name__gte=q, name__lt=q + _AFTER_ANY)
+    if len(q) >= 2 and _HAN.match(q):
+        # names containing the characters: the pinyin narrows by the trigram index (C collation:
+        # pg_trgm sees no Chinese), the name itself decides
+        part = Q(name__contains=q)
+        pinyin = _pinyin_of_part(q)
+        if pinyin:
+            part &= Q(name_pinyin__contains=pinyin)
+        return _prefix_first(base, prefix, part, ("name", "-aum"), limit)
+    return base.filter(prefix).order_by("name", "-aum")[:limit]

@@ -61,3 +61,31 @@ def test_search_never_leaves_the_callers_book(bank, book):
 def test_empty_and_odd_queries_find_nothing(bank, book):
     for q in ("", "   ", "12", "%", "_", "z%"):
         assert names(bank.rm_a, q) == []
+
+
+def test_three_letters_or_more_also_find_a_part_of_the_pinyin_after_the_prefix_matches(bank, book, make_customer):
+    # given, beside 曾晓明 and 王小明, a customer whose pinyin starts with the query
+    make_customer(bank.rm_a, name="萧明")
+
+    # then the prefix match comes first, then the names containing the pinyin
+    assert names(bank.rm_a, "xiaoming") == ["萧明", "王小明", "曾晓明"]
+    assert names(bank.rm_a, "XiaoMing") == ["萧明", "王小明", "曾晓明"]
+    assert names(bank.rm_a, "ming") == ["王小明", "萧明", "曾晓明"]  # no prefix match: by initials
+    assert names(bank.rm_a, "xm") == ["萧明"]  # two letters: prefixes only
+    # and never outside the caller's book
+    assert names(bank.rm_b, "xiaom") == ["曾小梅"]
+    assert names(bank.rm_c, "xiaoming") == []
+
+
+def test_two_chinese_characters_or_more_also_find_names_containing_them(bank, book, make_customer):
+    # given a customer whose name starts with the query
+    make_customer(bank.rm_a, name="小明亮")
+
+    # then
+    assert names(bank.rm_a, "小明") == ["小明亮", "王小明"]
+    assert names(bank.rm_a, "晓明") == ["曾晓明"]
+    assert names(bank.rm_a, "明") == []  # one character: the surname, by prefix
+    assert names(bank.rm_b, "小明") == []
+    assert names(bank.rm_b, "小梅") == ["曾小梅"]
+    assert names(bank.rm_c, "晓明") == []
+    assert set(names(bank.head, "小")) == {"小明亮"}
