@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Round
@@ -28,8 +29,10 @@ from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.reasons import ReasonDefaults
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
+    """One reason to contact a customer. Immutable; a tuple because a bank-wide build makes
+    hundreds of thousands of them (four times cheaper to create than a frozen dataclass)."""
+
     customer_id: int
     code: str
     detail: str
@@ -65,6 +68,11 @@ def _days(first: dt.date, last: dt.date):
         d += dt.timedelta(days=1)
 
 
+def _md(day: dt.date) -> str:
+    """"11月05日": what f"{day:%m月%d日}" writes, without strftime (a bank-wide build writes it often)."""
+    return f"{day.month:02d}月{day.day:02d}日"
+
+
 def _money(amount: Decimal) -> str:
     return f"{wan(amount)} 万" if abs(amount) >= 10000 else f"{amount:,.2f} 元"
 
@@ -94,7 +102,7 @@ def birthdays(w: Window) -> list[Reason]:
             age = day.year - birth.year
             label = f"农历{lunar_key_label(lunar_key // 100, lunar_key % 100)}生日" if is_lunar else "生日"
             milestone = "（整寿）" if age % 10 == 0 else ""
-            out.append(Reason(pk, C.BIRTHDAY, f"{day:%m月%d日}{label}，{age} 岁{milestone}", day))
+            out.append(Reason(pk, C.BIRTHDAY, f"{_md(day)}{label}，{age} 岁{milestone}", day))
     return out
 
 
@@ -164,7 +172,7 @@ def maturities(w: Window) -> list[Reason]:
         for pk, cid, due, amount, rollover, name in rows:
             note = "（已设自动转存）" if rollover else ""
             verb = "到期，待还" if code == C.LOAN_MATURITY else "到期"
-            out.append(Reason(cid, code, f"{name} {_money(amount)} 于 {due:%m月%d日}{verb}{note}", due,
+            out.append(Reason(cid, code, f"{name} {_money(amount)} 于 {_md(due)}{verb}{note}", due,
                               f"holding:{pk}"))
     return out
 
@@ -174,7 +182,7 @@ def card_repayments(w: Window) -> list[Reason]:
     rows = (w.holdings().filter(product__type=ProductType.CREDIT_CARD, payment_due_date__gte=first,
                                 payment_due_date__lte=last, minimum_payment__gt=0)
             .values_list("pk", "customer_id", "payment_due_date", "minimum_payment"))
-    return [Reason(cid, C.CARD_REPAYMENT, f"信用卡 {due:%m月%d日} 到期还款，最低还款 {m:,.2f} 元", due, f"holding:{pk}")
+    return [Reason(cid, C.CARD_REPAYMENT, f"信用卡 {_md(due)} 到期还款，最低还款 {m:,.2f} 元", due, f"holding:{pk}")
             for pk, cid, due, m in rows]
 
 
@@ -221,7 +229,7 @@ def nav_moves_and_dividends(w: Window) -> list[Reason]:
             if pid in moved:
                 day, change = moved[pid]
                 verb = "上涨" if change > 0 else "下跌"
-                out.append(Reason(cid, C.NAV_MOVE, f"{name} {day:%m月%d日}净值{verb} {abs(change):.1f}%",
+                out.append(Reason(cid, C.NAV_MOVE, f"{name} {_md(day)}净值{verb} {abs(change):.1f}%",
                                   day + dt.timedelta(days=1), f"holding:{pk}"))
             if pid in paid:
                 day, dividend = paid[pid]
@@ -271,7 +279,7 @@ def large_flows(w: Window) -> list[Reason]:
         code = C.LARGE_INFLOW if amount > 0 else C.LARGE_OUTFLOW
         verb = "转入" if amount > 0 else "转出"
         other = f"（{counterparty}）" if counterparty else ""
-        out.append(Reason(cid, code, f"{day:%m月%d日} {verb} {_money(abs(amount))}{other}", day + dt.timedelta(days=1),
+        out.append(Reason(cid, code, f"{_md(day)} {verb} {_money(abs(amount))}{other}", day + dt.timedelta(days=1),
                           f"transaction:{pk}"))
     return out
 
@@ -343,7 +351,7 @@ def new_customers(w: Window) -> list[Reason]:
             .values_list("pk", "account_opened_on", "source"))
     source = {"new_card": "新办卡客户", "payroll": "新代发工资客户", "referral": "转介绍新客户"}
     lead = dt.timedelta(days=w.rules[C.NEW_CUSTOMER].lead_days)
-    return [Reason(pk, C.NEW_CUSTOMER, f"{source.get(src, '新开户客户')}（{opened:%m月%d日}开户）", opened + lead)
+    return [Reason(pk, C.NEW_CUSTOMER, f"{source.get(src, '新开户客户')}（{_md(opened)}开户）", opened + lead)
             for pk, opened, src in rows]
 
 
@@ -355,7 +363,7 @@ def risk_assessments(w: Window) -> list[Reason]:
     out = []
     for pk, assessed, level in rows:
         expires = assessed + dt.timedelta(days=365)
-        out.append(Reason(pk, C.RISK_ASSESSMENT_EXPIRY, f"风险测评（{level}）{expires:%Y-%m-%d} 到期", expires))
+        out.append(Reason(pk, C.RISK_ASSESSMENT_EXPIRY, f"风险测评（{level}）{expires.isoformat()} 到期", expires))
     return out
 
 
