@@ -92,11 +92,20 @@ def _state(obj) -> dict[str, Any]:
     return rows._state(obj)
 
 
+def _with_keys(qs, keys):
+    """`qs` filtered on external_id in `keys`: one array parameter on PostgreSQL (= ANY), which
+    costs a fraction of Django's IN list of 5,000 placeholders."""
+    if _postgres():
+        table = qs.model._meta.db_table
+        return qs.extra(where=[f'"{table}"."external_id" = ANY(%s)'], params=[list(keys)])
+    return qs.filter(external_id__in=keys)
+
+
 # --- judging a chunk, per kind ---------------------------------------------------------------------
 
 def _judge_customers(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
     keys = {values["external_id"] for _r, values in batch}
-    stored = {c.external_id: c for c in Customer.objects.filter(external_id__in=keys)}
+    stored = {c.external_id: c for c in _with_keys(Customer.objects.all(), keys)}
     for record, values in batch:
         try:
             ext = values.pop("external_id")
@@ -140,7 +149,7 @@ def _judge_customers(kind: str, batch: list[tuple[Record, dict[str, str]]], look
 def _customers_by_number(batch: list[tuple[Record, dict[str, str]]]) -> dict[str, Customer]:
     """The customers a chunk names, with only what a holding needs (pk, risk level)."""
     numbers = {values.get("customer", "") for _r, values in batch}
-    found = Customer.objects.filter(external_id__in=numbers).values_list("external_id", "pk", "risk_level")
+    found = _with_keys(Customer.objects.all(), numbers).values_list("external_id", "pk", "risk_level")
     return {ext: Customer(pk=pk, external_id=ext, risk_level=risk) for ext, pk, risk in found}
 
 
@@ -153,7 +162,7 @@ def _customer_of(customers: dict[str, Customer], number: str) -> Customer:
 
 def _judge_holdings(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
     keys = {values["external_id"] for _r, values in batch}
-    stored = {h.external_id: h for h in Holding.objects.filter(external_id__in=keys).select_related("product")}
+    stored = {h.external_id: h for h in _with_keys(Holding.objects.select_related("product"), keys)}
     customers = _customers_by_number(batch)
     for record, values in batch:
         try:
@@ -188,7 +197,7 @@ def _judge_holdings(kind: str, batch: list[tuple[Record, dict[str, str]]], look,
 
 def _judge_transactions(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
     keys = {values["external_id"] for _r, values in batch}
-    stored = {t.external_id: t for t in Transaction.objects.filter(external_id__in=keys)}
+    stored = {t.external_id: t for t in _with_keys(Transaction.objects.all(), keys)}
     customers = _customers_by_number(batch)
     for record, values in batch:
         try:
