@@ -79,21 +79,33 @@ def describe_target() -> str:
     return f"PostgreSQL database {s['NAME']} on {s.get('HOST') or 'localhost'}:{s.get('PORT') or 5432}"
 
 
-def row_counts() -> dict[str, int]:
-    """Rows of the main tables in the live database."""
-    return {label: apps.get_model(app, model).objects.count() for label, app, model in MAIN_TABLES}
+def row_counts() -> dict[str, int | None]:
+    """Rows of the main tables in the live database (None: the table does not exist — an empty
+    database, e.g. just re-created to restore into)."""
+    existing = set(connection.introspection.table_names())
+    return {label: (m.objects.count() if (m := apps.get_model(app, model))._meta.db_table in existing else None)
+            for label, app, model in MAIN_TABLES}
 
 
-def sqlite_file_counts(path: Path) -> dict[str, int]:
+def sqlite_file_counts(path: Path) -> dict[str, int | None]:
     """Rows of the main tables in a SQLite backup file, read without changing it."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return {label: con.execute(f'SELECT COUNT(*) FROM "{apps.get_model(app, model)._meta.db_table}"').fetchone()[0]
-                for label, app, model in MAIN_TABLES}
+        existing = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        counts = {}
+        for label, app, model in MAIN_TABLES:
+            table = apps.get_model(app, model)._meta.db_table
+            counts[label] = con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] if table in existing else None
+        return counts
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{path.name} is not a readable Banyan SQLite backup: {exc}") from exc
+        raise BackupError(f"{path.name} is not a readable SQLite database: {exc}") from exc
     finally:
         con.close()
+
+
+def is_empty(counts: dict[str, int | None]) -> bool:
+    """No Banyan tables at all (not: tables without rows)."""
+    return all(n is None for n in counts.values())
 
 
 def sha256_of(path: Path) -> str:
@@ -284,7 +296,8 @@ def restore_check(path: Path) -> str:
     if kind != vendor():
         raise BackupError(f"{Path(path).name} is a {kind} backup, but the live database is {connection.vendor}.")
     if kind == "sqlite":
-        sqlite_file_counts(Path(path))  # opens as a Banyan database
+        if is_empty(sqlite_file_counts(Path(path))):
+            raise BackupError(f"{Path(path).name} holds no Banyan tables: not a Banyan backup.")
     else:
         _pg_list(Path(path))
     return digest

@@ -220,3 +220,38 @@ def test_pg_backup_is_a_custom_format_dump_with_no_password_on_the_command_line(
     assert made.read_bytes()[:5] == b"PGDMP"
     assert any(Path(argv[0]).name == "pg_dump" and "--format=custom" in argv for argv, _ in seen)
     assert all("s3cret-pw" not in " ".join(argv) and env["PGPASSWORD"] == "s3cret-pw" for argv, env in seen)
+
+
+def _lose_every_table() -> None:
+    """The database as after a disaster and `createdb`: no tables at all."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        connection.close()
+        return
+    connection.close()
+    raw = sqlite3.connect(connection.settings_dict["NAME"])
+    raw.execute("PRAGMA foreign_keys = OFF")
+    for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")\
+            .fetchall():
+        raw.execute(f'DROP TABLE "{name}"')
+    raw.commit()
+    raw.close()
+
+
+def test_restore_into_an_empty_recreated_database(bank, make_customer, tmp_path, capsys, monkeypatch):
+    # given a backup, then the database lost and re-created empty
+    _book(bank, make_customer)
+    before = _state()
+    made, _ = _backup(capsys, tmp_path / "nightly")
+    _lose_every_table()
+    monkeypatch.setenv("BANYAN_BACKUP_DIR", str(tmp_path / "safety"))
+    # when the operator looks first, then restores
+    with pytest.raises(CommandError, match="Nothing was changed"):
+        call_command("restore", str(made))
+    assert "now holding: no Banyan tables (an empty database)" in capsys.readouterr().out
+    call_command("restore", str(made), "--yes")
+    # then everything is back, and no pointless safety backup of nothing was made
+    assert "customers 2, holdings 2, interactions 2" in capsys.readouterr().out
+    assert _state() == before
+    assert not (tmp_path / "safety").exists()

@@ -23,8 +23,10 @@ def human_size(size: int) -> str:
     return str(size)
 
 
-def format_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{label} {n:,}" for label, n in counts.items())
+def format_counts(counts: dict[str, int | None]) -> str:
+    if all(n is None for n in counts.values()):
+        return "no Banyan tables (an empty database)"
+    return ", ".join(f"{label} {'—' if n is None else f'{n:,}'}" for label, n in counts.items())
 
 
 class Command(BaseCommand):

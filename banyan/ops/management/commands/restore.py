@@ -17,6 +17,7 @@ from banyan.ops.backup import (
     backup_make,
     backup_restore,
     describe_target,
+    is_empty,
     restore_check,
     row_counts,
     sqlite_file_counts,
@@ -39,11 +40,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{file}  {human_size(file.stat().st_size)}  sha256 {digest[:16]}… matches its checksum")
             if backup_kind(file) == "sqlite":
                 self.stdout.write(f"backup rows: {format_counts(sqlite_file_counts(file))}")
-            self.stdout.write(f"It would replace the {describe_target()}, now holding: {format_counts(row_counts())}")
+            live = row_counts()
+            self.stdout.write(f"It would replace the {describe_target()}, now holding: {format_counts(live)}")
             if not yes:
                 raise CommandError("Nothing was changed. Run again with --yes to restore "
                                    "(stop banyan-web, banyan-worker and banyan-beat first).")
-            if not no_safety_backup:
+            if not no_safety_backup and not is_empty(live):  # an empty database has nothing to save
                 safety = backup_make()
                 self.stdout.write(f"safety backup of the live database: {safety.path}")
             counts = backup_restore(file)
