@@ -140,3 +140,12 @@ def test_only_admins_reach_the_feed_pages_runs_and_rejects(bank, client, uploads
         assert client.get(url).status_code == 404, url
     assert client.post(f"/feeds/runs/{run.pk}/again").status_code == 404
     assert FeedRun.objects.count() == 1
+
+
+def test_only_an_admin_sees_the_data_feeds_entry_in_the_menu(client, bank):
+    """Given the admin and a manager, when each opens today's work, then only the admin's menu
+    leads to the feed page."""
+    client.force_login(bank.admin)
+    assert 'href="/feeds/"' in client.get("/", follow=True).content.decode()
+    client.force_login(bank.rm_a)
+    assert 'href="/feeds/"' not in client.get("/", follow=True).content.decode()
