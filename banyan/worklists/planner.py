@@ -15,6 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.reasons import DEFAULTS, ReasonDefaults
@@ -26,9 +27,9 @@ CADENCE_PULL_DAYS = 2  # a cadence contact falling due within this many days may
 _VALUE_BONUS = {"high_high": 20, "high_low": 15, "low_high": 12, "low_low": 0}
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What the planner needs to know about a customer."""
+class Facts(NamedTuple):
+    """What the planner needs to know about a customer (a tuple: a bank-wide build makes one per
+    customer with a reason)."""
 
     customer_id: int
     manager_id: int
@@ -73,9 +74,13 @@ def _last_chance(r: Reason, rules: Rules) -> dt.date:
 def priority(facts: Facts, reasons: list[Reason], day: dt.date, rules: Rules) -> int:
     """Value and urgency: the weightiest reason, a little for each further reason, the customer's
     value, and for cadence how long it has been overdue."""
+    value = _VALUE_BONUS.get(facts.quadrant, 0) + (10 if facts.is_priority else 0)
+    if len(reasons) == 1:  # most candidates: the same sum, without the generators
+        r = reasons[0]
+        overdue = (day - r.due).days if r.code == C.CADENCE_DUE else 0
+        return rules.reason_rules[r.code].weight + value + min(30, max(0, overdue) // 3)
     weight = max(rules.reason_rules[r.code].weight for r in reasons)
     extra = 5 * (len({r.code for r in reasons}) - 1)
-    value = _VALUE_BONUS.get(facts.quadrant, 0) + (10 if facts.is_priority else 0)
     overdue = max(((day - r.due).days for r in reasons if r.code == C.CADENCE_DUE), default=0)
     return weight + extra + value + min(30, max(0, overdue) // 3)
 
@@ -142,7 +147,7 @@ def _admit(p: Planned, facts: dict[int, Facts], calls: dict[int, int], working: 
            kept: list[Planned], dropped: list[Planned]) -> bool:
     """Apply the contact rules to a candidate; True when it became a task (and used capacity)."""
     f = facts[p.customer_id]
-    apply_contact_rules(p, Facts(**{**f.__dict__, "calls_this_month": calls[p.customer_id]}), working, rules)
+    apply_contact_rules(p, f._replace(calls_this_month=calls[p.customer_id]), working, rules)
     if p.suppressed:
         dropped.append(p)
         return False

@@ -235,3 +235,24 @@ def test_a_task_moved_onto_a_day_not_built_yet_takes_that_days_new_reasons(bank,
     wednesday = build(WED, bank.rm_a)
     assert Task.objects.filter(date=WED, customer=customer).count() == 1
     assert codes(wednesday[customer.pk]) == ["cadence_due", "memo_due"]
+
+
+def test_a_bank_wide_build_written_in_bulk_keeps_every_reason_on_its_managers_task(bank, make_customer, monkeypatch):
+    from banyan.worklists import services
+
+    monkeypatch.setattr(services, "COPY_FROM_ROWS", 0)  # PostgreSQL: COPY even for a handful of tasks
+    mine = make_customer(bank.rm_a, name="卫东", id_number=born(dt.date(1976, 11, 23)))
+    holding_create(actor=bank.rm_a, customer=mine, product=bank.products.deposit, amount="200000",
+                   purchase_date="2023-11-23", maturity_date="2026-11-23")
+    theirs = make_customer(bank.rm_c, name="卫南", id_number=born(dt.date(1981, 11, 23), seq=3))
+    with clock.frozen(MON):
+        result = worklists_build(day=MON)
+    assert result.tasks == 2
+    task = Task.objects.get(date=MON, customer=mine)
+    assert task.manager == bank.rm_a and codes(task) == ["birthday", "deposit_maturity"]
+    assert task.talking_points.startswith("卫先生，今天是您的生日")
+    other = Task.objects.get(date=MON, customer=theirs)
+    assert other.manager == bank.rm_c and codes(other) == ["birthday"]
+    # The ids drawn for the bulk write are the table's own: a task made afterwards does not collide.
+    task_move(actor=bank.rm_a, task=task, to=WED)
+    assert codes(Task.objects.get(date=WED, customer=mine)) == ["birthday", "deposit_maturity"]
