@@ -1,0 +1,193 @@
+"""Load test (issue 5): 200 simulated managers against gunicorn + PostgreSQL on loopback.
+
+    .venv/bin/python benchmarks/bench_load.py [--database bank1m] [--users 200] [--spawn-rate 20]
+                                              [--time 180s] [--workers 4] [--threads 4]
+                                              [--login-spread 0] [--port 8765]
+
+Needs the generated bank (benchmarks/generate.py). Steps:
+  1. picks the managers (every tenth of rm0001…, one per user) and, for each, 30 customers of
+     their book (id, name, mobile tail) — the plan the locust users follow (benchmarks/locustfile.py);
+  2. builds today's worklists for those managers, as the nightly job would have;
+  3. starts `banyan serve` (gunicorn, --workers × --threads; default 4 × 4 for 2 cores: a Django
+     request is mostly Python, so a process per core and then some for the time spent waiting on
+     PostgreSQL) on 127.0.0.1:--port, and waits until it answers;
+  4. runs `locust --headless -u USERS -r RATE -t TIME` (bounded: killed 2 minutes after TIME);
+  5. prints p50/p95 per action, overall (with and without the one-off login) and requests/s, the
+     error count, and whether login throttling refused anyone; stops gunicorn.
+Targets: p95 ≤ 300 ms, 0 errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from common import OUT, ROOT, machine, percentile, use_pg
+
+
+def parse_seconds(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600}
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+def make_plan(users: int, per_manager: int, seed: int) -> list[dict]:
+    from banyan.customers.models import Customer
+    from banyan.org.models import BOOK_ROLES, Staff
+
+    managers = list(Staff.objects.filter(role__in=BOOK_ROLES, is_active=True, username__startswith="rm")
+                    .order_by("username").values_list("pk", "username"))
+    step = max(1, len(managers) // users)
+    chosen = managers[::step][:users]
+    rng = random.Random(seed)
+    plan = []
+    for pk, username in chosen:
+        book = list(Customer.objects.filter(rm_id=pk).values_list("pk", "name", "mobile_tail")[:2000])
+        picked = rng.sample(book, min(per_manager, len(book)))
+        plan.append({"id": pk, "username": username,
+                     "book": [{"id": c, "name": n, "tail": t} for c, n, t in picked]})
+    return [p for p in plan if p["book"]]
+
+
+def build_worklists(manager_ids: list[int]) -> str:
+    from banyan import clock
+    from banyan.worklists.models import WorklistDay
+    from banyan.worklists.services import worklists_build
+
+    day = clock.today()
+    missing = list(set(manager_ids) - set(WorklistDay.objects.filter(date=day, manager_id__in=manager_ids)
+                                          .values_list("manager_id", flat=True)))
+    if not missing:
+        return f"today's worklists ({day}) already built"
+    start = time.perf_counter()
+    result = worklists_build(day=day, manager_ids=missing)
+    return (f"built today's worklists ({day}) for {len(missing)} managers in {time.perf_counter() - start:.1f} s "
+            f"({getattr(result, 'tasks', '?')} tasks)")
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the server did not answer at {url} within {timeout:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default="bank1m")
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--spawn-rate", type=float, default=20)
+    parser.add_argument("--time", default="180s")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--login-spread", type=float, default=0,
+                        help="stagger the logins over the first N seconds (default: at spawn)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    url = use_pg(args.database, create=False)
+    from django.db.models import Count
+
+    from banyan.customers.models import Customer
+    from banyan.org.models import LoginFailure
+
+    if not Customer.objects.exists():
+        raise SystemExit(f"{args.database} has no customers: build it with benchmarks/generate.py first")
+    total = Customer.objects.count()
+    plan = make_plan(args.users, 30, args.seed)
+    plan_file, times_file, csv_prefix = OUT / "load-plan.json", OUT / "load-times.json", OUT / "load"
+    plan_file.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    books = dict(Customer.objects.filter(rm_id__in=[p["id"] for p in plan]).values("rm_id")
+                 .annotate(n=Count("pk")).values_list("rm_id", "n"))
+    print(f"bank {args.database}: {total:,} customers; {len(plan)} managers, books of "
+          f"{min(books.values()):,}–{max(books.values()):,} (median {statistics.median(books.values()):,.0f}); "
+          f"{machine()}", flush=True)
+    print(build_worklists([p["id"] for p in plan]), flush=True)
+    failures_before = LoginFailure.objects.count()
+    from django.db import connections
+
+    connections.close_all()
+
+    env = {**os.environ, "DATABASE_URL": url, "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "BANYAN_LOG_LEVEL": "ERROR"}
+    env.pop("BANYAN_DEBUG", None)
+    server_log = open(OUT / "load-gunicorn.log", "w")  # noqa: SIM115 - open while the server runs
+    server = subprocess.Popen([str(ROOT / ".venv/bin/banyan"), "serve", "--port", str(args.port),
+                               "--workers", str(args.workers), "--threads", str(args.threads)],
+                              cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
+    host = f"http://127.0.0.1:{args.port}"
+    try:
+        wait_for(f"{host}/login/")
+        print(f"gunicorn: {args.workers} workers × {args.threads} threads on {host} (pid {server.pid})", flush=True)
+        seconds = parse_seconds(args.time)
+        locust_env = {**os.environ, "BANYAN_LOAD_PLAN": str(plan_file), "BANYAN_LOAD_TIMES": str(times_file),
+                      "BANYAN_LOAD_LOGIN_SPREAD": str(args.login_spread)}
+        times_file.unlink(missing_ok=True)
+        started = time.perf_counter()
+        subprocess.run([str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "benchmarks/locustfile.py"), "--headless",
+                        "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.time, "--host", host,
+                        "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "15"],
+                       cwd=ROOT, env=locust_env, timeout=seconds + 120, check=False)
+        elapsed = time.perf_counter() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        server_log.close()
+
+    report(args, csv_prefix, times_file, elapsed)
+    failures = LoginFailure.objects.count() - failures_before
+    print(f"login throttling: {failures} failed logins recorded during the run "
+          f"(BANYAN_LOGIN_MAX_FAILURES counts failures only; {len(plan)} successful logins from 127.0.0.1)")
+
+
+def report(args, csv_prefix: Path, times_file: Path, elapsed: float) -> None:
+    with open(f"{csv_prefix}_stats.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    times = json.loads(times_file.read_text(encoding="utf-8")) if times_file.exists() else []
+    by_name: dict[str, list[float]] = {}
+    for name, ms, _ok in times:
+        by_name.setdefault(name, []).append(ms)
+    print(f"\n{args.users} managers, spawn {args.spawn_rate:g}/s, {args.time} (ran {elapsed:.0f} s), "
+          f"think time 3–10 s; gunicorn {args.workers}×{args.threads}")
+    print(f"{'action':<50}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}")
+    for r in rows:
+        name = r["Name"]
+        label = "overall (all requests)" if name == "Aggregated" else name
+        ms = by_name.get(name)
+        p50, p95 = ((statistics.median(ms), percentile(ms, 95)) if ms else
+                    (float(r["50%"] or 0), float(r["95%"] or 0)))
+        print(f"{label[:49]:<50}{int(r['Request Count']):>9}{int(r['Failure Count']):>8}{p50:>9.0f}{p95:>9.0f}"
+              f"{float(r['Max Response Time']):>9.0f}{float(r['Requests/s']):>8.1f}")
+    work = [ms for name, ms, _ok in times if not name.startswith("0 login")]
+    if work:
+        print(f"{'overall without the login':<50}{len(work):>9}{'':>8}{statistics.median(work):>9.0f}"
+              f"{percentile(work, 95):>9.0f}{max(work):>9.0f}{len(work) / elapsed:>8.1f}")
+    errors = sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
+    print(f"errors: {errors}" + (f" (see {csv_prefix}_failures.csv)" if errors else ""))
+    all_ms = [ms for _name, ms, _ok in times]
+    if all_ms:
+        print(f"targets: p95 ≤ 300 ms (here {percentile(all_ms, 95):.0f} overall, "
+              f"{percentile(work, 95) if work else 0:.0f} without the login), 0 errors (here {errors})")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
