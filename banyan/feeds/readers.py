@@ -20,7 +20,7 @@ class FeedFileError(Exception):
     """The file cannot be read at all (missing, empty, not CSV/XLSX, no header)."""
 
 
-@dataclass
+@dataclass(slots=True)  # a feed of millions of rows holds millions of these
 class Record:
     line: int
     cells: list[str]
