@@ -1,4 +1,6 @@
-"""`banyan serve`: migrate, collect static files, then run gunicorn (a production server)."""
+"""`banyan serve`: migrate, collect static files, then run gunicorn (a production server).
+It serves `banyan.ops.proxy:application`, which takes the client's address from X-Forwarded-For
+only when the request came from a trusted proxy (BANYAN_TRUSTED_PROXIES)."""
 
 import os
 import sys
@@ -22,7 +24,8 @@ class Command(BaseCommand):
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"Banyan is serving on {url}  (Ctrl-C to stop)"))
         self.stdout.flush()
-        argv = [sys.executable, "-m", "gunicorn", "banyan.wsgi:application", "--bind", f"{host}:{port}",
+        argv = [sys.executable, "-m", "gunicorn", "banyan.ops.proxy:application", "--bind", f"{host}:{port}",
                 "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
-                "--graceful-timeout", "10"]
+                # the path without its query string: searches carry names, mobiles and ID numbers
+                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms', "--graceful-timeout", "10"]
         os.execv(sys.executable, argv)
