@@ -2,7 +2,8 @@
 
 DATABASE_URL   sqlite:///… or postgres://…  (default: SQLite under ./var/)
 BANYAN_TODAY   YYYY-MM-DD — the whole app believes this is today (demos, training, tests)
-SECRET_KEY     required in production (BANYAN_DEBUG unset); a dev key otherwise
+SECRET_KEY     set it in production: the built-in key is for development, and `banyan check --deploy`
+               fails with ops.E001 while it is in use
 BANYAN_DEBUG   1 for development error pages
 ALLOWED_HOSTS  comma-separated
 
@@ -14,6 +15,10 @@ BANYAN_OUTBOX_EVERY  seconds between outbox sends (default 60); BANYAN_OUTBOX_BA
 BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NIGHTLY_TIME_LIMIT (7200)
 BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
 BANYAN_VAR_DIR     must be the same shared directory for the web servers and the feed workers
+
+Operations (docs/deployment.md, deploy/banyan.env.example lists them all):
+BANYAN_TRUSTED_PROXIES  addresses of the reverse proxies whose X-Forwarded-For is believed (banyan/ops/proxy.py)
+BANYAN_BACKUP_DIR, BANYAN_BACKUP_KEEP, BANYAN_PG_BINDIR  `banyan backup` / `banyan restore` (banyan/ops/backup.py)
 """
 
 import os
