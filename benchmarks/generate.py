@@ -578,6 +578,28 @@ def main() -> None:
     n = args.customers
     database = args.database or ("bank" + (f"{n // 1_000_000}m" if n % 1_000_000 == 0 else
                                            f"{n // 1000}k" if n % 1000 == 0 else str(n)))
+    url = prepare_database(database, args.replace)
+    log(f"building a bank of {n:,} customers into {database} ({url}), seed {args.seed}, "
+        f"{args.workers} worker(s)")
+    generate(customers=n, seed=args.seed, workers=args.workers, check_after=args.check)
+    log(f"built {database} (password for every login: {PASSWORD})")
+
+
+def conninfo() -> str:
+    """libpq connection string of Django's default database (the workers' own connections)."""
+    from django.db import connection
+
+    d = connection.settings_dict
+    parts = {"dbname": d["NAME"], "user": d.get("USER"), "password": d.get("PASSWORD"), "host": d.get("HOST"),
+             "port": d.get("PORT")}
+    return " ".join(f"{k}={v}" for k, v in parts.items() if v)
+
+
+def generate(*, customers: int, seed: int = 7, workers: int = 2, check_after: bool = False) -> dict[str, int]:
+    """Fill Django's default database (PostgreSQL, migrated, empty) with a bank of `customers`.
+    Returns the counts of rows copied per model."""
+    n = customers
+    url = conninfo()
     t0 = time.perf_counter()
     last = [t0]
 
@@ -585,11 +607,6 @@ def main() -> None:
         now = time.perf_counter()
         log(f"  {what:<70} {now - last[0]:7.1f} s  (total {now - t0:6.1f} s)")
         last[0] = now
-
-    url = prepare_database(database, args.replace)
-    log(f"building a bank of {n:,} customers into {database} ({url}), seed {args.seed}, "
-        f"{args.workers} worker(s)")
-    stage("database ready (migrated, empty)")
 
     from django.db import connection, connections, transaction
 
@@ -600,7 +617,7 @@ def main() -> None:
     from banyan.holdings.services import customers_refresh_aum
     from banyan.segments.services import segments_recompute
 
-    rng = random.Random(args.seed)
+    rng = random.Random(seed)
     today = clock.today()
     with transaction.atomic():
         branches, managers, assistant_of, team, staff_count = create_branches_and_staff(rng)
@@ -622,12 +639,12 @@ def main() -> None:
            "assistant_of": assistant_of, "team": team, "market": market}
     fork = multiprocessing.get_context("fork")
     out = fork.Queue()
-    bounds = [round(n * w / args.workers) for w in range(args.workers + 1)]
+    bounds = [round(n * w / workers) for w in range(workers + 1)]
     target = worker_main
     if os.environ.get("BANYAN_GENERATE_PROFILE"):  # cProfile of each worker into that directory
         target = _profiled
-    procs = [fork.Process(target=target, args=(w, args.workers, url, args.seed, bounds[w], bounds[w + 1],
-                                                     ctx, out)) for w in range(args.workers)]
+    procs = [fork.Process(target=target, args=(w, workers, url, seed, bounds[w], bounds[w + 1],
+                                                     ctx, out)) for w in range(workers)]
     for proc in procs:
         proc.start()
     counts: dict[str, int] = {}
@@ -654,8 +671,8 @@ def main() -> None:
     with connection.cursor() as cursor:
         table = loaded_models()[0]._meta.db_table
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-    build_indexes(url, definitions, args.workers)
-    stage(f"built {len(definitions)} secondary indexes ({args.workers} at a time)")
+    build_indexes(url, definitions, workers)
+    stage(f"built {len(definitions)} secondary indexes ({workers} at a time)")
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -670,18 +687,20 @@ def main() -> None:
 
     refresh_planner_statistics()
     audit_log(actor=None, action="bench.bank_generated",
-              detail=f"seed {args.seed}, as of {today}, {n} customers", after=counts)
+              detail=f"seed {seed}, as of {today}, {n} customers", after=counts)
     stage("ANALYZE")
 
-    if args.check:
-        check(counts)
+    if check_after:
+        if check():
+            sys.exit("the bank is not coherent")
         stage("coherence check")
-    log(f"built {database}: {n:,} customers in {time.perf_counter() - t0:.0f} s "
-        f"(password for every login: {PASSWORD})")
+    log(f"built a bank of {n:,} customers in {time.perf_counter() - t0:.0f} s")
+    return counts
 
 
-def check(counts: dict[str, int]) -> None:
-    """Orphans and broken keys the FK triggers would have caught, counted; exits non-zero if any."""
+def check() -> int:
+    """Orphans and broken keys the FK triggers would have caught, and numbers given out twice,
+    counted and printed; returns the number of problems."""
     from django.db import connection
 
     queries = {
@@ -707,8 +726,7 @@ def check(counts: dict[str, int]) -> None:
             found = cursor.fetchone()[0]
             bad += found
             log(f"    {what}: {found}")
-    if bad:
-        sys.exit("the bank is not coherent")
+    return bad
 
 
 if __name__ == "__main__":
