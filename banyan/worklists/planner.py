@@ -12,6 +12,7 @@ first, so nothing piles up on a deadline and nothing passes its date."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -170,18 +171,22 @@ def plan(
     Returns, per day, the tasks in rank order (suppressed ones after, with rank 0)."""
     pending = [r for r in reasons if r.customer_id in facts]
     calls = {cid: f.calls_this_month for cid, f in facts.items()}
+    lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
+    grace = {code: dt.timedelta(days=rule.grace_days) for code, rule in rules.reason_rules.items()}
+    cadence = C.CADENCE_DUE.value
     result: dict[dt.date, list[Planned]] = {}
-    for day in days:
+    for n, day in enumerate(days):
         working = is_working_day(day)
-        pending = [r for r in pending if r.code == C.CADENCE_DUE or _last_chance(r, rules) >= day]
+        pending = [r for r in pending if r.code == cadence or r.due + grace[r.code] >= day]
         by_customer: dict[int, list[Reason]] = defaultdict(list)
         forced: set[int] = set()
+        pull_until = day + dt.timedelta(days=CADENCE_PULL_DAYS)
         for r in pending:
-            if r.code == C.CADENCE_DUE:
-                if r.due <= day + dt.timedelta(days=CADENCE_PULL_DAYS):
+            if r.code == cadence:
+                if r.due <= pull_until:
                     by_customer[r.customer_id].append(r)
                 continue
-            if _start(r, rules) > day:
+            if r.due - lead[r.code] > day:
                 continue
             by_customer[r.customer_id].append(r)
             # Due today, or missed and still within grace: today whatever the capacity. On a day
@@ -189,30 +194,36 @@ def plan(
             if r.due == day or (working and r.due < day):
                 forced.add(r.customer_id)
         must = [Planned(cid, day, by_customer[cid]) for cid in forced]
-        waiting = _coming_soon(pending, day, rules)
-        optional = [Planned(cid, day, rs) for cid, rs in by_customer.items()
-                    if cid not in forced and not _worth_waiting(rs, waiting.get(cid))]
-        for p in must + optional:
+        for p in must:
             p.priority = priority(facts[p.customer_id], p.reasons, day, rules)
         must.sort(key=lambda p: (-p.priority, p.customer_id))
-        optional.sort(key=lambda p: (-p.priority, min(r.due for r in p.reasons), p.customer_id))
+        # The optional candidates (thousands for a big book, a few taken): ranked by a heap of
+        # (-priority, earliest date, customer) — the order a full sort gives — and a Planned made
+        # only for those reached.
+        waiting = _coming_soon(pending, day, rules)
+        optional = [(-priority(facts[cid], rs, day, rules), min(r.due for r in rs), cid)
+                    for cid, rs in by_customer.items()
+                    if cid not in forced and not _worth_waiting(rs, waiting.get(cid))]
+        heapq.heapify(optional)
         kept: list[Planned] = []
         dropped: list[Planned] = []
         for p in must:
             _admit(p, facts, calls, working, rules, kept, dropped)
         free = max(0, capacity - len(kept)) if working else 0
-        for p in optional:
-            if free == 0:
-                break
-            free -= _admit(p, facts, calls, working, rules, kept, dropped)
+        while free > 0 and optional:
+            negative, _due, cid = heapq.heappop(optional)
+            free -= _admit(Planned(cid, day, by_customer[cid], priority=-negative), facts, calls, working, rules,
+                           kept, dropped)
         chosen = kept + dropped
         kept.sort(key=lambda p: (-p.priority, p.customer_id))
         for rank, p in enumerate(kept, start=1):
             p.rank = rank
         result[day] = kept + dropped
+        if n == len(days) - 1:
+            break
         placed = {p.customer_id for p in chosen}
         placed_reasons = {id(r) for p in chosen for r in p.reasons}
         # A planned contact covers the cadence too; what was planned is not planned again.
         pending = [r for r in pending if id(r) not in placed_reasons
-                   and not (r.code == C.CADENCE_DUE and r.customer_id in placed)]
+                   and not (r.code == cadence and r.customer_id in placed)]
     return result

@@ -26,7 +26,7 @@ from banyan.worklists.models import HolidayOverride, ReasonRule, TalkingPoint, T
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import Facts, Planned, Rules, plan
 from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, TALKING_POINTS, ReasonDefaults
-from banyan.worklists.triggers import Reason, Window, collect
+from banyan.worklists.triggers import Reason, Window, collect, gc_paused
 
 LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + lead)
 LOOK_AHEAD_DAYS = 7
@@ -84,12 +84,18 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
     rows = window.customers().values_list(
         "pk", "rm_id", "aum", "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
         "consent_sms", "consent_wechat", "consent_email", "do_not_disturb")
-    return {
-        pk: Facts(pk, rm, float(aum), quadrant or "low_low", bool(priority), channel,
-                  {"phone": phone, "sms": sms, "wechat": wechat, "email": email}, dnd, calls.get(pk, 0))
-        for pk, rm, aum, quadrant, priority, channel, phone, sms, wechat, email, dnd in rows.iterator(chunk_size=5000)
-        if wanted is None or pk in wanted
-    }
+    consents: dict[tuple, dict[str, bool]] = {}  # 16 combinations, one dict each (read only)
+    facts = {}
+    for pk, rm, aum, quadrant, priority, channel, phone, sms, wechat, email, dnd in rows.iterator(chunk_size=20000):
+        if wanted is not None and pk not in wanted:
+            continue
+        consent = consents.get((phone, sms, wechat, email))
+        if consent is None:
+            consent = consents[(phone, sms, wechat, email)] = {"phone": phone, "sms": sms, "wechat": wechat,
+                                                               "email": email}
+        facts[pk] = Facts(pk, rm, float(aum), quadrant or "low_low", bool(priority), channel, consent, dnd,
+                          calls.get(pk, 0))
+    return facts
 
 
 def _already_planned(window: Window, day: dt.date) -> tuple[set, set]:
@@ -199,10 +205,14 @@ def _insert(model, rows: list[dict], *, returning: bool = False) -> list[int]:
     return ids
 
 
-@transaction.atomic
 def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None) -> BuildResult:
     """Build and store the lists of `day` (default today) for the managers (default all).
     Idempotent: a manager whose list for the day exists is left as it is."""
+    with gc_paused(), transaction.atomic():
+        return _build(day=day, manager_ids=manager_ids, actor=actor)
+
+
+def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     day = day or clock.today()
     managers = managers_with_books(manager_ids).exclude(worklist_days__date=day)
     ids = list(managers.values_list("pk", flat=True))
@@ -252,7 +262,8 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
 def worklist_preview(*, manager: Staff, first: dt.date, days: int = 7) -> dict[dt.date, list[Planned]]:
     """What the coming days will hold, planned in memory from today's data (nothing stored)."""
     dates = [first + dt.timedelta(days=i) for i in range(days)]
-    plans, _w = _plan_window(first, dates, [manager.pk])
+    with gc_paused():
+        plans, _w = _plan_window(first, dates, [manager.pk])
     return plans.get(manager.pk, {d: [] for d in dates})
 
 
