@@ -135,17 +135,25 @@ def festivals(w: Window) -> list[Reason]:
 
 
 def anniversaries(w: Window) -> list[Reason]:
+    """One query for the three dates (wedding, business opened, account opened): the customers one
+    of whose dates falls on a day of the window, in an earlier year."""
     first, last = w.span(C.ANNIVERSARY)
-    out = []
     fields = (("wedding_anniversary", "结婚纪念日"), ("business_opened_on", "开业纪念日"),
               ("account_opened_on", "开户纪念日"))
-    for field, label in fields:
+    days = list(_days(first, last))
+    any_field = Q()
+    for field, _label in fields:
         by_day = Q()
-        for day in _days(first, last):
+        for day in days:
             by_day |= Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
-        rows = w.customers().filter(by_day, **{f"{field}__lt": first}).values_list("pk", field)
-        for pk, since in rows:
-            for day in _days(first, last):
+        any_field |= by_day & Q(**{f"{field}__lt": first})
+    rows = w.customers().filter(any_field).values_list("pk", *(field for field, _label in fields))
+    out = []
+    for pk, *dates in rows:
+        for (field, label), since in zip(fields, dates, strict=True):
+            if since is None or since >= first:
+                continue
+            for day in days:
                 if (since.month, since.day) != (day.month, day.day):
                     continue
                 years = day.year - since.year
