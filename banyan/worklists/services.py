@@ -99,13 +99,13 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
     return facts
 
 
-def _already_planned(window: Window, day: dt.date) -> tuple[set, set]:
+def _already_planned(manager_ids, day: dt.date) -> tuple[set, set]:
     """Reasons planned before `day`: exact keys (customer, code, due, ref), and for state reasons the
     (customer, code, ref) still in their cool-off."""
     # `day` itself included: a task moved by hand onto the day is already there with its reasons.
     qs = TaskReason.objects.filter(task__date__gte=day - dt.timedelta(days=LOOK_BACK_DAYS), task__date__lte=day)
-    if window.manager_ids is not None:
-        qs = qs.filter(task__manager_id__in=window.manager_ids)
+    if manager_ids is not None:
+        qs = qs.filter(task__manager_id__in=_ids(list(manager_ids)))
     exact, cooling = set(), set()
     for cid, code, due, ref, task_day in qs.values_list("customer_id", "code", "due_date", "ref", "task__date"):
         exact.add((cid, code, due, ref))
@@ -150,16 +150,19 @@ class BuildResult:
     suppressed: int
 
 
-def _plan_window(day: dt.date, days: list[dt.date], manager_ids) -> tuple[dict[int, dict], Window]:
+def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *,
+                 whole_bank: bool = False) -> tuple[dict[int, dict], Window]:
+    """Plan `days` for the managers. `whole_bank`: they are every manager with a book, so the
+    triggers read the whole bank unfiltered (customers of other staff are read and left out)."""
     policy = SegmentPolicy.current()
     rules = planner_rules(policy)
     # Look a week past the planned days: a reason coming soon lets the planner hold today's
     # reasons of the same customer and make one contact for all (WL-4).
     window = Window(first=day, last=days[-1] + dt.timedelta(days=LOOK_AHEAD_DAYS), rules=rules.reason_rules,
                     policy=policy,
-                    manager_ids=tuple(manager_ids) if manager_ids is not None else None)
+                    manager_ids=tuple(manager_ids) if manager_ids is not None and not whole_bank else None)
     holiday_overrides_load()
-    exact, cooling = _already_planned(window, day)
+    exact, cooling = _already_planned(manager_ids, day)
     fresh = _fresh(collect(window), exact, cooling)
     facts = _facts(window, day.replace(day=1), policy, wanted={r.customer_id for r in fresh})
     by_manager: dict[int, list[Reason]] = defaultdict(list)
@@ -223,11 +226,11 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
 
 def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     day = day or clock.today()
-    managers = managers_with_books(manager_ids).exclude(worklist_days__date=day)
-    ids = list(managers.values_list("pk", flat=True))
+    ids = list(managers_with_books(manager_ids).exclude(worklist_days__date=day).values_list("pk", flat=True))
     if not ids:
         return BuildResult(0, 0, 0)
-    plans, _window = _plan_window(day, [day], ids)
+    whole_bank = manager_ids is None and len(ids) == managers_with_books().count()
+    plans, _window = _plan_window(day, [day], ids, whole_bank=whole_bank)
     planned: list[tuple[int, Planned]] = [(m, p) for m, days in plans.items() for p in days[day]]
     # A task moved by hand onto this day already exists: today's new reasons join it (WL-4).
     moved_here = {(t.manager_id, t.customer_id): t for t in Task.objects.filter(manager_id__in=ids, date=day)}
