@@ -213,8 +213,7 @@ h AS (
     SELECT h.*, p.type, p.latest_nav, p.latest_nav_date
     FROM read_parquet('{d}/holdings.parquet') h
     JOIN products p ON p.id = h.product_id
-    SEMI JOIN c ON c.id = h.customer_id
-    WHERE h.status = 'active'
+    WHERE h.status = 'active'  -- like the engine over the whole bank: every customer's, assigned or not
 ),
 birthday AS (
     SELECT c.id AS customer_id, 'birthday' AS code, s.day AS due, '' AS ref
@@ -299,7 +298,7 @@ limits AS (
       AND take_profit_pct IS NOT NULL AND latest_nav * 100 >= cost_price * (100 + take_profit_pct)
 ),
 flow AS (
-    -- like the engine over the whole bank: every customer's large transactions, assigned or not
+    -- every customer's, assigned or not (as `h`)
     SELECT customer_id, CASE WHEN amount > 0 THEN 'large_inflow' ELSE 'large_outflow' END, occurred_on + 1,
            'transaction:' || id
     FROM read_parquet('{d}/transactions.parquet')
@@ -318,18 +317,17 @@ cadence AS (
 ),
 memo AS (
     SELECT m.customer_id, 'memo_due', m.due_date, 'memo:' || m.id FROM read_parquet('{d}/memos.parquet') m
-    SEMI JOIN c ON c.id = m.customer_id
     WHERE m.status = 'open' AND m.due_date BETWEEN $memo_due_from AND $memo_due_to
 ),
 follow_up AS (
     SELECT i.customer_id, 'follow_up', i.next_contact_on, 'interaction:' || i.id
-    FROM read_parquet('{d}/interactions.parquet') i SEMI JOIN c ON c.id = i.customer_id
+    FROM read_parquet('{d}/interactions.parquet') i
     WHERE i.next_contact_on BETWEEN $follow_up_from AND $follow_up_to
 ),
 appointment AS (
     -- the local (Asia/Shanghai, UTC+8 all year) date of the meeting
     SELECT a.customer_id, 'appointment', (a.at + INTERVAL 8 HOUR)::DATE, 'appointment:' || a.id
-    FROM read_parquet('{d}/appointments.parquet') a SEMI JOIN c ON c.id = a.customer_id
+    FROM read_parquet('{d}/appointments.parquet') a
     WHERE a.status = 'scheduled' AND (a.at + INTERVAL 8 HOUR)::DATE BETWEEN $appointment_from AND $appointment_to
 ),
 new_customer AS (

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Round, TruncDate
 from django.utils import timezone
 
@@ -59,7 +59,14 @@ class Window:
         return qs if self.manager_ids is None else qs.filter(rm_id__in=self.manager_ids)
 
     def holdings(self) -> QuerySet[Holding]:
-        qs = Holding.objects.filter(status=HoldingStatus.ACTIVE, customer__rm__isnull=False)
+        """Active holdings of the managers' customers. Over the whole bank, of every customer: the
+        join to the customers only to leave out the few without a manager would cost a pass over
+        the customers per trigger; the planner leaves them out (they have no facts)."""
+        qs = Holding.objects.filter(status=HoldingStatus.ACTIVE)
+        return qs if self.manager_ids is None else qs.filter(customer__rm_id__in=self.manager_ids)
+
+    def mine(self, qs: QuerySet) -> QuerySet:
+        """Rows of the managers' customers (of every customer over the whole bank, as `holdings`)."""
         return qs if self.manager_ids is None else qs.filter(customer__rm_id__in=self.manager_ids)
 
 
@@ -258,22 +265,23 @@ def profit_and_loss_limits(w: Window) -> list[Reason]:
     base = (w.holdings().filter(cost_price__gt=0, product__latest_nav__isnull=False,
                                 product__latest_nav_date__lt=w.last)
             .alias(nav100=Round(F("product__latest_nav") * 100, 6)))
-    out = []
-    limits = (
-        (C.STOP_LOSS, base.filter(stop_loss_pct__isnull=False,
-                                  nav100__lte=Round(F("cost_price") * (100 - F("stop_loss_pct")), 6))),
-        (C.TAKE_PROFIT, base.filter(take_profit_pct__isnull=False,
-                                    nav100__gte=Round(F("cost_price") * (100 + F("take_profit_pct")), 6))),
-    )
-    for code, qs in limits:
-        for pk, cid, name, cost, nav, nav_day, pct in qs.values_list(
-                "pk", "customer_id", "product__name", "cost_price", "product__latest_nav",
-                "product__latest_nav_date", "stop_loss_pct" if code == C.STOP_LOSS else "take_profit_pct"):
-            change = (nav - cost) / cost * 100
-            line = "止损线" if code == C.STOP_LOSS else "止盈目标"
-            detail = f"{name} 成本 {cost:.4f}，最新净值 {nav:.4f}（{change:+.1f}%），{line} {pct.normalize():f}%"
-            out.append(Reason(cid, code, detail, max(nav_day + dt.timedelta(days=1), w.first), f"holding:{pk}"))
-    return out
+    stop = Q(stop_loss_pct__isnull=False, nav100__lte=Round(F("cost_price") * (100 - F("stop_loss_pct")), 6))
+    take = Q(take_profit_pct__isnull=False, nav100__gte=Round(F("cost_price") * (100 + F("take_profit_pct")), 6))
+    rows = (base.filter(stop | take)  # one pass over the holdings for both limits
+            .annotate(is_stop=ExpressionWrapper(stop, output_field=BooleanField()),
+                      is_take=ExpressionWrapper(take, output_field=BooleanField()))
+            .values_list("pk", "customer_id", "product__name", "cost_price", "product__latest_nav",
+                         "product__latest_nav_date", "stop_loss_pct", "take_profit_pct", "is_stop", "is_take"))
+    found: dict[str, list[Reason]] = {C.STOP_LOSS: [], C.TAKE_PROFIT: []}
+    for pk, cid, name, cost, nav, nav_day, stop_pct, take_pct, is_stop, is_take in rows:
+        change = (nav - cost) / cost * 100
+        due = max(nav_day + dt.timedelta(days=1), w.first)
+        for code, hit, line, pct in ((C.STOP_LOSS, is_stop, "止损线", stop_pct),
+                                     (C.TAKE_PROFIT, is_take, "止盈目标", take_pct)):
+            if hit:
+                detail = f"{name} 成本 {cost:.4f}，最新净值 {nav:.4f}（{change:+.1f}%），{line} {pct.normalize():f}%"
+                found[code].append(Reason(cid, code, detail, due, f"holding:{pk}"))
+    return found[C.STOP_LOSS] + found[C.TAKE_PROFIT]
 
 
 def large_flows(w: Window) -> list[Reason]:
@@ -321,20 +329,14 @@ def cadence(w: Window) -> list[Reason]:
 
 def memos(w: Window) -> list[Reason]:
     first, last = w.span(C.MEMO_DUE)
-    qs = Memo.objects.filter(status=MemoStatus.OPEN, due_date__gte=first, due_date__lte=last,
-                             customer__rm__isnull=False)
-    if w.manager_ids is not None:
-        qs = qs.filter(customer__rm_id__in=w.manager_ids)
+    qs = w.mine(Memo.objects.filter(status=MemoStatus.OPEN, due_date__gte=first, due_date__lte=last))
     return [Reason(cid, C.MEMO_DUE, text, due, f"memo:{pk}")
             for pk, cid, text, due in qs.values_list("pk", "customer_id", "text", "due_date")]
 
 
 def follow_ups(w: Window) -> list[Reason]:
     first, last = w.span(C.FOLLOW_UP)
-    qs = Interaction.objects.filter(next_contact_on__gte=first, next_contact_on__lte=last,
-                                    customer__rm__isnull=False)
-    if w.manager_ids is not None:
-        qs = qs.filter(customer__rm_id__in=w.manager_ids)
+    qs = w.mine(Interaction.objects.filter(next_contact_on__gte=first, next_contact_on__lte=last))
     return [Reason(cid, C.FOLLOW_UP, step or summary or "约定回访", due, f"interaction:{pk}")
             for pk, cid, step, summary, due in qs.values_list("pk", "customer_id", "next_step", "summary",
                                                               "next_contact_on")]
@@ -343,10 +345,8 @@ def follow_ups(w: Window) -> list[Reason]:
 def appointments(w: Window) -> list[Reason]:
     """Meetings booked (OUT-4) come back on their day, with a confirmation call the day before."""
     first, last = w.span(C.APPOINTMENT)
-    qs = Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, at__date__gte=first,
-                                    at__date__lte=last, customer__rm__isnull=False)
-    if w.manager_ids is not None:
-        qs = qs.filter(customer__rm_id__in=w.manager_ids)
+    qs = w.mine(Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, at__date__gte=first,
+                                           at__date__lte=last))
     out = []
     for pk, cid, at, place, purpose in qs.values_list("pk", "customer_id", "at", "place", "purpose"):
         local = timezone.localtime(at)

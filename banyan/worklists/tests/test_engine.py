@@ -256,3 +256,16 @@ def test_a_bank_wide_build_written_in_bulk_keeps_every_reason_on_its_managers_ta
     # The ids drawn for the bulk write are the table's own: a task made afterwards does not collide.
     task_move(actor=bank.rm_a, task=task, to=WED)
     assert codes(Task.objects.get(date=WED, customer=mine)) == ["birthday", "deposit_maturity"]
+
+
+def test_a_customer_without_a_manager_is_on_nobodys_list_in_a_bank_wide_build(bank, make_customer):
+    orphan = make_customer(bank.rm_a, name="孤客", id_number=born(dt.date(1970, 11, 23), seq=4))
+    holding_create(actor=bank.rm_a, customer=orphan, product=bank.products.deposit, amount="100000",
+                   purchase_date="2025-11-23", maturity_date="2026-11-23")
+    memo_create(actor=bank.rm_a, customer=orphan, text="回访", due_date=MON)
+    Customer.objects.filter(pk=orphan.pk).update(rm=None)
+    kept = make_customer(bank.rm_b, name="留客", id_number=born(dt.date(1971, 11, 23), seq=5))
+    with clock.frozen(MON):
+        worklists_build(day=MON)
+    assert not Task.objects.filter(customer=orphan).exists()
+    assert Task.objects.get(customer=kept).manager == bank.rm_b
