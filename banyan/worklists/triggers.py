@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import Round, TruncDate
 from django.utils import timezone
 
@@ -302,6 +303,14 @@ def large_flows(w: Window) -> list[Reason]:
     return out
 
 
+class _DateOf(TruncDate):
+    """TruncDate without its per-row Python converter, which only turns a datetime into a date:
+    PostgreSQL returns a date already; on SQLite the backend's own date converter still runs.
+    Saves a function call per customer in the bank-wide cadence query."""
+
+    convert_value = BaseExpression.__dict__["_convert_value_noop"]
+
+
 # --- cadence, memos, follow-ups, new customers, risk profile (WL-3, WL-7, WL-8) -------------------
 
 def cadence(w: Window) -> list[Reason]:
@@ -314,7 +323,7 @@ def cadence(w: Window) -> list[Reason]:
         cutoffs |= Q(segment__quadrant=quadrant, last_contact_at__lte=cutoff)
     # The UTC date of the last contact, read as a date (cheaper than a datetime per customer).
     rows = (w.customers().filter(cutoffs | Q(segment__isnull=False, last_contact_at__isnull=True))
-            .values_list("pk", TruncDate("last_contact_at", tzinfo=dt.UTC), "segment__frequency_days"))
+            .values_list("pk", _DateOf("last_contact_at", tzinfo=dt.UTC), "segment__frequency_days"))
     out = []
     never = "尚未建立联系：建议首次邀约，了解客户需求"
     code, first = C.CADENCE_DUE.value, w.first
