@@ -174,6 +174,8 @@ def plan(
     lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
     grace = {code: dt.timedelta(days=rule.grace_days) for code, rule in rules.reason_rules.items()}
     cadence = C.CADENCE_DUE.value
+    weight = {code: rule.weight for code, rule in rules.reason_rules.items()}
+    bonus = _VALUE_BONUS
     result: dict[dt.date, list[Planned]] = {}
     for n, day in enumerate(days):
         working = is_working_day(day)
@@ -201,9 +203,21 @@ def plan(
         # (-priority, earliest date, customer) — the order a full sort gives — and a Planned made
         # only for those reached.
         waiting = _coming_soon(pending, day, rules)
-        optional = [(-priority(facts[cid], rs, day, rules), min(r.due for r in rs), cid)
-                    for cid, rs in by_customer.items()
-                    if cid not in forced and not _worth_waiting(rs, waiting.get(cid))]
+        optional = []
+        for cid, rs in by_customer.items():
+            if cid in forced:
+                continue
+            coming = waiting.get(cid)
+            if coming is not None and _worth_waiting(rs, coming):
+                continue
+            if len(rs) == 1:  # most candidates (a cadence contact): priority() inlined
+                r = rs[0]
+                f = facts[cid]
+                overdue = (day - r.due).days if r.code == cadence else 0
+                value = bonus.get(f.quadrant, 0) + (10 if f.is_priority else 0)
+                optional.append((-(weight[r.code] + value + min(30, max(0, overdue) // 3)), r.due, cid))
+            else:
+                optional.append((-priority(facts[cid], rs, day, rules), min(r.due for r in rs), cid))
         heapq.heapify(optional)
         kept: list[Planned] = []
         dropped: list[Planned] = []
