@@ -76,10 +76,25 @@ class _Chunk:
         self.changed: dict[str, Any] = {}  # key → stored object, changed
         self.events: list[tuple[str, str, Any, Any, str]] = []  # (key, action, before, after, detail)
         self.touched: set[int] = set()
+        self.originals: dict[str, Any] = {}  # key → the stored object as it was read
 
     def base(self, key: str, stored: dict[str, Any]):
         """What a row with `key` is judged against: an earlier row of the chunk, or the stored row."""
-        return self.new.get(key) or self.changed.get(key) or stored.get(key)
+        found = self.new.get(key) or self.changed.get(key)
+        if found is None:
+            found = stored.get(key)
+            if found is not None:
+                self.originals.setdefault(key, found)
+        return found
+
+    def changed_columns(self) -> set[str]:
+        """The attributes any changed row of the chunk changes: only those are written, so that
+        a column the feed does not touch is never written back from what the chunk read."""
+        columns: set[str] = set()
+        for key, obj in self.changed.items():
+            before, after = _state(self.originals[key]), _state(obj)
+            columns.update(k for k, v in after.items() if before[k] != v)
+        return columns
 
     def keep(self, key: str, obj, *, is_new: bool) -> None:
         (self.new if is_new or key in self.new else self.changed)[key] = obj
@@ -263,12 +278,13 @@ def _insert(model, objs: list) -> None:
     _copy_rows(table, [f.column for f in fields], ([getattr(o, f.attname) for f in fields] for o in objs))
 
 
-def _update(model, objs: list) -> None:
-    """Write every column of changed rows (created_at aside)."""
+def _update(model, objs: list, columns: set[str]) -> None:
+    """Write the attributes `columns` (and updated_at) of changed rows."""
     if not objs:
         return
     now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname != "created_at"]
+    fields = [f for f in model._meta.concrete_fields
+              if not f.primary_key and (f.attname in columns or f.attname == "updated_at")]
     if hasattr(objs[0], "updated_at"):
         for obj in objs:
             obj.updated_at = now
@@ -331,7 +347,7 @@ def _audit(kind: str, chunk: _Chunk, actor) -> None:
 def _write(kind: str, chunk: _Chunk, actor) -> None:
     model = _MODELS[kind]
     _insert(model, list(chunk.new.values()))
-    _update(model, list(chunk.changed.values()))
+    _update(model, list(chunk.changed.values()), chunk.changed_columns())
     if kind == "holdings" and chunk.touched:
         customers_refresh_aum(customer_ids=sorted(chunk.touched))
     if kind != "transactions":

@@ -203,3 +203,29 @@ def test_progress_is_reported_after_each_chunk_up_to_the_total(bank, tmp_path, s
     feed_import(kind="customers", path=path, followups=False, progress=lambda done, total: seen.append((done, total)))
 
     assert seen == [(10, 25), (20, 25), (25, 25)]
+
+
+def test_a_managers_edit_made_while_the_chunk_is_judged_is_not_written_over(bank, tmp_path, monkeypatch):
+    # given a customer from yesterday's feed
+    path = tmp_path / "c.csv"
+    rows = _rows(2)
+    _write(path, HEADER, rows)
+    feed_import(kind="customers", path=path, followups=False)
+
+    # when today's feed changes the risk level while, between the chunk's read and its write,
+    # the manager notes the customer's interests
+    write = bulk._write
+
+    def manager_types_meanwhile(kind, chunk, actor):
+        Customer.objects.filter(external_id="B00001").update(interests="钓鱼、茶")
+        write(kind, chunk, actor)
+
+    monkeypatch.setattr(bulk, "_write", manager_types_meanwhile)
+    rows[1][6] = "C5"
+    _write(path, HEADER, rows)
+    result = feed_import(kind="customers", path=path, followups=False)
+
+    # then both stay: the feed writes only the columns it changes
+    assert result.summary == "added 0, updated 1, unchanged 1, rejected 0"
+    customer = Customer.objects.get(external_id="B00001")
+    assert (customer.risk_level, customer.interests) == ("C5", "钓鱼、茶")
