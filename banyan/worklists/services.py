@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, FloatField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from banyan import clock
@@ -82,8 +83,11 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
                                    customer__in=window.customers().filter(aum__gte=policy.call_cap_aum))
         .values("customer_id").annotate(n=Count("pk")).values_list("customer_id", "n")
     )
+    # PostgreSQL sends the AUM as a float (what the planner compares) rather than a Decimal to
+    # convert; on SQLite, where it is stored as a binary float, the Decimal read keeps its rounding.
+    aum = Cast("aum", FloatField()) if connection.vendor == "postgresql" else "aum"
     rows = window.customers().values_list(
-        "pk", "rm_id", "aum", "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
+        "pk", "rm_id", aum, "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
         "consent_sms", "consent_wechat", "consent_email", "do_not_disturb")
     consents: dict[tuple, dict[str, bool]] = {}  # 16 combinations, one dict each (read only)
     facts = {}
