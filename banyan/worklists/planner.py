@@ -41,6 +41,9 @@ class Facts(NamedTuple):
     consent: dict[str, bool]
     do_not_disturb: bool
     calls_this_month: int
+    name: str = ""  # for the talking points of a stored task
+    gender: str = ""
+    orientation: str = ""
 
 
 @dataclass
@@ -130,8 +133,10 @@ def _coming_soon(pending: list[Reason], day: dt.date, rules: Rules) -> dict[int,
     """Per customer, the earliest date of a dated reason not yet open today (e.g. a birthday on
     Wednesday seen on Monday)."""
     soon: dict[int, dt.date] = {}
+    cadence = C.CADENCE_DUE.value
+    lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
     for r in pending:
-        if r.code != C.CADENCE_DUE and _start(r, rules) > day:
+        if r.code != cadence and r.due - lead[r.code] > day:
             soon[r.customer_id] = min(r.due, soon.get(r.customer_id, r.due))
     return soon
 
@@ -148,13 +153,14 @@ def _admit(p: Planned, facts: dict[int, Facts], calls: dict[int, int], working: 
            kept: list[Planned], dropped: list[Planned]) -> bool:
     """Apply the contact rules to a candidate; True when it became a task (and used capacity)."""
     f = facts[p.customer_id]
-    apply_contact_rules(p, f._replace(calls_this_month=calls[p.customer_id]), working, rules)
+    made = calls.get(p.customer_id, f.calls_this_month)
+    apply_contact_rules(p, f._replace(calls_this_month=made), working, rules)
     if p.suppressed:
         dropped.append(p)
         return False
     kept.append(p)
     if p.channel == "phone":
-        calls[p.customer_id] += 1
+        calls[p.customer_id] = made + 1
     return True
 
 
@@ -170,7 +176,7 @@ def plan(
     """Plan one manager's days. `reasons` must already exclude what earlier days planned.
     Returns, per day, the tasks in rank order (suppressed ones after, with rank 0)."""
     pending = [r for r in reasons if r.customer_id in facts]
-    calls = {cid: f.calls_this_month for cid, f in facts.items()}
+    calls: dict[int, int] = {}  # calls this month, counted up as phone tasks are planned
     lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
     grace = {code: dt.timedelta(days=rule.grace_days) for code, rule in rules.reason_rules.items()}
     cadence = C.CADENCE_DUE.value

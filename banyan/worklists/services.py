@@ -20,7 +20,6 @@ from banyan.calendars import workdays
 from banyan.calendars.workdays import is_working_day
 from banyan.contacts.models import Interaction, Memo, MemoStatus
 from banyan.contacts.services import interaction_log, memo_complete
-from banyan.customers.models import Customer
 from banyan.customers.pinyin import COMPOUND_SURNAMES
 from banyan.org.models import BOOK_ROLES, Staff
 from banyan.segments.models import SegmentPolicy
@@ -28,7 +27,7 @@ from banyan.worklists.models import HolidayOverride, ReasonRule, TalkingPoint, T
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import Facts, Planned, Rules, plan
 from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, TALKING_POINTS, ReasonDefaults
-from banyan.worklists.triggers import Reason, Window, collect, gc_paused
+from banyan.worklists.triggers import Reason, Window, collect, fetch_rows, gc_paused
 
 LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + lead)
 LOOK_AHEAD_DAYS = 7
@@ -88,10 +87,11 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
     aum = Cast("aum", FloatField()) if connection.vendor == "postgresql" else "aum"
     rows = window.customers().values_list(
         "pk", "rm_id", aum, "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
-        "consent_sms", "consent_wechat", "consent_email", "do_not_disturb")
+        "consent_sms", "consent_wechat", "consent_email", "do_not_disturb", "name", "gender", "segment__orientation")
     consents: dict[tuple, dict[str, bool]] = {}  # 16 combinations, one dict each (read only)
     facts = {}
-    for pk, rm, aum, quadrant, priority, channel, phone, sms, wechat, email, dnd in rows.iterator(chunk_size=20000):
+    for (pk, rm, aum, quadrant, priority, channel, phone, sms, wechat, email, dnd, name, gender,
+         orientation) in fetch_rows(rows):
         if wanted is not None and pk not in wanted:
             continue
         consent = consents.get((phone, sms, wechat, email))
@@ -99,7 +99,7 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
             consent = consents[(phone, sms, wechat, email)] = {"phone": phone, "sms": sms, "wechat": wechat,
                                                                "email": email}
         facts[pk] = Facts(pk, rm, float(aum), quadrant or "low_low", bool(priority), channel, consent, dnd,
-                          calls.get(pk, 0))
+                          calls.get(pk, 0), name, gender, orientation or "")
     return facts
 
 
@@ -155,7 +155,7 @@ class BuildResult:
 
 
 def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *,
-                 whole_bank: bool = False) -> tuple[dict[int, dict], Window]:
+                 whole_bank: bool = False) -> tuple[dict[int, dict], dict[int, Facts]]:
     """Plan `days` for the managers. `whole_bank`: they are every manager with a book, so the
     triggers read the whole bank unfiltered (customers of other staff are read and left out)."""
     policy = SegmentPolicy.current()
@@ -182,7 +182,7 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *,
         mine = by_manager.get(manager_id, [])
         plans[manager_id] = plan(days=days, reasons=mine, facts=facts_of.get(manager_id, {}),
                                  capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules)
-    return plans, window
+    return plans, facts
 
 def _ids(ids: list[int]):
     """A long list of ids for `field__in=`: on PostgreSQL one array parameter (a query with tens of
@@ -216,9 +216,10 @@ def _insert(model, rows: list[dict], *, returning: bool = False) -> list[int]:
                            [table, pk, len(rows)])
             ids = [i for (i,) in cursor.fetchall()]
             names = f"{connection.ops.quote_name(pk)}, {names}"
+        attnames, default_values = [f.attname for f in fields], [defaults[f.attname] for f in fields]
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:
             for n, row in enumerate(rows):
-                values = [row.get(f.attname, defaults[f.attname]) for f in fields]
+                values = list(map(row.get, attnames, default_values))
                 copy.write_row([ids[n], *values] if returning else values)
     return ids
 
@@ -236,26 +237,24 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     if not ids:
         return BuildResult(0, 0, 0)
     whole_bank = manager_ids is None and len(ids) == managers_with_books().count()
-    plans, _window = _plan_window(day, [day], ids, whole_bank=whole_bank)
+    plans, facts = _plan_window(day, [day], ids, whole_bank=whole_bank)
     planned: list[tuple[int, Planned]] = [(m, p) for m, days in plans.items() for p in days[day]]
     # A task moved by hand onto this day already exists: today's new reasons join it (WL-4).
     moved_here = {(t.manager_id, t.customer_id): t for t in Task.objects.filter(manager_id__in=ids, date=day)}
     joining = [(moved_here[(m, p.customer_id)], p) for m, p in planned if (m, p.customer_id) in moved_here]
     planned = [(m, p) for m, p in planned if (m, p.customer_id) not in moved_here]
-    customers = {c["pk"]: c for c in Customer.objects.filter(pk__in=_ids([p.customer_id for _m, p in planned]))
-                 .values("pk", "name", "gender", "segment__orientation")} if planned else {}
     staff = {pk: (name, capacity) for pk, name, capacity in
              Staff.objects.filter(pk__in=ids).values_list("pk", "full_name", "daily_capacity")}
     custom = custom_talking_points()
     rows = []
     for manager_id, p in planned:
-        c = customers[p.customer_id]
+        c = facts[p.customer_id]
         rows.append({
             "manager_id": manager_id, "date": day, "customer_id": p.customer_id, "rank": p.rank,
             "priority": min(p.priority, 32000), "suggested_channel": p.channel, "rule_note": p.rule_note,
             "status": TaskStatus.SUPPRESSED.value if p.suppressed else TaskStatus.OPEN.value,
             "talking_points": "" if p.suppressed else talking_points(
-                p.reasons, name=c["name"], gender=c["gender"], orientation=c["segment__orientation"] or "",
+                p.reasons, name=c.name, gender=c.gender, orientation=c.orientation,
                 manager=staff[manager_id][0], custom=custom),
         })
     task_ids = _insert(Task, rows, returning=True)
@@ -281,7 +280,7 @@ def worklist_preview(*, manager: Staff, first: dt.date, days: int = 7) -> dict[d
     """What the coming days will hold, planned in memory from today's data (nothing stored)."""
     dates = [first + dt.timedelta(days=i) for i in range(days)]
     with gc_paused():
-        plans, _w = _plan_window(first, dates, [manager.pk])
+        plans, _facts_of = _plan_window(first, dates, [manager.pk])
     return plans.get(manager.pk, {d: [] for d in dates})
 
 
