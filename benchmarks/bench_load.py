@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_load.py [--database bank1m] [--users 200] [--spawn-rate 20]
                                               [--time 180s] [--workers 4] [--threads 4]
-                                              [--login-spread 0] [--port 8765]
+                                              [--login-spread 0] [--think 3,10] [--port 8765]
 
 Needs the generated bank (benchmarks/generate.py). Steps:
   1. picks the managers (every tenth of rm0001…, one per user) and, for each, 30 customers of
@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--login-spread", type=float, default=0,
                         help="stagger the logins over the first N seconds (default: at spawn)")
+    parser.add_argument("--think", default="3,10", help="think time between actions, min,max seconds")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -136,7 +137,7 @@ def main() -> None:
         print(f"gunicorn: {args.workers} workers × {args.threads} threads on {host} (pid {server.pid})", flush=True)
         seconds = parse_seconds(args.time)
         locust_env = {**os.environ, "BANYAN_LOAD_PLAN": str(plan_file), "BANYAN_LOAD_TIMES": str(times_file),
-                      "BANYAN_LOAD_LOGIN_SPREAD": str(args.login_spread)}
+                      "BANYAN_LOAD_LOGIN_SPREAD": str(args.login_spread), "BANYAN_LOAD_THINK": args.think}
         times_file.unlink(missing_ok=True)
         started = time.perf_counter()
         subprocess.run([str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "benchmarks/locustfile.py"), "--headless",
@@ -166,7 +167,8 @@ def report(args, csv_prefix: Path, times_file: Path, elapsed: float) -> None:
     for name, ms, _ok in times:
         by_name.setdefault(name, []).append(ms)
     print(f"\n{args.users} managers, spawn {args.spawn_rate:g}/s, {args.time} (ran {elapsed:.0f} s), "
-          f"think time 3–10 s; gunicorn {args.workers}×{args.threads}")
+          f"think time {args.think.replace(',', '–')} s, logins spread over {args.login_spread:g} s; "
+          f"gunicorn {args.workers}×{args.threads}")
     print(f"{'action':<50}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}")
     for r in rows:
         name = r["Name"]

@@ -13,8 +13,9 @@ over a manager's working cycle, with think time between actions:
      (HX-Request, CSRF token), channel phone, result reached, one line said.
 
 Think time: 3–10 s between actions, uniform (a manager at a desk reads the page, dials, talks;
-a real cycle is slower, so this is a heavy hour). BANYAN_LOAD_LOGIN_SPREAD=N (seconds) staggers
-the logins over the first N seconds (default 0: each user logs in as it is spawned).
+a real cycle is slower — twenty contacts a day — so this is a stress test); BANYAN_LOAD_THINK=
+"10,30" sets another range. BANYAN_LOAD_LOGIN_SPREAD=N (seconds) staggers the logins over the
+first N seconds (default 0: each user logs in as it is spawned).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ with open(os.environ.get("BANYAN_LOAD_PLAN", "benchmarks/out/load-plan.json"), e
 _NEXT = itertools.count()
 PASSWORD = os.environ.get("BANYAN_LOAD_PASSWORD", "banyan2026")
 LOGIN_SPREAD = float(os.environ.get("BANYAN_LOAD_LOGIN_SPREAD", "0"))
+THINK = tuple(float(x) for x in os.environ.get("BANYAN_LOAD_THINK", "3,10").split(","))
 
 
 TIMES_FILE = os.environ.get("BANYAN_LOAD_TIMES")
@@ -99,7 +101,7 @@ class Day(SequentialTaskSet):
 
 
 class Manager(HttpUser):
-    wait_time = between(3, 10)
+    wait_time = between(*THINK)
     tasks = [Day]
 
     def on_start(self) -> None:
