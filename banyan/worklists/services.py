@@ -119,6 +119,8 @@ def _already_planned(manager_ids, day: dt.date) -> tuple[set, set]:
 
 
 def _fresh(reasons: list[Reason], exact: set, cooling: set) -> list[Reason]:
+    if not exact and not cooling:
+        return reasons
     return [r for r in reasons if (r.customer_id, r.code, r.due, r.ref) not in exact
             and (r.customer_id, r.code, r.ref) not in cooling]
 
@@ -170,17 +172,16 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *,
     fresh = _fresh(collect(window), exact, cooling)
     facts = _facts(window, day.replace(day=1), policy, wanted={r.customer_id for r in fresh})
     by_manager: dict[int, list[Reason]] = defaultdict(list)
-    facts_of: dict[int, dict[int, Facts]] = defaultdict(dict)  # per manager, their customers' facts
     for r in fresh:
         f = facts.get(r.customer_id)
         if f is not None:
             by_manager[f.manager_id].append(r)
-            facts_of[f.manager_id][r.customer_id] = f
     staff = {s.pk: s for s in managers_with_books(manager_ids)}
     plans = {}
     for manager_id, manager in staff.items():
         mine = by_manager.get(manager_id, [])
-        plans[manager_id] = plan(days=days, reasons=mine, facts=facts_of.get(manager_id, {}),
+        # The bank's facts, not a copy per manager: the planner looks up only its reasons' customers.
+        plans[manager_id] = plan(days=days, reasons=mine, facts=facts,
                                  capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules)
     return plans, facts
 
