@@ -19,7 +19,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.expressions import BaseExpression
-from django.db.models.functions import Round, TruncDate
+from django.db.models.functions import ExtractDay, ExtractMonth, Round, TruncDate
 from django.utils import timezone
 
 from banyan.calendars.festivals import festivals_between
@@ -166,13 +166,14 @@ def anniversaries(w: Window) -> list[Reason]:
     fields = (("wedding_anniversary", "结婚纪念日"), ("business_opened_on", "开业纪念日"),
               ("account_opened_on", "开户纪念日"))
     days = list(_days(first, last))
-    any_field = Q()
+    # month × 100 + day of each date against the window's, one IN per date (not an OR per day).
+    keys = sorted({day.month * 100 + day.day for day in days})
+    any_field, mmdd = Q(), {}
     for field, _label in fields:
-        by_day = Q()
-        for day in days:
-            by_day |= Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
-        any_field |= by_day & Q(**{f"{field}__lt": first})
-    rows = w.customers().filter(any_field).values_list("pk", *(field for field, _label in fields))
+        mmdd[f"{field}_mmdd"] = ExtractMonth(field) * 100 + ExtractDay(field)
+        any_field |= Q(**{f"{field}_mmdd__in": keys, f"{field}__lt": first})
+    rows = (w.customers().alias(**mmdd).filter(any_field)
+            .values_list("pk", *(field for field, _label in fields)))
     out = []
     for pk, *dates in fetch_rows(rows):
         for (field, label), since in zip(fields, dates, strict=True):
