@@ -269,3 +269,13 @@ def test_a_customer_without_a_manager_is_on_nobodys_list_in_a_bank_wide_build(ba
         worklists_build(day=MON)
     assert not Task.objects.filter(customer=orphan).exists()
     assert Task.objects.get(customer=kept).manager == bank.rm_b
+
+
+def test_a_wedding_anniversary_and_a_fifth_account_anniversary_come_up_but_not_a_fourth(bank, make_customer):
+    married = make_customer(bank.rm_a, name="白鹭", wedding_anniversary=dt.date(1996, 11, 25))
+    fifth = make_customer(bank.rm_a, name="白云", account_opened_on=dt.date(2021, 11, 25))
+    fourth = make_customer(bank.rm_a, name="白雪", account_opened_on=dt.date(2022, 11, 25))
+    tasks = build(WED, bank.rm_a)
+    assert "结婚纪念日（30 周年）" in tasks[married.pk].reasons.get(code="anniversary").detail
+    assert "开户纪念日（5 周年）" in tasks[fifth.pk].reasons.get(code="anniversary").detail
+    assert fourth.pk not in tasks or "anniversary" not in codes(tasks[fourth.pk])
