@@ -8,6 +8,8 @@ from pypinyin's default reading, and compound surnames (复姓), which are match
 
 from __future__ import annotations
 
+import functools
+
 from pypinyin import Style, lazy_pinyin
 
 COMPOUND_SURNAMES = {
@@ -49,6 +51,7 @@ def name_syllables(name: str) -> list[str]:
     return [s.lower() for s in head + tail if s and s.isascii() and s.isalpha()]
 
 
+@functools.lru_cache(maxsize=65536)  # names repeat a lot in a bank: feeds and the demo hit the cache
 def search_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials): 曾小明 → ("zengxiaoming", "zxm")."""
     syllables = name_syllables(name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -323,8 +322,3 @@ def customer_check_manager(rm: Staff | None) -> None:
 def customer_audit_snapshot(customer: Customer) -> dict[str, Any]:
     """What customer.created / customer.updated events record (numbers masked)."""
     return _snapshot(customer)
-
-
-# Names repeat (王伟, 张丽 …): a feed of a million customers reads each name's pinyin once. The
-# keys are a pure function of the name, so the cache changes no result.
-search_keys = functools.lru_cache(maxsize=65536)(search_keys)
