@@ -94,17 +94,17 @@ def loaded_models():
     return [Customer, Holding, Interaction, Memo, Appointment, Transaction, AumSnapshot, CustomerRelation]
 
 
-def drop_secondary_indexes(cursor, tables: list[str]) -> list[str]:
+def drop_secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
     """Drop the plain indexes (not those behind primary keys and unique constraints) of `tables`;
-    returns their definitions, to be built again after the load."""
+    returns (table, definition) of each, to be built again after the load."""
     cursor.execute("""
-        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        SELECT i.indexname, i.tablename, i.indexdef FROM pg_indexes i
         WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""", [tables])
     rows = cursor.fetchall()
-    for name, _definition in rows:
+    for name, _table, _definition in rows:
         cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _name, definition in rows]
+    return [(table, definition) for _name, table, definition in rows]
 
 
 def build_indexes(url: str, definitions: list[str], workers: int) -> None:
@@ -671,15 +671,24 @@ def generate(*, customers: int, seed: int = 7, workers: int = 2, check_after: bo
     with connection.cursor() as cursor:
         table = loaded_models()[0]._meta.db_table
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-    build_indexes(url, definitions, workers)
-    stage(f"built {len(definitions)} secondary indexes ({workers} at a time)")
-
+    # The customers' own indexes come last: customers_refresh_aum() rewrites every customer row
+    # (the AUM is already right, but it is the service's truth), and with aum in two indexes each
+    # new row version would update them all. It needs the holdings' indexes, which come first.
+    customer_table = loaded_models()[0]._meta.db_table
+    others = [d for t, d in definitions if t != customer_table]
+    build_indexes(url, others, workers)
+    stage(f"built {len(others)} secondary indexes of the other tables ({workers} at a time)")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     stage("VACUUM ANALYZE")
 
     customers_refresh_aum()
     stage("customers_refresh_aum()")
+    own = [d for t, d in definitions if t == customer_table]
+    build_indexes(url, own, workers)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {customer_table}")
+    stage(f"built {len(own)} secondary indexes of the customers, VACUUM ANALYZE")
     segmented = segments_recompute()
     stage(f"segments_recompute(): {segmented:,} customers")
 
