@@ -164,7 +164,7 @@ def report(args, csv_prefix: Path, times_file: Path, elapsed: float) -> None:
         rows = list(csv.DictReader(f))
     times = json.loads(times_file.read_text(encoding="utf-8")) if times_file.exists() else []
     by_name: dict[str, list[float]] = {}
-    for name, ms, _ok in times:
+    for name, ms, _ok, _at in times:
         by_name.setdefault(name, []).append(ms)
     print(f"\n{args.users} managers, spawn {args.spawn_rate:g}/s, {args.time} (ran {elapsed:.0f} s), "
           f"think time {args.think.replace(',', '–')} s, logins spread over {args.login_spread:g} s; "
@@ -178,13 +178,26 @@ def report(args, csv_prefix: Path, times_file: Path, elapsed: float) -> None:
                     (float(r["50%"] or 0), float(r["95%"] or 0)))
         print(f"{label[:49]:<50}{int(r['Request Count']):>9}{int(r['Failure Count']):>8}{p50:>9.0f}{p95:>9.0f}"
               f"{float(r['Max Response Time']):>9.0f}{float(r['Requests/s']):>8.1f}")
-    work = [ms for name, ms, _ok in times if not name.startswith("0 login")]
+    work = [ms for name, ms, _ok, _at in times if not name.startswith("0 login")]
     if work:
         print(f"{'overall without the login':<50}{len(work):>9}{'':>8}{statistics.median(work):>9.0f}"
               f"{percentile(work, 95):>9.0f}{max(work):>9.0f}{len(work) / elapsed:>8.1f}")
+    logged_in = max((at for name, _ms, _ok, at in times if name.startswith("0 login POST")), default=None)
+    ends = [at for *_rest, at in times]
+    steady = [(name, ms) for name, ms, _ok, at in times if logged_in and at - ms / 1000 > logged_in]
+    if steady:
+        span = max(ends) - logged_in
+        print(f"\nonce every manager had logged in (the last {span:.0f} s, {len(steady)} requests):")
+        for name in sorted({n for n, _ms in steady}):
+            ms = [m for n, m in steady if n == name]
+            print(f"  {name[:48]:<48}{len(ms):>9}{'':>8}{statistics.median(ms):>9.0f}{percentile(ms, 95):>9.0f}"
+                  f"{max(ms):>9.0f}{len(ms) / span:>8.1f}")
+        ms = [m for _n, m in steady]
+        print(f"  {'all':<48}{len(ms):>9}{'':>8}{statistics.median(ms):>9.0f}{percentile(ms, 95):>9.0f}"
+              f"{max(ms):>9.0f}{len(ms) / span:>8.1f}")
     errors = sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
     print(f"errors: {errors}" + (f" (see {csv_prefix}_failures.csv)" if errors else ""))
-    all_ms = [ms for _name, ms, _ok in times]
+    all_ms = [ms for _name, ms, _ok, _at in times]
     if all_ms:
         print(f"targets: p95 ≤ 300 ms (here {percentile(all_ms, 95):.0f} overall, "
               f"{percentile(work, 95) if work else 0:.0f} without the login), 0 errors (here {errors})")

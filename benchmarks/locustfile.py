@@ -37,13 +37,13 @@ THINK = tuple(float(x) for x in os.environ.get("BANYAN_LOAD_THINK", "3,10").spli
 
 
 TIMES_FILE = os.environ.get("BANYAN_LOAD_TIMES")
-_TIMES: list[tuple[str, float, bool]] = []
+_TIMES: list[tuple[str, float, bool, float]] = []
 
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, **_kw) -> None:
     """Every request's time, so that bench_load can compute exact percentiles across actions."""
-    _TIMES.append((name, response_time, exception is None))
+    _TIMES.append((name, response_time, exception is None, time.time()))  # time.time(): when it ended
 
 
 @events.quitting.add_listener
