@@ -67,14 +67,6 @@ class Rules:
     reason_rules: dict[str, ReasonDefaults] = field(default_factory=lambda: dict(DEFAULTS))
 
 
-def _start(r: Reason, rules: Rules) -> dt.date:
-    return r.due - dt.timedelta(days=rules.reason_rules[r.code].lead_days)
-
-
-def _last_chance(r: Reason, rules: Rules) -> dt.date:
-    return r.due + dt.timedelta(days=rules.reason_rules[r.code].grace_days)
-
-
 def priority(facts: Facts, reasons: list[Reason], day: dt.date, rules: Rules) -> int:
     """Value and urgency: the weightiest reason, a little for each further reason, the customer's
     value, and for cadence how long it has been overdue."""
