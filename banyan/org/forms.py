@@ -61,14 +61,16 @@ class AssignForm(forms.Form):
     assistant = StaffChoiceField(label=gettext_lazy("Assistant"), queryset=Staff.objects.none(), required=False,
                                  empty_label=gettext_lazy("(no assistant)"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, branch_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         admin = user.role == Role.ADMIN
-        self.fields["rm"].queryset = managers_for(user).select_related("branch").order_by("branch__code",
-                                                                                           "full_name")
-        self.fields["rm"].show_branch = admin
-        self.fields["assistant"].queryset = assistants_for(user)
-        self.fields["assistant"].show_branch = admin
+        managers, assistants = managers_for(user), assistants_for(user)
+        if branch_id is not None:  # the file page offers the customer's own branch (a bank has thousands of staff)
+            managers, assistants = managers.filter(branch_id=branch_id), assistants.filter(branch_id=branch_id)
+        self.fields["rm"].queryset = managers.select_related("branch").order_by("branch__code", "full_name")
+        self.fields["rm"].show_branch = admin and branch_id is None
+        self.fields["assistant"].queryset = assistants
+        self.fields["assistant"].show_branch = admin and branch_id is None
         for f in self.fields.values():
             f.widget.attrs["class"] = "form-select form-select-sm"
         # Django's own message would be "Select a valid choice"; say what is actually wrong.
@@ -81,11 +83,14 @@ class AssignForm(forms.Form):
 def assign_form_for(user, customer) -> AssignForm | None:
     """The form for the customer file's "reassign" box, or None when the user may not reassign.
 
-    The customer must already have come through `get_customer_for_user(user, id)`.
+    The customer must already have come through `get_customer_for_user(user, id)`. It offers the
+    customer's branch: an admin of a bank with thousands of managers moves a customer across
+    branches with the book hand-over page, not through a list of every manager.
     """
     if not can_assign(user):
         return None
-    return AssignForm(user=user, initial={"rm": customer.rm_id, "assistant": customer.assistant_id},
+    return AssignForm(user=user, branch_id=customer.branch_id, initial={"rm": customer.rm_id,
+                                                                        "assistant": customer.assistant_id},
                       auto_id=f"id_assign_{customer.pk}_%s")
 
 

@@ -309,3 +309,14 @@ def test_the_overview_speaks_english_when_asked(client, bank, books):
     html = response.content.decode()
     assert "Branch overview" in html and "Share of branch AUM" in html
     assert "网点概览" not in html
+
+
+def test_an_admins_reassign_box_offers_the_customers_branch_not_every_manager_of_the_bank(bank, books):
+    """Given a bank with managers in two branches, when the admin opens a B01 customer's reassign
+    box, then it lists B01's managers only (a bank has thousands), and a B02 manager is not offered."""
+    from django.template.loader import render_to_string
+
+    form = assign_form_for(bank.admin, books["a1"])
+    html = render_to_string("org/partials/_assign_form.html", {"customer": books["a1"], "assign_form": form})
+    assert "张敏" in html and "李华" in html
+    assert "王芳" not in html
