@@ -149,6 +149,7 @@ class Customer(models.Model):
             models.Index(fields=["mobile_tail"], name="cust_mobile_tail"),
             models.Index(fields=["id_tail"], name="cust_id_tail"),
             models.Index(fields=["mobile"], name="cust_mobile"),
+            models.Index(fields=["mobile2"], name="cust_mobile2"),  # a full-mobile search asks both
             models.Index(fields=["id_number"], name="cust_id_number"),
             models.Index(fields=["birthday_mmdd"], name="cust_birthday"),
             models.Index(fields=["lunar_birthday_key"], name="cust_lunar_birthday"),
