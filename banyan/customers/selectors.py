@@ -58,9 +58,16 @@ SUBSTRING_LETTERS = 3
 
 
 def _prefix_first(base: QuerySet[Customer], prefix: Q, part: Q, order: tuple[str, ...], limit: int):
-    """Prefix matches first, then the ones that only contain the query, in one query."""
-    rank = Case(When(prefix, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return base.filter(prefix | part).annotate(prefix_rank=rank).order_by("prefix_rank", *order)[:limit]
+    """Prefix matches first, then the ones that only contain the query. The prefix is read in index
+    order up to the limit; the parts are looked for only when the prefix leaves room — over a
+    million customers one OR-ed query would gather and sort every match of both."""
+    ids = list(base.filter(prefix).order_by(*order).values_list("pk", flat=True)[:limit])
+    if len(ids) < limit:
+        ids += base.filter(part).exclude(pk__in=ids).order_by(*order).values_list("pk", flat=True)[:limit - len(ids)]
+    if not ids:
+        return base.none()
+    rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
+    return base.filter(pk__in=ids).annotate(prefix_rank=rank).order_by("prefix_rank")
 
 
 def _pinyin_of_part(text: str) -> str:
