@@ -150,6 +150,9 @@ class Customer(models.Model):
             models.Index(fields=["id_tail"], name="cust_id_tail"),
             models.Index(fields=["mobile"], name="cust_mobile"),
             models.Index(fields=["mobile2"], name="cust_mobile2"),  # a full-mobile search asks both
+            # the worklist's new-customer and risk-assessment triggers look up a window of dates
+            models.Index(fields=["account_opened_on"], name="cust_opened"),
+            models.Index(fields=["risk_assessed_on"], name="cust_risk_assessed"),
             models.Index(fields=["id_number"], name="cust_id_number"),
             models.Index(fields=["birthday_mmdd"], name="cust_birthday"),
             models.Index(fields=["lunar_birthday_key"], name="cust_lunar_birthday"),

@@ -108,6 +108,10 @@ class Holding(models.Model):
             models.Index(fields=["customer", "status"], name="holding_customer_status"),
             models.Index(fields=["maturity_date"], name="holding_maturity"),
             models.Index(fields=["product", "status"], name="holding_product_status"),
+            # the worklist's overdue-loan and card-repayment triggers read only these few rows of millions
+            models.Index(fields=["overdue_days"], name="holding_overdue", condition=models.Q(overdue_days__gt=0)),
+            models.Index(fields=["payment_due_date"], name="holding_card_due",
+                         condition=models.Q(minimum_payment__gt=0)),
         ]
 
 
