@@ -57,17 +57,21 @@ _HAN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
 SUBSTRING_LETTERS = 3
 
 
-def _prefix_first(base: QuerySet[Customer], prefix: Q, part: Q, order: tuple[str, ...], limit: int):
-    """Prefix matches first, then the ones that only contain the query. The prefix is read in index
-    order up to the limit; the parts are looked for only when the prefix leaves room — over a
-    million customers one OR-ed query would gather and sort every match of both."""
-    ids = list(base.filter(prefix).order_by(*order).values_list("pk", flat=True)[:limit])
-    if len(ids) < limit:
-        ids += base.filter(part).exclude(pk__in=ids).order_by(*order).values_list("pk", flat=True)[:limit - len(ids)]
+def _ranked(base: QuerySet[Customer], tiers: list[tuple[Q, tuple[str, ...]]], limit: int) -> QuerySet[Customer]:
+    """Matches tier by tier (e.g. initials, then full pinyin, then a part of the pinyin), each
+    read in its own index's order up to what the limit leaves. One OR-ed query ordered by one key
+    would gather and sort every match over a million customers (`zhang` prefixes 50,000 names)."""
+    ids: list[int] = []
+    for cond, order in tiers:
+        room = limit - len(ids)
+        if room <= 0:
+            break
+        found = base.filter(cond).order_by(*order).values_list("pk", flat=True)
+        ids += found.exclude(pk__in=ids)[:room] if ids else found[:room]
     if not ids:
         return base.none()
     rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
-    return base.filter(pk__in=ids).annotate(prefix_rank=rank).order_by("prefix_rank")
+    return base.filter(pk__in=ids).annotate(search_rank=rank).order_by("search_rank")
 
 
 def _pinyin_of_part(text: str) -> str:
@@ -83,7 +87,7 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
     - 4 digits: the last four of a mobile or of an ID number;
     - 11 digits starting with 1: a full mobile; 15/18 characters: a full ID number;
     - other digit strings (≥ 6): an account number;
-    - Latin letters: full pinyin or pinyin initials, by prefix (wxm, wangxiaoming); from three
+    - Latin letters: pinyin initials, then full pinyin, by prefix (wxm, wangxiaoming); from three
       letters on, then a part of the full pinyin (xiaoming finds 王小明);
     - anything else: the name, by prefix (王, 王小); two or more Chinese characters then also
       find names containing them (小明 finds 王小明).
@@ -112,13 +116,14 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
         return base.filter(id_number=q.upper())[:limit]
     lower = q.lower()
     if _LETTERS.match(lower):
-        cond = Q(name_initials__gte=lower, name_initials__lt=lower + _AFTER_Z) | Q(
-            name_pinyin__gte=lower, name_pinyin__lt=lower + _AFTER_Z
-        )
-        if len(lower) < SUBSTRING_LETTERS:
-            return base.filter(cond).order_by("name_initials", "-aum")[:limit]
-        # a part of the full pinyin (the given name): the trigram index on PostgreSQL
-        return _prefix_first(base, cond, Q(name_pinyin__contains=lower), ("name_initials", "-aum"), limit)
+        tiers = [(Q(name_initials__gte=lower, name_initials__lt=lower + _AFTER_Z), ("name_initials", "-aum")),
+                 (Q(name_pinyin__gte=lower, name_pinyin__lt=lower + _AFTER_Z), ("name_pinyin", "-aum"))]
+        if len(lower) >= SUBSTRING_LETTERS:
+            # a part of the full pinyin (the given name): the trigram index on PostgreSQL
+            # (richest first: an order no index gives, so PostgreSQL takes the trigram bitmap, not a
+            # walk of the whole pinyin index in order hoping to meet the part)
+            tiers.append((Q(name_pinyin__contains=lower), ("-aum", "pk")))
+        return _ranked(base, tiers, limit)
     prefix = Q(name__gte=q, name__lt=q + _AFTER_ANY)
     if len(q) >= 2 and _HAN.match(q):
         # names containing the characters: the pinyin narrows by the trigram index (C collation:
@@ -127,5 +132,5 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
         pinyin = _pinyin_of_part(q)
         if pinyin:
             part &= Q(name_pinyin__contains=pinyin)
-        return _prefix_first(base, prefix, part, ("name", "-aum"), limit)
+        return _ranked(base, [(prefix, ("name", "-aum")), (part, ("-aum", "pk"))], limit)
     return base.filter(prefix).order_by("name", "-aum")[:limit]

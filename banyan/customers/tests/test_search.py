@@ -1,8 +1,10 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from banyan.customers.identity import make_resident_id
+from banyan.customers.models import Customer
 from banyan.customers.pinyin import search_keys
 from banyan.customers.selectors import search_customers
 from banyan.holdings.services import holding_create
@@ -67,10 +69,14 @@ def test_three_letters_or_more_also_find_a_part_of_the_pinyin_after_the_prefix_m
     # given, beside 曾晓明 and 王小明, a customer whose pinyin starts with the query
     make_customer(bank.rm_a, name="萧明")
 
-    # then the prefix match comes first, then the names containing the pinyin
+    # and 王小明 keeps more with the bank than 曾晓明
+    Customer.objects.filter(name="王小明").update(aum=Decimal("800000"))
+    Customer.objects.filter(name="曾晓明").update(aum=Decimal("50000"))
+
+    # then the prefix match comes first, then the names containing the pinyin, the richest first
     assert names(bank.rm_a, "xiaoming") == ["萧明", "王小明", "曾晓明"]
     assert names(bank.rm_a, "XiaoMing") == ["萧明", "王小明", "曾晓明"]
-    assert names(bank.rm_a, "ming") == ["王小明", "萧明", "曾晓明"]  # no prefix match: by initials
+    assert names(bank.rm_a, "ming") == ["王小明", "曾晓明", "萧明"]  # no prefix match: the richest first
     assert names(bank.rm_a, "xm") == ["萧明"]  # two letters: prefixes only
     # and never outside the caller's book
     assert names(bank.rm_b, "xiaom") == ["曾小梅"]
