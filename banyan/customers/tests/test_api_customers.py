@@ -253,3 +253,12 @@ def test_text_no_database_could_store_is_refused_as_bad_input(bank, book, as_rm_
     assert list(error["fields"]) == ["name"]
     assert as_rm_a.get("/customers", q="zx\x00m").status_code == 200
     assert_error(as_rm_a.get("/products/F001%00"), 404, "not_found")
+
+
+def test_search_pages_keep_the_ranking_and_the_count_of_all_matches(bank, book, as_rm_a):
+    """Given two of zhangmin's customers whose pinyin holds "xiao", when the API is asked one per
+    page, then each page holds the next in the ranking and both pages count both matches."""
+    first = as_rm_a.get("/customers", q="xiao", limit=1).json()
+    second = as_rm_a.get("/customers", q="xiao", limit=1, offset=1).json()
+    assert first["count"] == second["count"] == 2
+    assert {first["items"][0]["name"], second["items"][0]["name"]} == {"曾晓明", "王小明"}
