@@ -142,14 +142,17 @@ def _check_manager(rm: Staff | None, field: str = "rm") -> None:
         raise ValidationError({field: [_("%(u)s does not keep a book of customers.") % {"u": rm.username}]})
 
 
-@transaction.atomic
-def customer_create(*, actor, external_id: str, name: str, rm: Staff | None, branch=None,
-                    assistant: Staff | None = None, **fields: Any) -> Customer:
-    """Create a customer in `rm`'s book (or unassigned in `branch`). Raises ValidationError with
-    messages per field; nothing is written when it does."""
-    unknown = set(fields) - set(PROFILE_FIELDS) - {"referrer"}
+def _unknown_fields(fields, allowed) -> None:
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise ValidationError({k: [_("Unknown field.")] for k in unknown})
+
+
+def _new_customer(*, external_id: str, name: str, rm: Staff | None, branch, assistant: Staff | None,
+                  fields: dict[str, Any], allowed) -> tuple[Customer, dict[str, list[str]]]:
+    """An unsaved customer from what a writer gave, coerced, identity checked and derived columns
+    filled; returns it with the identity errors (customer_create and the bulk feeds share it)."""
+    _unknown_fields(fields, allowed)
     _check_manager(rm)
     branch = branch or (rm.branch if rm else None)
     if branch is None:
@@ -157,23 +160,16 @@ def customer_create(*, actor, external_id: str, name: str, rm: Staff | None, bra
     values = {k: _coerce(k, v) for k, v in fields.items() if k != "referrer"}
     customer = Customer(external_id=(external_id or "").strip(), name=name or "", rm=rm, assistant=assistant,
                         branch=branch, referrer=fields.get("referrer"), **values)
-    if Customer.objects.filter(external_id=customer.external_id).exists():
-        raise ValidationError({"external_id": [ValidationError(_("A customer with this number already exists."),
-                                                               code="unique")]})
     errors = _normalise_identity(customer)
     customer_fill_derived(customer)
-    _save_validated(customer, errors)
-    audit_log(actor=actor, action="customer.created", customer_id=customer.pk, obj=customer, after=_snapshot(customer))
-    return customer
+    return customer, errors
 
 
-@transaction.atomic
-def customer_update(*, actor, customer: Customer, **fields: Any) -> Customer:
-    """Change profile fields; the audit event keeps what changed (numbers masked)."""
-    unknown = set(fields) - set(PROFILE_FIELDS)
-    if unknown:
-        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
-    before = _snapshot(customer)
+def _apply_changes(customer: Customer, fields: dict[str, Any]) -> dict[str, list[str]]:
+    """Set the given profile fields in place (a new resident ID re-derives birth date and gender),
+    check identity and fill the derived columns; returns the identity errors (customer_update and
+    the bulk feeds share it)."""
+    _unknown_fields(fields, PROFILE_FIELDS)
     for k, v in fields.items():
         setattr(customer, k, _coerce(k, v))
     if "id_number" in fields and "birth_date" not in fields and customer.id_type == IdType.RESIDENT:
@@ -182,6 +178,29 @@ def customer_update(*, actor, customer: Customer, **fields: Any) -> Customer:
         customer.gender = ""
     errors = _normalise_identity(customer)
     customer_fill_derived(customer)
+    return errors
+
+
+@transaction.atomic
+def customer_create(*, actor, external_id: str, name: str, rm: Staff | None, branch=None,
+                    assistant: Staff | None = None, **fields: Any) -> Customer:
+    """Create a customer in `rm`'s book (or unassigned in `branch`). Raises ValidationError with
+    messages per field; nothing is written when it does."""
+    customer, errors = _new_customer(external_id=external_id, name=name, rm=rm, branch=branch, assistant=assistant,
+                                     fields=fields, allowed=set(PROFILE_FIELDS) | {"referrer"})
+    if Customer.objects.filter(external_id=customer.external_id).exists():
+        raise ValidationError({"external_id": [ValidationError(_("A customer with this number already exists."),
+                                                               code="unique")]})
+    _save_validated(customer, errors)
+    audit_log(actor=actor, action="customer.created", customer_id=customer.pk, obj=customer, after=_snapshot(customer))
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor, customer: Customer, **fields: Any) -> Customer:
+    """Change profile fields; the audit event keeps what changed (numbers masked)."""
+    before = _snapshot(customer)
+    errors = _apply_changes(customer, fields)
     _save_validated(customer, errors)
     old, new = diff(before, _snapshot(customer))
     if new:
@@ -278,17 +297,8 @@ def customer_build_unsaved(*, external_id: str, name: str, rm: Staff | None, bra
     """customer_create's judgement, without a query or a write: the same coercion, identity and
     mobile checks, derived columns and field checks, the same ValidationError. The caller makes
     sure the external number is new, writes the row and its audit event (customer_audit_snapshot)."""
-    unknown = set(fields) - set(PROFILE_FIELDS)
-    if unknown:
-        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
-    _check_manager(rm)
-    branch = branch or (rm.branch if rm else None)
-    if branch is None:
-        raise ValidationError({"rm": [_("A customer belongs to a manager or at least a branch.")]})
-    values = {k: _coerce(k, v) for k, v in fields.items()}
-    customer = Customer(external_id=(external_id or "").strip(), name=name or "", rm=rm, branch=branch, **values)
-    errors = _normalise_identity(customer)
-    customer_fill_derived(customer)
+    customer, errors = _new_customer(external_id=external_id, name=name, rm=rm, branch=branch, assistant=None,
+                                     fields=fields, allowed=PROFILE_FIELDS)
     _given_field_errors(customer, {*fields, "external_id", "name"}, errors)
     if errors:
         raise ValidationError(errors)
@@ -298,17 +308,7 @@ def customer_build_unsaved(*, external_id: str, name: str, rm: Staff | None, bra
 def customer_change_unsaved(customer: Customer, **fields: Any) -> None:
     """customer_update's judgement in place, without a query or a write (same ValidationError).
     The caller compares before and after, writes and audits (customer_audit_snapshot + diff)."""
-    unknown = set(fields) - set(PROFILE_FIELDS)
-    if unknown:
-        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
-    for k, v in fields.items():
-        setattr(customer, k, _coerce(k, v))
-    if "id_number" in fields and "birth_date" not in fields and customer.id_type == IdType.RESIDENT:
-        customer.birth_date = None  # re-derive from the new number
-    if "id_number" in fields and "gender" not in fields and customer.id_type == IdType.RESIDENT:
-        customer.gender = ""
-    errors = _normalise_identity(customer)
-    customer_fill_derived(customer)
+    errors = _apply_changes(customer, fields)
     _given_field_errors(customer, fields, errors)
     if errors:
         raise ValidationError(errors)
