@@ -129,11 +129,10 @@ def _holding_rule_errors(holding: Holding) -> dict[str, list[str]]:
     return errors
 
 
-@transaction.atomic
-def holding_create(*, actor, customer: Customer, product: Product, amount: Any, purchase_date: Any,
-                   **fields: Any) -> Holding:
-    """Record a holding with what the sale recorded; the customer's AUM follows."""
-    values, errors = _parse_holding_fields({"amount": amount, "purchase_date": purchase_date, **fields})
+def _new_holding(customer: Customer, product: Product, fields: dict[str, Any]) -> tuple[Holding, set[str]]:
+    """An unsaved holding under the rules, with units and current value; returns it and the fields
+    given (holding_create and the bulk feeds share it)."""
+    values, errors = _parse_holding_fields(fields)
     holding = Holding(customer=customer, product=product,
                       risk_level_at_sale=values.pop("risk_level_at_sale", customer.risk_level),
                       **{k: v for k, v in values.items() if k not in errors})
@@ -144,6 +143,14 @@ def holding_create(*, actor, customer: Customer, product: Product, amount: Any, 
     if holding.units is None and holding.cost_price and product.type in NAV_TYPES:
         holding.units = (holding.amount / holding.cost_price).quantize(Decimal("0.0001"))
     holding.current_value = _current_value(product, holding.amount, holding.units)
+    return holding, set(values)
+
+
+@transaction.atomic
+def holding_create(*, actor, customer: Customer, product: Product, amount: Any, purchase_date: Any,
+                   **fields: Any) -> Holding:
+    """Record a holding with what the sale recorded; the customer's AUM follows."""
+    holding, _given = _new_holding(customer, product, {"amount": amount, "purchase_date": purchase_date, **fields})
     holding.full_clean()
     holding.save()
     customers_refresh_aum(customer_ids=[customer.pk])
@@ -190,16 +197,17 @@ _HOLDING_UPDATABLE = (
 )
 
 
-@transaction.atomic
-def holding_update(*, actor, holding: Holding, **fields: Any) -> Holding:
-    """Change a holding (a feed's new balance, a correction) under holding_create's rules; the
-    current value and the customer's AUM follow; audited with what changed. Nothing is written
-    when nothing changes."""
+def _holding_values(holding: Holding, fields) -> dict[str, Any]:
+    return {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
+
+
+def _apply_holding_changes(holding: Holding, fields: dict[str, Any]) -> dict[str, Any]:
+    """Set the given fields in place under the rules, the current value following; returns the
+    values before (holding_update and the bulk feeds share it)."""
     unknown = set(fields) - set(_HOLDING_UPDATABLE)
     if unknown:
         raise ValidationError({k: [_("Unknown field.")] for k in unknown})
-    before = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
-    old_customer = holding.customer_id
+    before = _holding_values(holding, fields)
     values, errors = _parse_holding_fields(fields)
     for key, value in values.items():
         if key not in errors:
@@ -209,8 +217,18 @@ def holding_update(*, actor, holding: Holding, **fields: Any) -> Holding:
     if errors:
         raise ValidationError(errors)
     holding.current_value = _current_value(holding.product, holding.amount, holding.units)
+    return before
+
+
+@transaction.atomic
+def holding_update(*, actor, holding: Holding, **fields: Any) -> Holding:
+    """Change a holding (a feed's new balance, a correction) under holding_create's rules; the
+    current value and the customer's AUM follow; audited with what changed. Nothing is written
+    when nothing changes."""
+    old_customer = holding.customer_id
+    before = _apply_holding_changes(holding, fields)
     holding.full_clean()
-    after = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
+    after = _holding_values(holding, fields)
     changed = {k for k in fields if before[k] != after[k]}
     if not changed and not Holding.objects.filter(pk=holding.pk).exclude(current_value=holding.current_value).exists():
         return holding
@@ -227,23 +245,10 @@ def transaction_record(*, actor, customer: Customer, external_id: str, occurred_
                        account_no: str = "", counterparty: str = "", description: str = "") -> Transaction:
     """Record a movement fed from core banking, keyed by its external id: a second feed of the
     same movement corrects it in place (never a duplicate). `amount` is signed (+ in, − out)."""
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {"customer": customer, "account_no": (account_no or "").strip(),
-                              "counterparty": (counterparty or "").strip(),
-                              "description": (description or "").strip()}
-    for key, parse, raw in (("occurred_on", _date, occurred_on), ("amount", _decimal, amount)):
-        try:
-            values[key] = parse(key, raw, required=True)
-        except ValidationError as e:
-            errors.update(e.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    row = Transaction.objects.filter(external_id=(external_id or "").strip()).first()
-    if row is None:
-        row = Transaction(external_id=(external_id or "").strip(), **values)
-    else:
-        for k, v in values.items():
-            setattr(row, k, v)
+    row = transaction_judge_unsaved(customer=customer, external_id=external_id, occurred_on=occurred_on,
+                                    amount=amount, account_no=account_no, counterparty=counterparty,
+                                    description=description,
+                                    row=Transaction.objects.filter(external_id=(external_id or "").strip()).first())
     row.full_clean()
     row.save()
     return row
@@ -263,18 +268,8 @@ def holding_build_unsaved(*, customer: Customer, product: Product, amount: Any, 
     """holding_create's judgement, without a query or a write: the same parsing, rules, units,
     current value and field checks, the same ValidationError. The caller writes the row, its
     audit event and refreshes the customers' AUM (customers_refresh_aum)."""
-    values, errors = _parse_holding_fields({"amount": amount, "purchase_date": purchase_date, **fields})
-    holding = Holding(customer=customer, product=product,
-                      risk_level_at_sale=values.pop("risk_level_at_sale", customer.risk_level),
-                      **{k: v for k, v in values.items() if k not in errors})
-    for field, messages in _holding_rule_errors(holding).items():
-        errors.setdefault(field, messages)
-    if errors:
-        raise ValidationError(errors)
-    if holding.units is None and holding.cost_price and product.type in NAV_TYPES:
-        holding.units = (holding.amount / holding.cost_price).quantize(Decimal("0.0001"))
-    holding.current_value = _current_value(product, holding.amount, holding.units)
-    _given_holding_field_errors(holding, {*values, "amount", "purchase_date", "units", "current_value",
+    holding, given = _new_holding(customer, product, {"amount": amount, "purchase_date": purchase_date, **fields})
+    _given_holding_field_errors(holding, {*given, "amount", "purchase_date", "units", "current_value",
                                           "risk_level_at_sale", "external_id", "status"})
     return holding
 
@@ -283,21 +278,9 @@ def holding_change_unsaved(*, holding: Holding, **fields: Any) -> tuple[dict[str
     """holding_update's judgement in place, without a query or a write (same ValidationError).
     `customer` and `product` are objects, as for holding_update. Returns (before, after) of the
     fields that changed, for the audit event."""
-    unknown = set(fields) - set(_HOLDING_UPDATABLE)
-    if unknown:
-        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
-    before = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
-    values, errors = _parse_holding_fields(fields)
-    for key, value in values.items():
-        if key not in errors:
-            setattr(holding, key, value)
-    for field, messages in _holding_rule_errors(holding).items():
-        errors.setdefault(field, messages)
-    if errors:
-        raise ValidationError(errors)
-    holding.current_value = _current_value(holding.product, holding.amount, holding.units)
+    before = _apply_holding_changes(holding, fields)
     _given_holding_field_errors(holding, {*fields, "current_value"} - {"customer", "product"})
-    after = {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
+    after = _holding_values(holding, fields)
     changed = sorted(k for k in fields if before[k] != after[k])
     return {k: before[k] for k in changed}, {k: after[k] for k in changed}
 
