@@ -21,14 +21,30 @@ def _banyan(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess
                           text=True, timeout=300, check=True)
 
 
-def _count(db_path) -> int:
+def _count(db_path, table: str = "customers_customer") -> int:
     for _attempt in range(50):
         try:
             with sqlite3.connect(db_path, timeout=5) as conn:
-                return conn.execute("SELECT COUNT(*) FROM customers_customer").fetchone()[0]
+                return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         except sqlite3.OperationalError:
             time.sleep(0.05)
     raise AssertionError("the database stayed locked")
+
+
+def _kill_after(args: list[str], env, db_path, table: str, rows: int) -> None:
+    """Run `banyan ARGS` and SIGKILL it (no clean-up at all) once `table` holds `rows` rows."""
+    proc = subprocess.Popen([sys.executable, "-m", "banyan.cli", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while _count(db_path, table) < rows and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the import finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 def test_a_feed_killed_in_the_middle_finishes_on_the_second_run_without_losses_or_duplicates(tmp_path):
@@ -47,18 +63,7 @@ def test_a_feed_killed_in_the_middle_finishes_on_the_second_run_without_losses_o
             w.writerow([f"K{i:06d}", f"客户{i}", make_resident_id("330106", birth, i % 1000), "zhangmin"])
 
     # when the import is killed (SIGKILL: no clean-up at all) after some rows were written
-    proc = subprocess.Popen([sys.executable, "-m", "banyan.cli", "import", "customers", str(feed)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 240
-        while _count(db_path) < 200 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert proc.poll() is None, "the import finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    _kill_after(["import", "customers", str(feed)], env, db_path, "customers_customer", 200)
     survived = _count(db_path)
     assert 200 <= survived < ROWS
 
@@ -75,16 +80,6 @@ def test_a_feed_killed_in_the_middle_finishes_on_the_second_run_without_losses_o
     assert len(ids) == len(set(ids)) == ROWS
     assert set(ids) == {f"K{i:06d}" for i in range(ROWS)}
     assert audit_created == ROWS  # no half-written row left an orphan audit event either
-
-
-def _holdings_count(db_path) -> int:
-    for _attempt in range(50):
-        try:
-            with sqlite3.connect(db_path, timeout=5) as conn:
-                return conn.execute("SELECT COUNT(*) FROM holdings_holding").fetchone()[0]
-        except sqlite3.OperationalError:
-            time.sleep(0.05)
-    raise AssertionError("the database stayed locked")
 
 
 def test_a_holdings_feed_killed_between_chunks_leaves_every_aum_in_step_and_finishes_on_the_rerun(tmp_path):
@@ -110,19 +105,8 @@ def test_a_holdings_feed_killed_between_chunks_leaves_every_aum_in_step_and_fini
         w.writerows([f"H{i:05d}", f"K{i % 300:04d}", "TD-1Y", f"{1000 + i}.00", "2026-01-05"] for i in range(holdings))
 
     # when the import is killed after its first chunks were written
-    proc = subprocess.Popen([sys.executable, "-m", "banyan.cli", "import", "holdings", str(feed), "--no-followups"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 240
-        while _holdings_count(db_path) < 500 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert proc.poll() is None, "the import finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    survived = _holdings_count(db_path)
+    _kill_after(["import", "holdings", str(feed), "--no-followups"], env, db_path, "holdings_holding", 500)
+    survived = _count(db_path, "holdings_holding")
     assert 500 <= survived < holdings
 
     # then what survived is whole chunks with their customers' AUM in step
