@@ -124,7 +124,9 @@ def test_the_calling_screen_shows_the_customer_the_opening_line_and_the_objectio
     assert "王先生" in page and "30.00万" in page and "上午" in page
     assert "客户说到期后再联系" in page
     assert "请问是王先生吗" in page  # the campaign's opening line, with the customer's title
-    assert "我是您在城东支行的专属理财经理张敏" in page and "XX" not in page.split("客户说")[0]
+    # No "XX" placeholder left in the visible text (the CSRF tokens are random and may hold "XX").
+    visible = re.sub(r'value="[^"]*"|"X-CSRFToken": "[^"]*"', "", page.split("客户说")[0])
+    assert "我是您在城东支行的专属理财经理张敏" in page and "XX" not in visible
     for words in ("我考虑考虑", "我不需要", "不信任", "误解", "无法满足"):
         assert words in page
     assert "表达同理心" in page and "购买信号" in page
