@@ -16,6 +16,11 @@ BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NI
 BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
 BANYAN_VAR_DIR     must be the same shared directory for the web servers and the feed workers
 
+BANYAN_CACHE_URL  redis://host:6379/1 — the cache every server process shares (REDIS_URL is read
+                  when it is unset); with neither, each process has its own and nothing shared is cached
+BANYAN_PREVIEW_CACHE_SECONDS  how long 今日工作's coming-week preview is kept at most (default 600 with
+                  a shared cache, else 0); a save that changes it renews it at once (worklists/preview.py)
+
 Operations (docs/deployment.md, deploy/banyan.env.example lists them all):
 BANYAN_TRUSTED_PROXIES  addresses of the reverse proxies whose X-Forwarded-For is believed (banyan/ops/proxy.py)
 BANYAN_BACKUP_DIR, BANYAN_BACKUP_KEEP, BANYAN_PG_BINDIR  `banyan backup` / `banyan restore` (banyan/ops/backup.py)
@@ -110,6 +115,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-banyan.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id (memory-hard; OWASP's first choice): ~0.13 s and 100 MiB a login, where PBKDF2 with
+# Django's 1,000,000 rounds costs 0.85 s of CPU — 200 managers logging in at 8:30 saturated two
+# cores. PBKDF2 stays second: its hashes still verify and are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -158,6 +171,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BANYAN_LOG_LEVEL", "WARNING")},
 }
+
+# --- The shared cache (Redis) ---------------------------------------------------------------------
+# Only what every server process may share: 今日工作's coming-week preview (worklists/preview.py).
+# Without Redis each process keeps its own small cache and nothing shared is cached.
+BANYAN_CACHE_URL = os.environ.get("BANYAN_CACHE_URL") or os.environ.get("REDIS_URL", "")
+if BANYAN_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": BANYAN_CACHE_URL,
+                          "KEY_PREFIX": "banyan", "TIMEOUT": 600}}
+BANYAN_PREVIEW_CACHE_SECONDS = int(os.environ.get("BANYAN_PREVIEW_CACHE_SECONDS") or (600 if BANYAN_CACHE_URL else 0))
 
 # --- Background work: Celery on Redis (banyan/celery.py; env vars in the docstring above) -------
 # No broker: every task runs in-process when it is called (`.delay()` included), so a branch on

@@ -2,13 +2,15 @@
 
     .venv/bin/python benchmarks/bench_load.py [--database bank1m] [--users 200] [--spawn-rate 20]
                                               [--time 180s] [--workers 4] [--threads 4]
-                                              [--login-spread 0] [--think 3,10] [--port 8765]
+                                              [--login-spread 0] [--think 3,10] [--port 8765] [--no-cache]
 
 Needs the generated bank (benchmarks/generate.py). Steps:
   1. picks the managers (every tenth of rm0001…, one per user) and, for each, 30 customers of
      their book (id, name, mobile tail) — the plan the locust users follow (benchmarks/locustfile.py);
   2. builds today's worklists for those managers, as the nightly job would have;
-  3. starts `banyan serve` (gunicorn, --workers × --threads; default 4 × 4 for 2 cores: a Django
+  3. starts a redis-server on a free loopback port as the shared cache (BANYAN_CACHE_URL, as in
+     docs/deployment.md: it keeps each manager's coming-week preview; --no-cache runs without);
+     starts `banyan serve` (gunicorn, --workers × --threads; default 4 × 4 for 2 cores: a Django
      request is mostly Python, so a process per core and then some for the time spent waiting on
      PostgreSQL) on 127.0.0.1:--port, and waits until it answers;
   4. runs `locust --headless -u USERS -r RATE -t TIME` (bounded: killed 2 minutes after TIME);
@@ -74,6 +76,26 @@ def build_worklists(manager_ids: list[int]) -> str:
             f"({getattr(result, 'tasks', '?')} tasks)")
 
 
+def start_redis() -> tuple[subprocess.Popen, str]:
+    """A throw-away redis-server on a free loopback port, nothing saved to disk."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--maxmemory", "512mb", "--maxmemory-policy", "volatile-lru"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, f"redis://127.0.0.1:{port}/1"
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("redis-server did not start (apt-get install redis-server)")
+
+
 def wait_for(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -99,6 +121,7 @@ def main() -> None:
                         help="stagger the logins over the first N seconds (default: at spawn)")
     parser.add_argument("--think", default="3,10", help="think time between actions, min,max seconds")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-cache", action="store_true", help="no Redis: the preview is planned on every view")
     args = parser.parse_args()
 
     url = use_pg(args.database, create=False)
@@ -127,6 +150,10 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url, "ALLOWED_HOSTS": "127.0.0.1,localhost",
            "BANYAN_LOG_LEVEL": "ERROR"}
     env.pop("BANYAN_DEBUG", None)
+    redis = None if args.no_cache else start_redis()
+    if redis is not None:
+        env["BANYAN_CACHE_URL"] = redis[1]
+        print(f"shared cache: redis-server on {redis[1]}", flush=True)
     server_log = open(OUT / "load-gunicorn.log", "w")  # noqa: SIM115 - open while the server runs
     server = subprocess.Popen([str(ROOT / ".venv/bin/banyan"), "serve", "--port", str(args.port),
                                "--workers", str(args.workers), "--threads", str(args.threads)],
@@ -152,6 +179,9 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
         server_log.close()
+        if redis is not None:
+            redis[0].terminate()
+            redis[0].wait(timeout=30)
 
     report(args, csv_prefix, times_file, elapsed)
     failures = LoginFailure.objects.count() - failures_before

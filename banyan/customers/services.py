@@ -18,6 +18,7 @@ from banyan.customers.completeness import completeness_score
 from banyan.customers.models import Customer, CustomerRelation, IdType
 from banyan.customers.pinyin import search_keys
 from banyan.org.models import BOOK_ROLES, Role, Staff
+from banyan.worklists.preview import previews_stale
 
 #: Fields a manager may edit on the profile form and through the API.
 PROFILE_FIELDS = [
@@ -234,6 +235,7 @@ def customer_assign(*, actor, customer: Customer, rm: Staff, assistant: Staff | 
     before = {"rm": customer.rm_id, "assistant": customer.assistant_id, "branch": customer.branch_id}
     customer.rm, customer.assistant, customer.branch = rm, assistant, rm.branch
     customer.save(update_fields=["rm", "assistant", "branch", "updated_at"])
+    previews_stale([before["rm"]])  # the new manager's is renewed by the save
     audit_log(actor=actor, action="customer.assigned", customer_id=customer.pk, obj=customer, before=before,
               after={"rm": rm.pk, "assistant": assistant.pk if assistant else None, "branch": rm.branch_id})
     return customer
@@ -252,6 +254,7 @@ def book_hand_over(*, actor, from_rm: Staff, to_rm: Staff, keep_assistant: bool 
     if not keep_assistant:
         update["assistant"] = None
     book.update(**update)
+    previews_stale([from_rm.pk, to_rm.pk])
     audit_log_many(actor=actor, action="customer.assigned", customer_ids=ids,
                    detail=f"book hand-over {from_rm.username} → {to_rm.username}")
     audit_log(actor=actor, action="book.handed_over", obj=from_rm, detail=f"{len(ids)} → {to_rm.username}",

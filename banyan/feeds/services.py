@@ -31,6 +31,7 @@ from banyan.feeds.readers import FeedFileError, Record, read_sheet, write_reject
 from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, Transaction
 from banyan.holdings.services import holding_create, holding_update, nav_record, transaction_record
 from banyan.org.models import Branch, Staff
+from banyan.worklists.preview import previews_stale
 
 __all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "rejects_path_for"]
 
@@ -368,6 +369,8 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
             result.rejects_path = rejects_file
         elif rejects_file.exists():
             rejects_file.unlink()  # an old run's rejects would mislead
+        if result.added or result.updated:
+            previews_stale()
         if followups and (result.added or result.updated):
             feed_followups(kind, customer_ids=result.customer_ids, actor=actor)
     return result

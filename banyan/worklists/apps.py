@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class WorklistsConfig(AppConfig):
     name = "banyan.worklists"
     label = "worklists"
+
+    def ready(self) -> None:
+        from banyan.worklists import preview
+
+        preview.connect()

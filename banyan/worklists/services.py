@@ -26,6 +26,7 @@ from banyan.segments.models import SegmentPolicy
 from banyan.worklists.models import HolidayOverride, ReasonRule, TalkingPoint, Task, TaskReason, TaskStatus, WorklistDay
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import Facts, Planned, Rules, plan
+from banyan.worklists.preview import previews_stale
 from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, TALKING_POINTS, ReasonDefaults
 from banyan.worklists.triggers import Reason, Window, collect, fetch_rows, gc_paused
 
@@ -274,6 +275,7 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     WorklistDay.objects.bulk_create([WorklistDay(manager_id=m, date=day, built_at=now,
                                                  capacity=staff[m][1]) for m in ids])
     audit_log(actor=actor, action="worklists.built", detail=f"{day} managers={len(ids)} tasks={len(rows)}")
+    previews_stale(ids)  # a stored task is "already planned" for the coming days
     return BuildResult(len(ids), len(rows) - suppressed, suppressed)
 
 

@@ -28,6 +28,7 @@ from banyan.customers.selectors import visible_customers
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.segments.models import SegmentPolicy
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
+from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
     OVERDUE_DAYS,
     DayCounts,
@@ -47,7 +48,6 @@ from banyan.worklists.services import (
     task_complete,
     task_move,
     task_skip,
-    worklist_preview,
     worklists_build,
 )
 
@@ -180,7 +180,7 @@ class PreviewDay:
 
 def _preview(user, manager: Staff, first: dt.date, days: int) -> list[PreviewDay]:
     """The coming days as the engine would plan them today (nothing is stored)."""
-    plans = worklist_preview(manager=manager, first=first, days=days)
+    plans = cached_preview(manager=manager, first=first, days=days)
     ids = {p.customer_id for planned in plans.values() for p in planned}
     names = dict(visible_customers(user).filter(pk__in=ids).values_list("pk", "name")) if ids else {}
     out = []
