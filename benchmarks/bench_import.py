@@ -15,6 +15,9 @@
 4. Times the baseline: `COPY … FROM STDIN (FORMAT csv, HEADER)` of the SAME files into plain tables
    with the files' columns as text and a primary key on the external number (what a DBA does by
    hand with \\copy), streamed from the file by the client as the import reads it.
+5. Times "the write alone": the rows the import stored and their audit events, dumped and COPYed
+   back (binary, nothing to convert or check) into empty copies of Banyan's tables with all their
+   indexes — what any importer that keeps these rows must at least spend.
 Prints rows/s of each, the ratio ours ÷ COPY, and the machine. `--profile` runs the customers and
 holdings imports under cProfile and prints the top functions (use a small N).
 """
@@ -167,6 +170,41 @@ def copy_baseline(path: Path, table: str, header: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def write_floor(parts: list[tuple[str, str]]) -> float:
+    """Seconds PostgreSQL takes to COPY the rows the import wrote — already converted, nothing left
+    to check — into empty copies of the same tables with the same indexes (LIKE … INCLUDING ALL):
+    the least time ANY importer of this file needs to write what Banyan keeps (the rows and their
+    audit events). `parts`: (table, WHERE clause choosing the import's rows)."""
+    import io
+
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.commit()
+    total = 0.0
+    for table, where in parts:
+        dump = io.BytesIO()
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY (SELECT * FROM {table} WHERE {where}) TO STDOUT (FORMAT binary)") as copy:
+                for block in copy:
+                    dump.write(block)
+            cur.execute(f"DROP TABLE IF EXISTS floor_{table}")
+            cur.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
+        raw.commit()
+        data = dump.getbuffer()
+        start = time.perf_counter()
+        with raw.cursor() as cur, cur.copy(f"COPY floor_{table} FROM STDIN (FORMAT binary)") as copy:
+            for at in range(0, len(data), 1 << 20):
+                copy.write(data[at:at + (1 << 20)])
+        raw.commit()
+        total += time.perf_counter() - start
+        with raw.cursor() as cur:
+            cur.execute(f"DROP TABLE floor_{table}")
+        raw.commit()
+    return total
+
+
 def timed_import(kind: str, path: Path, profile: bool):
     from banyan.feeds.services import feed_import
 
@@ -228,16 +266,33 @@ def main() -> None:
         log(f"rerun  {kind:9s}: {result.summary} in {seconds:7.1f} s = {rows / seconds:9,.0f} rows/s")
 
     log("")
+    copy_baselines: dict[str, float] = {}
     log(f"{'':18s}{'rows':>11s}{'ours s':>9s}{'ours rows/s':>13s}{'COPY s':>8s}{'COPY rows/s':>13s}{'ours/COPY':>11s}")
     for kind, path, header in (("customers", customers_csv, CUSTOMER_HEADER),
                                ("holdings", holdings_csv, HOLDING_HEADER)):
-        copy_seconds = copy_baseline(path, f"copy_{kind}", header)
+        copy_seconds = copy_baselines[kind] = copy_baseline(path, f"copy_{kind}", header)
         for label in (kind, f"{kind} rerun"):
             if label not in figures:
                 continue
             rows, seconds = figures[label]
             log(f"{label:18s}{rows:11,d}{seconds:9.1f}{rows / seconds:13,.0f}{copy_seconds:8.1f}"
                 f"{rows / copy_seconds:13,.0f}{copy_seconds / seconds:10.1%}")
+    # What no importer can beat: writing the imported rows and their audit events into tables
+    # with Banyan's indexes (the trigram index on the pinyin, the mobile, ID and key indexes …).
+    log("")
+    log("the write alone — the import's rows and audit events COPYed, converted and unchecked, into empty copies")
+    log("of Banyan's tables with their indexes; the ceiling of any importer that keeps them:")
+    for kind, parts in (("customers", [("customers_customer", "true"),
+                                       ("audit_auditevent", "action = 'customer.created'")]),
+                        ("holdings", [("holdings_holding", "true"),
+                                      ("audit_auditevent", "action = 'holding.created'")])):
+        if kind not in figures:
+            continue
+        rows, seconds = figures[kind]
+        floor = write_floor(parts)
+        copy_seconds = copy_baselines[kind]
+        log(f"{kind:18s}{rows:11,d}  write alone {floor:6.1f} s = {rows / floor:9,.0f} rows/s = "
+            f"{copy_seconds / floor:6.1%} of the raw COPY; ours is {floor / seconds:6.1%} of the write alone")
     log(f"machine: {machine()}; PostgreSQL on loopback port {PG_PORT} (benchmarks/out/pgdata)")
     search_plan()
 

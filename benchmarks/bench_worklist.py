@@ -10,6 +10,8 @@ Prints, in this order:
   of --repeat runs;
 - engine, triggers only: `triggers.collect` for the whole bank over the same window (the 15
   set-based triggers; their Reason objects carry the Chinese detail lines), best of --repeat runs;
+- PostgreSQL alone (on PostgreSQL): the triggers' queries re-run under EXPLAIN ANALYZE — the
+  server's execution time without sending a row: what the row store costs before any Python;
 - the same reasons? (customer, code, date, ref) of both, matched per reason code — must be equal;
 - engine, full build: `worklists_build(day=…)` for every manager (triggers, the already-planned
   look-up, facts, the planner, talking points, stored tasks and reasons);
@@ -191,6 +193,33 @@ def naive_build(day: dt.date, sample: int | None) -> tuple[float, int, int]:
     return time.perf_counter() - start, seen, written
 
 
+def postgres_alone(run) -> tuple[float, int]:
+    """The server's own execution time of every query `run` sends (each re-run under EXPLAIN
+    (ANALYZE, TIMING OFF): executed in full, nothing sent back): what a row store spends on the
+    triggers' reading and joining before any row reaches Python."""
+    import json
+
+    from django.db import connection
+
+    captured: list[tuple[str, tuple]] = []
+
+    def capture(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT"):
+            captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        run()
+    total = 0.0
+    with connection.cursor() as cur:
+        for sql, params in captured:
+            cur.execute(f"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) {sql}", params)
+            plan = cur.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            total += plan[0]["Execution Time"] / 1000
+    return total, len(captured)
+
+
 def clear(day: dt.date) -> None:
     from banyan.worklists.models import Task, WorklistDay
 
@@ -287,6 +316,11 @@ def main() -> None:
         holiday_overrides_load()
         triggers_s, found = best(lambda: collect(window), args.repeat)
         print(f"engine triggers (best of {args.repeat}):    {triggers_s:8.3f} s   {len(found):,} reasons", flush=True)
+        if connection.vendor == "postgresql":
+            pg_s, queries = postgres_alone(lambda: collect(window))
+            print(f"PostgreSQL alone:               {pg_s:8.3f} s   the triggers' {queries} queries executed by the "
+                  f"server, rows discarded (EXPLAIN ANALYZE: no transfer, no Python) = {pg_s / duck_s:.1f}× DuckDB",
+                  flush=True)
         print("the same reasons? (customer, code, date, ref)")
         same = compare({(r.customer_id, r.code, r.due, r.ref) for r in found}, set(duck_rows))
         del found

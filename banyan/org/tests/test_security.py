@@ -84,14 +84,3 @@ def test_another_managers_customer_is_a_plain_404_page_that_tells_nothing(bank, 
 
     assert missing.status_code == 404 and same(missing.content.decode()) == same(html)
 
-
-def test_passwords_are_argon2_and_an_old_pbkdf2_hash_is_upgraded_at_login(bank, settings):
-    from banyan import settings as production
-
-    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS  # the tests' fast MD5 is only for them
-    from django.contrib.auth.hashers import make_password
-
-    Staff.objects.filter(pk=bank.rm_a.pk).update(password=make_password("Banyan-2026!", hasher="pbkdf2_sha256"))
-    client = Client()
-    assert client.post("/login/", {"username": "zhangmin", "password": "Banyan-2026!"}).status_code == 302
-    assert Staff.objects.get(pk=bank.rm_a.pk).password.startswith("argon2$argon2id$")
