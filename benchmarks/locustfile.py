@@ -6,6 +6,8 @@ banyan2026). It logs in through the login form (GET for the CSRF cookie, then PO
 over a manager's working cycle, with think time between actions:
 
   1. 今日工作: GET /work/ (today's worklist, built by the nightly job — bench_load builds it first);
+     the first time, also the coming days as the page's 查看未来安排 loads them (GET /work/week/,
+     htmx) — a manager looks at the week ahead once in the morning, not at every return to the list;
   2. search its book from the header's box: GET /customers/search/suggest/?q= a name prefix or a
      mobile tail of one of its own customers;
   3. open that customer's file: GET /customers/<id>/;
@@ -64,6 +66,12 @@ class Day(SequentialTaskSet):
         with self.client.get("/work/", name="1 worklist GET /work/", catch_response=True) as r:
             if r.status_code != 200 or "/login/" in r.url:
                 r.failure(f"worklist: {r.status_code} {r.url}")
+        if not self.user.saw_week:  # the morning's look at the coming days (查看未来安排), as htmx loads it
+            self.user.saw_week = True
+            with self.client.get("/work/week/", name="1b coming week GET /work/week/", catch_response=True,
+                                 headers={"HX-Request": "true"}) as r:
+                if r.status_code != 200 or 'id="wl-preview"' not in r.text:
+                    r.failure(f"coming week: {r.status_code}")
 
     @task
     def search(self) -> None:
@@ -105,6 +113,7 @@ class Manager(HttpUser):
     tasks = [Day]
 
     def on_start(self) -> None:
+        self.saw_week = False
         me = PLAN[next(_NEXT) % len(PLAN)]
         self.username, self.book = me["username"], me["book"]
         if LOGIN_SPREAD:

@@ -227,8 +227,8 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     context["counts"] = day_counts(tasks, manager.daily_capacity)
     if mode == "today":
         context["overdue"] = [decorate(t, today, errors.get(t.pk, "")) for t in overdue_tasks(manager, day)]
-        if not readonly:
-            context["preview"] = _preview(request.user, manager, day + dt.timedelta(days=1), PREVIEW_DAYS)
+        if not readonly:  # the coming week is planned when asked for: see worklist_week
+            context["week_url"], context["week_days"] = reverse("worklist_week"), PREVIEW_DAYS
     return context
 
 
@@ -270,6 +270,24 @@ def worklist_today(request: HttpRequest, day: str | None = None) -> HttpResponse
     if when is None:
         raise Http404("No such date")
     return _render_day(request, owner, when)
+
+
+@login_required
+@require_GET
+def worklist_week(request: HttpRequest) -> HttpResponse:
+    """未来 7 天: the coming days as the engine would plan them now, opened from 今日工作. Planning
+    a week runs the triggers over the manager's book (100–300 ms for a book of 600–1,300 customers
+    at a bank of a million), so the day's page does not wait for it; once planned it is kept in the
+    shared cache until a save changes it (worklists/preview.py)."""
+    owner, other = _owner_or_redirect(request)
+    if other is not None:
+        return other
+    first = clock.today() + dt.timedelta(days=1)
+    context = {"preview": _preview(request.user, owner, first, PREVIEW_DAYS), "nav_active": "worklist",
+               "today_url": reverse("worklist_today")}
+    if _is_htmx(request):
+        return render(request, "worklists/partials/_preview.html", context)
+    return render(request, "worklists/week.html", context)
 
 
 def _render_day(request, owner: Staff, day: dt.date, *, card_errors=None, status: int = 200) -> HttpResponse:

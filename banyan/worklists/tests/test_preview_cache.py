@@ -54,9 +54,8 @@ def login():
 
 
 def _preview(client) -> str:
-    html = client.get("/work/").content.decode()
-    start = html.index('id="wl-preview"')
-    return html[start:html.index('id="suppressed"', start)]
+    """The coming week as 今日工作 loads it when the manager opens it."""
+    return client.get("/work/week/", HTTP_HX_REQUEST="true").content.decode()
 
 
 def test_the_preview_is_planned_once_and_again_when_a_new_customer_changes_it(

@@ -208,14 +208,22 @@ def test_a_future_day_is_a_preview_and_stores_nothing(bank, login, make_customer
     page = client.get("/work/2026-11-26/").content.decode()
     assert "未来：预览" in page and "冯雪" in page and "预览，每天早上生成正式清单" in page
     assert not Task.objects.filter(date=dt.date(2026, 11, 26)).exists()
-    # Today's page previews the coming week too.
+    # Today's page offers the coming week, planned when asked for (in place, or as a page).
     today = client.get("/work/").content.decode()
-    assert "未来 7 天" in today and "冯雪" in _section_of_preview(today)
+    assert "未来 7 天" in today and "查看未来安排" in today and 'hx-get="/work/week/"' in today
+    start = today.index('id="wl-preview"')
+    assert "冯雪" not in today[start:today.index('id="suppressed"', start)]  # not planned until asked
+    week = client.get("/work/week/", **HTMX).content.decode()
+    assert week.lstrip().startswith("<div") and 'id="wl-preview"' in week and "冯雪" in week and "11月26日" in week
+    page = client.get("/work/week/").content.decode()
+    assert "<html" in page and "冯雪" in page and "今日工作" in page
 
 
-def _section_of_preview(html: str) -> str:
-    start = html.index('id="wl-preview"')
-    return html[start:html.index('id="suppressed"', start)]
+def test_the_coming_week_is_the_managers_own(bank, login, make_customer):
+    make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 26), seq=3))
+    assert "冯雪" not in login(bank.rm_b).get("/work/week/", **HTMX).content.decode()
+    assert login(bank.head).get("/work/week/").status_code == 302  # a branch head has no book: the branch view
+    assert Client().get("/work/week/").status_code == 302  # to the login page
 
 
 def test_a_customer_left_out_by_a_rule_is_listed_with_the_rule(bank, login, make_customer):
