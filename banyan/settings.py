@@ -18,8 +18,8 @@ BANYAN_VAR_DIR     must be the same shared directory for the web servers and the
 
 BANYAN_CACHE_URL  redis://host:6379/1 — the cache every server process shares (REDIS_URL is read
                   when it is unset); with neither, each process has its own and nothing shared is cached
-BANYAN_PREVIEW_CACHE_SECONDS  how long 今日工作's coming-week preview is kept at most (default 600 with
-                  a shared cache, else 0); a save that changes it renews it at once (worklists/preview.py)
+BANYAN_PREVIEW_CACHE_SECONDS  how long a manager's coming week (查看未来安排) is kept at most (default
+                  64800 with a shared cache, else 0); a save that changes it renews it at once (worklists/preview.py)
 
 Operations (docs/deployment.md, deploy/banyan.env.example lists them all):
 BANYAN_TRUSTED_PROXIES  addresses of the reverse proxies whose X-Forwarded-For is believed (banyan/ops/proxy.py)
@@ -171,7 +171,8 @@ BANYAN_CACHE_URL = os.environ.get("BANYAN_CACHE_URL") or os.environ.get("REDIS_U
 if BANYAN_CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": BANYAN_CACHE_URL,
                           "KEY_PREFIX": "banyan", "TIMEOUT": 600}}
-BANYAN_PREVIEW_CACHE_SECONDS = int(os.environ.get("BANYAN_PREVIEW_CACHE_SECONDS") or (600 if BANYAN_CACHE_URL else 0))
+# 18 hours: the nightly job's plans (02:30) last the working day; a save renews them at once.
+BANYAN_PREVIEW_CACHE_SECONDS = int(os.environ.get("BANYAN_PREVIEW_CACHE_SECONDS") or (64800 if BANYAN_CACHE_URL else 0))
 
 # --- Background work: Celery on Redis (banyan/celery.py; env vars in the docstring above) -------
 # No broker: every task runs in-process when it is called (`.delay()` included), so a branch on

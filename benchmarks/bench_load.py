@@ -7,7 +7,8 @@
 Needs the generated bank (benchmarks/generate.py). Steps:
   1. picks the managers (every tenth of rm0001…, one per user) and, for each, 30 customers of
      their book (id, name, mobile tail) — the plan the locust users follow (benchmarks/locustfile.py);
-  2. builds today's worklists for those managers, as the nightly job would have;
+  2. builds today's worklists for those managers, as the nightly job would have, and (with the
+     cache) plans every manager's coming week into it, as the nightly job does after the lists;
   3. starts a redis-server on a free loopback port as the shared cache (BANYAN_CACHE_URL, as in
      docs/deployment.md: it keeps each manager's coming-week preview; --no-cache runs without);
      starts `banyan serve` (gunicorn, --workers × --threads; default 4 × 4 for 2 cores: a Django
@@ -96,6 +97,18 @@ def start_redis() -> tuple[subprocess.Popen, str]:
     raise SystemExit("redis-server did not start (apt-get install redis-server)")
 
 
+def warm_weeks() -> str:
+    """What the nightly job does after the day's lists: every manager's coming week, one pass."""
+    import datetime as dt
+
+    from banyan import clock
+    from banyan.worklists.preview import previews_warm
+
+    start = time.perf_counter()
+    managers = previews_warm(first=clock.today() + dt.timedelta(days=1))
+    return f"the nightly's coming weeks of {managers:,} managers planned in {time.perf_counter() - start:.1f} s"
+
+
 def wait_for(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -124,6 +137,9 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help="no Redis: the preview is planned on every view")
     args = parser.parse_args()
 
+    redis = None if args.no_cache else start_redis()
+    if redis is not None:  # before Django starts: this process warms the cache the servers read
+        os.environ["BANYAN_CACHE_URL"] = redis[1]
     url = use_pg(args.database, create=False)
     from django.db.models import Count
 
@@ -142,6 +158,8 @@ def main() -> None:
           f"{min(books.values()):,}–{max(books.values()):,} (median {statistics.median(books.values()):,.0f}); "
           f"{machine()}", flush=True)
     print(build_worklists([p["id"] for p in plan]), flush=True)
+    if redis is not None:
+        print(f"shared cache: redis-server on {redis[1]}; " + warm_weeks(), flush=True)
     failures_before = LoginFailure.objects.count()
     from django.db import connections
 
@@ -150,10 +168,6 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url, "ALLOWED_HOSTS": "127.0.0.1,localhost",
            "BANYAN_LOG_LEVEL": "ERROR"}
     env.pop("BANYAN_DEBUG", None)
-    redis = None if args.no_cache else start_redis()
-    if redis is not None:
-        env["BANYAN_CACHE_URL"] = redis[1]
-        print(f"shared cache: redis-server on {redis[1]}", flush=True)
     server_log = open(OUT / "load-gunicorn.log", "w")  # noqa: SIM115 - open while the server runs
     server = subprocess.Popen([str(ROOT / ".venv/bin/banyan"), "serve", "--port", str(args.port),
                                "--workers", str(args.workers), "--threads", str(args.threads)],

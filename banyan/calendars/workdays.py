@@ -116,6 +116,12 @@ def next_working_day(d: date) -> date:
     return _step(d, 1)
 
 
+def coming_working_day(d: date) -> date:
+    """``d`` when it is a working day, else the first working day after it: the day a list built
+    in the small hours of ``d`` is for."""
+    return d if is_working_day(d) else next_working_day(d)
+
+
 def previous_working_day(d: date) -> date:
     """The last working day strictly before ``d``."""
     return _step(d, -1)

@@ -287,6 +287,15 @@ def worklist_preview(*, manager: Staff, first: dt.date, days: int = 7) -> dict[d
     return plans.get(manager.pk, {d: [] for d in dates})
 
 
+def worklists_preview_all(*, first: dt.date, days: int = 7) -> dict[int, dict[dt.date, list[Planned]]]:
+    """Every manager's coming days in one bank-wide pass (the nightly job keeps them in the cache):
+    the same plans as `worklist_preview` for each manager, read once for the whole bank."""
+    dates = [first + dt.timedelta(days=i) for i in range(days)]
+    with gc_paused():
+        plans, _facts_of = _plan_window(first, dates, None, whole_bank=True)
+    return plans
+
+
 def _open_task(task: Task) -> None:
     if task.status != TaskStatus.OPEN:
         raise ValidationError({"task": [_("This task is already closed.")]})

@@ -1,5 +1,7 @@
 """The nightly job on the beat schedule (BANYAN_NIGHTLY_AT, default 02:30 Asia/Shanghai):
-planner statistics and segments (`nightly_refresh`), then the next working day's worklists.
+planner statistics and segments (`nightly_refresh`), then the coming working day's worklists —
+the day that is starting (a Saturday's run builds Monday's), so that yesterday's contacts are in
+it — and, with a shared cache, every manager's coming week for the morning's 查看未来安排.
 
 Two beats, or a beat and a hand-sent task, may fire together: a Redis lock per day (on the broker's
 Redis) lets one build run and the other return at once. Without a broker the task runs in the
@@ -17,8 +19,9 @@ from celery import shared_task
 from django.conf import settings
 
 from banyan import clock
-from banyan.calendars.workdays import next_working_day
+from banyan.calendars.workdays import coming_working_day
 from banyan.segments.services import nightly_refresh
+from banyan.worklists.preview import previews_warm
 from banyan.worklists.services import worklists_build
 
 logger = logging.getLogger(__name__)
@@ -60,16 +63,18 @@ def nightly_lock(day: dt.date):
 @shared_task(name="banyan.nightly", soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,
              time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT + 300)
 def nightly(day: str | dt.date | None = None) -> dict:
-    """Segments, then the worklists of `day` (YYYY-MM-DD; default the next working day after
-    today). Running it again for a built day recomputes the segments and leaves the lists alone."""
+    """Segments, then the worklists of `day` (YYYY-MM-DD; default today when it is a working day,
+    else the next one: the job runs after midnight). Running it again for a built day recomputes
+    the segments and leaves the lists alone."""
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
-    day = day or next_working_day(clock.today())
+    day = day or coming_working_day(clock.today())
     with nightly_lock(day) as mine:
         if not mine:
             logger.warning("Nightly build of %s is running elsewhere; this one stops.", day)
             return {"day": day.isoformat(), "skipped": True}
         segments = nightly_refresh(actor=None)
         built = worklists_build(day=day, actor=None)
+        warmed = previews_warm(first=clock.today() + dt.timedelta(days=1)) if day == clock.today() else 0
     return {"day": day.isoformat(), "segments": segments, "lists": built.managers, "tasks": built.tasks,
-            "suppressed": built.suppressed}
+            "suppressed": built.suppressed, "weeks_planned": warmed}

@@ -24,6 +24,7 @@ from banyan.segments.models import CustomerSegment
 from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.tasks import nightly
 
+TODAY = dt.date(2026, 11, 23)
 TOMORROW = dt.date(2026, 11, 24)
 
 
@@ -131,20 +132,28 @@ def test_a_redelivered_task_takes_over_a_run_whose_worker_died_but_not_a_live_on
     assert (live.status, live.done_rows) == ("running", 1)
 
 
-def test_the_nightly_task_builds_the_next_working_days_lists_once(bank, make_customer):
-    # given a customer whose birthday is tomorrow
-    wang = make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 24))
+def test_the_nightly_task_builds_the_days_lists_once(bank, make_customer):
+    # given a customer whose birthday is today (the task runs at 02:30 on Monday 2026-11-23)
+    wang = make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 23))
 
     # when the nightly task runs twice
     first = nightly.delay().get()
     second = nightly.delay().get()
 
-    # then tomorrow's lists exist once, with the birthday; the segments are computed
-    assert first["day"] == "2026-11-24" and first["lists"] >= 1 and first["tasks"] >= 1
+    # then the day's lists exist once, with the birthday; the segments are computed
+    assert first["day"] == "2026-11-23" and first["lists"] >= 1 and first["tasks"] >= 1
     assert second["lists"] == 0
-    assert Task.objects.filter(customer=wang, date=TOMORROW).count() == 1
-    assert WorklistDay.objects.filter(manager=bank.rm_a, date=TOMORROW).count() == 1
+    assert Task.objects.filter(customer=wang, date=TODAY).count() == 1
+    assert WorklistDay.objects.filter(manager=bank.rm_a, date=TODAY).count() == 1
     assert CustomerSegment.objects.filter(customer=wang).exists()
+
+
+def test_the_nightly_task_on_a_saturday_builds_mondays_lists(bank, make_customer):
+    make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 30))
+    with clock.frozen(dt.date(2026, 11, 28)):
+        assert nightly.delay().get()["day"] == "2026-11-30"
+    assert WorklistDay.objects.filter(manager=bank.rm_a, date=dt.date(2026, 11, 30)).exists()
+    assert not WorklistDay.objects.filter(date__in=[dt.date(2026, 11, 28), dt.date(2026, 11, 29)]).exists()
 
 
 def test_the_nightly_task_takes_a_day_as_text_from_the_queue(bank, make_customer):

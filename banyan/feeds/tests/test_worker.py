@@ -1,5 +1,5 @@
 """A real Celery worker (prefork, two processes) on a real redis-server on loopback, against the
-test database: it imports an uploaded feed, builds tomorrow's worklists on the nightly task and
+test database: it imports an uploaded feed, builds the day's worklists on the nightly task and
 sends a queued message. The test process sends the tasks through Redis exactly as the web
 servers and beat do. Today is 2026-11-23 in the worker too (BANYAN_TODAY)."""
 
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server is not installed (apt-get install redis-server; CI has it)")
 
 ROOT = Path(__file__).resolve().parents[3]
+TODAY = dt.date(2026, 11, 23)
 TOMORROW = dt.date(2026, 11, 24)
 TIMEOUT = 180  # seconds: a loaded CI machine starts a worker slowly; a passing test never waits this long
 
@@ -210,18 +211,18 @@ def test_an_uploaded_feed_is_imported_by_the_worker(bank, client, via_redis):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_nightly_task_on_the_worker_builds_tomorrows_worklists(bank, make_customer, via_redis):
-    # given a customer whose birthday is tomorrow, and no lists yet
-    wang = make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 24))
+def test_the_nightly_task_on_the_worker_builds_the_days_worklists(bank, make_customer, via_redis):
+    # given a customer whose birthday is today, and no lists yet
+    wang = make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 23))
     assert not WorklistDay.objects.exists()
 
     # when beat's nightly task reaches the worker
     nightly.delay()
 
-    # then tomorrow's lists are built, the birthday on zhangmin's
-    _wait_for(via_redis, "worklists for tomorrow",
-              lambda: WorklistDay.objects.filter(manager=bank.rm_a, date=TOMORROW).exists())
-    assert Task.objects.filter(manager=bank.rm_a, customer=wang, date=TOMORROW).exists()
+    # then the day's lists are built, the birthday on zhangmin's
+    _wait_for(via_redis, "the day's worklists",
+              lambda: WorklistDay.objects.filter(manager=bank.rm_a, date=TODAY).exists())
+    assert Task.objects.filter(manager=bank.rm_a, customer=wang, date=TODAY).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -242,24 +243,24 @@ def test_a_queued_message_is_sent_by_the_worker(bank, make_customer, via_redis):
 def test_a_nightly_build_holding_the_days_lock_keeps_a_second_one_out(bank, make_customer, redis_url, settings):
     import redis
 
-    # given a broker on Redis, and another worker building tomorrow right now (it holds the lock)
+    # given a broker on Redis, and another worker building the day right now (it holds the lock)
     settings.CELERY_BROKER_URL = redis_url
-    make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 24))
+    make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 23))
     client = redis.Redis.from_url(redis_url)
-    other = client.lock(lock_name(TOMORROW), timeout=60)
+    other = client.lock(lock_name(TODAY), timeout=60)
     assert other.acquire(blocking=False)
     try:
         # when a second nightly task runs
         second = nightly()
 
         # then it stops at once and builds nothing
-        assert second == {"day": "2026-11-24", "skipped": True}
+        assert second == {"day": "2026-11-23", "skipped": True}
         assert not WorklistDay.objects.exists()
     finally:
         other.release()
 
     # and once the other has finished, a nightly task builds the day (and leaves the lock free)
     assert nightly()["lists"] >= 1
-    assert WorklistDay.objects.filter(manager=bank.rm_a, date=TOMORROW).exists()
-    assert client.get(lock_name(TOMORROW)) is None
+    assert WorklistDay.objects.filter(manager=bank.rm_a, date=TODAY).exists()
+    assert client.get(lock_name(TODAY)) is None
     client.close()

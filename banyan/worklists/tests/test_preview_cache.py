@@ -13,6 +13,7 @@ from banyan.conftest import PASSWORD
 from banyan.customers.identity import make_resident_id
 from banyan.customers.services import customer_assign
 from banyan.holdings.services import nav_record
+from banyan.segments.models import SegmentPolicy
 from banyan.worklists import services
 
 
@@ -135,3 +136,33 @@ def test_without_a_shared_cache_the_preview_is_planned_on_every_view(bank, login
     client = login(bank.rm_a)
     _preview(client), _preview(client)
     assert plannings == [bank.rm_a.pk, bank.rm_a.pk]
+
+
+def test_the_nightly_plans_every_managers_week_in_one_pass_the_same_as_one_by_one(
+        bank, login, make_customer, shared_cache, plannings, django_capture_on_commit_callbacks):
+    from banyan.worklists.preview import _keys, previews_warm
+    from banyan.worklists.services import worklist_preview
+
+    make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 26), seq=3))
+    make_customer(bank.rm_b, name="孙立", id_number=born(dt.date(1979, 11, 27), seq=5))
+    make_customer(bank.rm_c, name="周敏", id_number=born(dt.date(1988, 11, 30), seq=6))
+    SegmentPolicy.current()  # made on first use; the nightly job finds it made
+    first = dt.date(2026, 11, 24)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert previews_warm(first=first) >= 3
+    # the managers' first look at the week is read from the cache, planned by nobody
+    zhang, li = login(bank.rm_a), login(bank.rm_b)
+    assert "冯雪" in _preview(zhang) and "孙立" in _preview(li) and plannings == []
+    # and what the bank-wide pass planned is what each manager's own planning gives
+    for manager in (bank.rm_a, bank.rm_b, bank.rm_c):
+        stored = cache.get(_keys([manager.pk], first, 7)[manager.pk])
+        alone = worklist_preview(manager=manager, first=first, days=7)
+        assert stored == alone and any(stored.values())
+
+
+def test_the_nightly_job_plans_the_week_after_the_days_lists(bank, make_customer, shared_cache, plannings):
+    from banyan.worklists.tasks import nightly
+
+    make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 26), seq=3))
+    result = nightly()
+    assert result["day"] == "2026-11-23" and result["weeks_planned"] >= 3
