@@ -22,8 +22,10 @@ _seq = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    # PBKDF2 costs ~0.4 s a password by design; tests need the check, not the cost.
+    # Real hashes cost by design; tests need the check, not the cost. The real hashers follow, to
+    # verify hashes made outside this fixture (a module-scoped demo bank).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 "banyan.org.hashers.Argon2idHasher",
                                  "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 

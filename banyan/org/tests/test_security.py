@@ -84,3 +84,18 @@ def test_another_managers_customer_is_a_plain_404_page_that_tells_nothing(bank, 
 
     assert missing.status_code == 404 and same(missing.content.decode()) == same(html)
 
+
+
+def test_passwords_are_argon2id_at_owasps_parameters_and_old_pbkdf2_hashes_are_upgraded(bank, settings):
+    from django.contrib.auth.hashers import check_password, make_password
+
+    from banyan import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS  # the tests' fast MD5 is only for them
+    made = make_password("Banyan-2026!")
+    assert made.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$") and check_password("Banyan-2026!", made)
+    assert not check_password("banyan-2026!", made)
+    # a manager whose password was stored by PBKDF2 logs in as before, and leaves with Argon2id
+    Staff.objects.filter(pk=bank.rm_a.pk).update(password=make_password("Banyan-2026!", hasher="pbkdf2_sha256"))
+    assert Client().post("/login/", {"username": "zhangmin", "password": "Banyan-2026!"}).status_code == 302
+    assert Staff.objects.get(pk=bank.rm_a.pk).password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
