@@ -10,7 +10,7 @@ ALLOWED_HOSTS  comma-separated
 Background work (Celery on Redis; banyan/celery.py):
 CELERY_BROKER_URL  redis://host:6379/0 — the broker (REDIS_URL is read when it is unset); with
                    neither, tasks run in-process and no worker or beat is needed
-BANYAN_NIGHTLY_AT  HH:MM in Asia/Shanghai (default 02:30): beat runs segments + next working day's worklists
+BANYAN_NIGHTLY_AT  HH:MM in Asia/Shanghai (default 02:30): beat runs segments + the starting working day's worklists
 BANYAN_OUTBOX_EVERY  seconds between outbox sends (default 60); BANYAN_OUTBOX_BATCH messages each (500)
 BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NIGHTLY_TIME_LIMIT (7200)
 BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
