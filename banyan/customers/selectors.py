@@ -57,7 +57,7 @@ _HAN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
 SUBSTRING_LETTERS = 3
 
 
-def _ranked(base: QuerySet[Customer], tiers: list[tuple[Q, tuple[str, ...]]], limit: int) -> QuerySet[Customer]:
+def _ranked_ids(base: QuerySet[Customer], tiers: list[tuple[Q, tuple[str, ...]]], limit: int) -> list[int]:
     """Matches tier by tier (e.g. initials, then full pinyin, then a part of the pinyin), each
     read in its own index's order up to what the limit leaves. One OR-ed query ordered by one key
     would gather and sort every match over a million customers (`zhang` prefixes 50,000 names)."""
@@ -68,6 +68,10 @@ def _ranked(base: QuerySet[Customer], tiers: list[tuple[Q, tuple[str, ...]]], li
             break
         found = base.filter(cond).order_by(*order).values_list("pk", flat=True)
         ids += found.exclude(pk__in=ids)[:room] if ids else found[:room]
+    return ids
+
+
+def _in_order(base: QuerySet[Customer], ids: list[int]) -> QuerySet[Customer]:
     if not ids:
         return base.none()
     rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
@@ -82,6 +86,19 @@ def _pinyin_of_part(text: str) -> str:
 
 
 def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
+    """The caller's visible customers matching `q`, best first (see `_matches`)."""
+    base, found = _matches(user, q, limit)
+    return _in_order(base, found) if isinstance(found, list) else found
+
+
+def search_customer_ids(user, q: str, *, limit: int = 20) -> list[int]:
+    """The ids of `search_customers`, best first, without reading the customers: a caller that
+    counts the matches and reads one page of them (the API) needs no ranked query over all."""
+    _base, found = _matches(user, q, limit)
+    return found if isinstance(found, list) else list(found.values_list("pk", flat=True))
+
+
+def _matches(user, q: str, limit: int) -> tuple[QuerySet[Customer], QuerySet[Customer] | list[int]]:
     """Search the caller's visible customers the way a branch works (ARC-7):
 
     - 4 digits: the last four of a mobile or of an ID number;
@@ -93,13 +110,14 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
       find names containing them (小明 finds 王小明).
     Every branch is an indexed equality or range — the parts go through the trigram index on
     the pinyin on PostgreSQL (migration customers 0003) —; the visibility gate is applied on top.
-    """
+    Returns the visible customers and the matches: an ordered queryset, or for the searches made
+    tier by tier their ids in rank order."""
     from banyan.holdings.selectors import customer_ids_by_account  # search spans the apps
 
     q = "".join((q or "").split())
     base = visible_customers(user)
     if not q:
-        return base.none()
+        return base, base.none()
     if _DIGITS.match(q):
         if len(q) == 4:
             cond = Q(mobile_tail=q) | Q(id_tail=q)
@@ -110,10 +128,10 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
         elif len(q) >= 6:
             cond = Q(pk__in=customer_ids_by_account(q))
         else:
-            return base.none()
-        return base.filter(cond).order_by("-aum")[:limit]
+            return base, base.none()
+        return base, base.filter(cond).order_by("-aum")[:limit]
     if len(q) == 18 and _DIGITS.match(q[:17]) and q[17] in "xX":
-        return base.filter(id_number=q.upper())[:limit]
+        return base, base.filter(id_number=q.upper())[:limit]
     lower = q.lower()
     if _LETTERS.match(lower):
         tiers = [(Q(name_initials__gte=lower, name_initials__lt=lower + _AFTER_Z), ("name_initials", "-aum")),
@@ -123,7 +141,7 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
             # (richest first: an order no index gives, so PostgreSQL takes the trigram bitmap, not a
             # walk of the whole pinyin index in order hoping to meet the part)
             tiers.append((Q(name_pinyin__contains=lower), ("-aum", "pk")))
-        return _ranked(base, tiers, limit)
+        return base, _ranked_ids(base, tiers, limit)
     prefix = Q(name__gte=q, name__lt=q + _AFTER_ANY)
     if len(q) >= 2 and _HAN.match(q):
         # names containing the characters: the pinyin narrows by the trigram index (C collation:
@@ -132,5 +150,5 @@ def search_customers(user, q: str, *, limit: int = 20) -> QuerySet[Customer]:
         pinyin = _pinyin_of_part(q)
         if pinyin:
             part &= Q(name_pinyin__contains=pinyin)
-        return _ranked(base, [(prefix, ("name", "-aum")), (part, ("-aum", "pk"))], limit)
-    return base.filter(prefix).order_by("name", "-aum")[:limit]
+        return base, _ranked_ids(base, [(prefix, ("name", "-aum")), (part, ("-aum", "pk"))], limit)
+    return base, base.filter(prefix).order_by("name", "-aum")[:limit]
