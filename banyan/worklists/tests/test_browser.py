@@ -97,6 +97,8 @@ def test_a_manager_completes_the_birthday_call_and_finds_it_on_the_timeline(live
         expect(page.locator("#suppressed")).to_contain_text("赵强")
         expect(page.locator("#suppressed")).to_contain_text("本月已致电 3 次")
         expect(page.locator("#overdue")).to_contain_text("冯雪")
+        expect(page.locator("#wl-preview")).to_contain_text("按今天的数据预排")
+        page.locator("#wl-preview").screenshot(path=SHOTS / "10a-coming-week-closed.png")
         page.locator("#wl-preview").get_by_role("link", name="查看未来安排").click()
         expect(page.locator("#wl-preview")).to_contain_text("预览，每天早上生成正式清单")
         page.screenshot(path=SHOTS / "10-worklist.png", full_page=True)
