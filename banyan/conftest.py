@@ -7,6 +7,7 @@ import itertools
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 
 from banyan import clock
 from banyan.customers.identity import make_resident_id
@@ -18,6 +19,20 @@ from banyan.org.services import branch_ensure, staff_create
 PASSWORD = "Banyan-test-2026"
 TODAY = dt.date(2026, 11, 23)
 _seq = itertools.count(1)
+
+
+
+@pytest.fixture
+def login():
+    """login(staff) → a test client logged in through the real login page."""
+
+    def _login(staff) -> Client:
+        client = Client()
+        response = client.post("/login/", {"username": staff.username, "password": PASSWORD})
+        assert response.status_code == 302, "login failed"
+        return client
+
+    return _login
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,6 @@ from email import message_from_bytes, policy
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client
-
-from banyan.conftest import PASSWORD
 
 
 def free_port() -> int:
@@ -72,12 +69,3 @@ def smtp_server(monkeypatch):
     finally:
         controller.stop()
 
-
-@pytest.fixture
-def login():
-    def _login(staff) -> Client:
-        client = Client()
-        assert client.post("/login/", {"username": staff.username, "password": PASSWORD}).status_code == 302
-        return client
-
-    return _login

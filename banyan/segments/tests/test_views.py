@@ -5,23 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
-from banyan.conftest import PASSWORD
 from banyan.holdings.services import holding_create
 from banyan.segments.models import CustomerSegment
 from banyan.segments.selectors import quadrant_matrix
 from banyan.segments.services import segments_recompute
-
-
-@pytest.fixture
-def login():
-    def _login(staff) -> Client:
-        client = Client()
-        assert client.post("/login/", {"username": staff.username, "password": PASSWORD}).status_code == 302
-        return client
-
-    return _login
 
 
 @pytest.fixture

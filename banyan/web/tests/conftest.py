@@ -5,23 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 
-from banyan.conftest import PASSWORD
 from banyan.holdings.services import holding_create
-
-
-@pytest.fixture
-def login():
-    """login(staff) → a test client logged in through the real login page."""
-
-    def _login(staff) -> Client:
-        client = Client()
-        response = client.post("/login/", {"username": staff.username, "password": PASSWORD})
-        assert response.status_code == 302, "login failed"
-        return client
-
-    return _login
 
 
 @pytest.fixture

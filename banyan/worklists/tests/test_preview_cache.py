@@ -7,9 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 
-from banyan.conftest import PASSWORD
 from banyan.customers.identity import make_resident_id
 from banyan.customers.services import customer_assign
 from banyan.holdings.services import nav_record
@@ -43,15 +41,6 @@ def plannings(monkeypatch):
     monkeypatch.setattr(services, "worklist_preview", counting)
     return calls
 
-
-@pytest.fixture
-def login():
-    def _login(staff) -> Client:
-        client = Client()
-        assert client.post("/login/", {"username": staff.username, "password": PASSWORD}).status_code == 302
-        return client
-
-    return _login
 
 
 def _preview(client) -> str:

@@ -33,15 +33,6 @@ def _calendar_as_published():
     workdays.clear_overrides()
 
 
-@pytest.fixture
-def login():
-    def _login(staff) -> Client:
-        client = Client()
-        assert client.post("/login/", {"username": staff.username, "password": PASSWORD}).status_code == 302
-        return client
-
-    return _login
-
 
 @pytest.fixture
 def admin(bank, login) -> Client:

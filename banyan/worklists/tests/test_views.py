@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from banyan import clock
-from banyan.conftest import PASSWORD, TODAY
+from banyan.conftest import TODAY
 from banyan.contacts.models import Interaction
 from banyan.customers.identity import make_resident_id
 from banyan.segments.services import segments_recompute
@@ -18,15 +18,6 @@ from banyan.worklists.services import worklists_build
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
-
-@pytest.fixture
-def login():
-    def _login(staff) -> Client:
-        client = Client()
-        assert client.post("/login/", {"username": staff.username, "password": PASSWORD}).status_code == 302
-        return client
-
-    return _login
 
 
 def born(day, seq=1, male=True):
