@@ -121,9 +121,13 @@ def _on_change(sender, instance, **kwargs) -> None:
         if set(kwargs.get("update_fields") or ()) != {"last_login"}:  # every login saves last_login
             previews_stale([instance.pk])
     elif what in CUSTOMER_ROWS:
-        from banyan.customers.models import Customer
+        customer = instance._state.fields_cache.get("customer")  # the services pass the customer: no query
+        if customer is not None:
+            previews_stale([customer.rm_id])
+        else:
+            from banyan.customers.models import Customer
 
-        previews_stale(Customer.objects.filter(pk=instance.customer_id).values_list("rm_id", flat=True))
+            previews_stale(Customer.objects.filter(pk=instance.customer_id).values_list("rm_id", flat=True))
 
 
 def connect() -> None:
