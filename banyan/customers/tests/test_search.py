@@ -95,3 +95,30 @@ def test_two_chinese_characters_or_more_also_find_names_containing_them(bank, bo
     assert names(bank.rm_b, "小梅") == ["曾小梅"]
     assert names(bank.rm_c, "晓明") == []
     assert set(names(bank.head, "小")) == {"小明亮"}
+
+
+def test_a_part_matched_by_more_customers_than_the_scan_reads_shows_the_richest_of_those_read(
+        bank, book, make_customer, monkeypatch):
+    from banyan.customers import selectors
+
+    # given five customers whose pinyin holds "ming" (none starts with it), richest last made
+    for i in range(3):
+        li = make_customer(bank.rm_a, name="李明")
+        Customer.objects.filter(pk=li.pk).update(aum=Decimal(1000 * (i + 1)))
+    Customer.objects.filter(name="王小明").update(aum=Decimal("900000"))
+    Customer.objects.filter(name="曾晓明").update(aum=Decimal("50"))
+    everyone = names(bank.rm_a, "ming")
+    assert everyone[0] == "王小明" and everyone[-1] == "曾晓明" and len(everyone) == 5
+
+    # when the scan reads fewer matches than there are
+    monkeypatch.setattr(selectors, "PART_SCAN", 3)
+    found = search_customers(bank.rm_a, "ming")
+
+    # then three are shown, richest first, none twice, all of them matches
+    assert len(found) == 3
+    aums = [c.aum for c in found]
+    assert aums == sorted(aums, reverse=True)
+    assert all("ming" in c.name_pinyin for c in found)
+    # and with room for them all the ranking is the whole book's
+    monkeypatch.setattr(selectors, "PART_SCAN", 5)
+    assert names(bank.rm_a, "ming") == everyone
