@@ -53,8 +53,10 @@ class Purpose(models.TextChoices):
 class Interaction(models.Model):
     """One contact with a customer: recorded in seconds, twenty times a day."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="interactions")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interactions")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="interactions", db_index=False)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="interactions", db_index=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     occurred_at = models.DateTimeField(_("when"))
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, blank=True)
@@ -82,7 +84,7 @@ class MemoStatus(models.TextChoices):
 class Memo(models.Model):
     """A need the bank could not meet yet, or a promise, with the date it comes back."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="memos")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="memos", db_index=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memos")
     text = models.CharField(_("memo"), max_length=500)
     due_date = models.DateField(_("due date"))
@@ -109,7 +111,8 @@ class Appointment(models.Model):
     """A meeting booked with a customer (约见, OUT-4); it comes back on the worklist on its day."""
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="appointments")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="appointments", db_index=False)
     at = models.DateTimeField(_("time"))
     place = models.CharField(_("place"), max_length=100)
     purpose = models.CharField(_("purpose"), max_length=200)

@@ -113,11 +113,11 @@ class Customer(models.Model):
     do_not_disturb = models.BooleanField(_("do not disturb"), default=False)
 
     # The book: who keeps this customer.
-    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="customers")
+    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="customers", db_index=False)
     rm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                           related_name="book", verbose_name=_("relationship manager"))
+                           related_name="book", verbose_name=_("relationship manager"), db_index=False)
     assistant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="assisted_customers", verbose_name=_("assistant"))
+                                  related_name="assisted_customers", verbose_name=_("assistant"), db_index=False)
 
     # Kept in step by the services, so that a book of thousands sorts and searches by index.
     aum = models.DecimalField(_("AUM"), max_digits=16, decimal_places=2, default=0)

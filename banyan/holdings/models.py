@@ -54,7 +54,7 @@ class Product(models.Model):
 class ProductNav(models.Model):
     """Net asset value per unit on a date, with any dividend per unit paid that day."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="navs")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="navs", db_index=False)
     date = models.DateField()
     nav = models.DecimalField(max_digits=14, decimal_places=4)
     dividend = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
@@ -73,8 +73,9 @@ class HoldingStatus(models.TextChoices):
 class Holding(models.Model):
     """An account or a position, with what the sale recorded (seed 000 销售维护)."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="holdings")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="holdings")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="holdings", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="holdings", db_index=False)
     external_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
     account_no = models.CharField(_("account number"), max_length=32, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=HoldingStatus.choices, default=HoldingStatus.ACTIVE)
@@ -118,7 +119,8 @@ class Holding(models.Model):
 class AumSnapshot(models.Model):
     """A customer's AUM on a date (month-end by default), for the trend (ARC-3)."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="aum_snapshots")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="aum_snapshots", db_index=False)
     date = models.DateField()
     aum = models.DecimalField(max_digits=16, decimal_places=2)
 
@@ -131,7 +133,8 @@ class Transaction(models.Model):
     """A movement on an account, as fed from core banking; large ones bring the customer up
     (账户异动, WL-2). `amount` is signed: positive in, negative out."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="transactions")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="transactions", db_index=False)
     external_id = models.CharField(max_length=40, unique=True)
     account_no = models.CharField(_("account number"), max_length=32, blank=True)
     occurred_on = models.DateField(_("date"))

@@ -76,9 +76,10 @@ class Message(models.Model):
     """One message in the outbox. `to` keeps the address actually used (full, for the record and
     the gateway); every page and API answer shows it masked."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="messages")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="messages", db_index=False)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages_sent",
-                              verbose_name=_("sender"))
+                              verbose_name=_("sender"), db_index=False)
     channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
     to = models.CharField(_("to"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=120, blank=True)

@@ -39,7 +39,8 @@ class Staff(AbstractUser):
     sees the whole bank."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RM)
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="staff",
+                               db_index=False)
     manager = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="assistants",
         help_text=_("For an assistant: the manager whose book they help keep."),

@@ -85,7 +85,7 @@ class CallStatus(models.TextChoices):
 class CallEntry(models.Model):
     """A customer on a campaign's call list, with where the calling stands."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="entries")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="entries", db_index=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="call_entries")
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=12, choices=CallStatus.choices, default=CallStatus.PENDING)
@@ -104,7 +104,7 @@ class CallEntry(models.Model):
 class Exclusion(models.Model):
     """A customer the filter found but a contact rule left off the list (shown to the manager)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="exclusions")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="exclusions", db_index=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     rule = models.CharField(max_length=30)
 

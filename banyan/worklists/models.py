@@ -58,7 +58,8 @@ class WorklistDay(models.Model):
     """Marks that a manager's list for a date was built: the list is then stable (a rebuild
     changes nothing), explainable and auditable."""
 
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worklist_days")
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="worklist_days", db_index=False)
     date = models.DateField()
     built_at = models.DateTimeField()
     capacity = models.PositiveSmallIntegerField()
@@ -77,9 +78,10 @@ class TaskStatus(models.TextChoices):
 
 
 class Task(models.Model):
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="tasks", db_index=False)
     date = models.DateField(_("date"))
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tasks")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tasks", db_index=False)
     rank = models.PositiveSmallIntegerField(_("rank"))
     priority = models.PositiveSmallIntegerField(_("priority"))
     suggested_channel = models.CharField(_("suggested channel"), max_length=10, choices=Channel.choices)

@@ -1,0 +1,32 @@
+"""The schema keeps no index another one already serves: every index is one more write for each
+row a feed stores (a million customers a night)."""
+
+from django.apps import apps
+from django.db import connection
+
+
+def _plain_indexes(table: str) -> dict[str, dict]:
+    with connection.cursor() as cur:
+        found = connection.introspection.get_constraints(cur, table)
+    # btree on PostgreSQL ("idx" on SQLite); a `_like` index (varchar_pattern_ops, for LIKE) or a
+    # trigram index serves other lookups than a plain one over the same column
+    return {name: c for name, c in found.items()
+            if c["index"] and c["type"] in ("btree", "idx") and not name.endswith("_like")}
+
+
+def test_no_index_only_repeats_the_leading_columns_of_another(db):
+    redundant = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("banyan."):
+            continue
+        indexes = _plain_indexes(model._meta.db_table)
+        for name, index in indexes.items():
+            if index["unique"] or index["primary_key"]:
+                continue
+            cols = index["columns"]
+            for other_name, other in indexes.items():
+                if other_name != name and other["columns"][:len(cols)] == cols and (
+                        len(other["columns"]) > len(cols) or other_name < name):
+                    redundant.append(f"{model._meta.db_table}.{name} {cols} ⊂ {other_name} {other['columns']}")
+                    break
+    assert redundant == [], "\n".join(redundant)
