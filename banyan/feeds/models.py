@@ -84,7 +84,7 @@ class FeedRun(models.Model):
 
     @property
     def refreshing(self) -> bool:
-        """Every row is in; the segments and the next day's worklists are being refreshed."""
+        """Every row is in; the segments and the coming working day's worklists are being refreshed."""
         return self.status == FeedRunStatus.RUNNING and self.total_rows > 0 and self.done_rows >= self.total_rows
 
     def last_sign_of_life(self) -> dt.datetime:

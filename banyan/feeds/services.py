@@ -420,8 +420,13 @@ def _import_record(kind, record: Record, headers, fields, handler, look, actor, 
 
 def feed_followups(kind: str, *, customer_ids=None, actor=None) -> None:
     """What follows a feed (and what a background task calls after one): the touched customers'
-    AUM, then segments and the next working day's worklists."""
-    from banyan.calendars.workdays import next_working_day
+    AUM, then segments and the next list to be made — the coming working day's (today's when
+    today is a working day). A nightly feed lands in the small hours of the day its lists are
+    for; one uploaded during the day finds today's lists made (left as they are) and the new data
+    reaches tomorrow's with the nightly build. A list is never made before its day begins: made at
+    14:00 for tomorrow it would retire today's open tasks of its customers in the middle of the
+    day and miss the afternoon's contacts."""
+    from banyan.calendars.workdays import coming_working_day
     from banyan.holdings.services import customers_refresh_aum
     from banyan.segments.services import nightly_refresh
     from banyan.worklists.services import worklists_build
@@ -433,4 +438,4 @@ def feed_followups(kind: str, *, customer_ids=None, actor=None) -> None:
     elif kind in ("holdings", "navs"):
         customers_refresh_aum()
     nightly_refresh(actor=actor)
-    worklists_build(day=next_working_day(clock.today()), actor=actor)
+    worklists_build(day=coming_working_day(clock.today()), actor=actor)

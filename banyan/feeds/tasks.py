@@ -109,7 +109,7 @@ def _claim(run_id: int, worker: str) -> bool:
 def import_file(self, run_id: int) -> dict:
     """Import the run's file. Progress goes to the run every 1,000 rows (one small UPDATE);
     the counts, the first rejects and the rejects file when the rows are in; then the segments
-    and the next working day's worklists (feed_followups) while the run still shows "running"."""
+    and the coming working day's worklists (feed_followups) while the run still shows "running"."""
     if not _claim(run_id, "" if self.request.is_eager else (self.request.hostname or "")):
         run = FeedRun.objects.filter(pk=run_id).first()
         return {"run": run_id, "status": run.status if run else "missing", "skipped": True}

@@ -233,13 +233,13 @@ def test_transactions_and_navs_feeds(bank, make_customer, tmp_path):
     assert "单位净值" in _rejects(navs)[0]["reason"]
 
 
-def test_new_card_customers_come_up_on_the_next_working_days_worklist(bank, tmp_path):
+def test_new_card_customers_fed_before_the_day_begins_come_up_on_its_worklist(bank, tmp_path):
     # given a new debit card opened last Friday for a customer of zhangmin
     path = tmp_path / "new_cards.csv"
     _write_csv(path, ["客户号", "姓名", "手机号", "客户经理", "开卡日期"],
                [["NC1", "钱多多", "13712345678", "zhangmin", "2026-11-20"]])
 
-    # when the feed runs with its follow-ups (segments, next working day's lists)
+    # when the nightly feed runs on Monday before the lists are made, with its follow-ups
     result = feed_import(kind="new_cards", path=path)
 
     # then
@@ -247,7 +247,7 @@ def test_new_card_customers_come_up_on_the_next_working_days_worklist(bank, tmp_
     customer = Customer.objects.get(external_id="NC1")
     assert customer.source == "new_card" and customer.account_opened_on == dt.date(2026, 11, 20)
     task = Task.objects.get(customer=customer)
-    assert task.manager == bank.rm_a and task.date == dt.date(2026, 11, 24)
+    assert task.manager == bank.rm_a and task.date == dt.date(2026, 11, 23)  # Monday: today's list
     assert "new_customer" in set(task.reasons.values_list("code", flat=True))
 
 
@@ -321,3 +321,26 @@ def test_a_customer_the_feed_gives_to_another_manager_moves_to_that_book(bank, t
     assert result.summary == "added 0, updated 1, unchanged 1, rejected 0"
     moved = Customer.objects.get(external_id="X0000001")
     assert moved.rm == bank.rm_c and moved.branch == bank.b2
+
+
+def test_a_feed_during_the_day_leaves_todays_lists_and_makes_none_for_tomorrow(bank, make_customer, tmp_path):
+    from banyan.worklists.models import TaskStatus, WorklistDay
+    from banyan.worklists.services import worklists_build
+
+    # given this morning's lists, with zhangmin's birthday call to 王建国 still open
+    wang = make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 23))
+    worklists_build(day=dt.date(2026, 11, 23))
+    todays = Task.objects.get(customer=wang, date=dt.date(2026, 11, 23))
+    assert todays.status == TaskStatus.OPEN
+
+    # when an admin uploads a customer feed in the afternoon, with a new customer of zhangmin's
+    path = tmp_path / "c.csv"
+    _write_csv(path, ["external_id", "name", "rm", "account_opened_on"], [["N1", "钱多多", "zhangmin", "2026-11-20"]])
+    result = feed_import(kind="customers", path=path)
+
+    # then the customer is in, today's list is as it was, and tomorrow's is left for the nightly build
+    assert result.added == 1
+    todays.refresh_from_db()
+    assert todays.status == TaskStatus.OPEN
+    assert not Task.objects.filter(customer__external_id="N1").exists()
+    assert not WorklistDay.objects.filter(date__gt=dt.date(2026, 11, 23)).exists()

@@ -25,7 +25,6 @@ from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.tasks import nightly
 
 TODAY = dt.date(2026, 11, 23)
-TOMORROW = dt.date(2026, 11, 24)
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def var_dir(settings, tmp_path, monkeypatch):
 def _feed(rows: int, *, bad: int = 0) -> SimpleUploadedFile:
     lines = ["客户号,姓名,证件号码,出生日期,客户经理"]
     for i in range(rows):
-        birth = dt.date(1970 + i % 30, 11, 24)  # birthdays tomorrow: the worklists will have tasks
+        birth = dt.date(1970 + i % 30, 11, 23)  # birthdays today: the day's lists will have tasks
         lines.append(f"F{i:04d},客户{i},{make_resident_id('330106', birth, i)},{birth},zhangmin")
     for i in range(bad):
         lines.append(f"X{i:04d},坏{i},123,1980-13-01,zhangmin")
@@ -49,7 +48,7 @@ def test_without_a_broker_the_tasks_run_in_process():
     assert celery_app.conf.task_always_eager is True
 
 
-def test_a_queued_feed_is_imported_at_once_with_counts_rejects_and_tomorrows_worklists(bank, var_dir):
+def test_a_queued_feed_is_imported_at_once_with_counts_rejects_and_the_days_worklists(bank, var_dir):
     # when an admin's upload is queued with no broker configured
     run = feed_run_queue(kind="customers", upload=_feed(3, bad=1), encoding="", actor=bank.admin)
 
@@ -60,10 +59,10 @@ def test_a_queued_feed_is_imported_at_once_with_counts_rejects_and_tomorrows_wor
     assert run.rejects_preview[0][0] == 5 and run.rejects_preview[0][1].startswith("第 5 行：")
     assert run.rejects_path.exists() and run.rejects_path.read_text("utf-8-sig").splitlines()[1].startswith("5,")
     assert Customer.objects.filter(external_id__startswith="F").count() == 3
-    # and the follow-ups ran: segments, and tomorrow's list with the three birthdays
+    # and the follow-ups ran: segments, and the list of the day (none made yet) with the three birthdays
     assert CustomerSegment.objects.count() == 3
-    assert WorklistDay.objects.filter(manager=bank.rm_a, date=TOMORROW).exists()
-    assert Task.objects.filter(manager=bank.rm_a, date=TOMORROW).count() == 3
+    assert WorklistDay.objects.filter(manager=bank.rm_a, date=TODAY).exists()
+    assert Task.objects.filter(manager=bank.rm_a, date=TODAY).count() == 3
     # and the audit log says who imported what, with the counts
     event = AuditEvent.objects.get(action="feed.imported")
     assert event.actor == bank.admin and "新客户.csv" in event.detail and "added 3" in event.detail
