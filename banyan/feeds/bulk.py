@@ -23,8 +23,9 @@ and a rejected row gets its line and the same reason. What changes is the writin
 from __future__ import annotations
 
 import copy
+import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -58,12 +59,14 @@ CHUNK_RAMP = (500, 1000, 2000)
 CHUNK_SIZE = 5000
 
 
-def _chunks(records: list[Record]) -> Iterator[list[Record]]:
-    start, n = 0, 0
-    while start < len(records):
-        size = CHUNK_RAMP[n] if n < len(CHUNK_RAMP) else CHUNK_SIZE
-        yield records[start:start + size]
-        start, n = start + size, n + 1
+def _chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
+    """The records a chunk at a time, read from the file as the chunks are taken."""
+    rows = iter(records)
+    for n in itertools.count():
+        chunk = list(itertools.islice(rows, CHUNK_RAMP[n] if n < len(CHUNK_RAMP) else CHUNK_SIZE))
+        if not chunk:
+            return
+        yield chunk
 
 
 class _Chunk:
@@ -391,10 +394,10 @@ def _run_chunk(kind: str, records: list[Record], headers, fields, look, actor, r
     _merge(result, part)
 
 
-def import_chunks(kind: str, records: list[Record], headers, fields, look, actor, result: rows.FeedResult,
-                  progress: Callable[[int, int], None] | None) -> None:
-    """Import `records` a chunk at a time into `result` (see the module's docstring)."""
-    total, done = len(records), 0
+def import_chunks(kind: str, records: Iterable[Record], total: int, headers, fields, look, actor,
+                  result: rows.FeedResult, progress: Callable[[int, int], None] | None) -> None:
+    """Import `records` (`total` of them) a chunk at a time into `result` (see the module's docstring)."""
+    done = 0
     with clock.frozen(clock.today()):  # one "today" for the whole feed (and no settings look-up per row)
         for records_chunk in _chunks(records):
             _run_chunk(kind, records_chunk, headers, fields, look, actor, result)

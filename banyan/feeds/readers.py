@@ -8,9 +8,11 @@ not to stop the whole file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -29,9 +31,14 @@ class Record:
 
 @dataclass
 class Sheet:
+    """A feed file's header and its data rows. `records` is read from the file as it is iterated
+    (once): a five-million-row holdings file is never held whole. `total` counts the data rows,
+    for progress."""
+
     headers: list[str]
-    records: list[Record]
+    records: Iterable[Record]
     encoding: str
+    total: int
 
 
 def _plausible_utf8(text: str) -> bool:
@@ -42,62 +49,96 @@ def _plausible_utf8(text: str) -> bool:
     return all(ord(ch) < 0x180 for ch in text)
 
 
-def _decode_lines(data: bytes, encoding: str | None) -> tuple[list[str], set[int], str]:
-    """Decode line by line; returns the lines, the numbers (1-based) of undecodable lines, and
-    the encoding chosen. Without `encoding`: UTF-8 unless most non-ASCII lines are not UTF-8,
-    then GB18030 (a superset of GBK)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data, encoding = data[3:], encoding or "utf-8"
-    raw_lines = data.splitlines(keepends=True)
-    if encoding is None:
-        ok = bad = 0
-        for raw in raw_lines:
-            if raw.isascii():
+_BLOCK = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+def _raw_lines(path: Path) -> Iterator[bytes]:
+    """The file's lines as bytes, ends kept, split as bytes.splitlines splits (\\n, \\r\\n and a
+    lone \\r), a block at a time; a UTF-8 byte-order mark is dropped."""
+    with path.open("rb") as fh:
+        carry = fh.read(len(_BOM))
+        if carry == _BOM:
+            carry = b""
+        while True:
+            block = fh.read(_BLOCK)
+            lines = (carry + block).splitlines(keepends=True)
+            if block and lines:
+                # the last line may go on in the next block (a \\r may be half of a \\r\\n)
+                carry = lines.pop()
+                yield from lines
                 continue
-            try:
-                ok_line = _plausible_utf8(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                ok_line = False
-            ok, bad = (ok + 1, bad) if ok_line else (ok, bad + 1)
-        encoding = "utf-8" if ok >= bad else "gb18030"
-    lines, bad_lines = [], set()
-    for n, raw in enumerate(raw_lines, start=1):
+            yield from lines
+            return
+
+
+def _guess_encoding(path: Path) -> str:
+    """UTF-8 unless most non-ASCII lines are not plausible UTF-8; then GB18030 (a superset of GBK)."""
+    ok = bad = 0
+    for raw in _raw_lines(path):
+        if raw.isascii():
+            continue
         try:
-            lines.append(raw.decode(encoding))
+            ok_line = _plausible_utf8(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            lines.append(raw.decode(encoding, errors="replace"))
+            ok_line = False
+        ok, bad = (ok + 1, bad) if ok_line else (ok, bad + 1)
+    return "utf-8" if ok >= bad else "gb18030"
+
+
+def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[str]:
+    """The lines decoded; the numbers (1-based) of lines not in `encoding` are added to `bad_lines`
+    as they are met (the line is still given, with replacement characters, to be rejected)."""
+    for n, raw in enumerate(_raw_lines(path), start=1):
+        try:
+            yield raw.decode(encoding)
+        except UnicodeDecodeError:
             bad_lines.add(n)
-        except LookupError:
-            raise FeedFileError(f"未知的编码：{encoding}") from None
-    return lines, bad_lines, encoding
+            yield raw.decode(encoding, errors="replace")
 
 
-def read_csv(path: Path, encoding: str | None = None) -> Sheet:
-    data = path.read_bytes()
-    lines, bad_lines, used = _decode_lines(data, encoding)
-    reader = csv.reader(lines)
-    headers: list[str] | None = None
-    records: list[Record] = []
+def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str], bool]]:
+    """(first line, cells, any line not in the encoding) for every non-blank row; the header first."""
+    bad_lines: set[int] = set()
+    reader = csv.reader(_decoded_lines(path, encoding, bad_lines))
     start = 1
     try:
         for cells in reader:
             end = reader.line_num
-            if headers is None:
-                if any(c.strip() for c in cells):
-                    headers = cells
-                start = end + 1
-                continue
-            if not any(c.strip() for c in cells):
-                start = end + 1
-                continue  # blank lines are not rows
-            bad = any(n in bad_lines for n in range(start, end + 1))
-            records.append(Record(start, [c.strip() for c in cells], bad))
+            if any(c.strip() for c in cells):  # blank lines are not rows
+                yield start, cells, any(n in bad_lines for n in range(start, end + 1))
             start = end + 1
     except csv.Error as e:
         raise FeedFileError(f"第 {reader.line_num} 行：CSV 格式错误：{e}") from None
+
+
+def read_csv(path: Path, encoding: str | None = None) -> Sheet:
+    """The header and row count now (a first read that keeps nothing: a malformed file is refused
+    before any row is imported); the rows as they are iterated."""
+    with path.open("rb") as fh:
+        if fh.read(3) == _BOM:
+            encoding = encoding or "utf-8"
+    try:
+        encoding = codecs.lookup(encoding).name if encoding else _guess_encoding(path)
+    except LookupError:
+        raise FeedFileError(f"未知的编码：{encoding}") from None
+    headers: list[str] | None = None
+    total = 0
+    for _line, cells, _bad in _csv_rows(path, encoding):
+        if headers is None:
+            headers = [h.strip() for h in cells]
+        else:
+            total += 1
     if headers is None:
         raise FeedFileError("文件是空的：没有表头行。")
-    return Sheet([h.strip() for h in headers], records, used)
+
+    def records() -> Iterator[Record]:
+        rows = _csv_rows(path, encoding)
+        next(rows)  # the header
+        for line, cells, bad in rows:
+            yield Record(line, [c.strip() for c in cells], bad)
+
+    return Sheet(headers, records(), encoding, total)
 
 
 def _cell_text(value) -> str:
@@ -148,7 +189,7 @@ def read_xlsx(path: Path) -> Sheet:
         extra = r.cells[width:]
         if not any(extra):
             r.cells = r.cells[:width] + [""] * (width - len(r.cells[:width]))
-    return Sheet(headers, records, "xlsx")
+    return Sheet(headers, records, "xlsx", len(records))
 
 
 def read_sheet(path: Path, encoding: str | None = None) -> Sheet:

@@ -349,13 +349,13 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
         result = FeedResult(kind=kind, path=path, encoding=sheet.encoding,
                             ignored_columns=[h for h, f in zip(sheet.headers, fields, strict=True) if not f])
         handler, look = _HANDLERS[kind], _Lookups()
-        total = len(sheet.records)
-        # The file's rows live as long as the feed: keep the cyclic garbage collector from
-        # walking millions of them again and again (they are freed by reference counting).
+        total = sheet.total
+        # What lives as long as the feed (the look-ups, the touched customers, the rejects): keep
+        # the cyclic garbage collector from walking it again and again.
         gc.freeze()
         try:
             if kind in bulk.BULK_KINDS:
-                bulk.import_chunks(kind, sheet.records, sheet.headers, fields, look, actor, result, progress)
+                bulk.import_chunks(kind, sheet.records, total, sheet.headers, fields, look, actor, result, progress)
             else:
                 for done, record in enumerate(sheet.records, start=1):
                     _import_record(kind, record, sheet.headers, fields, handler, look, actor, result)
