@@ -262,3 +262,25 @@ def test_search_pages_keep_the_ranking_and_the_count_of_all_matches(bank, book, 
     second = as_rm_a.get("/customers", q="xiao", limit=1, offset=1).json()
     assert first["count"] == second["count"] == 2
     assert {first["items"][0]["name"], second["items"][0]["name"]} == {"曾晓明", "王小明"}
+
+
+def test_a_page_of_customers_costs_the_same_few_queries_whatever_its_length(bank, make_customer, as_rm_a,
+                                                                             django_assert_max_num_queries):
+    # given a book of 30 customers, half of them with an assistant
+    for i in range(30):
+        c = make_customer(bank.rm_a, name=f"曾{'一二三四五六七八九十'[i % 10]}明")
+        if i % 2:
+            Customer.objects.filter(pk=c.pk).update(assistant=bank.assistant)
+
+    # when a page of 30 is listed and searched: the token, the matches, the page (and a count)
+    with django_assert_max_num_queries(5):
+        listed = as_rm_a.get("/customers", limit=30).json()
+    with django_assert_max_num_queries(5):
+        searched = as_rm_a.get("/customers", q="zeng", limit=30).json()
+
+    # then every customer comes with the manager, the assistant and the branch
+    for body in (listed, searched):
+        assert len(body["items"]) == 30
+        assert {c["rm"] for c in body["items"]} == {bank.rm_a.username}
+        assert {c["assistant"] for c in body["items"]} == {None, bank.assistant.username}
+        assert {c["branch"] for c in body["items"]} == {bank.rm_a.branch.code}
