@@ -8,7 +8,9 @@ ISO 7064 MOD 11-2 (0-9 or X).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -67,21 +69,43 @@ def make_resident_id(region: str, birth: dt.date, sequence: int) -> str:
 
 
 def validate_mobile(raw: str) -> str:
-    """A mainland mobile number, 11 digits, returned without +86, spaces or dashes."""
-    digits = re.sub(r"[\s\-()]", "", raw or "")
+    """A mainland mobile number, 11 ASCII digits, returned without +86, spaces or dashes (full-width
+    digits and signs, as a Chinese input method types them, are read as their ASCII forms)."""
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw or ""))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
         digits = digits[4:]
-    if not re.fullmatch(r"1\d{10}", digits):
+    if not _MOBILE_RE.fullmatch(digits):
         raise ValidationError(_("A mobile number has 11 digits and starts with 1."), code="mobile_format")
-    parsed = phonenumbers.parse(digits, "CN")
-    if not phonenumbers.is_valid_number(parsed) or phonenumbers.number_type(parsed) not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
+    if not _mobile_block_is_valid(digits[:MOBILE_BLOCK_DIGITS]):
         raise ValidationError(_("%(m)s is not a valid mainland mobile number.") % {"m": digits}, code="mobile_invalid")
     return digits
+
+
+_MOBILE_RE = re.compile(r"1[0-9]{10}")
+#: A mainland mobile's carrier block (号段) is its first seven digits; libphonenumber's patterns
+#: for 11-digit numbers starting with 1 look at no more than these (the rest is "any 4 digits"),
+#: so a block is judged once — a feed of a million customers parses ~thousands of blocks, not a
+#: million numbers (~60 µs each). A test samples blocks against the full parse.
+MOBILE_BLOCK_DIGITS = 7
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _mobile_block_is_valid(block: str) -> bool:
+    return is_mainland_mobile(block + "0" * (11 - len(block)))
+
+
+def is_mainland_mobile(digits: str) -> bool:
+    """libphonenumber's judgement of 11 digits: a valid mainland number of a mobile type."""
+    try:
+        parsed = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:  # e.g. 112…: "too short to be a phone number"
+        return False
+    return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
 
 
 def mask_mobile(mobile: str) -> str:

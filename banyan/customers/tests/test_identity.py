@@ -1,4 +1,5 @@
 import datetime as dt
+import random
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -52,6 +53,9 @@ def test_a_single_changed_digit_never_passes(number):
 
 def test_mobiles_are_normalised_and_validated():
     assert identity.validate_mobile("+86 138-1234-5678") == "13812345678"
+    assert identity.validate_mobile("（＋８６）１３８－１２３４－５６７８") == "13812345678"  # typed full-width
+    with pytest.raises(ValidationError):
+        identity.validate_mobile("1٣812345678")  # an Arabic-Indic digit is not a digit of a mobile
     with pytest.raises(ValidationError):
         identity.validate_mobile("1381234567")
     with pytest.raises(ValidationError):
@@ -72,3 +76,26 @@ def test_other_scripts_digits_are_not_id_digits_and_short_numbers_stay_hidden():
     assert identity.mask_id_number("E12345678") == "E****5678"
     assert identity.mask_id_number("1234567890") == "12****7890"
     assert identity.mask_id_number("1234567") == "*******"
+
+
+def test_a_mobile_is_judged_by_its_carrier_block_as_libphonenumber_judges_the_whole_number():
+    # a sample of every kind of block: valid mobile blocks, retired ones, Beijing landlines (10…),
+    # 14x data-only and 17x virtual-operator blocks, and blocks whose judgement turns on digit 5
+    rng = random.Random(20261124)
+    blocks = [f"1{rng.randrange(10**6):06d}" for _ in range(1500)] + ["1740000", "1740599", "1740600", "1610000",
+                                                                     "1450000", "1400000", "1000000", "1991234"]
+    for block in blocks:
+        for _ in range(2):
+            number = block + f"{rng.randrange(10**4):04d}"
+            try:
+                identity.validate_mobile(number)
+                judged = True
+            except ValidationError:
+                judged = False
+            assert judged == identity.is_mainland_mobile(number), number
+
+
+def test_eleven_digits_libphonenumber_cannot_parse_are_an_invalid_mobile_not_a_crash():
+    with pytest.raises(ValidationError) as e:
+        identity.validate_mobile("11210005988")
+    assert e.value.code == "mobile_invalid"
