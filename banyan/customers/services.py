@@ -18,6 +18,7 @@ from banyan.customers.completeness import completeness_score
 from banyan.customers.models import Customer, CustomerRelation, IdType
 from banyan.customers.pinyin import search_keys
 from banyan.org.models import BOOK_ROLES, Role, Staff
+from banyan.validation import clean_given_fields
 from banyan.worklists.preview import previews_stale
 
 #: Fields a manager may edit on the profile form and through the API.
@@ -287,9 +288,8 @@ _DERIVED_FIELDS = ("name_pinyin", "name_initials", "mobile_tail", "id_tail", "bi
 def _given_field_errors(customer: Customer, given, errors: dict[str, list[str]]) -> dict[str, list[str]]:
     """full_clean's field checks (length, choices, e-mail, digits) for the fields a writer gave,
     merged as _save_validated merges them; no uniqueness or foreign-key query (the caller knows)."""
-    given = set(given)
     try:
-        customer.clean_fields(exclude=[f.name for f in Customer._meta.fields if f.name not in given])
+        clean_given_fields(customer, given)
     except ValidationError as e:
         for k, msgs in e.message_dict.items():
             errors.setdefault(k, []).extend(m for m in msgs if m not in errors.get(k, []))

@@ -24,6 +24,7 @@ from banyan.holdings.models import (
     ProductNav,
     Transaction,
 )
+from banyan.validation import clean_given_fields
 
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -259,8 +260,7 @@ def transaction_record(*, actor, customer: Customer, external_id: str, occurred_
 def _given_holding_field_errors(holding: Holding, given) -> None:
     """full_clean's field checks for the fields a writer gave (and the ones derived from them),
     without the foreign-key and uniqueness queries (the caller knows the customer, product and key)."""
-    given = set(given)
-    holding.clean_fields(exclude=[f.name for f in Holding._meta.fields if f.name not in given])
+    clean_given_fields(holding, given)
 
 
 def holding_build_unsaved(*, customer: Customer, product: Product, amount: Any, purchase_date: Any,
