@@ -61,6 +61,8 @@ SUBSTRING_LETTERS = 3
 #: no order, and those are ranked richest first. Up to this many the ranking is exact; beyond it a
 #: million-customer bank has thousands of 一鸣 and the whole-bank top by AUM would cost a visit to
 #: every match (80,000 rows for `hao`: ~400 ms) — the searcher has to type more there anyway.
+#: (An index on the AUM alone does not help: PostgreSQL then walks it hoping to meet a rare part
+#: early — 185–230 ms for 5,000 matches at 1M.)
 PART_SCAN = 1000
 
 
