@@ -155,7 +155,8 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_xlsx(path: Path) -> Sheet:
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of every non-empty row of the first sheet, read as a stream."""
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a set-up problem, said plainly
@@ -165,31 +166,40 @@ def read_xlsx(path: Path) -> Sheet:
     except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
         raise FeedFileError(f"无法读取 XLSX 文件：{e}") from None
     try:
-        sheet = book.worksheets[0]
-        headers: list[str] | None = None
-        records: list[Record] = []
-        for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for n, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
             cells = [_cell_text(v) for v in row]
-            if headers is None:
-                if any(cells):
-                    headers = cells
-                continue
-            if not any(cells):
-                continue
-            records.append(Record(n, cells))
+            if any(cells):
+                yield n, cells
     finally:
         book.close()
+
+
+def read_xlsx(path: Path) -> Sheet:
+    """As read_csv: the header and row count by a first read that keeps nothing, then the rows as
+    they are iterated (a sheet can hold a million rows)."""
+    headers: list[str] | None = None
+    total = 0
+    for _n, cells in _xlsx_rows(path):
+        if headers is None:
+            headers = cells
+        else:
+            total += 1
     if headers is None:
         raise FeedFileError("工作表是空的：没有表头行。")
     # Trailing empty header cells come from formatting, not data: drop them and their cells.
     while headers and not headers[-1]:
         headers.pop()
     width = len(headers)
-    for r in records:
-        extra = r.cells[width:]
-        if not any(extra):
-            r.cells = r.cells[:width] + [""] * (width - len(r.cells[:width]))
-    return Sheet(headers, records, "xlsx", len(records))
+
+    def records() -> Iterator[Record]:
+        rows = _xlsx_rows(path)
+        next(rows)  # the header
+        for n, cells in rows:
+            if not any(cells[width:]):
+                cells = cells[:width] + [""] * (width - len(cells[:width]))
+            yield Record(n, cells)
+
+    return Sheet(headers, records(), "xlsx", total)
 
 
 def read_sheet(path: Path, encoding: str | None = None) -> Sheet:

@@ -101,3 +101,31 @@ def test_reading_a_large_file_holds_a_block_not_the_file(tmp_path, monkeypatch):
     # then all of them were, and never more than a few blocks were held at once
     assert rows == sheet.total == 40_000
     assert peak < 1_500_000, f"peak {peak:,} bytes"
+
+
+def test_an_xlsx_sheet_is_read_as_a_stream_with_its_row_numbers(tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    from banyan.feeds.readers import read_sheet
+
+    # given a sheet with a formatted (empty) header cell at the end, a blank row, a date cell and
+    # a row with a value beyond the header
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["客户号", "姓名", "开户日期", None])
+    sheet.append(["C1", "王小明", dt.date(2020, 5, 1), None])
+    sheet.append([None, None, None, None])
+    sheet.append(["C2", "李华", dt.datetime(2021, 1, 2), "多余"])
+    path = tmp_path / "customers.xlsx"
+    book.save(path)
+
+    # when it is read
+    read = read_sheet(path)
+
+    # then the header loses its empty cell, rows keep their sheet row numbers, the extra cell stays
+    # (for the import to reject the row), and the count is known before the rows are read
+    assert (read.headers, read.encoding, read.total) == (["客户号", "姓名", "开户日期"], "xlsx", 2)
+    assert [(r.line, r.cells) for r in read.records] == [(2, ["C1", "王小明", "2020-05-01"]),
+                                                         (4, ["C2", "李华", "2021-01-02", "多余"])]
