@@ -1,8 +1,19 @@
-"""Field checks for the bulk paths: full_clean's per-field checks of only the fields a writer gave."""
+"""Field checks the services share: unknown fields refused, and full_clean's per-field checks of
+only the fields a writer gave (the bulk feeds)."""
 
 from __future__ import annotations
 
 import functools
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+def reject_unknown_fields(fields, allowed) -> None:
+    """A ValidationError naming each field a writer gave that the service does not take."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
 
 
 @functools.lru_cache(maxsize=256)

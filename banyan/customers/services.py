@@ -18,7 +18,7 @@ from banyan.customers.completeness import completeness_score
 from banyan.customers.models import Customer, CustomerRelation, IdType
 from banyan.customers.pinyin import search_keys
 from banyan.org.models import BOOK_ROLES, Role, Staff
-from banyan.validation import clean_given_fields
+from banyan.validation import clean_given_fields, reject_unknown_fields
 from banyan.worklists.preview import previews_stale
 
 #: Fields a manager may edit on the profile form and through the API.
@@ -144,17 +144,11 @@ def _check_manager(rm: Staff | None, field: str = "rm") -> None:
         raise ValidationError({field: [_("%(u)s does not keep a book of customers.") % {"u": rm.username}]})
 
 
-def _unknown_fields(fields, allowed) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
-
-
 def _new_customer(*, external_id: str, name: str, rm: Staff | None, branch, assistant: Staff | None,
                   fields: dict[str, Any], allowed) -> tuple[Customer, dict[str, list[str]]]:
     """An unsaved customer from what a writer gave, coerced, identity checked and derived columns
     filled; returns it with the identity errors (customer_create and the bulk feeds share it)."""
-    _unknown_fields(fields, allowed)
+    reject_unknown_fields(fields, allowed)
     _check_manager(rm)
     branch = branch or (rm.branch if rm else None)
     if branch is None:
@@ -171,7 +165,7 @@ def _apply_changes(customer: Customer, fields: dict[str, Any]) -> dict[str, list
     """Set the given profile fields in place (a new resident ID re-derives birth date and gender),
     check identity and fill the derived columns; returns the identity errors (customer_update and
     the bulk feeds share it)."""
-    _unknown_fields(fields, PROFILE_FIELDS)
+    reject_unknown_fields(fields, PROFILE_FIELDS)
     for k, v in fields.items():
         setattr(customer, k, _coerce(k, v))
     if "id_number" in fields and "birth_date" not in fields and customer.id_type == IdType.RESIDENT:

@@ -24,7 +24,7 @@ from banyan.holdings.models import (
     ProductNav,
     Transaction,
 )
-from banyan.validation import clean_given_fields
+from banyan.validation import clean_given_fields, reject_unknown_fields
 
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -205,9 +205,7 @@ def _holding_values(holding: Holding, fields) -> dict[str, Any]:
 def _apply_holding_changes(holding: Holding, fields: dict[str, Any]) -> dict[str, Any]:
     """Set the given fields in place under the rules, the current value following; returns the
     values before (holding_update and the bulk feeds share it)."""
-    unknown = set(fields) - set(_HOLDING_UPDATABLE)
-    if unknown:
-        raise ValidationError({k: [_("Unknown field.")] for k in unknown})
+    reject_unknown_fields(fields, _HOLDING_UPDATABLE)
     before = _holding_values(holding, fields)
     values, errors = _parse_holding_fields(fields)
     for key, value in values.items():
@@ -257,20 +255,16 @@ def transaction_record(*, actor, customer: Customer, external_id: str, occurred_
 
 # --- the same judgement without a query or a write (bulk feeds) ------------------------------
 
-def _given_holding_field_errors(holding: Holding, given) -> None:
-    """full_clean's field checks for the fields a writer gave (and the ones derived from them),
-    without the foreign-key and uniqueness queries (the caller knows the customer, product and key)."""
-    clean_given_fields(holding, given)
-
-
 def holding_build_unsaved(*, customer: Customer, product: Product, amount: Any, purchase_date: Any,
                           **fields: Any) -> Holding:
     """holding_create's judgement, without a query or a write: the same parsing, rules, units,
     current value and field checks, the same ValidationError. The caller writes the row, its
     audit event and refreshes the customers' AUM (customers_refresh_aum)."""
     holding, given = _new_holding(customer, product, {"amount": amount, "purchase_date": purchase_date, **fields})
-    _given_holding_field_errors(holding, {*given, "amount", "purchase_date", "units", "current_value",
-                                          "risk_level_at_sale", "external_id", "status"})
+    # full_clean's field checks for what was given and derived; no foreign-key or uniqueness query
+    # (the caller knows the customer, the product and the key)
+    clean_given_fields(holding, {*given, "amount", "purchase_date", "units", "current_value",
+                                 "risk_level_at_sale", "external_id", "status"})
     return holding
 
 
@@ -279,7 +273,7 @@ def holding_change_unsaved(*, holding: Holding, **fields: Any) -> tuple[dict[str
     `customer` and `product` are objects, as for holding_update. Returns (before, after) of the
     fields that changed, for the audit event."""
     before = _apply_holding_changes(holding, fields)
-    _given_holding_field_errors(holding, {*fields, "current_value"} - {"customer", "product"})
+    clean_given_fields(holding, {*fields, "current_value"} - {"customer", "product"})
     after = _holding_values(holding, fields)
     changed = sorted(k for k in fields if before[k] != after[k])
     return {k: before[k] for k in changed}, {k: after[k] for k in changed}
