@@ -22,7 +22,7 @@ class FeedFileError(Exception):
     """The file cannot be read at all (missing, empty, not CSV/XLSX, no header)."""
 
 
-@dataclass(slots=True)  # a feed of millions of rows holds millions of these
+@dataclass(slots=True)  # one per row read: small and quick to make
 class Record:
     line: int
     cells: list[str]
@@ -112,6 +112,12 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str], bool]
         raise FeedFileError(f"第 {reader.line_num} 行：CSV 格式错误：{e}") from None
 
 
+def _header_and_count(rows: Iterator[list[str]]) -> tuple[list[str] | None, int]:
+    """The first (non-blank) row and how many follow it, keeping none of them: a reader's first read."""
+    headers = next(rows, None)
+    return headers, sum(1 for _ in rows)
+
+
 def read_csv(path: Path, encoding: str | None = None) -> Sheet:
     """The header and row count now (a first read that keeps nothing: a malformed file is refused
     before any row is imported); the rows as they are iterated."""
@@ -122,15 +128,10 @@ def read_csv(path: Path, encoding: str | None = None) -> Sheet:
         encoding = codecs.lookup(encoding).name if encoding else _guess_encoding(path)
     except LookupError:
         raise FeedFileError(f"未知的编码：{encoding}") from None
-    headers: list[str] | None = None
-    total = 0
-    for _line, cells, _bad in _csv_rows(path, encoding):
-        if headers is None:
-            headers = [h.strip() for h in cells]
-        else:
-            total += 1
+    headers, total = _header_and_count(cells for _line, cells, _bad in _csv_rows(path, encoding))
     if headers is None:
         raise FeedFileError("文件是空的：没有表头行。")
+    headers = [h.strip() for h in headers]
 
     def records() -> Iterator[Record]:
         rows = _csv_rows(path, encoding)
@@ -177,13 +178,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 def read_xlsx(path: Path) -> Sheet:
     """As read_csv: the header and row count by a first read that keeps nothing, then the rows as
     they are iterated (a sheet can hold a million rows)."""
-    headers: list[str] | None = None
-    total = 0
-    for _n, cells in _xlsx_rows(path):
-        if headers is None:
-            headers = cells
-        else:
-            total += 1
+    headers, total = _header_and_count(cells for _n, cells in _xlsx_rows(path))
     if headers is None:
         raise FeedFileError("工作表是空的：没有表头行。")
     # Trailing empty header cells come from formatting, not data: drop them and their cells.
