@@ -21,7 +21,6 @@ TODAY = dt.date(2026, 11, 23)
 _seq = itertools.count(1)
 
 
-
 @pytest.fixture
 def login():
     """login(staff) → a test client logged in through the real login page."""
