@@ -44,6 +44,7 @@ def test_a_manager_confirms_an_appointment_by_sms_and_a_refused_email_is_blocked
         expect(body).to_have_value("王先生您好，已为您预约11月28日上午10:00在城东支行面谈，届时恭候。如有变动请随时联系我。"
                                    "客户经理张敏")
         expect(page.locator("#count [data-units]")).to_have_text("1")
+        page.wait_for_load_state()  # the counter listens once compose.js has run, after the page shows
         body.fill(body.input_value() + "地址：城东路88号，停车请走东门，网点有专属车位可供使用。")
         expect(page.locator("#count [data-units]")).to_have_text("2")  # over 70 characters: two SMS
         expect(page.locator("#count [data-over]")).to_be_visible()

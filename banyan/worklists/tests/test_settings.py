@@ -11,7 +11,7 @@ from django.test import Client
 
 from banyan.audit.models import AuditEvent
 from banyan.calendars import workdays
-from banyan.conftest import PASSWORD, TODAY
+from banyan.conftest import TODAY
 from banyan.customers.identity import make_resident_id
 from banyan.holdings.services import holding_create
 from banyan.segments.models import SegmentPolicy
@@ -405,75 +405,61 @@ def test_the_settings_pages_in_a_browser(live_server, bank, birthday, monkeypatc
     """The administrator changes a lead day, types a talking point and watches the preview follow
     (refusing an unknown placeholder), and adds next year's make-up workday; a screenshot of each
     page goes to screenshots/."""
-    import os
-
-    from django.conf import settings
     from playwright.sync_api import expect, sync_playwright
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from banyan.testing.browser import SHOTS, chromium, login
+
     monkeypatch.setenv("BANYAN_TODAY", TODAY.isoformat())  # the server thread does not share the frozen clock
-    shots = settings.BASE_DIR / "screenshots"
-    shots.mkdir(exist_ok=True)
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        try:
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-            page = context.new_page()
-            page.goto(f"{live_server.url}/login/")
-            page.fill("input[name=username]", "admin")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("main button[type=submit]")
-            page.click("nav >> text=设置")
-            expect(page.locator("h1")).to_contain_text("设置")
+    with sync_playwright() as p, chromium(p) as browser:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        page = login(context, live_server.url, "admin")
+        page.click("nav >> text=设置")
+        expect(page.locator("h1")).to_contain_text("设置")
 
-            row = page.locator("#reason-deposit_maturity")
-            row.locator("input[name=lead_days]").fill("14")
-            row.get_by_role("button", name="保存").click()
-            expect(page.locator(".alert-success")).to_contain_text("存款到期：已保存")
-            expect(page.locator("#reason-deposit_maturity")).to_contain_text("本行设置")
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=shots / "20-settings-rules.png", full_page=True)
+        row = page.locator("#reason-deposit_maturity")
+        row.locator("input[name=lead_days]").fill("14")
+        row.get_by_role("button", name="保存").click()
+        expect(page.locator(".alert-success")).to_contain_text("存款到期：已保存")
+        expect(page.locator("#reason-deposit_maturity")).to_contain_text("本行设置")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=SHOTS / "20-settings-rules.png", full_page=True)
 
-            page.click("#settings-tabs >> text=话术模板")
-            slot = page.locator("#tp-birthday-any")
-            slot.locator("textarea").fill("{title}，{manager}祝您生日快乐！{detail}")
-            expect(slot.locator(".tp-preview")).to_contain_text("王先生，张敏祝您生日快乐！11月23日生日，60 岁（整寿）")
-            slot.locator("textarea").fill("{title}，{客户}生日快乐！")
-            expect(slot.locator(".tp-preview")).to_contain_text("未知的占位符“{客户}”")
-            slot.locator("textarea").fill("{title}，{manager}祝您生日快乐！{detail}")
-            slot.get_by_role("button", name="保存").click()
-            expect(page.locator(".alert-success")).to_contain_text("生日：话术已保存")
-            page.locator("#tp-cadence_due-value textarea").fill("{title}，{detail")
-            expect(page.locator("#tp-cadence_due-value .tp-preview")).to_contain_text("没有配对的“}”")
-            page.locator("#tp-cadence_due-value").screenshot(path=shots / "21b-settings-talking-point-refused.png")
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=shots / "21-settings-talking-points.png")
+        # The preview is htmx on the textarea's input: type only once the page's scripts have run
+        # (the page shows before its last <script> has, and a keystroke then goes unheard).
+        page.click("#settings-tabs >> text=话术模板")
+        page.wait_for_load_state()
+        slot = page.locator("#tp-birthday-any")
+        slot.locator("textarea").fill("{title}，{manager}祝您生日快乐！{detail}")
+        expect(slot.locator(".tp-preview")).to_contain_text("王先生，张敏祝您生日快乐！11月23日生日，60 岁（整寿）")
+        slot.locator("textarea").fill("{title}，{客户}生日快乐！")
+        expect(slot.locator(".tp-preview")).to_contain_text("未知的占位符“{客户}”")
+        slot.locator("textarea").fill("{title}，{manager}祝您生日快乐！{detail}")
+        slot.get_by_role("button", name="保存").click()
+        expect(page.locator(".alert-success")).to_contain_text("生日：话术已保存")
+        page.wait_for_load_state()
+        page.locator("#tp-cadence_due-value textarea").fill("{title}，{detail")
+        expect(page.locator("#tp-cadence_due-value .tp-preview")).to_contain_text("没有配对的“}”")
+        page.locator("#tp-cadence_due-value").screenshot(path=SHOTS / "21b-settings-talking-point-refused.png")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=SHOTS / "21-settings-talking-points.png")
 
-            page.click("#settings-tabs >> text=节假日调整")
-            expect(page.locator("#calendar-2027")).to_contain_text("2027 年没有调休上班日")
-            page.fill("#id_holiday_date", "2027-02-20")
-            page.select_option("#id_holiday_is_working_day", "1")
-            page.fill("#id_holiday_name", "春节调休上班")
-            page.get_by_role("button", name="添加").click()
-            expect(page.locator(".alert-success")).to_contain_text("2027-02-20")
-            expect(page.locator("#holiday-overrides")).to_contain_text("春节调休上班")
-            expect(page.locator("#calendar-2027")).to_contain_text("2027-02-20 星期六")
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=shots / "22-settings-holidays.png", full_page=True)
+        page.click("#settings-tabs >> text=节假日调整")
+        expect(page.locator("#calendar-2027")).to_contain_text("2027 年没有调休上班日")
+        page.fill("#id_holiday_date", "2027-02-20")
+        page.select_option("#id_holiday_is_working_day", "1")
+        page.fill("#id_holiday_name", "春节调休上班")
+        page.get_by_role("button", name="添加").click()
+        expect(page.locator(".alert-success")).to_contain_text("2027-02-20")
+        expect(page.locator("#holiday-overrides")).to_contain_text("春节调休上班")
+        expect(page.locator("#calendar-2027")).to_contain_text("2027-02-20 星期六")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=SHOTS / "22-settings-holidays.png", full_page=True)
 
-            head = browser.new_context(locale="zh-CN", viewport={"width": 768, "height": 1024})
-            head_page = head.new_page()
-            head_page.goto(f"{live_server.url}/login/")
-            head_page.fill("input[name=username]", "zhaolei")
-            head_page.fill("input[name=password]", PASSWORD)
-            head_page.click("main button[type=submit]")
-            head_page.goto(f"{live_server.url}/work/settings/")
-            expect(head_page.locator("#read-only")).to_be_visible()
-            expect(head_page.locator("#reason-deposit_maturity")).to_contain_text("14")
-            head_page.screenshot(path=shots / "23-settings-rules-branch-head-tablet.png", full_page=True)
-        finally:
-            browser.close()
+        head = browser.new_context(locale="zh-CN", viewport={"width": 768, "height": 1024})
+        head_page = login(head, live_server.url, "zhaolei")
+        head_page.goto(f"{live_server.url}/work/settings/")
+        expect(head_page.locator("#read-only")).to_be_visible()
+        expect(head_page.locator("#reason-deposit_maturity")).to_contain_text("14")
+        head_page.screenshot(path=SHOTS / "23-settings-rules-branch-head-tablet.png", full_page=True)
     assert ReasonRule.objects.get(code="deposit_maturity").lead_days == 14
     assert HolidayOverride.objects.get().is_working_day is True
