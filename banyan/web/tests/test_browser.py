@@ -83,6 +83,7 @@ def test_a_manager_finds_a_customer_logs_a_contact_and_another_manager_gets_404(
         page.locator("#main-nav").get_by_role("link", name="我的客户").click()
         expect(page).to_have_url(f"{live_server.url}/customers/")
         expect(page.locator("h1")).to_contain_text("我的客户")
+        page.wait_for_load_state()  # the header search is htmx: type once the page's scripts have run
         page.screenshot(path=SHOTS / "02-book.png", full_page=True)
 
         search = page.locator("#header-search")
@@ -96,6 +97,7 @@ def test_a_manager_finds_a_customer_logs_a_contact_and_another_manager_gets_404(
 
         expect(page).to_have_url(f"{live_server.url}/customers/{zeng.pk}/")
         expect(page.locator(".file-header .name")).to_have_text("曾晓明")
+        page.wait_for_load_state()  # the quick contact form posts by htmx once the page's scripts have run
         expect(page.locator("#aum-chart svg")).to_be_visible()
         page.screenshot(path=SHOTS / "04-file.png", full_page=True)
 

@@ -427,6 +427,7 @@ def test_the_settings_pages_in_a_browser(live_server, bank, birthday, monkeypatc
         # The preview is htmx on the textarea's input: type only once the page's scripts have run
         # (the page shows before its last <script> has, and a keystroke then goes unheard).
         page.click("#settings-tabs >> text=话术模板")
+        expect(page).to_have_url(f"{live_server.url}/work/settings/talking-points/")
         page.wait_for_load_state()
         slot = page.locator("#tp-birthday-any")
         slot.locator("textarea").fill("{title}，{manager}祝您生日快乐！{detail}")
