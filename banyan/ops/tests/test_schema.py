@@ -30,3 +30,17 @@ def test_no_index_only_repeats_the_leading_columns_of_another(db):
                     redundant.append(f"{model._meta.db_table}.{name} {cols} ⊂ {other_name} {other['columns']}")
                     break
     assert redundant == [], "\n".join(redundant)
+
+
+def test_the_feeds_external_numbers_have_one_unique_index_and_no_like_one(db):
+    """A customer, holding or transaction number is looked up whole (a feed's upsert); `unique=True`
+    on PostgreSQL would add a varchar_pattern_ops index for LIKE beside the unique one."""
+    from banyan.customers.models import Customer
+    from banyan.holdings.models import Holding, Transaction
+
+    for model in (Customer, Holding, Transaction):
+        with connection.cursor() as cur:
+            found = connection.introspection.get_constraints(cur, model._meta.db_table)
+        on_number = sorted(name for name, c in found.items() if c["columns"] == ["external_id"])
+        assert on_number == [f"{model._meta.model_name}_external_id_unique"], on_number
+        assert found[on_number[0]]["unique"]
