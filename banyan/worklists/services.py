@@ -18,7 +18,7 @@ from banyan import clock
 from banyan.audit.services import audit_log
 from banyan.calendars import workdays
 from banyan.calendars.workdays import is_working_day
-from banyan.contacts.models import Interaction, Memo, MemoStatus
+from banyan.contacts.models import Interaction, Memo, MemoStatus, Outcome
 from banyan.contacts.services import interaction_log, memo_complete
 from banyan.customers.pinyin import COMPOUND_SURNAMES
 from banyan.org.models import BOOK_ROLES, Staff
@@ -32,6 +32,9 @@ from banyan.worklists.triggers import Reason, Window, collect, fetch_rows, gc_pa
 
 LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + lead)
 LOOK_AHEAD_DAYS = 7
+# A call nobody answered is tried again on the next lists (seed 004: call back at another time),
+# three calls in all; then the reason counts as handled and waits out its cool-off like any other.
+UNANSWERED_TRIES = 3
 
 
 _overrides_loaded_at = 0.0
@@ -106,17 +109,37 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
 
 def _already_planned(manager_ids, day: dt.date) -> tuple[set, set]:
     """Reasons planned before `day`: exact keys (customer, code, due, ref), and for state reasons the
-    (customer, code, ref) still in their cool-off."""
+    (customer, code, ref) still in their cool-off. A reason whose call went unanswered (a task closed
+    "not reached") is not planned yet: it comes back on the next list while it is due, until it has
+    been tried `UNANSWERED_TRIES` times."""
     # `day` itself included: a task moved by hand onto the day is already there with its reasons.
-    qs = TaskReason.objects.filter(task__date__gte=day - dt.timedelta(days=LOOK_BACK_DAYS), task__date__lte=day)
+    since = day - dt.timedelta(days=LOOK_BACK_DAYS)
+    qs = TaskReason.objects.filter(task__date__gte=since, task__date__lte=day)
+    tasks = Task.objects.filter(date__gte=since, date__lt=day, status=TaskStatus.DONE,
+                                interaction__outcome=Outcome.NOT_REACHED)
     if manager_ids is not None:
         qs = qs.filter(task__manager_id__in=_ids(list(manager_ids)))
+        tasks = tasks.filter(manager_id__in=_ids(list(manager_ids)))
+    unanswered = set(tasks.values_list("pk", flat=True))
     exact, cooling = set(), set()
-    for cid, code, due, ref, task_day in qs.values_list("customer_id", "code", "due_date", "ref", "task__date"):
-        exact.add((cid, code, due, ref))
-        if code in COOL_OFF_DAYS and (day - task_day).days < COOL_OFF_DAYS[code]:
-            cooling.add((cid, code, ref))
+    tries: dict[tuple, list] = defaultdict(list)  # (customer, code, ref) → its unanswered rows
+    for row in qs.values_list("customer_id", "code", "due_date", "ref", "task__date", "task_id"):
+        if row[5] in unanswered:
+            tries[(row[0], row[1], row[3])].append(row)
+        else:
+            _mark_planned(row, day, exact, cooling)
+    for rows in tries.values():
+        if len(rows) >= UNANSWERED_TRIES:
+            for row in rows:
+                _mark_planned(row, day, exact, cooling)
     return exact, cooling
+
+
+def _mark_planned(row: tuple, day: dt.date, exact: set, cooling: set) -> None:
+    cid, code, due, ref, task_day, _task = row
+    exact.add((cid, code, due, ref))
+    if code in COOL_OFF_DAYS and (day - task_day).days < COOL_OFF_DAYS[code]:
+        cooling.add((cid, code, ref))
 
 
 def _fresh(reasons: list[Reason], exact: set, cooling: set) -> list[Reason]:
@@ -245,6 +268,7 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     moved_here = {(t.manager_id, t.customer_id): t for t in Task.objects.filter(manager_id__in=ids, date=day)}
     joining = [(moved_here[(m, p.customer_id)], p) for m, p in planned if (m, p.customer_id) in moved_here]
     planned = [(m, p) for m, p in planned if (m, p.customer_id) not in moved_here]
+    _carry_unfinished(planned, day)
     staff = {pk: (name, capacity) for pk, name, capacity in
              Staff.objects.filter(pk__in=ids).values_list("pk", "full_name", "daily_capacity")}
     custom = custom_talking_points()
@@ -266,7 +290,8 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
         for task_id, p in [*zip(task_ids, (p for _m, p in planned), strict=True), *((t.pk, p) for t, p in joining)]
         for r in p.reasons
     ])
-    # Yesterday's unfinished task for a customer who is on today's list is carried into today's.
+    # Yesterday's unfinished task for a customer who is on today's list is carried into today's
+    # (its reasons still due were added to today's above).
     today_customers = [row["customer_id"] for row in rows if row["status"] == TaskStatus.OPEN]
     Task.objects.filter(manager_id__in=_ids(ids), date__lt=day, status=TaskStatus.OPEN,
                         customer_id__in=_ids(today_customers)).update(status=TaskStatus.SUPERSEDED)
@@ -277,6 +302,28 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     audit_log(actor=actor, action="worklists.built", detail=f"{day} managers={len(ids)} tasks={len(rows)}")
     previews_stale(ids)  # a stored task is "already planned" for the coming days
     return BuildResult(len(ids), len(rows) - suppressed, suppressed)
+
+
+def _carry_unfinished(planned: list[tuple[int, Planned]], day: dt.date) -> None:
+    """Add to today's tasks the reasons of the same customer's earlier tasks left open that are
+    still due (within their grace): those tasks are marked carried over, and without this their
+    reasons — a maturity not yet called about — would leave the manager's page with them."""
+    todays = {(m, p.customer_id): p for m, p in planned if not p.suppressed}
+    if not todays:
+        return
+    rules = reason_rules()
+    open_before = TaskReason.objects.filter(
+        task__status=TaskStatus.OPEN, task__date__lt=day, task__date__gte=day - dt.timedelta(days=LOOK_BACK_DAYS),
+        task__manager_id__in=_ids(list({m for m, _c in todays})),
+        customer_id__in=_ids(list({c for _m, c in todays})))
+    for manager_id, cid, code, detail, due, ref in open_before.values_list(
+            "task__manager_id", "customer_id", "code", "detail", "due_date", "ref").order_by("task__date", "pk"):
+        p = todays.get((manager_id, cid))
+        if p is None or (code != C.CADENCE_DUE and due + dt.timedelta(days=rules[code].grace_days) < day):
+            continue
+        if all((r.code, r.ref, r.due) != (code, ref, due) for r in p.reasons):
+            # the weightiest reason first: it leads the talking points and the purpose recorded
+            p.reasons = sorted([*p.reasons, Reason(cid, code, detail, due, ref)], key=lambda r: -rules[r.code].weight)
 
 
 def worklist_preview(*, manager: Staff, first: dt.date, days: int = 7) -> dict[dt.date, list[Planned]]:

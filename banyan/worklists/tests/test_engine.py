@@ -167,6 +167,48 @@ def test_completing_a_task_records_the_contact_and_closes_the_memo(bank, make_cu
         task_complete(actor=bank.rm_a, task=Task.objects.get(pk=task.pk))
 
 
+def _maturing(bank, make_customer, name="张伟"):
+    customer = make_customer(bank.rm_a, name=name)
+    holding_create(actor=bank.rm_a, customer=customer, product=bank.products.deposit, amount="300000",
+                   purchase_date="2023-11-30", maturity_date="2026-11-30")
+    return customer
+
+
+def test_an_unanswered_call_comes_back_on_the_next_lists_three_calls_in_all(bank, make_customer):
+    customer = _maturing(bank, make_customer)
+    memo_create(actor=bank.rm_a, customer=customer, text="提醒客户带身份证", due_date=MON)
+    thursday = dt.date(2026, 11, 26)
+    for day in (MON, TUE, WED):
+        task = build(day, bank.rm_a)[customer.pk]
+        assert codes(task) == ["deposit_maturity", "memo_due"], day
+        with clock.frozen(day):
+            task_complete(actor=bank.rm_a, task=task, outcome="not_reached")
+    assert Memo.objects.get(customer=customer).status == MemoStatus.OPEN  # nobody told the customer
+    assert customer.pk not in build(thursday, bank.rm_a)  # three calls: the manager decides what next
+    assert Interaction.objects.filter(customer=customer, outcome="not_reached").count() == 3
+
+
+def test_an_answered_call_does_not_come_back(bank, make_customer):
+    customer = _maturing(bank, make_customer)
+    with clock.frozen(MON):
+        task_complete(actor=bank.rm_a, task=build(MON, bank.rm_a)[customer.pk], outcome="reached")
+    assert customer.pk not in build(TUE, bank.rm_a)
+
+
+def test_a_task_left_open_is_carried_into_the_customers_next_task_with_its_reasons(bank, make_customer):
+    customer = _maturing(bank, make_customer)
+    monday = build(MON, bank.rm_a)[customer.pk]  # not called on Monday
+    memo_create(actor=bank.rm_a, customer=customer, text="客户想了解贵金属", due_date=TUE)
+    tuesday = build(TUE, bank.rm_a)[customer.pk]
+    assert codes(tuesday) == ["deposit_maturity", "memo_due"]
+    assert tuesday.talking_points.startswith("张先生，提醒您：")  # the maturity leads (the weightier reason)
+    assert Task.objects.get(pk=monday.pk).status == TaskStatus.SUPERSEDED
+    with clock.frozen(TUE):
+        task_complete(actor=bank.rm_a, task=tuesday, outcome="reached", summary="转存三年期")
+    assert Interaction.objects.get(customer=customer).purpose == "maturity"
+    assert customer.pk not in build(WED, bank.rm_a)
+
+
 def test_a_dated_task_cannot_be_moved_past_its_date_but_cadence_can(bank, make_customer):
     birthday = make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 23)))
     other = make_customer(bank.rm_a, name="何平")
