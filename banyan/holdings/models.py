@@ -133,6 +133,9 @@ class AumSnapshot(models.Model):
     class Meta:
         ordering = ["customer", "date"]
         constraints = [models.UniqueConstraint(fields=["customer", "date"], name="uniq_aum_snapshot")]
+        # "is this month-end taken?" and its replacement read one date of millions of rows; written
+        # once a month per customer, never by the feeds
+        indexes = [models.Index(fields=["date"], name="aum_snapshot_date")]
 
 
 class Transaction(models.Model):

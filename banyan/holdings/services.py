@@ -190,6 +190,17 @@ def aum_snapshot_take(*, day: dt.date) -> int:
     return count + len(batch)
 
 
+def aum_month_end_snapshot(*, today: dt.date) -> int:
+    """The month-end AUM the customer file's trend is drawn from (ARC-3), taken by the nightly job
+    on the first night of a month — as of the last day of the month before, which that night's
+    feeds have just closed — or on the first night after, if that one was missed. Returns how many
+    customers it recorded (0: that month-end was taken already)."""
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    if AumSnapshot.objects.filter(date=month_end).exists():
+        return 0
+    return aum_snapshot_take(day=month_end)
+
+
 #: What a holding update may change (the feed's columns; the sale's record stays).
 _HOLDING_UPDATABLE = (
     "customer", "product", "account_no", "status", "amount", "purchase_date", "maturity_date", "auto_rollover",

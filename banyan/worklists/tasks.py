@@ -1,5 +1,6 @@
-"""The nightly job on the beat schedule (BANYAN_NIGHTLY_AT, default 02:30 Asia/Shanghai):
-planner statistics and segments (`nightly_refresh`), then the coming working day's worklists —
+"""The nightly job on the beat schedule (BANYAN_NIGHTLY_AT, default 02:30 Asia/Shanghai): on a
+month's first night the month-end AUM of every customer (the file's trend), planner statistics and
+segments (`nightly_refresh`), then the coming working day's worklists —
 the day that is starting (a Saturday's run builds Monday's), so that yesterday's contacts are in
 it — and, with a shared cache, every manager's coming week for the morning's 查看未来安排.
 
@@ -20,6 +21,7 @@ from django.conf import settings
 
 from banyan import clock
 from banyan.calendars.workdays import coming_working_day
+from banyan.holdings.services import aum_month_end_snapshot
 from banyan.segments.services import nightly_refresh
 from banyan.worklists.preview import previews_warm
 from banyan.worklists.services import worklists_build
@@ -73,8 +75,10 @@ def nightly(day: str | dt.date | None = None) -> dict:
         if not mine:
             logger.warning("Nightly build of %s is running elsewhere; this one stops.", day)
             return {"day": day.isoformat(), "skipped": True}
+        snapshots = aum_month_end_snapshot(today=clock.today())
         segments = nightly_refresh(actor=None)
         built = worklists_build(day=day, actor=None)
         warmed = previews_warm(first=clock.today() + dt.timedelta(days=1)) if day == clock.today() else 0
-    return {"day": day.isoformat(), "segments": segments, "lists": built.managers, "tasks": built.tasks,
+    return {"day": day.isoformat(), "aum_snapshots": snapshots, "segments": segments, "lists": built.managers,
+            "tasks": built.tasks,
             "suppressed": built.suppressed, "weeks_planned": warmed}

@@ -5,6 +5,7 @@ a Monday; the next working day is 2026-11-24."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,6 +18,8 @@ from banyan.feeds import tasks as feed_tasks
 from banyan.feeds.models import FeedRun
 from banyan.feeds.services import FeedResult
 from banyan.feeds.tasks import feed_run_queue, import_file
+from banyan.holdings.models import AumSnapshot
+from banyan.holdings.services import holding_create
 from banyan.messaging.models import Message
 from banyan.messaging.services import message_compose
 from banyan.messaging.tasks import send_outbox
@@ -159,6 +162,23 @@ def test_the_nightly_task_takes_a_day_as_text_from_the_queue(bank, make_customer
     make_customer(bank.rm_a, name="王建国", birth=dt.date(1975, 11, 27))
     assert nightly.delay(day="2026-11-27").get()["day"] == "2026-11-27"
     assert WorklistDay.objects.filter(manager=bank.rm_a, date=dt.date(2026, 11, 27)).exists()
+
+
+def test_the_first_nightly_task_of_a_month_records_last_months_closing_aum_once(bank, make_customer):
+    # given a customer with 300,000 on deposit at the end of November
+    wang = make_customer(bank.rm_a, name="王建国")
+    holding_create(actor=bank.rm_a, customer=wang, product=bank.products.deposit, amount="300000",
+                   purchase_date="2025-12-01", maturity_date="2027-12-01")
+
+    # when the nightly task runs on the first night of December, and again
+    with clock.frozen(dt.date(2026, 12, 1)):
+        first = nightly.delay().get()
+        second = nightly.delay().get()
+
+    # then November's closing AUM is in the customer's trend, recorded once
+    assert first["aum_snapshots"] >= 1 and second["aum_snapshots"] == 0
+    assert list(AumSnapshot.objects.filter(customer=wang).values_list("date", "aum")) == [
+        (dt.date(2026, 11, 30), Decimal("300000.00"))]
 
 
 def test_the_outbox_task_sends_the_queued_messages(bank, make_customer, var_dir):
