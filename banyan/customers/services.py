@@ -8,18 +8,25 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from banyan import clock
 from banyan.audit.services import audit_log, audit_log_many, diff
 from banyan.calendars.lunar import lunar_key_of, mmdd
+from banyan.contacts.models import Appointment, AppointmentStatus
 from banyan.customers import identity
 from banyan.customers.completeness import completeness_score
 from banyan.customers.models import Customer, CustomerRelation, IdType
 from banyan.customers.pinyin import search_keys
 from banyan.org.models import BOOK_ROLES, Role, Staff
+from banyan.outreach.models import CallEntry, CallStatus
 from banyan.validation import clean_given_fields, reject_unknown_fields
+from banyan.worklists.models import Task, TaskStatus
 from banyan.worklists.preview import previews_stale
+
+#: Campaign calls still to make or to follow up; the finished ones stay with who made them.
+CALLS_OPEN = (CallStatus.PENDING, CallStatus.NOT_REACHED, CallStatus.CALL_BACK, CallStatus.INTERESTED)
 
 #: Fields a manager may edit on the profile form and through the API.
 PROFILE_FIELDS = [
@@ -230,6 +237,8 @@ def customer_assign(*, actor, customer: Customer, rm: Staff, assistant: Staff | 
     before = {"rm": customer.rm_id, "assistant": customer.assistant_id, "branch": customer.branch_id}
     customer.rm, customer.assistant, customer.branch = rm, assistant, rm.branch
     customer.save(update_fields=["rm", "assistant", "branch", "updated_at"])
+    if before["rm"] not in (None, rm.pk):
+        _work_follows_the_customers([customer.pk], from_rm_id=before["rm"], to_rm=rm)
     previews_stale([before["rm"]])  # the new manager's is renewed by the save
     audit_log(actor=actor, action="customer.assigned", customer_id=customer.pk, obj=customer, before=before,
               after={"rm": rm.pk, "assistant": assistant.pk if assistant else None, "branch": rm.branch_id})
@@ -249,12 +258,31 @@ def book_hand_over(*, actor, from_rm: Staff, to_rm: Staff, keep_assistant: bool 
     if not keep_assistant:
         update["assistant"] = None
     book.update(**update)
+    moved = _work_follows_the_customers(ids, from_rm_id=from_rm.pk, to_rm=to_rm)
     previews_stale([from_rm.pk, to_rm.pk])
     audit_log_many(actor=actor, action="customer.assigned", customer_ids=ids,
                    detail=f"book hand-over {from_rm.username} → {to_rm.username}")
     audit_log(actor=actor, action="book.handed_over", obj=from_rm, detail=f"{len(ids)} → {to_rm.username}",
-              before={"rm": from_rm.pk}, after={"rm": to_rm.pk, "customers": len(ids)})
+              before={"rm": from_rm.pk}, after={"rm": to_rm.pk, "customers": len(ids), **moved})
     return len(ids)
+
+
+def _work_follows_the_customers(ids: list[int], *, from_rm_id: int, to_rm: Staff) -> dict[str, int]:
+    """What the previous manager still had to do for these customers goes with them: open worklist
+    tasks (today's and the overdue ones), meetings to come, and campaign calls not finished —
+    otherwise a manager who left would keep them and the customers would wait for nobody."""
+    now = clock.now()
+    # (not onto a day the new manager already has a task for the customer: one task a customer a day)
+    theirs = Task.objects.filter(manager=to_rm, date=OuterRef("date"), customer_id=OuterRef("customer_id"))
+    tasks = Task.objects.filter(manager_id=from_rm_id, customer_id__in=ids, status=TaskStatus.OPEN).exclude(
+        Exists(theirs))
+    return {
+        "tasks": tasks.update(manager=to_rm),
+        "appointments": Appointment.objects.filter(staff_id=from_rm_id, customer_id__in=ids, at__gte=now,
+                                                   status=AppointmentStatus.SCHEDULED).update(staff=to_rm),
+        "calls": CallEntry.objects.filter(manager_id=from_rm_id, customer_id__in=ids, status__in=CALLS_OPEN)
+        .update(manager=to_rm),
+    }
 
 
 @transaction.atomic

@@ -105,6 +105,54 @@ def test_a_leaving_managers_whole_book_is_handed_over_and_each_file_says_so(bank
     assert AuditEvent.objects.filter(action="customer.assigned", customer_id__in=ids).count() == 3
 
 
+def test_what_the_leaving_manager_still_had_to_do_goes_with_the_book(bank, make_customer):
+    from banyan import clock
+    from banyan.contacts.models import Appointment
+    from banyan.contacts.services import appointment_create
+    from banyan.outreach.models import CallEntry
+    from banyan.outreach.services import call_outcome_record, campaign_create
+    from banyan.worklists.models import Task, TaskStatus
+    from banyan.worklists.services import task_complete, worklists_build
+
+    today = clock.today()
+    wang = make_customer(bank.rm_a, name="王建国", id_number=make_resident_id("330106", today.replace(year=1966), 11))
+    li = make_customer(bank.rm_a, name="李秀英", male=False,
+                       id_number=make_resident_id("330106", today.replace(year=1980), 12))
+    worklists_build(day=today, manager_ids=[bank.rm_a.pk])  # both birthdays on rm_a's list
+    done = Task.objects.get(customer=li, date=today)
+    task_complete(actor=bank.rm_a, task=done, outcome="reached", summary="已祝福")
+    meeting, _guidance = appointment_create(actor=bank.rm_a, customer=wang, at=f"{today + dt.timedelta(days=3)} 10:00",
+                                            place="城东支行", purpose="到期转存")
+    campaign = campaign_create(actor=bank.rm_a, name="理财到期邀约", purpose="到期转存",
+                               start_date=today, end_date=today + dt.timedelta(days=14), customer_ids=[wang.pk, li.pk])
+    call_outcome_record(actor=bank.rm_a, entry=CallEntry.objects.get(campaign=campaign, customer=li),
+                        outcome="refused", reason="资金另有安排")
+
+    book_hand_over(actor=bank.head, from_rm=bank.rm_a, to_rm=bank.rm_b)
+
+    # the open task, the meeting to come and the call still to make are the new manager's
+    assert Task.objects.get(customer=wang, date=today).manager == bank.rm_b
+    assert Appointment.objects.get(pk=meeting.pk).staff == bank.rm_b
+    assert CallEntry.objects.get(campaign=campaign, customer=wang).manager == bank.rm_b
+    # what was done stays with who did it
+    assert Task.objects.get(pk=done.pk).manager == bank.rm_a and Task.objects.get(pk=done.pk).status == TaskStatus.DONE
+    assert CallEntry.objects.get(campaign=campaign, customer=li).manager == bank.rm_a
+    event = AuditEvent.objects.get(action="book.handed_over")
+    assert (event.after["tasks"], event.after["appointments"], event.after["calls"]) == (1, 1, 1)
+
+
+def test_one_customer_reassigned_takes_the_open_task_along(bank, make_customer):
+    from banyan import clock
+    from banyan.worklists.models import Task
+    from banyan.worklists.services import worklists_build
+
+    today = clock.today()
+    wang = make_customer(bank.rm_a, name="王建国", id_number=make_resident_id("330106", today.replace(year=1966), 11))
+    worklists_build(day=today, manager_ids=[bank.rm_a.pk])
+    customer_assign(actor=bank.head, customer=wang, rm=bank.rm_b)
+    assert Task.objects.get(customer=wang, date=today).manager == bank.rm_b
+
+
 def test_relations_link_customers_and_not_themselves(bank, make_customer):
     husband, wife = make_customer(name="王强"), make_customer(name="刘芳", male=False)
     relation_add(actor=bank.rm_a, customer=husband, other=wife, kind="family", note="配偶")
