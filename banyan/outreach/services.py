@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from banyan import clock
 from banyan.audit.services import audit_log
+from banyan.calendars.workdays import next_working_day
 from banyan.contacts.models import Interaction
 from banyan.contacts.services import appointment_create, interaction_log
 from banyan.customers.models import Customer
@@ -169,7 +170,9 @@ def call_outcome_record(*, actor, entry: CallEntry, outcome: str, reason: str = 
     if outcome == CallStatus.APPOINTMENT and not appointment_at:
         raise ValidationError({"appointment_at": [_("An appointment needs a time.")]})
     if outcome == CallStatus.CALL_BACK and not call_back_at:
-        raise ValidationError({"call_back_at": [_("Say when to call back.")]})
+        # "call me later" without a time: the next working day, at the hour the customer took this call
+        now = timezone.localtime(clock.now())
+        call_back_at = dt.datetime.combine(next_working_day(now.date()), now.time().replace(second=0, microsecond=0))
     campaign = entry.campaign
     summary = note.strip() or f"{campaign.name}：{CallStatus(outcome).label}"
     next_on = _moment("call_back_at", call_back_at).date() if call_back_at else None

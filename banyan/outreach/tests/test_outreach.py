@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from banyan import clock
 from banyan.contacts.models import Appointment, Interaction
@@ -84,6 +85,19 @@ def test_every_outcome_is_a_contact_and_refusals_keep_their_reason(bank, book):
     entry.refresh_from_db()
     assert entry.status == "refused" and entry.attempts == 1 and entry.reached
     assert objection_win_rates() == [{"objection": "not_interested", "calls": 1, "won": 0, "rate": 0}]
+
+
+def test_call_me_later_without_a_time_is_the_next_working_day_at_the_same_hour(bank, book):
+    # on Friday 2026-11-27 the next working day is Monday 11-30
+    campaign = _campaign(bank, book)
+    entry = campaign.entries.get(customer=book["ok"])
+    with clock.frozen(dt.date(2026, 11, 27)):
+        call_outcome_record(actor=bank.rm_a, entry=entry, outcome="call_back")
+    entry.refresh_from_db()
+    called, back = timezone.localtime(entry.last_called_at), timezone.localtime(entry.call_back_at)
+    assert entry.status == "call_back" and back.date() == dt.date(2026, 11, 30)
+    assert (back.hour, back.minute) == (called.hour, called.minute)
+    assert Interaction.objects.get(customer=book["ok"]).next_contact_on == dt.date(2026, 11, 30)
 
 
 def test_an_appointment_with_fewer_than_two_contacts_comes_with_guidance_and_returns_on_the_worklist(bank, book):
