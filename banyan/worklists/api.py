@@ -41,7 +41,10 @@ class TaskOut(Schema):
 class WorklistOut(Schema):
     date: dt.date
     preview: bool = Field(description="True for a future day: planned from today's data, not stored.")
-    items: list[TaskOut]
+    items: list[TaskOut] = Field(description="Whom to contact, in the list's order.")
+    excluded: list[TaskOut] = Field([], description="Customers with a reason that day whom a contact rule "
+                                                    "leaves out (do not disturb, no consent, the monthly call "
+                                                    "cap): not to be contacted; `rule` says why.")
 
 
 class WorklistQuery(Schema):
@@ -72,12 +75,16 @@ def worklist(request, query: Query[WorklistQuery]):
     day = query.date or clock.today()
     owner = worklist_owner(actor(request))
     if owner is None:  # keeps no book (a branch head, an auditor): no list of their own
-        return {"date": day, "preview": False, "items": []}
+        return {"date": day, "preview": False, "items": [], "excluded": []}
     kind, items = worklist_day(manager=owner, day=day)
     if kind == "preview":
         names = dict(Customer.objects.filter(pk__in=[p.customer_id for p in items]).values_list("pk", "name"))
-        return {"date": day, "preview": True, "items": [_planned(p, names) for p in items]}
-    return {"date": day, "preview": False, "items": [_stored(t) for t in items]}
+        rows = [_planned(p, names) for p in items]
+    else:
+        rows = [_stored(t) for t in items]
+    # a client reads `items` as whom to call: the customers a contact rule leaves out are apart
+    return {"date": day, "preview": kind == "preview", "items": [r for r in rows if r["status"] != "suppressed"],
+            "excluded": [r for r in rows if r["status"] == "suppressed"]}
 
 
 def _task_or_404(request, task_id: int) -> Task:

@@ -18,6 +18,22 @@ def test_the_worklist_api_answers_as_api_md_writes(bank, make_customer, client):
     assert item["reasons"][0]["code"] == "birthday" and "60 岁" in item["reasons"][0]["detail"]
 
 
+def test_a_customer_a_contact_rule_leaves_out_is_not_among_the_items_but_excluded_with_the_rule(
+        bank, make_customer, client):
+    # two do-not-disturb customers: a birthday today (the stored list) and on Thursday (a preview)
+    today = make_customer(bank.rm_a, name="马晨阳", do_not_disturb=True,
+                          id_number=make_resident_id("330106", dt.date(1970, 11, 23), 7))
+    thursday = make_customer(bank.rm_a, name="马晨光", do_not_disturb=True,
+                             id_number=make_resident_id("330106", dt.date(1971, 11, 26), 7))
+    caller = ApiCaller(client, bank.rm_a)
+    for day, quiet in (("2026-11-23", today), ("2026-11-26", thursday)):
+        body = caller.get("/worklist", date=day).json()
+        assert all(i["customer_id"] != quiet.pk for i in body["items"]), day
+        left_out = next(i for i in body["excluded"] if i["customer_id"] == quiet.pk)
+        assert left_out["status"] == "suppressed" and left_out["rule"], day
+        assert left_out["reasons"][0]["code"] == "birthday"
+
+
 def test_another_manager_sees_neither_the_task_nor_the_customer(bank, make_customer, client):
     customer = make_customer(bank.rm_a, id_number=make_resident_id("330106", dt.date(1966, 11, 23), 5))
     ApiCaller(client, bank.rm_a).get("/worklist")
