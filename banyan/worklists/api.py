@@ -99,6 +99,10 @@ class CompleteIn(In):
     outcome: OutcomeCode = "reached"
     summary: str = Field("", max_length=500)
     channel: ChannelCode | None = None
+    rejection_reason: str = Field("", max_length=200, description="Why the customer said no, in their words.")
+    new_info: str = Field("", max_length=500, description="Something new learned, e.g. 女儿九月上大学.")
+    next_step: str = Field("", max_length=200)
+    next_contact_on: dt.date | None = Field(None, description="When to contact again; it comes back as a follow-up.")
 
 
 class SkipIn(In):
@@ -112,8 +116,7 @@ class MoveIn(In):
 @router.post("/worklist/tasks/{task_id}/complete", response={200: TaskOut, **ERRORS})
 def complete(request, task_id: int, payload: CompleteIn):
     """Finish a task; the contact is recorded in the customer's history in the same step."""
-    task = task_complete(actor=actor(request), task=_task_or_404(request, task_id), outcome=payload.outcome,
-                         summary=payload.summary, channel=payload.channel)
+    task = task_complete(actor=actor(request), task=_task_or_404(request, task_id), **payload.dict())
     return _stored(task)
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -70,6 +71,15 @@ OUTCOMES = [Outcome.REACHED, Outcome.NOT_REACHED, Outcome.REFUSED, Outcome.INTER
             Outcome.SOLD]
 
 #: Common reasons to skip a task; the manager can add a few words.
+class TaskMoreForm(forms.Form):
+    """What a finished task may record beyond the one line (the card's "more", as the file's quick log)."""
+
+    rejection_reason = forms.CharField(required=False, max_length=200)
+    new_info = forms.CharField(required=False, max_length=500)
+    next_step = forms.CharField(required=False, max_length=200)
+    next_contact_on = forms.DateField(required=False)
+
+
 SKIP_REASONS = [gettext_lazy("Customer travelling / abroad"), gettext_lazy("Already contacted another way"),
                 gettext_lazy("Wrong or dead number"), gettext_lazy("Customer asked not to be called"),
                 gettext_lazy("Not the right moment"), gettext_lazy("Other")]
@@ -354,8 +364,11 @@ def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
             raise ValidationError({"outcome": [_("Choose a result.")]})
         if channel not in Channel.values:
             raise ValidationError({"channel": [_("Choose a channel.")]})
+        more = TaskMoreForm(request.POST)
+        if not more.is_valid():
+            raise ValidationError(more.errors)
         task_complete(actor=request.user, task=task, outcome=outcome, channel=channel,
-                      summary=(request.POST.get("summary") or "")[:500])
+                      summary=(request.POST.get("summary") or "")[:500], **more.cleaned_data)
     except ValidationError as e:
         return _refused(request, task, e)
     return _answer(request, task, done_message=_("%(name)s: contact recorded.") % {"name": task.customer.name})

@@ -47,9 +47,12 @@ def test_completing_through_the_api_records_the_contact(bank, make_customer, cli
     customer = make_customer(bank.rm_a, id_number=make_resident_id("330106", dt.date(1966, 11, 23), 5))
     caller = ApiCaller(client, bank.rm_a)
     task_id = caller.get("/worklist").json()["items"][0]["task_id"]
-    response = caller.post(f"/worklist/tasks/{task_id}/complete", {"outcome": "reached", "summary": "生日祝福"})
+    response = caller.post(f"/worklist/tasks/{task_id}/complete", {
+        "outcome": "reached", "summary": "生日祝福", "new_info": "女儿九月上大学", "next_contact_on": "2026-12-20"})
     assert response.status_code == 200 and response.json()["status"] == "done"
-    assert Interaction.objects.get(customer=customer).summary == "生日祝福"
+    contact = Interaction.objects.get(customer=customer)
+    assert (contact.summary, contact.new_info, contact.next_contact_on) == ("生日祝福", "女儿九月上大学",
+                                                                         dt.date(2026, 12, 20))
     moved = caller.post(f"/worklist/tasks/{task_id}/move", {"to": "2026-12-20"})
     assert_error(moved, 422, "invalid")
 

@@ -108,6 +108,33 @@ def test_completing_with_htmx_answers_the_done_line_and_the_new_counts(bank, log
     assert Task.objects.get(pk=task.pk).status == TaskStatus.DONE
 
 
+def test_the_cards_more_records_a_refusal_what_was_learned_and_when_to_call_again(bank, login, birthday):
+    client = login(bank.rm_a)
+    client.get("/work/")
+    task = _task(birthday)
+    assert 'name="next_contact_on"' in client.get("/work/").content.decode()
+    response = client.post(f"/work/tasks/{task.pk}/complete/", {
+        "outcome": "refused", "summary": "祝寿；推荐理财被婉拒", "rejection_reason": "资金要留给孙子上学",
+        "new_info": "孙子明年上小学", "next_step": "年后再约", "next_contact_on": "2027-02-20",
+        "page": TODAY.isoformat()}, **HTMX)
+    assert response.status_code == 200
+    contact = Interaction.objects.get(customer=birthday)
+    assert (contact.rejection_reason, contact.new_info, contact.next_step, contact.next_contact_on) == (
+        "资金要留给孙子上学", "孙子明年上小学", "年后再约", dt.date(2027, 2, 20))
+
+
+def test_a_next_contact_date_in_the_wrong_format_is_refused_and_nothing_is_recorded(bank, login, birthday):
+    client = login(bank.rm_a)
+    client.get("/work/")
+    task = _task(birthday)
+    response = client.post(f"/work/tasks/{task.pk}/complete/", {
+        "outcome": "reached", "next_contact_on": "20/02/2027", "page": TODAY.isoformat()}, **HTMX)
+    text = response.content.decode()
+    assert response.status_code == 200 and "task-error" in text and "有效的日期" in text
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.OPEN
+    assert not Interaction.objects.filter(customer=birthday).exists()
+
+
 def test_skipping_a_task_keeps_the_reason(bank, login, birthday):
     client = login(bank.rm_a)
     client.get("/work/")
