@@ -68,8 +68,8 @@ def _planned(p, names: dict[int, str]) -> dict:
 @router.get("/worklist", response={200: WorklistOut, **ERRORS})
 def worklist(request, query: Query[WorklistQuery]):
     """The caller's own list for a date: today's (built now if the nightly job has not run), a past
-    day's as it was planned, or a preview of a future day. Each customer appears once, with all of
-    that day's reasons."""
+    day's as it was planned (a past day no list was built for: planned as of that day, `preview`
+    true), or a preview of a future day. Each customer appears once, with all of that day's reasons."""
     from banyan.customers.models import Customer
 
     day = query.date or clock.today()

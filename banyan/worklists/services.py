@@ -412,10 +412,14 @@ def task_move(*, actor, task: Task, to: dt.date) -> Task:
 
 def worklist_day(*, manager: Staff, day: dt.date) -> tuple[str, list]:
     """A manager's list for a date: ("stored", tasks) for today (built now if the nightly job has
-    not run) and past days (what was planned), ("preview", planned) for a future day."""
+    not run) and past days (what was planned), ("preview", planned) for a future day — and for a
+    past day no list was built for (before Banyan, or a manager new since): planned as of that day."""
     today = clock.today()
     if day > today:
         return "preview", worklist_preview(manager=manager, first=day, days=1)[day]
+    if day < today and not WorklistDay.objects.filter(manager=manager, date=day).exists():
+        with clock.frozen(day):
+            return "preview", worklist_preview(manager=manager, first=day, days=1)[day]
     if day == today:
         worklists_build(day=day, manager_ids=[manager.pk])
     tasks = (Task.objects.filter(manager=manager, date=day).select_related("customer")

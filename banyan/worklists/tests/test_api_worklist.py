@@ -66,6 +66,17 @@ def test_a_future_date_is_a_preview_and_a_bad_date_is_422(bank, make_customer, c
     assert_error(caller.get("/worklist", date="26/11/2026"), 422, "invalid")
 
 
+def test_a_past_date_no_list_was_built_for_is_planned_as_of_that_day(bank, make_customer, client):
+    customer = make_customer(bank.rm_a, id_number=make_resident_id("330106", dt.date(1966, 11, 20), 5))
+    caller = ApiCaller(client, bank.rm_a)
+    body = caller.get("/worklist", date="2026-11-20").json()
+    assert body["preview"] is True and [i["customer_id"] for i in body["items"]] == [customer.pk]
+    assert body["items"][0]["reasons"][0]["code"] == "birthday" and not Task.objects.exists()
+    # a day that was built answers what was planned then, not a new plan
+    caller.get("/worklist", date="2026-11-23")
+    assert caller.get("/worklist", date="2026-11-23").json()["preview"] is False
+
+
 def test_the_nightly_command_builds_every_list_once(bank, make_customer):
     make_customer(bank.rm_a, id_number=make_resident_id("330106", dt.date(1966, 11, 23), 5))
     out = io.StringIO()
