@@ -49,7 +49,7 @@ from banyan.worklists.services import (
     task_complete,
     task_move,
     task_skip,
-    worklists_build,
+    worklists_build_on_demand,
 )
 
 logger = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ def _build(request: HttpRequest, day: dt.date, manager_ids: list[int]) -> bool:
     """Build the day's lists the nightly job has not built. A failure must not take the page down:
     the tasks already stored are still shown, with a warning, and the error goes to the log."""
     try:
-        worklists_build(day=day, manager_ids=manager_ids, actor=request.user)
+        worklists_build_on_demand(day=day, manager_ids=manager_ids, actor=request.user)
     except (IntegrityError, ValidationError):
         logger.exception("Building the worklists of %s for managers %s failed", day, manager_ids)
         return False

@@ -209,6 +209,21 @@ def test_a_task_left_open_is_carried_into_the_customers_next_task_with_its_reaso
     assert customer.pk not in build(WED, bank.rm_a)
 
 
+def test_without_a_broker_the_days_first_list_refreshes_segments_older_than_the_day(bank, make_customer):
+    from banyan.segments.models import CustomerSegment
+    from banyan.worklists.services import worklist_day
+
+    make_customer(bank.rm_a, name="何平")
+    with clock.frozen(MON):
+        segments_recompute()  # Monday's segments
+    newcomer = make_customer(bank.rm_a, name="韩梅")  # opened on Tuesday morning: no segment yet
+    assert not CustomerSegment.objects.filter(customer=newcomer).exists()
+    with clock.frozen(TUE):
+        kind, tasks = worklist_day(manager=bank.rm_a, day=TUE)
+    assert kind == "stored" and CustomerSegment.objects.filter(customer=newcomer).exists()
+    assert newcomer.pk in {t.customer_id for t in tasks}  # a first contact is due
+
+
 def test_a_dated_task_cannot_be_moved_past_its_date_but_cadence_can(bank, make_customer):
     birthday = make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 23)))
     other = make_customer(bank.rm_a, name="何平")
