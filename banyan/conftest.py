@@ -44,6 +44,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    # Tests run at any hour of the wall clock; the quiet-hours tests set them and the time themselves.
+    settings.BANYAN_QUIET_HOURS = None
+
+
+@pytest.fixture(autouse=True)
 def _frozen_today():
     with clock.frozen(TODAY):
         yield TODAY

@@ -11,6 +11,8 @@ Background work (Celery on Redis; banyan/celery.py):
 CELERY_BROKER_URL  redis://host:6379/0 — the broker (REDIS_URL is read when it is unset); with
                    neither, tasks run in-process and no worker or beat is needed
 BANYAN_NIGHTLY_AT  HH:MM in Asia/Shanghai (default 02:30): beat runs segments + the starting working day's worklists
+BANYAN_QUIET_HOURS  HH:MM-HH:MM local (default 21:00-08:00; empty: none): no SMS or WeChat goes out then;
+    the outbox holds them until the quiet hours end (WL-6)
 BANYAN_OUTBOX_EVERY  seconds between outbox sends (default 60); BANYAN_OUTBOX_BATCH messages each (500)
 BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NIGHTLY_TIME_LIMIT (7200)
 BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
@@ -26,10 +28,12 @@ BANYAN_TRUSTED_PROXIES  addresses of the reverse proxies whose X-Forwarded-For i
 BANYAN_BACKUP_DIR, BANYAN_BACKUP_KEEP, BANYAN_PG_BINDIR  `banyan backup` / `banyan restore` (banyan/ops/backup.py)
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BANYAN_VAR_DIR", BASE_DIR / "var"))
@@ -207,6 +211,20 @@ BANYAN_FEED_TIME_LIMIT = int(os.environ.get("BANYAN_FEED_TIME_LIMIT", 4 * 3600))
 BANYAN_NIGHTLY_TIME_LIMIT = int(os.environ.get("BANYAN_NIGHTLY_TIME_LIMIT", 2 * 3600))
 BANYAN_FEED_STALE_MINUTES = int(os.environ.get("BANYAN_FEED_STALE_MINUTES", 15))
 BANYAN_OUTBOX_BATCH = int(os.environ.get("BANYAN_OUTBOX_BATCH", 500))
+
+
+def _quiet_hours(text: str) -> tuple[dt.time, dt.time] | None:
+    if not text.strip():
+        return None
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"BANYAN_QUIET_HOURS must read HH:MM-HH:MM, e.g. 21:00-08:00, not {text!r}") from None
+    return start, end
+
+
+BANYAN_QUIET_HOURS = _quiet_hours(os.environ.get("BANYAN_QUIET_HOURS", "21:00-08:00"))
 # Redis hands an unacknowledged task to another worker after this long: longer than any task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(BANYAN_FEED_TIME_LIMIT, BANYAN_NIGHTLY_TIME_LIMIT) + 600}
 from celery.schedules import crontab  # noqa: E402 - only the beat schedule needs it

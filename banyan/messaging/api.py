@@ -78,7 +78,8 @@ def message_out(m: Message) -> dict:
 def message_create(request, id: int, payload: MessageIn):
     """Write a message from a template or a text and send it now. Consent, do-not-disturb and the
     address are checked at the moment of sending: a refused message answers 201 with status
-    "blocked" and its rule; nothing reaches the customer."""
+    "blocked" and its rule; nothing reaches the customer. An SMS or WeChat message written in the
+    bank's quiet hours answers status "queued" (status_detail says when it goes out)."""
     customer = customer_or_404(request, id)
     message = message_compose(actor=actor(request), customer=customer, template=payload.template,
                               channel=payload.channel, body=payload.body, subject=payload.subject,

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from banyan import clock
@@ -187,6 +187,24 @@ def blocking_rule(customer: Customer, channel: str) -> str:
     return ""
 
 
+#: What rings on the customer's phone: held in the quiet hours (WL-6). An e-mail waits in the inbox.
+QUIET_CHANNELS = (MessageChannel.SMS, MessageChannel.WECHAT)
+
+
+def quiet_until(moment: dt.datetime) -> dt.datetime | None:
+    """When the bank's quiet hours around `moment` end (local time), or None outside them."""
+    if not settings.BANYAN_QUIET_HOURS:
+        return None
+    start, end = settings.BANYAN_QUIET_HOURS
+    local = timezone.localtime(moment)
+    at = local.time()
+    quiet = start <= at < end if start <= end else (at >= start or at < end)  # 21:00-08:00 spans midnight
+    if not quiet:
+        return None
+    day = local.date() if at < end else local.date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, end))
+
+
 def _history_summary(message: Message) -> str:
     text = f"【{message.subject}】{message.body}" if message.subject else message.body
     return text[:500]
@@ -204,6 +222,12 @@ def message_send(*, message: Message, actor=None) -> Message:
         if m.status not in (MessageStatus.QUEUED, MessageStatus.FAILED):
             return m
         who = actor if getattr(actor, "pk", None) else m.staff
+        held = quiet_until(clock.now()) if m.channel in QUIET_CHANNELS else None
+        if held is not None:  # stays queued: the outbox sends it when the quiet hours end
+            with translation.override(settings.LANGUAGE_CODE):
+                m.status_detail = _("Quiet hours: it goes out at %(t)s.") % {"t": f"{held:%H:%M}"}
+            m.save(update_fields=["status_detail"])
+            return m
         customer = Customer.objects.select_related("branch").get(pk=m.customer_id)
         rule = blocking_rule(customer, m.channel)
         if rule:
@@ -251,8 +275,10 @@ def outbox_send_queued(*, limit: int = 500) -> dict[str, int]:
     """Send the oldest queued messages, up to `limit`; answers how many ended in each status.
     Idempotent: a message already sent, blocked or failed is not touched again (failed ones wait
     for a person to resend them)."""
-    ids = list(Message.objects.filter(status=MessageStatus.QUEUED).order_by("created_at", "pk")
-               .values_list("pk", flat=True)[:limit])
+    queued = Message.objects.filter(status=MessageStatus.QUEUED)
+    if quiet_until(clock.now()) is not None:  # not even read: they would only take the batch's places
+        queued = queued.exclude(channel__in=QUIET_CHANNELS)
+    ids = list(queued.order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
     counts = {s: 0 for s in MessageStatus.values}
     for pk in ids:
         sent = message_send(message=Message(pk=pk))

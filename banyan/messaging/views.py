@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from banyan.messaging.services import (
     message_send,
     message_values,
     missing_fill_ins,
+    outbox_send_queued,
 )
 from banyan.messaging.text import mask_address, sms_units
 from banyan.messaging.text import render as render_text
@@ -61,6 +63,10 @@ def _decorate(message: Message) -> Message:
 
 @login_required
 def outbox_view(request: HttpRequest) -> HttpResponse:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker (the single-branch set-up): no beat works the outbox, so opening it sends what
+        # was held (the quiet hours over) or queued by a page that did not send at once.
+        outbox_send_queued(limit=settings.BANYAN_OUTBOX_BATCH)
     form = OutboxFilterForm(request.GET or None)
     filters = OutboxFilters()
     if form.is_bound and form.is_valid():
@@ -206,5 +212,7 @@ def _say_outcome(request: HttpRequest, message: Message) -> None:
         flash.success(request, _("Sent to %(to)s.") % {"to": mask_address(message.channel, message.to)})
     elif message.status == MessageStatus.BLOCKED:
         flash.warning(request, _("Not sent: %(why)s") % {"why": reason_of(message)})
+    elif message.status == MessageStatus.QUEUED:
+        flash.info(request, message.status_detail)
     elif message.status == MessageStatus.FAILED:
         flash.error(request, _("Sending failed: %(why)s You can send it again.") % {"why": reason_of(message)})

@@ -54,6 +54,27 @@ def test_sending_from_the_page_sends_and_shows_the_message_as_sent(bank, wang, l
     assert message.template_code == "birthday" and message.status == "sent"
 
 
+def test_an_sms_sent_in_the_quiet_hours_is_held_and_goes_when_the_outbox_is_opened_after(
+        bank, wang, login, gateways, settings, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from banyan import clock
+
+    settings.BANYAN_QUIET_HOURS = (dt.time(21, 0), dt.time(8, 0))
+    client = login(bank.rm_a)
+    monkeypatch.setattr(clock, "now", lambda: timezone.make_aware(dt.datetime(2026, 11, 23, 22, 30)))
+    response = client.post("/messages/new/", {"customer": wang.pk, "channel": "sms", "template": "birthday",
+                                              "body": "王先生您好！祝您生日快乐！张敏"}, follow=True)
+    assert "免打扰时段：将于 08:00 发出。" in response.content.decode()
+    assert Message.objects.get(customer=wang).status == "queued" and gateways.sms.lines() == []
+    # no broker here: opening the outbox in the morning sends it
+    monkeypatch.setattr(clock, "now", lambda: timezone.make_aware(dt.datetime(2026, 11, 24, 8, 5)))
+    client.get("/messages/")
+    assert Message.objects.get(customer=wang).status == "sent" and len(gateways.sms.lines()) == 1
+
+
 def test_a_blocked_send_shows_the_rule_and_the_outbox_keeps_it(bank, wang, login, gateways):
     client = login(bank.rm_a)
     response = client.post("/messages/new/", {"customer": wang.pk, "channel": "wechat", "template": "",
