@@ -11,6 +11,11 @@ from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.org.selectors import can_assign, managers_for
 
 
+class WorkloadForm(forms.Form):
+    daily_capacity = forms.IntegerField(label=gettext_lazy("Contacts a day"), min_value=1, max_value=200)
+    is_senior = forms.BooleanField(label=gettext_lazy("Senior"), required=False)
+
+
 def assistants_for(user) -> QuerySet[Staff]:
     """Assistants the user may put on a customer: the branch's for a branch head, all for admin."""
     qs = Staff.objects.filter(role=Role.ASSISTANT, is_active=True).select_related("branch")

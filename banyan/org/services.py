@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banyan.audit.services import audit_log
-from banyan.org.models import ApiToken, Branch, LoginFailure, Role, Staff
+from banyan.org.models import BOOK_ROLES, ApiToken, Branch, LoginFailure, Role, Staff
 
 
 @transaction.atomic
@@ -26,14 +26,16 @@ def branch_ensure(*, code: str, name: str | None = None) -> Branch:
 @transaction.atomic
 def staff_create(*, actor, username: str, password: str, role: str, branch: Branch | None,
                  full_name: str = "", manager: Staff | None = None, is_senior: bool = False,
-                 check_password: bool = True) -> Staff:
+                 daily_capacity: int = 20, check_password: bool = True) -> Staff:
     if role not in Role.values:
         message = _("Unknown role %(r)s; one of %(all)s.") % {"r": role, "all": ", ".join(Role.values)}
         raise ValidationError({"role": [message]})
     if Staff.objects.filter(username=username).exists():
         raise ValidationError({"username": [_("This username is taken.")]})
+    _check_capacity(daily_capacity)
     staff = Staff(username=username, role=role, branch=branch, full_name=full_name, manager=manager,
-                  is_senior=is_senior, is_staff=(role == Role.ADMIN), is_superuser=(role == Role.ADMIN))
+                  is_senior=is_senior, daily_capacity=daily_capacity, is_staff=(role == Role.ADMIN),
+                  is_superuser=(role == Role.ADMIN))
     if check_password:
         validate_password(password, staff)
     staff.set_password(password)
@@ -41,6 +43,31 @@ def staff_create(*, actor, username: str, password: str, role: str, branch: Bran
     staff.save()
     audit_log(actor=actor, action="staff.created", obj=staff, after={"username": username, "role": role,
                                                                      "branch": branch.code if branch else None})
+    return staff
+
+
+#: The most contacts a day's list can hold: beyond this a "list" is no longer a plan (WL-5).
+CAPACITY_MAX = 200
+
+
+def _check_capacity(daily_capacity: int) -> None:
+    if not 1 <= daily_capacity <= CAPACITY_MAX:
+        raise ValidationError({"daily_capacity": [
+            _("A day's list holds 1 to %(max)d contacts.") % {"max": CAPACITY_MAX}]})
+
+
+@transaction.atomic
+def staff_workload_set(*, actor, staff: Staff, daily_capacity: int, is_senior: bool) -> Staff:
+    """A manager's daily contact capacity (WL-5: the worklist plans this many a day) and whether
+    they are a senior manager (SEG-4: priority customers are suggested to seniors)."""
+    if staff.role not in BOOK_ROLES:
+        raise ValidationError({"staff": [_("%(u)s keeps no book.") % {"u": staff.username}]})
+    _check_capacity(daily_capacity)
+    before = {"daily_capacity": staff.daily_capacity, "is_senior": staff.is_senior}
+    staff.daily_capacity, staff.is_senior = daily_capacity, is_senior
+    staff.save(update_fields=["daily_capacity", "is_senior"])  # renews the manager's planned week
+    audit_log(actor=actor, action="staff.workload_changed", obj=staff, before=before,
+              after={"daily_capacity": daily_capacity, "is_senior": is_senior})
     return staff
 
 

@@ -22,9 +22,10 @@ from banyan import clock
 from banyan.contacts.models import Interaction
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import book_hand_over, customer_assign
-from banyan.org.forms import AssignForm, HandOverForm
+from banyan.org.forms import AssignForm, HandOverForm, WorkloadForm
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.org.selectors import can_assign, managers_in_branch
+from banyan.org.services import staff_workload_set
 
 #: "Contacts in the last N days" and "not contacted for M+ days" on the overview.
 CONTACT_WINDOW_DAYS = 30
@@ -173,6 +174,32 @@ def customer_assign_view(request: HttpRequest, customer_id: int) -> HttpResponse
             for message in errors:
                 messages.error(request, message)
     return redirect("customer_detail", customer.pk)
+
+
+@login_required
+@require_POST
+def staff_workload_view(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """A manager's daily capacity and seniority, from the overview's table (their branch's head or an admin)."""
+    user = request.user
+    if not can_assign(user):
+        raise Http404("No staff here")
+    qs = Staff.objects.filter(role__in=BOOK_ROLES)
+    if user.role == Role.BRANCH_HEAD:
+        qs = qs.filter(branch_id=user.branch_id)
+    staff = qs.filter(pk=staff_id).select_related("branch").first()
+    if staff is None:
+        raise Http404("No such manager")
+    form = WorkloadForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        staff_workload_set(actor=user, staff=staff, **form.cleaned_data)
+    except ValidationError as e:
+        messages.error(request, f"{staff.display_name}：{' '.join(e.messages)}")
+    else:
+        messages.success(request, _("%(name)s: %(n)d contacts a day.") % {"name": staff.display_name,
+                                                                          "n": staff.daily_capacity})
+    return redirect(_overview_url(user, staff.branch))
 
 
 def _overview_url(user, branch: Branch | None) -> str:

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from banyan.audit.models import AuditEvent
@@ -59,6 +60,21 @@ def test_staff_add_reads_the_password_from_stdin_and_creates_the_branch(monkeypa
     call_command("staff", "add", "liuyang", "--role", "rm", "--branch", "B09", stdout=out)
     staff = Staff.objects.get(username="liuyang")
     assert staff.role == "rm" and staff.branch.code == "B09" and staff.check_password("Str0ng-passw0rd")
+    assert (staff.daily_capacity, staff.is_senior) == (20, False)
+
+
+@pytest.mark.django_db
+def test_staff_add_takes_the_daily_capacity_and_seniority_and_refuses_a_capacity_out_of_range(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("Str0ng-passw0rd\n"))
+    call_command("staff", "add", "wangfang", "--role", "rm", "--branch", "B09", "--capacity", "30", "--senior",
+                 stdout=io.StringIO())
+    staff = Staff.objects.get(username="wangfang")
+    assert (staff.daily_capacity, staff.is_senior) == (30, True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Str0ng-passw0rd\n"))
+    with pytest.raises(CommandError, match="daily_capacity"):
+        call_command("staff", "add", "zhaoqiang", "--role", "rm", "--branch", "B09", "--capacity", "0",
+                     stdout=io.StringIO())
+    assert not Staff.objects.filter(username="zhaoqiang").exists()
 
 
 def test_chinese_first_whatever_the_browser_says_until_the_user_switches(bank, client):

@@ -154,6 +154,42 @@ def test_branch_rows_for_a_branch_without_customers(bank):
     assert all(r.book_size == 0 for r in rows) and total.book_aum == 0 and total.avg_completeness is None
 
 
+# --- a manager's daily capacity and seniority ---------------------------------------------------
+
+def test_the_branch_head_sets_a_managers_daily_capacity_and_seniority_and_the_list_follows(client, bank, books):
+    from banyan.audit.models import AuditEvent
+    from banyan.worklists.models import WorklistDay
+    from banyan.worklists.services import worklists_build
+
+    client.force_login(bank.head)
+    assert 'name="daily_capacity"' in client.get(reverse("branch_overview")).content.decode()
+    response = client.post(reverse("staff_workload", args=[bank.rm_a.pk]), {"daily_capacity": "1", "is_senior": "on"})
+    assert response.status_code == 302
+    bank.rm_a.refresh_from_db()
+    assert (bank.rm_a.daily_capacity, bank.rm_a.is_senior) == (1, True)
+    event = AuditEvent.objects.get(action="staff.workload_changed")
+    assert event.before == {"daily_capacity": 20, "is_senior": False} and event.after["daily_capacity"] == 1
+    worklists_build(manager_ids=[bank.rm_a.pk])
+    assert WorklistDay.objects.get(manager=bank.rm_a).capacity == 1  # the day's list is planned for one
+
+
+def test_a_capacity_out_of_range_is_refused_with_the_reason_and_nothing_changes(client, bank, books):
+    client.force_login(bank.head)
+    page = client.post(reverse("staff_workload", args=[bank.rm_a.pk]), {"daily_capacity": "500"}, follow=True)
+    assert "200" in str(list(page.context["messages"])[0])
+    bank.rm_a.refresh_from_db()
+    assert bank.rm_a.daily_capacity == 20
+
+
+def test_another_branchs_head_and_a_manager_get_404(client, bank, books, other_head):
+    for who in (other_head, bank.rm_b):
+        client.force_login(who)
+        response = client.post(reverse("staff_workload", args=[bank.rm_a.pk]), {"daily_capacity": "5"})
+        assert response.status_code == 404
+    bank.rm_a.refresh_from_db()
+    assert bank.rm_a.daily_capacity == 20
+
+
 # --- reassignment of one customer --------------------------------------------------------------
 
 def test_branch_head_reassigns_a_customer_to_another_manager(client, bank, books):
