@@ -64,6 +64,12 @@ def calendar(events: list[dict], *, name: str, stamp: dt.datetime, host: str = "
             lines.append(f"DESCRIPTION:{escape(e['description'])}")
         if e.get("status"):
             lines.append(f"STATUS:{e['status']}")
+        if e.get("status") != "CANCELLED":
+            # the phone reminds the manager the day before (time to confirm, as the seed asks) and
+            # an hour before (time to set out)
+            for before, note in (("-P1D", "明天："), ("-PT1H", "一小时后：")):
+                lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"TRIGGER:{before}",
+                          f"DESCRIPTION:{escape(note + e['summary'])}", "END:VALARM"]
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return CRLF.join(fold(line) for line in lines) + CRLF

@@ -250,6 +250,10 @@ def test_the_calendar_feed_is_rfc_5545_and_tells_no_identifiers(bank, book, meet
     unfolded = body.replace("\r\n ", "")
     assert "LOCATION:城东支行\\, 二楼\\; 理财室" in unfolded
     assert "DESCRIPTION:资产检视\\n带身份证" in unfolded
+    # each meeting reminds the phone the day before and an hour before
+    assert body.count("BEGIN:VALARM") == body.count("END:VALARM") == 4
+    assert lines.count("TRIGGER:-P1D") == lines.count("TRIGGER:-PT1H") == 2
+    assert "DESCRIPTION:明天：约见 王先生" in lines
     assert all(len(line.encode()) <= 75 for line in lines)
     for c in (book["wang"], book["li"]):
         assert c.mobile not in body and c.id_number not in body and c.external_id not in body
