@@ -32,6 +32,7 @@ class InteractionIn(In):
     new_info: str | None = Field(None, max_length=500, description="Anything new learned about the customer.")
     next_step: str | None = Field(None, max_length=200)
     next_contact_on: IsoDate | None = Field(None, description="Comes back that day as a follow-up on the worklist.")
+    minutes: int | None = Field(None, ge=0, le=600, description="Minutes on the phone (the daily calling target).")
 
 
 class InteractionOut(Schema):
@@ -47,6 +48,7 @@ class InteractionOut(Schema):
     new_info: str
     next_step: str
     next_contact_on: dt.date | None
+    minutes: int
     created_at: Moment
 
 
@@ -76,7 +78,7 @@ class MemoPageOut(Page):
 
 def interaction_out(i: Interaction) -> dict:
     data = {f: getattr(i, f) for f in ("id", "customer_id", "channel", "occurred_at", "summary", "rejection_reason",
-                                       "new_info", "next_step", "next_contact_on", "created_at")}
+                                       "new_info", "next_step", "next_contact_on", "minutes", "created_at")}
     data.update(staff=i.staff.username, purpose=i.purpose or None, outcome=i.outcome or None)
     return data
 

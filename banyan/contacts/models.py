@@ -1,6 +1,7 @@
 """Contact history (维护记录) and service memos (服务备忘录) — ARC-4, ARC-5."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,9 @@ class Interaction(models.Model):
     new_info = models.CharField(_("new information learned"), max_length=500, blank=True)
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     next_contact_on = models.DateField(_("next contact on"), null=True, blank=True)
+    # minutes on the phone: the daily calling target counts them (OUT-5, "每天不低于2小时的电话外呼")
+    minutes = models.PositiveSmallIntegerField(_("minutes on the phone"), default=0,
+                                               validators=[MaxValueValidator(600)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

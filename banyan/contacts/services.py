@@ -38,7 +38,7 @@ def _parse_moment(value: Any) -> dt.datetime:
 @transaction.atomic
 def interaction_log(*, actor, customer: Customer, channel: str, occurred_at: Any = None, purpose: str = "",
                     summary: str = "", outcome: str = "", rejection_reason: str = "", new_info: str = "",
-                    next_step: str = "", next_contact_on: Any = None) -> Interaction:
+                    next_step: str = "", next_contact_on: Any = None, minutes: int | None = 0) -> Interaction:
     """Record a contact. Channel alone is enough; the rest is optional. A real contact (two-way
     channel, customer reached) moves the customer's last-contact time, only ever forward: a
     back-dated entry does not move it back. `next_contact_on` comes back as a follow-up task."""
@@ -54,6 +54,7 @@ def interaction_log(*, actor, customer: Customer, channel: str, occurred_at: Any
         customer=customer, staff=actor, channel=channel, occurred_at=moment, purpose=purpose or "",
         summary=(summary or "").strip(), outcome=outcome or "", rejection_reason=(rejection_reason or "").strip(),
         new_info=(new_info or "").strip(), next_step=(next_step or "").strip(), next_contact_on=next_contact_on,
+        minutes=minutes or 0,
     )
     interaction.full_clean()
     interaction.save()

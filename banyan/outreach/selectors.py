@@ -57,25 +57,21 @@ def call_target(manager) -> tuple[int, int]:
 
 
 def calling_progress(managers, first, last) -> dict[int, dict]:
-    """Per manager and day in [first, last]: phone call records (every phone contact counts, in a
-    campaign or not) and minutes logged on campaign calls. Two grouped queries."""
+    """Per manager and day in [first, last]: phone call records and minutes on the phone — every
+    phone contact counts, from a campaign, the worklist or the file's quick log. One grouped query."""
     from django.db.models import Count, Sum
     from django.db.models.functions import TruncDate
 
     from banyan.contacts.models import Interaction
-    from banyan.outreach.models import CallLog
 
     ids = [m.pk for m in managers]
     progress: dict[int, dict] = {pk: {} for pk in ids}
-    calls = (Interaction.objects.filter(staff_id__in=ids, channel="phone", occurred_at__date__gte=first,
-                                        occurred_at__date__lte=last)
-             .annotate(day=TruncDate("occurred_at")).values("staff_id", "day").annotate(n=Count("pk")))
-    for row in calls:
-        progress[row["staff_id"]].setdefault(row["day"], {"calls": 0, "minutes": 0})["calls"] = row["n"]
-    minutes = (CallLog.objects.filter(staff_id__in=ids, at__date__gte=first, at__date__lte=last)
-               .annotate(day=TruncDate("at")).values("staff_id", "day").annotate(m=Sum("minutes")))
-    for row in minutes:
-        progress[row["staff_id"]].setdefault(row["day"], {"calls": 0, "minutes": 0})["minutes"] = row["m"] or 0
+    rows = (Interaction.objects.filter(staff_id__in=ids, channel="phone", occurred_at__date__gte=first,
+                                       occurred_at__date__lte=last)
+            .annotate(day=TruncDate("occurred_at")).values("staff_id", "day")
+            .annotate(n=Count("pk"), m=Sum("minutes")))
+    for row in rows:
+        progress[row["staff_id"]][row["day"]] = {"calls": row["n"], "minutes": row["m"] or 0}
     return progress
 
 

@@ -179,7 +179,8 @@ def call_outcome_record(*, actor, entry: CallEntry, outcome: str, reason: str = 
     interaction = interaction_log(actor=actor, customer=entry.customer, channel="phone", purpose="invitation",
                                   summary=summary[:500], outcome=_INTERACTION_OUTCOME[outcome],
                                   rejection_reason=reason if outcome == CallStatus.REFUSED else "",
-                                  next_step=_("Call back") if next_on else "", next_contact_on=next_on)
+                                  next_step=_("Call back") if next_on else "", next_contact_on=next_on,
+                                  minutes=minutes)
     log = CallLog.objects.create(entry=entry, staff=actor, outcome=outcome, reason=reason.strip(),
                                  objection=objection, script=script, note=note.strip(), minutes=minutes,
                                  interaction=interaction)

@@ -112,6 +112,7 @@ class ContactForm(forms.Form):
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=200)
     next_contact_on = forms.DateField(label=_("Next contact on"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(label=_("Minutes on the phone"), required=False, min_value=0, max_value=600)
 
 
 class MemoForm(forms.Form):

@@ -103,6 +103,7 @@ class CompleteIn(In):
     new_info: str = Field("", max_length=500, description="Something new learned, e.g. 女儿九月上大学.")
     next_step: str = Field("", max_length=200)
     next_contact_on: dt.date | None = Field(None, description="When to contact again; it comes back as a follow-up.")
+    minutes: int = Field(0, ge=0, le=600, description="Minutes on the phone (the daily calling target).")
 
 
 class SkipIn(In):

@@ -372,7 +372,8 @@ def _open_task(task: Task) -> None:
 
 @transaction.atomic
 def task_complete(*, actor, task: Task, outcome: str = "reached", summary: str = "", channel: str | None = None,
-                  rejection_reason: str = "", new_info: str = "", next_step: str = "", next_contact_on=None) -> Task:
+                  rejection_reason: str = "", new_info: str = "", next_step: str = "", next_contact_on=None,
+                  minutes: int | None = 0) -> Task:
     """Finish a task: the contact is recorded in the customer's history in the same step (WL-9)."""
     _open_task(task)
     reasons = list(task.reasons.all())
@@ -380,7 +381,8 @@ def task_complete(*, actor, task: Task, outcome: str = "reached", summary: str =
     text = summary.strip() or "；".join(r.detail for r in reasons)[:500]
     interaction = interaction_log(actor=actor, customer=task.customer, channel=channel or task.suggested_channel,
                                   purpose=purpose, summary=text, outcome=outcome, rejection_reason=rejection_reason,
-                                  new_info=new_info, next_step=next_step, next_contact_on=next_contact_on)
+                                  new_info=new_info, next_step=next_step, next_contact_on=next_contact_on,
+                                  minutes=minutes)
     memo_ids = [int(r.ref.split(":")[1]) for r in reasons if r.code == C.MEMO_DUE and r.ref.startswith("memo:")]
     if outcome != "not_reached":
         for memo in Memo.objects.filter(pk__in=memo_ids, status=MemoStatus.OPEN):

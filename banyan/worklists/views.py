@@ -78,6 +78,7 @@ class TaskMoreForm(forms.Form):
     new_info = forms.CharField(required=False, max_length=500)
     next_step = forms.CharField(required=False, max_length=200)
     next_contact_on = forms.DateField(required=False)
+    minutes = forms.IntegerField(required=False, min_value=0, max_value=600)
 
 
 SKIP_REASONS = [gettext_lazy("Customer travelling / abroad"), gettext_lazy("Already contacted another way"),

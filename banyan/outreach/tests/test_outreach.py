@@ -21,7 +21,7 @@ from banyan.outreach.services import (
     objection_win_rates,
 )
 from banyan.worklists.models import Task
-from banyan.worklists.services import worklists_build
+from banyan.worklists.services import task_complete, worklists_build
 
 START, END = "2026-11-23", "2026-12-20"
 
@@ -173,7 +173,7 @@ def test_appointments_through_the_api_and_another_manager_gets_404(bank, book, c
                                                                           "place": "x"}), 404, "not_found")
 
 
-def test_daily_calling_progress_counts_calls_and_minutes_against_the_target(bank, book):
+def test_daily_calling_progress_counts_calls_and_minutes_against_the_target(bank, book, make_customer):
     from banyan.outreach.models import CallTarget
     from banyan.outreach.selectors import call_target, calling_progress
 
@@ -188,3 +188,12 @@ def test_daily_calling_progress_counts_calls_and_minutes_against_the_target(bank
     progress = calling_progress([bank.rm_a, bank.rm_b], today, today)
     assert progress[bank.rm_a.pk][today] == {"calls": 1, "minutes": 7}
     assert progress[bank.rm_b.pk] == {}
+    # the worklist's and the file's calls count too, with their minutes; a visit is not a call
+    book["ok"].refresh_from_db()
+    interaction_log(actor=bank.rm_a, customer=book["ok"], channel="phone", outcome="reached", minutes=12)
+    interaction_log(actor=bank.rm_a, customer=book["ok"], channel="visit", outcome="reached", minutes=30)
+    birthday = make_customer(bank.rm_a, name="冯雪", id_number=make_resident_id("330106", dt.date(1985, 11, 23), 9))
+    worklists_build(manager_ids=[bank.rm_a.pk])
+    task_complete(actor=bank.rm_a, task=Task.objects.get(customer=birthday, date=today), outcome="reached",
+                  channel="phone", minutes=5)
+    assert calling_progress([bank.rm_a], today, today)[bank.rm_a.pk][today] == {"calls": 3, "minutes": 24}
