@@ -115,6 +115,37 @@ class ContactForm(forms.Form):
     minutes = forms.IntegerField(label=_("Minutes on the phone"), required=False, min_value=0, max_value=600)
 
 
+class SaleForm(forms.Form):
+    """记录销售 on the customer's file: what seed 000 says a sale must keep."""
+
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None, empty_label=None)
+    amount = forms.DecimalField(label=_("Amount (CNY)"), min_value=0, max_digits=16, decimal_places=2)
+    # an <input type=date> takes its value as YYYY-MM-DD only, whatever the language's date format
+    purchase_date = forms.DateField(label=_("Date of sale"),
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    maturity_date = forms.DateField(label=_("Maturity date"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    cost_price = forms.DecimalField(label=_("Price per unit (NAV at purchase)"), required=False, min_value=0,
+                                    max_digits=14, decimal_places=4)
+    expected_return_pct = forms.DecimalField(label=_("Expected return %"), required=False, max_digits=7,
+                                             decimal_places=4)
+    take_profit_pct = forms.DecimalField(label=_("Take-profit %"), required=False, max_digits=7, decimal_places=2)
+    stop_loss_pct = forms.DecimalField(label=_("Stop-loss %"), required=False, max_digits=7, decimal_places=2)
+    auto_rollover = forms.BooleanField(label=_("Roll over automatically at maturity"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from banyan.holdings.models import LIABILITY_TYPES, Product
+
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = (Product.objects.filter(is_active=True).exclude(type__in=LIABILITY_TYPES)
+                                           .order_by("type", "risk_level", "code"))
+        self.fields["product"].label_from_instance = lambda p: f"{p.name} · {p.get_type_display()} · {p.risk_level}"
+        for name, field in self.fields.items():
+            css = "form-check-input" if name == "auto_rollover" else (
+                "form-select" if name == "product" else "form-control")
+            field.widget.attrs["class"] = css
+
+
 class MemoForm(forms.Form):
     text = forms.CharField(label=_("Memo"), max_length=500)
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))

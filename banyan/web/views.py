@@ -43,6 +43,7 @@ from banyan.customers.services import (
 )
 from banyan.holdings.models import NAV_TYPES, ProductType
 from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings, products
+from banyan.holdings.services import sale_record
 from banyan.org.forms import assign_form_for
 from banyan.org.models import Role
 from banyan.org.services import login_succeeded
@@ -57,6 +58,7 @@ from banyan.web.forms import (
     MemoForm,
     ProfileForm,
     RelationForm,
+    SaleForm,
     add_service_errors,
 )
 from banyan.web.templatetags.banyan_tags import money
@@ -564,6 +566,26 @@ def relation_add_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         return _oob(request, customer, parts=("relations", "timeline"))
     messages.success(request, _("Relation added."))
     return redirect("customer_detail", customer.pk)
+
+
+@login_required
+def sale_new(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """记录销售: the manager records a product sold to the customer, with its agreed take-profit and
+    stop-loss; the suitability rule refuses a product above the customer's risk tolerance."""
+    customer = get_customer_for_user(request.user, customer_id)
+    form = SaleForm(request.POST or None, initial={"purchase_date": clock.today()})
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            holding = sale_record(actor=request.user, customer=customer, **fields)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, _("Sale recorded: %(product)s, %(amount)s.") % {
+                "product": holding.product.name, "amount": money(holding.amount)})
+            return redirect("customer_detail", customer.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/sale.html", {"c": customer, "form": form}, status=status)
 
 
 @login_required
