@@ -36,6 +36,23 @@ def _parse_moment(value: Any) -> dt.datetime:
 
 
 @transaction.atomic
+def visit_review(*, actor, customer: Customer, goal: str, reached: bool, why: str = "", next_step: str = "",
+                 next_contact_on: Any = None, purpose: str = "") -> Interaction:
+    """After a visit (OUT-8, seed 001 登门拜访): its goal, reached or not and why, recorded as the
+    visit's contact — the next step and date come back as a follow-up, feeding the next contact."""
+    goal, why = (goal or "").strip(), (why or "").strip()
+    if not goal:
+        raise ValidationError({"goal": [_("Say what the visit was for.")]})
+    if not reached and not why:
+        raise ValidationError({"why": [_("Say why the goal was not reached: it shapes the next contact.")]})
+    verdict = _("goal reached") if reached else _("goal not reached")
+    summary = "：".join(part for part in (f"{_('Visit')} — {goal}", verdict + (f"（{why}）" if why else "")))
+    return interaction_log(actor=actor, customer=customer, channel="visit", purpose=purpose or "other",
+                           summary=summary[:500], outcome="reached", next_step=next_step,
+                           next_contact_on=next_contact_on)
+
+
+@transaction.atomic
 def interaction_log(*, actor, customer: Customer, channel: str, occurred_at: Any = None, purpose: str = "",
                     summary: str = "", outcome: str = "", rejection_reason: str = "", new_info: str = "",
                     next_step: str = "", next_contact_on: Any = None, minutes: int | None = 0) -> Interaction:

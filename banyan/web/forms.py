@@ -146,6 +146,17 @@ class SaleForm(forms.Form):
             field.widget.attrs["class"] = css
 
 
+class VisitReviewForm(forms.Form):
+    goal = forms.CharField(label=_("Goal of the visit"), max_length=200)
+    reached = forms.TypedChoiceField(label=_("Goal reached?"), coerce=lambda v: v == "yes",
+                                     choices=[("yes", _("Yes")), ("no", _("No"))],
+                                     widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
+    why = forms.CharField(label=_("Why (what helped, what stood in the way)"), required=False, max_length=200)
+    next_step = forms.CharField(label=_("Next step"), required=False, max_length=200)
+    next_contact_on = forms.DateField(label=_("Next contact on"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
 class MemoForm(forms.Form):
     text = forms.CharField(label=_("Memo"), max_length=500)
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/", views.customer_detail, name="customer_detail"),
     path("customers/<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:customer_id>/sales/new/", views.sale_new, name="customer_sale_new"),
+    path("customers/<int:customer_id>/visit/", views.visit_brief, name="customer_visit"),
     path("customers/<int:customer_id>/reveal/<str:field>/", views.customer_reveal_view, name="customer_reveal"),
     path("customers/<int:customer_id>/contacts/", views.contact_log, name="customer_contact_log"),
     path("customers/<int:customer_id>/memos/", views.memo_create_view, name="customer_memo_create"),

@@ -29,7 +29,7 @@ from lunar_python import Solar
 from banyan import clock
 from banyan.contacts.models import Memo, MemoStatus
 from banyan.contacts.selectors import open_memos, timeline
-from banyan.contacts.services import interaction_log, memo_complete, memo_create
+from banyan.contacts.services import interaction_log, memo_complete, memo_create, visit_review
 from banyan.customers.completeness import missing_fields
 from banyan.customers.identity import mask_id_number, mask_mobile
 from banyan.customers.models import Customer, CustomerRelation, Orientation
@@ -59,6 +59,7 @@ from banyan.web.forms import (
     ProfileForm,
     RelationForm,
     SaleForm,
+    VisitReviewForm,
     add_service_errors,
 )
 from banyan.web.templatetags.banyan_tags import money
@@ -566,6 +567,45 @@ def relation_add_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         return _oob(request, customer, parts=("relations", "timeline"))
     messages.success(request, _("Relation added."))
     return redirect("customer_detail", customer.pk)
+
+
+def _visit_context(request, customer, review_form=None) -> dict:
+    """The one-page brief before a visit (OUT-8): the file's facts a visit needs, the product types
+    the customer has not opened, the meeting booked and its purpose as the visit's goal."""
+    from banyan.contacts.models import Appointment, AppointmentStatus
+    from banyan.holdings.models import LIABILITY_TYPES
+
+    context = _file_context(request, customer)
+    held = {h.product.type for h in context["assets"] + context["loans"] + context["cards"]}
+    meeting = (Appointment.objects.filter(customer=customer, status=AppointmentStatus.SCHEDULED,
+                                          at__gte=timezone.now() - dt.timedelta(hours=12)).order_by("at").first())
+    goal = (request.GET.get("goal") or (meeting.purpose if meeting else "")).strip()[:200]
+    context.update({
+        "not_held": [label for value, label in ProductType.choices
+                     if value not in held and value not in LIABILITY_TYPES],
+        "meeting": meeting, "goal": goal, "recent": [e for e in context["entries"] if e.kind == "interaction"][:3],
+        "review_form": review_form or VisitReviewForm(initial={"goal": goal}),
+    })
+    return context
+
+
+@login_required
+def visit_brief(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """拜访准备 and, after the visit, its review (goal reached or not, and why)."""
+    customer = get_customer_for_user(request.user, customer_id)
+    if request.method == "POST":
+        form = VisitReviewForm(request.POST)
+        if form.is_valid():
+            try:
+                visit_review(actor=request.user, customer=customer, **form.cleaned_data)
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, _("Visit review recorded."))
+                return redirect("customer_detail", customer.pk)
+        return render(request, "customers/visit.html", _visit_context(request, customer, form), status=400)
+    customer_viewed(actor=request.user, customer=customer, via="visit_brief")
+    return render(request, "customers/visit.html", _visit_context(request, customer))
 
 
 @login_required

@@ -68,4 +68,8 @@
     var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
     notice(zh ? "网络连接中断，内容未保存，请稍后重试。" : "The network is down; nothing was saved. Please try again.");
   });
+  // A button marked data-print prints the page (the visit brief); no inline handler under the CSP.
+  document.addEventListener("click", function (ev) {
+    if (ev.target.closest && ev.target.closest("[data-print]")) { window.print(); }
+  });
 })();
