@@ -47,6 +47,7 @@ _LUNAR_FESTIVALS = (
 _SOLAR_FESTIVALS = (
     ("new_year", "元旦", 1, 1, None),
     ("womens_day", "妇女节", 3, 8, AUDIENCE_FEMALE),
+    ("labour_day", "劳动节", 5, 1, None),  # a statutory holiday (WL-1); 清明 is one too, but not for greetings
     ("teachers_day", "教师节", 9, 10, AUDIENCE_TEACHER),
     ("national_day", "国庆节", 10, 1, None),
 )

@@ -25,6 +25,7 @@ def test_festivals_of_2026():
         "spring_festival": date(2026, 2, 17),
         "lantern": date(2026, 3, 3),
         "womens_day": date(2026, 3, 8),
+        "labour_day": date(2026, 5, 1),
         "mothers_day": date(2026, 5, 10),
         "dragon_boat": date(2026, 6, 19),
         "fathers_day": date(2026, 6, 21),
