@@ -15,11 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from banyan import clock
 from banyan.audit.services import audit_log
+from banyan.calendars.festivals import Festival, festivals_between
 from banyan.contacts.models import Purpose
 from banyan.contacts.services import interaction_log
 from banyan.customers.models import Customer
@@ -269,6 +271,47 @@ def message_resend(*, actor, message: Message) -> Message:
     if message.status != MessageStatus.FAILED:
         raise ValidationError(_("Only a message that failed can be sent again."))
     return message_send(message=message, actor=actor)
+
+
+#: How many days before a festival its greeting may be written (the worklist's festival lead).
+FESTIVAL_GREETING_DAYS = 3
+
+
+def coming_festival(today: dt.date) -> Festival | None:
+    """The festival for everyone (春节, 中秋节, 国庆节 …) within the next few days, if any."""
+    found = [f for f in festivals_between(today, today + dt.timedelta(days=FESTIVAL_GREETING_DAYS))
+             if f.audience is None]
+    return found[0] if found else None
+
+
+def festival_greeting_targets(manager, festival: Festival):
+    """The manager's customers a festival greets by SMS rather than by a call (WL-1): all but the
+    priority and frequent-contact customers, whom the worklist calls — who agreed to SMS, are not
+    do-not-disturb, have a mobile, and have not been greeted for this festival yet."""
+    from banyan.segments.models import Quadrant
+
+    greeted = Message.objects.filter(customer=OuterRef("pk"), template_code=TemplateCode.FESTIVAL,
+                                     created_at__date__gte=festival.date - dt.timedelta(days=FESTIVAL_GREETING_DAYS))
+    called = Q(segment__is_priority=True) | Q(segment__quadrant__in=[Quadrant.HIGH_HIGH, Quadrant.HIGH_LOW,
+                                                                     Quadrant.LOW_HIGH])
+    return (Customer.objects.filter(rm=manager, consent_sms=True, do_not_disturb=False).exclude(mobile="")
+            .exclude(called).exclude(Exists(greeted)))
+
+
+@transaction.atomic
+def festival_greetings_queue(*, actor, manager, festival: Festival) -> int:
+    """Write the festival's greeting SMS for every customer of `festival_greeting_targets` into the
+    outbox (the bank's or the branch's festival template, signed by the manager); consent is
+    checked again when each is sent. Returns how many were written; a second run writes none."""
+    context = {"detail": festival.name_zh, "date": cn_date(festival.date)}
+    count = 0
+    for customer in festival_greeting_targets(manager, festival).select_related("branch").iterator(chunk_size=500):
+        message_compose(actor=actor, customer=customer, template=TemplateCode.FESTIVAL, channel=MessageChannel.SMS,
+                        context=context)
+        count += 1
+    audit_log(actor=actor, action="messages.festival_queued", obj=manager, detail=festival.name_zh,
+              after={"festival": festival.code, "date": festival.date.isoformat(), "messages": count})
+    return count
 
 
 def outbox_send_queued(*, limit: int = 500) -> dict[str, int]:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.worklist_today, name="worklist_today"),
     re_path(r"^(?P<day>\d{4}-\d{2}-\d{2})/$", views.worklist_today, name="worklist_day"),
     path("week/", views.worklist_week, name="worklist_week"),
+    path("festival-greetings/", views.festival_greetings_view, name="festival_greetings"),
     path("tasks/<int:task_id>/complete/", views.task_complete_view, name="task_complete"),
     path("tasks/<int:task_id>/skip/", views.task_skip_view, name="task_skip"),
     path("tasks/<int:task_id>/move/", views.task_move_view, name="task_move"),

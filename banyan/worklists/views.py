@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,6 +27,12 @@ from banyan.calendars.workdays import holiday_name, is_working_day
 from banyan.contacts.models import Outcome
 from banyan.customers.models import Channel
 from banyan.customers.selectors import visible_customers
+from banyan.messaging.services import (
+    coming_festival,
+    festival_greeting_targets,
+    festival_greetings_queue,
+    outbox_send_queued,
+)
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.segments.models import SegmentPolicy
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
@@ -240,7 +247,30 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
         context["overdue"] = [decorate(t, today, errors.get(t.pk, "")) for t in overdue_tasks(manager, day)]
         if not readonly:  # the coming week is planned when asked for: see worklist_week
             context["week_url"], context["week_days"] = reverse("worklist_week"), PREVIEW_DAYS
+            festival = coming_festival(today)
+            if festival is not None:
+                context["festival_greeting"] = {
+                    "festival": festival, "count": festival_greeting_targets(manager, festival).count()}
     return context
+
+
+@login_required
+@require_POST
+def festival_greetings_view(request: HttpRequest) -> HttpResponse:
+    """节日祝福短信: the greeting SMS for the customers the festival does not call, in one step."""
+    owner, away = _owner_or_redirect(request)
+    if away is not None:
+        return away
+    festival = coming_festival(clock.today())
+    if festival is None:
+        messages.info(request, _("No festival in the coming days."))
+        return redirect("worklist_today")
+    count = festival_greetings_queue(actor=request.user, manager=owner, festival=festival)
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # no worker to work the outbox (single branch): send now
+        outbox_send_queued(limit=settings.BANYAN_OUTBOX_BATCH)
+    messages.success(request, _("%(festival)s greetings written for %(n)d customers; the outbox sends them.")
+                     % {"festival": festival.name_zh, "n": count})
+    return redirect("worklist_today")
 
 
 def _build(request: HttpRequest, day: dt.date, manager_ids: list[int]) -> bool:
