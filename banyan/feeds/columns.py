@@ -94,7 +94,20 @@ NAV_COLUMNS: list[Column] = [
     Column("dividend", "每份分红", False, "每份分红（元）", "0.0200", ("分红",)),
 ]
 
+PRODUCT_COLUMNS: list[Column] = [
+    Column("code", "产品代码", True, "产品代码，唯一（持仓、净值文件用它）", "FD-300", ("产品编号",)),
+    Column("name", "产品名称", True, "文本", "沪深300指数增强A", ("名称",)),
+    Column("type", "产品类型", True, "demand_deposit/time_deposit/wealth/fund/insurance/bond/precious_metal/loan/"
+           "credit_card 或 活期存款/定期存款/理财产品/基金…", "基金", ("类型",)),
+    Column("risk_level", "风险等级", True, "R1–R5", "R4", ("产品风险等级",)),
+    Column("term_days", "期限天数", False, "整数（天）", "365", ("期限",)),
+    Column("expected_yield", "预期收益率", False, "百分数（3.5 即 3.5%）", "3.50", ("业绩比较基准",)),
+    Column("issuer", "发行机构", False, "文本", "某某基金管理有限公司", ("管理人",)),
+    Column("is_active", "在售", False, _YN + "；N＝停售（已有持仓不变）", "Y", ("是否在售",)),
+]
+
 KINDS: dict[str, list[Column]] = {
+    "products": PRODUCT_COLUMNS,
     "customers": CUSTOMER_COLUMNS,
     "holdings": HOLDING_COLUMNS,
     "transactions": TRANSACTION_COLUMNS,
@@ -104,8 +117,8 @@ KINDS: dict[str, list[Column]] = {
 
 #: The columns that identify a row (a file without them cannot be read).
 KEYS: dict[str, tuple[str, ...]] = {
-    "customers": ("external_id",), "holdings": ("external_id",), "transactions": ("external_id",),
-    "navs": ("product", "date"), "new_cards": ("external_id",),
+    "products": ("code",), "customers": ("external_id",), "holdings": ("external_id",),
+    "transactions": ("external_id",), "navs": ("product", "date"), "new_cards": ("external_id",),
 }
 
 

@@ -28,8 +28,15 @@ from banyan.customers.models import Customer, Education, Gender, IdType, Marital
 from banyan.customers.services import customer_assign, customer_create, customer_update
 from banyan.feeds.columns import KEYS, KINDS, label_of, map_headers
 from banyan.feeds.readers import FeedFileError, Record, read_sheet, write_rejects
-from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, Transaction
-from banyan.holdings.services import holding_create, holding_update, nav_record, transaction_record
+from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, ProductType, Transaction
+from banyan.holdings.services import (
+    holding_create,
+    holding_update,
+    nav_record,
+    product_create,
+    product_update,
+    transaction_record,
+)
 from banyan.org.models import Branch, Staff
 from banyan.worklists.preview import previews_stale
 
@@ -40,7 +47,8 @@ AUM_CHUNK = 10_000
 _CUSTOMER_KINDS = ("customers", "new_cards")
 _BOOLEANS = {"y": True, "yes": True, "1": True, "true": True, "是": True, "t": True,
              "n": False, "no": False, "0": False, "false": False, "否": False, "f": False}
-_BOOL_FIELDS = {"consent_sms", "consent_phone", "consent_email", "consent_wechat", "do_not_disturb", "auto_rollover"}
+_BOOL_FIELDS = {"consent_sms", "consent_phone", "consent_email", "consent_wechat", "do_not_disturb", "auto_rollover",
+                "is_active"}
 _DATE_FIELDS = {"birth_date", "risk_assessed_on", "account_opened_on", "purchase_date", "maturity_date",
                 "statement_date", "payment_due_date", "date"}
 # Words bank exports use for the coded choices, beside the codes and their labels.
@@ -64,7 +72,7 @@ _SYNONYMS: dict[str, dict[str, str]] = {
                "已销户": HoldingStatus.CLOSED},
 }
 _CHOICES = {"gender": Gender, "id_type": IdType, "education": Education, "marital_status": MaritalStatus,
-            "source": Source, "status": HoldingStatus}
+            "source": Source, "status": HoldingStatus, "type": ProductType}
 _DATE_RE = re.compile(r"^(\d{4})[/.\-年](\d{1,2})[/.\-月](\d{1,2})日?$")
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
@@ -189,6 +197,9 @@ class _Lookups:
                                                % {"c": code}]})
         return found
 
+    def forget_product(self, code: str) -> None:
+        self._products.pop(code, None)
+
     @staticmethod
     def customer(external_id: str) -> Customer:
         found = Customer.objects.filter(external_id=external_id).first()
@@ -286,8 +297,28 @@ def _nav_row(kind: str, values: dict[str, str], look: _Lookups, actor, touched: 
     return "updated"
 
 
+def _product_row(kind: str, values: dict[str, str], look: _Lookups, actor, touched: set[int]) -> str:
+    code = values.pop("code")
+    fields = _convert({k: v for k, v in values.items() if v != ""})
+    if "term_days" in fields:
+        try:
+            fields["term_days"] = int(str(fields["term_days"]).strip())
+        except ValueError:
+            raise ValidationError({"term_days": [_("A term is a whole number of days.")]}) from None
+    existing = Product.objects.filter(code=code).first()
+    if existing is None:
+        product_create(actor=actor, code=code, **fields)
+        return "added"
+    before = _state(existing)
+    product_update(actor=actor, product=existing, **fields)
+    if _state(existing) == before:
+        raise _Unchanged
+    look.forget_product(code)
+    return "updated"
+
+
 _HANDLERS: dict[str, Callable[..., str]] = {
-    "customers": _customer_row, "new_cards": _customer_row, "holdings": _holding_row,
+    "products": _product_row, "customers": _customer_row, "new_cards": _customer_row, "holdings": _holding_row,
     "transactions": _transaction_row, "navs": _nav_row,
 }
 # Error keys a service may use that are not the feed's column names.
@@ -431,6 +462,8 @@ def feed_followups(kind: str, *, customer_ids=None, actor=None) -> None:
     from banyan.segments.services import nightly_refresh
     from banyan.worklists.services import worklists_build
 
+    if kind == "products":  # the catalogue weighs on no customer's AUM, segment or list
+        return
     if kind in ("holdings", "navs") and customer_ids is not None:
         ids = sorted(customer_ids)
         for start in range(0, len(ids), AUM_CHUNK):  # one UPDATE per slice, whatever the feed's size

@@ -23,7 +23,8 @@ from banyan.feeds.models import FeedRun
 from banyan.feeds.tasks import feed_run_queue, feed_run_rerun
 from banyan.org.models import Role
 
-KIND_LABELS = {"customers": pgettext_lazy("feed kind", "Customers"),
+KIND_LABELS = {"products": pgettext_lazy("feed kind", "Product catalogue"),
+               "customers": pgettext_lazy("feed kind", "Customers"),
                "holdings": pgettext_lazy("feed kind", "Accounts and holdings"),
                "transactions": pgettext_lazy("feed kind", "Transactions"),
                "navs": pgettext_lazy("feed kind", "Product NAVs and dividends"),

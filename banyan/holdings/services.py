@@ -59,12 +59,38 @@ def _date(field: str, value: Any, *, required: bool = False) -> dt.date | None:
 
 @transaction.atomic
 def product_create(*, actor, code: str, name: str, type: str, risk_level: str, term_days: int | None = None,
-                   expected_yield: Any = None, issuer: str = "") -> Product:
+                   expected_yield: Any = None, issuer: str = "", is_active: bool = True) -> Product:
     product = Product(code=(code or "").strip(), name=(name or "").strip(), type=type, risk_level=risk_level,
-                      term_days=term_days, expected_yield=_decimal("expected_yield", expected_yield), issuer=issuer)
+                      term_days=term_days, expected_yield=_decimal("expected_yield", expected_yield), issuer=issuer,
+                      is_active=is_active)
     product.full_clean()
     product.save()
     audit_log(actor=actor, action="product.created", obj=product, after={"code": product.code, "type": type})
+    return product
+
+
+#: What the product catalogue may change of a product (its code is its identity).
+PRODUCT_UPDATABLE = ("name", "type", "risk_level", "term_days", "expected_yield", "issuer", "is_active")
+
+
+@transaction.atomic
+def product_update(*, actor, product: Product, **fields: Any) -> Product:
+    """Change a product of the catalogue (a new name, a new risk rating, taken off sale); audited.
+    Holdings keep what their sale recorded (the customer's risk level then)."""
+    unknown = set(fields) - set(PRODUCT_UPDATABLE)
+    if unknown:
+        raise ValidationError({k: [_("This field cannot be changed here.")] for k in sorted(unknown)})
+    if "expected_yield" in fields:
+        fields["expected_yield"] = _decimal("expected_yield", fields["expected_yield"])
+    before = {k: getattr(product, k) for k in fields}
+    for k, v in fields.items():
+        setattr(product, k, v)
+    product.full_clean(validate_unique=False)
+    product.save(update_fields=list(fields) or None)
+    changed = {k: v for k, v in fields.items() if before[k] != v}
+    if changed:
+        audit_log(actor=actor, action="product.updated", obj=product,
+                  before={k: str(before[k]) for k in changed}, after={k: str(v) for k, v in changed.items()})
     return product
 
 

@@ -344,3 +344,32 @@ def test_a_feed_during_the_day_leaves_todays_lists_and_makes_none_for_tomorrow(b
     assert todays.status == TaskStatus.OPEN
     assert not Task.objects.filter(customer__external_id="N1").exists()
     assert not WorklistDay.objects.filter(date__gt=dt.date(2026, 11, 23)).exists()
+
+
+def test_the_product_catalogue_feed_adds_updates_takes_off_sale_and_rejects_with_line_and_reason(bank, tmp_path):
+    from banyan.audit.models import AuditEvent
+    from banyan.holdings.models import Product
+
+    path = tmp_path / "products.csv"
+    header = ["产品代码", "产品名称", "产品类型", "风险等级", "期限天数", "预期收益率", "在售"]
+    _write_csv(path, header, [
+        ["WM-Y365", "安享一年定开理财", "理财产品", "R2", "365", "3.20", "Y"],
+        ["F001", "稳健成长混合基金", "基金", "R4", "", "", "N"],  # the bank re-rates it and stops selling it
+        ["X-1", "某产品", "期货", "R3", "", "", ""],              # line 4: no such type
+        ["X-2", "另一产品", "基金", "R9", "", "", ""],            # line 5: no such risk level
+        ["X-3", "第三个产品", "基金", "R3", "一年", "", ""],       # line 6: the term is not a number
+    ], encoding="gbk")
+    result = feed_import(kind="products", path=path, followups=False)
+    assert (result.added, result.updated, result.rejected) == (1, 1, 3)
+    new = Product.objects.get(code="WM-Y365")
+    assert (new.type, new.risk_level, new.term_days, new.expected_yield) == ("wealth", "R2", 365, Decimal("3.2"))
+    fund = Product.objects.get(code="F001")
+    assert (fund.risk_level, fund.is_active) == ("R4", False)
+    event = AuditEvent.objects.get(action="product.updated")
+    assert event.before["risk_level"] == "R3" and event.after["is_active"] == "False"
+    rejects = {int(r["line"]): r["reason"] for r in _rejects(path)}
+    assert sorted(rejects) == [4, 5, 6] and "产品类型" in rejects[4] and "风险等级" in rejects[5]
+    assert "期限天数" in rejects[6]
+    assert not Product.objects.filter(code__startswith="X-").exists()
+    again = feed_import(kind="products", path=path, followups=False)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
