@@ -123,12 +123,14 @@ class Holding(models.Model):
 
 
 class AumSnapshot(models.Model):
-    """A customer's AUM on a date (month-end by default), for the trend (ARC-3)."""
+    """A customer's AUM on a date (month-end by default), for the trend (ARC-3), and the file's
+    completeness then (ARC-6): what a month of maintenance added is the difference of two."""
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
                                  related_name="aum_snapshots", db_index=False)
     date = models.DateField()
     aum = models.DecimalField(max_digits=16, decimal_places=2)
+    completeness = models.PositiveSmallIntegerField(null=True, blank=True)  # percent; None before it was kept
 
     class Meta:
         ordering = ["customer", "date"]

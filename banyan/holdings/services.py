@@ -240,13 +240,14 @@ def customers_refresh_aum(*, customer_ids=None) -> int:
 
 
 def aum_snapshot_take(*, day: dt.date) -> int:
-    """Record every customer's current AUM as of `day` (idempotent: a second run replaces)."""
+    """Record every customer's current AUM and file completeness as of `day` (idempotent: a second
+    run replaces)."""
     AumSnapshot.objects.filter(date=day).delete()
-    rows = Customer.objects.values_list("pk", "aum").iterator(chunk_size=5000)
+    rows = Customer.objects.values_list("pk", "aum", "completeness").iterator(chunk_size=5000)
     batch: list[AumSnapshot] = []
     count = 0
-    for pk, aum in rows:
-        batch.append(AumSnapshot(customer_id=pk, date=day, aum=aum))
+    for pk, aum, completeness in rows:
+        batch.append(AumSnapshot(customer_id=pk, date=day, aum=aum, completeness=completeness))
         if len(batch) >= 5000:
             AumSnapshot.objects.bulk_create(batch)
             count += len(batch)

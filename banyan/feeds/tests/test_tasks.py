@@ -177,8 +177,10 @@ def test_the_first_nightly_task_of_a_month_records_last_months_closing_aum_once(
 
     # then November's closing AUM is in the customer's trend, recorded once
     assert first["aum_snapshots"] >= 1 and second["aum_snapshots"] == 0
-    assert list(AumSnapshot.objects.filter(customer=wang).values_list("date", "aum")) == [
-        (dt.date(2026, 11, 30), Decimal("300000.00"))]
+    wang.refresh_from_db()
+    assert list(AumSnapshot.objects.filter(customer=wang).values_list("date", "aum", "completeness")) == [
+        (dt.date(2026, 11, 30), Decimal("300000.00"), wang.completeness)]
+    assert wang.completeness > 0  # the file's completeness then, for what maintenance adds month by month
 
 
 def test_the_outbox_task_sends_the_queued_messages(bank, make_customer, var_dir):
