@@ -4,10 +4,12 @@ those who run the branch."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,11 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from banyan import clock
 from banyan.customers.selectors import visible_customers
 from banyan.org.models import Role, Staff
 from banyan.org.selectors import managers_for
+from banyan.outreach.services import campaign_create
 from banyan.segments.models import Quadrant, SegmentPolicy
-from banyan.segments.selectors import quadrant_matrix
+from banyan.segments.selectors import first_contact_groups, quadrant_matrix
 from banyan.segments.services import segments_recompute
 
 #: Seed 004's maintenance strategy per quadrant: how often, and what the contact is for.
@@ -32,6 +36,8 @@ STRATEGY = {
     Quadrant.LOW_LOW: gettext_lazy("Low frequency: service and messages, events"),
 }
 #: Where each quadrant sits on the 2×2 grid (potential on the vertical axis, assets across).
+#: How long a first-contact invitation plan runs.
+FIRST_CONTACT_DAYS = 14
 GRID = [[Quadrant.LOW_HIGH, Quadrant.HIGH_HIGH], [Quadrant.LOW_LOW, Quadrant.HIGH_LOW]]
 
 
@@ -102,6 +108,40 @@ def segment_matrix(request: HttpRequest) -> HttpResponse:
         "policy": SegmentPolicy.current(), "chart": chart, "manager": manager, "managers": managers,
         "can_recompute": can_recompute(user), "nav_active": "segments",
     })
+
+
+@login_required
+def first_contact_plan(request: HttpRequest) -> HttpResponse:
+    """SEG-5: the customers never contacted, classified on basic dimensions (assets × age), and
+    for a group, an invitation plan in one step — a phone-invitation campaign of that group, whose
+    call list keeps the contact rules (outreach)."""
+    user = request.user
+    if user.role == Role.AUDITOR:
+        raise Http404("No customers here")
+    manager = _picked_manager(request)
+    today = clock.today()
+    groups = first_contact_groups(user, today, rm_id=manager.pk if manager else None)
+    if request.method == "POST":
+        chosen = next((g for g in groups if g["key"] == request.POST.get("group")), None)
+        if chosen is None:
+            messages.error(request, _("That group has no customer left to invite."))
+            return redirect("first_contact_plan")
+        try:
+            campaign = campaign_create(
+                actor=user, name=_("First contact: %(asset)s, %(age)s") % chosen,
+                purpose=_("Establish the service relationship: first invitation"),
+                goal=_("Every customer of the group reached once; a meeting with those interested"),
+                start_date=today, end_date=today + dt.timedelta(days=FIRST_CONTACT_DAYS), customer_ids=chosen["ids"])
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+            return redirect("first_contact_plan")
+        messages.success(request, _("Invitation plan made: %(n)d customers to call.") % {"n": campaign.entries.count()})
+        return redirect("outreach_campaign", campaign.pk)
+    managers = managers_for(user).order_by("full_name", "username") if user.role in (
+        Role.BRANCH_HEAD, Role.ADMIN) else []
+    return render(request, "segments/first_contact.html", {
+        "groups": groups, "total": sum(g["count"] for g in groups), "manager": manager, "managers": managers,
+        "days": FIRST_CONTACT_DAYS, "nav_active": "segments"})
 
 
 @login_required
