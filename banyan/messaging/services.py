@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from banyan.messaging.gateways import gateway_for
 from banyan.messaging.models import BlockRule, Message, MessageChannel, MessageStatus, MessageTemplate, TemplateCode
 from banyan.messaging.selectors import suggested_values, template_pick
 from banyan.messaging.text import PLACEHOLDERS, cn_date, render
+from banyan.segments.models import greeted_by_call
 from banyan.worklists.services import _title
 
 logger = logging.getLogger(__name__)
@@ -288,14 +289,10 @@ def festival_greeting_targets(manager, festival: Festival):
     """The manager's customers a festival greets by SMS rather than by a call (WL-1): all but the
     priority and frequent-contact customers, whom the worklist calls — who agreed to SMS, are not
     do-not-disturb, have a mobile, and have not been greeted for this festival yet."""
-    from banyan.segments.models import Quadrant
-
     greeted = Message.objects.filter(customer=OuterRef("pk"), template_code=TemplateCode.FESTIVAL,
                                      created_at__date__gte=festival.date - dt.timedelta(days=FESTIVAL_GREETING_DAYS))
-    called = Q(segment__is_priority=True) | Q(segment__quadrant__in=[Quadrant.HIGH_HIGH, Quadrant.HIGH_LOW,
-                                                                     Quadrant.LOW_HIGH])
     return (Customer.objects.filter(rm=manager, consent_sms=True, do_not_disturb=False).exclude(mobile="")
-            .exclude(called).exclude(Exists(greeted)))
+            .exclude(greeted_by_call()).exclude(Exists(greeted)))
 
 
 @transaction.atomic

@@ -16,6 +16,14 @@ class Quadrant(models.TextChoices):
     LOW_LOW = "low_low", _("Low assets, low potential")
 
 
+def greeted_by_call() -> models.Q:
+    """The customers a festival greets with a call on the worklist: the priority customers and
+    those whose quadrant asks for frequent contact. The rest of the book gets the festival SMS
+    (messaging) — one rule, so that nobody gets both and nobody neither."""
+    return models.Q(segment__is_priority=True) | models.Q(
+        segment__quadrant__in=[Quadrant.HIGH_HIGH, Quadrant.HIGH_LOW, Quadrant.LOW_HIGH])
+
+
 class SegmentPolicy(models.Model):
     """The bank's thresholds and frequencies (one row; configuration, not code — SEG-1, WL-6)."""
 

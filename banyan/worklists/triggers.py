@@ -27,7 +27,7 @@ from banyan.calendars.lunar import lunar_key_label, lunar_keys_by_date, solar_ke
 from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, Memo, MemoStatus
 from banyan.customers.models import Customer
 from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, ProductType, Transaction
-from banyan.segments.models import Quadrant, SegmentPolicy
+from banyan.segments.models import Quadrant, SegmentPolicy, greeted_by_call
 from banyan.segments.potential import wan
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.reasons import ReasonDefaults
@@ -140,8 +140,7 @@ def festivals(w: Window) -> list[Reason]:
     found = festivals_between(first, last)
     if not found:
         return []
-    frequent = w.customers().filter(Q(segment__is_priority=True) | Q(segment__quadrant__in=[
-        Quadrant.HIGH_HIGH, Quadrant.HIGH_LOW, Quadrant.LOW_HIGH]))
+    frequent = w.customers().filter(greeted_by_call())
     out = []
     for festival in found:
         audience = frequent
