@@ -99,7 +99,19 @@ class BookFilterForm(forms.Form):
 
 # ------------------------------------------------------------------ the customer file
 
-class ContactForm(forms.Form):
+class ContactMoreForm(forms.Form):
+    """What a contact may record beyond its one line: the file's quick log "more" and the
+    worklist card's "more" (a finished task) read the same fields."""
+
+    rejection_reason = forms.CharField(label=_("Rejection reason"), required=False, max_length=200)
+    new_info = forms.CharField(label=_("New information learned"), required=False, max_length=500)
+    next_step = forms.CharField(label=_("Next step"), required=False, max_length=200)
+    next_contact_on = forms.DateField(label=_("Next contact on"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(label=_("Minutes on the phone"), required=False, min_value=0, max_value=600)
+
+
+class ContactForm(ContactMoreForm):
     """The quick contact log: channel + result + one line is enough; the rest is in "more"."""
 
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE,
@@ -107,12 +119,6 @@ class ContactForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Result"), required=False, choices=Outcome.choices, widget=forms.RadioSelect)
     summary = forms.CharField(label=_("What was said"), required=False, max_length=500)
     purpose = forms.ChoiceField(label=_("Purpose"), required=False, choices=[("", "—")] + list(Purpose.choices))
-    rejection_reason = forms.CharField(label=_("Rejection reason"), required=False, max_length=200)
-    new_info = forms.CharField(label=_("New information learned"), required=False, max_length=500)
-    next_step = forms.CharField(label=_("Next step"), required=False, max_length=200)
-    next_contact_on = forms.DateField(label=_("Next contact on"), required=False,
-                                      widget=forms.DateInput(attrs={"type": "date"}))
-    minutes = forms.IntegerField(label=_("Minutes on the phone"), required=False, min_value=0, max_value=600)
 
 
 class SaleForm(forms.Form):

@@ -8,7 +8,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,6 +34,7 @@ from banyan.messaging.services import (
 )
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.segments.models import SegmentPolicy
+from banyan.web.forms import ContactMoreForm
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
 from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
@@ -78,16 +78,6 @@ OUTCOMES = [Outcome.REACHED, Outcome.NOT_REACHED, Outcome.REFUSED, Outcome.INTER
             Outcome.SOLD]
 
 #: Common reasons to skip a task; the manager can add a few words.
-class TaskMoreForm(forms.Form):
-    """What a finished task may record beyond the one line (the card's "more", as the file's quick log)."""
-
-    rejection_reason = forms.CharField(required=False, max_length=200)
-    new_info = forms.CharField(required=False, max_length=500)
-    next_step = forms.CharField(required=False, max_length=200)
-    next_contact_on = forms.DateField(required=False)
-    minutes = forms.IntegerField(required=False, min_value=0, max_value=600)
-
-
 SKIP_REASONS = [gettext_lazy("Customer travelling / abroad"), gettext_lazy("Already contacted another way"),
                 gettext_lazy("Wrong or dead number"), gettext_lazy("Customer asked not to be called"),
                 gettext_lazy("Not the right moment"), gettext_lazy("Other")]
@@ -395,7 +385,7 @@ def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
             raise ValidationError({"outcome": [_("Choose a result.")]})
         if channel not in Channel.values:
             raise ValidationError({"channel": [_("Choose a channel.")]})
-        more = TaskMoreForm(request.POST)
+        more = ContactMoreForm(request.POST)
         if not more.is_valid():
             raise ValidationError(more.errors)
         task_complete(actor=request.user, task=task, outcome=outcome, channel=channel,
