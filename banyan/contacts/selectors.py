@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+
+from banyan import clock
 from banyan.audit.models import AuditEvent
-from banyan.contacts.models import Interaction, Memo, MemoStatus
+from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, Memo, MemoStatus
 
 
 @dataclass
@@ -42,3 +46,10 @@ def interactions_of(customer):
 
 def open_memos(customer):
     return Memo.objects.filter(customer=customer, status=MemoStatus.OPEN).order_by("due_date")
+
+
+def upcoming_appointments(customer):
+    """The customer's meetings still to come (from the start of today), soonest first."""
+    start = timezone.make_aware(dt.datetime.combine(clock.today(), dt.time.min))
+    return (Appointment.objects.filter(customer=customer, at__gte=start, status=AppointmentStatus.SCHEDULED)
+            .select_related("staff").order_by("at"))

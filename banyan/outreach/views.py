@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from banyan import clock
 from banyan.contacts.models import Appointment, AppointmentStatus, Interaction
+from banyan.contacts.selectors import upcoming_appointments
 from banyan.contacts.services import appointment_create
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.holdings.models import Holding, HoldingStatus
@@ -428,8 +429,7 @@ def customer_appointments(request: HttpRequest, customer_id: int) -> HttpRespons
                     messages.warning(request, line)
                 return redirect("customer_detail", customer.pk)
             form = AppointmentForm(initial={"place": form.cleaned_data["place"]})
-    upcoming = list(Appointment.objects.filter(customer=customer, at__gte=_start_of_today(),
-                                               status=AppointmentStatus.SCHEDULED).select_related("staff"))
+    upcoming = list(upcoming_appointments(customer))
     context = {"c": customer, "form": form, "upcoming": upcoming, "guidance": guidance, "booked": booked}
     status = 400 if form.errors else 200
     if _is_htmx(request):

@@ -28,7 +28,7 @@ from lunar_python import Solar
 
 from banyan import clock
 from banyan.contacts.models import Memo, MemoStatus
-from banyan.contacts.selectors import open_memos, timeline
+from banyan.contacts.selectors import open_memos, timeline, upcoming_appointments
 from banyan.contacts.services import interaction_log, memo_complete, memo_create, visit_review
 from banyan.customers.completeness import missing_fields
 from banyan.customers.identity import mask_id_number, mask_mobile
@@ -41,7 +41,7 @@ from banyan.customers.services import (
     customers_exported,
     relation_add,
 )
-from banyan.holdings.models import NAV_TYPES, ProductType
+from banyan.holdings.models import LIABILITY_TYPES, NAV_TYPES, ProductType
 from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings, products
 from banyan.holdings.services import sale_record
 from banyan.org.forms import assign_form_for
@@ -572,13 +572,9 @@ def relation_add_view(request: HttpRequest, customer_id: int) -> HttpResponse:
 def _visit_context(request, customer, review_form=None) -> dict:
     """The one-page brief before a visit (OUT-8): the file's facts a visit needs, the product types
     the customer has not opened, the meeting booked and its purpose as the visit's goal."""
-    from banyan.contacts.models import Appointment, AppointmentStatus
-    from banyan.holdings.models import LIABILITY_TYPES
-
     context = _file_context(request, customer)
     held = {h.product.type for h in context["assets"] + context["loans"] + context["cards"]}
-    meeting = (Appointment.objects.filter(customer=customer, status=AppointmentStatus.SCHEDULED,
-                                          at__gte=timezone.now() - dt.timedelta(hours=12)).order_by("at").first())
+    meeting = upcoming_appointments(customer).first()
     goal = (request.GET.get("goal") or (meeting.purpose if meeting else "")).strip()[:200]
     context.update({
         "not_held": [label for value, label in ProductType.choices
