@@ -88,7 +88,7 @@ def segment_matrix(request: HttpRequest) -> HttpResponse:
         unsegmented=Count("pk", filter=Q(segment__isnull=True)),
         priority=Count("pk", filter=Q(segment__is_priority=True)),
         priority_aum=Sum("aum", filter=Q(segment__is_priority=True)),
-        no_relationship=Count("pk", filter=Q(segment__relationship_established=False)),
+        no_relationship=Count("pk", filter=Q(last_contact_at__isnull=True)),  # as the first-contact page counts
         senior_suggested=Count("pk", filter=Q(segment__suggested_rm__isnull=False)),
     )
     chart = {

@@ -28,6 +28,8 @@ def test_the_never_contacted_are_grouped_by_assets_and_age_richest_first(bank, l
     assert table.index("50 万以上") < table.index("5 万以下")  # the richest group first
     assert "30 岁以下" in table and "60 岁及以上" in table and "孙悦" not in page and "李雷" not in page
     assert table.count("生成邀约计划") == 2
+    matrix = login(bank.rm_a).get("/segments/").content.decode()
+    assert 'id="first-contact-link">2</a>' in matrix  # the segments page counts the same customers
 
 
 def test_a_group_becomes_a_phone_invitation_campaign_of_its_customers(bank, login, make_customer):
