@@ -109,7 +109,10 @@ def worker(redis_url, django_db_setup, tmp_path_factory):
     name = f"banyan-test-{os.getpid()}@localhost"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": _test_database_url(),
            "CELERY_BROKER_URL": redis_url, "BANYAN_TODAY": "2026-11-23", "BANYAN_VAR_DIR": str(var),
-           "BANYAN_SMS_OUTBOX": str(var / "sms-outbox.jsonl"), "BANYAN_LOG_LEVEL": "INFO"}
+           "BANYAN_SMS_OUTBOX": str(var / "sms-outbox.jsonl"), "BANYAN_LOG_LEVEL": "INFO",
+           # the worker is another process, out of reach of the suite's no-quiet-hours fixture: without
+           # this, an SMS queued between 21:00 and 08:00 (Beijing) waits, and the test fails by the clock
+           "BANYAN_QUIET_HOURS": ""}
     env.pop("REDIS_URL", None)
     log = var / "worker.log"
     with log.open("wb") as out:
