@@ -12,7 +12,7 @@ from django.test import Client
 from banyan import clock
 from banyan.customers.identity import make_resident_id
 from banyan.customers.services import customer_create
-from banyan.holdings.services import product_create
+from banyan.holdings.services import holding_create, product_create
 from banyan.org.models import Role
 from banyan.org.services import branch_ensure, staff_create
 
@@ -95,6 +95,21 @@ def make_customer(bank):
         return customer_create(actor=None, external_id=f"C{n:08d}", name=name, rm=rm or bank.rm_a, **fields)
 
     return _make
+
+
+@pytest.fixture
+def zeng(bank, make_customer):
+    """曾晓明, zhangmin's customer, with a deposit, a fund and a loan (the page tests' customer)."""
+    customer = make_customer(bank.rm_a, name="曾晓明", birth=dt.date(1980, 5, 17), lunar_birthday=True,
+                             risk_level="C3", risk_assessed_on=dt.date(2025, 3, 1), occupation="工程师")
+    holding_create(actor=None, customer=customer, product=bank.products.deposit, amount="500000.00",
+                   purchase_date="2024-01-10", maturity_date="2026-12-20")
+    holding_create(actor=None, customer=customer, product=bank.products.fund, amount="100000.00",
+                   purchase_date="2025-06-01", cost_price="1.2500", take_profit_pct="15", stop_loss_pct="10")
+    holding_create(actor=None, customer=customer, product=bank.products.loan, amount="800000.00",
+                   purchase_date="2020-01-01", maturity_date="2040-01-01", overdue_days=12)
+    customer.refresh_from_db()
+    return customer
 
 
 def _uses_real_transactions(item) -> bool:

@@ -12,5 +12,6 @@ urlpatterns = [
     path("outreach/", include("banyan.outreach.urls")),
     path("messages/", include("banyan.messaging.urls")),
     path("feeds/", include("banyan.feeds.urls")),
+    path("customers/", include("banyan.customers.urls")),
     path("", include("banyan.web.urls")),
 ]

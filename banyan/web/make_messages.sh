@@ -1,7 +1,7 @@
 #!/bin/sh
 # Refresh the project-wide catalogue banyan/locale/zh_Hans/LC_MESSAGES/django.po from the files
-# it covers: the manager's pages (web, templates) and the models, services and selectors of the
-# customers, holdings and contacts apps, and org's models (roles). The org and audit apps keep
+# it covers: the shell (web, templates), the customer's pages and forms, and the models, services and
+# selectors of the customers, holdings and contacts apps, and org's models (roles). The org and audit apps keep
 # their own catalogues for their pages, so they are not scanned here: makemessages would write
 # into them. Run from the project root: sh banyan/web/make_messages.sh
 set -eu
@@ -12,7 +12,7 @@ mkdir -p "$scratch/banyan/customers" "$scratch/banyan/holdings" "$scratch/banyan
          "$scratch/templates"
 ln -s "$root/banyan/web" "$scratch/banyan/web"
 for app in customers holdings contacts; do
-  for f in models.py services.py selectors.py completeness.py identity.py; do
+  for f in models.py services.py selectors.py completeness.py identity.py views.py file_views.py forms.py; do
     [ -f "$root/banyan/$app/$f" ] && ln -s "$root/banyan/$app/$f" "$scratch/banyan/$app/$f"
   done
 done

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from banyan import clock
 from banyan.calendars.workdays import holiday_name, is_working_day
 from banyan.contacts.models import Outcome
+from banyan.customers.forms import ContactMoreForm
 from banyan.customers.models import Channel
 from banyan.customers.selectors import visible_customers
 from banyan.messaging.services import (
@@ -34,7 +35,6 @@ from banyan.messaging.services import (
 )
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.segments.models import SegmentPolicy
-from banyan.web.forms import ContactMoreForm
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
 from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
