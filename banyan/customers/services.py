@@ -22,8 +22,8 @@ from banyan.customers.pinyin import search_keys
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.outreach.models import CallEntry, CallStatus
 from banyan.validation import clean_given_fields, reject_unknown_fields
+from banyan.worklists.generations import previews_stale
 from banyan.worklists.models import Task, TaskStatus
-from banyan.worklists.preview import previews_stale
 
 #: Campaign calls still to make or to follow up; the finished ones stay with who made them.
 CALLS_OPEN = (CallStatus.PENDING, CallStatus.NOT_REACHED, CallStatus.CALL_BACK, CallStatus.INTERESTED)

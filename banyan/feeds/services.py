@@ -38,7 +38,7 @@ from banyan.holdings.services import (
     transaction_record,
 )
 from banyan.org.models import Branch, Staff
-from banyan.worklists.preview import previews_stale
+from banyan.worklists.generations import previews_stale
 
 __all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "rejects_path_for"]
 

@@ -19,7 +19,7 @@ from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import Role, Staff
 from banyan.segments.models import CustomerSegment, Quadrant, SegmentPolicy
 from banyan.segments.potential import WEALTH_TYPES, CoreProfile, Row, age_on, potential
-from banyan.worklists.preview import previews_stale
+from banyan.worklists.generations import previews_stale
 
 _FIELDS = ("pk", "aum", "other_bank_assets", "occupation", "employer", "birth_date", "education", "orientation",
            "rm_id", "branch_id", "last_contact_at")

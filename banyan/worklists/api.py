@@ -14,7 +14,8 @@ from banyan.customers.api import ChannelCode
 from banyan.org.api import ERRORS, In, actor
 from banyan.worklists.models import Task
 from banyan.worklists.selectors import worklist_owner
-from banyan.worklists.services import task_complete, task_move, task_skip, worklist_day
+from banyan.worklists.services import task_complete, task_move, task_skip
+from banyan.worklists.tasks import worklist_day
 
 router = Router(tags=["worklist"])
 

@@ -6,6 +6,6 @@ class WorklistsConfig(AppConfig):
     label = "worklists"
 
     def ready(self) -> None:
-        from banyan.worklists import preview
+        from banyan.worklists import generations
 
-        preview.connect()
+        generations.connect()

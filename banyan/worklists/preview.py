@@ -20,32 +20,19 @@ data under the new key.
 from __future__ import annotations
 
 import datetime as dt
-import time
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
-if TYPE_CHECKING:
-    from banyan.worklists.planner import Planned
-
-BANK_GENERATION = "wl-preview:gen:bank"
-
-
-def _manager_generation(manager_id: int) -> str:
-    return f"wl-preview:gen:m{manager_id}"
-
-
-def enabled() -> bool:
-    return settings.BANYAN_PREVIEW_CACHE_SECONDS > 0
+from banyan.worklists import services
+from banyan.worklists.generations import BANK_GENERATION, enabled, manager_generation
+from banyan.worklists.planner import Planned
 
 
 def _keys(manager_ids, first: dt.date, days: int) -> dict[int, str]:
     """Each manager's key under the generations now in force. Read BEFORE planning: a save made
     while the plans are computed then renews a generation the stored entry no longer matches."""
-    mine = {m: _manager_generation(m) for m in manager_ids}
+    mine = {m: manager_generation(m) for m in manager_ids}
     generations = cache.get_many([BANK_GENERATION, *mine.values()])
     bank = generations.get(BANK_GENERATION, 0)
     return {m: f"wl-preview:m{m}:{first:%Y%m%d}:{days}:{bank}:{generations.get(g, 0)}" for m, g in mine.items()}
@@ -53,14 +40,12 @@ def _keys(manager_ids, first: dt.date, days: int) -> dict[int, str]:
 
 def cached_preview(*, manager, first: dt.date, days: int) -> dict[dt.date, list[Planned]]:
     """`worklist_preview` through the cache."""
-    from banyan.worklists.services import worklist_preview
-
     if not enabled():
-        return worklist_preview(manager=manager, first=first, days=days)
+        return services.worklist_preview(manager=manager, first=first, days=days)
     key = _keys([manager.pk], first, days)[manager.pk]
     plans = cache.get(key)
     if plans is None:
-        plans = worklist_preview(manager=manager, first=first, days=days)
+        plans = services.worklist_preview(manager=manager, first=first, days=days)
         cache.set(key, plans, settings.BANYAN_PREVIEW_CACHE_SECONDS)
     return plans
 
@@ -69,67 +54,10 @@ def previews_warm(*, first: dt.date, days: int = 7) -> int:
     """Plan every manager's coming days in one bank-wide pass and keep them in the cache (the
     nightly job, after the day's lists): the morning's 查看未来安排 then reads them until the
     manager's first contact changes them. Returns the number of managers planned."""
-    from banyan.worklists.services import managers_with_books, worklists_preview_all
-
     if not enabled():
         return 0
-    keys = _keys(list(managers_with_books().values_list("pk", flat=True)), first, days)
-    plans = worklists_preview_all(first=first, days=days)
+    keys = _keys(list(services.managers_with_books().values_list("pk", flat=True)), first, days)
+    plans = services.worklists_preview_all(first=first, days=days)
     empty = {first + dt.timedelta(days=i): [] for i in range(days)}
     cache.set_many({key: plans.get(m, empty) for m, key in keys.items()}, settings.BANYAN_PREVIEW_CACHE_SECONDS)
     return len(keys)
-
-
-def _renew(keys: list[str]) -> None:
-    stamp = time.time_ns()
-    transaction.on_commit(lambda: cache.set_many({k: stamp for k in keys}, timeout=None))
-
-
-def previews_stale(manager_ids=None) -> None:
-    """The previews of these managers (None: of every manager) no longer hold."""
-    if not enabled():
-        return
-    if manager_ids is None:
-        _renew([BANK_GENERATION])
-    else:
-        ids = {m for m in manager_ids if m}
-        if ids:
-            _renew([_manager_generation(m) for m in ids])
-
-
-# ------------------------------------------------------------------ what renews a generation
-
-#: Saved one at a time by the services: a row of one customer, hence of one manager's book.
-CUSTOMER_ROWS = {("contacts", "interaction"), ("contacts", "appointment"), ("contacts", "memo"),
-                 ("holdings", "holding"), ("holdings", "transaction"), ("segments", "customersegment")}
-#: What weighs on every manager's plan.
-BANK_ROWS = {("worklists", "reasonrule"), ("worklists", "holidayoverride"), ("segments", "segmentpolicy"),
-             ("holdings", "product"), ("holdings", "productnav")}
-
-
-def _on_change(sender, instance, **kwargs) -> None:
-    if not enabled():
-        return
-    what = (sender._meta.app_label, sender._meta.model_name)
-    if what in BANK_ROWS:
-        previews_stale()
-    elif what == ("customers", "customer"):
-        previews_stale([instance.rm_id])  # the manager who lost a customer: customer_assign says so
-    elif what == ("worklists", "task"):
-        previews_stale([instance.manager_id])
-    elif what == ("org", "staff"):
-        if set(kwargs.get("update_fields") or ()) != {"last_login"}:  # every login saves last_login
-            previews_stale([instance.pk])
-    elif what in CUSTOMER_ROWS:
-        customer = instance._state.fields_cache.get("customer")  # the services pass the customer: no query
-        if customer is not None:
-            previews_stale([customer.rm_id])
-        else:
-            from banyan.customers.models import Customer
-
-            previews_stale(Customer.objects.filter(pk=instance.customer_id).values_list("rm_id", flat=True))
-
-
-def connect() -> None:
-    post_save.connect(_on_change, dispatch_uid="wl-preview-save")
-    post_delete.connect(_on_change, dispatch_uid="wl-preview-delete")

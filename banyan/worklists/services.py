@@ -7,17 +7,14 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, FloatField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banyan import clock
-from banyan.audit.models import AuditEvent
 from banyan.audit.services import audit_log
 from banyan.calendars import workdays
 from banyan.calendars.workdays import is_working_day
@@ -26,11 +23,10 @@ from banyan.contacts.services import interaction_log, memo_complete
 from banyan.customers.pinyin import COMPOUND_SURNAMES
 from banyan.org.models import BOOK_ROLES, Staff
 from banyan.segments.models import SegmentPolicy
-from banyan.segments.services import nightly_refresh
+from banyan.worklists.generations import previews_stale
 from banyan.worklists.models import HolidayOverride, ReasonRule, TalkingPoint, Task, TaskReason, TaskStatus, WorklistDay
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import Facts, Planned, Rules, plan
-from banyan.worklists.preview import previews_stale
 from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, TALKING_POINTS, ReasonDefaults
 from banyan.worklists.triggers import Reason, Window, collect, fetch_rows, gc_paused
 
@@ -330,24 +326,6 @@ def _carry_unfinished(planned: list[tuple[int, Planned]], day: dt.date) -> None:
             p.reasons = sorted([*p.reasons, Reason(cid, code, detail, due, ref)], key=lambda r: -rules[r.code].weight)
 
 
-def worklists_build_on_demand(*, day: dt.date, manager_ids, actor=None) -> BuildResult:
-    """Today's lists asked for before the nightly job made them (a page, the API). Without a
-    broker — the single-branch set-up, where no beat runs the nightly job — the day's first such
-    build also does the nightly's segment refresh when the segments date from an earlier day, so a
-    branch on SQLite does not plan on last week's quadrants and frequencies. (With a broker the
-    nightly job does it; a thousand managers' first views must not each recompute the bank.)"""
-    if settings.CELERY_TASK_ALWAYS_EAGER and day == clock.today() and _segments_older_than(day):
-        nightly_refresh(actor=None)
-    return worklists_build(day=day, manager_ids=manager_ids, actor=actor)
-
-
-def _segments_older_than(day: dt.date) -> bool:
-    """True when the segments were last computed before `day` (False when never: a bank that has
-    not segmented yet is not segmented behind its back)."""
-    last = AuditEvent.objects.filter(action="segments.recomputed").order_by("-at").values_list("at", flat=True)[:1]
-    return bool(last) and timezone.localdate(last[0]) < day
-
-
 def worklist_preview(*, manager: Staff, first: dt.date, days: int = 7) -> dict[dt.date, list[Planned]]:
     """What the coming days will hold, planned in memory from today's data (nothing stored)."""
     dates = [first + dt.timedelta(days=i) for i in range(days)]
@@ -432,20 +410,3 @@ def task_move(*, actor, task: Task, to: dt.date) -> Task:
     task.save(update_fields=["status", "moved_to", "closed_at", "closed_by"])
     audit_log(actor=actor, action="task.moved", customer_id=task.customer_id, obj=task, after={"to": to})
     return task
-
-
-def worklist_day(*, manager: Staff, day: dt.date) -> tuple[str, list]:
-    """A manager's list for a date: ("stored", tasks) for today (built now if the nightly job has
-    not run) and past days (what was planned), ("preview", planned) for a future day — and for a
-    past day no list was built for (before Banyan, or a manager new since): planned as of that day."""
-    today = clock.today()
-    if day > today:
-        return "preview", worklist_preview(manager=manager, first=day, days=1)[day]
-    if day < today and not WorklistDay.objects.filter(manager=manager, date=day).exists():
-        with clock.frozen(day):
-            return "preview", worklist_preview(manager=manager, first=day, days=1)[day]
-    if day == today:
-        worklists_build_on_demand(day=day, manager_ids=[manager.pk])
-    tasks = (Task.objects.filter(manager=manager, date=day).select_related("customer")
-             .prefetch_related("reasons").order_by("status", "rank"))
-    return "stored", list(tasks)

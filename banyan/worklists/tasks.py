@@ -2,7 +2,10 @@
 month's first night the month-end AUM of every customer (the file's trend), planner statistics and
 segments (`nightly_refresh`), then the coming working day's worklists —
 the day that is starting (a Saturday's run builds Monday's), so that yesterday's contacts are in
-it — and, with a shared cache, every manager's coming week for the morning's 查看未来安排.
+it — and, with a shared cache, every manager's coming week for the morning's 查看未来安排. Also
+the same work asked for by day (`worklists_build_on_demand`, `worklist_day`): a page or the API
+opening today's list before the nightly job made it. This module sits above both segments and
+the worklist engine, which do not import each other.
 
 Two beats, or a beat and a hand-sent task, may fire together: a Redis lock per day (on the broker's
 Redis) lets one build run and the other return at once. Without a broker the task runs in the
@@ -18,13 +21,17 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from banyan import clock
+from banyan.audit.models import AuditEvent
 from banyan.calendars.workdays import coming_working_day
 from banyan.holdings.services import aum_month_end_snapshot
+from banyan.org.models import Staff
 from banyan.segments.services import nightly_refresh
+from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.preview import previews_warm
-from banyan.worklists.services import worklists_build
+from banyan.worklists.services import BuildResult, worklist_preview, worklists_build
 
 logger = logging.getLogger(__name__)
 
@@ -82,3 +89,38 @@ def nightly(day: str | dt.date | None = None) -> dict:
     return {"day": day.isoformat(), "aum_snapshots": snapshots, "segments": segments, "lists": built.managers,
             "tasks": built.tasks,
             "suppressed": built.suppressed, "weeks_planned": warmed}
+
+
+def worklists_build_on_demand(*, day: dt.date, manager_ids, actor=None) -> BuildResult:
+    """Today's lists asked for before the nightly job made them (a page, the API). Without a
+    broker — the single-branch set-up, where no beat runs the nightly job — the day's first such
+    build also does the nightly's segment refresh when the segments date from an earlier day, so a
+    branch on SQLite does not plan on last week's quadrants and frequencies. (With a broker the
+    nightly job does it; a thousand managers' first views must not each recompute the bank.)"""
+    if settings.CELERY_TASK_ALWAYS_EAGER and day == clock.today() and _segments_older_than(day):
+        nightly_refresh(actor=None)
+    return worklists_build(day=day, manager_ids=manager_ids, actor=actor)
+
+
+def _segments_older_than(day: dt.date) -> bool:
+    """True when the segments were last computed before `day` (False when never: a bank that has
+    not segmented yet is not segmented behind its back)."""
+    last = AuditEvent.objects.filter(action="segments.recomputed").order_by("-at").values_list("at", flat=True)[:1]
+    return bool(last) and timezone.localdate(last[0]) < day
+
+
+def worklist_day(*, manager: Staff, day: dt.date) -> tuple[str, list]:
+    """A manager's list for a date: ("stored", tasks) for today (built now if the nightly job has
+    not run) and past days (what was planned), ("preview", planned) for a future day — and for a
+    past day no list was built for (before Banyan, or a manager new since): planned as of that day."""
+    today = clock.today()
+    if day > today:
+        return "preview", worklist_preview(manager=manager, first=day, days=1)[day]
+    if day < today and not WorklistDay.objects.filter(manager=manager, date=day).exists():
+        with clock.frozen(day):
+            return "preview", worklist_preview(manager=manager, first=day, days=1)[day]
+    if day == today:
+        worklists_build_on_demand(day=day, manager_ids=[manager.pk])
+    tasks = (Task.objects.filter(manager=manager, date=day).select_related("customer")
+             .prefetch_related("reasons").order_by("status", "rank"))
+    return "stored", list(tasks)

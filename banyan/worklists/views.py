@@ -56,8 +56,8 @@ from banyan.worklists.services import (
     task_complete,
     task_move,
     task_skip,
-    worklists_build_on_demand,
 )
+from banyan.worklists.tasks import worklists_build_on_demand
 
 logger = logging.getLogger(__name__)
 

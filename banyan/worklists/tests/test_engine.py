@@ -211,7 +211,7 @@ def test_a_task_left_open_is_carried_into_the_customers_next_task_with_its_reaso
 
 def test_without_a_broker_the_days_first_list_refreshes_segments_older_than_the_day(bank, make_customer):
     from banyan.segments.models import CustomerSegment
-    from banyan.worklists.services import worklist_day
+    from banyan.worklists.tasks import worklist_day
 
     make_customer(bank.rm_a, name="何平")
     with clock.frozen(MON):
