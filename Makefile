@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_CUSTOMERS ?= 5000
 
-.PHONY: run test setup demo lint messages bench clean
+.PHONY: run test setup system-packages demo lint messages bench clean
 
 $(BIN)/banyan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,14 +22,18 @@ run: setup
 	$(BIN)/banyan demo --if-empty --customers $(DEMO_CUSTOMERS)
 	$(BIN)/banyan serve --host $(HOST) --port $(PORT)
 
-## make test — set up, lint, check migrations, run every test on SQLite (browser tests included),
-## then again on a private PostgreSQL server started for the run. --dist loadfile keeps a test module on
+## make test — install (as root, with apt-get) or name the system packages the tests need, set up,
+## lint, check migrations, run every test on SQLite (browser tests included), then again on a private
+## PostgreSQL server started for the run. --dist loadfile keeps a test module on
 ## one worker: the demo tests share one module-wide bank that a live-server test elsewhere would flush
-test: setup
+test: system-packages setup
 	$(BIN)/ruff check .
 	$(BIN)/banyan makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 --dist loadfile
 	$(BIN)/python -m banyan.testing.pgserver -- $(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+
+system-packages:
+	@sh banyan/testing/system-packages.sh
 
 ## make bench — the benchmark tools (DuckDB, locust); the scripts themselves are run one by one, see benchmarks/README.md
 bench: setup
