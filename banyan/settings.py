@@ -2,8 +2,10 @@
 
 DATABASE_URL   sqlite:///… or postgres://…  (default: SQLite under ./var/)
 BANYAN_TODAY   YYYY-MM-DD — the whole app believes this is today (demos, training, tests)
-SECRET_KEY     set it in production: the built-in key is for development, and `banyan check --deploy`
-               fails with ops.E001 while it is in use
+SECRET_KEY     set it in production (deploy/banyan.env); unset, the installation's own random key is made
+               on first start and kept in $BANYAN_VAR_DIR/secret_key (banyan/secret_key.py). A published key
+               (the old development key, CHANGE-ME) fails `banyan check --deploy` (ops.E001), and
+               `banyan serve` refuses it for any database but the demo bank
 BANYAN_DEBUG   1 for development error pages
 ALLOWED_HOSTS  comma-separated
 
@@ -35,12 +37,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from banyan.secret_key import installation_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BANYAN_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("BANYAN_DEBUG", "") == "1"
-SECRET_KEY = os.environ.get("SECRET_KEY", "banyan-dev-only-key-change-me-in-production-0123456789")
+SECRET_KEY = os.environ.get("SECRET_KEY") or installation_key(VAR_DIR)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -126,8 +130,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
+# A policy a bank's IT accepts: 10+ characters of at least two kinds, not like the login's name,
+# not one of the 20,000 most common passwords. (The demo's published banyan2026 passes too.)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "banyan.org.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 2}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "full_name", "email")}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 

@@ -9,13 +9,13 @@ import os
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-DEV_SECRET_KEY = "banyan-dev-only-key-change-me-in-production-0123456789"
+from banyan.secret_key import is_development_key
 
 
 @register(Tags.security, deploy=True)
 def production_settings(app_configs, **kwargs):
     problems = []
-    if settings.SECRET_KEY == DEV_SECRET_KEY or "CHANGE-ME" in settings.SECRET_KEY:
+    if is_development_key(settings.SECRET_KEY):
         problems.append(Error("SECRET_KEY is the development key (or the example's placeholder).",
                               hint='Set SECRET_KEY in /etc/banyan/banyan.env: python3 -c "import secrets; '
                                    'print(secrets.token_urlsafe(50))"', id="ops.E001"))

@@ -48,6 +48,9 @@ class Staff(AbstractUser):
     full_name = models.CharField(_("name"), max_length=50, blank=True)
     is_senior = models.BooleanField(_("senior manager"), default=False)
     daily_capacity = models.PositiveSmallIntegerField(_("daily contact capacity"), default=20)
+    #: Part of the signed address of the staff member's calendar feed (outreach/ical.py): a new
+    #: value, and every address given out before stops working. Empty: the first address ever given.
+    calendar_key = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("staff member")

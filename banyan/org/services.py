@@ -37,7 +37,10 @@ def staff_create(*, actor, username: str, password: str, role: str, branch: Bran
                   is_senior=is_senior, daily_capacity=daily_capacity, is_staff=(role == Role.ADMIN),
                   is_superuser=(role == Role.ADMIN))
     if check_password:
-        validate_password(password, staff)
+        try:
+            validate_password(password, staff)
+        except ValidationError as e:  # a list of reasons: name the field, as every other refusal does
+            raise ValidationError({"password": e.messages}) from None
     staff.set_password(password)
     staff.full_clean(exclude=["password"])
     staff.save()
@@ -68,6 +71,66 @@ def staff_workload_set(*, actor, staff: Staff, daily_capacity: int, is_senior: b
     staff.save(update_fields=["daily_capacity", "is_senior"])  # renews the manager's planned week
     audit_log(actor=actor, action="staff.workload_changed", obj=staff, before=before,
               after={"daily_capacity": daily_capacity, "is_senior": is_senior})
+    return staff
+
+
+@transaction.atomic
+def staff_deactivate(*, actor, staff: Staff) -> Staff:
+    """The login stops (someone left or moved): no sign-in, no API, no calendar feed. Everything
+    the login held is revoked now, not merely ignored while inactive, so that reactivating it
+    later revives none of it."""
+    if not Staff.objects.filter(pk=staff.pk, is_active=True).update(is_active=False):
+        raise ValidationError({"staff": [_("%(u)s is already deactivated.") % {"u": staff.username}]})
+    staff.is_active = False
+    _revoke_credentials(staff)
+    audit_log(actor=actor, action="staff.deactivated", obj=staff, before={"is_active": True},
+              after={"is_active": False})
+    return staff
+
+
+@transaction.atomic
+def staff_reactivate(*, actor, staff: Staff) -> Staff:
+    """The login works again, with a password sign-in: API tokens, sessions and the calendar
+    address from before are gone (revoked again here, in case the login was switched off by
+    other means than staff_deactivate)."""
+    if not Staff.objects.filter(pk=staff.pk, is_active=False).update(is_active=True):
+        raise ValidationError({"staff": [_("%(u)s is active.") % {"u": staff.username}]})
+    staff.is_active = True
+    _revoke_credentials(staff)
+    audit_log(actor=actor, action="staff.reactivated", obj=staff, before={"is_active": False},
+              after={"is_active": True})
+    return staff
+
+
+def _revoke_credentials(staff: Staff) -> None:
+    staff.api_tokens.all().delete()
+    _end_sessions(staff)
+    _new_calendar_key(staff)
+
+
+def _end_sessions(staff: Staff) -> None:
+    """Sign the staff member out everywhere (database sessions, the only engine Banyan uses)."""
+    from django.contrib.sessions.models import Session
+
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return
+    mine = str(staff.pk)
+    ended = [s.pk for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+             if s.get_decoded().get("_auth_user_id") == mine]
+    Session.objects.filter(pk__in=ended).delete()
+
+
+def _new_calendar_key(staff: Staff) -> None:
+    staff.calendar_key = secrets.token_urlsafe(24)[:32]
+    Staff.objects.filter(pk=staff.pk).update(calendar_key=staff.calendar_key)
+
+
+@transaction.atomic
+def calendar_address_renew(*, actor, staff: Staff) -> Staff:
+    """A new address for the staff member's calendar feed (outreach/ical.py); the old one
+    answers 404 from now on (it was shared, or a phone was lost)."""
+    _new_calendar_key(staff)
+    audit_log(actor=actor, action="calendar.address_renewed", obj=staff)
     return staff
 
 

@@ -9,21 +9,36 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core import signing
+from django.utils.crypto import constant_time_compare
 
 CRLF = "\r\n"
 SALT = "banyan.outreach.ical"
 
 
 def feed_token(user) -> str:
-    """A per-user secret for the feed URL (signed user id; no table)."""
-    return signing.Signer(salt=SALT).sign(str(user.pk))
+    """A per-user secret for the feed URL: the user id and the user's calendar key, signed with
+    SECRET_KEY. A new calendar key (org.services.calendar_address_renew, and every deactivation)
+    makes every earlier address useless. Before a first renewal the key is empty and the address
+    is the signed id alone, as it was before keys existed, so subscriptions made then keep working."""
+    value = f"{user.pk}.{user.calendar_key}" if user.calendar_key else str(user.pk)
+    return signing.Signer(salt=SALT).sign(value)
 
 
-def user_id_of(token: str) -> int | None:
+def feed_owner(token: str):
+    """The active staff member whose current address this is, else None."""
+    from banyan.org.models import Staff
+
     try:
-        return int(signing.Signer(salt=SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
+        value = signing.Signer(salt=SALT).unsign(token)
+    except signing.BadSignature:
         return None
+    user_id, _dot, key = value.partition(".")
+    if not user_id.isdigit():
+        return None
+    user = Staff.objects.filter(pk=int(user_id), is_active=True).first()
+    if user is None or not constant_time_compare(user.calendar_key, key):
+        return None
+    return user
 
 
 def escape(text: str) -> str:

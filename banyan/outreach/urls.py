@@ -11,6 +11,7 @@ urlpatterns = [
     path("appointments/", views.appointments, name="outreach_appointments"),
     path("appointments/<int:appointment_id>/status/", views.appointment_status, name="outreach_appointment_status"),
     path("appointments/<str:token>.ics", views.appointments_ics, name="outreach_ics"),
+    path("appointments/feed/renew/", views.appointments_feed_renew, name="outreach_feed_renew"),
     path("customers/<int:customer_id>/appointments/", views.customer_appointments,
          name="outreach_customer_appointments"),
     path("progress/", views.progress, name="outreach_progress"),

@@ -31,6 +31,7 @@ from banyan.contacts.services import appointment_create
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import BOOK_ROLES, Role, Staff
+from banyan.org.services import calendar_address_renew
 from banyan.outreach import ical
 from banyan.outreach.forms import AppointmentForm, CallForm, CampaignForm
 from banyan.outreach.models import PREPARATION_CHECKLIST, CallEntry, CallLog, CallStatus, Script
@@ -384,11 +385,21 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
     return redirect("outreach_appointments")
 
 
+@login_required
+@require_POST
+def appointments_feed_renew(request: HttpRequest) -> HttpResponse:
+    """重新生成订阅链接: the owner's calendar address changes; the old one answers 404."""
+    _caller(request)
+    calendar_address_renew(actor=request.user, staff=request.user)
+    messages.success(request, _("A new calendar address is ready: the old one no longer works. "
+                                "Subscribe to the new one on your phone."))
+    return redirect(reverse("outreach_appointments") + "#feed")
+
+
 @require_GET
 def appointments_ics(request: HttpRequest, token: str) -> HttpResponse:
     """The manager's meetings for a phone's calendar: no login (the token is the secret)."""
-    user_id = ical.user_id_of(token)
-    user = Staff.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    user = ical.feed_owner(token)
     if user is None:
         raise Http404("No such feed")
     since = _start_of_today() - dt.timedelta(days=30)

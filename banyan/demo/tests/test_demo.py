@@ -81,9 +81,10 @@ def test_the_command_builds_branches_staff_of_every_role_and_the_customers(demo)
     planners = [books[s.username] for s in Staff.objects.filter(role=Role.PLANNER)]
     managers = [books[s.username] for s in Staff.objects.filter(role=Role.RM)]
     assert sum(planners) / len(planners) < sum(managers) / len(managers)
-    # Progress, the URL hint and the logins table are printed for the newcomer.
+    # Progress, the password and the logins table are printed for the newcomer; the address is
+    # `banyan serve`'s to print (it knows the port: make run under PORT=8123 said 8000 here)
     assert f"customers: {N}" in demo
-    assert "http://127.0.0.1:8000/" in demo and DEMO_PASSWORD in demo
+    assert DEMO_PASSWORD in demo and "http://" not in demo
     for row in demo_logins():
         assert row["username"] in demo and row["full_name"] in demo
 

@@ -43,6 +43,7 @@ class Command(BaseCommand):
         if not rows:
             return
         self.stdout.write("")
-        self.stdout.write(f"Open http://127.0.0.1:8000/ and log in with one of these (password: {DEMO_PASSWORD}):")
+        # No address here: `banyan serve` prints the one it really binds (make run's PORT=, --port).
+        self.stdout.write(f"Log in with one of these (password: {DEMO_PASSWORD}):")
         for line in logins_table(rows):
             self.stdout.write(line)

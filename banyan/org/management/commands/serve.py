@@ -1,12 +1,39 @@
 """`banyan serve`: migrate, collect static files, then run gunicorn (a production server).
 It serves `banyan.ops.proxy:application`, which takes the client's address from X-Forwarded-For
-only when the request came from a trusted proxy (BANYAN_TRUSTED_PROXIES)."""
+only when the request came from a trusted proxy (BANYAN_TRUSTED_PROXIES).
+
+It refuses a published SECRET_KEY (banyan/secret_key.py) unless the database is the demo bank:
+with it anyone could forge a session or a manager's calendar-feed address."""
 
 import os
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from banyan.secret_key import KEY_FILE, is_development_key
+
+
+def demo_bank_only() -> bool:
+    """The database holds the demo bank (its builder records `demo.built`), whose logins and
+    password are printed for all to see: nothing there for a known key to expose."""
+    from banyan.audit.models import AuditEvent
+
+    try:
+        return AuditEvent.objects.filter(action="demo.built").exists()
+    except DatabaseError:  # not migrated yet: nothing says it is the demo
+        return False
+
+
+def refuse_a_published_key() -> None:
+    if is_development_key(settings.SECRET_KEY) and not demo_bank_only():
+        raise CommandError(
+            "Refusing to serve: SECRET_KEY is a published key (the development key or the example's "
+            "placeholder), so anyone could forge sign-ins and calendar-feed addresses. Remove SECRET_KEY "
+            f"from the environment to use this installation's own key ({settings.VAR_DIR / KEY_FILE}, made "
+            "on first start), or set a random one: python3 -c \"import secrets; print(secrets.token_urlsafe(50))\"")
 
 
 class Command(BaseCommand):
@@ -19,6 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=int(os.environ.get("BANYAN_THREADS", 4)))
 
     def handle(self, *args, host, port, workers, threads, **options):
+        refuse_a_published_key()
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         url = f"http://{host}:{port}/"

@@ -1,14 +1,22 @@
 """`banyan staff add USERNAME --role ROLE --branch CODE [--manager USERNAME]` (password on stdin),
-and, beyond API.md, `[--name 张敏] [--capacity 20] [--senior]`."""
+and, beyond API.md, `[--name 张敏] [--capacity 20] [--senior]`;
+`banyan staff deactivate USERNAME` and `banyan staff reactivate USERNAME`."""
 
 import getpass
 import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from banyan.org.models import Role, Staff
-from banyan.org.services import branch_ensure, staff_create
+from banyan.org.services import branch_ensure, staff_create, staff_deactivate, staff_reactivate
+
+
+def _refused(username: str, verb: str, error: ValidationError) -> CommandError:
+    """Every reason on its own line (a refused password has several); the command exits with 1."""
+    reasons = [f"  {field}: {message}" for field, messages in error.message_dict.items() for message in messages]
+    return CommandError("\n".join([f"{username} was not {verb}:", *reasons]))
 
 
 class Command(BaseCommand):
@@ -25,9 +33,29 @@ class Command(BaseCommand):
         add.add_argument("--capacity", type=int, default=20,
                          help="Contacts a day on the manager's worklist (default 20).")
         add.add_argument("--senior", action="store_true", help="A senior manager: priority customers go to them.")
+        off = sub.add_parser("deactivate", help="Stop a login: its API tokens, sessions and calendar address "
+                                                "are revoked.")
+        off.add_argument("username")
+        on = sub.add_parser("reactivate", help="Let a stopped login sign in again (with its password; nothing "
+                                               "revoked comes back).")
+        on.add_argument("username")
 
-    def handle(self, *args, action, username, role, branch, manager=None, name="", capacity=20, senior=False,
-               **options):
+    def handle(self, *args, action, username, **options):
+        if action == "add":
+            self._add(username, **options)
+            return
+        staff = Staff.objects.filter(username=username).first()
+        if staff is None:
+            raise CommandError(f"No staff member called {username}.")
+        service, verb = (staff_deactivate, "deactivated") if action == "deactivate" else (staff_reactivate,
+                                                                                          "reactivated")
+        try:
+            service(actor=None, staff=staff)
+        except ValidationError as e:
+            raise _refused(username, verb, e) from None
+        self.stdout.write(self.style.SUCCESS(f"{username} {verb}."))
+
+    def _add(self, username, *, role, branch, manager=None, name="", capacity=20, senior=False, **options):
         if sys.stdin.isatty():
             password = getpass.getpass("Password: ")
         else:
@@ -40,9 +68,10 @@ class Command(BaseCommand):
             if boss is None:
                 raise CommandError(f"No staff member called {manager}.")
         try:
-            staff = staff_create(actor=None, username=username, password=password, role=role,
-                                 branch=branch_ensure(code=branch), full_name=name, manager=boss,
-                                 daily_capacity=capacity, is_senior=senior)
+            with transaction.atomic():  # a refused login leaves no new branch behind
+                staff = staff_create(actor=None, username=username, password=password, role=role,
+                                     branch=branch_ensure(code=branch), full_name=name, manager=boss,
+                                     daily_capacity=capacity, is_senior=senior)
         except ValidationError as e:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in e.message_dict.items())) from None
+            raise _refused(username, "created", e) from None
         self.stdout.write(self.style.SUCCESS(f"Created {staff.username} ({staff.get_role_display()}) in {branch}."))
