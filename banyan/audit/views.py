@@ -32,6 +32,7 @@ from banyan.audit.selectors import (
     staff_names,
 )
 from banyan.audit.services import audit_log
+from banyan.exports import csv_row
 from banyan.org.models import Role
 from banyan.org.selectors import is_auditor
 
@@ -154,11 +155,6 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to Excel; customer names and details are free text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -181,14 +177,15 @@ def _csv_lines(qs) -> Iterator[str]:
 def _csv_chunk(writer, events: list[AuditEvent]) -> Iterator[str]:
     for row in _rows(events):
         e = row.event
-        yield writer.writerow([_csv_safe(str(v)) for v in (
+        # customer names and details are free text: no cell may run as a formula
+        yield writer.writerow(csv_row((
             timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor.username if e.actor else "", row.actor_name, row.actor_role, row.action_label, e.action,
             e.customer_id or "", row.customer_name, row.detail or e.detail,
             json.dumps(e.before, ensure_ascii=False) if e.before else "",
             json.dumps(e.after, ensure_ascii=False) if e.after else "",
             e.ip or "",
-        )])
+        )))
 
 
 @login_required

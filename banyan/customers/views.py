@@ -25,6 +25,7 @@ from banyan.customers.forms import AUM_BANDS, BookFilterForm
 from banyan.customers.identity import mask_mobile
 from banyan.customers.selectors import search_customers, visible_customers
 from banyan.customers.services import customers_exported
+from banyan.exports import csv_row
 from banyan.org.models import Role
 from banyan.segments.models import Quadrant
 
@@ -166,9 +167,10 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         ids.append(c.pk)
         days = days_since(c.last_contact_at, today)
         last = timezone.localtime(c.last_contact_at).date().isoformat() if c.last_contact_at else ""
-        writer.writerow([c.external_id, c.name, c.get_gender_display(), age_on(c.birth_date, today) or "",
-                         mask_mobile(c.mobile), f"{c.aum:.2f}", c.risk_level, last,
-                         "" if days is None else days, c.completeness, c.rm.display_name if c.rm else ""])
+        # names come from feeds and forms: no cell may run as a formula in Excel
+        writer.writerow(csv_row([c.external_id, c.name, c.get_gender_display(), age_on(c.birth_date, today) or "",
+                                 mask_mobile(c.mobile), f"{c.aum:.2f}", c.risk_level, last,
+                                 "" if days is None else days, c.completeness, c.rm.display_name if c.rm else ""]))
     query = request.GET.urlencode()
     customers_exported(actor=request.user, customer_ids=ids, what=f"book csv{' ?' + query if query else ''}"[:300])
     return response
