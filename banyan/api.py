@@ -31,6 +31,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
+from banyan.api_docs import VendoredSwagger
 from banyan.contacts.api import router as contacts_router
 from banyan.customers.api import router as customers_router
 from banyan.holdings.api import holdings_router, products_router
@@ -88,6 +89,7 @@ api = BanyanAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=VendoredSwagger(),  # Swagger UI from static/vendor/, not a CDN (banyan/api_docs.py)
     auth=BearerAuth(),
     renderer=Utf8JSONRenderer(),
 )
