@@ -8,7 +8,7 @@ Every error answers `{"error": {"code", "message", "fields"}}`:
 | 401 | unauthorized | no token, a bad or expired one, a wrong password |
 | 403 | forbidden | the caller's role may not do this |
 | 404 | not_found | no such thing, or out of the caller's reach (indistinguishable on purpose) |
-| 409 | conflict | a unique number (customer, product, holding) already exists |
+| 409 | conflict | a unique number exists already; another request closed the task or recorded the call first |
 | 422 | invalid | a field is missing, of the wrong type, or refused by the service; `fields` names each |
 | 429 | too_many_attempts | too many failed logins for this username or address |
 """
@@ -149,6 +149,8 @@ def _on_bad_input(request, exc: NinjaValidationError):
 def _on_refused(request, exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
         codes = {e.code for errors in exc.error_dict.values() for e in errors}
+        if "conflict" in codes:  # another request changed it first (banyan/transitions.py)
+            return _error(request, 409, "conflict", " ".join(exc.messages))
         if "unique" in codes:
             return _error(request, 409, "conflict", _("This already exists."), exc.message_dict)
         return _error(request, 422, "invalid", _("Some fields are not valid."), exc.message_dict)

@@ -16,6 +16,7 @@ from banyan import clock
 from banyan.audit.services import audit_log
 from banyan.contacts.models import Appointment, Interaction, Memo, MemoStatus, is_real_contact, real_contact_q
 from banyan.customers.models import Customer
+from banyan.transitions import transition
 
 
 def _parse_moment(value: Any) -> dt.datetime:
@@ -103,10 +104,13 @@ def memo_create(*, actor, customer: Customer, text: str, due_date: Any) -> Memo:
 
 @transaction.atomic
 def memo_complete(*, actor, memo: Memo) -> Memo:
-    if memo.status != MemoStatus.DONE:
-        memo.status, memo.done_at = MemoStatus.DONE, clock.now()
-        memo.save(update_fields=["status", "done_at"])
-        audit_log(actor=actor, action="memo.completed", customer_id=memo.customer_id, obj=memo)
+    """Mark an open memo done, exactly once: a memo done already (in another tab, or by the task
+    it came back on) is refused with Conflict and nothing is written."""
+    done_at = clock.now()
+    transition(Memo.objects.filter(pk=memo.pk, status=MemoStatus.OPEN), _("This memo was already done."),
+               status=MemoStatus.DONE, done_at=done_at)
+    memo.status, memo.done_at = MemoStatus.DONE, done_at
+    audit_log(actor=actor, action="memo.completed", customer_id=memo.customer_id, obj=memo)
     return memo
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lunar_python import Solar
 
 from banyan import clock
-from banyan.contacts.models import Memo, MemoStatus
+from banyan.contacts.models import Memo
 from banyan.contacts.selectors import open_memos, timeline, upcoming_appointments
 from banyan.contacts.services import interaction_log, memo_complete, memo_create, visit_review
 from banyan.customers.completeness import missing_fields
@@ -301,11 +301,14 @@ def memo_create_view(request: HttpRequest, customer_id: int) -> HttpResponse:
 def memo_complete_view(request: HttpRequest, customer_id: int, memo_id: int) -> HttpResponse:
     customer = get_customer_for_user(request.user, customer_id)
     memo = get_object_or_404(Memo, pk=memo_id, customer=customer)
-    if memo.status != MemoStatus.DONE:
+    try:
         memo_complete(actor=request.user, memo=memo)
+        said = messages.success, _("Memo done.")
+    except ValidationError as e:  # done already: in another tab, or by the task it came back on
+        said = messages.warning, " ".join(e.messages)
     if is_htmx(request):
         return _oob(request, customer, parts=("memos", "timeline"))
-    messages.success(request, _("Memo done."))
+    said[0](request, said[1])
     return redirect("customer_detail", customer.pk)
 
 

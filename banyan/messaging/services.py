@@ -30,6 +30,7 @@ from banyan.messaging.models import BlockRule, Message, MessageChannel, MessageS
 from banyan.messaging.selectors import suggested_values, template_pick
 from banyan.messaging.text import PLACEHOLDERS, cn_date, render
 from banyan.segments.models import greeted_by_call
+from banyan.transitions import transition
 from banyan.worklists.services import _title
 
 logger = logging.getLogger(__name__)
@@ -268,10 +269,15 @@ def message_send(*, message: Message, actor=None) -> Message:
 
 
 def message_resend(*, actor, message: Message) -> Message:
-    """Try a failed message again (a sent or blocked one is final: write a new one)."""
+    """Try a failed message again (a sent or blocked one is final: write a new one). The failure
+    the manager saw (`message.attempts`) goes back into the queue once: another click on it
+    meanwhile is refused with Conflict. In the quiet hours it waits in the queue for the outbox."""
     if message.status != MessageStatus.FAILED:
         raise ValidationError(_("Only a message that failed can be sent again."))
-    return message_send(message=message, actor=actor)
+    with transaction.atomic():
+        transition(Message.objects.filter(pk=message.pk, status=MessageStatus.FAILED, attempts=message.attempts),
+                   _("This message was already sent again."), status=MessageStatus.QUEUED)
+        return message_send(message=message, actor=actor)
 
 
 #: How many days before a festival its greeting may be written (the worklist's festival lead).

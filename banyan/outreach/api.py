@@ -11,7 +11,7 @@ from ninja.responses import Status
 from banyan.contacts.models import Appointment, AppointmentStatus
 from banyan.contacts.services import appointment_create
 from banyan.customers.api import customer_or_404
-from banyan.org.api import ERRORS, In, actor
+from banyan.org.api import ERRORS, ERRORS_409, In, actor
 from banyan.outreach.selectors import call_list, entry_for_user, exclusions, get_campaign_for_user
 from banyan.outreach.services import call_outcome_record, campaign_create, funnel
 
@@ -70,6 +70,9 @@ class OutcomeBody(In):
     call_back_at: dt.datetime | None = None
     objection: Literal["", "delay", "not_interested", "distrust", "misunderstanding", "unmet_need"] = ""
     minutes: int = Field(0, ge=0, le=600)
+    attempts: int | None = Field(None, ge=0, le=32767,
+                                 description="The calls you saw recorded (`attempts` of GET …/calls): when another "
+                                             "was recorded since, 409 and nothing is recorded. Default: as of now.")
 
 
 class OutcomeOut(Schema):
@@ -134,15 +137,16 @@ def campaign_calls(request, id: int):
             "excluded": [{"customer_id": x.customer_id, "rule": x.rule} for x in exclusions(user, campaign)]}
 
 
-@router.post("/campaigns/{id}/calls/{customer_id}/outcome", response={201: OutcomeOut, **ERRORS})
+@router.post("/campaigns/{id}/calls/{customer_id}/outcome", response={201: OutcomeOut, **ERRORS_409})
 def campaign_call_outcome(request, id: int, customer_id: int, payload: OutcomeBody):
-    """Record a call; it is also a contact in the customer's history."""
+    """Record a call; it is also a contact in the customer's history. 409 when another call with the
+    customer was recorded meanwhile (a double submit): nothing is recorded twice."""
     user = actor(request)
     entry = entry_for_user(user, get_campaign_for_user(user, id), customer_id)
     _log, guidance = call_outcome_record(
         actor=user, entry=entry, outcome=payload.outcome, reason=payload.reason, note=payload.note,
         objection=payload.objection, minutes=payload.minutes, call_back_at=payload.call_back_at,
-        appointment_at=payload.appointment_at, place=payload.place)
+        appointment_at=payload.appointment_at, place=payload.place, attempts=payload.attempts)
     return Status(201, {"customer_id": entry.customer_id, "status": entry.status, "guidance": guidance})
 
 

@@ -22,6 +22,7 @@ from banyan.customers.selectors import visible_customers
 from banyan.holdings.models import Holding, HoldingStatus, ProductType
 from banyan.outreach.models import CallEntry, CallLog, CallStatus, Campaign, CampaignStatus, Exclusion, Script
 from banyan.segments.models import SegmentPolicy
+from banyan.transitions import transition
 
 #: The rules that keep a customer off a call list, in the order they are checked (API.md `rule`).
 RULES = {
@@ -162,9 +163,13 @@ _INTERACTION_OUTCOME = {CallStatus.NOT_REACHED: "not_reached", CallStatus.REFUSE
 def call_outcome_record(*, actor, entry: CallEntry, outcome: str, reason: str = "", note: str = "",
                         objection: str = "", script: Script | None = None, minutes: int = 0,
                         call_back_at: Any = None, appointment_at: Any = None, place: str = "",
-                        purpose: str = "") -> tuple[CallLog, list[str]]:
+                        purpose: str = "", attempts: int | None = None) -> tuple[CallLog, list[str]]:
     """Record one call (OUT-3). The call becomes a contact in the customer's history; a refusal
-    keeps its reason; an appointment is booked. Returns the log and any guidance to show."""
+    keeps its reason; an appointment is booked. Returns the log and any guidance to show.
+
+    Exactly once: the call is recorded as the one after the `attempts` calls the caller saw (by
+    default those of `entry` as it was read); when another call was recorded since — a double
+    submit, a second tab — this one is refused whole with Conflict."""
     if outcome not in _INTERACTION_OUTCOME:
         raise ValidationError({"outcome": [_("Unknown outcome %(o)s.") % {"o": outcome}]})
     if outcome == CallStatus.APPOINTMENT and not appointment_at:
@@ -175,20 +180,25 @@ def call_outcome_record(*, actor, entry: CallEntry, outcome: str, reason: str = 
         call_back_at = dt.datetime.combine(next_working_day(now.date()), now.time().replace(second=0, microsecond=0))
     campaign = entry.campaign
     summary = note.strip() or f"{campaign.name}：{CallStatus(outcome).label}"
-    next_on = _moment("call_back_at", call_back_at).date() if call_back_at else None
+    call_back = _moment("call_back_at", call_back_at) if call_back_at else None
+    seen = entry.attempts if attempts is None else attempts
+    called = {"attempts": seen + 1, "status": outcome, "last_called_at": clock.now(), "call_back_at": call_back}
+    if outcome != CallStatus.NOT_REACHED:
+        called["reached"] = True
+    transition(CallEntry.objects.filter(pk=entry.pk, attempts=seen),
+               _("A call with this customer was recorded meanwhile; look at it before recording another."),
+               **called)
     interaction = interaction_log(actor=actor, customer=entry.customer, channel="phone", purpose="invitation",
-                                  summary=summary[:500], outcome=_INTERACTION_OUTCOME[outcome],
+                                  occurred_at=called["last_called_at"], summary=summary[:500],
+                                  outcome=_INTERACTION_OUTCOME[outcome],
                                   rejection_reason=reason if outcome == CallStatus.REFUSED else "",
-                                  next_step=_("Call back") if next_on else "", next_contact_on=next_on,
-                                  minutes=minutes)
+                                  next_step=_("Call back") if call_back else "",
+                                  next_contact_on=call_back.date() if call_back else None, minutes=minutes)
     log = CallLog.objects.create(entry=entry, staff=actor, outcome=outcome, reason=reason.strip(),
                                  objection=objection, script=script, note=note.strip(), minutes=minutes,
                                  interaction=interaction)
-    entry.attempts += 1
-    entry.reached = entry.reached or outcome != CallStatus.NOT_REACHED
-    entry.status, entry.last_called_at = outcome, interaction.occurred_at
-    entry.call_back_at = _moment("call_back_at", call_back_at) if call_back_at else None
-    entry.save()
+    for field, value in called.items():
+        setattr(entry, field, value)
     guidance: list[str] = []
     if outcome == CallStatus.APPOINTMENT:
         _appointment, guidance = appointment_create(
@@ -272,13 +282,15 @@ def campaign_checklist_tick(*, actor, campaign: Campaign, item: str, done: bool)
 def appointment_set_status(*, actor, appointment, status: str):
     """The meeting took place, the customer did not come, or it was cancelled (OUT-4). A meeting
     that took place in a campaign marks the customer as visited in that campaign's funnel."""
-    from banyan.contacts.models import AppointmentStatus
+    from banyan.contacts.models import Appointment, AppointmentStatus
 
-    if status not in AppointmentStatus.values:
+    if status not in AppointmentStatus.values or status == AppointmentStatus.SCHEDULED:
         raise ValidationError({"status": [_("Unknown status %(s)s.") % {"s": status}]})
-    before = appointment.status
+    # Exactly once: only a meeting still scheduled is settled (another tab may have done it first).
+    before = AppointmentStatus.SCHEDULED
+    transition(Appointment.objects.filter(pk=appointment.pk, status=before),
+               _("This meeting was already settled."), status=status)
     appointment.status = status
-    appointment.save(update_fields=["status"])
     if status == AppointmentStatus.DONE and appointment.campaign_id:
         entry = CallEntry.objects.filter(campaign_id=appointment.campaign_id,
                                          customer_id=appointment.customer_id).first()

@@ -55,6 +55,7 @@ from banyan.outreach.services import (
     customers_matching,
     objection_win_rates,
 )
+from banyan.transitions import Conflict
 from banyan.worklists.models import ReasonCode, Task
 
 FILTER_FIELDS = ("quadrant", "aum_min", "aum_max", "holds", "not_holds", "maturity_within_days",
@@ -283,6 +284,12 @@ def _facts(entry: CallEntry, user) -> dict:
             "days_since": (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at else None}
 
 
+def _seen_attempts(request: HttpRequest) -> int | None:
+    """The calls the screen showed when the manager submitted (a double submit is refused)."""
+    seen = request.POST.get("attempts", "")
+    return int(seen) if seen.isdigit() and len(seen) < 6 else None
+
+
 @login_required
 def call_screen(request: HttpRequest, campaign_id: int) -> HttpResponse:
     _caller(request)
@@ -302,8 +309,9 @@ def call_screen(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     actor=user, entry=entry, outcome=d["outcome"], reason=form.reason_value(), note=d.get("note") or "",
                     objection=objection, script=script, minutes=d.get("minutes") or 0,
                     call_back_at=d.get("call_back_at"), appointment_at=d.get("appointment_at"),
-                    place=d.get("place") or "", purpose=d.get("purpose") or "")
+                    place=d.get("place") or "", purpose=d.get("purpose") or "", attempts=_seen_attempts(request))
             except ValidationError as e:
+                entry.refresh_from_db()  # a call recorded meanwhile (Conflict) shows on the screen
                 for field, errs in e.message_dict.items():
                     form.add_error(field if field in form.fields else None, errs)
             else:
@@ -374,6 +382,8 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
         raise Http404("No such appointment") from None
     try:
         appointment_set_status(actor=request.user, appointment=appointment, status=request.POST.get("status", ""))
+    except Conflict as e:  # settled meanwhile, in another tab
+        messages.warning(request, " ".join(e.messages))
     except ValidationError:
         messages.error(request, _("Choose what happened to the meeting."))
     else:

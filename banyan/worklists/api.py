@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from banyan import clock
 from banyan.contacts.api import OutcomeCode
 from banyan.customers.api import ChannelCode
-from banyan.org.api import ERRORS, In, actor
+from banyan.org.api import ERRORS, ERRORS_409, In, actor
 from banyan.worklists.models import Task
 from banyan.worklists.selectors import worklist_owner
 from banyan.worklists.services import task_complete, task_move, task_skip
@@ -115,19 +115,20 @@ class MoveIn(In):
     to: dt.date
 
 
-@router.post("/worklist/tasks/{task_id}/complete", response={200: TaskOut, **ERRORS})
+@router.post("/worklist/tasks/{task_id}/complete", response={200: TaskOut, **ERRORS_409})
 def complete(request, task_id: int, payload: CompleteIn):
-    """Finish a task; the contact is recorded in the customer's history in the same step."""
+    """Finish a task; the contact is recorded in the customer's history in the same step. A task
+    closed already (by another request too) answers 409 and records nothing."""
     task = task_complete(actor=actor(request), task=_task_or_404(request, task_id), **payload.dict())
     return _stored(task)
 
 
-@router.post("/worklist/tasks/{task_id}/skip", response={200: TaskOut, **ERRORS})
+@router.post("/worklist/tasks/{task_id}/skip", response={200: TaskOut, **ERRORS_409})
 def skip(request, task_id: int, payload: SkipIn):
     return _stored(task_skip(actor=actor(request), task=_task_or_404(request, task_id), reason=payload.reason))
 
 
-@router.post("/worklist/tasks/{task_id}/move", response={200: TaskOut, **ERRORS})
+@router.post("/worklist/tasks/{task_id}/move", response={200: TaskOut, **ERRORS_409})
 def move(request, task_id: int, payload: MoveIn):
     """Move to a later day; a dated reason (birthday, maturity) cannot move past its date (422)."""
     return _stored(task_move(actor=actor(request), task=_task_or_404(request, task_id), to=payload.to))

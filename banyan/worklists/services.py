@@ -23,6 +23,7 @@ from banyan.contacts.services import interaction_log, memo_complete
 from banyan.customers.pinyin import COMPOUND_SURNAMES
 from banyan.org.models import BOOK_ROLES, Staff
 from banyan.segments.models import SegmentPolicy
+from banyan.transitions import transition
 from banyan.worklists.generations import previews_stale
 from banyan.worklists.models import HolidayOverride, ReasonRule, TalkingPoint, Task, TaskReason, TaskStatus, WorklistDay
 from banyan.worklists.models import ReasonCode as C
@@ -343,9 +344,19 @@ def worklists_preview_all(*, first: dt.date, days: int = 7) -> dict[int, dict[dt
     return plans
 
 
-def _open_task(task: Task) -> None:
-    if task.status != TaskStatus.OPEN:
-        raise ValidationError({"task": [_("This task is already closed.")]})
+def _close(task: Task, *, actor, **changes) -> dict:
+    """Close an open task exactly once (DESIGN.md rule 6): the UPDATE holds only while the task is
+    open in the database, not in the copy the caller read, so a task closed meanwhile (a second tap,
+    another tab, a skip racing a "done") is refused with Conflict before anything is written.
+    Returns the changes, to copy onto `task` once the whole step has succeeded."""
+    changes.update(closed_at=clock.now(), closed_by=actor)
+    transition(Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN), _("This task is already closed."), **changes)
+    return changes
+
+
+def _set(task: Task, changes: dict) -> None:
+    for field, value in changes.items():
+        setattr(task, field, value)
 
 
 @transaction.atomic
@@ -353,7 +364,7 @@ def task_complete(*, actor, task: Task, outcome: str = "reached", summary: str =
                   rejection_reason: str = "", new_info: str = "", next_step: str = "", next_contact_on=None,
                   minutes: int | None = 0) -> Task:
     """Finish a task: the contact is recorded in the customer's history in the same step (WL-9)."""
-    _open_task(task)
+    closed = _close(task, actor=actor, status=TaskStatus.DONE)
     reasons = list(task.reasons.all())
     purpose = PURPOSE.get(reasons[0].code, "care") if reasons else "care"
     text = summary.strip() or "；".join(r.detail for r in reasons)[:500]
@@ -363,10 +374,11 @@ def task_complete(*, actor, task: Task, outcome: str = "reached", summary: str =
                                   minutes=minutes)
     memo_ids = [int(r.ref.split(":")[1]) for r in reasons if r.code == C.MEMO_DUE and r.ref.startswith("memo:")]
     if outcome != "not_reached":
-        for memo in Memo.objects.filter(pk__in=memo_ids, status=MemoStatus.OPEN):
+        # locked: a memo done meanwhile on the customer's file is left out, not done twice
+        for memo in Memo.objects.select_for_update().filter(pk__in=memo_ids, status=MemoStatus.OPEN):
             memo_complete(actor=actor, memo=memo)
-    task.status, task.interaction, task.closed_at, task.closed_by = TaskStatus.DONE, interaction, clock.now(), actor
-    task.save(update_fields=["status", "interaction", "closed_at", "closed_by"])
+    Task.objects.filter(pk=task.pk).update(interaction=interaction)
+    _set(task, {**closed, "interaction": interaction})
     audit_log(actor=actor, action="task.completed", customer_id=task.customer_id, obj=task,
               after={"outcome": outcome, "interaction": interaction.pk})
     return task
@@ -374,12 +386,9 @@ def task_complete(*, actor, task: Task, outcome: str = "reached", summary: str =
 
 @transaction.atomic
 def task_skip(*, actor, task: Task, reason: str) -> Task:
-    _open_task(task)
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the task is skipped.")]})
-    task.status, task.skip_reason = TaskStatus.SKIPPED, reason.strip()
-    task.closed_at, task.closed_by = clock.now(), actor
-    task.save(update_fields=["status", "skip_reason", "closed_at", "closed_by"])
+    _set(task, _close(task, actor=actor, status=TaskStatus.SKIPPED, skip_reason=reason.strip()))
     audit_log(actor=actor, action="task.skipped", customer_id=task.customer_id, obj=task, detail=reason[:200])
     return task
 
@@ -388,9 +397,9 @@ def task_skip(*, actor, task: Task, reason: str) -> Task:
 def task_move(*, actor, task: Task, to: dt.date) -> Task:
     """Move a task to a later day. A dated reason (a birthday, a maturity) cannot be moved past its
     date; the moved reasons join the customer's task of that day if there is one."""
-    _open_task(task)
     if to <= task.date:
         raise ValidationError({"to": [_("Move a task to a later day.")]})
+    closed = _close(task, actor=actor, status=TaskStatus.MOVED, moved_to=to)
     reasons = list(task.reasons.all())
     dated = [r for r in reasons if r.code != C.CADENCE_DUE]
     latest = min((r.due_date + dt.timedelta(days=DEFAULTS[r.code].grace_days) for r in dated), default=None)
@@ -406,7 +415,6 @@ def task_move(*, actor, task: Task, to: dt.date) -> Task:
     if not created and target.status != TaskStatus.OPEN:
         target.status = TaskStatus.OPEN
         target.save(update_fields=["status"])
-    task.status, task.moved_to, task.closed_at, task.closed_by = TaskStatus.MOVED, to, clock.now(), actor
-    task.save(update_fields=["status", "moved_to", "closed_at", "closed_by"])
+    _set(task, closed)
     audit_log(actor=actor, action="task.moved", customer_id=task.customer_id, obj=task, after={"to": to})
     return task

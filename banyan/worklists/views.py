@@ -35,6 +35,7 @@ from banyan.messaging.services import (
 )
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.segments.models import SegmentPolicy
+from banyan.transitions import Conflict
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
 from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
@@ -354,6 +355,10 @@ def _answer(request: HttpRequest, task: Task, *, done_message: str) -> HttpRespo
 
 def _refused(request: HttpRequest, task: Task, error: ValidationError) -> HttpResponse:
     """The service refused: the card again with the reason on it (htmx), or the page with it."""
+    if isinstance(error, Conflict):  # another tab or device closed it first: show it as it is now
+        task.refresh_from_db()
+        if (closed := _already_closed(request, task)) is not None:
+            return closed
     text = " ".join(error.messages)
     if _is_htmx(request):
         owner = task.manager
