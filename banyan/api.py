@@ -9,8 +9,14 @@ Every error answers `{"error": {"code", "message", "fields"}}`:
 | 403 | forbidden | the caller's role may not do this |
 | 404 | not_found | no such thing, or out of the caller's reach (indistinguishable on purpose) |
 | 409 | conflict | a unique number exists already; another request closed the task or recorded the call first |
+| 413 | too_large | the body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (any path that takes one) |
 | 422 | invalid | a field is missing, of the wrong type, or refused by the service; `fields` names each |
 | 429 | too_many_attempts | too many failed logins for this username or address |
+
+The OpenAPI document says what the server does: the limits the server keeps are in the schemas
+(banyan/org/api.py: dates, ids, JSON's types for numbers and flags, decimals, lengths), and every
+status an operation answers is declared (413 once, here, for every operation with a body).
+banyan/ops/tests/test_api_schema.py holds the server to it with schemathesis.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from __future__ import annotations
 import functools
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpResponseNotAllowed
@@ -55,6 +62,16 @@ class BanyanAPI(NinjaAPI):
         urls.append(re_path(r"^", _unknown_path))
         return urls
 
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        too_large = {"description": "Payload Too Large: the body is larger than the server takes.",
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if "requestBody" in operation:  # answered by _on_too_large below
+                    operation["responses"].setdefault(413, too_large)
+        return schema
+
 
 def _json_not_allowed(view):
     @functools.wraps(view)
@@ -84,8 +101,9 @@ class Utf8JSONRenderer(JSONRenderer):
 api = BanyanAPI(
     title="Banyan API",
     version="1",
-    description="Banyan's HTTP API v1 (shared/API.md). JSON, UTF-8; money as decimal strings; dates ISO 8601. "
-    "Get a token with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
+    description="Banyan's HTTP API v1 (shared/API.md). JSON, UTF-8; money as decimal strings; dates ISO 8601 "
+    "(YYYY-MM-DD, years 1900–2999). Get a token with `POST /api/v1/auth/token`, then send "
+    "`Authorization: Bearer <token>`. An auditor reads only: every write answers 403.",
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
@@ -123,6 +141,24 @@ _PYDANTIC_MESSAGES = {
     "decimal_parsing": gettext_noop("Enter a number, e.g. 100000.00."),
     "decimal_type": gettext_noop("Enter a number, e.g. 100000.00."),
     "finite_number": gettext_noop("Enter a number, e.g. 100000.00."),
+    "int_type": gettext_noop("Enter a whole number."),
+    "int_parsing": gettext_noop("Enter a whole number."),
+    "int_from_float": gettext_noop("Enter a whole number."),
+    "bool_type": gettext_noop("Enter true or false."),
+    "bool_parsing": gettext_noop("Enter true or false."),
+    "string_type": gettext_noop("Enter text."),
+    "string_too_long": gettext_noop("At most %(max_length)s characters."),
+    "string_too_short": gettext_noop("At least %(min_length)s characters."),
+    "too_short": gettext_noop("Give at least %(min_length)s."),
+    "too_long": gettext_noop("Give at most %(max_length)s."),
+    "greater_than": gettext_noop("Must be more than %(gt)s."),
+    "greater_than_equal": gettext_noop("Must be at least %(ge)s."),
+    "less_than": gettext_noop("Must be less than %(lt)s."),
+    "less_than_equal": gettext_noop("Must be at most %(le)s."),
+    "decimal_max_digits": gettext_noop("At most %(max_digits)s digits."),
+    "decimal_max_places": gettext_noop("At most %(decimal_places)s digits after the point."),
+    "decimal_whole_digits": gettext_noop("At most %(whole_digits)s digits before the point."),
+    "literal_error": gettext_noop("Choose one of %(expected)s."),
 }
 
 
@@ -135,13 +171,23 @@ def _field_name(loc) -> str:
     return ".".join(parts) or "body"
 
 
+def _message(err: dict) -> str:
+    """One pydantic error in words people read, in their language, with its limit."""
+    pydantic_words = str(err.get("msg", "")).removeprefix("Value error, ")
+    known = _PYDANTIC_MESSAGES.get(err.get("type", ""))
+    if not known:
+        return pydantic_words
+    try:
+        return _(known) % {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return pydantic_words
+
+
 @api.exception_handler(NinjaValidationError)
 def _on_bad_input(request, exc: NinjaValidationError):
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        known = _PYDANTIC_MESSAGES.get(err.get("type", ""))
-        message = _(known) if known else str(err.get("msg", "")).removeprefix("Value error, ")
-        fields.setdefault(_field_name(err.get("loc", ())), []).append(message)
+        fields.setdefault(_field_name(err.get("loc", ())), []).append(_message(err))
     return _error(request, 422, "invalid", _("Some fields are not valid."), fields)
 
 
@@ -157,6 +203,13 @@ def _on_refused(request, exc: DjangoValidationError):
     return _error(request, 422, "invalid", " ".join(exc.messages))
 
 
+@api.exception_handler(RequestDataTooBig)
+def _on_too_large(request, exc):
+    # Django refuses to read a body above DATA_UPLOAD_MAX_MEMORY_SIZE; ninja would make it a 500
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+    return _error(request, 413, "too_large", _("The request is too large: at most %(mb)s MB.") % {"mb": f"{limit:g}"})
+
+
 @api.exception_handler(ApiError)
 def _on_api_error(request, exc: ApiError):
     return _error(request, exc.status, exc.code, exc.message, exc.fields)
@@ -168,7 +221,7 @@ def _on_not_found(request, exc):
 
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               409: "conflict", 429: "too_many_attempts"}
+               409: "conflict", 413: "too_large", 429: "too_many_attempts"}
 
 
 @api.exception_handler(HttpError)

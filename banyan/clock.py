@@ -11,6 +11,21 @@ import os
 
 from django.utils import timezone
 
+#: The years a date sent by a person or a client may have (the API's dates, a page's date in its
+#: address): outside them a moment cannot be moved between time zones or stored by every database,
+#: and no bank date is there.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """A day as a page's address or form gives it, "YYYY-MM-DD" within MIN_YEAR–MAX_YEAR; None otherwise."""
+    try:
+        day = dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else None
+
+
 _override: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("banyan_today", default=None)
 
 

@@ -2,6 +2,9 @@ from django.urls import include, path
 
 from banyan.api import api
 
+#: A body above DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 on every page (banyan/web/errors.py).
+handler400 = "banyan.web.errors.bad_request"
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

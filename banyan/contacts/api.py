@@ -12,7 +12,7 @@ from banyan.contacts.models import Interaction, Memo, MemoStatus, Outcome, Purpo
 from banyan.contacts.selectors import interactions_of, open_memos
 from banyan.contacts.services import interaction_log, memo_create
 from banyan.customers.api import ChannelCode, customer_or_404
-from banyan.org.api import ERRORS, In, IsoDate, IsoDateTime, Moment, Page, actor
+from banyan.org.api import ERRORS, In, Int, IsoDate, IsoDateTime, Moment, Page, PathId, actor
 
 router = Router(tags=["contacts"])
 
@@ -32,7 +32,7 @@ class InteractionIn(In):
     new_info: str | None = Field(None, max_length=500, description="Anything new learned about the customer.")
     next_step: str | None = Field(None, max_length=200)
     next_contact_on: IsoDate | None = Field(None, description="Comes back that day as a follow-up on the worklist.")
-    minutes: int | None = Field(None, ge=0, le=600, description="Minutes on the phone (the daily calling target).")
+    minutes: Int | None = Field(None, ge=0, le=600, description="Minutes on the phone (the daily calling target).")
 
 
 class InteractionOut(Schema):
@@ -90,7 +90,7 @@ def memo_out(m: Memo) -> dict:
 
 
 @router.post("/customers/{id}/interactions", response={201: InteractionOut, **ERRORS})
-def interaction_create(request, id: int, payload: InteractionIn):
+def interaction_create(request, id: PathId, payload: InteractionIn):
     """Record a contact; the channel alone is enough. The customer's last contact follows."""
     customer = customer_or_404(request, id)
     fields = payload.model_dump(exclude_none=True)
@@ -99,7 +99,7 @@ def interaction_create(request, id: int, payload: InteractionIn):
 
 
 @router.get("/customers/{id}/interactions", response={200: InteractionPageOut, **ERRORS})
-def interaction_list(request, id: int, limit: int = Query(50, ge=1, le=200),
+def interaction_list(request, id: PathId, limit: int = Query(50, ge=1, le=200),
                      offset: int = Query(0, ge=0, le=1_000_000)):
     """The contact history, newest first."""
     customer = customer_or_404(request, id)
@@ -108,7 +108,7 @@ def interaction_list(request, id: int, limit: int = Query(50, ge=1, le=200),
 
 
 @router.post("/customers/{id}/memos", response={201: MemoOut, **ERRORS})
-def memo_create_endpoint(request, id: int, payload: MemoIn):
+def memo_create_endpoint(request, id: PathId, payload: MemoIn):
     """A need or a promise, with the day it comes back."""
     customer = customer_or_404(request, id)
     memo = memo_create(actor=actor(request), customer=customer, text=payload.text, due_date=payload.due_date)
@@ -116,7 +116,7 @@ def memo_create_endpoint(request, id: int, payload: MemoIn):
 
 
 @router.get("/customers/{id}/memos", response={200: MemoPageOut, **ERRORS})
-def memo_list(request, id: int):
+def memo_list(request, id: PathId):
     """The customer's open memos, soonest due first."""
     customer = customer_or_404(request, id)
     items = [memo_out(m) for m in open_memos(customer).select_related("author")]

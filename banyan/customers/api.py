@@ -33,16 +33,20 @@ from banyan.customers.services import customer_create, customer_reveal, customer
 from banyan.org.api import (
     ERRORS,
     ERRORS_409,
+    MAX_ID,
+    Bool,
     In,
     IsoDate,
     Moment,
     Money,
     MoneyIn,
     Page,
+    PathId,
     actor,
     clean_text,
     forbidden,
     invalid,
+    omittable,
 )
 from banyan.org.models import Role, Staff
 from banyan.segments.selectors import segment_of
@@ -51,7 +55,6 @@ router = Router(tags=["customers"])
 
 #: A search answers at most this many matches; `count` counts them up to this cap.
 SEARCH_CAP = 200
-_MAX_ID = 2**63 - 1
 
 GenderCode = Literal[tuple(Gender.values)]
 IdTypeCode = Literal[tuple(IdType.values)]
@@ -66,7 +69,7 @@ SecretField = Literal["id_number", "mobile", "mobile2"]
 
 def customer_or_404(request, customer_id: int) -> Customer:
     """The customer if the caller may see it; 404 otherwise (and for ids no database could hold)."""
-    if not 0 < customer_id <= _MAX_ID:
+    if not 0 < customer_id <= MAX_ID:
         raise Http404
     return get_customer_for_user(actor(request), customer_id)
 
@@ -78,10 +81,10 @@ class ConsentIn(In):
     """Marketing consent per channel; a channel left out keeps its value (new customers: phone
     yes, the others no)."""
 
-    sms: bool | None = None
-    phone: bool | None = None
-    email: bool | None = None
-    wechat: bool | None = None
+    sms: Bool | None = None
+    phone: Bool | None = None
+    email: Bool | None = None
+    wechat: Bool | None = None
 
 
 class ConsentOut(Schema):
@@ -92,31 +95,33 @@ class ConsentOut(Schema):
 
 
 class CustomerFields(In):
-    """The profile (ARC-1). Every field is optional; null clears it on PATCH."""
+    """The profile (ARC-1). Every field is optional; null clears it on PATCH (the ID type and the
+    two flags cannot be cleared: leave them out to keep them)."""
 
     gender: GenderCode | None = Field(None, description="M or F; derived from a resident ID when omitted.")
-    id_type: IdTypeCode | None = None
-    id_number: str | None = Field(None, description="18 characters for a resident ID (MOD 11-2 checked).")
+    id_type: IdTypeCode = omittable(description="resident (default), passport or other.")
+    id_number: str | None = Field(None, max_length=40, description="18 characters for a resident ID (MOD 11-2 "
+                                                                   "checked).")
     birth_date: IsoDate | None = Field(None, description="Derived from a resident ID when omitted.")
-    lunar_birthday: bool | None = Field(None, description="Celebrates the birthday by the lunar calendar.")
-    mobile: str | None = Field(None, description="A mainland mobile, 11 digits.")
-    mobile2: str | None = None
-    email: str | None = None
-    address: str | None = None
-    employer: str | None = None
-    occupation: str | None = None
-    industry: str | None = None
+    lunar_birthday: Bool = omittable(description="Celebrates the birthday by the lunar calendar.")
+    mobile: str | None = Field(None, max_length=20, description="A mainland mobile, 11 digits.")
+    mobile2: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=254)
+    address: str | None = Field(None, max_length=200)
+    employer: str | None = Field(None, max_length=100)
+    occupation: str | None = Field(None, max_length=50)
+    industry: str | None = Field(None, max_length=50)
     education: EducationCode | None = None
     marital_status: MaritalCode | None = None
-    spouse_name: str | None = None
-    children: str | None = None
-    interests: str | None = None
+    spouse_name: str | None = Field(None, max_length=50)
+    children: str | None = Field(None, max_length=200)
+    interests: str | None = Field(None, max_length=200)
     wedding_anniversary: IsoDate | None = None
     business_opened_on: IsoDate | None = None
     account_opened_on: IsoDate | None = None
     preferred_channel: ChannelCode | None = None
-    preferred_time: str | None = None
-    transaction_habits: str | None = None
+    preferred_time: str | None = Field(None, max_length=50)
+    transaction_habits: str | None = Field(None, max_length=200)
     source: SourceCode | None = None
     risk_level: RiskCode | None = None
     risk_assessed_on: IsoDate | None = None
@@ -124,7 +129,7 @@ class CustomerFields(In):
     other_bank_assets: MoneyIn | None = Field(None, description="Estimate of assets at other banks, yuan.")
     notes: str | None = None
     consent: ConsentIn | None = None
-    do_not_disturb: bool | None = None
+    do_not_disturb: Bool = omittable()
 
 
 class CustomerIn(CustomerFields):
@@ -134,7 +139,7 @@ class CustomerIn(CustomerFields):
 
 
 class CustomerPatch(CustomerFields):
-    name: str | None = Field(None, min_length=1, max_length=50)
+    name: str = omittable(min_length=1, max_length=50)
 
 
 class SegmentOut(Schema):
@@ -318,15 +323,15 @@ def customer_list(request, q: str | None = Query(None, max_length=100,
 
 
 @router.get("/customers/{id}", response={200: CustomerOut, **ERRORS})
-def customer_get(request, id: int):
+def customer_get(request, id: PathId):
     """One customer file, with AUM and segment. The look is written to the audit log."""
     customer = customer_or_404(request, id)
     customer_viewed(actor=actor(request), customer=customer, via="api")
     return customer_full_out(customer)
 
 
-@router.patch("/customers/{id}", response={200: CustomerOut, **ERRORS})
-def customer_patch(request, id: int, payload: CustomerPatch):
+@router.patch("/customers/{id}", response={200: CustomerOut, **ERRORS_409})
+def customer_patch(request, id: PathId, payload: CustomerPatch):
     """Change the fields sent (null clears one); the change is audited."""
     customer = customer_or_404(request, id)
     customer_update(actor=actor(request), customer=customer, **_profile_values(payload, only_set=True))
@@ -334,14 +339,14 @@ def customer_patch(request, id: int, payload: CustomerPatch):
 
 
 @router.post("/customers/{id}/reveal", response={200: RevealOut, **ERRORS})
-def customer_reveal_endpoint(request, id: int, payload: RevealIn):
+def customer_reveal_endpoint(request, id: PathId, payload: RevealIn):
     """Show one masked number in full. Every reveal is written to the audit log."""
     customer = customer_or_404(request, id)
     return {"value": customer_reveal(actor=actor(request), customer=customer, field=payload.field)}
 
 
 @router.get("/customers/{id}/segment", response={200: SegmentOut, **ERRORS})
-def customer_segment(request, id: int):
+def customer_segment(request, id: PathId):
     """The customer's segment: quadrant, the contact frequency it sets, orientation, potential
     score and the reasons behind it."""
     return segment_out(customer_or_404(request, id))

@@ -20,13 +20,16 @@ from banyan.holdings.services import holding_create, nav_record, product_create
 from banyan.org.api import (
     ERRORS,
     ERRORS_409,
+    Bool,
     DecimalIn,
     DecimalOut,
     In,
+    Int,
     IsoDate,
     Money,
     MoneyIn,
     Page,
+    PathId,
     actor,
     clean_text,
     invalid,
@@ -56,7 +59,7 @@ class ProductIn(In):
     name: str = Field(min_length=1, max_length=100)
     type: ProductTypeCode
     risk_level: ProductRiskCode = Field(description="R1 (low) to R5 (high).")
-    term_days: int | None = Field(None, ge=0, le=2_147_483_647)
+    term_days: Int | None = Field(None, ge=0, le=2_147_483_647)
     expected_yield: DecimalIn(7, 4) | None = Field(None, description="Percent a year: \"3.10\" is 3.10 %.")
     issuer: str = Field("", max_length=100)
 
@@ -145,7 +148,7 @@ class HoldingIn(In):
     take_profit_pct: DecimalIn(7, 2) | None = Field(None, description="Percent: \"15\" is +15 %.")
     stop_loss_pct: DecimalIn(7, 2) | None = Field(None, description="Percent: \"10\" is a fall of 10 %.")
     account_no: str | None = Field(None, max_length=32)
-    auto_rollover: bool | None = None
+    auto_rollover: Bool | None = None
     external_id: str | None = Field(None, max_length=40, description="Core-banking number; unique.")
 
 
@@ -185,7 +188,7 @@ def holding_out(h: Holding) -> dict:
 
 
 @holdings_router.post("/customers/{id}/holdings", response={201: HoldingOut, **ERRORS_409})
-def holding_create_endpoint(request, id: int, payload: HoldingIn):
+def holding_create_endpoint(request, id: PathId, payload: HoldingIn):
     """Record a holding with what the sale recorded; the customer's AUM follows."""
     customer = customer_or_404(request, id)
     product = get_product(payload.product_code.strip())
@@ -198,7 +201,7 @@ def holding_create_endpoint(request, id: int, payload: HoldingIn):
 
 
 @holdings_router.get("/customers/{id}/holdings", response={200: HoldingPageOut, **ERRORS})
-def holding_list(request, id: int, include_closed: bool = False):
+def holding_list(request, id: PathId, include_closed: bool = False):
     """The customer's holdings (active ones unless `include_closed`), assets and liabilities."""
     customer = customer_or_404(request, id)
     items = [holding_out(h) for h in holdings_of(customer, include_closed=include_closed)]

@@ -15,7 +15,7 @@ from banyan.messaging.models import BlockRule, Message, MessageChannel, MessageS
 from banyan.messaging.selectors import messages_of
 from banyan.messaging.services import message_compose, message_send
 from banyan.messaging.text import mask_address
-from banyan.org.api import ERRORS, In, Moment, Page, actor
+from banyan.org.api import ERRORS, In, Moment, Page, PathId, actor
 
 router = Router(tags=["messages"])
 
@@ -75,7 +75,7 @@ def message_out(m: Message) -> dict:
 
 
 @router.post("/customers/{id}/messages", response={201: MessageOut, **ERRORS})
-def message_create(request, id: int, payload: MessageIn):
+def message_create(request, id: PathId, payload: MessageIn):
     """Write a message from a template or a text and send it now. Consent, do-not-disturb and the
     address are checked at the moment of sending: a refused message answers 201 with status
     "blocked" and its rule; nothing reaches the customer. An SMS or WeChat message written in the
@@ -88,7 +88,7 @@ def message_create(request, id: int, payload: MessageIn):
 
 
 @router.get("/customers/{id}/messages", response={200: MessagePageOut, **ERRORS})
-def message_list(request, id: int, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)):
+def message_list(request, id: PathId, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)):
     """The customer's messages, newest first."""
     customer = customer_or_404(request, id)
     qs = messages_of(customer)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from banyan.customers.models import Customer
-from banyan.customers.selectors import get_customer_for_user, visible_customers
+from banyan.customers.selectors import get_customer_for_user
 from banyan.messaging.forms import ComposeForm, FillInForm, OutboxFilterForm
 from banyan.messaging.models import Message, MessageChannel, MessageStatus, TemplateCode
 from banyan.messaging.selectors import OutboxFilters, get_message_for_user, outbox, templates_for
@@ -73,10 +73,11 @@ def outbox_view(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         filters = OutboxFilters(status=d["status"], channel=d["channel"], date_from=d["date_from"],
                                 date_to=d["date_to"], customer_id=d["customer"])
+    # one customer's messages: a customer out of reach (or an id no customer can have) is not found
+    customer = get_customer_for_user(request.user, filters.customer_id) if filters.customer_id else None
     page = Paginator(outbox(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     for m in page.object_list:
         _decorate(m)
-    customer = visible_customers(request.user).filter(pk=filters.customer_id).first() if filters.customer_id else None
     return render(request, "messaging/outbox.html", {
         "form": form, "page": page, "filtered": any([filters.status, filters.channel, filters.date_from,
                                                      filters.date_to, filters.customer_id]),

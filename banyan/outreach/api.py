@@ -5,30 +5,78 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import ConfigDict, model_validator
 
 from banyan.contacts.models import Appointment, AppointmentStatus
 from banyan.contacts.services import appointment_create
-from banyan.customers.api import customer_or_404
-from banyan.org.api import ERRORS, ERRORS_409, In, actor
+from banyan.customers.api import RiskCode, customer_or_404
+from banyan.holdings.api import ProductTypeCode
+from banyan.org.api import (
+    ERRORS,
+    ERRORS_409,
+    Bool,
+    Id,
+    In,
+    Int,
+    IsoDate,
+    IsoDateTime,
+    MoneyIn,
+    PathId,
+    actor,
+    omittable,
+)
 from banyan.outreach.selectors import call_list, entry_for_user, exclusions, get_campaign_for_user
 from banyan.outreach.services import call_outcome_record, campaign_create, funnel
+from banyan.segments.models import Quadrant
 
 router = Router(tags=["outreach"])
 OutcomeIn = Literal["not_reached", "refused", "interested", "call_back", "appointment"]
+QuadrantCode = Literal[tuple(Quadrant.values)]
+#: At most this many customers named in one campaign (more: give a filter).
+MAX_TARGETS = 10_000
+
+
+class CampaignFilter(In):
+    """The saved filter of a campaign (OUT-1) over the caller's customers: every criterion given
+    must hold; at least one is given (an empty filter would take the whole book)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    quadrant: QuadrantCode = omittable()
+    aum_min: MoneyIn = omittable(description="AUM at least, yuan.")
+    aum_max: MoneyIn = omittable(description="AUM below, yuan.")
+    holds: ProductTypeCode = omittable(description="Holds a product of this type.")
+    not_holds: ProductTypeCode = omittable(description="Holds no product of this type.")
+    maturity_within_days: Int = omittable(ge=0, le=366, description="A product matures within this many days.")
+    not_contacted_days: Int = omittable(ge=0, le=3650, description="Not contacted for this many days.")
+    risk_level: RiskCode = omittable()
+    priority: Bool = omittable(description="Priority customers only (true) or everyone (false).")
+    rm: Id = omittable(description="The id of the manager whose customers.")
+
+    @model_validator(mode="after")
+    def _some_criterion(self):
+        if not self.model_fields_set:
+            raise ValueError(_("Give at least one criterion: an empty filter would take every customer."))
+        return self
 
 
 class CampaignIn(In):
+    """The targets are `customer_ids` or a `filter`: exactly one of them."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["customer_ids"]},
+                                                           {"required": ["filter"]}]})
+
     name: str = Field(min_length=1, max_length=100)
     purpose: str = Field("", max_length=300)
     goal: str = Field("", max_length=300)
-    start_date: dt.date
-    end_date: dt.date
-    customer_ids: list[int] | None = Field(None, description="The targets, or give a filter instead.")
-    filter: dict[str, str | int | bool] | None = Field(
-        None, description="quadrant, aum_min, aum_max, holds, not_holds (product types), maturity_within_days, "
-                          "not_contacted_days, risk_level, priority, rm (staff id).")
+    start_date: IsoDate
+    end_date: IsoDate
+    customer_ids: list[Id] = omittable(min_length=1, max_length=MAX_TARGETS,
+                                       description="The targets (customer ids), or give a filter instead.")
+    filter: CampaignFilter = omittable()  # a $ref: its description is CampaignFilter's
 
 
 class CampaignOut(Schema):
@@ -65,12 +113,12 @@ class OutcomeBody(In):
     outcome: OutcomeIn
     reason: str = Field("", max_length=100, description="Why the customer refused.")
     note: str = Field("", max_length=500)
-    appointment_at: dt.datetime | None = None
+    appointment_at: IsoDateTime | None = None
     place: str = Field("", max_length=100)
-    call_back_at: dt.datetime | None = None
+    call_back_at: IsoDateTime | None = None
     objection: Literal["", "delay", "not_interested", "distrust", "misunderstanding", "unmet_need"] = ""
-    minutes: int = Field(0, ge=0, le=600)
-    attempts: int | None = Field(None, ge=0, le=32767,
+    minutes: Int = Field(0, ge=0, le=600)
+    attempts: Int | None = Field(None, ge=0, le=32766,  # one more call must fit the column
                                  description="The calls you saw recorded (`attempts` of GET …/calls): when another "
                                              "was recorded since, 409 and nothing is recorded. Default: as of now.")
 
@@ -92,7 +140,7 @@ class FunnelOut(Schema):
 
 
 class AppointmentIn(In):
-    at: dt.datetime
+    at: IsoDateTime
     place: str = Field(min_length=1, max_length=100)
     purpose: str = Field("", max_length=200)
 
@@ -118,17 +166,19 @@ def campaign_create_endpoint(request, payload: CampaignIn):
     customers a contact rule leaves out are listed with the rule (GET …/calls)."""
     campaign = campaign_create(actor=actor(request), name=payload.name, purpose=payload.purpose, goal=payload.goal,
                                start_date=payload.start_date, end_date=payload.end_date,
-                               customer_ids=payload.customer_ids, filter=payload.filter)
+                               customer_ids=payload.customer_ids,
+                               filter=payload.filter.model_dump(mode="json", exclude_unset=True) if payload.filter
+                               else None)
     return Status(201, _campaign_out(campaign))
 
 
 @router.get("/campaigns/{id}", response={200: CampaignOut, **ERRORS})
-def campaign_get(request, id: int):
+def campaign_get(request, id: PathId):
     return _campaign_out(get_campaign_for_user(actor(request), id))
 
 
 @router.get("/campaigns/{id}/calls", response={200: CallsOut, **ERRORS})
-def campaign_calls(request, id: int):
+def campaign_calls(request, id: PathId):
     """Who is on the call list (the caller's customers), and who was left out by which rule."""
     user = actor(request)
     campaign = get_campaign_for_user(user, id)
@@ -138,7 +188,7 @@ def campaign_calls(request, id: int):
 
 
 @router.post("/campaigns/{id}/calls/{customer_id}/outcome", response={201: OutcomeOut, **ERRORS_409})
-def campaign_call_outcome(request, id: int, customer_id: int, payload: OutcomeBody):
+def campaign_call_outcome(request, id: PathId, customer_id: PathId, payload: OutcomeBody):
     """Record a call; it is also a contact in the customer's history. 409 when another call with the
     customer was recorded meanwhile (a double submit): nothing is recorded twice."""
     user = actor(request)
@@ -151,7 +201,7 @@ def campaign_call_outcome(request, id: int, customer_id: int, payload: OutcomeBo
 
 
 @router.get("/campaigns/{id}/funnel", response={200: FunnelOut, **ERRORS})
-def campaign_funnel(request, id: int):
+def campaign_funnel(request, id: PathId):
     """listed → called → reached → interested → appointment → visited → sold."""
     return funnel(get_campaign_for_user(actor(request), id))
 
@@ -161,8 +211,8 @@ def _appointment_out(a: Appointment, guidance: list[str] | None = None) -> dict:
             "status": a.status, "guidance": guidance or []}
 
 
-@router.post("/customers/{id}/appointments", response={201: AppointmentOut, **ERRORS})
-def appointment_create_endpoint(request, id: int, payload: AppointmentIn):
+@router.post("/customers/{id}/appointments", response={201: AppointmentOut, **ERRORS_409})
+def appointment_create_endpoint(request, id: PathId, payload: AppointmentIn):
     """Book a meeting; it comes back on the worklist (a confirmation call the day before)."""
     customer = customer_or_404(request, id)
     appointment, guidance = appointment_create(actor=actor(request), customer=customer, at=payload.at,

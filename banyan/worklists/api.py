@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from banyan import clock
 from banyan.contacts.api import OutcomeCode
 from banyan.customers.api import ChannelCode
-from banyan.org.api import ERRORS, ERRORS_409, In, actor
+from banyan.org.api import ERRORS, ERRORS_409, In, Int, IsoDate, PathId, actor
 from banyan.worklists.models import Task
 from banyan.worklists.selectors import worklist_owner
 from banyan.worklists.services import task_complete, task_move, task_skip
@@ -49,7 +49,7 @@ class WorklistOut(Schema):
 
 
 class WorklistQuery(Schema):
-    date: dt.date | None = Field(None, description="YYYY-MM-DD; default today.")
+    date: IsoDate | None = Field(None, description="YYYY-MM-DD; default today.")
 
 
 def _stored(task: Task) -> dict:
@@ -103,8 +103,8 @@ class CompleteIn(In):
     rejection_reason: str = Field("", max_length=200, description="Why the customer said no, in their words.")
     new_info: str = Field("", max_length=500, description="Something new learned, e.g. 女儿九月上大学.")
     next_step: str = Field("", max_length=200)
-    next_contact_on: dt.date | None = Field(None, description="When to contact again; it comes back as a follow-up.")
-    minutes: int = Field(0, ge=0, le=600, description="Minutes on the phone (the daily calling target).")
+    next_contact_on: IsoDate | None = Field(None, description="When to contact again; it comes back as a follow-up.")
+    minutes: Int = Field(0, ge=0, le=600, description="Minutes on the phone (the daily calling target).")
 
 
 class SkipIn(In):
@@ -112,11 +112,11 @@ class SkipIn(In):
 
 
 class MoveIn(In):
-    to: dt.date
+    to: IsoDate
 
 
 @router.post("/worklist/tasks/{task_id}/complete", response={200: TaskOut, **ERRORS_409})
-def complete(request, task_id: int, payload: CompleteIn):
+def complete(request, task_id: PathId, payload: CompleteIn):
     """Finish a task; the contact is recorded in the customer's history in the same step. A task
     closed already (by another request too) answers 409 and records nothing."""
     task = task_complete(actor=actor(request), task=_task_or_404(request, task_id), **payload.dict())
@@ -124,12 +124,12 @@ def complete(request, task_id: int, payload: CompleteIn):
 
 
 @router.post("/worklist/tasks/{task_id}/skip", response={200: TaskOut, **ERRORS_409})
-def skip(request, task_id: int, payload: SkipIn):
+def skip(request, task_id: PathId, payload: SkipIn):
     return _stored(task_skip(actor=actor(request), task=_task_or_404(request, task_id), reason=payload.reason))
 
 
 @router.post("/worklist/tasks/{task_id}/move", response={200: TaskOut, **ERRORS_409})
-def move(request, task_id: int, payload: MoveIn):
+def move(request, task_id: PathId, payload: MoveIn):
     """Move to a later day; a dated reason (birthday, maturity) cannot move past its date (422)."""
     return _stored(task_move(actor=actor(request), task=_task_or_404(request, task_id), to=payload.to))
 

@@ -111,10 +111,20 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _parse_day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
+    """A day of the pages' addresses and forms; None for text that is no day (or a year no page
+    shows, e.g. 9999-12-31: its next day does not exist)."""
+    return clock.parse_day(text)
+
+
+def _day_asked(request: HttpRequest) -> dt.date:
+    """The branch pages' ?date=: today when not given; a date that is none is not found (404)."""
+    text = request.GET.get("date")
+    if not text:
+        return clock.today()
+    day = _parse_day(text)
+    if day is None:
+        raise Http404("No such date")
+    return day
 
 
 def day_label(day: dt.date) -> dict:
@@ -466,7 +476,7 @@ def worklist_branch(request: HttpRequest) -> HttpResponse:
     contacts are late; a week's completion rate per manager."""
     branch = _branch_for(request)
     today = clock.today()
-    day = _parse_day(request.GET.get("date")) or today
+    day = _day_asked(request)
     managers = list(branch_managers(branch))
     ids = [m.pk for m in managers]
     build_failed = day == today and bool(ids) and not _build(request, day, ids)  # builds only the missing lists
@@ -514,7 +524,7 @@ def worklist_branch_manager(request: HttpRequest, manager_id: int) -> HttpRespon
     manager = managers.select_related("branch").filter(pk=manager_id).first()
     if manager is None:
         raise Http404("No such manager")
-    day = _parse_day(request.GET.get("date")) or clock.today()
+    day = _day_asked(request)
     context = day_context(request, manager, day, readonly=True)
     base = reverse("worklist_branch_manager", args=[manager.pk])
     context.update({"nav_active": "worklist_branch", "branch": manager.branch, "picker_url": base,

@@ -128,7 +128,7 @@ def test_money_is_a_decimal_string_and_dates_are_iso_in_the_document(openapi):
     assert aum["type"] == "string" and re.fullmatch(aum["pattern"], "1250000.00")
     assert not re.fullmatch(aum["pattern"], "1,250,000")
     amount = schemas["HoldingIn"]["properties"]["amount"]
-    assert {"type": "number"} in amount["anyOf"]  # requests may send a number or a string
+    assert "number" in [s["type"] for s in amount["anyOf"]]  # requests may send a number or a string
     assert schemas["HoldingIn"]["properties"]["purchase_date"]["format"] == "date"
     assert openapi["components"]["securitySchemes"]["BearerAuth"]["scheme"] == "bearer"
 
@@ -144,7 +144,7 @@ def test_a_wrong_method_and_an_unknown_path_answer_in_the_error_shape(bank, clie
 
 def test_every_field_and_parameter_of_the_document_is_typed(openapi):
     def typed(schema):
-        return any(k in schema for k in ("type", "$ref", "anyOf", "enum", "const"))
+        return any(k in schema for k in ("type", "$ref", "anyOf", "allOf", "enum", "const"))
 
     for name, schema in openapi["components"]["schemas"].items():
         for field, spec in schema.get("properties", {}).items():
