@@ -19,6 +19,9 @@ class AuditEvent(models.Model):
     detail = models.CharField(max_length=300, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # What the act was about, as values, not words (a bulk read: {"via": "book", "filter": {…},
+    # "count": 50}); the auditor's page renders them per action in the reader's language.
+    data = models.JSONField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
@@ -30,3 +33,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.customer_id or ''}"
+
+
+class AuditEventCustomer(models.Model):
+    """One customer a bulk read or export showed (a page of the book, a search, a CSV file, a
+    book handed over): the event is written once, with its customers here, two integers a row,
+    so that "who saw customer X" is one indexed lookup (the primary key leads with the customer)
+    without an event per customer. Like AuditEvent.customer_id, the customer is a plain integer."""
+
+    pk = models.CompositePrimaryKey("customer_id", "event")
+    customer_id = models.BigIntegerField()
+    # Indexed (Django's default for a foreign key): the customers of one event, and a purge of old
+    # events does not scan the table.
+    event = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="customers")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.customer_id}"

@@ -1,7 +1,8 @@
 """Reads of the audit trail, for the auditor's page and its CSV export (ARC-8).
 
-Every filter maps onto an index of AuditEvent: actor → (actor, -at), customer → (customer_id, -at),
-action → action, dates → at. Nothing here loops over events issuing queries.
+Every filter maps onto an index of AuditEvent: actor → (actor, -at), customer → (customer_id, -at)
+and the primary key of AuditEventCustomer (customer, event) for the bulk reads that showed the
+customer, action → action, dates → at. Nothing here loops over events issuing queries.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from banyan.audit.models import AuditEvent
+from banyan.audit.models import AuditEvent, AuditEventCustomer
 from banyan.customers.models import Customer
 from banyan.org.models import Branch, Staff
 
@@ -33,14 +34,30 @@ ACTION_LABELS = {
     "customer.created": _("Created a customer"),
     "customer.viewed": _("Viewed the customer file"),
     "customer.revealed": _("Revealed a full number"),
-    "customer.exported": _("Exported"),
+    "customer.exported": _("Exported customers"),
+    "customer.listed": _("Listed customers"),
     "customer.updated": _("Changed the file"),
     "customer.assigned": _("Assigned the customer"),
     "customer.relation_added": _("Added a relation"),
     "customer.relation_removed": _("Removed a relation"),
     "book.handed_over": _("Handed over a whole book"),
     "holding.created": _("Recorded a holding"),
+    "holding.updated": _("Changed a holding"),
     "product.created": _("Created a product"),
+    "product.updated": _("Changed a product"),
+    "staff.workload_changed": _("Changed a manager's workload"),
+    "backup.made": _("Made a backup"),
+    "backup.restored": _("Restored a backup"),
+    "feed.queued": _("Uploaded a feed file"),
+    "feed.rerun": _("Ran a feed file again"),
+    "feed.imported": _("Imported a feed file"),
+    "feed.failed": _("A feed import failed"),
+    "campaign.checklist_ticked": _("Ticked the campaign checklist"),
+    "appointment.status_set": _("Set an appointment's outcome"),
+    "script.created": _("Added a call script"),
+    "script.updated": _("Changed a call script"),
+    "script.deactivated": _("Removed a call script"),
+    "messages.festival_queued": _("Queued festival greetings"),
     "interaction.logged": _("Logged a contact"),
     "memo.created": _("Created a memo"),
     "memo.completed": _("Completed a memo"),
@@ -55,6 +72,7 @@ ACTION_LABELS = {
     "settings.talking_point_changed": _("Changed a talking point"),
     "settings.holiday_changed": _("Changed the holiday table"),
     "settings.policy_changed": _("Changed the segmentation policy"),
+    "settings.mix_rule_changed": _("Changed the reasons that do not mix in one call"),
     "campaign.created": _("Created a campaign"),
     "campaign.call_recorded": _("Recorded a campaign call"),
     "campaign.entry_marked": _("Marked a visit or sale"),
@@ -74,6 +92,22 @@ FIELD_LABELS = {
     "rm": pgettext_lazy("audit field", "manager"),
     "assistant": pgettext_lazy("audit field", "assistant"),
     "branch": pgettext_lazy("audit field", "branch"),
+    # counts kept by a hand-over, the demo builder and a backup
+    "customers": pgettext_lazy("audit field", "customers"),
+    "tasks": pgettext_lazy("audit field", "worklist tasks"),
+    "appointments": pgettext_lazy("audit field", "appointments"),
+    "calls": pgettext_lazy("audit field", "campaign calls"),
+    "branches": pgettext_lazy("audit field", "branches"),
+    "staff": pgettext_lazy("audit field", "staff"),
+    "products": pgettext_lazy("audit field", "products"),
+    "holdings": pgettext_lazy("audit field", "holdings"),
+    "interactions": pgettext_lazy("audit field", "contacts"),
+    "memos": pgettext_lazy("audit field", "memos"),
+    "relations": pgettext_lazy("audit field", "relations"),
+    "snapshots": pgettext_lazy("audit field", "AUM snapshots"),
+    "transactions": pgettext_lazy("audit field", "transactions"),
+    "file": pgettext_lazy("audit field", "file"),
+    "size": pgettext_lazy("audit field", "size (bytes)"),
 }
 
 
@@ -115,16 +149,16 @@ class AuditFilters:
 
     actor: str = ""  # a username
     action: str = ""
-    customer_id: int | None = None
+    customer_id: int | None = None  # the internal id; the auditor types the customer number
+    customer_number: str = ""  # what the auditor typed (C000003958), kept in the export's event
     date_from: dt.date | None = None
     date_to: dt.date | None = None  # inclusive
 
-    def describe(self) -> str:
-        """A one-line summary, kept in the audit event of an export."""
-        parts = [f"{k}={v}" for k, v in (("actor", self.actor), ("action", self.action),
-                                          ("customer", self.customer_id), ("from", self.date_from),
-                                          ("to", self.date_to)) if v not in ("", None)]
-        return " ".join(parts) or "all"
+    def as_data(self) -> dict:
+        """The filter as values, kept in the audit event of an export (the page renders them)."""
+        return {k: str(v) for k, v in (("actor", self.actor), ("action", self.action),
+                                       ("customer", self.customer_number or self.customer_id),
+                                       ("from", self.date_from), ("to", self.date_to)) if v not in ("", None)}
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -145,7 +179,7 @@ def audit_events(filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.action:
         qs = qs.filter(action=filters.action)
     if filters.customer_id is not None:
-        qs = qs.filter(customer_id=filters.customer_id)
+        qs = qs.filter(pk__in=event_ids_about_customer(filters.customer_id))
     if filters.date_from:
         qs = qs.filter(at__gte=_start_of(filters.date_from))
     if filters.date_to:
@@ -153,21 +187,54 @@ def audit_events(filters: AuditFilters) -> QuerySet[AuditEvent]:
     return qs.order_by("-at", "-id")
 
 
+def event_ids_about_customer(customer_id: int):
+    """The ids of the events about a customer, as a subquery: those on the customer alone (a file
+    viewed, a number revealed, a change) and the bulk reads, exports and hand-overs that included
+    the customer. Each half is an index-only lookup; the union (no OR across two tables) lets the
+    database join the few events found, not scan the log."""
+    listed = AuditEventCustomer.objects.filter(customer_id=customer_id).values("event_id").order_by()
+    alone = AuditEvent.objects.filter(customer_id=customer_id).values("pk").order_by()
+    return listed.union(alone, all=True)
+
+
+def events_about_customer(customer_id: int) -> QuerySet[AuditEvent]:
+    """Who saw, revealed, exported or changed this customer: every event that names the customer,
+    alone or among others, newest first."""
+    return AuditEvent.objects.filter(pk__in=event_ids_about_customer(customer_id)).order_by("-at", "-id")
+
+
+def customer_by_number(number: str) -> int | None:
+    """The internal id of the customer with this customer number (C000003958), as people see it;
+    "#123" names an internal id (a customer since deleted, whose number is gone). None if unknown.
+
+    Like `customer_names`, this bypasses `visible_customers`: the auditor has no book."""
+    number = number.strip()
+    if number.startswith("#") and number[1:].isdigit():
+        return int(number[1:])
+    for candidate in dict.fromkeys((number, number.upper())):
+        pk = Customer.objects.filter(external_id=candidate).values_list("pk", flat=True).first()
+        if pk is not None:
+            return pk
+    return None
+
+
 def audit_actions() -> list[str]:
     """The dotted actions present in the log (for the filter's select); read off the action index."""
     return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
 
 
-def customer_names(customer_ids: Iterable[int | None]) -> dict[int, str]:
-    """Names of the customers events point at, in one query.
+def customer_names(customer_ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    """(customer number, name) of the customers events point at, in one query.
 
     This deliberately bypasses `visible_customers`: the auditor sees no customer files, but must
-    be able to tell whose file an event touched. Only the name is read, never the numbers.
+    be able to tell whose file an event touched. Only the number people see and the name are read,
+    never the ID or mobile numbers.
     """
     ids = {cid for cid in customer_ids if cid is not None}
     if not ids:
         return {}
-    return dict(Customer.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {pk: (number, name) for pk, number, name in
+            Customer.objects.filter(pk__in=ids).values_list("pk", "external_id", "name")}
 
 
 def staff_names(staff_ids: Iterable[int | None]) -> dict[int, str]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from banyan import clock
+from banyan.audit.details import Names, customers_in_words, describe, referred_staff
 from banyan.audit.models import AuditEvent
 from banyan.audit.selectors import (
     FIELD_LABELS,
@@ -26,6 +27,7 @@ from banyan.audit.selectors import (
     audit_actions,
     audit_events,
     branch_names,
+    customer_by_number,
     customer_names,
     field_label,
     field_value_label,
@@ -43,7 +45,8 @@ _EXPORT_CHUNK = 2000
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Staff (username)"), required=False, max_length=150)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
-    customer = forms.IntegerField(label=gettext_lazy("Customer ID"), required=False, min_value=1)
+    customer = forms.CharField(label=gettext_lazy("Customer number"), required=False, max_length=40,
+                               widget=forms.TextInput(attrs={"placeholder": "C000003958"}))
     date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False,
@@ -56,6 +59,12 @@ class AuditFilterForm(forms.Form):
             f.widget.attrs.setdefault("class", "form-select form-select-sm" if isinstance(f, forms.ChoiceField)
                                       else "form-control form-control-sm")
 
+    def clean_customer(self) -> str:
+        number = self.cleaned_data["customer"].strip()
+        if number and customer_by_number(number) is None:
+            raise forms.ValidationError(_("No customer has the number %(n)s.") % {"n": number})
+        return number
+
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
@@ -66,9 +75,10 @@ class AuditFilterForm(forms.Form):
     def filters(self) -> AuditFilters:
         """The valid parts of what was asked; an invalid field is shown with its error and ignored."""
         data = self.cleaned_data if self.is_bound else {}
+        number = data.get("customer") or ""
         return AuditFilters(actor=data.get("actor") or "", action=data.get("action") or "",
-                            customer_id=data.get("customer"), date_from=data.get("date_from"),
-                            date_to=data.get("date_to"))
+                            customer_id=customer_by_number(number) if number else None, customer_number=number,
+                            date_from=data.get("date_from"), date_to=data.get("date_to"))
 
 
 def _require_auditor(request: HttpRequest) -> None:
@@ -90,7 +100,9 @@ class EventRow:
     action_label: str
     actor_name: str
     actor_role: str
+    customer_number: str  # as people see it (C000003958); "#id" once the customer is deleted
     customer_name: str
+    customers: int  # how many customers a bulk read, export or hand-over showed or moved; 0 otherwise
     detail: str
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -115,7 +127,8 @@ def _rows(events: list[AuditEvent]) -> list[EventRow]:
     names = customer_names(e.customer_id for e in events)
     referred = [v for e in events for part in (e.before or {}, e.after or {}) for k, v in part.items()
                 if k in ("rm", "assistant")]
-    staff = staff_names(referred)
+    staff = staff_names([*referred, *referred_staff(events)])
+    words = Names(staff=staff, action_label=action_label)
     branches = branch_names(v for e in events for part in (e.before or {}, e.after or {})
                             for k, v in part.items() if k == "branch")
     roles = dict(Role.choices)
@@ -129,16 +142,18 @@ def _rows(events: list[AuditEvent]) -> list[EventRow]:
             new = _show(k, after.get(k), e.object_type, staff, branches)
             if old != new:  # a new file's snapshot lists every field; the empty ones say nothing
                 changes.append((field_label(k, e.object_type), old, new))
-        detail = e.detail
+        detail = describe(e, words)
         if e.action == "customer.revealed" and detail in FIELD_LABELS:
             detail = field_label(detail)
-        elif e.action == "customer.updated" and changes:
+        elif e.action in ("customer.updated", "settings.policy_changed") and changes:
             detail = ""  # the detail only lists the changed fields, which the changes column shows
+        number, name = names.get(e.customer_id, (f"#{e.customer_id}", "")) if e.customer_id else ("", "")
         rows.append(EventRow(
             event=e, action_label=action_label(e.action),
             actor_name=e.actor.display_name if e.actor else nobody.get(e.action, _("(system)")),
             actor_role=str(roles.get(e.actor.role, e.actor.role)) if e.actor else "",
-            customer_name=names.get(e.customer_id, "") if e.customer_id else "",
+            customer_number=number, customer_name=name,
+            customers=(e.data or {}).get("count", 0) if not e.customer_id else 0,
             detail=detail, changes=changes,
         ))
     return rows
@@ -164,7 +179,7 @@ def _csv_lines(qs) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"  # a byte-order mark, so that Excel opens the Chinese text as UTF-8
     yield writer.writerow([_("Time"), _("Username"), _("Name"), _("Role"), _("Action"), _("Action code"),
-                           _("Customer ID"), _("Customer"), _("Detail"), _("Before"), _("After"), _("IP")])
+                           _("Customer number"), _("Customer"), _("Detail"), _("Before"), _("After"), _("IP")])
     chunk: list[AuditEvent] = []
     for event in qs.iterator(chunk_size=_EXPORT_CHUNK):
         chunk.append(event)
@@ -181,11 +196,15 @@ def _csv_chunk(writer, events: list[AuditEvent]) -> Iterator[str]:
         yield writer.writerow(csv_row((
             timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor.username if e.actor else "", row.actor_name, row.actor_role, row.action_label, e.action,
-            e.customer_id or "", row.customer_name, row.detail or e.detail,
+            row.customer_number, row.customer_name or _customers(row), row.detail,
             json.dumps(e.before, ensure_ascii=False) if e.before else "",
             json.dumps(e.after, ensure_ascii=False) if e.after else "",
             e.ip or "",
         )))
+
+
+def _customers(row: EventRow) -> str:
+    return customers_in_words(row.customers) if row.customers else ""
 
 
 @login_required
@@ -193,7 +212,7 @@ def audit_log_export(request: HttpRequest) -> HttpResponse:
     """The filtered log as CSV. The export is itself an audited act."""
     _require_auditor(request)
     filters = _filter_form(request).filters()
-    audit_log(actor=request.user, action="audit.exported", detail=filters.describe())
+    audit_log(actor=request.user, action="audit.exported", data={"filter": filters.as_data()})
     response = StreamingHttpResponse(_csv_lines(audit_events(filters)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="banyan-audit-{clock.today():%Y%m%d}.csv"'
     return response

@@ -12,6 +12,7 @@ from banyan.contacts.models import Interaction, Memo, MemoStatus, Outcome, Purpo
 from banyan.contacts.selectors import interactions_of, open_memos
 from banyan.contacts.services import interaction_log, memo_create
 from banyan.customers.api import ChannelCode, customer_or_404
+from banyan.customers.services import customer_records_read
 from banyan.org.api import ERRORS, In, Int, IsoDate, IsoDateTime, Moment, Page, PathId, actor
 
 router = Router(tags=["contacts"])
@@ -104,7 +105,9 @@ def interaction_list(request, id: PathId, limit: int = Query(50, ge=1, le=200),
     """The contact history, newest first."""
     customer = customer_or_404(request, id)
     qs = interactions_of(customer)
-    return {"items": [interaction_out(i) for i in qs[offset:offset + limit]], "count": qs.count()}
+    items = [interaction_out(i) for i in qs[offset:offset + limit]]
+    customer_records_read(actor=actor(request), customer=customer, via="api_interactions", records=len(items))
+    return {"items": items, "count": qs.count()}
 
 
 @router.post("/customers/{id}/memos", response={201: MemoOut, **ERRORS})
@@ -120,4 +123,5 @@ def memo_list(request, id: PathId):
     """The customer's open memos, soonest due first."""
     customer = customer_or_404(request, id)
     items = [memo_out(m) for m in open_memos(customer).select_related("author")]
+    customer_records_read(actor=actor(request), customer=customer, via="api_memos", records=len(items))
     return {"items": items, "count": len(items)}

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from banyan import clock
-from banyan.audit.models import AuditEvent
+from banyan.audit.selectors import events_about_customer
 from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, Memo, MemoStatus
 
 
@@ -21,8 +21,8 @@ class TimelineEntry:
 
 
 #: Audit actions that tell the story of the file on its timeline (views and reveals do not).
-_TIMELINE_ACTIONS = ("customer.created", "customer.updated", "customer.assigned", "holding.created",
-                     "memo.completed", "customer.relation_added")
+_TIMELINE_ACTIONS = ("customer.created", "customer.updated", "customer.assigned", "book.handed_over",
+                     "holding.created", "memo.completed", "customer.relation_added")
 
 
 def timeline(customer, *, limit: int = 50) -> list[TimelineEntry]:
@@ -33,8 +33,8 @@ def timeline(customer, *, limit: int = 50) -> list[TimelineEntry]:
                 for m in Memo.objects.filter(customer=customer).select_related("author")
                 .order_by("-created_at")[:limit]]
     entries += [TimelineEntry(e.at, "change", e)
-                for e in AuditEvent.objects.filter(customer_id=customer.pk, action__in=_TIMELINE_ACTIONS)
-                .select_related("actor")[:limit]]
+                for e in events_about_customer(customer.pk).filter(action__in=_TIMELINE_ACTIONS)
+                .select_related("actor")[:limit]]  # a book handed over names its customers beside the event
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 

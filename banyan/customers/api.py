@@ -29,7 +29,13 @@ from banyan.customers.models import (
     Source,
 )
 from banyan.customers.selectors import get_customer_for_user, search_customer_ids, visible_customers
-from banyan.customers.services import customer_create, customer_reveal, customer_update, customer_viewed
+from banyan.customers.services import (
+    customer_create,
+    customer_reveal,
+    customer_update,
+    customer_viewed,
+    customers_listed,
+)
 from banyan.org.api import (
     ERRORS,
     ERRORS_409,
@@ -307,19 +313,23 @@ def customer_list(request, q: str | None = Query(None, max_length=100,
                                                              "number."),
                   limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)):
     """With `q`: the caller's customers that match (best first, at most 200). Without: the
-    caller's whole visible book, largest AUM first, a page at a time."""
+    caller's whole visible book, largest AUM first, a page at a time. Each answer is one event
+    in the audit log: what was asked, how many customers it showed, and which."""
     user = actor(request)
     q = clean_text(q).strip()
+    asked = {"q": q, "limit": limit, "offset": offset} if q else {"limit": limit, "offset": offset}
     if q:
         # The matches (at most the cap) are counted by their ids; only the page's customers are
         # read whole and turned into JSON (a million-customer bank: 200 full rows cost more than the search).
         ids = search_customer_ids(user, q, limit=SEARCH_CAP)
         page = {c.pk: c for c in _as_listed(visible_customers(user).filter(pk__in=ids[offset:offset + limit]))}
-        return {"items": [customer_out(page[pk]) for pk in ids[offset:offset + limit] if pk in page],
-                "count": len(ids)}
-    qs = visible_customers(user).order_by("-aum", "pk")
-    page = _as_listed(qs)[offset:offset + limit]
-    return {"items": [customer_out(c) for c in page], "count": qs.count()}
+        shown = [page[pk] for pk in ids[offset:offset + limit] if pk in page]
+        count = len(ids)
+    else:
+        qs = visible_customers(user).order_by("-aum", "pk")
+        shown, count = list(_as_listed(qs)[offset:offset + limit]), qs.count()
+    customers_listed(actor=user, customer_ids=[c.pk for c in shown], via="api_customers", params=asked, matched=count)
+    return {"items": [customer_out(c) for c in shown], "count": count}
 
 
 @router.get("/customers/{id}", response={200: CustomerOut, **ERRORS})

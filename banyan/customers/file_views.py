@@ -100,6 +100,7 @@ _CHANGE_WORDS = {
     "customer.updated": gettext_lazy("File updated"),
     "customer.assigned": gettext_lazy("Manager assigned"),
     "holding.created": gettext_lazy("New holding"),
+    "book.handed_over": gettext_lazy("Book handed over to another manager"),
     "memo.completed": gettext_lazy("Memo done"),
     "customer.relation_added": gettext_lazy("Relation added"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from banyan import clock
-from banyan.audit.services import audit_log, audit_log_many, diff
+from banyan.audit.services import audit_bulk_read, audit_log, audit_suggestions, diff, filter_of
 from banyan.calendars.lunar import lunar_key_of, mmdd
 from banyan.contacts.models import Appointment, AppointmentStatus
 from banyan.customers import identity
@@ -224,8 +225,33 @@ def customer_viewed(*, actor, customer: Customer, via: str = "page") -> None:
     audit_log(actor=actor, action="customer.viewed", customer_id=customer.pk, obj=customer, detail=via)
 
 
-def customers_exported(*, actor, customer_ids: list[int], what: str) -> None:
-    audit_log_many(actor=actor, action="customer.exported", customer_ids=customer_ids, detail=what)
+def customers_listed(*, actor, customer_ids: list[int], via: str, params: Mapping[str, Any] | None = None,
+                     matched: int | None = None) -> None:
+    """A list of customers was shown (a page of the book, a search, an API page): one audit event
+    with what was asked (`params`: the query parameters), the count and the customers' ids (ARC-8).
+    `matched`: how many the filter found, when the page shows fewer."""
+    audit_bulk_read(actor=actor, action="customer.listed", via=via, customer_ids=customer_ids,
+                    filter=filter_of(params or {}), matched=matched)
+
+
+def customers_suggested(*, actor, q: str, customer_ids: list[int], via: str = "suggest") -> None:
+    """The search box's suggestions (or the relation picker's) showed these customers: recorded for
+    the customers they reveal, not per key typed (audit.services.audit_suggestions)."""
+    audit_suggestions(actor=actor, via=via, q=q[:100], customer_ids=customer_ids)
+
+
+def customers_exported(*, actor, customer_ids: list[int], via: str, params: Mapping[str, Any] | None = None) -> None:
+    """Customers were exported (a CSV file): one audit event for the file with its filter, the count
+    and the customers' ids, not an event per customer."""
+    audit_bulk_read(actor=actor, action="customer.exported", via=via, customer_ids=customer_ids,
+                    filter=filter_of(params or {}))
+
+
+def customer_records_read(*, actor, customer: Customer, via: str, records: int) -> None:
+    """Part of one customer's file was read in bulk (the API's holdings, contact history, memos or
+    messages of the customer): one event on the customer, with how many records were shown."""
+    audit_bulk_read(actor=actor, action="customer.viewed", via=via, customer_id=customer.pk, records=records,
+                    obj=customer)
 
 
 @transaction.atomic
@@ -260,10 +286,10 @@ def book_hand_over(*, actor, from_rm: Staff, to_rm: Staff, keep_assistant: bool 
     book.update(**update)
     moved = _work_follows_the_customers(ids, from_rm_id=from_rm.pk, to_rm=to_rm)
     previews_stale([from_rm.pk, to_rm.pk])
-    audit_log_many(actor=actor, action="customer.assigned", customer_ids=ids,
-                   detail=f"book hand-over {from_rm.username} → {to_rm.username}")
-    audit_log(actor=actor, action="book.handed_over", obj=from_rm, detail=f"{len(ids)} → {to_rm.username}",
-              before={"rm": from_rm.pk}, after={"rm": to_rm.pk, "customers": len(ids), **moved})
+    # One event for the hand-over, its customers listed with it: each file's timeline and the audit
+    # page filtered by a customer find it, without an event per customer.
+    audit_log(actor=actor, action="book.handed_over", obj=from_rm, before={"rm": from_rm.pk},
+              after={"rm": to_rm.pk, "customers": len(ids), **moved}, data={"count": len(ids)}, customer_ids=ids)
     return len(ids)
 
 

@@ -24,7 +24,7 @@ from banyan import clock
 from banyan.customers.forms import AUM_BANDS, BookFilterForm
 from banyan.customers.identity import mask_mobile
 from banyan.customers.selectors import search_customers, visible_customers
-from banyan.customers.services import customers_exported
+from banyan.customers.services import customers_exported, customers_listed, customers_suggested
 from banyan.exports import csv_row
 from banyan.org.models import Role
 from banyan.segments.models import Quadrant
@@ -132,6 +132,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(qs.select_related("rm", "segment"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     _decorate(page.object_list, clock.today())
+    if page.object_list:  # a bulk view of customers (ARC-8): one audit event for the page
+        customers_listed(actor=request.user, customer_ids=[c.pk for c in page.object_list], via="book",
+                         params=request.GET, matched=paginator.count)
     quadrant = _quadrant_of(request)
     context = {
         "quadrant": quadrant,
@@ -153,7 +156,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def customer_export(request: HttpRequest) -> HttpResponse:
-    """The filtered book as CSV (numbers masked), audited per customer."""
+    """The filtered book as CSV (numbers masked), audited as one export with its customers."""
     _form, qs, _sort = _filtered_book(request)
     today = clock.today()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -171,8 +174,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         writer.writerow(csv_row([c.external_id, c.name, c.get_gender_display(), age_on(c.birth_date, today) or "",
                                  mask_mobile(c.mobile), f"{c.aum:.2f}", c.risk_level, last,
                                  "" if days is None else days, c.completeness, c.rm.display_name if c.rm else ""]))
-    query = request.GET.urlencode()
-    customers_exported(actor=request.user, customer_ids=ids, what=f"book csv{' ?' + query if query else ''}"[:300])
+    customers_exported(actor=request.user, customer_ids=ids, via="book_csv", params=request.GET)
     return response
 
 
@@ -184,7 +186,9 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()
     results = list(search_customers(request.user, q, limit=PAGE_SIZE).select_related("rm")) if q else []
     if len(results) == 1:
-        return redirect("customer_detail", results[0].pk)
+        return redirect("customer_detail", results[0].pk)  # the file's view is audited there
+    if q:  # a search is audited even when it finds nobody: what was looked for is the record
+        customers_listed(actor=request.user, customer_ids=[c.pk for c in results], via="search", params={"q": q})
     _decorate(results, clock.today())
     return render(request, "customers/search.html", {
         "q": q, "search_q": q, "results": results, "limit": PAGE_SIZE,
@@ -204,5 +208,7 @@ def customer_search_suggest(request: HttpRequest) -> HttpResponse:
     if mode == "pick":
         exclude = request.GET.get("exclude")
         hits = [h for h in hits if str(h.pk) != exclude]
+        customers_suggested(actor=request.user, q=q, customer_ids=[h.pk for h in hits], via="pick")
         return render(request, "customers/partials/_pick.html", {"q": q, "hits": hits})
+    customers_suggested(actor=request.user, q=q, customer_ids=[h.pk for h in hits])
     return render(request, "customers/partials/_suggest.html", {"q": q, "hits": hits})

@@ -119,7 +119,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
         counts = {"branches": len(branches), "staff": len(staff), "products": len(market.products),
                   "customers": len(rows), "holdings": holdings_count, "interactions": len(interactions),
                   "memos": len(memos), "relations": relations, "snapshots": snapshots, "transactions": flows}
-        audit_log(actor=None, action="demo.built", detail=f"seed {seed}, as of {today}, {len(rows)} customers",
+        audit_log(actor=None, action="demo.built", data={"seed": seed, "as_of": today, "count": len(rows)},
                   after=counts)
     # What the nightly job does after a feed: segments, then today's lists for every manager.
     segmented = nightly_refresh()

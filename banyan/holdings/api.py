@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from banyan.customers.api import customer_or_404
+from banyan.customers.services import customer_records_read
 from banyan.holdings.models import Holding, HoldingStatus, Product, ProductRisk, ProductType
 from banyan.holdings.selectors import get_product, holdings_of, products
 from banyan.holdings.services import holding_create, nav_record, product_create
@@ -205,4 +206,5 @@ def holding_list(request, id: PathId, include_closed: bool = False):
     """The customer's holdings (active ones unless `include_closed`), assets and liabilities."""
     customer = customer_or_404(request, id)
     items = [holding_out(h) for h in holdings_of(customer, include_closed=include_closed)]
+    customer_records_read(actor=actor(request), customer=customer, via="api_holdings", records=len(items))
     return {"items": items, "count": len(items)}

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from banyan.customers.api import customer_or_404
+from banyan.customers.services import customer_records_read
 from banyan.messaging.models import BlockRule, Message, MessageChannel, MessageStatus, TemplateCode
 from banyan.messaging.selectors import messages_of
 from banyan.messaging.services import message_compose, message_send
@@ -92,4 +93,6 @@ def message_list(request, id: PathId, limit: int = Query(50, ge=1, le=200), offs
     """The customer's messages, newest first."""
     customer = customer_or_404(request, id)
     qs = messages_of(customer)
-    return {"items": [message_out(m) for m in qs[offset:offset + limit]], "count": qs.count()}
+    items = [message_out(m) for m in qs[offset:offset + limit]]
+    customer_records_read(actor=actor(request), customer=customer, via="api_messages", records=len(items))
+    return {"items": items, "count": qs.count()}

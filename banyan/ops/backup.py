@@ -153,7 +153,7 @@ def backup_make(*, to_dir: Path | None = None, keep: int | None = None) -> Backu
     counts = sqlite_file_counts(final) if kind == "sqlite" else row_counts()
     size = final.stat().st_size
     pruned = backups_prune(to_dir, keep) if keep else []
-    audit_log(actor=None, action="backup.made", detail=f"{final.name} {size} bytes",
+    audit_log(actor=None, action="backup.made", data={"file": final.name, "bytes": size},
               after={"file": str(final), "size": size, "sha256": digest, **counts})
     return BackupResult(path=final, size=size, sha256=digest, counts=counts, pruned=pruned)
 

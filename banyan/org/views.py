@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from banyan import clock
 from banyan.contacts.models import Interaction
 from banyan.customers.selectors import get_customer_for_user, visible_customers
-from banyan.customers.services import book_hand_over, customer_assign
+from banyan.customers.services import book_hand_over, customer_assign, customers_listed
 from banyan.org.forms import AssignForm, HandOverForm, WorkloadForm
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.org.selectors import can_assign, managers_in_branch
@@ -124,8 +124,11 @@ def branch_overview(request: HttpRequest) -> HttpResponse:
     branch = _branch_for(request)
     user = request.user
     rows, total = branch_rows(user, branch)
-    unassigned = (visible_customers(user).filter(branch=branch, rm__isnull=True)
-                  .order_by("-aum", "pk").only("pk", "name", "external_id", "aum", "created_at")[:UNASSIGNED_SHOWN])
+    unassigned = list(visible_customers(user).filter(branch=branch, rm__isnull=True)
+                      .order_by("-aum", "pk").only("pk", "name", "external_id", "aum", "created_at")[:UNASSIGNED_SHOWN])
+    if unassigned:  # customers listed by name: one audited read (ARC-8)
+        customers_listed(actor=user, customer_ids=[c.pk for c in unassigned], via="branch_unassigned",
+                         params={"branch": branch.code})
     # Managers who have left but still keep customers: their books wait for a hand-over.
     orphaned = list(Staff.objects.filter(branch=branch, role__in=BOOK_ROLES, is_active=False)
                     .annotate(book_size=Count("book")).filter(book_size__gt=0).order_by("full_name"))

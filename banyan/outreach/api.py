@@ -13,6 +13,7 @@ from pydantic import ConfigDict, model_validator
 from banyan.contacts.models import Appointment, AppointmentStatus
 from banyan.contacts.services import appointment_create
 from banyan.customers.api import RiskCode, customer_or_404
+from banyan.customers.services import customers_listed
 from banyan.holdings.api import ProductTypeCode
 from banyan.org.api import (
     ERRORS,
@@ -28,8 +29,14 @@ from banyan.org.api import (
     actor,
     omittable,
 )
-from banyan.outreach.selectors import call_list, entry_for_user, exclusions, get_campaign_for_user
-from banyan.outreach.services import call_outcome_record, campaign_create, funnel
+from banyan.outreach.selectors import (
+    call_list,
+    entry_for_user,
+    exclusions,
+    get_campaign_for_user,
+    visible_funnel,
+)
+from banyan.outreach.services import call_outcome_record, campaign_create
 from banyan.segments.models import Quadrant
 
 router = Router(tags=["outreach"])
@@ -155,9 +162,12 @@ class AppointmentOut(Schema):
     guidance: list[str] = []
 
 
-def _campaign_out(c) -> dict:
+def _campaign_out(user, c) -> dict:
+    """The campaign as the caller may see it: `listed` and `excluded` count only the caller's
+    customers (a manager: their own; a branch head: the branch's), as the campaign page does."""
     return {"id": c.pk, "name": c.name, "purpose": c.purpose, "goal": c.goal, "start_date": c.start_date,
-            "end_date": c.end_date, "status": c.status, "listed": c.entries.count(), "excluded": c.exclusions.count()}
+            "end_date": c.end_date, "status": c.status, "listed": visible_funnel(user, c)["listed"],
+            "excluded": exclusions(user, c).count()}
 
 
 @router.post("/campaigns", response={201: CampaignOut, **ERRORS})
@@ -169,12 +179,14 @@ def campaign_create_endpoint(request, payload: CampaignIn):
                                customer_ids=payload.customer_ids,
                                filter=payload.filter.model_dump(mode="json", exclude_unset=True) if payload.filter
                                else None)
-    return Status(201, _campaign_out(campaign))
+    return Status(201, _campaign_out(actor(request), campaign))
 
 
 @router.get("/campaigns/{id}", response={200: CampaignOut, **ERRORS})
 def campaign_get(request, id: PathId):
-    return _campaign_out(get_campaign_for_user(actor(request), id))
+    """The campaign, with the number of the caller's customers it lists and leaves out."""
+    user = actor(request)
+    return _campaign_out(user, get_campaign_for_user(user, id))
 
 
 @router.get("/campaigns/{id}/calls", response={200: CallsOut, **ERRORS})
@@ -182,9 +194,12 @@ def campaign_calls(request, id: PathId):
     """Who is on the call list (the caller's customers), and who was left out by which rule."""
     user = actor(request)
     campaign = get_campaign_for_user(user, id)
-    return {"items": [{"customer_id": e.customer_id, "status": e.status, "attempts": e.attempts,
-                       "visited": e.visited, "sold": e.sold} for e in call_list(user, campaign)],
-            "excluded": [{"customer_id": x.customer_id, "rule": x.rule} for x in exclusions(user, campaign)]}
+    items = [{"customer_id": e.customer_id, "status": e.status, "attempts": e.attempts, "visited": e.visited,
+              "sold": e.sold} for e in call_list(user, campaign)]
+    excluded = [{"customer_id": x.customer_id, "rule": x.rule} for x in exclusions(user, campaign)]
+    customers_listed(actor=user, customer_ids=[r["customer_id"] for r in items + excluded], via="api_campaign_calls",
+                     params={"campaign": campaign.pk})
+    return {"items": items, "excluded": excluded}
 
 
 @router.post("/campaigns/{id}/calls/{customer_id}/outcome", response={201: OutcomeOut, **ERRORS_409})
@@ -202,8 +217,10 @@ def campaign_call_outcome(request, id: PathId, customer_id: PathId, payload: Out
 
 @router.get("/campaigns/{id}/funnel", response={200: FunnelOut, **ERRORS})
 def campaign_funnel(request, id: PathId):
-    """listed → called → reached → interested → appointment → visited → sold."""
-    return funnel(get_campaign_for_user(actor(request), id))
+    """listed → called → reached → interested → appointment → visited → sold, over the caller's
+    customers on the list (a manager: their own calls; a branch head: the branch's)."""
+    user = actor(request)
+    return visible_funnel(user, get_campaign_for_user(user, id))
 
 
 def _appointment_out(a: Appointment, guidance: list[str] | None = None) -> dict:

@@ -29,6 +29,7 @@ from banyan.contacts.models import Appointment, AppointmentStatus, Interaction
 from banyan.contacts.selectors import upcoming_appointments
 from banyan.contacts.services import appointment_create
 from banyan.customers.selectors import get_customer_for_user, visible_customers
+from banyan.customers.services import customers_listed
 from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.org.services import calendar_address_renew
@@ -177,6 +178,8 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     rows = _funnel_rows(counts)
     left_out = [{"customer": x.customer, "rule": RULES.get(x.rule, x.rule)}
                 for x in exclusions(user, campaign).order_by("-customer__aum")]
+    customers_listed(actor=user, customer_ids=[e.customer_id for e in entries] + [x["customer"].pk for x in left_out],
+                     via="campaign", params={"campaign": campaign.pk})  # the call list, by name (ARC-8)
     checklist = [{"code": code, "text": text, "done": bool(campaign.checklist.get(code))}
                  for code, text in PREPARATION_CHECKLIST]
     pending = sum(1 for e in entries if e.status == CallStatus.PENDING)

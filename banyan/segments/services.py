@@ -116,7 +116,7 @@ def segments_recompute(*, actor=None) -> int:
                        "reasons", "value_rank", "is_priority", "relationship_established", "suggested_rm",
                        "computed_at"],
     )
-    audit_log(actor=actor, action="segments.recomputed", detail=f"{len(segments)} customers")
+    audit_log(actor=actor, action="segments.recomputed", data={"count": len(segments)})
     previews_stale()  # the contact frequencies and priorities the plans weigh
     return len(segments)
 

@@ -300,7 +300,7 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     now = clock.now()
     WorklistDay.objects.bulk_create([WorklistDay(manager_id=m, date=day, built_at=now,
                                                  capacity=staff[m][1]) for m in ids])
-    audit_log(actor=actor, action="worklists.built", detail=f"{day} managers={len(ids)} tasks={len(rows)}")
+    audit_log(actor=actor, action="worklists.built", data={"day": day, "managers": len(ids), "tasks": len(rows)})
     previews_stale(ids)  # a stored task is "already planned" for the coming days
     return BuildResult(len(ids), len(rows) - suppressed, suppressed)
 

@@ -27,6 +27,7 @@ from banyan.contacts.models import Outcome
 from banyan.customers.forms import ContactMoreForm
 from banyan.customers.models import Channel
 from banyan.customers.selectors import visible_customers
+from banyan.customers.services import customers_listed
 from banyan.messaging.services import (
     coming_festival,
     festival_greeting_targets,
@@ -526,6 +527,11 @@ def worklist_branch_manager(request: HttpRequest, manager_id: int) -> HttpRespon
         raise Http404("No such manager")
     day = _day_asked(request)
     context = day_context(request, manager, day, readonly=True)
+    shown = [t.customer_id for key in ("open_tasks", "closed_tasks", "suppressed", "overdue", "stored")
+             for t in context.get(key, [])]
+    if shown:  # another manager's customers, in bulk: audited as one read (ARC-8)
+        customers_listed(actor=user, customer_ids=shown, via="branch_worklist",
+                         params={"manager": manager.pk, "date": day.isoformat()})
     base = reverse("worklist_branch_manager", args=[manager.pk])
     context.update({"nav_active": "worklist_branch", "branch": manager.branch, "picker_url": base,
                     "today_url": base, "prev_url": f"{base}?date={day - dt.timedelta(days=1)}",

@@ -10,7 +10,6 @@ from django.utils import translation
 
 from banyan import clock
 from banyan.audit.models import AuditEvent
-from banyan.audit.services import audit_log_many
 from banyan.customers.models import Customer
 from banyan.customers.services import customer_reveal, customer_update, customer_viewed
 from banyan.org.services import login_failed
@@ -67,7 +66,7 @@ def test_the_log_filters_by_actor_including_their_failed_logins(client, bank, tr
 
 def test_the_log_filters_by_customer_and_dates(client, bank, trail):
     client.force_login(bank.auditor)
-    response = client.get(reverse("audit_log"), {"customer": trail["hers"].pk})
+    response = client.get(reverse("audit_log"), {"customer": trail["hers"].external_id})
     assert set(_actions(response)) == {"customer.created", "customer.viewed", "customer.updated"}
     today = clock.today()  # the audit trail follows the app's (pinned) day
     assert client.get(reverse("audit_log"), {"date_from": today.isoformat()}).context["page"].paginator.count > 0
@@ -94,8 +93,8 @@ def test_an_update_shows_what_changed(client, bank, trail):
 
 
 def test_the_log_is_paginated_a_hundred_a_page(client, bank, trail):
-    audit_log_many(actor=bank.rm_a, action="customer.exported", customer_ids=[trail["mine"].pk] * 150,
-                   detail="book csv")
+    AuditEvent.objects.bulk_create([AuditEvent(actor=bank.rm_a, action="customer.exported",
+                                               data={"via": "book_csv", "count": 2}) for _ in range(150)])
     client.force_login(bank.auditor)
     first = client.get(reverse("audit_log"), {"action": "customer.exported"})
     assert len(first.context["rows"]) == 100 and first.context["page"].paginator.num_pages == 2
@@ -134,7 +133,7 @@ def test_csv_export_of_the_filtered_log_is_itself_audited(client, bank, trail):
     assert all(r[1] == "zhangmin" for r in rows[1:])
     # and the export is in the log, by the auditor, with the filter used
     event = AuditEvent.objects.get(action="audit.exported")
-    assert event.actor == bank.auditor and "actor=zhangmin" in event.detail
+    assert event.actor == bank.auditor and event.data == {"filter": {"actor": "zhangmin"}}
 
 
 def test_csv_cells_cannot_smuggle_spreadsheet_formulas(client, bank, make_customer):

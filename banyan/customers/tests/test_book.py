@@ -155,16 +155,17 @@ def test_csv_export_is_filtered_masked_and_audited(bank, login, book):
     assert rows[1][1] == "艾米"
     assert middle.mobile not in response.content.decode()
     assert f"{middle.mobile[:3]}****{middle.mobile[-4:]}" in rows[1]
-    events = AuditEvent.objects.filter(action="customer.exported", actor=bank.rm_a)
-    assert list(events.values_list("customer_id", flat=True)) == [middle.pk]
+    event = AuditEvent.objects.get(action="customer.exported", actor=bank.rm_a)
+    assert event.data == {"via": "book_csv", "count": 1, "filter": {"band": "5w-50w", "sort": "-aum"}}
+    assert list(event.customers.values_list("customer_id", flat=True)) == [middle.pk]
 
 
 def test_csv_export_never_reaches_beyond_the_visible_book(bank, login, book):
     response = login(bank.rm_b).get("/customers/export.csv")
     body = response.content.decode("utf-8-sig")
     assert "李娜" in body and "曾晓明" not in body
-    exported = set(AuditEvent.objects.filter(action="customer.exported").values_list("customer_id", flat=True))
-    assert exported == {book["other"].pk}
+    event = AuditEvent.objects.get(action="customer.exported")
+    assert set(event.customers.values_list("customer_id", flat=True)) == {book["other"].pk}
 
 
 def test_the_auditor_has_no_book(bank, login, book):
