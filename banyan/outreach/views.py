@@ -58,6 +58,7 @@ from banyan.outreach.services import (
 )
 from banyan.transitions import Conflict
 from banyan.worklists.models import ReasonCode, Task
+from banyan.worklists.talking import detail_text, task_talk
 
 FILTER_FIELDS = ("quadrant", "aum_min", "aum_max", "holds", "not_holds", "maturity_within_days",
                  "not_contacted_days", "risk_level", "priority")
@@ -275,15 +276,18 @@ def _facts(entry: CallEntry, user) -> dict:
     holdings = list(Holding.objects.filter(customer=c, status=HoldingStatus.ACTIVE).select_related("product")
                     .order_by("maturity_date", "-amount")[:6])
     last = Interaction.objects.filter(customer=c).select_related("staff").first()
-    tasks = Task.objects.filter(customer=c, date=today).prefetch_related("reasons")
-    reasons = []
+    tasks = Task.objects.filter(customer=c, date=today).select_related("manager").prefetch_related("reasons")
+    reasons, talks = [], []
     for t in tasks:
         for r in t.reasons.all():
             label = str(ReasonCode(r.code).label) if r.code in ReasonCode.values else r.code
-            reasons.append(f"{label}：{r.detail}" if r.detail else label)
+            detail = detail_text(r)
+            reasons.append(f"{label}：{detail}" if detail else label)
+        if t.status != "suppressed":  # the worklist's words on the same call: its topics and its notes
+            talks.append(task_talk(t, today=today))
     calls = list(entry.calls.order_by("-at")[:5])
     return {"c": c, "title": title_of(c), "age": _age(c.birth_date, today), "holdings": holdings, "last": last,
-            "reasons": reasons, "calls": calls,
+            "reasons": reasons, "calls": calls, "worklist_talk": talks[0] if talks else None,
             "days_since": (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at else None}
 
 

@@ -15,6 +15,7 @@ from banyan.org.api import ERRORS, ERRORS_409, In, Int, IsoDate, PathId, actor
 from banyan.worklists.models import Task
 from banyan.worklists.selectors import worklist_owner
 from banyan.worklists.services import task_complete, task_move, task_skip
+from banyan.worklists.talking import TalkSettings, detail_text, task_talk
 from banyan.worklists.tasks import worklist_day
 
 router = Router(tags=["worklist"])
@@ -22,7 +23,8 @@ router = Router(tags=["worklist"])
 
 class ReasonOut(Schema):
     code: str = Field(description="A worklist reason code of API.md, e.g. birthday, deposit_maturity.")
-    detail: str = Field(description="What it is about, in words, e.g. 三年期整存整取 30 万 于 11月30日到期.")
+    detail: str = Field(description="What it is about, in words (the caller's language; Chinese by default), "
+                                    "e.g. 三年期整存整取 30 万 于 11月30日到期. For the manager: figures included.")
     due_date: dt.date
 
 
@@ -36,7 +38,16 @@ class TaskOut(Schema):
     task_id: int | None = Field(None, description="Null in a preview of a future day (nothing stored yet).")
     status: str = Field(description="open, done, skipped, moved, superseded, suppressed; planned in a preview.")
     rule: str = Field("", description="The contact rule that changed the channel or left the customer out.")
-    talking_points: str = ""
+    talking_points: str = Field("", description="`script` as one text, a paragraph a line.")
+    script: list[str] = Field([], description="What to say to the customer, paragraph by paragraph, in the "
+                                              "caller's language: an opening, one paragraph per topic (the "
+                                              "holdings of one product named once), a closing. No internal "
+                                              "figure is in it. Empty in a preview and for a customer left out.")
+    notes: list[str] = Field([], description="For the manager only, never read out: the facts behind each topic "
+                                             "(days since the last contact and the segment's frequency, cost, "
+                                             "NAV, thresholds, amounts) and how to handle it; for a sensitive "
+                                             "call (an overdue loan, a card repayment past its date, the bank's "
+                                             "rule) that it carries no marketing and what was left out.")
 
 
 class WorklistOut(Schema):
@@ -52,18 +63,20 @@ class WorklistQuery(Schema):
     date: IsoDate | None = Field(None, description="YYYY-MM-DD; default today.")
 
 
-def _stored(task: Task) -> dict:
+def _stored(task: Task, talk: TalkSettings | None = None, manager: str | None = None) -> dict:
+    said = None if task.status == "suppressed" else task_talk(task, settings=talk, manager=manager)
     return {"customer_id": task.customer_id, "customer_name": task.customer.name, "priority": task.priority,
             "rank": task.rank, "suggested_channel": task.suggested_channel, "task_id": task.pk, "status": task.status,
-            "rule": task.rule_note, "talking_points": task.talking_points,
-            "reasons": [{"code": r.code, "detail": r.detail, "due_date": r.due_date} for r in task.reasons.all()]}
+            "rule": task.rule_note, "talking_points": said.text if said else "",
+            "script": said.script if said else [], "notes": said.notes if said else [],
+            "reasons": [{"code": r.code, "detail": detail_text(r), "due_date": r.due_date} for r in task.reasons.all()]}
 
 
 def _planned(p, names: dict[int, str]) -> dict:
     return {"customer_id": p.customer_id, "customer_name": names.get(p.customer_id, ""), "priority": p.priority,
             "rank": p.rank, "suggested_channel": p.channel, "task_id": None,
             "status": "suppressed" if p.suppressed else "planned", "rule": p.rule_note,
-            "reasons": [{"code": r.code, "detail": r.detail, "due_date": r.due} for r in p.reasons]}
+            "reasons": [{"code": r.code, "detail": detail_text(r), "due_date": r.due} for r in p.reasons]}
 
 
 @router.get("/worklist", response={200: WorklistOut, **ERRORS})
@@ -82,7 +95,8 @@ def worklist(request, query: Query[WorklistQuery]):
         names = dict(Customer.objects.filter(pk__in=[p.customer_id for p in items]).values_list("pk", "name"))
         rows = [_planned(p, names) for p in items]
     else:
-        rows = [_stored(t) for t in items]
+        talk = TalkSettings.load()
+        rows = [_stored(t, talk, owner.display_name) for t in items]
     # a client reads `items` as whom to call: the customers a contact rule leaves out are apart
     return {"date": day, "preview": kind == "preview", "items": [r for r in rows if r["status"] != "suppressed"],
             "excluded": [r for r in rows if r["status"] == "suppressed"]}

@@ -87,6 +87,8 @@ class Task(models.Model):
     suggested_channel = models.CharField(_("suggested channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     rule_note = models.CharField(_("contact rule applied"), max_length=200, blank=True)
+    # Tasks built before issue 10 kept their Chinese lines here; now what to say and the manager's
+    # notes are written when shown, in the reader's language, from the reasons (worklists.talking).
     talking_points = models.TextField(_("talking points"), blank=True)
     interaction = models.ForeignKey("contacts.Interaction", on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
@@ -113,10 +115,23 @@ class TaskReason(models.Model):
     detail = models.CharField(max_length=300)
     due_date = models.DateField()
     ref = models.CharField(max_length=40, blank=True)
+    #: The detail's facts as data, a JSON list (banyan.worklists.talking.ARGS names them per code):
+    #: the talking points and the detail are written from them in the reader's language. Text, not
+    #: a JSONField: the bulk build streams rows with COPY, which takes the JSON as text.
+    args = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["customer_id", "code", "due_date"], name="reason_lookup")]
+
+
+class MixRule(models.Model):
+    """The bank's rule of which reasons do not mix in one call (one row; none: the defaults of
+    banyan.worklists.reasons). A call with a `sensitive` reason (an overdue loan, a card repayment
+    past its date) is about that: the offers of the `marketing` reasons are left out of it."""
+
+    sensitive = models.JSONField(_("sensitive reasons"), default=list)
+    marketing = models.JSONField(_("marketing reasons"), default=list)
 
 
 class HolidayOverride(models.Model):

@@ -1,11 +1,22 @@
 """What each reason means to the planner: how many days ahead it surfaces, how much it weighs,
 whether it is pinned to its date, whether it is a service message (allowed without marketing
-consent), and the default opening line a manager can say (editable as TalkingPoint rows)."""
+consent); and what a manager says about it to the customer (editable as TalkingPoint rows), kept
+apart from what only the manager should know (the hints), and which reasons keep marketing out of
+the call (`SENSITIVE`, `MARKETING`; editable as the bank's MixRule).
+
+The words are English msgids with their Chinese in the app's catalogue, so that a manager in
+English mode reads English and everyone else the bank's Chinese. `banyan.worklists.talking` puts
+them together for a task."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from banyan.customers.models import Orientation
 from banyan.worklists.models import ReasonCode as C
 
 
@@ -56,31 +67,133 @@ PURPOSE: dict[str, str] = {
     C.NEW_CUSTOMER: "invitation", C.RISK_ASSESSMENT_EXPIRY: "service",
 }
 
-#: Default opening lines, from the seeds' own cases. (code, orientation) → text; "" = any.
-TALKING_POINTS: dict[tuple[str, str], str] = {
-    (C.BIRTHDAY, ""): "{title}，今天是您的生日，{manager}代表银行祝您生日快乐、身体健康！{detail}。"
-                      "最近有什么需要我帮您安排的吗？",
-    (C.FESTIVAL, ""): "{title}，{detail}快到了，提前祝您和家人节日快乐！节日期间网点营业安排有变化，需要的话我帮您提前办理。",
-    (C.ANNIVERSARY, ""): "{title}，{detail}，祝贺您！感谢您一直以来对我们的信任。",
-    (C.DEPOSIT_MATURITY, ""): "{title}，提醒您：{detail}。到期后是继续转存，还是了解一下其他稳健的安排？我可以帮您先做个对比。",
-    (C.PRODUCT_MATURITY, ""): "{title}，{detail}。到期资金怎么安排，我给您准备了几个方案，您看什么时候方便聊一下？",
-    (C.LOAN_MATURITY, ""): "{title}，{detail}，提前和您确认还款或续贷的安排，避免影响征信。",
-    (C.LOAN_OVERDUE, ""): "{title}，{detail}。是不是最近资金周转上有困难？我们一起看看怎么处理，尽量不影响您的征信记录。",
-    (C.CARD_REPAYMENT, ""): "{title}，温馨提醒：{detail}。需要的话可以设置自动还款，以后就不用操心了。",
-    (C.NAV_MOVE, ""): "{title}，{detail}。市场波动比较大，我跟您说一下原因和我们的看法，您不用着急做决定。",
-    (C.DIVIDEND, ""): "{title}，{detail}，分红已到账。这笔钱是继续投资还是留作备用，我帮您参谋一下。",
-    (C.TAKE_PROFIT, ""): "{title}，{detail}，已经达到您买入时定的止盈目标。要不要按当初的计划落袋为安？",
-    (C.STOP_LOSS, ""): "{title}，{detail}，已经触及您买入时约定的止损线。我先把情况跟您讲清楚，再一起决定是止损还是继续持有。",
-    (C.LARGE_OUTFLOW, ""): "{title}，看到{detail}。是有什么大的用款安排吗？如果有需要我们帮忙的地方，随时告诉我。",
-    (C.LARGE_INFLOW, ""): "{title}，{detail}。这笔资金近期有使用计划吗？如果暂时不用，我帮您做个短期的稳健安排。",
-    (C.CADENCE_DUE, ""): "{title}，好久没联系了，最近一切都好吧？{detail}",
-    (C.CADENCE_DUE, "relationship"): "{title}，好久没联系了，最近身体和家里都好吧？{detail}（情感关怀：问候家人、兴趣，不急于谈产品）",
-    (C.CADENCE_DUE, "value"): "{title}，您的资产配置有一段时间没检视了，我帮您做个财富诊断，看看收益和风险是否还合适。{detail}",
-    (C.CADENCE_DUE, "service"): "{title}，最近办理业务还顺利吗？我们近期有客户活动，想邀请您参加。{detail}",
-    (C.MEMO_DUE, ""): "{title}，上次您提到：{detail}。我这边已经帮您准备好了，您看什么时候方便？",
-    (C.FOLLOW_UP, ""): "{title}，上次我们约好今天再联系：{detail}。",
-    (C.APPOINTMENT, ""): "{title}，跟您确认一下今天的约见：{detail}。",
-    (C.NEW_CUSTOMER, ""): "{title}您好，我是您的专属客户经理{manager}，感谢您选择我们。{detail}。"
-                          "以后有任何业务需要都可以直接找我，方便的话邀请您来网点坐坐。",
-    (C.RISK_ASSESSMENT_EXPIRY, ""): "{title}，{detail}。按监管要求需要重新做一次风险测评，几分钟就好，可以在手机银行或来网点完成。",
+#: The cadence line of a customer never contacted: a slot of its own (talking points per
+#: orientation, SEG-2; a first contact is neither).
+FIRST_CONTACT = "first"
+
+# What is said, per (reason, orientation) ("" = any): the notice — the care or the service — and the
+# offer — what the bank would like to sell or invite to. A call about a sensitive matter (an overdue
+# loan, a complaint) says the notice and leaves the offer out (MixRule). `{detail}` is what the
+# call is about in words for the customer (banyan.worklists.talking writes it: the product and its
+# date, the festival — never costs, NAVs, thresholds or how long since the last contact).
+# The seeds' way: greet, say why you call, what it means for the customer, ask — and with someone
+# you do not know yet, only care, no product (seed 004).
+SAY: dict[tuple[str, str], str] = {
+    (C.BIRTHDAY, ""): _("{detail} — on behalf of the bank, I wish you a very happy birthday and good health!"),
+    (C.FESTIVAL, ""): _("{detail} — best wishes to you and your family! The branch keeps holiday hours over the festival; if you need anything done, I can arrange it beforehand."),
+    (C.ANNIVERSARY, ""): _("{detail} — congratulations, and thank you for your trust all these years."),
+    (C.DEPOSIT_MATURITY, ""): _("A quick reminder: {detail}."),
+    (C.PRODUCT_MATURITY, ""): _("A quick reminder: {detail}."),
+    (C.LOAN_MATURITY, ""): _("{detail}. I am calling ahead to go over how you would like to repay or renew it, so that your credit record is not affected."),
+    (C.LOAN_OVERDUE, ""): _("{detail}. Has money been a little tight lately? Let us look at it together, so that your credit record is affected as little as possible."),
+    (C.CARD_REPAYMENT, ""): _("A friendly reminder: {detail}. If you like, I can set up automatic repayment so you need not think about it again."),
+    (C.NAV_MOVE, ""): _("I wanted to let you know that {detail}. Markets are moving a lot; there is no need to decide anything in a hurry — let me tell you why it moved and how we see it."),
+    (C.DIVIDEND, ""): _("Just to let you know: {detail}."),
+    (C.TAKE_PROFIT, ""): _("{detail}. Would you like to take the profit as you planned? It is your decision; I will take care of the rest."),
+    (C.STOP_LOSS, ""): _("{detail}. Let me first explain what happened; then we can decide together whether to sell or to hold. There is no rush."),
+    (C.LARGE_OUTFLOW, ""): _("{detail} — is there a big expense coming up? If there is anything we can help with, just tell me."),
+    (C.LARGE_INFLOW, ""): "",
+    (C.CADENCE_DUE, ""): _("{detail} — how have you been?"),
+    (C.CADENCE_DUE, Orientation.RELATIONSHIP): _("{detail} — how are you and the family keeping?"),
+    (C.CADENCE_DUE, Orientation.VALUE): _("{detail} — how have you been?"),
+    (C.CADENCE_DUE, Orientation.SERVICE): _("{detail} — has your banking been going smoothly?"),
+    (C.CADENCE_DUE, FIRST_CONTACT): _("From now on I will be your personal relationship manager. I am calling to introduce myself: whenever you need anything to do with your money, just come to me."),
+    (C.MEMO_DUE, ""): _("About {detail}: I kept it in mind, and I have news for you."),
+    (C.FOLLOW_UP, ""): _("{detail}, so I am following up on what we talked about."),
+    (C.APPOINTMENT, ""): _("{detail} — does the time still suit you?"),
+    (C.NEW_CUSTOMER, ""): _("{detail}! From now on I will be your personal relationship manager: whenever you need anything, just come to me."),
+    (C.RISK_ASSESSMENT_EXPIRY, ""): _("{detail}. The regulator asks for it to be renewed; it takes a few minutes on mobile banking or at the branch."),
 }
+
+#: The card repayment once its date has passed (no longer a reminder).
+CARD_OVERDUE_SAY = _("{detail}. Please pay it as soon as you can, to avoid interest and a mark on your credit record; I can set up automatic repayment if you like.")
+
+OFFER: dict[tuple[str, str], str] = {
+    (C.DEPOSIT_MATURITY, ""): _("When it matures, would you like to roll it over, or look at other low-risk options? I can compare them for you first."),
+    (C.PRODUCT_MATURITY, ""): _("I have prepared a few ideas for the money when it matures — when would suit you for a chat?"),
+    (C.NAV_MOVE, ""): _("If you would like to adjust, I can look at suitable options with you."),
+    (C.DIVIDEND, ""): _("Whether to reinvest it or keep it aside — I am happy to help you think it through."),
+    (C.LARGE_INFLOW, ""): _("{detail} — do you have plans for it soon? If not, I can suggest a short-term, low-risk place for it."),
+    (C.CADENCE_DUE, Orientation.VALUE): _("It has been a while since we looked at your portfolio; I could do a wealth check-up with you, to see whether the returns and the risk still suit you."),
+    (C.CADENCE_DUE, Orientation.SERVICE): _("We have a client event coming up, and I would like to invite you."),
+    (C.NEW_CUSTOMER, ""): _("When it suits you, do drop by the branch; I would be glad to show you around in person."),
+}
+
+#: What each offer is, for the manager's note when a sensitive call leaves it out.
+OFFER_NAMES: dict[tuple[str, str], str] = {
+    (C.DEPOSIT_MATURITY, ""): _("the rollover suggestion"),
+    (C.PRODUCT_MATURITY, ""): _("the reinvestment suggestion"),
+    (C.NAV_MOVE, ""): _("the suggestion to adjust the fund"),
+    (C.DIVIDEND, ""): _("the reinvestment of the dividend"),
+    (C.LARGE_INFLOW, ""): _("the suggestion for the money received"),
+    (C.CADENCE_DUE, Orientation.VALUE): _("the wealth check-up"),
+    (C.CADENCE_DUE, Orientation.SERVICE): _("the client-event invitation"),
+    (C.NEW_CUSTOMER, ""): _("the invitation to the branch"),
+}
+
+#: For the manager only: how to handle the topic (seed 004's 维护内容 per orientation).
+HINTS: dict[tuple[str, str], str] = {
+    (C.BIRTHDAY, ""): _("Greetings only; no products."),
+    (C.LOAN_OVERDUE, ""): _("Ask why first; do not press, and promise no waiver."),
+    (C.STOP_LOSS, ""): _("Explain and let the customer decide; do not rush them or promise a return."),
+    (C.TAKE_PROFIT, ""): _("The customer's own target: remind, do not push."),
+    (C.CADENCE_DUE, Orientation.RELATIONSHIP): _("Relationship-oriented: care first — family, interests; no hurry to talk products."),
+    (C.CADENCE_DUE, Orientation.VALUE): _("Value-oriented: after-sales follow-up and a wealth check-up."),
+    (C.CADENCE_DUE, Orientation.SERVICE): _("Service-oriented: after-sales follow-up and client events."),
+    (C.CADENCE_DUE, FIRST_CONTACT): _("First contact: greet, introduce yourself and listen; recommend no product. Complete the customer's file on the way."),
+    (C.NEW_CUSTOMER, ""): _("First contact: greet, introduce yourself and listen; recommend no product. Complete the customer's file on the way."),
+    (C.MEMO_DUE, ""): _("Say it in your own words; do not read the memo out."),
+    (C.FOLLOW_UP, ""): _("Say it in your own words; do not read the notes out."),
+}
+
+#: The call's opening and closing, by the way it is made (spoken, or written: SMS, WeChat, e-mail).
+OPENING_SPOKEN = _("Hello {title}, this is {manager}, your relationship manager at {bank}. Is now a good time for a few words?")
+OPENING_WRITTEN = _("Dear {title}, this is {manager}, your relationship manager at {bank}.")
+CLOSING_SPOKEN = _("Is there anything else I can do for you? Call me on this number any time.")
+CLOSING_WRITTEN = _("Whenever you need anything, just contact me. All the best!")
+#: Joins a further topic to the ones before it.
+ALSO = pgettext_lazy("talking point", "Also, {text}")
+AND = pgettext_lazy("talking point", "And {text}")
+
+#: A call about one of these is about it only: its marketing stays out of the call (MixRule's
+#: default). A card repayment counts once its date has passed (before, it is a reminder). A
+#: complaint's reason (SVC-1, not planned yet) belongs here when it comes.
+SENSITIVE: frozenset[str] = frozenset({C.LOAN_OVERDUE, C.CARD_REPAYMENT})
+#: Reasons whose offer is left out of such a call (the notice stays; without one, the topic goes).
+MARKETING: frozenset[str] = frozenset({C.DEPOSIT_MATURITY, C.PRODUCT_MATURITY, C.NAV_MOVE, C.DIVIDEND,
+                                       C.LARGE_INFLOW, C.CADENCE_DUE, C.NEW_CUSTOMER})
+
+
+def _sentences(*parts) -> str:
+    """Sentences one after another: no space after a Chinese full stop, a space after an English one."""
+    text = ""
+    for part in map(str, parts):
+        if not part:
+            continue
+        text = f"{text}{'' if not text or not text[-1].isascii() else ' '}{part}"
+    return text
+
+
+def default_line(code: str, orientation: str = "") -> str:
+    """The built-in line of a reason (notice and offer), in the active language."""
+    key = (code, orientation) if (code, orientation) in SAY else (code, "")
+    return _sentences(SAY.get(key, "{detail}"), OFFER.get(key, ""))
+
+
+class _DefaultLines(Mapping):
+    """(code, orientation) → the built-in line, written in the active language when read."""
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        if key not in SAY:
+            raise KeyError(key)
+        return default_line(*key)
+
+    def __iter__(self):
+        return iter(SAY)
+
+    def __len__(self) -> int:
+        return len(SAY)
+
+
+#: The built-in lines (the settings page's "default").
+TALKING_POINTS: Mapping[tuple[str, str], str] = _DefaultLines()

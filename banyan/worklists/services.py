@@ -25,10 +25,11 @@ from banyan.org.models import BOOK_ROLES, Staff
 from banyan.segments.models import SegmentPolicy
 from banyan.transitions import transition
 from banyan.worklists.generations import previews_stale
-from banyan.worklists.models import HolidayOverride, ReasonRule, TalkingPoint, Task, TaskReason, TaskStatus, WorklistDay
+from banyan.worklists.models import HolidayOverride, ReasonRule, Task, TaskReason, TaskStatus, WorklistDay
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import Facts, Planned, Rules, plan
-from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, TALKING_POINTS, ReasonDefaults
+from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, ReasonDefaults
+from banyan.worklists.talking import args_json, args_of
 from banyan.worklists.triggers import Reason, Window, collect, fetch_rows, gc_paused
 
 LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + lead)
@@ -155,25 +156,6 @@ def _title(name: str, gender: str) -> str:
     return surname + {"M": "先生", "F": "女士"}.get(gender, "")
 
 
-def custom_talking_points() -> dict[tuple[str, str], str]:
-    """The bank's own templates, (code, orientation) → text; read once per build, not per task."""
-    return {(code, orientation): text
-            for code, orientation, text in TalkingPoint.objects.values_list("code", "orientation", "text")}
-
-
-def talking_points(reasons: list[Reason], *, name: str, gender: str, orientation: str, manager: str,
-                   custom: dict[tuple[str, str], str] | None = None) -> str:
-    """One opening line per reason, from the bank's templates (TalkingPoint rows) or the defaults."""
-    if custom is None:
-        custom = custom_talking_points()
-    lines = []
-    for r in reasons:
-        template = (custom.get((r.code, orientation)) or TALKING_POINTS.get((r.code, orientation))
-                    or custom.get((r.code, "")) or TALKING_POINTS.get((r.code, ""), "{detail}"))
-        lines.append(template.format(title=_title(name, gender), name=name, detail=r.detail, manager=manager))
-    return "\n".join(dict.fromkeys(lines))
-
-
 @dataclass
 class BuildResult:
     managers: int
@@ -272,22 +254,17 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     _carry_unfinished(planned, day)
     staff = {pk: (name, capacity) for pk, name, capacity in
              Staff.objects.filter(pk__in=ids).values_list("pk", "full_name", "daily_capacity")}
-    custom = custom_talking_points()
-    rows = []
+    rows = []  # what to say is written when shown, in the reader's language (banyan.worklists.talking)
     for manager_id, p in planned:
-        c = facts[p.customer_id]
         rows.append({
             "manager_id": manager_id, "date": day, "customer_id": p.customer_id, "rank": p.rank,
             "priority": min(p.priority, 32000), "suggested_channel": p.channel, "rule_note": p.rule_note,
             "status": TaskStatus.SUPPRESSED.value if p.suppressed else TaskStatus.OPEN.value,
-            "talking_points": "" if p.suppressed else talking_points(
-                p.reasons, name=c.name, gender=c.gender, orientation=c.orientation,
-                manager=staff[manager_id][0], custom=custom),
         })
     task_ids = _insert(Task, rows, returning=True)
     _insert(TaskReason, [
         {"task_id": task_id, "customer_id": p.customer_id, "code": r.code, "detail": r.detail[:300], "due_date": r.due,
-         "ref": r.ref}
+         "ref": r.ref, "args": args_json(r.args)}
         for task_id, p in [*zip(task_ids, (p for _m, p in planned), strict=True), *((t.pk, p) for t, p in joining)]
         for r in p.reasons
     ])
@@ -317,14 +294,16 @@ def _carry_unfinished(planned: list[tuple[int, Planned]], day: dt.date) -> None:
         task__status=TaskStatus.OPEN, task__date__lt=day, task__date__gte=day - dt.timedelta(days=LOOK_BACK_DAYS),
         task__manager_id__in=_ids(list({m for m, _c in todays})),
         customer_id__in=_ids(list({c for _m, c in todays})))
-    for manager_id, cid, code, detail, due, ref in open_before.values_list(
-            "task__manager_id", "customer_id", "code", "detail", "due_date", "ref").order_by("task__date", "pk"):
+    for manager_id, cid, code, detail, due, ref, args in open_before.values_list(
+            "task__manager_id", "customer_id", "code", "detail", "due_date", "ref", "args",
+    ).order_by("task__date", "pk"):
         p = todays.get((manager_id, cid))
         if p is None or (code != C.CADENCE_DUE and due + dt.timedelta(days=rules[code].grace_days) < day):
             continue
         if all((r.code, r.ref, r.due) != (code, ref, due) for r in p.reasons):
             # the weightiest reason first: it leads the talking points and the purpose recorded
-            p.reasons = sorted([*p.reasons, Reason(cid, code, detail, due, ref)], key=lambda r: -rules[r.code].weight)
+            p.reasons = sorted([*p.reasons, Reason(cid, code, detail, due, ref, args_of(args))],
+                               key=lambda r: -rules[r.code].weight)
 
 
 def worklist_preview(*, manager: Staff, first: dt.date, days: int = 7) -> dict[dt.date, list[Planned]]:
@@ -411,7 +390,7 @@ def task_move(*, actor, task: Task, to: dt.date) -> Task:
                   "rule_note": task.rule_note, "talking_points": task.talking_points},
     )
     TaskReason.objects.bulk_create([TaskReason(task=target, customer_id=r.customer_id, code=r.code, detail=r.detail,
-                                               due_date=r.due_date, ref=r.ref) for r in reasons])
+                                               due_date=r.due_date, ref=r.ref, args=r.args) for r in reasons])
     if not created and target.status != TaskStatus.OPEN:
         target.status = TaskStatus.OPEN
         target.save(update_fields=["status"])

@@ -44,6 +44,17 @@ def _policy_label(name: str):
     return SegmentPolicy._meta.get_field(name).verbose_name
 
 
+class MixRuleForm(forms.Form):
+    """Which reasons do not mix in one call: a checkbox per reason in each of the two columns."""
+
+    sensitive = forms.MultipleChoiceField(label=_("A call about this carries no marketing"),
+                                          choices=ReasonCode.choices, required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    marketing = forms.MultipleChoiceField(label=_("Its offer is left out of such a call"),
+                                          choices=ReasonCode.choices, required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+
+
 class PolicyForm(forms.Form):
     aum_high = forms.DecimalField(label=_policy_label("aum_high"), max_digits=16, decimal_places=2)
     potential_high = forms.IntegerField(label=_policy_label("potential_high"))

@@ -1,7 +1,8 @@
 """The bank's own worklist settings (issue 3, items 3–5): reason rules (lead days, weight, on/off),
-talking-point templates, the holiday table, and the segmentation policy. Every write is audited
-with what it was before and what it is after; the engine (`services.reason_rules`,
-`services.talking_points`, `services.holiday_overrides_load`) reads these tables as they are."""
+the reasons that do not mix in one call, talking-point templates, the holiday table, and the
+segmentation policy. Every write is audited with what it was before and what it is after; the
+engine (`services.reason_rules`, `talking.TalkSettings`, `services.holiday_overrides_load`) reads
+these tables as they are."""
 
 from __future__ import annotations
 
@@ -16,15 +17,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from banyan import clock
 from banyan.audit.services import audit_log, diff
 from banyan.calendars import workdays
 from banyan.customers.models import Orientation
 from banyan.segments.models import SegmentPolicy
 from banyan.segments.services import segments_recompute
-from banyan.worklists.models import HolidayOverride, ReasonCode, ReasonRule, TalkingPoint
+from banyan.worklists.models import HolidayOverride, MixRule, ReasonCode, ReasonRule, TalkingPoint
 from banyan.worklists.models import ReasonCode as C
-from banyan.worklists.reasons import DEFAULTS, TALKING_POINTS
+from banyan.worklists.reasons import DEFAULTS, FIRST_CONTACT, MARKETING, SENSITIVE, default_line
 from banyan.worklists.services import holiday_overrides_load
+from banyan.worklists.talking import Item, clause
 
 LEAD_DAYS_MAX = 90
 WEIGHT_MAX = 100
@@ -34,33 +37,49 @@ HOLIDAY_NAME_MAX = 50  # HolidayOverride.name
 #: The only placeholders a talking point may use (services.talking_points fills exactly these).
 PLACEHOLDERS = ("title", "name", "detail", "manager")
 
-#: Orientations that have their own regular-contact line (SEG-2 sets the content); "" = any.
-CADENCE_ORIENTATIONS = ("", Orientation.RELATIONSHIP, Orientation.VALUE, Orientation.SERVICE)
+#: The regular-contact lines: one per orientation (SEG-2 sets the content), "" = not segmented yet,
+#: and the first contact of a customer never contacted (only care, no product: seed 004).
+CADENCE_ORIENTATIONS = ("", Orientation.RELATIONSHIP, Orientation.VALUE, Orientation.SERVICE, FIRST_CONTACT)
 
-#: The sample customer of the live preview, and a detail each reason's trigger could write.
+#: The sample customer of the live preview, and the facts a trigger could keep for each reason
+#: (days from today, facts): the preview's {detail} is written from them as for a real task.
 SAMPLE = {"title": "王先生", "name": "王建国", "manager": "张敏"}
-EXAMPLE_DETAIL: dict[str, str] = {
-    C.BIRTHDAY: "11月23日生日，60 岁（整寿）",
-    C.FESTIVAL: "春节",
-    C.ANNIVERSARY: "结婚纪念日（30 周年）",
-    C.DEPOSIT_MATURITY: "三年期整存整取 30 万 于 11月28日到期",
-    C.PRODUCT_MATURITY: "安心理财180天 120 万 于 01月28日到期",
-    C.LOAN_MATURITY: "个人住房贷款 45 万 于 12月20日到期，待还",
-    C.LOAN_OVERDUE: "贷款已逾期 5 天，余额 12.5 万",
-    C.CARD_REPAYMENT: "信用卡 11月25日 到期还款，最低还款 1,280.00 元",
-    C.NAV_MOVE: "稳健成长混合基金 11月20日净值下跌 3.5%",
-    C.DIVIDEND: "稳健成长混合基金 每份分红 0.05 元，约 5,000.00 元",
-    C.TAKE_PROFIT: "稳健成长混合基金 成本 1.0000，最新净值 1.2100（+21.0%），止盈目标 20%",
-    C.STOP_LOSS: "稳健成长混合基金 成本 1.0000，最新净值 0.8800（-12.0%），止损线 10%",
-    C.LARGE_OUTFLOW: "11月20日 转出 50 万（某证券公司）",
-    C.LARGE_INFLOW: "11月20日 转入 80 万",
-    C.CADENCE_DUE: "已 35 天未联系（应每 30 天联系一次）",
-    C.MEMO_DUE: "客户想了解积存金，到货后通知",
-    C.FOLLOW_UP: "了解孩子出国留学的换汇安排",
-    C.APPOINTMENT: "周四上午 10 点到网点面谈资产配置",
-    C.NEW_CUSTOMER: "新代发工资客户（11月16日开户）",
-    C.RISK_ASSESSMENT_EXPIRY: "风险测评（R3）2026-12-20 到期",
+_SAMPLE_FACTS: dict[str, tuple[int, dict]] = {
+    C.BIRTHDAY: (0, {"age": 60, "lunar": 0}),
+    C.FESTIVAL: (3, {"festival": "spring_festival"}),
+    C.ANNIVERSARY: (2, {"field": "wedding_anniversary", "years": 30}),
+    C.DEPOSIT_MATURITY: (5, {"product": "三年期整存整取", "amount": "300000", "rollover": False}),
+    C.PRODUCT_MATURITY: (7, {"product": "安心理财180天", "amount": "1200000", "rollover": False}),
+    C.LOAN_MATURITY: (27, {"product": "个人住房贷款", "amount": "450000", "rollover": False}),
+    C.LOAN_OVERDUE: (0, {"product": "个人消费贷款", "days": 5, "amount": "125000"}),
+    C.CARD_REPAYMENT: (2, {"minimum": "1280.00"}),
+    C.NAV_MOVE: (0, {"product": "稳健成长混合基金", "change": "-3.5", "nav_date": "2026-11-20"}),
+    C.DIVIDEND: (0, {"product": "稳健成长混合基金", "per_unit": "0.05", "amount": "5,000.00"}),
+    C.TAKE_PROFIT: (0, {"product": "稳健成长混合基金", "cost": "1.0000", "nav": "1.2100", "change": "+21.0",
+                        "pct": "20"}),
+    C.STOP_LOSS: (0, {"product": "稳健成长混合基金", "cost": "1.0000", "nav": "0.8800", "change": "-12.0",
+                      "pct": "10"}),
+    C.LARGE_OUTFLOW: (0, {"amount": "500000", "counterparty": "某证券公司", "date": ""}),
+    C.LARGE_INFLOW: (0, {"amount": "800000", "counterparty": "", "date": ""}),
+    C.CADENCE_DUE: (0, {"days": 35, "every": 30, "orientation": ""}),
+    C.MEMO_DUE: (0, {}),
+    C.FOLLOW_UP: (0, {}),
+    C.APPOINTMENT: (1, {"time": "10:00", "place": "城东支行", "purpose": "面谈资产配置"}),
+    C.NEW_CUSTOMER: (0, {"source": "payroll", "opened": "2026-11-16"}),
+    C.RISK_ASSESSMENT_EXPIRY: (27, {"level": "C3"}),
 }
+
+
+def example_detail(code: str, orientation: str = "") -> str:
+    """What {detail} says in the preview: the sample's words for the customer, in the active language."""
+    offset, facts = _SAMPLE_FACTS.get(code, (0, {}))
+    today = clock.today()
+    facts = dict(facts)
+    if facts.get("date") == "":  # a transfer: the day before it comes up
+        facts["date"] = (today - dt.timedelta(days=1)).isoformat()
+    if code == C.CADENCE_DUE and orientation == FIRST_CONTACT:
+        facts["days"] = None
+    return clause(code, [Item(code, "", today + dt.timedelta(days=offset), facts)], today)
 
 
 # ------------------------------------------------------------------ reason rules
@@ -153,6 +172,67 @@ def reason_rule_reset(*, actor, code: str) -> bool:
     return True
 
 
+# ------------------------------------------------------------------ reasons that do not mix
+
+@dataclass(frozen=True)
+class MixState:
+    """Which reasons make a call sensitive, and which reasons' offers such a call leaves out."""
+
+    sensitive: frozenset[str]
+    marketing: frozenset[str]
+    custom: bool  # set by the bank (else the defaults)
+
+    def as_dict(self) -> dict:
+        return {"sensitive": sorted(self.sensitive), "marketing": sorted(self.marketing)}
+
+
+def mix_rule() -> MixState:
+    rule = MixRule.objects.order_by("pk").first()
+    if rule is None:
+        return MixState(SENSITIVE, MARKETING, False)
+    return MixState(frozenset(rule.sensitive), frozenset(rule.marketing), True)
+
+
+@transaction.atomic
+def mix_rule_save(*, actor, sensitive, marketing) -> MixState:
+    """The bank's rule of reasons that do not mix: a call with a `sensitive` reason (an overdue
+    loan, a card repayment past its date) leaves out the offers of the `marketing` reasons (and a
+    marketing reason with nothing else to say). A reason cannot be both. Audited."""
+    sensitive, marketing = frozenset(sensitive), frozenset(marketing)
+    unknown = sorted((sensitive | marketing) - set(DEFAULTS))
+    if unknown:
+        raise ValidationError({"__all__": [_("Unknown reason: %(code)s.") % {"code": ", ".join(unknown)}]})
+    both = sorted(sensitive & marketing, key=list(DEFAULTS).index)
+    if both:
+        names = "、".join(str(ReasonCode(code).label) for code in both)
+        raise ValidationError({"marketing": [
+            _("%(reasons)s cannot be both: a sensitive matter is what the call is about, not marketing.")
+            % {"reasons": names}]})
+    MixRule.objects.select_for_update().order_by("pk").first()  # one change at a time
+    before = mix_rule()
+    after = MixState(sensitive, marketing, True)
+    if before.as_dict() == after.as_dict():
+        return before
+    MixRule.objects.all().delete()
+    rule = MixRule.objects.create(sensitive=after.as_dict()["sensitive"], marketing=after.as_dict()["marketing"])
+    audit_log(actor=actor, action="settings.mix_rule_changed", obj=rule, before=before.as_dict(),
+              after=after.as_dict())
+    return after
+
+
+@transaction.atomic
+def mix_rule_reset(*, actor) -> bool:
+    """Back to the defaults. False if the bank had no rule of its own."""
+    rule = MixRule.objects.select_for_update().order_by("pk").first()
+    if rule is None:
+        return False
+    before = mix_rule()
+    MixRule.objects.all().delete()
+    audit_log(actor=actor, action="settings.mix_rule_changed", obj=rule, before=before.as_dict(),
+              after=MixState(SENSITIVE, MARKETING, False).as_dict())
+    return True
+
+
 # ------------------------------------------------------------------ talking points
 
 def template_errors(text: str) -> list[str]:
@@ -218,14 +298,14 @@ def check_template(text: str) -> None:
         raise ValidationError({"text": [_("At most %(max)d characters.") % {"max": TEMPLATE_MAX}]})
 
 
-def render_template(text: str, code: str) -> str:
+def render_template(text: str, code: str, orientation: str = "") -> str:
     """The template filled in for the sample customer (the preview); raises ValidationError."""
     check_template(text)
-    return text.format(detail=EXAMPLE_DETAIL.get(code, ""), **SAMPLE)
+    return text.format(detail=example_detail(code, orientation), **SAMPLE)
 
 
 def default_text(code: str, orientation: str) -> str:
-    return TALKING_POINTS.get((code, orientation)) or TALKING_POINTS.get((code, ""), "{detail}")
+    return default_line(code, orientation)
 
 
 def _known_slot(code: str, orientation: str) -> None:
@@ -259,6 +339,7 @@ def talking_point_slots() -> list[TalkingPointSlot]:
     custom = {(t.code, t.orientation): t.text for t in TalkingPoint.objects.all()}
     orientation_labels = dict(Orientation.choices)
     slots = []
+    orientation_labels[FIRST_CONTACT] = _("Never contacted (first contact)")
     for code in ReasonCode.values:
         for orientation in CADENCE_ORIENTATIONS if code == C.CADENCE_DUE else ("",):
             label = (str(orientation_labels[orientation]) if orientation

@@ -22,16 +22,20 @@ from banyan.org.models import Role
 from banyan.segments.models import SegmentPolicy
 from banyan.web.forms import add_service_errors
 from banyan.worklists.models import HolidayOverride, ReasonCode
+from banyan.worklists.reasons import MARKETING, SENSITIVE
 from banyan.worklists.services import holiday_overrides_load
-from banyan.worklists.settings_forms import HolidayForm, PolicyForm, ReasonRuleForm, TalkingPointForm
+from banyan.worklists.settings_forms import HolidayForm, MixRuleForm, PolicyForm, ReasonRuleForm, TalkingPointForm
 from banyan.worklists.settings_services import (
     CADENCE_ORIENTATIONS,
-    EXAMPLE_DETAIL,
     PLACEHOLDERS,
     SAMPLE,
+    example_detail,
     holiday_override_add,
     holiday_override_delete,
     library_is_working_day,
+    mix_rule,
+    mix_rule_reset,
+    mix_rule_save,
     policy_save,
     reason_rule_reset,
     reason_rule_save,
@@ -79,8 +83,22 @@ def _base(request: HttpRequest, tab: str, can_edit: bool) -> dict:
 
 # ------------------------------------------------------------------ 联系规则 (reason rules, policy)
 
+def _mix_rows(form: MixRuleForm | None) -> tuple[list[dict], bool]:
+    """The mixing rule's table: per reason, its two boxes (as saved, or as just submitted) and the defaults."""
+    state = mix_rule()
+    if form is not None and form.is_bound:
+        sensitive, marketing = set(form.data.getlist("sensitive")), set(form.data.getlist("marketing"))
+    else:
+        sensitive, marketing = state.sensitive, state.marketing
+    rows = [{"code": code, "label": label, "family": REASON_FAMILY.get(code, "cadence"),
+             "sensitive": code in sensitive, "marketing": code in marketing,
+             "default_sensitive": code in SENSITIVE, "default_marketing": code in MARKETING}
+            for code, label in ReasonCode.choices]
+    return rows, state.custom
+
+
 def _rules_page(request: HttpRequest, *, bound: ReasonRuleForm | None = None, policy_form: PolicyForm | None = None,
-                status: int = 200) -> HttpResponse:
+                mix_form: MixRuleForm | None = None, status: int = 200) -> HttpResponse:
     can_edit = _can_edit(request)
     rows = []
     for row in rule_rows():
@@ -93,8 +111,10 @@ def _rules_page(request: HttpRequest, *, bound: ReasonRuleForm | None = None, po
         initial = {f: f"{v.normalize():f}" if isinstance(v, Decimal) else v for f, v in initial.items()}
         policy_form = PolicyForm(initial={**initial, "recompute": True})
     context = _base(request, "rules", can_edit)
+    mix_rows, mix_custom = _mix_rows(mix_form)
     context.update({"rows": rows, "policy": policy, "policy_form": _mark(policy_form),
-                    "overridden": sum(1 for row, _f, _family in rows if row.override is not None)})
+                    "overridden": sum(1 for row, _f, _family in rows if row.override is not None),
+                    "mix_rows": mix_rows, "mix_custom": mix_custom, "mix_form": mix_form})
     return render(request, "worklists/settings/rules.html", context, status=status)
 
 
@@ -149,15 +169,38 @@ def settings_policy_save(request: HttpRequest) -> HttpResponse:
     return _rules_page(request, policy_form=form, status=400)
 
 
+@login_required
+@require_POST
+def settings_mix_save(request: HttpRequest) -> HttpResponse:
+    """不混谈的事项: which reasons make a call sensitive, and which offers such a call leaves out."""
+    _require_edit(request)
+    anchor = reverse("settings_rules") + "#mix-rule"
+    if request.POST.get("action") == "reset":
+        if mix_rule_reset(actor=request.user):
+            messages.success(request, _("Reasons that do not mix: back to the defaults."))
+        return redirect(anchor)
+    form = MixRuleForm(request.POST)
+    if form.is_valid():
+        try:
+            mix_rule_save(actor=request.user, sensitive=form.cleaned_data["sensitive"],
+                          marketing=form.cleaned_data["marketing"])
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, _("Reasons that do not mix: saved. Every task shows it at once."))
+            return redirect(anchor)
+    return _rules_page(request, mix_form=form, status=400)
+
+
 # ------------------------------------------------------------------ 话术模板 (talking points)
 
-def _preview(text: str, code: str) -> dict:
+def _preview(text: str, code: str, orientation: str = "") -> dict:
     """The preview of a template: the sample line, or why it cannot be filled in."""
     errors = template_errors(text)
     if errors:
         return {"errors": errors}
     try:
-        return {"line": render_template(text, code)}
+        return {"line": render_template(text, code, orientation)}
     except ValidationError as e:
         return {"errors": e.messages}
 
@@ -176,8 +219,9 @@ def _talking_points_page(request: HttpRequest, *, bound: TalkingPointForm | None
             form = TalkingPointForm(initial={"code": slot.code, "orientation": slot.orientation, "text": slot.text},
                                     auto_id=f"id_tp_{slot.key}_%s")
             text = slot.text
-        slots.append({"slot": slot, "form": form, "preview": _preview(text, slot.code),
-                      "example": EXAMPLE_DETAIL.get(slot.code, ""), "family": REASON_FAMILY.get(slot.code, "cadence")})
+        slots.append({"slot": slot, "form": form, "preview": _preview(text, slot.code, slot.orientation),
+                      "example": example_detail(slot.code, slot.orientation),
+                      "family": REASON_FAMILY.get(slot.code, "cadence")})
     context = _base(request, "talking_points", can_edit)
     context.update({"slots": slots, "placeholders": ["{" + p + "}" for p in PLACEHOLDERS], "sample": SAMPLE,
                     "customised": sum(1 for s in slots if s["slot"].custom is not None)})
@@ -218,7 +262,7 @@ def settings_talking_point_save(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("%(reason)s: same as the default; the default applies.")
                                  % {"reason": label})
             else:
-                messages.success(request, _("%(reason)s: talking point saved. Lists built from now on use it.")
+                messages.success(request, _("%(reason)s: talking point saved. Every task shows it at once.")
                                  % {"reason": label})
             return redirect(anchor)
     return _talking_points_page(request, bound=form, status=400)
@@ -230,10 +274,11 @@ def settings_talking_point_preview(request: HttpRequest) -> HttpResponse:
     """The preview of what is being typed (htmx): the line for the sample customer, or why not."""
     _can_edit(request)
     code = request.GET.get("code") or ""
-    if code not in ReasonCode.values:
+    orientation = request.GET.get("orientation") or ""
+    if code not in ReasonCode.values or orientation not in CADENCE_ORIENTATIONS:
         raise Http404("No such reason")
     return render(request, "worklists/settings/_preview.html",
-                  {"preview": _preview((request.GET.get("text") or "").strip(), code)})
+                  {"preview": _preview((request.GET.get("text") or "").strip(), code, orientation)})
 
 
 # ------------------------------------------------------------------ 节假日调整 (holidays)

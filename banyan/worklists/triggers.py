@@ -39,9 +39,10 @@ class Reason(NamedTuple):
 
     customer_id: int
     code: str
-    detail: str
+    detail: str  # in Chinese, as stored (the bank's language, whoever's request built the list)
     due: dt.date
     ref: str = ""
+    args: tuple = ()  # the detail's facts as data (banyan.worklists.talking.ARGS): texts in any language
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def birthdays(w: Window) -> list[Reason]:
             age = day.year - birth.year
             label = f"农历{lunar_key_label(lunar_key // 100, lunar_key % 100)}生日" if is_lunar else "生日"
             milestone = "（整寿）" if age % 10 == 0 else ""
-            out.append(Reason(pk, C.BIRTHDAY, f"{_md(day)}{label}，{age} 岁{milestone}", day))
+            out.append(Reason(pk, C.BIRTHDAY, f"{_md(day)}{label}，{age} 岁{milestone}", day, "",
+                              (age, lunar_key if is_lunar else 0)))
     return out
 
 
@@ -154,7 +156,8 @@ def festivals(w: Window) -> list[Reason]:
             gender = "F" if festival.code == "mothers_day" else "M"
             audience = audience.filter(gender=gender).exclude(children="")
         for pk in audience.values_list("pk", flat=True):
-            out.append(Reason(pk, C.FESTIVAL, festival.name_zh, festival.date, f"festival:{festival.code}"))
+            out.append(Reason(pk, C.FESTIVAL, festival.name_zh, festival.date, f"festival:{festival.code}",
+                              (festival.code,)))
     return out
 
 
@@ -185,7 +188,7 @@ def anniversaries(w: Window) -> list[Reason]:
                 # Account anniversaries only at milestones, or they would drown the list.
                 if field == "account_opened_on" and years not in (1, 3, 5, 8, 10, 15, 20, 25, 30):
                     continue
-                out.append(Reason(pk, C.ANNIVERSARY, f"{label}（{years} 周年）", day, field))
+                out.append(Reason(pk, C.ANNIVERSARY, f"{label}（{years} 周年）", day, field, (field, years)))
     return out
 
 
@@ -208,7 +211,7 @@ def maturities(w: Window) -> list[Reason]:
             note = "（已设自动转存）" if rollover else ""
             verb = "到期，待还" if code == C.LOAN_MATURITY else "到期"
             out.append(Reason(cid, code, f"{name} {_money(amount)} 于 {_md(due)}{verb}{note}", due,
-                              f"holding:{pk}"))
+                              f"holding:{pk}", (name, str(amount), bool(rollover))))
     return out
 
 
@@ -217,7 +220,8 @@ def card_repayments(w: Window) -> list[Reason]:
     rows = (w.holdings().filter(product__type=ProductType.CREDIT_CARD, payment_due_date__gte=first,
                                 payment_due_date__lte=last, minimum_payment__gt=0)
             .values_list("pk", "customer_id", "payment_due_date", "minimum_payment"))
-    return [Reason(cid, C.CARD_REPAYMENT, f"信用卡 {_md(due)} 到期还款，最低还款 {m:,.2f} 元", due, f"holding:{pk}")
+    return [Reason(cid, C.CARD_REPAYMENT, f"信用卡 {_md(due)} 到期还款，最低还款 {m:,.2f} 元", due, f"holding:{pk}",
+                   (str(m),))
             for pk, cid, due, m in fetch_rows(rows)]
 
 
@@ -225,9 +229,10 @@ def loans_overdue(w: Window) -> list[Reason]:
     """An overdue loan comes up on the day it is seen; its date is the first day overdue, so one
     episode is planned once (and again after the cool-off if still overdue)."""
     rows = (w.holdings().filter(product__type=ProductType.LOAN, overdue_days__gt=0)
-            .values_list("pk", "customer_id", "overdue_days", "amount"))
-    return [Reason(cid, C.LOAN_OVERDUE, f"贷款已逾期 {days} 天，余额 {_money(amount)}", w.first, f"holding:{pk}")
-            for pk, cid, days, amount in rows]
+            .values_list("pk", "customer_id", "overdue_days", "amount", "product__name"))
+    return [Reason(cid, C.LOAN_OVERDUE, f"贷款已逾期 {days} 天，余额 {_money(amount)}", w.first, f"holding:{pk}",
+                   (name, days, str(amount)))
+            for pk, cid, days, amount, name in rows]
 
 
 def _recent_navs(w: Window) -> dict[int, list[tuple[dt.date, Decimal, Decimal | None]]]:
@@ -265,12 +270,14 @@ def nav_moves_and_dividends(w: Window) -> list[Reason]:
                 day, change = moved[pid]
                 verb = "上涨" if change > 0 else "下跌"
                 out.append(Reason(cid, C.NAV_MOVE, f"{name} {_md(day)}净值{verb} {abs(change):.1f}%",
-                                  day + dt.timedelta(days=1), f"holding:{pk}"))
+                                  day + dt.timedelta(days=1), f"holding:{pk}",
+                                  (name, f"{change:+.1f}", day.isoformat())))
             if pid in paid:
                 day, dividend = paid[pid]
                 amount = f"，约 {units * dividend:,.2f} 元" if units else ""
                 out.append(Reason(cid, C.DIVIDEND, f"{name} 每份分红 {dividend} 元{amount}",
-                                  day + dt.timedelta(days=1), f"holding:{pk}"))
+                                  day + dt.timedelta(days=1), f"holding:{pk}",
+                                  (name, str(dividend), f"{units * dividend:,.2f}" if units else "")))
     return out
 
 
@@ -297,8 +304,9 @@ def profit_and_loss_limits(w: Window) -> list[Reason]:
         for code, hit, line, pct in ((C.STOP_LOSS, is_stop, "止损线", stop_pct),
                                      (C.TAKE_PROFIT, is_take, "止盈目标", take_pct)):
             if hit:
-                detail = f"{name} 成本 {cost:.4f}，最新净值 {nav:.4f}（{change:+.1f}%），{line} {pct.normalize():f}%"
-                found[code].append(Reason(cid, code, detail, due, f"holding:{pk}"))
+                facts = (name, f"{cost:.4f}", f"{nav:.4f}", f"{change:+.1f}", f"{pct.normalize():f}")
+                detail = f"{name} 成本 {facts[1]}，最新净值 {facts[2]}（{facts[3]}%），{line} {facts[4]}%"
+                found[code].append(Reason(cid, code, detail, due, f"holding:{pk}", facts))
     return found[C.STOP_LOSS] + found[C.TAKE_PROFIT]
 
 
@@ -316,7 +324,7 @@ def large_flows(w: Window) -> list[Reason]:
         verb = "转入" if amount > 0 else "转出"
         other = f"（{counterparty}）" if counterparty else ""
         out.append(Reason(cid, code, f"{_md(day)} {verb} {_money(abs(amount))}{other}", day + dt.timedelta(days=1),
-                          f"transaction:{pk}"))
+                          f"transaction:{pk}", (str(abs(amount)), counterparty or "", day.isoformat())))
     return out
 
 
@@ -340,16 +348,19 @@ def cadence(w: Window) -> list[Reason]:
         cutoffs |= Q(segment__quadrant=quadrant, last_contact_at__lte=cutoff)
     # The UTC date of the last contact, read as a date (cheaper than a datetime per customer).
     rows = (w.customers().filter(cutoffs | Q(segment__isnull=False, last_contact_at__isnull=True))
-            .values_list("pk", _DateOf("last_contact_at", tzinfo=dt.UTC), "segment__frequency_days"))
+            .values_list("pk", _DateOf("last_contact_at", tzinfo=dt.UTC), "segment__frequency_days",
+                         "segment__orientation"))
     out = []
     never = "尚未建立联系：建议首次邀约，了解客户需求"
     code, first = C.CADENCE_DUE.value, w.first
-    for pk, last, days in fetch_rows(rows):
+    for pk, last, days, orientation in fetch_rows(rows):
         if last is None:
-            out.append(Reason(pk, code, never, first))
+            out.append(Reason(pk, code, never, first, "", (None, days, orientation or "")))
             continue
         due = last + dt.timedelta(days=days)
-        out.append(Reason(pk, code, f"已 {(first - last).days} 天未联系（应每 {days} 天联系一次）", due))
+        since = (first - last).days
+        out.append(Reason(pk, code, f"已 {since} 天未联系（应每 {days} 天联系一次）", due, "",
+                          (since, days, orientation or "")))
     return out
 
 
@@ -380,7 +391,7 @@ def appointments(w: Window) -> list[Reason]:
     for pk, cid, at, place, purpose in qs.values_list("pk", "customer_id", "at", "place", "purpose"):
         local = timezone.localtime(at)
         out.append(Reason(cid, C.APPOINTMENT, f"{local:%m月%d日 %H:%M} 在{place}：{purpose}", local.date(),
-                          f"appointment:{pk}"))
+                          f"appointment:{pk}", (f"{local:%H:%M}", place, purpose)))
     return out
 
 
@@ -392,7 +403,8 @@ def new_customers(w: Window) -> list[Reason]:
             .values_list("pk", "account_opened_on", "source"))
     source = {"new_card": "新办卡客户", "payroll": "新代发工资客户", "referral": "转介绍新客户"}
     lead = dt.timedelta(days=w.rules[C.NEW_CUSTOMER].lead_days)
-    return [Reason(pk, C.NEW_CUSTOMER, f"{source.get(src, '新开户客户')}（{_md(opened)}开户）", opened + lead)
+    return [Reason(pk, C.NEW_CUSTOMER, f"{source.get(src, '新开户客户')}（{_md(opened)}开户）", opened + lead, "",
+                   (src or "", opened.isoformat()))
             for pk, opened, src in rows]
 
 
@@ -404,7 +416,8 @@ def risk_assessments(w: Window) -> list[Reason]:
     out = []
     for pk, assessed, level in fetch_rows(rows):
         expires = assessed + dt.timedelta(days=365)
-        out.append(Reason(pk, C.RISK_ASSESSMENT_EXPIRY, f"风险测评（{level}）{expires.isoformat()} 到期", expires))
+        out.append(Reason(pk, C.RISK_ASSESSMENT_EXPIRY, f"风险测评（{level}）{expires.isoformat()} 到期", expires, "",
+                          (level,)))
     return out
 
 

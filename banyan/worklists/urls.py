@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/", settings_views.settings_rules, name="settings_rules"),
     path("settings/rules/<str:code>/", settings_views.settings_rule_save, name="settings_rule_save"),
     path("settings/policy/", settings_views.settings_policy_save, name="settings_policy_save"),
+    path("settings/mix/", settings_views.settings_mix_save, name="settings_mix_save"),
     path("settings/talking-points/", settings_views.settings_talking_points, name="settings_talking_points"),
     path("settings/talking-points/save/", settings_views.settings_talking_point_save,
          name="settings_talking_point_save"),

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -59,6 +60,7 @@ from banyan.worklists.services import (
     task_move,
     task_skip,
 )
+from banyan.worklists.talking import TalkSettings, detail_text, task_talk
 from banyan.worklists.tasks import worklists_build_on_demand
 
 logger = logging.getLogger(__name__)
@@ -151,7 +153,7 @@ class ReasonView:
 
 def reason_views(reasons) -> list[ReasonView]:
     return [ReasonView(r.code, str(ReasonCode(r.code).label) if r.code in ReasonCode.values else r.code,
-                       r.detail, REASON_FAMILY.get(r.code, "cadence")) for r in reasons]
+                       detail_text(r), REASON_FAMILY.get(r.code, "cadence")) for r in reasons]
 
 
 def _segment(customer):
@@ -167,8 +169,11 @@ def _age(birth: dt.date | None, today: dt.date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def decorate(task: Task, today: dt.date, error: str = "") -> Task:
-    """What the card shows, computed from rows already loaded (no queries)."""
+def decorate(task: Task, today: dt.date, error: str = "", *, talk: TalkSettings | None = None,
+             manager: Staff | None = None) -> Task:
+    """What the card shows, computed from rows already loaded (no queries, given the bank's talking
+    point settings `talk` and the list's manager). `task.talk`: what to say and the manager's notes,
+    written when the card shows them, in the reader's language."""
     c = task.customer
     task.error = error
     task.reason_list = reason_views(task.reasons.all())
@@ -176,7 +181,8 @@ def decorate(task: Task, today: dt.date, error: str = "") -> Task:
     task.days_since_contact = (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at \
         else None
     task.segment = _segment(c)
-    task.talking_lines = [line for line in task.talking_points.splitlines() if line.strip()]
+    task.talk = SimpleLazyObject(lambda: task_talk(task, settings=talk, today=today,
+                                                   manager=(manager or task.manager).display_name))
     task.status_word = STATUS_WORDS.get(task.status, task.status)
     return task
 
@@ -231,7 +237,8 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
                      "channels": Channel.choices, "skip_reasons": SKIP_REASONS, "overdue_days": OVERDUE_DAYS,
                      "preview_limit": PREVIEW_LIMIT_DAYS}
     errors = card_errors or {}
-    tasks = [decorate(t, today, errors.get(t.pk, "")) for t in day_tasks(manager, day)]
+    talk = TalkSettings.load()
+    tasks = [decorate(t, today, errors.get(t.pk, ""), talk=talk, manager=manager) for t in day_tasks(manager, day)]
     if mode == "future":
         too_far = (day - today).days > PREVIEW_LIMIT_DAYS
         context["too_far"] = too_far
@@ -246,7 +253,8 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     context["built"] = mode == "today" or bool(tasks) or is_built(manager, day)
     context["counts"] = day_counts(tasks, manager.daily_capacity)
     if mode == "today":
-        context["overdue"] = [decorate(t, today, errors.get(t.pk, "")) for t in overdue_tasks(manager, day)]
+        context["overdue"] = [decorate(t, today, errors.get(t.pk, ""), talk=talk, manager=manager)
+                              for t in overdue_tasks(manager, day)]
         if not readonly:  # the coming week is planned when asked for: see worklist_week
             context["week_url"], context["week_days"] = reverse("worklist_week"), PREVIEW_DAYS
             festival = coming_festival(today)

@@ -29,6 +29,14 @@ def codes(task):
     return sorted(r.code for r in task.reasons.all())
 
 
+def said(task, day):
+    """What the manager is given to say on `day` (the opening, a paragraph per topic, the closing)."""
+    from banyan.worklists.talking import task_talk
+
+    with clock.frozen(day):
+        return task_talk(task).script
+
+
 def born(day, male=True, seq=1):
     return make_resident_id("330106", day, seq * 2 + (1 if male else 0))
 
@@ -40,7 +48,8 @@ def test_a_birthday_read_from_the_id_card_comes_up_on_its_day(bank, make_custome
     task = build(WED, bank.rm_a)[customer.pk]
     assert codes(task) == ["birthday"]
     assert "60 岁" in task.reasons.get().detail
-    assert task.talking_points.startswith("王先生，今天是您的生日")
+    assert said(task, WED)[:2] == ["王先生您好，我是榕树银行的客户经理张敏，现在跟您说几句方便吗？",
+                                   "今天是您的60岁生日，我代表银行祝您生日快乐、身体健康！"]
 
 
 def test_a_lunar_birthday_comes_up_on_this_years_lunar_date(bank, make_customer):
@@ -201,7 +210,10 @@ def test_a_task_left_open_is_carried_into_the_customers_next_task_with_its_reaso
     memo_create(actor=bank.rm_a, customer=customer, text="客户想了解贵金属", due_date=TUE)
     tuesday = build(TUE, bank.rm_a)[customer.pk]
     assert codes(tuesday) == ["deposit_maturity", "memo_due"]
-    assert tuesday.talking_points.startswith("张先生，提醒您：")  # the maturity leads (the weightier reason)
+    # the maturity leads (the weightier reason), its product named although it came from Monday's task
+    script = said(tuesday, TUE)
+    assert script[1].startswith("提醒您一下，您的三年期整存整取11月30日到期。")
+    assert script[2].startswith("另外，上次您跟我提到的事情")  # the memo itself is the manager's, not read out
     assert Task.objects.get(pk=monday.pk).status == TaskStatus.SUPERSEDED
     with clock.frozen(TUE):
         task_complete(actor=bank.rm_a, task=tuesday, outcome="reached", summary="转存三年期")
@@ -307,12 +319,16 @@ def test_a_bank_wide_build_written_in_bulk_keeps_every_reason_on_its_managers_ta
     assert result.tasks == 2
     task = Task.objects.get(date=MON, customer=mine)
     assert task.manager == bank.rm_a and codes(task) == ["birthday", "deposit_maturity"]
-    assert task.talking_points.startswith("卫先生，今天是您的生日")
+    assert said(task, MON)[1:3] == ["今天是您的50岁生日，我代表银行祝您生日快乐、身体健康！",
+                                    "另外，提醒您一下，您的三年期整存整取今天到期。到期后是继续转存，还是看看其他稳健的安排？"
+                                    "我可以先帮您做个对比。"]  # the facts kept through the bulk write
     other = Task.objects.get(date=MON, customer=theirs)
     assert other.manager == bank.rm_c and codes(other) == ["birthday"]
     # The ids drawn for the bulk write are the table's own: a task made afterwards does not collide.
     task_move(actor=bank.rm_a, task=task, to=WED)
-    assert codes(Task.objects.get(date=WED, customer=mine)) == ["birthday", "deposit_maturity"]
+    moved = Task.objects.get(date=WED, customer=mine)
+    assert codes(moved) == ["birthday", "deposit_maturity"]
+    assert "您的三年期整存整取前天到期" in said(moved, WED)[2]  # and through a move
 
 
 def test_a_customer_without_a_manager_is_on_nobodys_list_in_a_bank_wide_build(bank, make_customer):

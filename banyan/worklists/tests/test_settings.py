@@ -207,37 +207,55 @@ def test_template_errors_accept_the_four_placeholders_and_doubled_braces():
     assert template_errors("{title}您好，{name}，{detail}，我是{manager}。{{备注}}") == []
 
 
+def _said(task) -> list[str]:
+    from banyan.worklists.talking import task_talk
+
+    return task_talk(task).script
+
+
 def test_a_custom_talking_point_shows_up_in_a_built_task(bank, admin, birthday):
     response = admin.post("/work/settings/talking-points/save/", {
         "code": "birthday", "orientation": "", "action": "save",
         "text": "{title}，我是{manager}，{detail}，祝您福如东海！"})
     assert response.status_code == 302
     worklists_build(day=TODAY)
-    task = Task.objects.get(customer=birthday, date=TODAY)
-    assert "王先生，我是张敏，11月23日生日，60 岁（整寿），祝您福如东海！" in task.talking_points
-    assert "今天是您的生日" not in task.talking_points  # the default line is replaced
+    script = _said(Task.objects.get(customer=birthday, date=TODAY))
+    assert script[1] == "王先生，我是张敏，今天是您的60岁生日，祝您福如东海！"  # {detail}: words for the customer
+    assert "我代表银行祝您生日快乐" not in "".join(script)  # the default line is replaced
 
 
 def test_a_regular_contact_line_per_orientation(bank, admin, make_customer):
+    from banyan.contacts.services import interaction_log
+
     customer = make_customer(bank.rm_a, name="刘洋", orientation="value")
+    interaction_log(actor=bank.rm_a, customer=customer, channel="phone", outcome="reached",
+                    occurred_at=dt.datetime(2025, 6, 2, 10, tzinfo=dt.UTC))
+    never = make_customer(bank.rm_a, name="刘海", orientation="value")
     segments_recompute()
     admin.post("/work/settings/talking-points/save/", {
         "code": "cadence_due", "orientation": "value", "action": "save",
         "text": "{title}，年底了，帮您看看明年的资产配置。{detail}"})
+    admin.post("/work/settings/talking-points/save/", {
+        "code": "cadence_due", "orientation": "first", "action": "save",
+        "text": "{title}您好，我是新来的客户经理{manager}，以后请多关照。"})
     assert TalkingPoint.objects.filter(code="cadence_due", orientation="value").exists()
     worklists_build(day=TODAY)
-    line = Task.objects.get(customer=customer, date=TODAY).talking_points
-    assert line.startswith("刘先生，年底了，帮您看看明年的资产配置。")
+    assert _said(Task.objects.get(customer=customer, date=TODAY))[1] == \
+        "刘先生，年底了，帮您看看明年的资产配置。有段时间没跟您联系了"
+    # a customer never contacted gets the first-contact line, not the regular one
+    first = _said(Task.objects.get(customer=never, date=TODAY))[1]
+    assert first == "刘先生您好，我是新来的客户经理张敏，以后请多关照。"
 
 
 def test_the_page_previews_each_line_for_the_sample_customer_and_previews_what_is_typed(bank, admin):
     page = admin.get(TALKING).content.decode()
     slot = page[page.index('id="tp-birthday-any"'):]
-    assert "王先生，今天是您的生日，张敏代表银行祝您生日快乐、身体健康！11月23日生日，60 岁（整寿）。" in slot
+    assert "今天是您的60岁生日，我代表银行祝您生日快乐、身体健康！" in slot
     response = admin.get("/work/settings/talking-points/preview/",
                          {"code": "deposit_maturity", "text": "{title}，{detail}，{manager}"})
     assert response.status_code == 200
-    assert "王先生，三年期整存整取 30 万 于 11月28日到期，张敏" in response.content.decode()
+    # {detail} is what the customer hears: the product and its date, not the amount
+    assert "王先生，您的三年期整存整取11月28日到期，张敏" in response.content.decode()
     refused = admin.get("/work/settings/talking-points/preview/", {"code": "birthday", "text": "{客户}您好"})
     assert "未知的占位符“{客户}”" in refused.content.decode()
 
@@ -323,7 +341,7 @@ def test_a_branch_head_sees_the_settings_but_cannot_change_them(bank, login, bir
         text = page.content.decode()
         assert "只读：仅管理员可以修改" in text
         assert 'method="post" action="/work/settings' not in text
-    assert "王先生，今天是您的生日" in head.get(TALKING).content.decode()  # the lines in use, previewed
+    assert "今天是您的60岁生日" in head.get(TALKING).content.decode()  # the lines in use, previewed
     refused = [
         _rule_post(head, "birthday", lead_days=5, weight=60),
         head.post("/work/settings/policy/", _policy_data(days_low_low=30)),
@@ -431,7 +449,7 @@ def test_the_settings_pages_in_a_browser(live_server, bank, birthday, monkeypatc
         page.wait_for_load_state()
         slot = page.locator("#tp-birthday-any")
         slot.locator("textarea").fill("{title}，{manager}祝您生日快乐！{detail}")
-        expect(slot.locator(".tp-preview")).to_contain_text("王先生，张敏祝您生日快乐！11月23日生日，60 岁（整寿）")
+        expect(slot.locator(".tp-preview")).to_contain_text("王先生，张敏祝您生日快乐！今天是您的60岁生日")
         slot.locator("textarea").fill("{title}，{客户}生日快乐！")
         expect(slot.locator(".tp-preview")).to_contain_text("未知的占位符“{客户}”")
         slot.locator("textarea").fill("{title}，{manager}祝您生日快乐！{detail}")

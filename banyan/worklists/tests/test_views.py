@@ -61,7 +61,8 @@ def test_the_page_builds_todays_list_and_shows_the_birthday_with_its_reason_and_
     assert "王建国" in card
     assert '<span class="reason-badge reason-care">生日</span>' in card
     assert "11月23日生日，60 岁（整寿）" in card
-    assert "王先生，今天是您的生日" in card  # the talking point
+    assert "王先生您好，我是榕树银行的客户经理张敏" in card and "今天是您的60岁生日" in card  # what to say
+    assert "提示（仅供客户经理，不要念给客户）" in card and "以祝福为主，不谈产品。" in card  # apart: the notes
     assert "2026-11-23 星期一" in text and "工作日" in text
     assert "偏好 电话, 上午" in card
 
