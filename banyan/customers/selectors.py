@@ -47,6 +47,10 @@ def get_customer_for_user(user, customer_id) -> Customer:
 
 
 _DIGITS = re.compile(r"^\d+$")
+#: A customer number as people see it (C000003958) and type it (c000003958, C3958): letters, digits.
+_CUSTOMER_NUMBER = re.compile(r"^([A-Za-z]{1,4})(\d+)$")
+#: A customer number's digits are stored up to this many, zero-padded (C000003958: nine).
+NUMBER_DIGITS_MAX = 20
 _LETTERS = re.compile(r"^[a-z]+$")
 # The character after "z": with lowercase ASCII keys, [q, q+"{") is exactly "starts with q",
 # and a range is an index seek on SQLite and PostgreSQL alike (LIKE is not, on SQLite).
@@ -113,12 +117,25 @@ def search_customer_ids(user, q: str, *, limit: int = 20) -> list[int]:
     return found if isinstance(found, list) else list(found.values_list("pk", flat=True))
 
 
+def customer_numbers(prefix: str, digits: str) -> list[str]:
+    """The stored forms a typed customer number stands for: the letters as typed or in upper case,
+    the digits as typed or zero-padded to any width (c3958 → C000003958). A teller copies the
+    number from a statement or hears it on the phone ("C 三九五八"); both are an index lookup
+    on the unique number, a few dozen keys at most."""
+    core = digits.lstrip("0") or "0"
+    forms = {digits} | {core.zfill(width) for width in range(len(core), NUMBER_DIGITS_MAX + 1)}
+    return sorted(p + d for p in {prefix, prefix.upper()} for d in forms)
+
+
 def _matches(user, q: str, limit: int) -> tuple[QuerySet[Customer], QuerySet[Customer] | list[int]]:
     """Search the caller's visible customers the way a branch works (ARC-7):
 
-    - 4 digits: the last four of a mobile or of an ID number;
+    - a customer number as people see it (C000003958), in any case and without the leading
+      zeros (c3958);
+    - 4 digits: the last four of a mobile, an ID number or an account or card number (尾号);
     - 11 digits starting with 1: a full mobile; 15/18 characters: a full ID number;
-    - other digit strings (≥ 6): an account number;
+    - other digit strings (≥ 5): an account or card number, whole or its tail; from 6 digits a
+      customer number without its letters (banks whose numbers are digits only);
     - Latin letters: pinyin initials, then full pinyin, by prefix (wxm, wangxiaoming); from three
       letters on, then a part of the full pinyin (xiaoming finds 王小明);
     - anything else: the name, by prefix (王, 王小); two or more Chinese characters then also
@@ -133,16 +150,27 @@ def _matches(user, q: str, limit: int) -> tuple[QuerySet[Customer], QuerySet[Cus
     base = visible_customers(user)
     if not q:
         return base, base.none()
+    if len(q) > 4 and _DIGITS.match(q.replace("-", "")):
+        q = q.replace("-", "")  # a card number copied as 6222-0202-…
+    number = _CUSTOMER_NUMBER.match(q)
+    if number:
+        return base, base.filter(external_id__in=customer_numbers(*number.groups())).order_by("-aum")[:limit]
     if _DIGITS.match(q):
+        if len(q) < 4:
+            return base, base.none()
+        # the accounts first, as a list of ids: an OR with a subquery would have the database
+        # read every customer; an OR of index lookups stays one (a bitmap OR on PostgreSQL)
+        accounts = customer_ids_by_account(q)
+        cond = Q(pk__in=sorted(accounts)) if accounts else Q()
         if len(q) == 4:
-            cond = Q(mobile_tail=q) | Q(id_tail=q)
+            cond |= Q(mobile_tail=q) | Q(id_tail=q)
         elif len(q) == 11 and q.startswith("1"):
-            cond = Q(mobile=q) | Q(mobile2=q)
+            cond |= Q(mobile=q) | Q(mobile2=q)
         elif len(q) in (15, 18):
-            cond = Q(id_number=q) | Q(pk__in=customer_ids_by_account(q))
-        elif len(q) >= 6:
-            cond = Q(pk__in=customer_ids_by_account(q))
-        else:
+            cond |= Q(id_number=q)
+        if len(q) >= 6:
+            cond |= Q(external_id__in=customer_numbers("", q))
+        if not cond:
             return base, base.none()
         return base, base.filter(cond).order_by("-aum")[:limit]
     if len(q) == 18 and _DIGITS.match(q[:17]) and q[17] in "xX":

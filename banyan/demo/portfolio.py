@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from banyan.customers.models import Customer
 from banyan.demo.people import TIER_AFFLUENT, TIER_GOLD, TIER_SAVER, TIER_WEALTHY, Person, Registry, add_years
-from banyan.holdings.models import NAV_TYPES, Holding, Product
+from banyan.holdings.models import NAV_TYPES, Holding, Product, account_search_key
 
 CENT = Decimal("0.01")
 UNIT = Decimal("0.0001")
@@ -68,6 +68,7 @@ class PortfolioMaker:
         if h.units is None and h.cost_price and product.type in NAV_TYPES:
             h.units = (amount / h.cost_price).quantize(UNIT)
         h.current_value = current_value(product, amount, h.units)
+        h.account_no_reversed = account_search_key(h.account_no)  # as the services keep it: found by its tail
         return h
 
     def _account(self, kind: str, branch: str) -> str:

@@ -24,6 +24,7 @@ from banyan.holdings.models import (
     Product,
     ProductNav,
     Transaction,
+    account_search_key,
 )
 from banyan.validation import clean_given_fields, reject_unknown_fields
 
@@ -171,6 +172,7 @@ def _new_holding(customer: Customer, product: Product, fields: dict[str, Any]) -
     if holding.units is None and holding.cost_price and product.type in NAV_TYPES:
         holding.units = (holding.amount / holding.cost_price).quantize(Decimal("0.0001"))
     holding.current_value = _current_value(product, holding.amount, holding.units)
+    holding.account_no_reversed = account_search_key(holding.account_no)
     return holding, set(values)
 
 
@@ -293,6 +295,7 @@ def _apply_holding_changes(holding: Holding, fields: dict[str, Any]) -> dict[str
     if errors:
         raise ValidationError(errors)
     holding.current_value = _current_value(holding.product, holding.amount, holding.units)
+    holding.account_no_reversed = account_search_key(holding.account_no)
     return before
 
 
