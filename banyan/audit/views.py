@@ -35,6 +35,7 @@ from banyan.audit.selectors import (
 )
 from banyan.audit.services import audit_log
 from banyan.exports import csv_row
+from banyan.forms import BanyanForm
 from banyan.org.models import Role
 from banyan.org.selectors import is_auditor
 
@@ -42,7 +43,7 @@ PAGE_SIZE = 100
 _EXPORT_CHUNK = 2000
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(BanyanForm):
     actor = forms.CharField(label=gettext_lazy("Staff (username)"), required=False, max_length=150)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     customer = forms.CharField(label=gettext_lazy("Customer number"), required=False, max_length=40,

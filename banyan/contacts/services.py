@@ -17,6 +17,7 @@ from banyan.audit.services import audit_log
 from banyan.contacts.models import Appointment, Interaction, Memo, MemoStatus, is_real_contact, real_contact_q
 from banyan.customers.models import Customer
 from banyan.transitions import transition
+from banyan.validation import TOO_LONG, refuse_too_long
 
 
 def _parse_moment(value: Any) -> dt.datetime:
@@ -36,12 +37,17 @@ def _parse_moment(value: Any) -> dt.datetime:
     return moment
 
 
+#: The visit review's goal and reasons (VisitReviewForm's limits): its summary stays one contact line.
+VISIT_TEXT_MAX = 200
+
+
 @transaction.atomic
 def visit_review(*, actor, customer: Customer, goal: str, reached: bool, why: str = "", next_step: str = "",
                  next_contact_on: Any = None, purpose: str = "") -> Interaction:
     """After a visit (OUT-8, seed 001 登门拜访): its goal, reached or not and why, recorded as the
     visit's contact — the next step and date come back as a follow-up, feeding the next contact."""
     goal, why = (goal or "").strip(), (why or "").strip()
+    refuse_too_long(goal=(goal, VISIT_TEXT_MAX), why=(why, VISIT_TEXT_MAX))
     if not goal:
         raise ValidationError({"goal": [_("Say what the visit was for.")]})
     if not reached and not why:
@@ -49,7 +55,7 @@ def visit_review(*, actor, customer: Customer, goal: str, reached: bool, why: st
     verdict = _("goal reached") if reached else _("goal not reached")
     summary = "：".join(part for part in (f"{_('Visit')} — {goal}", verdict + (f"（{why}）" if why else "")))
     return interaction_log(actor=actor, customer=customer, channel="visit", purpose=purpose or "other",
-                           summary=summary[:500], outcome="reached", next_step=next_step,
+                           summary=summary, outcome="reached", next_step=next_step,
                            next_contact_on=next_contact_on)
 
 
@@ -94,6 +100,10 @@ def memo_create(*, actor, customer: Customer, text: str, due_date: Any) -> Memo:
             due_date = dt.date.fromisoformat(due_date.strip())
         except ValueError:
             raise ValidationError({"due_date": [_("Enter a date as YYYY-MM-DD.")]}) from None
+    if isinstance(due_date, dt.date) and due_date < clock.today():
+        # a memo is something to come back to: a day already gone would be overdue at birth
+        raise ValidationError({"due_date": [_("The due date %(d)s has passed: a memo is due today or later.")
+                                            % {"d": due_date.isoformat()}]})
     memo = Memo(customer=customer, author=actor, text=(text or "").strip(), due_date=due_date)
     memo.full_clean()
     memo.save()
@@ -129,12 +139,17 @@ def appointment_create(*, actor, customer: Customer, at: Any, place: str, purpos
         errors["at"] = [_("An appointment needs a time.")]
     elif moment < clock.now() - dt.timedelta(hours=1):
         errors["at"] = [_("The appointment time has passed.")]
-    if not (place or "").strip():
+    place, purpose = (place or "").strip(), (purpose or "").strip()
+    if not place:
         errors["place"] = [_("Where will you meet?")]
+    for name, value in (("place", place), ("purpose", purpose)):
+        limit = Appointment._meta.get_field(name).max_length
+        if len(value) > limit:
+            errors.setdefault(name, []).append(str(TOO_LONG % {"limit_value": limit, "show_value": len(value)}))
     if errors:
         raise ValidationError(errors)
-    appointment = Appointment.objects.create(customer=customer, staff=actor, at=moment, place=place.strip(),
-                                             purpose=(purpose or "").strip()[:200], campaign_id=campaign_id)
+    appointment = Appointment.objects.create(customer=customer, staff=actor, at=moment, place=place,
+                                             purpose=purpose, campaign_id=campaign_id)
     prior = Interaction.objects.filter(real_contact_q(), customer=customer).count()
     guidance = []
     if prior < APPOINTMENT_MIN_PRIOR_CONTACTS:

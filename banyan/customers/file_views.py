@@ -24,7 +24,7 @@ from lunar_python import Solar
 from banyan import clock
 from banyan.contacts.models import Memo
 from banyan.contacts.selectors import open_memos, timeline, upcoming_appointments
-from banyan.contacts.services import interaction_log, memo_complete, memo_create, visit_review
+from banyan.contacts.services import memo_complete, memo_create, visit_review
 from banyan.customers.completeness import missing_fields
 from banyan.customers.forms import (
     PROFILE_GROUPS,
@@ -49,6 +49,7 @@ from banyan.segments.models import CustomerSegment
 from banyan.web.forms import add_service_errors
 from banyan.web.htmx import is_htmx
 from banyan.web.templatetags.banyan_tags import money
+from banyan.worklists.contact_services import contact_log_completing_task
 
 
 def _lunar_text(day: dt.date | None) -> str:
@@ -244,11 +245,12 @@ def customer_reveal_view(request: HttpRequest, customer_id: int, field: str) -> 
     return render(request, "customers/revealed.html", context)
 
 
-def _oob(request, customer, *, parts: tuple[str, ...], **forms) -> HttpResponse:
+def _oob(request, customer, *, parts: tuple[str, ...], task_done=None, **forms) -> HttpResponse:
     """An htmx answer made only of out-of-band pieces of the file (the forms post with
     hx-swap="none"): e.g. the fresh quick form, the timeline, the memos and the last contact."""
     context = _file_context(request, customer, **forms)
     context["parts"] = parts
+    context["task_done"] = task_done
     return render(request, "customers/partials/_oob.html", context)
 
 
@@ -260,11 +262,14 @@ def _file_error(request, customer, **forms) -> HttpResponse:
 @login_required
 @require_POST
 def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The quick log. A real contact also completes the customer's open task of today (the manager
+    spoke to the customer: the worklist must not ask for the call again), and says so."""
     customer = get_customer_for_user(request.user, customer_id)
     form = ContactForm(request.POST)
+    task = None
     if form.is_valid():
         try:
-            interaction_log(actor=request.user, customer=customer, **form.cleaned_data)
+            _contact, task = contact_log_completing_task(actor=request.user, customer=customer, **form.cleaned_data)
         except ValidationError as e:
             add_service_errors(form, e)
     if form.errors:
@@ -272,8 +277,10 @@ def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
             return _oob(request, customer, parts=("quick",), contact_form=form)
         return _file_error(request, customer, contact_form=form)
     if is_htmx(request):
-        return _oob(request, customer, parts=("quick", "timeline", "memos", "last_contact"))
+        return _oob(request, customer, parts=("quick", "timeline", "memos", "last_contact"), task_done=task)
     messages.success(request, _("Contact recorded."))
+    if task is not None:
+        messages.success(request, _("Today's task is done."))
     return redirect("customer_detail", customer.pk)
 
 

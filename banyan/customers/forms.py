@@ -5,11 +5,13 @@ service, whose ValidationError dict is mapped back onto the fields (`add_service
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from banyan.contacts.models import Outcome, Purpose
 from banyan.customers.models import Channel, Customer, RelationKind, RiskLevel
 from banyan.customers.services import PROFILE_FIELDS
+from banyan.forms import BanyanForm
 from banyan.org.models import Role
 from banyan.org.selectors import managers_for
 
@@ -37,7 +39,7 @@ SORTS = {
 }
 
 
-class BookFilterForm(forms.Form):
+class BookFilterForm(BanyanForm):
     q = forms.CharField(required=False)  # unused by the book; kept so the header search is not echoed as an error
     band = forms.ChoiceField(label=_("AUM band"), required=False,
                              choices=[("", _("All AUM"))] + [(k, v[0]) for k, v in AUM_BANDS.items()])
@@ -60,7 +62,7 @@ class BookFilterForm(forms.Form):
 
 # ------------------------------------------------------------------ the customer file
 
-class ContactMoreForm(forms.Form):
+class ContactMoreForm(BanyanForm):
     """What a contact may record beyond its one line: the file's quick log "more" and the
     worklist card's "more" (a finished task) read the same fields."""
 
@@ -73,16 +75,18 @@ class ContactMoreForm(forms.Form):
 
 
 class ContactForm(ContactMoreForm):
-    """The quick contact log: channel + result + one line is enough; the rest is in "more"."""
+    """The quick contact log: channel + result + one line is enough; the rest is in "more". A
+    manager recording a contact says how it went (the API, for systems, may leave it out)."""
 
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE,
                                 widget=forms.RadioSelect)
-    outcome = forms.ChoiceField(label=_("Result"), required=False, choices=Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("Result"), choices=Outcome.choices, widget=forms.RadioSelect,
+                                error_messages={"required": _("Choose the result of the contact.")})
     summary = forms.CharField(label=_("What was said"), required=False, max_length=500)
     purpose = forms.ChoiceField(label=_("Purpose"), required=False, choices=[("", "—")] + list(Purpose.choices))
 
 
-class SaleForm(forms.Form):
+class SaleForm(BanyanForm):
     """记录销售 on the customer's file: what seed 000 says a sale must keep."""
 
     product = forms.ModelChoiceField(label=_("Product"), queryset=None, empty_label=None)
@@ -113,7 +117,7 @@ class SaleForm(forms.Form):
             field.widget.attrs["class"] = css
 
 
-class VisitReviewForm(forms.Form):
+class VisitReviewForm(BanyanForm):
     goal = forms.CharField(label=_("Goal of the visit"), max_length=200)
     reached = forms.TypedChoiceField(label=_("Goal reached?"), coerce=lambda v: v == "yes",
                                      choices=[("yes", _("Yes")), ("no", _("No"))],
@@ -124,12 +128,12 @@ class VisitReviewForm(forms.Form):
                                       widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
-class MemoForm(forms.Form):
+class MemoForm(BanyanForm):
     text = forms.CharField(label=_("Memo"), max_length=500)
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class RelationForm(forms.Form):
+class RelationForm(BanyanForm):
     other = forms.IntegerField(label=_("Customer"), widget=forms.HiddenInput,
                                error_messages={"required": _("Pick a customer from the search results.")})
     kind = forms.ChoiceField(label=_("Relation"), choices=RelationKind.choices)
@@ -156,7 +160,7 @@ assert sorted(f for _k, _l, fs in PROFILE_GROUPS for f in fs) == sorted(PROFILE_
 SECRET_FIELDS = ("id_number", "mobile", "mobile2")
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(BanyanForm):
     """The fields of PROFILE_FIELDS, built from the model so labels and choices match; saved by
     `customer_update`, which validates (ID checksum, mobile, dates) and audits."""
 
@@ -177,7 +181,13 @@ class ProfileForm(forms.Form):
                 masked = mask_id_number(current) if name == "id_number" else mask_mobile(current)
                 field.widget.attrs["placeholder"] = masked or ""
                 field.help_text = _("Leave blank to keep the current number.") if current else ""
-                field.max_length = None
+                # A number may be typed with spaces or +86: the identity check (not a length count)
+                # reads it and says what is wrong, e.g. "手机号应为 11 位，已输入 12 位".
+                field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+                if name == "id_number":
+                    field.max_length = None
+                else:
+                    field.widget.input_type = "tel"  # the counter counts its digits
             if name == "other_bank_assets":
                 field.widget.attrs["inputmode"] = "decimal"
             if getattr(field, "choices", None) and list(field.choices)[0][0] == "":
@@ -192,7 +202,20 @@ class ProfileForm(forms.Form):
                 css = "form-control form-control-sm"
             field.widget.attrs["class"] = css
             self.fields[name] = field
+        self.apply_limits()
         self.groups = [(key, label, [self[f] for f in fields]) for key, label, fields in PROFILE_GROUPS]
+
+    def _clean_mobile(self, name: str) -> str:
+        from banyan.customers.identity import validate_mobile
+
+        value = (self.cleaned_data.get(name) or "").strip()
+        return validate_mobile(value) if value else ""
+
+    def clean_mobile(self) -> str:
+        return self._clean_mobile("mobile")
+
+    def clean_mobile2(self) -> str:
+        return self._clean_mobile("mobile2")
 
     def add_error(self, field, error):
         super().add_error(field, error)

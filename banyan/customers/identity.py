@@ -77,6 +77,9 @@ def validate_mobile(raw: str) -> str:
     elif digits.startswith("0086"):
         digits = digits[4:]
     if not _MOBILE_RE.fullmatch(digits):
+        if _DIGITS_RE.fullmatch(digits) and len(digits) != 11:
+            raise ValidationError(_("A mobile number has 11 digits; %(n)d entered.") % {"n": len(digits)},
+                                  code="mobile_length")
         raise ValidationError(_("A mobile number has 11 digits and starts with 1."), code="mobile_format")
     if not _mobile_block_is_valid(digits[:MOBILE_BLOCK_DIGITS]):
         raise ValidationError(_("%(m)s is not a valid mainland mobile number.") % {"m": digits}, code="mobile_invalid")
@@ -84,6 +87,7 @@ def validate_mobile(raw: str) -> str:
 
 
 _MOBILE_RE = re.compile(r"1[0-9]{10}")
+_DIGITS_RE = re.compile(r"[0-9]+")
 #: A mainland mobile's carrier block (号段) is its first seven digits; libphonenumber's patterns
 #: for 11-digit numbers starting with 1 look at no more than these (the rest is "any 4 digits"),
 #: so a block is judged once — a feed of a million customers parses ~thousands of blocks, not a

@@ -140,11 +140,19 @@ def _save_validated(customer: Customer, extra_errors: dict[str, list[str]]) -> N
         customer.full_clean(exclude=["name_pinyin", "name_initials", "mobile_tail", "id_tail", "birthday_mmdd",
                                      "lunar_birthday_key"])
     except ValidationError as e:
-        for k, msgs in e.message_dict.items():
-            errors.setdefault(k, []).extend(m for m in msgs if m not in errors.get(k, []))
+        _merge_field_errors(errors, e, extra_errors)
     if errors:
         raise ValidationError(errors)
     customer.save()
+
+
+def _merge_field_errors(errors: dict[str, list[str]], e: ValidationError, identity_errors) -> None:
+    """full_clean's messages added to the identity check's; a field the identity check already
+    refused keeps only its message ("手机号应为 11 位，已输入 12 位", not also a length count)."""
+    for k, msgs in e.message_dict.items():
+        if k in identity_errors:
+            continue
+        errors.setdefault(k, []).extend(m for m in msgs if m not in errors.get(k, []))
 
 
 def _check_manager(rm: Staff | None, field: str = "rm") -> None:
@@ -339,8 +347,7 @@ def _given_field_errors(customer: Customer, given, errors: dict[str, list[str]])
     try:
         clean_given_fields(customer, given)
     except ValidationError as e:
-        for k, msgs in e.message_dict.items():
-            errors.setdefault(k, []).extend(m for m in msgs if m not in errors.get(k, []))
+        _merge_field_errors(errors, e, dict(errors))
     return errors
 
 

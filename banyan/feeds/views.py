@@ -21,6 +21,7 @@ from banyan import clock
 from banyan.feeds.columns import KINDS
 from banyan.feeds.models import FeedRun
 from banyan.feeds.tasks import feed_run_queue, feed_run_rerun
+from banyan.forms import BanyanForm
 from banyan.org.models import Role
 
 KIND_LABELS = {"products": pgettext_lazy("feed kind", "Product catalogue"),
@@ -37,7 +38,7 @@ def _require_admin(request: HttpRequest) -> None:
         raise Http404
 
 
-class FeedUploadForm(forms.Form):
+class FeedUploadForm(BanyanForm):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     file = forms.FileField(label=_("File (CSV in UTF-8 or GBK, or XLSX)"))
     encoding = forms.ChoiceField(label=_("Encoding"), required=False,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from banyan.forms import BanyanForm
 from banyan.messaging.models import MessageChannel, MessageStatus, TemplateCode
 
 
-class OutboxFilterForm(forms.Form):
+class OutboxFilterForm(BanyanForm):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses"))] + MessageStatus.choices)
     channel = forms.ChoiceField(label=_("Channel"), required=False,
@@ -24,7 +25,7 @@ class OutboxFilterForm(forms.Form):
         return data
 
 
-class FillInForm(forms.Form):
+class FillInForm(BanyanForm):
     """The fill-ins of a template that the file cannot know: the day and time, the product, the
     event or festival. Sent by GET: the page renders the template again with them."""
 
@@ -35,7 +36,7 @@ class FillInForm(forms.Form):
                              help_text=_("e.g. 理财沙龙, 中秋节"))
 
 
-class ComposeForm(forms.Form):
+class ComposeForm(BanyanForm):
     customer = forms.IntegerField(widget=forms.HiddenInput)
     channel = forms.ChoiceField(label=_("Channel"), choices=MessageChannel.choices)
     template = forms.ChoiceField(required=False, choices=[("", "")] + TemplateCode.choices, widget=forms.HiddenInput)

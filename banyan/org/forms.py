@@ -7,11 +7,12 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from banyan.forms import BanyanForm
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.org.selectors import can_assign, managers_for
 
 
-class WorkloadForm(forms.Form):
+class WorkloadForm(BanyanForm):
     daily_capacity = forms.IntegerField(label=gettext_lazy("Contacts a day"), min_value=1, max_value=200)
     is_senior = forms.BooleanField(label=gettext_lazy("Senior"), required=False)
 
@@ -58,7 +59,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         return label
 
 
-class AssignForm(forms.Form):
+class AssignForm(BanyanForm):
     """Reassign one customer: a manager from the user's reach, and optionally an assistant."""
 
     rm = StaffChoiceField(label=gettext_lazy("Manager"), queryset=Staff.objects.none(),
@@ -99,7 +100,7 @@ def assign_form_for(user, customer) -> AssignForm | None:
                       auto_id=f"id_assign_{customer.pk}_%s")
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(BanyanForm):
     """A whole book moves from one manager to another (a manager leaves or changes post)."""
 
     from_rm = StaffChoiceField(label=gettext_lazy("From manager"), queryset=Staff.objects.none(), show_book=True,

@@ -1,5 +1,5 @@
-"""Forms of the phone-invitation pages: a new campaign with its saved filter, one call's outcome,
-an appointment booked from the customer file."""
+"""Forms of the phone-invitation pages: a new campaign with its saved filter, one call's outcome.
+A meeting agreed on a call is asked with the one appointment form (banyan.contacts.forms)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from banyan import clock
+from banyan.contacts.forms import MOMENT, MOMENT_FORMATS
 from banyan.customers.models import RiskLevel
+from banyan.forms import BanyanForm
 from banyan.holdings.models import ProductType
 from banyan.outreach.models import CallStatus, Script
 from banyan.segments.models import Quadrant
@@ -21,11 +23,9 @@ WAN = Decimal(10000)
 REFUSAL_REASONS = ["已有其他银行理财", "资金另有安排", "对收益不满意", "没时间", "不信任电话营销", "其他"]
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
-class Styled(forms.Form):
+class Styled(BanyanForm):
     """Bootstrap classes on every widget (small controls, as the other pages)."""
 
     def __init__(self, *args, **kwargs):
@@ -116,18 +116,9 @@ class CallForm(Styled):
                                  required=False)
     call_back_at = forms.DateTimeField(label=_("Call back at"), required=False, widget=MOMENT,
                                        input_formats=MOMENT_FORMATS)
-    appointment_at = forms.DateTimeField(label=_("Meeting at"), required=False, widget=MOMENT,
-                                         input_formats=MOMENT_FORMATS)
-    place = forms.CharField(label=_("Place"), max_length=100, required=False)
-    purpose = forms.CharField(label=_("Purpose of the meeting"), max_length=200, required=False)
 
     def reason_value(self) -> str:
+        """The reason picked and the customer's words (at most 80): within the log's 100 characters."""
         d = self.cleaned_data
         parts = [p for p in (d.get("reason"), (d.get("reason_text") or "").strip()) if p]
-        return "：".join(parts)[:100]
-
-
-class AppointmentForm(Styled):
-    at = forms.DateTimeField(label=_("Time"), widget=MOMENT, input_formats=MOMENT_FORMATS)
-    place = forms.CharField(label=_("Place"), max_length=100)
-    purpose = forms.CharField(label=_("Purpose"), max_length=200, required=False)
+        return "：".join(parts)

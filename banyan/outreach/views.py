@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from banyan import clock
+from banyan.contacts.forms import SERVICE_FIELDS, AppointmentForm
 from banyan.contacts.models import Appointment, AppointmentStatus, Interaction
 from banyan.contacts.selectors import upcoming_appointments
 from banyan.contacts.services import appointment_create
@@ -34,7 +35,7 @@ from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.org.services import calendar_address_renew
 from banyan.outreach import ical
-from banyan.outreach.forms import AppointmentForm, CallForm, CampaignForm
+from banyan.outreach.forms import CallForm, CampaignForm
 from banyan.outreach.models import PREPARATION_CHECKLIST, CallEntry, CallLog, CallStatus, Script
 from banyan.outreach.selectors import (
     call_list,
@@ -297,6 +298,33 @@ def _seen_attempts(request: HttpRequest) -> int | None:
     return int(seen) if seen.isdigit() and len(seen) < 6 else None
 
 
+def _meeting_form(request: HttpRequest) -> tuple[AppointmentForm, bool]:
+    """The one appointment form of a posted call, and whether the call ended in a meeting. For any
+    other outcome it only keeps what was typed (unbound: no errors for fields not needed)."""
+    if request.POST.get("outcome") == CallStatus.APPOINTMENT:
+        return AppointmentForm(request.POST), True
+    return AppointmentForm(initial={k: request.POST.get(k, "") for k in ("at", "place", "purpose")}), False
+
+
+def _meeting_args(meeting: AppointmentForm | None) -> dict:
+    if meeting is None:
+        return {"appointment_at": None, "place": "", "purpose": ""}
+    booking = meeting.booking()
+    return {"appointment_at": booking["at"], "place": booking["place"], "purpose": booking["purpose"]}
+
+
+def _call_errors(form: CallForm, meeting: AppointmentForm, error: ValidationError) -> None:
+    """call_outcome_record's refusal: the meeting's under the meeting's fields, the rest on the call's."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errs in error.message_dict.items():
+        if SERVICE_FIELDS.get(field, field) in meeting.fields:
+            meeting.add_service_errors(ValidationError({field: errs}))
+        else:
+            form.add_error(field if field in form.fields else None, errs)
+
+
 @login_required
 def call_screen(request: HttpRequest, campaign_id: int) -> HttpResponse:
     _caller(request)
@@ -306,7 +334,10 @@ def call_screen(request: HttpRequest, campaign_id: int) -> HttpResponse:
     if request.method == "POST":
         entry = entry_for_user(user, campaign, customer_id)
         form = CallForm(request.POST)
-        if form.is_valid():
+        meeting, wanted = _meeting_form(request)
+        call_ok = form.is_valid()
+        meeting_ok = meeting.is_valid() if wanted else True
+        if call_ok and meeting_ok:
             d = form.cleaned_data
             objection = d.get("objection") or ""
             script = Script.objects.filter(kind=Script.Kind.OBJECTION, objection=objection, is_active=True).first() \
@@ -315,12 +346,11 @@ def call_screen(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 _log, guidance = call_outcome_record(
                     actor=user, entry=entry, outcome=d["outcome"], reason=form.reason_value(), note=d.get("note") or "",
                     objection=objection, script=script, minutes=d.get("minutes") or 0,
-                    call_back_at=d.get("call_back_at"), appointment_at=d.get("appointment_at"),
-                    place=d.get("place") or "", purpose=d.get("purpose") or "", attempts=_seen_attempts(request))
+                    call_back_at=d.get("call_back_at"), attempts=_seen_attempts(request),
+                    **_meeting_args(meeting if wanted else None))
             except ValidationError as e:
                 entry.refresh_from_db()  # a call recorded meanwhile (Conflict) shows on the screen
-                for field, errs in e.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
+                _call_errors(form, meeting, e)
             else:
                 messages.success(request, _("Saved: %(title)s — %(outcome)s.") % {
                     "title": title_of(entry.customer), "outcome": CallStatus(d["outcome"]).label})
@@ -332,11 +362,11 @@ def call_screen(request: HttpRequest, campaign_id: int) -> HttpResponse:
         status = 400
     else:
         entry = entry_for_user(user, campaign, customer_id) if customer_id else _next_entry(user, campaign)
-        form = CallForm(initial={"place": user.branch.name if user.branch else "", "purpose": campaign.purpose,
-                                 "minutes": 0})
+        form = CallForm(initial={"minutes": 0})
+        meeting = AppointmentForm(place=user.branch.name if user.branch else "", purpose=campaign.purpose)
         status = 200
     context = {"nav_active": "outreach", "campaign": campaign, "entry": entry, "form": form,
-               "counts": visible_funnel(user, campaign)}
+               "meeting_form": meeting, "counts": visible_funnel(user, campaign)}
     if entry is not None:
         context.update(_facts(entry, user))
         context["opening_lines"] = _opening_lines(campaign, entry.customer, user)
@@ -438,25 +468,22 @@ def customer_appointments(request: HttpRequest, customer_id: int) -> HttpRespons
     """The 约见 card of the customer file: upcoming meetings and a form to book one."""
     _caller(request)
     customer = get_customer_for_user(request.user, customer_id)
-    form = AppointmentForm(request.POST or None, initial={
-        "place": request.user.branch.name if request.user.branch else ""})
+    branch = request.user.branch.name if request.user.branch else ""
+    form = AppointmentForm(request.POST or None, place=branch)
     guidance: list[str] = []
     booked = None
     if request.method == "POST" and form.is_valid():
         try:
-            booked, guidance = appointment_create(actor=request.user, customer=customer, at=form.cleaned_data["at"],
-                                                  place=form.cleaned_data["place"],
-                                                  purpose=form.cleaned_data["purpose"])
+            booked, guidance = appointment_create(actor=request.user, customer=customer, **form.booking())
         except ValidationError as e:
-            for field, errs in e.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            form.add_service_errors(e)
         else:
             if not _is_htmx(request):
                 messages.success(request, _("Meeting booked."))
                 for line in guidance:
                     messages.warning(request, line)
                 return redirect("customer_detail", customer.pk)
-            form = AppointmentForm(initial={"place": form.cleaned_data["place"]})
+            form = AppointmentForm(place=form.cleaned_data["place"])
     upcoming = list(upcoming_appointments(customer))
     context = {"c": customer, "form": form, "upcoming": upcoming, "guidance": guidance, "booked": booked}
     status = 400 if form.errors else 200

@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from banyan.forms import ServerLimits
 from banyan.org.services import login_failed, login_is_locked
 from banyan.web.middleware import client_ip
 
@@ -24,7 +25,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(target, message)
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(ServerLimits, AuthenticationForm):
     """Django's login form with throttling (banyan.org.services): a locked username or address is
     refused before the password is even checked, and each failure is counted and audited."""
 

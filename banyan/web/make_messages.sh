@@ -17,7 +17,8 @@ for app in customers holdings contacts; do
   done
 done
 ln -s "$root/banyan/org/models.py" "$scratch/banyan/org/models.py"
-for t in base.html registration web customers; do ln -s "$root/templates/$t" "$scratch/templates/$t"; done
+ln -s "$root/banyan/validation.py" "$scratch/banyan/validation.py"  # Banyan's words for a text too long
+for t in base.html registration web customers contacts; do ln -s "$root/templates/$t" "$scratch/templates/$t"; done
 cd "$scratch"
 DJANGO_SETTINGS_MODULE=banyan.settings PYTHONPATH="$root" "$root/.venv/bin/django-admin" makemessages \
   -l zh_Hans --symlinks --no-obsolete --no-wrap --ignore 'banyan/web/tests/*' --add-location file

@@ -341,11 +341,12 @@ def _set(task: Task, changes: dict) -> None:
 @transaction.atomic
 def task_complete(*, actor, task: Task, outcome: str = "reached", summary: str = "", channel: str | None = None,
                   rejection_reason: str = "", new_info: str = "", next_step: str = "", next_contact_on=None,
-                  minutes: int | None = 0) -> Task:
-    """Finish a task: the contact is recorded in the customer's history in the same step (WL-9)."""
+                  minutes: int | None = 0, purpose: str = "") -> Task:
+    """Finish a task: the contact is recorded in the customer's history in the same step (WL-9);
+    its purpose is the task's first reason's unless the manager gave one."""
     closed = _close(task, actor=actor, status=TaskStatus.DONE)
     reasons = list(task.reasons.all())
-    purpose = PURPOSE.get(reasons[0].code, "care") if reasons else "care"
+    purpose = purpose or (PURPOSE.get(reasons[0].code, "care") if reasons else "care")
     text = summary.strip() or "；".join(r.detail for r in reasons)[:500]
     interaction = interaction_log(actor=actor, customer=task.customer, channel=channel or task.suggested_channel,
                                   purpose=purpose, summary=text, outcome=outcome, rejection_reason=rejection_reason,

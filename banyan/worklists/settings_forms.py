@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from banyan.forms import BanyanForm
 from banyan.segments.models import SegmentPolicy
 from banyan.worklists.models import ReasonCode
 from banyan.worklists.settings_services import (
@@ -21,7 +22,7 @@ from banyan.worklists.settings_services import (
 )
 
 
-class ReasonRuleForm(forms.Form):
+class ReasonRuleForm(BanyanForm):
     # Ranges are the service's (one message per field, in the bank's words); the browser gets them
     # as min/max attributes.
     lead_days = forms.IntegerField(label=_("days ahead"), widget=forms.NumberInput(
@@ -44,7 +45,7 @@ def _policy_label(name: str):
     return SegmentPolicy._meta.get_field(name).verbose_name
 
 
-class MixRuleForm(forms.Form):
+class MixRuleForm(BanyanForm):
     """Which reasons do not mix in one call: a checkbox per reason in each of the two columns."""
 
     sensitive = forms.MultipleChoiceField(label=_("A call about this carries no marketing"),
@@ -55,7 +56,7 @@ class MixRuleForm(forms.Form):
                                           widget=forms.CheckboxSelectMultiple)
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(BanyanForm):
     aum_high = forms.DecimalField(label=_policy_label("aum_high"), max_digits=16, decimal_places=2)
     potential_high = forms.IntegerField(label=_policy_label("potential_high"))
     priority_share_pct = forms.IntegerField(label=_policy_label("priority_share_pct"))
@@ -102,7 +103,7 @@ class PolicyForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "recompute"}
 
 
-class TalkingPointForm(forms.Form):
+class TalkingPointForm(BanyanForm):
     code = forms.ChoiceField(choices=ReasonCode.choices, widget=forms.HiddenInput)
     orientation = forms.ChoiceField(choices=[(o, o) for o in CADENCE_ORIENTATIONS], required=False,
                                     widget=forms.HiddenInput)
@@ -117,7 +118,7 @@ class TalkingPointForm(forms.Form):
         return text
 
 
-class HolidayForm(forms.Form):
+class HolidayForm(BanyanForm):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date",
                                                                           "class": "form-control"}))
     is_working_day = forms.TypedChoiceField(

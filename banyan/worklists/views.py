@@ -24,8 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from banyan import clock
 from banyan.calendars.workdays import holiday_name, is_working_day
+from banyan.contacts.forms import AppointmentForm
 from banyan.contacts.models import Outcome
-from banyan.customers.forms import ContactMoreForm
+from banyan.customers.forms import ContactForm, ContactMoreForm
 from banyan.customers.models import Channel
 from banyan.customers.selectors import visible_customers
 from banyan.customers.services import customers_listed
@@ -38,6 +39,9 @@ from banyan.messaging.services import (
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.segments.models import SegmentPolicy
 from banyan.transitions import Conflict
+from banyan.validation import refuse_too_long
+from banyan.web.templatetags.banyan_tags import ymdhm
+from banyan.worklists.contact_services import task_complete_with_appointment
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
 from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
@@ -85,6 +89,13 @@ OUTCOMES = [Outcome.REACHED, Outcome.NOT_REACHED, Outcome.REFUSED, Outcome.INTER
 SKIP_REASONS = [gettext_lazy("Customer travelling / abroad"), gettext_lazy("Already contacted another way"),
                 gettext_lazy("Wrong or dead number"), gettext_lazy("Customer asked not to be called"),
                 gettext_lazy("Not the right moment"), gettext_lazy("Other")]
+
+#: The few words added to a skip reason (the reason chosen and these fit the task's 200 characters).
+SKIP_NOTE_MAX = 150
+
+#: The card's text limits as the server keeps them (shown as counters, never as a cut).
+CARD_LIMITS = {**{name: f.max_length for name, f in ContactForm.base_fields.items() if getattr(f, "max_length", None)},
+               "skip_note": SKIP_NOTE_MAX}
 
 #: A task's state, in the words of the page (the model's labels are the engine's).
 STATUS_WORDS = {
@@ -137,6 +148,11 @@ def day_label(day: dt.date) -> dict:
             "holiday": holiday_name(day), "working": is_working_day(day)}
 
 
+def _branch_name(manager: Staff) -> str:
+    """Where a meeting booked from the manager's list is, unless the manager says otherwise."""
+    return manager.branch.name if manager.branch_id else ""
+
+
 def _url_of_day(day: dt.date, today: dt.date) -> str:
     return reverse("worklist_today") if day == today else reverse("worklist_day", args=[day.isoformat()])
 
@@ -169,13 +185,58 @@ def _age(birth: dt.date | None, today: dt.date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def decorate(task: Task, today: dt.date, error: str = "", *, talk: TalkSettings | None = None,
-             manager: Staff | None = None) -> Task:
+@dataclass
+class Refusal:
+    """Why a card's action was refused, shown on the card again with what was typed: the words not
+    about one field on top (`text`), the others under their field (`fields`), the posted values
+    (`data`) back in the inputs — a refusal loses nothing the manager typed."""
+
+    text: str = ""
+    fields: dict = field(default_factory=dict)
+    data: object = None
+
+    @classmethod
+    def of(cls, error: ValidationError, data=None) -> Refusal:
+        if not hasattr(error, "error_dict"):
+            return cls(" ".join(error.messages), {}, data)
+        at_fields = CARD_TEXT_FIELDS + MEETING_FIELDS
+        fields = {k: v for k, v in error.message_dict.items() if k in at_fields}
+        rest = [m for k, msgs in error.message_dict.items() if k not in at_fields for m in msgs]
+        return cls(" ".join(rest), fields, data)
+
+
+#: The inputs of a card's "done" form whose refusals show under the input, and the meeting's.
+CARD_TEXT_FIELDS = ("summary", "rejection_reason", "new_info", "next_step", "next_contact_on", "minutes")
+MEETING_FIELDS = tuple(AppointmentForm.base_fields)
+
+
+def _meeting_form(task: Task, refusal: Refusal, place: str) -> AppointmentForm:
+    """The card's "已约见" fields: what was posted when booking was refused, else the branch as the
+    place and the task's first reason as the purpose."""
+    auto_id = f"task-{task.pk}-meeting-%s"
+    data = refusal.data
+    if data is not None and data.get("outcome") == Outcome.APPOINTMENT:
+        form = AppointmentForm(data, auto_id=auto_id)
+        form.is_valid()
+        for name in MEETING_FIELDS:  # the service's refusal (a time passed), beside the form's own
+            for message in refusal.fields.get(name, []):
+                if message not in form.errors.get(name, []):
+                    form.add_error(name, message)
+        return form
+    reasons = task.reason_list
+    return AppointmentForm(place=place, purpose=reasons[0].label if reasons else "", auto_id=auto_id)
+
+
+def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: str = "",
+             talk: TalkSettings | None = None, manager: Staff | None = None) -> Task:
     """What the card shows, computed from rows already loaded (no queries, given the bank's talking
     point settings `talk` and the list's manager). `task.talk`: what to say and the manager's notes,
     written when the card shows them, in the reader's language."""
     c = task.customer
-    task.error = error
+    refusal = error if isinstance(error, Refusal) else Refusal(error)
+    task.error = refusal.text
+    task.field_errors = {k: v for k, v in refusal.fields.items() if k in CARD_TEXT_FIELDS}
+    task.posted = refusal.data
     task.reason_list = reason_views(task.reasons.all())
     task.age = _age(c.birth_date, today)
     task.days_since_contact = (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at \
@@ -184,6 +245,8 @@ def decorate(task: Task, today: dt.date, error: str = "", *, talk: TalkSettings 
     task.talk = SimpleLazyObject(lambda: task_talk(task, settings=talk, today=today,
                                                    manager=(manager or task.manager).display_name))
     task.status_word = STATUS_WORDS.get(task.status, task.status)
+    if task.status == TaskStatus.OPEN:
+        task.meeting_form = _meeting_form(task, refusal, place)
     return task
 
 
@@ -235,10 +298,13 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
                      "readonly": readonly,
                      "today": today, "outcomes": [(o.value, o.label) for o in OUTCOMES],
                      "channels": Channel.choices, "skip_reasons": SKIP_REASONS, "overdue_days": OVERDUE_DAYS,
+                     "limits": CARD_LIMITS,
                      "preview_limit": PREVIEW_LIMIT_DAYS}
     errors = card_errors or {}
+    place = _branch_name(manager)
     talk = TalkSettings.load()
-    tasks = [decorate(t, today, errors.get(t.pk, ""), talk=talk, manager=manager) for t in day_tasks(manager, day)]
+    tasks = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager)
+             for t in day_tasks(manager, day)]
     if mode == "future":
         too_far = (day - today).days > PREVIEW_LIMIT_DAYS
         context["too_far"] = too_far
@@ -253,7 +319,7 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     context["built"] = mode == "today" or bool(tasks) or is_built(manager, day)
     context["counts"] = day_counts(tasks, manager.daily_capacity)
     if mode == "today":
-        context["overdue"] = [decorate(t, today, errors.get(t.pk, ""), talk=talk, manager=manager)
+        context["overdue"] = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager)
                               for t in overdue_tasks(manager, day)]
         if not readonly:  # the coming week is planned when asked for: see worklist_week
             context["week_url"], context["week_days"] = reverse("worklist_week"), PREVIEW_DAYS
@@ -359,16 +425,22 @@ def _page_day(request: HttpRequest, task: Task) -> dt.date:
     return _parse_day(request.POST.get("page")) or task.date
 
 
-def _answer(request: HttpRequest, task: Task, *, done_message: str) -> HttpResponse:
-    """After an action: the closed line in place of the card (htmx), else back to the page."""
+def _answer(request: HttpRequest, task: Task, *, done_message: str, meeting=None,
+            guidance: list[str] | tuple = ()) -> HttpResponse:
+    """After an action: the closed line in place of the card (htmx), else back to the page. A
+    meeting booked with it ("已约见") is shown with the service's guidance."""
     page = _page_day(request, task)
     if _is_htmx(request):
-        context = {"t": decorate(task, clock.today()), "page_day": page, "oob_counts": task.date == page}
+        t = decorate(task, clock.today())
+        t.meeting, t.guidance = meeting, guidance
+        context = {"t": t, "page_day": page, "oob_counts": task.date == page}
         if task.date == page:
             tasks = Task.objects.filter(manager=task.manager, date=page).only("status")
             context["counts"] = day_counts(list(tasks), task.manager.daily_capacity)
         return render(request, "worklists/partials/_task_closed.html", context)
     messages.success(request, done_message)
+    for line in guidance:
+        messages.warning(request, line)
     return redirect(_url_of_day(page, clock.today()))
 
 
@@ -378,15 +450,17 @@ def _refused(request: HttpRequest, task: Task, error: ValidationError) -> HttpRe
         task.refresh_from_db()
         if (closed := _already_closed(request, task)) is not None:
             return closed
-    text = " ".join(error.messages)
+    refusal = Refusal.of(error, request.POST)
     if _is_htmx(request):
         owner = task.manager
         return render(request, "worklists/partials/_task_card.html", {
-            "t": decorate(task, clock.today(), text), "page_day": _page_day(request, task),
+            "t": decorate(task, clock.today(), refusal, place=_branch_name(owner)),
+            "page_day": _page_day(request, task),
             "outcomes": [(o.value, o.label) for o in OUTCOMES], "channels": Channel.choices,
             "skip_reasons": SKIP_REASONS, "today": clock.today(), "readonly": False, "manager": owner,
+            "limits": CARD_LIMITS,
         })
-    return _render_day(request, task.manager, _page_day(request, task), card_errors={task.pk: text}, status=400)
+    return _render_day(request, task.manager, _page_day(request, task), card_errors={task.pk: refusal}, status=400)
 
 
 def _already_closed(request: HttpRequest, task: Task) -> HttpResponse | None:
@@ -410,12 +484,24 @@ def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
         if channel not in Channel.values:
             raise ValidationError({"channel": [_("Choose a channel.")]})
         more = ContactMoreForm(request.POST)
-        if not more.is_valid():
-            raise ValidationError(more.errors)
-        task_complete(actor=request.user, task=task, outcome=outcome, channel=channel,
-                      summary=(request.POST.get("summary") or "")[:500], **more.cleaned_data)
+        # "已约见" asks for the meeting's time, place and purpose, as the calling screen does
+        meeting = AppointmentForm(request.POST) if outcome == Outcome.APPOINTMENT else None
+        more_ok = more.is_valid()
+        if not more_ok or (meeting is not None and not meeting.is_valid()):
+            raise ValidationError({**more.errors, **(meeting.errors if meeting is not None else {})})
+        contact = {"channel": channel, "summary": request.POST.get("summary") or "", **more.cleaned_data}
+        if meeting is None:
+            task_complete(actor=request.user, task=task, outcome=outcome, **contact)
+        else:
+            task, booked, guidance = task_complete_with_appointment(actor=request.user, task=task,
+                                                                    **meeting.booking(), **contact)
     except ValidationError as e:
+        task.refresh_from_db()  # refused after the task was marked done in memory: all was rolled back
         return _refused(request, task, e)
+    if meeting is not None:
+        return _answer(request, task, meeting=booked, guidance=guidance,
+                       done_message=_("%(name)s: meeting booked for %(at)s.") % {
+                           "name": task.customer.name, "at": ymdhm(booked.at)})
     return _answer(request, task, done_message=_("%(name)s: contact recorded.") % {"name": task.customer.name})
 
 
@@ -427,8 +513,9 @@ def task_skip_view(request: HttpRequest, task_id: int) -> HttpResponse:
         return closed
     chosen = (request.POST.get("reason") or "").strip()
     note = (request.POST.get("note") or "").strip()
-    reason = "：".join(part for part in (chosen, note) if part)[:200]
+    reason = "：".join(part for part in (chosen, note) if part)
     try:
+        refuse_too_long(note=(note, SKIP_NOTE_MAX))
         task_skip(actor=request.user, task=task, reason=reason)
     except ValidationError as e:
         return _refused(request, task, e)

@@ -50,8 +50,8 @@ def test_bad_contacts_are_refused(bank, make_customer, field, value):
 
 def test_memos_close_and_the_timeline_tells_the_story(bank, make_customer):
     customer = make_customer()
-    memo = memo_create(actor=bank.rm_a, customer=customer, text="定期存款8月底到期，客户想了解贵金属",
-                       due_date="2026-08-25")
+    memo = memo_create(actor=bank.rm_a, customer=customer, text="定期存款12月底到期，客户想了解贵金属",
+                       due_date="2026-12-25")
     interaction_log(actor=bank.rm_a, customer=customer, channel="phone", summary="生日问候")
     memo_complete(actor=bank.rm_a, memo=memo)
     assert Memo.objects.get().status == MemoStatus.DONE

@@ -124,7 +124,8 @@ def test_a_quick_contact_lands_on_the_timeline_and_updates_last_contact(bank, lo
 
 def test_a_contact_without_javascript_redirects_back_to_the_file(bank, login, zeng):
     client = login(bank.rm_a)
-    response = client.post(f"/customers/{zeng.pk}/contacts/", {"channel": "visit", "summary": "面谈理财配置"})
+    response = client.post(f"/customers/{zeng.pk}/contacts/",
+                           {"channel": "visit", "outcome": "reached", "summary": "面谈理财配置"})
     assert response.status_code == 302 and response.url == f"/customers/{zeng.pk}/"
     assert "面谈理财配置" in client.get(response.url).text
 
@@ -216,7 +217,7 @@ def test_a_relation_is_added_by_picking_a_visible_customer(bank, login, zeng, ma
 def test_partials_do_not_count_as_file_views(bank, login, zeng):
     client = login(bank.rm_a)
     client.get(f"/customers/{zeng.pk}/")
-    client.post(f"/customers/{zeng.pk}/contacts/", {"channel": "phone"}, **HTMX)
+    client.post(f"/customers/{zeng.pk}/contacts/", {"channel": "phone", "outcome": "reached"}, **HTMX)
     client.post(f"/customers/{zeng.pk}/reveal/mobile/", **HTMX)
     assert AuditEvent.objects.filter(action="customer.viewed").count() == 1
 
@@ -279,5 +280,7 @@ def test_the_edit_form_saves_what_changed_and_keeps_blank_numbers(bank, login, z
 def test_a_new_mobile_on_the_edit_form_is_validated(bank, login, zeng):
     response = login(bank.rm_a).post(f"/customers/{zeng.pk}/edit/", _profile_post(zeng, mobile="12345"))
     assert response.status_code == 400
+    assert "手机号应为 11 位，已输入 5 位" in response.text
+    response = login(bank.rm_a).post(f"/customers/{zeng.pk}/edit/", _profile_post(zeng, mobile="23456789012"))
     assert "手机号为以1开头的11位数字" in response.text
     assert Customer.objects.get(pk=zeng.pk).mobile == zeng.mobile

@@ -85,7 +85,7 @@ def test_a_manager_calls_through_three_customers_and_sees_the_funnel_and_the_day
         page.locator("label[for=outcome-appointment]").click()
         expect(page.locator("fieldset[data-for=appointment]")).to_be_visible()
         expect(page.locator("fieldset[data-for=refused]")).to_be_hidden()
-        page.fill("input[name=appointment_at]", "2026-11-26T10:00")
+        page.fill("input[name=at]", "2026-11-26T10:00")
         page.fill("input[name=place]", "城东支行二楼理财室")
         page.fill("input[name=minutes]", "8")
         page.screenshot(path=SHOTS / "41-calling-appointment.png")

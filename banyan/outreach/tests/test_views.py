@@ -168,7 +168,7 @@ def test_each_outcome_recorded_on_the_calling_screen_is_a_contact(bank, campaign
 def test_an_appointment_shows_the_guidance_when_the_customer_was_barely_contacted(bank, campaign, book):
     client = client_for(bank.rm_a)
     response = client.post(f"/outreach/{campaign.pk}/call/", {
-        "customer": book["li"].pk, "outcome": "appointment", "appointment_at": "2026-11-26T10:00",
+        "customer": book["li"].pk, "outcome": "appointment", "at": "2026-11-26T10:00",
         "place": "城东支行二楼理财室", "purpose": "资产检视"}, follow=True)
     page = _text(response)
     assert "约见成功起码要有 2 次以上的联系" in page

@@ -131,7 +131,8 @@ def test_a_next_contact_date_in_the_wrong_format_is_refused_and_nothing_is_recor
     response = client.post(f"/work/tasks/{task.pk}/complete/", {
         "outcome": "reached", "next_contact_on": "20/02/2027", "page": TODAY.isoformat()}, **HTMX)
     text = response.content.decode()
-    assert response.status_code == 200 and "task-error" in text and "有效的日期" in text
+    # the refusal sits under the date field, and the date typed is still there to correct
+    assert response.status_code == 200 and "有效的日期" in text and 'value="20/02/2027"' in text
     assert Task.objects.get(pk=task.pk).status == TaskStatus.OPEN
     assert not Interaction.objects.filter(customer=birthday).exists()
 
