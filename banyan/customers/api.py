@@ -256,7 +256,7 @@ def segment_out(c: Customer) -> dict[str, Any]:
         return {"quadrant": None, "frequency_days": None, "orientation": c.orientation or None,
                 "potential_score": None, "reasons": [], "is_priority": False, "value_rank": None}
     return {"quadrant": seg.quadrant, "frequency_days": seg.frequency_days, "orientation": seg.orientation,
-            "potential_score": seg.potential_score, "reasons": seg.reasons, "is_priority": seg.is_priority,
+            "potential_score": seg.potential_score, "reasons": seg.reason_texts, "is_priority": seg.is_priority,
             "value_rank": seg.value_rank}
 
 
@@ -308,9 +308,10 @@ def customer_create_endpoint(request, payload: CustomerIn):
 
 @router.get("/customers", response={200: CustomerPageOut, **ERRORS})
 def customer_list(request, q: str | None = Query(None, max_length=100,
-                                                 description="Name, pinyin, pinyin initials, the last 4 digits "
-                                                             "of a mobile or ID, a full mobile, ID or account "
-                                                             "number."),
+                                                 description="Name, pinyin, pinyin initials, the customer "
+                                                             "number (C000003958, c3958), the last 4 digits "
+                                                             "of a mobile or ID, a full mobile or ID, an account "
+                                                             "or card number or its tail (4 digits or more)."),
                   limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)):
     """With `q`: the caller's customers that match (best first, at most 200). Without: the
     caller's whole visible book, largest AUM first, a page at a time. Each answer is one event

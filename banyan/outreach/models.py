@@ -12,15 +12,15 @@ class CampaignStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-#: Seed 004's preparation before a calling session (准备电话邀约清单).
+#: Seed 004's preparation before a calling session (准备电话邀约清单), in the reader's language.
 PREPARATION_CHECKLIST = (
-    ("purpose", "明确本次电话的目的和目标"),
-    ("questions", "准备好要问客户的问题"),
-    ("opening", "准备好开场白，直到自然脱口而出"),
-    ("objections", "预想客户可能的拒绝理由及应对话术"),
-    ("customer_file", "查看客户档案：资产、产品、上次联系记录"),
-    ("invitation_table", "准备好邀约表，随时记录通话结果"),
-    ("environment", "安静的环境，调整好情绪和语调"),
+    ("purpose", _("Be clear about this call's purpose and goal")),
+    ("questions", _("Have the questions for the customer ready")),
+    ("opening", _("Rehearse the opening until it comes naturally")),
+    ("objections", _("Think through the customer's likely objections and the answers to them")),
+    ("customer_file", _("Read the customer's file: assets, products, the last contact")),
+    ("invitation_table", _("Have the invitation sheet at hand to note each call's result")),
+    ("environment", _("A quiet place; settle your mood and tone of voice")),
 )
 
 

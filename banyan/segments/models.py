@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from banyan.segments.potential import reason_text
+
 
 class Quadrant(models.TextChoices):
     """Seed 004's matrix: asset scale × potential sets the maintenance frequency."""
@@ -83,3 +85,8 @@ class CustomerSegment(models.Model):
     class Meta:
         indexes = [models.Index(fields=["quadrant"], name="segment_quadrant"),
                    models.Index(fields=["is_priority"], name="segment_priority")]
+
+    @property
+    def reason_texts(self) -> list[str]:
+        """The reasons in words, in the reader's language."""
+        return [reason_text(r) for r in self.reasons]

@@ -32,15 +32,16 @@ def quadrant_of(aum: Decimal, score: int, policy: SegmentPolicy) -> str:
     return Quadrant.LOW_HIGH if high_potential else Quadrant.LOW_LOW
 
 
-def _orientation(declared: str, wealth_types: int, aum: Decimal) -> tuple[str, bool, str | None]:
-    """The declared orientation, or one inferred from what the customer holds (SEG-2)."""
+def _orientation(declared: str, wealth_types: int, aum: Decimal) -> tuple[str, bool, list | None]:
+    """The declared orientation, or one inferred from what the customer holds (SEG-2), with the
+    reason for the inference (a stored reason: segments.potential.reason_text)."""
     if declared:
         return declared, False, None
     if wealth_types >= 2:
-        return "value", True, "持有多类理财/基金产品，看重收益（推断为价值取向）"
+        return "value", True, ["inferred_value", {}]
     if aum < 50_000:
-        return "service", True, "以日常业务为主（推断为服务取向）"
-    return "relationship", True, "看重与客户经理的关系（推断为关系取向）"
+        return "service", True, ["inferred_service", {}]
+    return "relationship", True, ["inferred_relationship", {}]
 
 
 def _product_counts() -> tuple[dict[int, int], dict[int, int]]:

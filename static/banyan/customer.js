@@ -1,7 +1,15 @@
 /* The customer file: the AUM trend chart (ECharts). Data comes from json_script (CSP: no inline JS). */
 (function () {
   "use strict";
-  function wan(v) { return (Number(v) / 10000).toLocaleString("zh-CN", { maximumFractionDigits: 2 }) + "万"; }
+  var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
+  // An axis in the reader's unit: 1,200万 in Chinese, 12M in English (as the pages' wan filter)
+  function wan(v) {
+    if (zh) return (Number(v) / 10000).toLocaleString("zh-CN", { maximumFractionDigits: 2 }) + "万";
+    var n = Number(v), a = Math.abs(n);
+    if (a >= 1e6) return (n / 1e6).toLocaleString("en", { maximumFractionDigits: 2 }) + "M";
+    if (a >= 1e3) return (n / 1e3).toLocaleString("en", { maximumFractionDigits: 1 }) + "k";
+    return n.toLocaleString("en");
+  }
   function yuan(v) { return "¥" + Number(v).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
 
   function drawTrend() {

@@ -56,7 +56,7 @@
       return { type: "bar", name: s.name, data: s.data, barMaxWidth: 28, label: { show: true, position: "top" } };
     });
     if (p.target && series.length) {
-      series[0].markLine = { symbol: "none", data: [{ yAxis: p.target }], label: { formatter: "{c}" },
+      series[0].markLine = { symbol: "none", data: [{ yAxis: p.target }], label: { formatter: "{c}", position: "insideEndTop" },
                              lineStyle: { color: "#d39e00", type: "dashed" } };
     }
     var pc = echarts.init(pEl);
@@ -67,7 +67,7 @@
       legend: { top: 0 },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "category", data: p.periods },
-      yAxis: { type: "value", name: p.label, minInterval: 1,
+      yAxis: { type: "value", name: p.label, nameTextStyle: { align: "left" }, minInterval: 1,  // the name whole, not cut at the edge
                max: function (v) { return Math.max(v.max, p.target || 0); } },
       series: series
     });

@@ -1,5 +1,6 @@
 """The bank's display conventions, in one place: money as ¥1,234,567.89 (and 123.46万 where
-space is short), dates as 2026-11-23, numbers masked as 138****5678."""
+space is short — 1.23M in English), dates as 2026-11-23 (a day in words: 12月4日 星期五 /
+Dec 4, Friday), numbers masked as 138****5678."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import get_language, pgettext
 
 from banyan.customers import identity
 
@@ -36,13 +39,49 @@ def money(value) -> str:
     return f"{sign}¥{abs(amount):,.2f}"
 
 
-@register.filter
-def wan(value) -> str:
-    """123.46万 — amounts in units of 10,000 yuan, the way a branch talks about AUM."""
+def _trimmed(number: Decimal, places: int) -> str:
+    text = f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def compact_amount(value) -> str:
+    """An amount the way an English reader takes it in at a glance: 1.25M, 796.6k, 850."""
     amount = _decimal(value)
     if amount is None:
         return ""
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    if amount >= 1_000_000:
+        return f"{sign}{_trimmed(amount / 1_000_000, 2)}M"
+    if amount >= 1_000:
+        return f"{sign}{_trimmed(amount / 1_000, 1)}k"
+    return f"{sign}{_trimmed(amount, 0)}"
+
+
+def _chinese() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+@register.filter
+def wan(value) -> str:
+    """123.46万 — amounts in units of 10,000 yuan, the way a branch talks about AUM; in English
+    the same amount as 1.23M (compact_amount), since 万 is no unit an English reader counts in."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    if not _chinese():
+        return compact_amount(amount)
     return f"{(amount / 10000).quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}万"
+
+
+@register.filter
+def day_weekday(value) -> str:
+    """A day in words with its weekday: 12月4日 星期五 in Chinese, Dec 4, Friday in English."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    # Translators: a Django date format (https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date)
+    return date_format(value, pgettext("date format: day and weekday", "M j, l"))
 
 
 @register.filter
