@@ -259,6 +259,25 @@ def _file_error(request, customer, **forms) -> HttpResponse:
     return render(request, "customers/detail.html", _file_context(request, customer, **forms), status=400)
 
 
+def _refused(request, customer, *, form_key: str, form, part: str) -> HttpResponse:
+    """A form on the file refused: with htmx its card comes back with the errors in place; without
+    JavaScript the whole file is re-rendered with them."""
+    if is_htmx(request):
+        return _oob(request, customer, parts=(part,), **{form_key: form})
+    return _file_error(request, customer, **{form_key: form})
+
+
+def _saved(request, customer, *, parts: tuple[str, ...], said: str, task_done=None) -> HttpResponse:
+    """A form on the file saved: with htmx the cards it changed come back (today's task done shown
+    on the quick form); otherwise back to the file with what was done."""
+    if is_htmx(request):
+        return _oob(request, customer, parts=parts, task_done=task_done)
+    messages.success(request, said)
+    if task_done is not None:
+        messages.success(request, _("Today's task is done."))
+    return redirect("customer_detail", customer.pk)
+
+
 @login_required
 @require_POST
 def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
@@ -273,15 +292,9 @@ def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
         except ValidationError as e:
             add_service_errors(form, e)
     if form.errors:
-        if is_htmx(request):
-            return _oob(request, customer, parts=("quick",), contact_form=form)
-        return _file_error(request, customer, contact_form=form)
-    if is_htmx(request):
-        return _oob(request, customer, parts=("quick", "timeline", "memos", "last_contact"), task_done=task)
-    messages.success(request, _("Contact recorded."))
-    if task is not None:
-        messages.success(request, _("Today's task is done."))
-    return redirect("customer_detail", customer.pk)
+        return _refused(request, customer, form_key="contact_form", form=form, part="quick")
+    return _saved(request, customer, parts=("quick", "timeline", "memos", "last_contact"),
+                  said=_("Contact recorded."), task_done=task)
 
 
 @login_required
@@ -295,13 +308,8 @@ def memo_create_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         except ValidationError as e:
             add_service_errors(form, e)
     if form.errors:
-        if is_htmx(request):
-            return _oob(request, customer, parts=("memos",), memo_form=form)
-        return _file_error(request, customer, memo_form=form)
-    if is_htmx(request):
-        return _oob(request, customer, parts=("memos", "timeline"))
-    messages.success(request, _("Memo added."))
-    return redirect("customer_detail", customer.pk)
+        return _refused(request, customer, form_key="memo_form", form=form, part="memos")
+    return _saved(request, customer, parts=("memos", "timeline"), said=_("Memo added."))
 
 
 @login_required
@@ -338,13 +346,8 @@ def relation_add_view(request: HttpRequest, customer_id: int) -> HttpResponse:
             except ValidationError as e:
                 add_service_errors(form, e)
     if form.errors:
-        if is_htmx(request):
-            return _oob(request, customer, parts=("relations",), relation_form=form)
-        return _file_error(request, customer, relation_form=form)
-    if is_htmx(request):
-        return _oob(request, customer, parts=("relations", "timeline"))
-    messages.success(request, _("Relation added."))
-    return redirect("customer_detail", customer.pk)
+        return _refused(request, customer, form_key="relation_form", form=form, part="relations")
+    return _saved(request, customer, parts=("relations", "timeline"), said=_("Relation added."))
 
 
 def _visit_context(request, customer, review_form=None) -> dict:
