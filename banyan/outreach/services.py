@@ -122,6 +122,11 @@ def campaign_create(*, actor, name: str, purpose: str, start_date: Any, end_date
         errors["end_date"] = [_("The campaign ends before it starts.")]
     if (customer_ids is None) == (filter is None):
         errors["customer_ids"] = [_("Give the targets either as customer_ids or as a filter.")]
+    elif customer_ids is not None and not customer_ids:
+        errors["customer_ids"] = [_("Choose at least one customer to call.")]
+    elif filter is not None and not filter:
+        # an empty filter would call the whole book: a campaign says whom it is for
+        errors["filter"] = [_("Choose at least one condition (segment, AUM, products, last contact…).")]
     if not (name or "").strip():
         errors["name"] = [_("This field is required.")]
     if errors:
@@ -138,6 +143,9 @@ def campaign_create(*, actor, name: str, purpose: str, start_date: Any, end_date
         if missing:  # out of reach and not existing look the same
             raise ValidationError({"customer_ids": [_("Unknown customers: %(ids)s.") % {
                 "ids": ", ".join(str(i) for i in sorted(missing))}]})
+    if not candidates.exists():  # nothing to call: refused rather than an empty campaign (rolled back)
+        raise ValidationError({"filter" if filter is not None else "customer_ids": [
+            _("No customer in your book matches these conditions.")]})
     call_list_build(campaign=campaign, candidates=candidates)
     audit_log(actor=actor, action="campaign.created", obj=campaign,
               after={"name": campaign.name, "listed": campaign.entries.count(),

@@ -94,6 +94,18 @@ def test_the_campaign_list_shows_the_figures_and_an_incomplete_form_is_refused(b
     assert Campaign.objects.count() == 1
 
 
+def test_a_campaign_for_nobody_in_particular_or_for_nobody_at_all_is_refused_on_the_page(bank, book):
+    """Before, the form with no condition made a campaign of the whole book, and one matching nobody
+    an empty campaign; both are refused with the reason, and nothing is created."""
+    client = client_for(bank.rm_a)
+    form = {"name": "全部客户", "purpose": "问候", "start_date": START, "end_date": END, "action": "create"}
+    whole_book = client.post("/outreach/", form)
+    assert whole_book.status_code == 400 and "请至少选择一个条件" in _text(whole_book)
+    nobody = client.post("/outreach/", {**form, "risk_level": "C5"})
+    assert nobody.status_code == 400 and "没有客户符合这些条件" in _text(nobody)
+    assert not Campaign.objects.exists()
+
+
 def test_the_preparation_checklist_is_ticked_and_kept(bank, campaign):
     client = client_for(bank.rm_a)
     client.post(f"/outreach/{campaign.pk}/checklist/", {"done": ["purpose", "opening"]})
