@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from banyan.contacts.models import Interaction, Memo, MemoStatus
+from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, Memo, MemoStatus
 from banyan.customers.models import Customer
 from banyan.demo import history, profiles
 from banyan.demo.people import TIER_AFFLUENT, TIER_SAVER, Person
@@ -22,6 +22,11 @@ NEVER_CONTACTED = (0.65, 0.40, 0.15, 0.05, 0.03, 0.02, 0.0)
 PURPOSE_WEIGHTS = {"care": 3.0, "maturity": 2.5, "after_sales": 2.5, "product": 2.0, "invitation": 1.0,
                    "service": 1.5, "complaint": 0.15, "info": 1.0}
 _HOURS = [9, 10, 11, 12, 14, 15, 16, 17, 18, 19]
+# Meetings booked by a contact (已约见): when, where and what for.
+_MEETING_TIMES = [(9, 30), (10, 0), (10, 30), (14, 0), (14, 30), (15, 30)]
+_MEETING_PLACES = ["网点贵宾室", "网点理财室", "网点贵宾室"]
+_MEETING_PURPOSES = {"maturity": "到期资金安排", "product": "产品介绍与办理", "invitation": "参加客户活动",
+                     "after_sales": "持仓检视", "care": "面谈", "info": "了解需求"}
 _HOUR_WEIGHTS = [3, 3, 3, 0.6, 3, 3, 3, 2, 1, 0.6]
 
 
@@ -174,6 +179,31 @@ class HistoryMaker:
                                    occurred_at=self._moment(day, channel, movable=first != last),
                                    purpose=note.purpose, summary=note.summary.format(**words), outcome=note.outcome,
                                    rejection_reason=note.rejection_reason, new_info=info, next_step=step))
+        return out
+
+    def appointments(self, interactions: list[Interaction]) -> list[Appointment]:
+        """The meeting each contact that ended in 已约见 booked, a few working days later: held (or
+        missed) when that day has passed, still to come otherwise — so 我的约见, the calendar feed
+        and the worklist's appointment reason have the meetings the contact history speaks of. Each
+        meeting draws from its own seeded generator, leaving the rest of the demo as it was."""
+        now = dt.datetime.combine(self.today, dt.time(8, 0), tzinfo=self.tz)
+        out = []
+        for i in interactions:
+            if i.outcome != "appointment":
+                continue
+            rng = random.Random(f"meeting-{i.customer_id}-{i.occurred_at.isoformat()}")
+            day = i.occurred_at.date() + dt.timedelta(days=rng.randint(2, 7))
+            while day.weekday() >= 5:
+                day += dt.timedelta(days=1)
+            at = dt.datetime(day.year, day.month, day.day, *rng.choice(_MEETING_TIMES), tzinfo=self.tz)
+            place = "客户家中" if i.channel == "visit" else rng.choice(_MEETING_PLACES)
+            if at >= now:
+                status = AppointmentStatus.SCHEDULED
+            else:
+                status = AppointmentStatus.NO_SHOW if rng.random() < 0.12 else AppointmentStatus.DONE
+            out.append(Appointment(customer_id=i.customer_id, staff_id=i.staff_id, at=at, place=place,
+                                   purpose=_MEETING_PURPOSES.get(i.purpose, "面谈"), status=status,
+                                   created_at=i.occurred_at))
         return out
 
     def _words(self, p: Person, c: Customer, h: Holding | None) -> dict[str, str]:

@@ -24,7 +24,7 @@ from django.db.models import Max, OuterRef, Subquery
 
 from banyan import clock
 from banyan.audit.services import audit_log
-from banyan.contacts.models import Interaction, Memo, real_contact_q
+from banyan.contacts.models import Appointment, Interaction, Memo, real_contact_q
 from banyan.customers.models import Customer, CustomerRelation
 from banyan.demo import catalogue, history, profiles
 from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
@@ -107,18 +107,20 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
             memos += history_maker.memos(c, hs, contacted=bool(mine))
         Interaction.objects.bulk_create(interactions, batch_size=BATCH)
         Memo.objects.bulk_create(memos, batch_size=BATCH)
+        meetings = Appointment.objects.bulk_create(history_maker.appointments(interactions), batch_size=BATCH)
         latest = (Interaction.objects.filter(real_contact_q(), customer=OuterRef("pk")).values("customer")
                   .annotate(latest=Max("occurred_at")).values("latest"))
         Customer.objects.update(last_contact_at=Subquery(latest))
-        step(f"history: {len(interactions)} contacts, {len(memos)} memos, {relations} relations, "
-             f"{snapshots} AUM snapshots")
+        step(f"history: {len(interactions)} contacts, {len(meetings)} meetings, {len(memos)} memos, "
+             f"{relations} relations, {snapshots} AUM snapshots")
 
         flows = _create_transactions(rng, rows, today)
         step(f"account movements: {flows} (large inflows and outflows of the last days among them)")
 
         counts = {"branches": len(branches), "staff": len(staff), "products": len(market.products),
                   "customers": len(rows), "holdings": holdings_count, "interactions": len(interactions),
-                  "memos": len(memos), "relations": relations, "snapshots": snapshots, "transactions": flows}
+                  "memos": len(memos), "meetings": len(meetings), "relations": relations, "snapshots": snapshots,
+                  "transactions": flows}
         audit_log(actor=None, action="demo.built", data={"seed": seed, "as_of": today, "count": len(rows)},
                   after=counts)
     # What the nightly job does after a feed: segments, then today's lists for every manager.

@@ -16,7 +16,7 @@ from django.test import Client
 
 from banyan import clock
 from banyan.audit.models import AuditEvent
-from banyan.contacts.models import Interaction, Memo, real_contact_q
+from banyan.contacts.models import Appointment, Interaction, Memo, real_contact_q
 from banyan.customers.completeness import completeness_score
 from banyan.customers.identity import (
     birth_date_from_resident_id,
@@ -241,6 +241,22 @@ def test_history_hangs_together(demo):
     for channel in ("sms", "wechat", "email"):
         assert not Interaction.objects.filter(channel=channel, **{f"customer__consent_{channel}": False}).exists()
         assert not Customer.objects.filter(preferred_channel=channel, **{f"consent_{channel}": False}).exists()
+
+
+def test_every_contact_that_booked_a_meeting_has_the_meeting(demo):
+    """The history said 约周五上午来网点 but 我的约见 was empty: a demo contact with the result 已约见
+    now has its meeting — held or missed when its day has passed, still to come otherwise."""
+    booked = Interaction.objects.filter(outcome="appointment")
+    assert booked.exists()
+    assert Appointment.objects.count() == booked.count()
+    for meeting in Appointment.objects.order_by("?")[:30]:
+        contact = booked.get(customer=meeting.customer, staff=meeting.staff, occurred_at=meeting.created_at)
+        assert contact.occurred_at < meeting.at <= contact.occurred_at + dt.timedelta(days=10)
+        assert meeting.at.weekday() < 5 and meeting.place and meeting.purpose
+    now = clock.now()
+    assert not Appointment.objects.filter(at__lt=now, status="scheduled").exists()
+    assert not Appointment.objects.filter(at__gte=now).exclude(status="scheduled").exists()
+    assert Appointment.objects.filter(at__gte=now).exists()  # 我的约见 has meetings to come
 
 
 def _remove_the_demo() -> None:
