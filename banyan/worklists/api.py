@@ -13,6 +13,7 @@ from banyan.contacts.api import OutcomeCode
 from banyan.customers.api import ChannelCode
 from banyan.org.api import ERRORS, ERRORS_409, In, Int, IsoDate, PathId, actor
 from banyan.worklists.models import Task
+from banyan.worklists.planner import rule_words
 from banyan.worklists.selectors import worklist_owner
 from banyan.worklists.services import task_complete, task_move, task_skip
 from banyan.worklists.talking import TalkSettings, detail_text, task_talk
@@ -37,7 +38,12 @@ class TaskOut(Schema):
     reasons: list[ReasonOut]
     task_id: int | None = Field(None, description="Null in a preview of a future day (nothing stored yet).")
     status: str = Field(description="open, done, skipped, moved, superseded, suppressed; planned in a preview.")
-    rule: str = Field("", description="The contact rule that changed the channel or left the customer out.")
+    rule: str = Field("", description="The contact rule that changed the channel or left the customer out, in "
+                                      "words (the caller's language; Chinese by default), e.g. 客户设置了免打扰.")
+    rule_code: str = Field("", description="That rule as a code: do_not_disturb, do_not_disturb_asked, no_consent, "
+                                           "service_only, monthly_call_cap, monthly_call_cap_switched, "
+                                           "holiday_greeting; empty when none applied (and on a task stored "
+                                           "before the codes were kept).")
     talking_points: str = Field("", description="`script` as one text, a paragraph a line.")
     script: list[str] = Field([], description="What to say to the customer, paragraph by paragraph, in the "
                                               "caller's language: an opening, one paragraph per topic (the "
@@ -67,7 +73,8 @@ def _stored(task: Task, talk: TalkSettings | None = None, manager: str | None = 
     said = None if task.status == "suppressed" else task_talk(task, settings=talk, manager=manager)
     return {"customer_id": task.customer_id, "customer_name": task.customer.name, "priority": task.priority,
             "rank": task.rank, "suggested_channel": task.suggested_channel, "task_id": task.pk, "status": task.status,
-            "rule": task.rule_note, "talking_points": said.text if said else "",
+            "rule": rule_words(task.rule_code, task.rule_args, fallback=task.rule_note), "rule_code": task.rule_code,
+            "talking_points": said.text if said else "",
             "script": said.script if said else [], "notes": said.notes if said else [],
             "reasons": [{"code": r.code, "detail": detail_text(r), "due_date": r.due_date} for r in task.reasons.all()]}
 
@@ -75,7 +82,7 @@ def _stored(task: Task, talk: TalkSettings | None = None, manager: str | None = 
 def _planned(p, names: dict[int, str]) -> dict:
     return {"customer_id": p.customer_id, "customer_name": names.get(p.customer_id, ""), "priority": p.priority,
             "rank": p.rank, "suggested_channel": p.channel, "task_id": None,
-            "status": "suppressed" if p.suppressed else "planned", "rule": p.rule_note,
+            "status": "suppressed" if p.suppressed else "planned", "rule": p.rule_note, "rule_code": p.rule,
             "reasons": [{"code": r.code, "detail": detail_text(r), "due_date": r.due} for r in p.reasons]}
 
 

@@ -86,6 +86,12 @@ class Task(models.Model):
     priority = models.PositiveSmallIntegerField(_("priority"))
     suggested_channel = models.CharField(_("suggested channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    #: The contact rule that changed the channel or left the customer out, as a code of
+    #: banyan.worklists.planner.RULE_ARGS and its facts (a JSON list, as TaskReason.args): put in
+    #: words when shown, in the reader's language (planner.rule_words). Tasks built before kept the
+    #: rule's Chinese words in `rule_note`, shown as they are.
+    rule_code = models.CharField(max_length=30, blank=True, default="")
+    rule_args = models.TextField(blank=True, default="")
     rule_note = models.CharField(_("contact rule applied"), max_length=200, blank=True)
     # Tasks built before issue 10 kept their Chinese lines here; now what to say and the manager's
     # notes are written when shown, in the reader's language, from the reasons (worklists.talking).

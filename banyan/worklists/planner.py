@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from banyan.customers.models import Channel
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.reasons import DEFAULTS, ReasonDefaults
 from banyan.worklists.triggers import Reason
@@ -53,9 +60,15 @@ class Planned:
     reasons: list[Reason]
     priority: int = 0
     channel: str = "phone"
-    rule_note: str = ""
+    rule: str = ""  # the contact rule applied (RULE_CODES), stored as Task.rule_code
+    rule_args: tuple = ()  # its facts (RULE_ARGS), stored as Task.rule_args
     suppressed: bool = False
     rank: int = 0
+
+    @property
+    def rule_note(self) -> str:
+        """The rule applied, in words in the reader's language."""
+        return rule_words(self.rule, self.rule_args)
 
 
 @dataclass
@@ -83,7 +96,25 @@ def priority(facts: Facts, reasons: list[Reason], day: dt.date, rules: Rules) ->
 
 _CONSENT_OF = {"phone": "phone", "visit": "phone", "branch": "phone", "wechat": "wechat", "sms": "sms",
                "email": "email"}
-_CHANNEL_NAME = {"phone": "电话", "wechat": "微信", "sms": "短信", "email": "邮件", "visit": "面谈", "branch": "网点"}
+
+#: The contact rules a task can be planned under (or left out by), and the facts each keeps, in
+#: the order of `Planned.rule_args` / `Task.rule_args` (a JSON list). Put in words when shown, in
+#: the reader's language (rule_words); the codes are the API's `rule_code`.
+RULE_ARGS: dict[str, tuple[str, ...]] = {
+    "do_not_disturb": (),  # left out
+    "do_not_disturb_asked": (),  # kept: only what the customer agreed to
+    "no_consent": (),  # left out: no channel agreed to
+    "service_only": (),  # kept: a service matter, by phone, no marketing
+    "monthly_call_cap": ("calls", "aum", "cap"),  # left out: no channel but the phone
+    "monthly_call_cap_switched": ("calls", "aum", "cap", "channel"),
+    "holiday_greeting": (),  # kept: a greeting by message (the task's channel), no call
+}
+
+
+def _rule(p: Planned, code: str, *args, suppressed: bool = False) -> None:
+    p.rule, p.rule_args = code, args
+    if suppressed:
+        p.suppressed = True
 
 
 def apply_contact_rules(p: Planned, facts: Facts, working_day: bool, rules: Rules) -> None:
@@ -91,9 +122,9 @@ def apply_contact_rules(p: Planned, facts: Facts, working_day: bool, rules: Rule
     if facts.do_not_disturb:
         asked = [r for r in p.reasons if r.code in CUSTOMER_ASKED]
         if not asked:
-            p.suppressed, p.rule_note = True, "客户设置了免打扰"
+            _rule(p, "do_not_disturb", suppressed=True)
             return
-        p.rule_note = "客户设置了免打扰：只处理客户本人约定的事项"
+        _rule(p, "do_not_disturb_asked")
     service = any(rules.reason_rules[r.code].service for r in p.reasons)
     preferred = facts.preferred_channel if facts.preferred_channel in _CONSENT_OF else "phone"
     allowed = [ch for ch in dict.fromkeys([preferred, "phone", "wechat", "sms", "email"])
@@ -101,24 +132,95 @@ def apply_contact_rules(p: Planned, facts: Facts, working_day: bool, rules: Rule
     if not allowed:
         if service:
             p.channel = "phone"
-            p.rule_note = "客户未同意营销联系：仅告知服务事项，不做营销"
+            _rule(p, "service_only")
             return
-        p.suppressed, p.rule_note = True, "客户未授权任何营销联系渠道"
+        _rule(p, "no_consent", suppressed=True)
         return
     p.channel = allowed[0]
     over_cap = facts.aum >= rules.call_cap_aum and facts.calls_this_month >= rules.call_cap_per_month
     if p.channel in ("phone", "visit", "branch") and over_cap:
         others = [ch for ch in allowed if _CONSENT_OF[ch] != "phone"]
-        cap = f"本月已致电 {facts.calls_this_month} 次（资产≥{rules.call_cap_aum / 10000:g}万客户每月最多 " \
-              f"{rules.call_cap_per_month} 次）"
+        cap = (facts.calls_this_month, _number(rules.call_cap_aum), rules.call_cap_per_month)
         if not others:
-            p.suppressed, p.rule_note = True, cap
+            _rule(p, "monthly_call_cap", *cap, suppressed=True)
             return
-        p.channel, p.rule_note = others[0], f"{cap}，改用{_CHANNEL_NAME[others[0]]}"
+        p.channel = others[0]
+        _rule(p, "monthly_call_cap_switched", *cap, others[0])
     if not working_day and p.channel == "phone" and all(r.code in CARE_CODES for r in p.reasons):
         message = [ch for ch in allowed if ch in ("wechat", "sms")]
         if message:
-            p.channel, p.rule_note = message[0], "节假日：发送祝福信息，不打电话打扰休息"
+            p.channel = message[0]
+            _rule(p, "holiday_greeting")
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+# ------------------------------------------------------------------ the rule, in words
+
+def rule_args_json(args) -> str:
+    """A rule's facts as stored (Task.rule_args)."""
+    args = list(args)
+    return json.dumps(args, ensure_ascii=False, separators=(",", ":")) if args else ""
+
+
+def _chinese() -> bool:
+    return (translation.get_language() or settings.LANGUAGE_CODE).lower().startswith("zh")
+
+
+def _threshold(aum) -> str:
+    """The call cap's threshold of assets: 20万 / CNY 200,000."""
+    amount = float(aum)
+    return f"{amount / 10000:g}万" if _chinese() else f"CNY {amount:,.0f}"
+
+
+def _channel(code) -> str:
+    return str(Channel(code).label) if code in Channel.values else str(code)
+
+
+def _cap_words(calls, aum, cap) -> str:
+    return ngettext(
+        "Called %(calls)s time this month (customers with assets of %(aum)s or more: at most %(cap)s calls a month)",
+        "Called %(calls)s times this month (customers with assets of %(aum)s or more: at most %(cap)s calls a month)",
+        int(calls)) % {"calls": calls, "aum": _threshold(aum), "cap": cap}
+
+
+_RULE_WORDS = {
+    "do_not_disturb": gettext_lazy("The customer asked not to be disturbed"),
+    "do_not_disturb_asked": gettext_lazy("The customer asked not to be disturbed: only what the customer asked for"),
+    "no_consent": gettext_lazy("The customer has agreed to no channel for marketing contact"),
+    "service_only": gettext_lazy("The customer has not agreed to marketing contact: tell them of the service "
+                                 "matter only, no marketing"),
+    "holiday_greeting": gettext_lazy("A holiday: send a greeting message, no call to disturb the customer's rest"),
+}
+
+
+def rule_words(code: str, args=(), fallback: str = "") -> str:
+    """The contact rule a task was planned under, in the reader's language, from its code and
+    facts (`args`: a tuple, or the JSON text stored in Task.rule_args); `fallback` (a task stored
+    before the rules were kept as codes: its Chinese note) when there is no code or it cannot be
+    put in words."""
+    names = RULE_ARGS.get(code)
+    if names is None:
+        return fallback or code
+    if isinstance(args, str):
+        try:
+            args = json.loads(args) if args else []
+        except ValueError:
+            args = None
+    if not isinstance(args, list | tuple) or len(args) != len(names):
+        return fallback or code
+    f = dict(zip(names, args, strict=True))
+    try:
+        if code in _RULE_WORDS:
+            return str(_RULE_WORDS[code])
+        cap = _cap_words(f["calls"], f["aum"], f["cap"])
+        if code == "monthly_call_cap":
+            return cap
+        return _("%(cap)s; by %(channel)s instead") % {"cap": cap, "channel": _channel(f["channel"])}
+    except (TypeError, ValueError):
+        return fallback or code
 
 
 def _coming_soon(pending: list[Reason], day: dt.date, rules: Rules) -> dict[int, dt.date]:

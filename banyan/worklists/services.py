@@ -27,7 +27,7 @@ from banyan.transitions import transition
 from banyan.worklists.generations import previews_stale
 from banyan.worklists.models import HolidayOverride, ReasonRule, Task, TaskReason, TaskStatus, WorklistDay
 from banyan.worklists.models import ReasonCode as C
-from banyan.worklists.planner import Facts, Planned, Rules, plan
+from banyan.worklists.planner import Facts, Planned, Rules, plan, rule_args_json
 from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, ReasonDefaults
 from banyan.worklists.talking import args_json, args_of
 from banyan.worklists.triggers import Reason, Window, collect, fetch_rows, gc_paused
@@ -258,7 +258,8 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     for manager_id, p in planned:
         rows.append({
             "manager_id": manager_id, "date": day, "customer_id": p.customer_id, "rank": p.rank,
-            "priority": min(p.priority, 32000), "suggested_channel": p.channel, "rule_note": p.rule_note,
+            "priority": min(p.priority, 32000), "suggested_channel": p.channel,
+            "rule_code": p.rule, "rule_args": rule_args_json(p.rule_args),  # in words when shown
             "status": TaskStatus.SUPPRESSED.value if p.suppressed else TaskStatus.OPEN.value,
         })
     task_ids = _insert(Task, rows, returning=True)
@@ -388,7 +389,8 @@ def task_move(*, actor, task: Task, to: dt.date) -> Task:
     target, created = Task.objects.get_or_create(
         manager=task.manager, date=to, customer=task.customer,
         defaults={"rank": 0, "priority": task.priority, "suggested_channel": task.suggested_channel,
-                  "rule_note": task.rule_note, "talking_points": task.talking_points},
+                  "rule_code": task.rule_code, "rule_args": task.rule_args, "rule_note": task.rule_note,
+                  "talking_points": task.talking_points},
     )
     TaskReason.objects.bulk_create([TaskReason(task=target, customer_id=r.customer_id, code=r.code, detail=r.detail,
                                                due_date=r.due_date, ref=r.ref, args=r.args) for r in reasons])

@@ -43,6 +43,7 @@ from banyan.validation import refuse_too_long
 from banyan.web.templatetags.banyan_tags import ymdhm
 from banyan.worklists.contact_services import task_complete_with_appointment
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
+from banyan.worklists.planner import rule_words
 from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
     OVERDUE_DAYS,
@@ -245,6 +246,7 @@ def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: st
     task.talk = SimpleLazyObject(lambda: task_talk(task, settings=talk, today=today,
                                                    manager=(manager or task.manager).display_name))
     task.status_word = STATUS_WORDS.get(task.status, task.status)
+    task.rule_text = rule_words(task.rule_code, task.rule_args, fallback=task.rule_note)
     if task.status == TaskStatus.OPEN:
         task.meeting_form = _meeting_form(task, refusal, place)
     return task

@@ -14,6 +14,7 @@ from banyan.customers.models import Customer
 from banyan.holdings.services import holding_create, nav_record
 from banyan.segments.services import segments_recompute
 from banyan.worklists.models import Task, TaskStatus, WorklistDay
+from banyan.worklists.planner import rule_words
 from banyan.worklists.services import task_complete, task_move, task_skip, worklist_preview, worklists_build
 
 MON, TUE, WED = dt.date(2026, 11, 23), dt.date(2026, 11, 24), dt.date(2026, 11, 25)
@@ -115,10 +116,11 @@ def test_a_rich_customer_called_three_times_this_month_is_not_offered_a_fourth_c
     tasks = Task.objects.filter(date=MON)
     build(MON, bank.rm_a)
     suppressed = tasks.get(customer=only_phone)
-    assert suppressed.status == TaskStatus.SUPPRESSED and "本月已致电 3 次" in suppressed.rule_note
+    assert suppressed.status == TaskStatus.SUPPRESSED and suppressed.rule_code == "monthly_call_cap"
+    assert "本月已致电 3 次" in rule_words(suppressed.rule_code, suppressed.rule_args)
     switched = tasks.get(customer=with_wechat)
     assert switched.status == TaskStatus.OPEN and switched.suggested_channel == "wechat"
-    assert "改用微信" in switched.rule_note
+    assert "改用微信" in rule_words(switched.rule_code, switched.rule_args)
 
 
 def test_do_not_disturb_and_no_consent_are_honoured(bank, make_customer):
@@ -126,8 +128,8 @@ def test_do_not_disturb_and_no_consent_are_honoured(bank, make_customer):
     no_consent = make_customer(bank.rm_a, name="吴刚", consent_phone=False,
                                id_number=born(dt.date(1981, 11, 23), seq=2))
     tasks = build(MON, bank.rm_a)
-    assert tasks[quiet.pk].status == TaskStatus.SUPPRESSED and "免打扰" in tasks[quiet.pk].rule_note
-    assert tasks[no_consent.pk].status == TaskStatus.SUPPRESSED
+    assert tasks[quiet.pk].status == TaskStatus.SUPPRESSED and tasks[quiet.pk].rule_code == "do_not_disturb"
+    assert tasks[no_consent.pk].status == TaskStatus.SUPPRESSED and tasks[no_consent.pk].rule_code == "no_consent"
 
 
 def test_capacity_holds_cadence_but_never_postpones_a_dated_reason(bank, make_customer):
