@@ -2,7 +2,8 @@
 Debian's chromium): the manager's main pages — 今日工作, 我的客户, the customer file, search, segments,
 the coming days and the progress page — read as English where they used to show Chinese (amounts in
 万, the potential score's reasons, days as 12月4日, "Seed 004"), the header's search box and user stay
-whole in sight, and the customer file's maturity and due dates show without a sideways scroll.
+whole in sight, and the customer file's maturity and due dates and the whole of 我的客户's table show
+without a sideways scroll.
 
 Screenshots of every page at both sizes go to $BANYAN_SHOTS_DIR (default screenshots/english/)."""
 
@@ -109,6 +110,8 @@ def test_the_main_pages_read_as_english_with_the_header_whole_at_desktop_and_tab
                     expect(facts.first).to_contain_text("AUM")
                     for text in facts.all_inner_texts():
                         assert "万" not in text, text
+                elif name == "book":
+                    _book_fits(page, width)
                 elif name == "file":
                     reasons = page.locator(".segment-reasons").inner_text()
                     assert "Assets at other banks about 2M" in reasons and "Business owner" in reasons
@@ -137,6 +140,35 @@ def test_the_main_pages_read_as_english_with_the_header_whole_at_desktop_and_tab
             expect(page.locator("#search-suggest a", has_text="曾晓明")).to_be_visible()
             page.screenshot(path=shots / f"search-box-{width}.png")
             context.close()
+
+        # the branch head's book has a column more (the manager): it fits too at a tablet's width
+        context = browser.new_context(locale="en-US", viewport={"width": 1024, "height": 768})
+        page = login(context, live_server.url, "zhaolei")
+        page.locator(".lang-switch button").click()
+        page.wait_for_load_state("networkidle")
+        page.goto(f"{live_server.url}/customers/")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=shots / "book-branch-1024.png", full_page=True)
+        _book_fits(page, 1024)
+        context.close()
+
+
+def _book_fits(page, width: int) -> None:
+    """我的客户 without a sideways scroll (before, at 1024 px in English the table ran past the
+    card's edge, the completeness column cut and scrolled): the table within its card, and the
+    name, AUM and days since the last contact of every row in sight."""
+    overflowing = page.evaluate("[...document.querySelectorAll('main .table-responsive')]"
+                                ".filter(e => e.scrollWidth > e.clientWidth).length")
+    assert overflowing == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    table = page.locator("table.table-book").bounding_box()
+    assert table is not None and table["x"] >= 0 and table["x"] + table["width"] <= width, table
+    headers = page.locator("table.table-book thead th:visible").all_inner_texts()
+    shown = [h.split("\n")[0].rstrip(" ▲▼") for h in headers]
+    assert {"Name", "AUM", "Segment", "Last contact", "Days since"} <= set(shown), headers
+    right = page.evaluate("Math.max(...[...document.querySelectorAll('table.table-book td, table.table-book th')]"
+                          ".map(e => e.getBoundingClientRect().right))")
+    assert right <= width, right  # the last visible column too, on every row
 
 
 def _dates_in_sight(page, width: int) -> None:
