@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "banyan.worklists",
     "banyan.messaging",
     "banyan.outreach",
+    "banyan.wealth",
     "banyan.feeds",
     "banyan.ops",
     "banyan.web",

@@ -39,6 +39,9 @@ class Product(models.Model):
     expected_yield = models.DecimalField(_("expected yield %"), max_digits=7, decimal_places=4, null=True, blank=True)
     issuer = models.CharField(_("issuer"), max_length=100, blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
+    # 私募: sold only to qualified investors, always recorded on audio-video (双录) and with a
+    # cooling-off period after the sale (banyan.wealth.suitability).
+    is_private = models.BooleanField(_("private product"), default=False)
     # Kept in step with ProductNav by the NAV service, so holdings value without a subquery.
     latest_nav = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     latest_nav_date = models.DateField(null=True, blank=True)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WealthConfig(AppConfig):
+    name = "banyan.wealth"
+    label = "wealth"
