@@ -30,6 +30,7 @@ VIA_LABELS = {
     "api_interactions": gettext_lazy("API: contact history"),
     "api_memos": gettext_lazy("API: memos"),
     "api_messages": gettext_lazy("API: messages"),
+    "api_opportunities": gettext_lazy("API: sales opportunities"),
     # lists of customers
     "book": gettext_lazy("My customers list"),
     "search": gettext_lazy("search results page"),
@@ -40,6 +41,7 @@ VIA_LABELS = {
     "campaign": gettext_lazy("campaign call list"),
     "branch_unassigned": gettext_lazy("branch overview: unassigned customers"),
     "branch_worklist": gettext_lazy("a manager's worklist (branch view)"),
+    "pipeline": gettext_lazy("sales opportunities (pipeline)"),
     # exports
     "book_csv": gettext_lazy("customer list CSV"),
 }

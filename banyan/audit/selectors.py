@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "interaction.logged": _("Logged a contact"),
     "memo.created": _("Created a memo"),
     "memo.completed": _("Completed a memo"),
+    "opportunity.opened": _("Opened a sales opportunity"),
+    "opportunity.stage_changed": _("Moved a sales opportunity"),
     "audit.exported": _("Exported the audit log"),
     "demo.built": _("Built the demo bank"),
     "segments.recomputed": _("Recomputed the segments"),

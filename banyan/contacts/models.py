@@ -4,9 +4,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from banyan import clock
 from banyan.customers.models import Channel
+from banyan.holdings.models import ProductType
 
 
 class Outcome(models.TextChoices):
@@ -129,3 +131,89 @@ class Appointment(models.Model):
         ordering = ["at"]
         indexes = [models.Index(fields=["staff", "at"], name="appointment_staff_time"),
                    models.Index(fields=["at", "status"], name="appointment_time_status")]
+
+
+class OpportunityStage(models.TextChoices):
+    """A sales opportunity's way (销售机会): open → contacted → proposed → won or lost."""
+
+    OPEN = "open", pgettext_lazy("opportunity stage", "Open")
+    CONTACTED = "contacted", pgettext_lazy("opportunity stage", "Contacted")
+    PROPOSED = "proposed", pgettext_lazy("opportunity stage", "Proposed")
+    WON = "won", pgettext_lazy("opportunity stage", "Won")
+    LOST = "lost", pgettext_lazy("opportunity stage", "Lost")
+
+
+#: The stages of an opportunity still being worked: they come back on the worklist when due.
+OPEN_STAGES = (OpportunityStage.OPEN, OpportunityStage.CONTACTED, OpportunityStage.PROPOSED)
+
+
+class OpportunitySource(models.TextChoices):
+    CALL = "call", pgettext_lazy("opportunity source", "Call")
+    EVENT = "event", pgettext_lazy("opportunity source", "Client event")
+    DIAGNOSIS = "diagnosis", pgettext_lazy("opportunity source", "Wealth diagnosis")
+    REFERRAL = "referral", pgettext_lazy("opportunity source", "Referral")
+    WALK_IN = "walk_in", pgettext_lazy("opportunity source", "Walk-in")
+    OTHER = "other", pgettext_lazy("opportunity source", "Other")
+
+
+class Opportunity(models.Model):
+    """A need the customer showed that a sale could meet (销售机会, issue 11 §5): what, how much,
+    by when, and how far it got. Visibility follows the customer (visible_customers); `owner` is
+    the manager working it (the customer's manager when it was opened), whose figures it counts in.
+    Each stage keeps the moment it was reached, so that a period's opened / won / lost are counted
+    from the row (KPI-1, EVT-4)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="opportunities",
+                                 db_index=False)  # covered by opportunity_customer_stage
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities",
+                              db_index=False)  # covered by opportunity_owner_stage
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=10, choices=OpportunitySource.choices)
+    # events.Event once the events app exists (EVT-4 counts an event's opportunities)
+    event_id = models.BigIntegerField(null=True, blank=True)
+    # the contact it came from ("有意向" on a call)
+    interaction = models.ForeignKey(Interaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    need = models.CharField(_("need"), max_length=200)
+    product = models.ForeignKey("holdings.Product", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    # the kind of product wanted; the product's own type when one is named
+    product_type = models.CharField(_("product type"), max_length=20, choices=ProductType.choices, blank=True)
+    expected_amount = models.DecimalField(_("expected amount"), max_digits=16, decimal_places=2, null=True,
+                                          blank=True)
+    stage = models.CharField(_("stage"), max_length=10, choices=OpportunityStage.choices,
+                             default=OpportunityStage.OPEN)
+    lost_reason = models.CharField(_("why lost"), max_length=200, blank=True)
+    due_date = models.DateField(_("follow up by"))
+    # the sale that closed a won opportunity
+    holding = models.ForeignKey("holdings.Holding", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    opened_at = models.DateTimeField(default=clock.now)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    won_at = models.DateTimeField(null=True, blank=True)
+    lost_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("sales opportunity")
+        indexes = [
+            # the customer file's open opportunities; the pipeline joins the book's customers here
+            models.Index(fields=["customer", "stage"], name="opportunity_customer_stage"),
+            # a manager's own opportunities (KPIs count them per owner)
+            models.Index(fields=["owner", "stage"], name="opportunity_owner_stage"),
+            # the worklist trigger: the open ones by due date, over the whole bank
+            models.Index(fields=["due_date"], name="opportunity_open_due",
+                         condition=models.Q(stage__in=["open", "contacted", "proposed"])),
+        ]
+        constraints = [
+            # one sale closes one opportunity
+            models.UniqueConstraint(fields=["holding"], condition=models.Q(holding__isnull=False),
+                                    name="uniq_opportunity_holding"),
+        ]
+
+    def __str__(self) -> str:
+        return self.need
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES

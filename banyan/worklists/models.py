@@ -31,6 +31,7 @@ class ReasonCode(models.TextChoices):
     APPOINTMENT = "appointment", _("Appointment")
     NEW_CUSTOMER = "new_customer", _("New customer")
     RISK_ASSESSMENT_EXPIRY = "risk_assessment_expiry", _("Risk assessment expiring")
+    OPPORTUNITY_DUE = "opportunity_due", _("Sales opportunity due")
 
 
 class ReasonRule(models.Model):

@@ -40,6 +40,7 @@ DEFAULTS: dict[str, ReasonDefaults] = {
     C.BIRTHDAY: ReasonDefaults(0, 60, grace_days=2),
     C.CARD_REPAYMENT: ReasonDefaults(3, 60, grace_days=0, service=True),
     C.FOLLOW_UP: ReasonDefaults(0, 60, grace_days=7, service=True),
+    C.OPPORTUNITY_DUE: ReasonDefaults(2, 58, grace_days=3),  # marketing: the customer's consent applies
     C.LOAN_MATURITY: ReasonDefaults(30, 55, service=True),
     C.NAV_MOVE: ReasonDefaults(0, 50, grace_days=2, service=True),
     C.LARGE_INFLOW: ReasonDefaults(0, 50),
@@ -55,7 +56,7 @@ DEFAULTS: dict[str, ReasonDefaults] = {
 #: A cadence contact planned but not done stays on the overdue list for this long instead of
 #: coming back every day and crowding out the rest of the book.
 COOL_OFF_DAYS: dict[str, int] = {C.STOP_LOSS: 30, C.TAKE_PROFIT: 30, C.LOAN_OVERDUE: 7, C.NAV_MOVE: 7,
-                                 C.RISK_ASSESSMENT_EXPIRY: 30, C.CADENCE_DUE: 7}
+                                 C.RISK_ASSESSMENT_EXPIRY: 30, C.CADENCE_DUE: 7, C.OPPORTUNITY_DUE: 7}
 
 #: The purpose a completed task records in the contact history (ARC-4).
 PURPOSE: dict[str, str] = {
@@ -64,7 +65,7 @@ PURPOSE: dict[str, str] = {
     C.LOAN_OVERDUE: "service", C.NAV_MOVE: "after_sales", C.DIVIDEND: "after_sales", C.TAKE_PROFIT: "after_sales",
     C.STOP_LOSS: "after_sales", C.LARGE_OUTFLOW: "after_sales", C.LARGE_INFLOW: "product",
     C.CADENCE_DUE: "care", C.MEMO_DUE: "service", C.FOLLOW_UP: "service", C.APPOINTMENT: "invitation",
-    C.NEW_CUSTOMER: "invitation", C.RISK_ASSESSMENT_EXPIRY: "service",
+    C.NEW_CUSTOMER: "invitation", C.RISK_ASSESSMENT_EXPIRY: "service", C.OPPORTUNITY_DUE: "product",
 }
 
 #: The cadence line of a customer never contacted: a slot of its own (talking points per
@@ -103,6 +104,7 @@ SAY: dict[tuple[str, str], str] = {
     (C.APPOINTMENT, ""): _("{detail} — does the time still suit you?"),
     (C.NEW_CUSTOMER, ""): _("{detail}! From now on I will be your personal relationship manager: whenever you need anything, just come to me."),
     (C.RISK_ASSESSMENT_EXPIRY, ""): _("{detail}. The regulator asks for it to be renewed; it takes a few minutes on mobile banking or at the branch."),
+    (C.OPPORTUNITY_DUE, ""): "",
 }
 
 #: The card repayment once its date has passed (no longer a reminder).
@@ -117,6 +119,7 @@ OFFER: dict[tuple[str, str], str] = {
     (C.CADENCE_DUE, Orientation.VALUE): _("It has been a while since we looked at your portfolio; I could do a wealth check-up with you, to see whether the returns and the risk still suit you."),
     (C.CADENCE_DUE, Orientation.SERVICE): _("We have a client event coming up, and I would like to invite you."),
     (C.NEW_CUSTOMER, ""): _("When it suits you, do drop by the branch; I would be glad to show you around in person."),
+    (C.OPPORTUNITY_DUE, ""): _("About {detail}: I have put the details together for you — when would suit you to go through them?"),
 }
 
 #: What each offer is, for the manager's note when a sensitive call leaves it out.
@@ -129,6 +132,7 @@ OFFER_NAMES: dict[tuple[str, str], str] = {
     (C.CADENCE_DUE, Orientation.VALUE): _("the wealth check-up"),
     (C.CADENCE_DUE, Orientation.SERVICE): _("the client-event invitation"),
     (C.NEW_CUSTOMER, ""): _("the invitation to the branch"),
+    (C.OPPORTUNITY_DUE, ""): _("the follow-up of the sales opportunity"),
 }
 
 #: For the manager only: how to handle the topic (seed 004's 维护内容 per orientation).
@@ -144,6 +148,7 @@ HINTS: dict[tuple[str, str], str] = {
     (C.NEW_CUSTOMER, ""): _("First contact: greet, introduce yourself and listen; recommend no product. Complete the customer's file on the way."),
     (C.MEMO_DUE, ""): _("Say it in your own words; do not read the memo out."),
     (C.FOLLOW_UP, ""): _("Say it in your own words; do not read the notes out."),
+    (C.OPPORTUNITY_DUE, ""): _("Ask what has changed before proposing anything; afterwards move it on the pipeline: proposed, won with the sale, or lost with the reason."),
 }
 
 #: The call's opening and closing, by the way it is made (spoken, or written: SMS, WeChat, e-mail).
@@ -161,7 +166,7 @@ AND = pgettext_lazy("talking point", "And {text}")
 SENSITIVE: frozenset[str] = frozenset({C.LOAN_OVERDUE, C.CARD_REPAYMENT})
 #: Reasons whose offer is left out of such a call (the notice stays; without one, the topic goes).
 MARKETING: frozenset[str] = frozenset({C.DEPOSIT_MATURITY, C.PRODUCT_MATURITY, C.NAV_MOVE, C.DIVIDEND,
-                                       C.LARGE_INFLOW, C.CADENCE_DUE, C.NEW_CUSTOMER})
+                                       C.LARGE_INFLOW, C.CADENCE_DUE, C.NEW_CUSTOMER, C.OPPORTUNITY_DUE})
 
 
 def _sentences(*parts) -> str:

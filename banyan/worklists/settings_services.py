@@ -67,6 +67,8 @@ _SAMPLE_FACTS: dict[str, tuple[int, dict]] = {
     C.APPOINTMENT: (1, {"time": "10:00", "place": "城东支行", "purpose": "面谈资产配置"}),
     C.NEW_CUSTOMER: (0, {"source": "payroll", "opened": "2026-11-16"}),
     C.RISK_ASSESSMENT_EXPIRY: (27, {"level": "C3"}),
+    C.OPPORTUNITY_DUE: (0, {"need": "孩子教育金", "product": "安心理财180天", "amount": "300000", "stage": "contacted",
+                            "follow_up": ""}),
 }
 
 

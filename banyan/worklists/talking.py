@@ -70,6 +70,7 @@ ARGS: dict[str, tuple[str, ...]] = {
     C.APPOINTMENT: ("time", "place", "purpose"),
     C.NEW_CUSTOMER: ("source", "opened"),
     C.RISK_ASSESSMENT_EXPIRY: ("level",),
+    C.OPPORTUNITY_DUE: ("need", "product", "amount", "stage", "follow_up"),  # need: the manager's words
 }
 
 #: Topics that greet come first, in this order; the rest by weight.
@@ -323,6 +324,24 @@ _SOURCES = {"new_card": lambda: _("New card customer"), "payroll": lambda: _("Ne
             "referral": lambda: _("New customer by referral")}
 
 
+_OPPORTUNITY_STAGES = {"open": pgettext_lazy("opportunity", "open"),
+                       "contacted": pgettext_lazy("opportunity", "contacted"),
+                       "proposed": pgettext_lazy("opportunity", "proposed")}
+
+
+def _opportunity_detail(item: Item, f: dict) -> str:
+    stage = _OPPORTUNITY_STAGES.get(f["stage"])
+    what = pgettext("opportunity", "{need} ({product})").format(need=f["need"], product=f["product"]) \
+        if f["product"] else f["need"]
+    text = _("Sales opportunity ({stage}): {what}").format(stage=stage if stage is not None else f["stage"],
+                                                           what=what)
+    if f["amount"]:
+        text = pgettext("opportunity", "{text}, expected {amount}").format(text=text,
+                                                                          amount=_money_words(f["amount"]))
+    return pgettext("opportunity", "{text}, follow up by {date}").format(
+        text=text, date=_date(dt.date.fromisoformat(f["follow_up"])))
+
+
 _DETAILS = {
     C.BIRTHDAY: _birthday_detail,
     C.FESTIVAL: lambda item, f: _festival(f["festival"], item.detail),
@@ -343,6 +362,7 @@ _DETAILS = {
         date=_date(dt.date.fromisoformat(f["opened"]))),
     C.RISK_ASSESSMENT_EXPIRY: lambda item, f: _("Risk assessment ({level}) expires on {date}").format(
         level=f["level"], date=item.due.isoformat()),
+    C.OPPORTUNITY_DUE: _opportunity_detail,
 }
 
 
@@ -492,6 +512,15 @@ def _new_customer_clause(items: list[Item], day: dt.date) -> str:
     return _("thank you for opening an account with us")
 
 
+def _opportunity_clause(items: list[Item]) -> str:
+    """The product the customer showed interest in, named; the manager's own notes on the need are
+    not read out (as a memo's)."""
+    products = [i.facts.get("product") for i in items if i.facts.get("product")]
+    if products:
+        return _("the {products} you were interested in").format(products=_join(products))
+    return _("what you were interested in last time")
+
+
 _CLAUSES = {
     C.BIRTHDAY: _birthday_clause,
     C.FESTIVAL: _festival_clause,
@@ -518,6 +547,7 @@ _CLAUSES = {
     C.NEW_CUSTOMER: _new_customer_clause,
     C.RISK_ASSESSMENT_EXPIRY: lambda items, day: _("your risk assessment expires {when}").format(
         when=_when(items[0].due, day)),
+    C.OPPORTUNITY_DUE: lambda items, day: _opportunity_clause(items),
 }
 
 

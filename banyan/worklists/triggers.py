@@ -24,7 +24,15 @@ from django.utils import timezone
 
 from banyan.calendars.festivals import festivals_between
 from banyan.calendars.lunar import lunar_key_label, lunar_keys_by_date, solar_keys_by_date
-from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, Memo, MemoStatus
+from banyan.contacts.models import (
+    OPEN_STAGES,
+    Appointment,
+    AppointmentStatus,
+    Interaction,
+    Memo,
+    MemoStatus,
+    Opportunity,
+)
 from banyan.customers.models import Customer
 from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, ProductType, Transaction
 from banyan.segments.models import Quadrant, SegmentPolicy, greeted_by_call
@@ -421,9 +429,33 @@ def risk_assessments(w: Window) -> list[Reason]:
     return out
 
 
+def opportunities(w: Window) -> list[Reason]:
+    """Open sales opportunities (销售机会) come back on their follow-up date, a few days ahead. One
+    whose date has passed beyond the grace comes back on the window's first day, and again after
+    its cool-off while it stays open — until it is won, lost or given a new date (memo_due's shape;
+    an overdue one is a state, as an overdue loan)."""
+    first, last = w.span(C.OPPORTUNITY_DUE)
+    qs = w.mine(Opportunity.objects.filter(stage__in=OPEN_STAGES, due_date__lte=last))
+    out = []
+    for pk, cid, need, due, stage, amount, product in qs.values_list(
+            "pk", "customer_id", "need", "due_date", "stage", "expected_amount", "product__name"):
+        label = _OPPORTUNITY_STAGE_ZH.get(stage, stage)
+        what = f"{need}（{product}）" if product else need
+        money = f"，预计 {_money(amount)}" if amount else ""
+        detail = f"销售机会（{label}）：{what}{money}，{_md(due)}应跟进"
+        out.append(Reason(cid, C.OPPORTUNITY_DUE, detail, due if due >= first else w.first, f"opportunity:{pk}",
+                          (need, product or "", str(amount) if amount is not None else "", stage, due.isoformat())))
+    return out
+
+
+#: The stages in the stored (Chinese) detail; the reader's language is written from the facts.
+_OPPORTUNITY_STAGE_ZH = {"open": "待跟进", "contacted": "已联系", "proposed": "已提方案"}
+
+
 TRIGGERS: tuple[Callable[[Window], list[Reason]], ...] = (
     birthdays, festivals, anniversaries, maturities, card_repayments, loans_overdue, nav_moves_and_dividends,
     profit_and_loss_limits, large_flows, cadence, memos, follow_ups, appointments, new_customers, risk_assessments,
+    opportunities,
 )
 
 

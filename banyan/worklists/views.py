@@ -117,6 +117,7 @@ REASON_FAMILY = {
     ReasonCode.LOAN_OVERDUE: "alert", ReasonCode.LARGE_OUTFLOW: "alert",
     ReasonCode.RISK_ASSESSMENT_EXPIRY: "agreed",
     ReasonCode.MEMO_DUE: "agreed", ReasonCode.FOLLOW_UP: "agreed", ReasonCode.APPOINTMENT: "agreed",
+    ReasonCode.OPPORTUNITY_DUE: "agreed",
     ReasonCode.NEW_CUSTOMER: "new", ReasonCode.CADENCE_DUE: "cadence",
 }
 
