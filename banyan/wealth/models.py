@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from banyan.customers.models import RiskLevel
 from banyan.holdings.models import ProductRisk
@@ -206,3 +207,149 @@ class SaleCheck(models.Model):
     class Meta:
         verbose_name = _("sale suitability record")
         indexes = [models.Index(fields=["customer", "-recorded_at"], name="salecheck_customer")]
+
+
+# ------------------------------------------------------------------ the wealth diagnosis (WEA-2)
+
+#: The asset classes of a model portfolio and of the diagnosis, each the product types it counts.
+ASSET_CLASSES: dict[str, tuple[str, ...]] = {
+    "deposit": ("demand_deposit", "time_deposit"),
+    "wealth": ("wealth",),
+    "fund": ("fund",),
+    "bond": ("bond",),
+    "insurance": ("insurance",),
+    "precious_metal": ("precious_metal",),
+}
+
+
+class AssetClass(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposits")
+    WEALTH = "wealth", _("Wealth management products")
+    FUND = "fund", _("Funds")
+    BOND = "bond", _("Bonds")
+    INSURANCE = "insurance", _("Insurance")
+    PRECIOUS_METAL = "precious_metal", _("Precious metals")
+
+
+def _risk_targets_within_level() -> models.Q:
+    """A model may not aim at products above its level (C2 holds nothing above R2): the
+    diagnosis would otherwise advise what suitability forbids."""
+    allowed = models.Q()
+    for n in range(1, 6):
+        above = {f"r{k}_pct": 0 for k in range(n + 1, 6)}
+        allowed |= models.Q(risk_level=f"C{n}", **above)
+    return allowed
+
+
+class ModelPortfolio(models.Model):
+    """模型组合: the bank's target allocation for customers of one risk level (C1–C5), by product
+    risk level and by asset class, in whole percents each summing to 100, and the liquidity rule
+    (keep `liquid_months_min`–`liquid_months_max` months of spending in demand deposits and T+0
+    products). One row per level; the defaults ship in a migration, the bank edits them."""
+
+    risk_level = models.CharField(_("customer risk level"), max_length=2, choices=RiskLevel.choices, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+    r1_pct = models.PositiveSmallIntegerField(_("R1 %"), default=0)
+    r2_pct = models.PositiveSmallIntegerField(_("R2 %"), default=0)
+    r3_pct = models.PositiveSmallIntegerField(_("R3 %"), default=0)
+    r4_pct = models.PositiveSmallIntegerField(_("R4 %"), default=0)
+    r5_pct = models.PositiveSmallIntegerField(_("R5 %"), default=0)
+    deposit_pct = models.PositiveSmallIntegerField(_("deposits %"), default=0)
+    wealth_pct = models.PositiveSmallIntegerField(_("wealth products %"), default=0)
+    fund_pct = models.PositiveSmallIntegerField(_("funds %"), default=0)
+    bond_pct = models.PositiveSmallIntegerField(_("bonds %"), default=0)
+    insurance_pct = models.PositiveSmallIntegerField(_("insurance %"), default=0)
+    precious_metal_pct = models.PositiveSmallIntegerField(_("precious metals %"), default=0)
+    liquid_months_min = models.PositiveSmallIntegerField(_("months of spending kept liquid, at least"), default=3)
+    liquid_months_max = models.PositiveSmallIntegerField(_("months of spending kept liquid, at most"), default=6)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["risk_level"]
+        verbose_name = _("model portfolio")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(r1_pct=100 - models.F("r2_pct") - models.F("r3_pct") - models.F("r4_pct")
+                                   - models.F("r5_pct")),
+                name="model_portfolio_risk_sums_to_100"),
+            models.CheckConstraint(
+                condition=models.Q(deposit_pct=100 - models.F("wealth_pct") - models.F("fund_pct")
+                                   - models.F("bond_pct") - models.F("insurance_pct")
+                                   - models.F("precious_metal_pct")),
+                name="model_portfolio_classes_sum_to_100"),
+            models.CheckConstraint(condition=_risk_targets_within_level(), name="model_portfolio_within_level"),
+            models.CheckConstraint(condition=models.Q(liquid_months_min__lte=models.F("liquid_months_max")),
+                                   name="model_portfolio_liquidity_band"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.risk_level} {self.name}"
+
+    def risk_target(self, level: str) -> int:
+        """The target percent of product risk level R1–R5."""
+        return getattr(self, f"{level.lower()}_pct")
+
+    def class_target(self, asset_class: str) -> int:
+        return getattr(self, f"{asset_class}_pct")
+
+
+class CustomerSpending(models.Model):
+    """客户月支出: what the customer spends in a month, as the manager learnt it from the customer.
+    Core banking does not know it, and the profile holds no income to estimate it from; the
+    diagnosis's liquidity rule (three to six months of spending kept liquid) reads it here."""
+
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, primary_key=True,
+                                    related_name="spending")
+    monthly = models.DecimalField(_("monthly spending"), max_digits=14, decimal_places=2)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("monthly spending")
+        constraints = [models.CheckConstraint(condition=models.Q(monthly__gt=0), name="spending_positive")]
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("batch", "Queued")
+    RUNNING = "running", pgettext_lazy("batch", "Running")
+    DONE = "done", pgettext_lazy("batch", "Done")
+    FAILED = "failed", pgettext_lazy("batch", "Failed")
+
+
+class DiagnosisBatch(models.Model):
+    """The diagnosis PDFs of a manager's priority customers, made in the background into one ZIP
+    (banyan.wealth.tasks). `customer_ids` are fixed when it is queued (the customers the manager
+    could see then); `done` counts the PDFs made, for the page's progress bar."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("made by"))
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    customer_ids = models.JSONField(default=list, blank=True)
+    total = models.PositiveIntegerField(_("customers"), default=0)
+    done = models.PositiveIntegerField(_("PDFs made"), default=0)
+    #: Relative to VAR_DIR, like a feed's stored file.
+    file = models.CharField(_("file"), max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    progress_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("diagnosis batch")
+        indexes = [models.Index(fields=["owner", "-created_at"], name="diagbatch_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.as_of} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else (100 if self.status == BatchStatus.DONE else 0)
