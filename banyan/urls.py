@@ -15,6 +15,7 @@ urlpatterns = [
     path("outreach/", include("banyan.outreach.urls")),
     path("messages/", include("banyan.messaging.urls")),
     path("feeds/", include("banyan.feeds.urls")),
+    path("wealth/", include("banyan.wealth.urls")),
     path("customers/", include("banyan.customers.urls")),
     path("", include("banyan.web.urls")),
 ]

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,9 +44,10 @@ from banyan.customers.services import customer_reveal, customer_update, customer
 from banyan.customers.views import IDLE_WARNING_DAYS, age_on, days_since
 from banyan.holdings.models import LIABILITY_TYPES, NAV_TYPES, ProductType
 from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings, products
-from banyan.holdings.services import sale_record
 from banyan.org.forms import assign_form_for
 from banyan.segments.models import CustomerSegment
+from banyan.wealth.services import Unsuitable, sale_record
+from banyan.wealth.views import file_wealth_context, sale_verdict_context
 from banyan.web.forms import add_service_errors
 from banyan.web.htmx import is_htmx
 from banyan.web.templatetags.banyan_tags import money
@@ -175,7 +177,7 @@ def _file_context(request, customer, *, contact_form=None, memo_form=None, relat
     today = clock.today()
     assets, loans, cards = _holding_rows(customer, today)
     trend = aum_trend(customer)
-    risk_age_days = (today - customer.risk_assessed_on).days if customer.risk_assessed_on else None
+    wealth = file_wealth_context(customer)
     return {
         "c": customer,
         "age": age_on(customer.birth_date, today),
@@ -185,7 +187,8 @@ def _file_context(request, customer, *, contact_form=None, memo_form=None, relat
         "masked_mobile2": mask_mobile(customer.mobile2),
         "days_since_contact": days_since(customer.last_contact_at, today),
         "idle_warning_days": IDLE_WARNING_DAYS,
-        "risk_expired": risk_age_days is not None and risk_age_days > 365,
+        "risk_expired": wealth["risk"].expired,  # by the assessment's own expiry (the questionnaire's validity)
+        **wealth,
         "consent_badges": [(customer.consent_phone, _("Phone")), (customer.consent_sms, _("SMS")),
                            (customer.consent_email, _("Email")), (customer.consent_wechat, _("WeChat"))],
         "missing": missing_fields(customer),
@@ -388,13 +391,23 @@ def visit_brief(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 def sale_new(request: HttpRequest, customer_id: int) -> HttpResponse:
     """记录销售: the manager records a product sold to the customer, with its agreed take-profit and
-    stop-loss; the suitability rule refuses a product above the customer's risk tolerance."""
+    stop-loss. Suitability (banyan.wealth.suitability) answers before the sale is submitted: a
+    blocking rule refuses it, each warning says what to do and asks for what it needs (the 双录
+    number, a colleague's sign-off, the manager's confirmation)."""
     customer = get_customer_for_user(request.user, customer_id)
-    form = SaleForm(request.POST or None, initial={"purchase_date": clock.today()})
+    form = SaleForm(request.POST or None, initial={"purchase_date": clock.today()}, customer=customer,
+                    user=request.user)
+    # the verdict follows the product chosen, before anything is submitted
+    form.fields["product"].widget.attrs.update({
+        "hx-get": reverse("wealth_sale_check", args=[customer.pk]), "hx-trigger": "change",
+        "hx-target": "#sale-verdict", "hx-swap": "outerHTML"})
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         try:
             holding = sale_record(actor=request.user, customer=customer, **fields)
+        except Unsuitable:
+            # the verdict below says which rules and what to do; the field would only repeat it
+            form.add_error(None, _("This product cannot be sold to the customer: see the suitability rules below."))
         except ValidationError as e:
             add_service_errors(form, e)
         else:
@@ -402,7 +415,23 @@ def sale_new(request: HttpRequest, customer_id: int) -> HttpResponse:
                 "product": holding.product.name, "amount": money(holding.amount)})
             return redirect("customer_detail", customer.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "customers/sale.html", {"c": customer, "form": form}, status=status)
+    product = form.cleaned_data.get("product") if form.is_bound and hasattr(form, "cleaned_data") else None
+    if product is None:
+        product = _chosen_product(form)
+    return render(request, "customers/sale.html",
+                  {"c": customer, "form": form, **sale_verdict_context(customer, product, form)}, status=status)
+
+
+def _chosen_product(form):
+    """The product the form shows as chosen: the posted one, else the first of the list."""
+    field = form.fields["product"]
+    raw = form.data.get("product") if form.is_bound else None
+    if raw:
+        try:
+            return field.queryset.filter(pk=int(raw)).first()
+        except (TypeError, ValueError):
+            return None
+    return field.queryset.first()
 
 
 @login_required

@@ -103,17 +103,28 @@ class SaleForm(BanyanForm):
     take_profit_pct = forms.DecimalField(label=_("Take-profit %"), required=False, max_digits=7, decimal_places=2)
     stop_loss_pct = forms.DecimalField(label=_("Stop-loss %"), required=False, max_digits=7, decimal_places=2)
     auto_rollover = forms.BooleanField(label=_("Roll over automatically at maturity"), required=False)
+    # What suitability asks of the sale (banyan.wealth.suitability): shown with the warnings that need them.
+    dual_recording_ref = forms.CharField(label=_("Audio-video record number (双录)"), required=False, max_length=40)
+    signoff_by = forms.ModelChoiceField(label=_("Second sign-off by"), queryset=None, required=False)
+    acknowledged = forms.BooleanField(label=_("I have done what the warnings above ask"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, customer=None, user=None, **kwargs):
         from banyan.holdings.models import LIABILITY_TYPES, Product
+        from banyan.org.models import Staff
 
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = (Product.objects.filter(is_active=True).exclude(type__in=LIABILITY_TYPES)
                                            .order_by("type", "risk_level", "code"))
         self.fields["product"].label_from_instance = lambda p: f"{p.name} · {p.get_type_display()} · {p.risk_level}"
+        # a colleague of the customer's branch, never the manager recording the sale
+        colleagues = Staff.objects.filter(is_active=True, branch_id=getattr(customer, "branch_id", None))
+        if user is not None:
+            colleagues = colleagues.exclude(pk=user.pk)
+        self.fields["signoff_by"].queryset = colleagues.order_by("username")
+        self.fields["signoff_by"].label_from_instance = lambda s: f"{s.get_full_name() or s.username} ({s.username})"
         for name, field in self.fields.items():
-            css = "form-check-input" if name == "auto_rollover" else (
-                "form-select" if name == "product" else "form-control")
+            css = "form-check-input" if name in ("auto_rollover", "acknowledged") else (
+                "form-select" if name in ("product", "signoff_by") else "form-control")
             field.widget.attrs["class"] = css
 
 

@@ -12,7 +12,6 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 
-from banyan import clock
 from banyan.audit.services import audit_log
 from banyan.customers.models import Customer
 from banyan.holdings.models import (
@@ -187,44 +186,6 @@ def holding_create(*, actor, customer: Customer, product: Product, amount: Any, 
     audit_log(actor=actor, action="holding.created", customer_id=customer.pk, obj=holding,
               after={"product": product.code, "amount": holding.amount})
     return holding
-
-
-#: A risk assessment is valid for a year (the worklist's risk_assessment_expiry reason warns before).
-ASSESSMENT_VALID_DAYS = 365
-
-
-def suitability_errors(customer: Customer, product: Product, today: dt.date) -> list[str]:
-    """适当性: what forbids selling `product` to `customer` today — a product riskier than the
-    customer's assessed tolerance (R3 needs C3 or above), or, above R1, no valid assessment."""
-    if product.risk_level in ("", "R1"):
-        return []
-    if not customer.risk_level or not customer.risk_assessed_on:
-        return [_("%(name)s has no risk assessment: assess the customer before selling a %(risk)s product.")
-                % {"name": customer.name, "risk": product.risk_level}]
-    if customer.risk_assessed_on + dt.timedelta(days=ASSESSMENT_VALID_DAYS) < today:
-        return [_("%(name)s's risk assessment of %(d)s has expired: assess again before this sale.")
-                % {"name": customer.name, "d": customer.risk_assessed_on.isoformat()}]
-    if int(product.risk_level[1]) > int(customer.risk_level[1]):
-        return [_("%(product)s is %(risk)s, above what %(name)s can bear (%(level)s): it cannot be sold to them.")
-                % {"product": product.name, "risk": product.get_risk_level_display(), "name": customer.name,
-                   "level": customer.get_risk_level_display()}]
-    return []
-
-
-@transaction.atomic
-def sale_record(*, actor, customer: Customer, product: Product, amount: Any, purchase_date: Any,
-                **fields: Any) -> Holding:
-    """A manager records a sale on the customer's file (seed 000 销售维护: the date, the amount, the
-    price, the expected return and the customer's own take-profit and stop-loss, which later bring
-    the customer up on the worklist). The suitability rule comes first; the feeds, which record what
-    core banking already did, do not apply it."""
-    if not product.is_active:
-        raise ValidationError({"product": [_("%(p)s is no longer on sale.") % {"p": product.name}]})
-    errors = suitability_errors(customer, product, clock.today())
-    if errors:
-        raise ValidationError({"product": errors})
-    return holding_create(actor=actor, customer=customer, product=product, amount=amount,
-                          purchase_date=purchase_date, sold_by=actor, **fields)
 
 
 def customers_refresh_aum(*, customer_ids=None) -> int:
