@@ -13,6 +13,7 @@ urlpatterns = [
     path("work/", include("banyan.worklists.urls")),
     path("segments/", include("banyan.segments.urls")),
     path("outreach/", include("banyan.outreach.urls")),
+    path("opportunities/", include("banyan.contacts.urls")),
     path("messages/", include("banyan.messaging.urls")),
     path("feeds/", include("banyan.feeds.urls")),
     path("wealth/", include("banyan.wealth.urls")),

@@ -107,13 +107,28 @@ def recent_closed_opportunities(customer, *, limit: int = 5) -> list[Opportunity
                 .select_related("product", "holding__product").order_by("-pk")[:limit])
 
 
-def sales_of(customer, *, limit: int = 20) -> list:
-    """The customer's holdings a won opportunity may name as its sale: the most recent purchases."""
+#: The sales a won opportunity is offered to name: the customer's purchases of the last this many days.
+SALES_DAYS = 180
+SALES_SHOWN = 8
+
+
+def sales_by_customer(customer_ids, *, today: dt.date | None = None) -> dict[int, list]:
+    """Per customer, the holdings a won opportunity may name as its sale: the purchases of the
+    last SALES_DAYS not closing another opportunity yet, latest first (one query for a board)."""
     from banyan.holdings.models import Holding
 
-    taken = Opportunity.objects.filter(customer=customer, holding__isnull=False).values("holding_id")
-    return list(Holding.objects.filter(customer=customer).exclude(pk__in=taken).select_related("product")
-                .order_by("-purchase_date", "-pk")[:limit])
+    ids = list(set(customer_ids))
+    if not ids:
+        return {}
+    today = today or clock.today()
+    taken = Opportunity.objects.filter(customer_id__in=ids, holding__isnull=False).values("holding_id")
+    out: dict[int, list] = {}
+    for h in (Holding.objects.filter(customer_id__in=ids, purchase_date__gte=today - dt.timedelta(days=SALES_DAYS))
+              .exclude(pk__in=taken).select_related("product").order_by("-purchase_date", "-pk")):
+        sales = out.setdefault(h.customer_id, [])
+        if len(sales) < SALES_SHOWN:
+            sales.append(h)
+    return out
 
 
 @dataclass(frozen=True)
@@ -198,6 +213,11 @@ class ManagerPipeline:
     counts: dict = field(default_factory=dict)  # stage → count
     amounts: dict = field(default_factory=dict)  # stage → expected amount
     overdue: int = 0
+
+    @property
+    def cells(self) -> list[tuple[str, int, Decimal]]:
+        """(stage, count, amount) in the stages' order: the table's row."""
+        return [(s, self.counts.get(s, 0), self.amounts.get(s, Decimal(0))) for s in OpportunityStage.values]
 
     @property
     def open_count(self) -> int:

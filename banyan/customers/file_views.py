@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lunar_python import Solar
 
 from banyan import clock
-from banyan.contacts.models import Memo
+from banyan.contacts.models import Memo, Outcome
 from banyan.contacts.selectors import open_memos, timeline, upcoming_appointments
 from banyan.contacts.services import memo_complete, memo_create, visit_review
 from banyan.customers.completeness import missing_fields
@@ -248,12 +248,14 @@ def customer_reveal_view(request: HttpRequest, customer_id: int, field: str) -> 
     return render(request, "customers/revealed.html", context)
 
 
-def _oob(request, customer, *, parts: tuple[str, ...], task_done=None, **forms) -> HttpResponse:
+def _oob(request, customer, *, parts: tuple[str, ...], task_done=None, offer=None, **forms) -> HttpResponse:
     """An htmx answer made only of out-of-band pieces of the file (the forms post with
-    hx-swap="none"): e.g. the fresh quick form, the timeline, the memos and the last contact."""
+    hx-swap="none"): e.g. the fresh quick form, the timeline, the memos and the last contact.
+    `offer`: a contact where the customer was interested — the quick form offers a sales opportunity."""
     context = _file_context(request, customer, **forms)
     context["parts"] = parts
     context["task_done"] = task_done
+    context["opportunity_offer"] = offer
     return render(request, "customers/partials/_oob.html", context)
 
 
@@ -270,11 +272,11 @@ def _refused(request, customer, *, form_key: str, form, part: str) -> HttpRespon
     return _file_error(request, customer, **{form_key: form})
 
 
-def _saved(request, customer, *, parts: tuple[str, ...], said: str, task_done=None) -> HttpResponse:
+def _saved(request, customer, *, parts: tuple[str, ...], said: str, task_done=None, offer=None) -> HttpResponse:
     """A form on the file saved: with htmx the cards it changed come back (today's task done shown
     on the quick form); otherwise back to the file with what was done."""
     if is_htmx(request):
-        return _oob(request, customer, parts=parts, task_done=task_done)
+        return _oob(request, customer, parts=parts, task_done=task_done, offer=offer)
     messages.success(request, said)
     if task_done is not None:
         messages.success(request, _("Today's task is done."))
@@ -288,16 +290,17 @@ def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
     spoke to the customer: the worklist must not ask for the call again), and says so."""
     customer = get_customer_for_user(request.user, customer_id)
     form = ContactForm(request.POST)
-    task = None
+    task = contact = None
     if form.is_valid():
         try:
-            _contact, task = contact_log_completing_task(actor=request.user, customer=customer, **form.cleaned_data)
+            contact, task = contact_log_completing_task(actor=request.user, customer=customer, **form.cleaned_data)
         except ValidationError as e:
             add_service_errors(form, e)
     if form.errors:
         return _refused(request, customer, form_key="contact_form", form=form, part="quick")
     return _saved(request, customer, parts=("quick", "timeline", "memos", "last_contact"),
-                  said=_("Contact recorded."), task_done=task)
+                  said=_("Contact recorded."), task_done=task,
+                  offer=contact if contact.outcome == Outcome.INTERESTED else None)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,8 +26,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from banyan import clock
-from banyan.contacts.forms import SERVICE_FIELDS, AppointmentForm
-from banyan.contacts.models import Appointment, AppointmentStatus, Interaction
+from banyan.contacts.forms import SERVICE_FIELDS, AppointmentForm, OpportunityForm
+from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, OpportunitySource
+from banyan.contacts.opportunities import opportunity_create
 from banyan.contacts.selectors import upcoming_appointments
 from banyan.contacts.services import appointment_create
 from banyan.customers.selectors import get_customer_for_user, visible_customers
@@ -335,22 +337,34 @@ def call_screen(request: HttpRequest, campaign_id: int) -> HttpResponse:
         entry = entry_for_user(user, campaign, customer_id)
         form = CallForm(request.POST)
         meeting, wanted = _meeting_form(request)
+        # "有意向" with a need typed: a sales opportunity is opened with the call (both or neither)
+        opening = request.POST.get("outcome") == CallStatus.INTERESTED and OpportunityForm.asked(request.POST)
+        opportunity = OpportunityForm(request.POST if opening else None)
         call_ok = form.is_valid()
         meeting_ok = meeting.is_valid() if wanted else True
-        if call_ok and meeting_ok:
+        if call_ok and meeting_ok and (not opening or opportunity.is_valid()):
             d = form.cleaned_data
             objection = d.get("objection") or ""
             script = Script.objects.filter(kind=Script.Kind.OBJECTION, objection=objection, is_active=True).first() \
                 if objection else None
             try:
-                _log, guidance = call_outcome_record(
-                    actor=user, entry=entry, outcome=d["outcome"], reason=form.reason_value(), note=d.get("note") or "",
-                    objection=objection, script=script, minutes=d.get("minutes") or 0,
-                    call_back_at=d.get("call_back_at"), attempts=_seen_attempts(request),
-                    **_meeting_args(meeting if wanted else None))
+                with transaction.atomic():
+                    log, guidance = call_outcome_record(
+                        actor=user, entry=entry, outcome=d["outcome"], reason=form.reason_value(),
+                        note=d.get("note") or "", objection=objection, script=script, minutes=d.get("minutes") or 0,
+                        call_back_at=d.get("call_back_at"), attempts=_seen_attempts(request),
+                        **_meeting_args(meeting if wanted else None))
+                    if opening:
+                        try:
+                            opportunity_create(actor=user, customer=entry.customer, source=OpportunitySource.CALL,
+                                               interaction=log.interaction, **opportunity.opening())
+                        except ValidationError as e:
+                            opportunity.add_service_errors(e)
+                            raise
             except ValidationError as e:
                 entry.refresh_from_db()  # a call recorded meanwhile (Conflict) shows on the screen
-                _call_errors(form, meeting, e)
+                if not opportunity.errors:
+                    _call_errors(form, meeting, e)
             else:
                 messages.success(request, _("Saved: %(title)s — %(outcome)s.") % {
                     "title": title_of(entry.customer), "outcome": CallStatus(d["outcome"]).label})
@@ -364,9 +378,10 @@ def call_screen(request: HttpRequest, campaign_id: int) -> HttpResponse:
         entry = entry_for_user(user, campaign, customer_id) if customer_id else _next_entry(user, campaign)
         form = CallForm(initial={"minutes": 0})
         meeting = AppointmentForm(place=user.branch.name if user.branch else "", purpose=campaign.purpose)
+        opportunity = OpportunityForm()
         status = 200
     context = {"nav_active": "outreach", "campaign": campaign, "entry": entry, "form": form,
-               "meeting_form": meeting, "counts": visible_funnel(user, campaign)}
+               "meeting_form": meeting, "opportunity_form": opportunity, "counts": visible_funnel(user, campaign)}
     if entry is not None:
         context.update(_facts(entry, user))
         context["opening_lines"] = _opening_lines(campaign, entry.customer, user)

@@ -101,6 +101,7 @@ OBJECTS: dict[str, ObjectKind] = {
     "appointment": ObjectKind("book", lambda w: w.appointment.pk),
     "message": ObjectKind("book", lambda w: w.message.pk),
     "campaign": ObjectKind("book", lambda w: w.campaign.pk),
+    "opportunity": ObjectKind("book", lambda w: w.opportunity.pk),
     "staff": ObjectKind("book", lambda w: w.owner.pk),  # the manager, as the branch pages' object
     "manager": ObjectKind("book", lambda w: w.owner.pk),
     "script": ObjectKind("branch", lambda w: w.script.pk),
@@ -130,6 +131,9 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     "worklist_branch": {"branch": "branch"},
     "customer_assign": {"rm": "manager"},  # a customer of one's own, into another branch's book
     "customer_relation_add": {"other": "customer"},  # another book's customer as a relative
+    "opportunity_pipeline": {"manager": "manager"},  # a branch head's filter: a manager of the branch
+    "opportunity_stage": {"holding": "holding"},  # won: another book's sale named as the one that closed it
+    "customer_opportunities": {"interaction": "interaction"},  # the offer after another book's contact
 }
 
 _GENERIC = {"id", "pk", "code", "slug", "uuid"}
@@ -137,6 +141,8 @@ _GENERIC = {"id", "pk", "code", "slug", "uuid"}
 
 def _singular(word: str) -> str:
     word = word.replace("-", "_")
+    if word.endswith("ies"):  # opportunities → opportunity
+        return word[:-3] + "y"
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
@@ -412,6 +418,7 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
     nowhere else (its markers: an answer that shows one has shown the object).
 
     `label` is one Chinese character (甲, 乙, 丙) that makes the markers unique."""
+    from banyan.contacts.opportunities import opportunity_create
     from banyan.contacts.services import appointment_create, interaction_log, memo_create
     from banyan.holdings.services import holding_create
     from banyan.messaging.services import message_compose, message_send
@@ -436,13 +443,16 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
                                   summary=f"通话{label}矩阵摘要")
     message = message_compose(actor=owner, customer=customer, channel="sms", body=f"短信{label}矩阵正文")
     message = message_send(message=message, actor=owner)  # not left queued: opening an outbox sends the queue
+    opportunity = opportunity_create(actor=owner, customer=customer, need=f"机会{label}矩阵需求", source="call",
+                                     expected_amount="100000", due_date=today + dt.timedelta(days=7))
     script = script_create(actor=bank.admin, title=f"话术{label}矩阵", kind="opening",
                            steps=[{"step": "1", "text": "您好"}], branch=owner.branch)
     return SimpleNamespace(
         label=label, owner=owner, branch=owner.branch, customer=customer, campaign=campaign, holding=holding,
         memo=memo, task=task, appointment=appointment, interaction=interaction, message=message, script=script,
+        opportunity=opportunity,
         book_markers=[customer.name, customer.external_id, memo.text, interaction.summary, appointment.place,
-                      message.body, campaign.name],
+                      message.body, campaign.name, opportunity.need],
         branch_markers=[script.title],
     )
 
@@ -450,7 +460,7 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
 def fingerprint(world) -> dict[str, Any]:
     """What another manager would notice had changed in the world: its objects' rows and how many
     contacts, memos, meetings, messages and holdings its customer has."""
-    from banyan.contacts.models import Appointment, Interaction, Memo
+    from banyan.contacts.models import Appointment, Interaction, Memo, Opportunity
     from banyan.customers.models import Customer
     from banyan.holdings.models import Holding
     from banyan.messaging.models import Message
@@ -473,8 +483,10 @@ def fingerprint(world) -> dict[str, Any]:
         "staff": Staff.objects.filter(pk=world.owner.pk).values("daily_capacity", "is_senior", "is_active",
                                                                   "role", "branch_id"),
         "holding": Holding.objects.filter(pk=world.holding.pk).values("amount", "status"),
+        "opportunity": Opportunity.objects.filter(pk=world.opportunity.pk).values("stage", "lost_reason", "holding_id",
+                                                                                  "need", "due_date"),
     }
     out: dict[str, Any] = {k: [dict(r) for r in qs] for k, qs in rows.items()}
-    for model in (Interaction, Memo, Appointment, Message, Holding):
+    for model in (Interaction, Memo, Appointment, Message, Holding, Opportunity):
         out[f"{model.__name__} count"] = model.objects.filter(customer_id=c).count()
     return out

@@ -436,7 +436,8 @@ def _answer(request: HttpRequest, task: Task, *, done_message: str, meeting=None
     if _is_htmx(request):
         t = decorate(task, clock.today())
         t.meeting, t.guidance = meeting, guidance
-        context = {"t": t, "page_day": page, "oob_counts": task.date == page}
+        # "有意向": the line offers to open a sales opportunity in one step (contacts' offer)
+        context = {"t": t, "page_day": page, "oob_counts": task.date == page, "offer_opportunity": True}
         if task.date == page:
             tasks = Task.objects.filter(manager=task.manager, date=page).only("status")
             context["counts"] = day_counts(list(tasks), task.manager.daily_capacity)

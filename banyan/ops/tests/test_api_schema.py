@@ -33,6 +33,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 
 from banyan.conftest import TODAY
+from banyan.contacts.opportunities import opportunity_create
 from banyan.holdings.services import holding_create
 from banyan.org.services import api_token_issue
 from banyan.outreach.services import campaign_create
@@ -86,8 +87,9 @@ def world(bank, make_customer, _connection_kept):
     campaign = campaign_create(actor=bank.rm_a, name="存款到期回访", purpose="到期续存", start_date=TODAY,
                                end_date=TODAY + dt.timedelta(days=14), customer_ids=[c.pk for c in customers])
     task = Task.objects.filter(manager=bank.rm_a, date=TODAY, customer=customers[0]).get()  # the maturity
+    opportunity = opportunity_create(actor=bank.rm_a, customer=customers[0], need="到期续存", source="call")
     return {"customer": customers[0].pk, "campaign": campaign.pk, "code": bank.products.fund.code,
-            "task": task.pk, "called": customers[1].pk,
+            "task": task.pk, "called": customers[1].pk, "opportunity": opportunity.pk,
             "headers": {"Authorization": f"Bearer {api_token_issue(staff=bank.rm_a)}"}}
 
 
@@ -108,7 +110,8 @@ def _real_ids(case, world) -> None:
         elif name == "customer_id":
             params[name] = world["called"]
         elif name == "id":
-            params[name] = world["campaign"] if path.startswith("/api/v1/campaigns") else world["customer"]
+            params[name] = world["campaign"] if path.startswith("/api/v1/campaigns") else (
+                world["opportunity"] if path.startswith("/api/v1/opportunities") else world["customer"])
 
 
 @schema.parametrize()
