@@ -106,6 +106,17 @@ PRODUCT_COLUMNS: list[Column] = [
     Column("is_active", "在售", False, _YN + "；N＝停售（已有持仓不变）", "Y", ("是否在售",)),
 ]
 
+#: Risk assessments taken in core banking (风险测评, WEA-1): the customer's level follows the latest.
+RISK_ASSESSMENT_COLUMNS: list[Column] = [
+    Column("external_id", "测评编号", True, "核心系统测评流水号，唯一", "RA202611230001", ("测评流水号",)),
+    Column("customer", "客户号", True, "客户的 客户号（先导入客户）", "C00012345", ("客户编号",)),
+    Column("level", "风险等级", True, "C1–C5", "C3", ("风险承受能力", "测评结果")),
+    Column("assessed_on", "测评日期", True, _DATE + "（不晚于今天）", "2026-11-20", ("评估日期",)),
+    Column("score", "测评得分", False, "整数", "56", ("得分", "分数")),
+    Column("expires_on", "有效期至", False, _DATE + "；空＝按本行问卷的有效期（默认一年）", "2027-11-19",
+           ("到期日", "有效期")),
+]
+
 KINDS: dict[str, list[Column]] = {
     "products": PRODUCT_COLUMNS,
     "customers": CUSTOMER_COLUMNS,
@@ -113,12 +124,14 @@ KINDS: dict[str, list[Column]] = {
     "transactions": TRANSACTION_COLUMNS,
     "navs": NAV_COLUMNS,
     "new_cards": NEW_CARD_COLUMNS,
+    "risk_assessments": RISK_ASSESSMENT_COLUMNS,
 }
 
 #: The columns that identify a row (a file without them cannot be read).
 KEYS: dict[str, tuple[str, ...]] = {
     "products": ("code",), "customers": ("external_id",), "holdings": ("external_id",),
     "transactions": ("external_id",), "navs": ("product", "date"), "new_cards": ("external_id",),
+    "risk_assessments": ("external_id",),
 }
 
 

@@ -38,6 +38,7 @@ from banyan.holdings.services import (
     transaction_record,
 )
 from banyan.org.models import Branch, Staff
+from banyan.wealth.services import assessment_import
 from banyan.worklists.generations import previews_stale
 
 __all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "rejects_path_for"]
@@ -50,7 +51,7 @@ _BOOLEANS = {"y": True, "yes": True, "1": True, "true": True, "是": True, "t": 
 _BOOL_FIELDS = {"consent_sms", "consent_phone", "consent_email", "consent_wechat", "do_not_disturb", "auto_rollover",
                 "is_active"}
 _DATE_FIELDS = {"birth_date", "risk_assessed_on", "account_opened_on", "purchase_date", "maturity_date",
-                "statement_date", "payment_due_date", "date"}
+                "statement_date", "payment_due_date", "date", "assessed_on", "expires_on"}
 # Words bank exports use for the coded choices, beside the codes and their labels.
 _SYNONYMS: dict[str, dict[str, str]] = {
     "gender": {"男": Gender.MALE, "女": Gender.FEMALE, "male": Gender.MALE, "female": Gender.FEMALE},
@@ -317,9 +318,23 @@ def _product_row(kind: str, values: dict[str, str], look: _Lookups, actor, touch
     return "updated"
 
 
+def _risk_assessment_row(kind: str, values: dict[str, str], look: _Lookups, actor, touched: set[int]) -> str:
+    """An assessment taken in core banking: recorded (never refused for the daily limit: core
+    banking took it), and the customer's level follows when it is the latest."""
+    customer = look.customer(values.pop("customer", ""))
+    fields = _convert(values)
+    _assessment, outcome = assessment_import(actor=actor, customer=customer, external_id=fields.get("external_id", ""),
+                                             level=fields.get("level"), assessed_on=fields.get("assessed_on"),
+                                             score=fields.get("score"), expires_on=fields.get("expires_on"))
+    if outcome == "unchanged":
+        raise _Unchanged
+    touched.add(customer.pk)
+    return outcome
+
+
 _HANDLERS: dict[str, Callable[..., str]] = {
     "products": _product_row, "customers": _customer_row, "new_cards": _customer_row, "holdings": _holding_row,
-    "transactions": _transaction_row, "navs": _nav_row,
+    "transactions": _transaction_row, "navs": _nav_row, "risk_assessments": _risk_assessment_row,
 }
 # Error keys a service may use that are not the feed's column names.
 _ERROR_FIELDS = {"occurred_on": "date"}

@@ -29,7 +29,8 @@ KIND_LABELS = {"products": pgettext_lazy("feed kind", "Product catalogue"),
                "holdings": pgettext_lazy("feed kind", "Accounts and holdings"),
                "transactions": pgettext_lazy("feed kind", "Transactions"),
                "navs": pgettext_lazy("feed kind", "Product NAVs and dividends"),
-               "new_cards": pgettext_lazy("feed kind", "New card customers")}
+               "new_cards": pgettext_lazy("feed kind", "New card customers"),
+               "risk_assessments": pgettext_lazy("feed kind", "Risk assessments")}
 RECENT_RUNS = 20
 
 

@@ -17,7 +17,7 @@ def test_the_samples_import_cleanly_into_the_demo_bank(tmp_path):
     # given a small demo bank, and copies of the samples (the rejects file goes next to the input)
     build_demo(customers=30, log=lambda _msg: None)
     copies = {}
-    for kind in ("products", "customers", "new_cards", "holdings", "transactions", "navs"):
+    for kind in ("products", "customers", "new_cards", "holdings", "transactions", "navs", "risk_assessments"):
         copies[kind] = tmp_path / f"{kind}.csv"
         copies[kind].write_bytes((SAMPLES / f"{kind}.csv").read_bytes())
 

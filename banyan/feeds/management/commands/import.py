@@ -37,7 +37,8 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    help = "Import a batch feed from core banking: customers, holdings, transactions, navs or new_cards."
+    help = ("Import a batch feed from core banking: products, customers, holdings, transactions, navs, new_cards "
+            "or risk_assessments.")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("kind", choices=list(KINDS), help="what the file holds")
