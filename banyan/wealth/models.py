@@ -148,7 +148,9 @@ class RiskAssessment(models.Model):
     class Meta:
         ordering = ["-assessed_on", "-id"]
         verbose_name = _("risk assessment")
-        indexes = [models.Index(fields=["customer", "-assessed_on"], name="assessment_customer_day")]
+        indexes = [models.Index(fields=["customer", "-assessed_on"], name="assessment_customer_day"),
+                   # the worklist's risk_assessment_expiry trigger reads a window of expiry dates
+                   models.Index(fields=["expires_on"], name="assessment_expiry")]
         constraints = [models.UniqueConstraint(fields=["external_id"], name="assessment_external_id_unique")]
 
     def __str__(self) -> str:
