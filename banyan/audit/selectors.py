@@ -108,6 +108,7 @@ FIELD_LABELS = {
     "relations": pgettext_lazy("audit field", "relations"),
     "snapshots": pgettext_lazy("audit field", "AUM snapshots"),
     "transactions": pgettext_lazy("audit field", "transactions"),
+    "opportunities": pgettext_lazy("audit field", "sales opportunities"),
     "file": pgettext_lazy("audit field", "file"),
     "size": pgettext_lazy("audit field", "size (bytes)"),
 }

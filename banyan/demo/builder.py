@@ -24,11 +24,12 @@ from django.db.models import Max, OuterRef, Subquery
 
 from banyan import clock
 from banyan.audit.services import audit_log
-from banyan.contacts.models import Appointment, Interaction, Memo, real_contact_q
+from banyan.contacts.models import Appointment, Interaction, Memo, Opportunity, real_contact_q
 from banyan.customers.models import Customer, CustomerRelation
 from banyan.demo import catalogue, history, profiles
 from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
 from banyan.demo.console import pad
+from banyan.demo.opportunities import make_opportunities
 from banyan.demo.people import (
     TIER_GOLD,
     TIER_MASS,
@@ -108,11 +109,14 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
         Interaction.objects.bulk_create(interactions, batch_size=BATCH)
         Memo.objects.bulk_create(memos, batch_size=BATCH)
         meetings = Appointment.objects.bulk_create(history_maker.appointments(interactions), batch_size=BATCH)
+        opportunities = Opportunity.objects.bulk_create(  # from the contacts where the customer was interested
+            make_opportunities(seed, today, rows, interactions, [h for hs in holdings_of for h in hs]),
+            batch_size=BATCH)
         latest = (Interaction.objects.filter(real_contact_q(), customer=OuterRef("pk")).values("customer")
                   .annotate(latest=Max("occurred_at")).values("latest"))
         Customer.objects.update(last_contact_at=Subquery(latest))
         step(f"history: {len(interactions)} contacts, {len(meetings)} meetings, {len(memos)} memos, "
-             f"{relations} relations, {snapshots} AUM snapshots")
+             f"{relations} relations, {snapshots} AUM snapshots, {len(opportunities)} sales opportunities")
 
         flows = _create_transactions(rng, rows, today)
         step(f"account movements: {flows} (large inflows and outflows of the last days among them)")
@@ -120,7 +124,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
         counts = {"branches": len(branches), "staff": len(staff), "products": len(market.products),
                   "customers": len(rows), "holdings": holdings_count, "interactions": len(interactions),
                   "memos": len(memos), "meetings": len(meetings), "relations": relations, "snapshots": snapshots,
-                  "transactions": flows}
+                  "transactions": flows, "opportunities": len(opportunities)}
         audit_log(actor=None, action="demo.built", data={"seed": seed, "as_of": today, "count": len(rows)},
                   after=counts)
     # What the nightly job does after a feed: segments, then today's lists for every manager.
