@@ -32,6 +32,7 @@ class ReasonCode(models.TextChoices):
     NEW_CUSTOMER = "new_customer", _("New customer")
     RISK_ASSESSMENT_EXPIRY = "risk_assessment_expiry", _("Risk assessment expiring")
     OPPORTUNITY_DUE = "opportunity_due", _("Sales opportunity due")
+    SUITABILITY_DRIFT = "suitability_drift", _("Holdings above the risk level")
 
 
 class ReasonRule(models.Model):

@@ -41,6 +41,8 @@ DEFAULTS: dict[str, ReasonDefaults] = {
     C.CARD_REPAYMENT: ReasonDefaults(3, 60, grace_days=0, service=True),
     C.FOLLOW_UP: ReasonDefaults(0, 60, grace_days=7, service=True),
     C.OPPORTUNITY_DUE: ReasonDefaults(2, 58, grace_days=3),  # marketing: the customer's consent applies
+    # a new assessment put the level below what the customer holds (适当性): a service call
+    C.SUITABILITY_DRIFT: ReasonDefaults(0, 70, grace_days=14, service=True),
     C.LOAN_MATURITY: ReasonDefaults(30, 55, service=True),
     C.NAV_MOVE: ReasonDefaults(0, 50, grace_days=2, service=True),
     C.LARGE_INFLOW: ReasonDefaults(0, 50),
@@ -66,6 +68,7 @@ PURPOSE: dict[str, str] = {
     C.STOP_LOSS: "after_sales", C.LARGE_OUTFLOW: "after_sales", C.LARGE_INFLOW: "product",
     C.CADENCE_DUE: "care", C.MEMO_DUE: "service", C.FOLLOW_UP: "service", C.APPOINTMENT: "invitation",
     C.NEW_CUSTOMER: "invitation", C.RISK_ASSESSMENT_EXPIRY: "service", C.OPPORTUNITY_DUE: "product",
+    C.SUITABILITY_DRIFT: "after_sales",
 }
 
 #: The cadence line of a customer never contacted: a slot of its own (talking points per
@@ -105,6 +108,7 @@ SAY: dict[tuple[str, str], str] = {
     (C.NEW_CUSTOMER, ""): _("{detail}! From now on I will be your personal relationship manager: whenever you need anything, just come to me."),
     (C.RISK_ASSESSMENT_EXPIRY, ""): _("{detail}. The regulator asks for it to be renewed; it takes a few minutes on mobile banking or at the branch."),
     (C.OPPORTUNITY_DUE, ""): "",
+    (C.SUITABILITY_DRIFT, ""): _("{detail}. Nothing needs to be decided in a hurry; I would like to explain what this means for you and go through your holdings together."),
 }
 
 #: The card repayment once its date has passed (no longer a reminder).
@@ -149,6 +153,7 @@ HINTS: dict[tuple[str, str], str] = {
     (C.MEMO_DUE, ""): _("Say it in your own words; do not read the memo out."),
     (C.FOLLOW_UP, ""): _("Say it in your own words; do not read the notes out."),
     (C.OPPORTUNITY_DUE, ""): _("Ask what has changed before proposing anything; afterwards move it on the pipeline: proposed, won with the sale, or lost with the reason."),
+    (C.SUITABILITY_DRIFT, ""): _("Suitability: explain the risk of each holding above the new level, let the customer decide, and sell nothing above the level. Note what was said."),
 }
 
 #: The call's opening and closing, by the way it is made (spoken, or written: SMS, WeChat, e-mail).

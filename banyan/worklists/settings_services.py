@@ -69,6 +69,7 @@ _SAMPLE_FACTS: dict[str, tuple[int, dict]] = {
     C.RISK_ASSESSMENT_EXPIRY: (27, {"level": "C3"}),
     C.OPPORTUNITY_DUE: (0, {"need": "孩子教育金", "product": "安心理财180天", "amount": "300000", "stage": "contacted",
                             "follow_up": ""}),
+    C.SUITABILITY_DRIFT: (0, {"level": "C2", "products": ["稳健成长混合基金"]}),
 }
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings as django_settings
 from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from banyan import clock
 from banyan.calendars.lunar import lunar_key_label
@@ -71,6 +71,7 @@ ARGS: dict[str, tuple[str, ...]] = {
     C.NEW_CUSTOMER: ("source", "opened"),
     C.RISK_ASSESSMENT_EXPIRY: ("level",),
     C.OPPORTUNITY_DUE: ("need", "product", "amount", "stage", "follow_up"),  # need: the manager's words
+    C.SUITABILITY_DRIFT: ("level", "products"),  # products: the names of the holdings above the level
 }
 
 #: Topics that greet come first, in this order; the rest by weight.
@@ -363,6 +364,10 @@ _DETAILS = {
     C.RISK_ASSESSMENT_EXPIRY: lambda item, f: _("Risk assessment ({level}) expires on {date}").format(
         level=f["level"], date=item.due.isoformat()),
     C.OPPORTUNITY_DUE: _opportunity_detail,
+    C.SUITABILITY_DRIFT: lambda item, f: ngettext(
+        "Risk assessment {level} ({date}): {n} holding above that level: {products}",
+        "Risk assessment {level} ({date}): {n} holdings above that level: {products}", len(f["products"])).format(
+        level=f["level"], date=_date(item.due), n=len(f["products"]), products=_join(f["products"])),
 }
 
 
@@ -521,6 +526,14 @@ def _opportunity_clause(items: list[Item]) -> str:
     return _("what you were interested in last time")
 
 
+def _drift_clause(items: list[Item]) -> str:
+    facts = items[0].facts
+    if not facts.get("products"):
+        return _("your latest risk assessment is below some of what you hold")
+    return _("your latest risk assessment came out at {level}, and your {products} now carries more risk than "
+             "that").format(level=facts["level"], products=_join(facts["products"]))
+
+
 _CLAUSES = {
     C.BIRTHDAY: _birthday_clause,
     C.FESTIVAL: _festival_clause,
@@ -548,6 +561,7 @@ _CLAUSES = {
     C.RISK_ASSESSMENT_EXPIRY: lambda items, day: _("your risk assessment expires {when}").format(
         when=_when(items[0].due, day)),
     C.OPPORTUNITY_DUE: lambda items, day: _opportunity_clause(items),
+    C.SUITABILITY_DRIFT: lambda items, day: _drift_clause(items),
 }
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import BaseExpression
 from django.db.models.functions import ExtractDay, ExtractMonth, Round, TruncDate
 from django.utils import timezone
@@ -37,6 +37,8 @@ from banyan.customers.models import Customer
 from banyan.holdings.models import Holding, HoldingStatus, Product, ProductNav, ProductType, Transaction
 from banyan.segments.models import Quadrant, SegmentPolicy, greeted_by_call
 from banyan.segments.potential import wan
+from banyan.wealth.models import Questionnaire, QuestionnaireStatus, RiskAssessment
+from banyan.wealth.suitability import INVESTMENT_TYPES
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.reasons import ReasonDefaults
 
@@ -417,15 +419,60 @@ def new_customers(w: Window) -> list[Reason]:
 
 
 def risk_assessments(w: Window) -> list[Reason]:
+    """A risk assessment about to expire (风险测评到期), by its own expiry date (the questionnaire's
+    validity when it was taken). A level without an assessment row (typed on the profile, fed with
+    the customer) expires the current questionnaire's validity after its date. Two queries: the
+    assessments expiring in the window that are the customer's current one, and the customers whose
+    level has no assessment behind it."""
     first, last = w.span(C.RISK_ASSESSMENT_EXPIRY)
-    rows = (w.customers().filter(risk_assessed_on__gte=first - dt.timedelta(days=365),
-                                 risk_assessed_on__lte=last - dt.timedelta(days=365))
-            .values_list("pk", "risk_assessed_on", "risk_level"))
+    current = w.mine(RiskAssessment.objects.filter(expires_on__gte=first, expires_on__lte=last,
+                                                   customer__rm__isnull=False,
+                                                   assessed_on=F("customer__risk_assessed_on"),
+                                                   level=F("customer__risk_level")))
+    out: dict[int, Reason] = {}
+    for pk, expires, level in fetch_rows(current.values_list("customer_id", "expires_on", "level")):
+        out[pk] = Reason(pk, C.RISK_ASSESSMENT_EXPIRY, f"风险测评（{level}）{expires.isoformat()} 到期", expires, "",
+                         (level,))
+    days = dt.timedelta(days=_valid_days())
+    behind = RiskAssessment.objects.filter(customer=OuterRef("pk"), assessed_on=OuterRef("risk_assessed_on"),
+                                           level=OuterRef("risk_level"))
+    bare = (w.customers().filter(risk_assessed_on__gte=first - days, risk_assessed_on__lte=last - days)
+            .exclude(risk_level="").filter(~Exists(behind)).values_list("pk", "risk_assessed_on", "risk_level"))
+    for pk, assessed, level in fetch_rows(bare):
+        expires = assessed + days
+        out.setdefault(pk, Reason(pk, C.RISK_ASSESSMENT_EXPIRY, f"风险测评（{level}）{expires.isoformat()} 到期",
+                                  expires, "", (level,)))
+    return list(out.values())
+
+
+def _valid_days() -> int:
+    days = (Questionnaire.objects.filter(status=QuestionnaireStatus.PUBLISHED)
+            .values_list("valid_days", flat=True).first())
+    return days or 365
+
+
+def suitability_drift(w: Window) -> list[Reason]:
+    """适当性: a customer assessed in the window now holds investment products above the new level
+    (a lower re-assessment, or holdings core banking recorded above it): one reason on the
+    assessment's date with the holdings named. One query: the customers assessed in the window
+    (by their index) joined to their active holdings whose product risk is above the level."""
+    first, last = w.span(C.SUITABILITY_DRIFT)
+    above = Q()
+    for n in range(1, 5):
+        above |= Q(customer__risk_level=f"C{n}", product__risk_level__in=[f"R{k}" for k in range(n + 1, 6)])
+    rows = (w.holdings().filter(above, product__type__in=INVESTMENT_TYPES, customer__rm__isnull=False,
+                                customer__risk_assessed_on__gte=first, customer__risk_assessed_on__lte=last)
+            .order_by("customer_id", "-product__risk_level", "product__name")
+            .values_list("customer_id", "customer__risk_level", "customer__risk_assessed_on", "product__name"))
+    held: dict[int, tuple[str, dt.date, list[str]]] = {}
+    for cid, level, assessed, product in fetch_rows(rows):
+        held.setdefault(cid, (level, assessed, []))[2].append(product)
     out = []
-    for pk, assessed, level in fetch_rows(rows):
-        expires = assessed + dt.timedelta(days=365)
-        out.append(Reason(pk, C.RISK_ASSESSMENT_EXPIRY, f"风险测评（{level}）{expires.isoformat()} 到期", expires, "",
-                          (level,)))
+    for cid, (level, assessed, products) in held.items():
+        names = list(dict.fromkeys(products))
+        detail = f"风险测评为{level}（{_md(assessed)}），{len(names)} 个持仓高于该等级：{'、'.join(names)}"
+        out.append(Reason(cid, C.SUITABILITY_DRIFT, detail[:300], assessed, f"assessed:{assessed.isoformat()}",
+                          (level, tuple(names))))
     return out
 
 
@@ -455,7 +502,7 @@ _OPPORTUNITY_STAGE_ZH = {"open": "待跟进", "contacted": "已联系", "propose
 TRIGGERS: tuple[Callable[[Window], list[Reason]], ...] = (
     birthdays, festivals, anniversaries, maturities, card_repayments, loans_overdue, nav_moves_and_dividends,
     profit_and_loss_limits, large_flows, cadence, memos, follow_ups, appointments, new_customers, risk_assessments,
-    opportunities,
+    opportunities, suitability_drift,
 )
 
 

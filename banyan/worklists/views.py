@@ -118,6 +118,7 @@ REASON_FAMILY = {
     ReasonCode.RISK_ASSESSMENT_EXPIRY: "agreed",
     ReasonCode.MEMO_DUE: "agreed", ReasonCode.FOLLOW_UP: "agreed", ReasonCode.APPOINTMENT: "agreed",
     ReasonCode.OPPORTUNITY_DUE: "agreed",
+    ReasonCode.SUITABILITY_DRIFT: "alert",
     ReasonCode.NEW_CUSTOMER: "new", ReasonCode.CADENCE_DUE: "cadence",
 }
 
