@@ -31,6 +31,7 @@ VIA_LABELS = {
     "api_memos": gettext_lazy("API: memos"),
     "api_messages": gettext_lazy("API: messages"),
     "api_opportunities": gettext_lazy("API: sales opportunities"),
+    "api_suitability": gettext_lazy("API: suitability of a product"),
     # lists of customers
     "book": gettext_lazy("My customers list"),
     "search": gettext_lazy("search results page"),
