@@ -15,6 +15,7 @@ from banyan.contacts.services import appointment_create
 from banyan.customers.api import RiskCode, customer_or_404
 from banyan.customers.services import customers_listed
 from banyan.holdings.api import ProductTypeCode
+from banyan.holdings.selectors import get_product
 from banyan.org.api import (
     ERRORS,
     ERRORS_409,
@@ -27,6 +28,8 @@ from banyan.org.api import (
     MoneyIn,
     PathId,
     actor,
+    clean_text,
+    invalid,
     omittable,
 )
 from banyan.outreach.selectors import (
@@ -84,6 +87,9 @@ class CampaignIn(In):
     customer_ids: list[Id] = omittable(min_length=1, max_length=MAX_TARGETS,
                                        description="The targets (customer ids), or give a filter instead.")
     filter: CampaignFilter = omittable()  # a $ref: its description is CampaignFilter's
+    product_code: str = omittable(min_length=1, max_length=30,
+                                  description="The product the calls promote: customers who may not buy it "
+                                              "(banyan.wealth.suitability) are left out with the rule.")
 
 
 class CampaignOut(Schema):
@@ -96,6 +102,7 @@ class CampaignOut(Schema):
     status: str
     listed: int
     excluded: int
+    product_code: str | None = Field(None, description="The product the calls promote, if any.")
 
 
 class CallOut(Schema):
@@ -108,7 +115,9 @@ class CallOut(Schema):
 
 class ExcludedOut(Schema):
     customer_id: int
-    rule: str = Field(description="do_not_disturb, no_phone_consent, monthly_call_cap, other_campaign")
+    rule: str = Field(description="do_not_disturb, no_phone_consent, monthly_call_cap, other_campaign; for a "
+                                  "campaign promoting a product also no_assessment, assessment_expired, "
+                                  "risk_above_level")
 
 
 class CallsOut(Schema):
@@ -167,15 +176,20 @@ def _campaign_out(user, c) -> dict:
     customers (a manager: their own; a branch head: the branch's), as the campaign page does."""
     return {"id": c.pk, "name": c.name, "purpose": c.purpose, "goal": c.goal, "start_date": c.start_date,
             "end_date": c.end_date, "status": c.status, "listed": visible_funnel(user, c)["listed"],
-            "excluded": exclusions(user, c).count()}
+            "excluded": exclusions(user, c).count(), "product_code": c.product.code if c.product_id else None}
 
 
 @router.post("/campaigns", response={201: CampaignOut, **ERRORS})
 def campaign_create_endpoint(request, payload: CampaignIn):
     """A campaign over the caller's own customers; its call list is built at once, and the
     customers a contact rule leaves out are listed with the rule (GET …/calls)."""
+    product = None
+    if payload.product_code is not None:
+        product = get_product(clean_text(payload.product_code).strip())
+        if product is None:
+            raise invalid("product_code", _("No product has the code %(c)s.") % {"c": payload.product_code})
     campaign = campaign_create(actor=actor(request), name=payload.name, purpose=payload.purpose, goal=payload.goal,
-                               start_date=payload.start_date, end_date=payload.end_date,
+                               start_date=payload.start_date, end_date=payload.end_date, product=product,
                                customer_ids=payload.customer_ids,
                                filter=payload.filter.model_dump(mode="json", exclude_unset=True) if payload.filter
                                else None)

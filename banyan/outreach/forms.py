@@ -13,7 +13,7 @@ from banyan import clock
 from banyan.contacts.forms import MOMENT, MOMENT_FORMATS
 from banyan.customers.models import RiskLevel
 from banyan.forms import BanyanForm
-from banyan.holdings.models import ProductType
+from banyan.holdings.models import LIABILITY_TYPES, Product, ProductType
 from banyan.outreach.models import CallStatus, Script
 from banyan.segments.models import Quadrant
 
@@ -70,11 +70,18 @@ class CampaignForm(Styled):
     priority = forms.BooleanField(label=_("Priority customers only"), required=False)
     opening = forms.ModelChoiceField(label=_("Opening line"), queryset=Script.objects.none(), required=False,
                                      empty_label=_("— none —"))
+    product = forms.ModelChoiceField(label=_("Product promoted"), queryset=Product.objects.none(), required=False,
+                                     empty_label=_("— none —"),
+                                     help_text=_("Customers who may not buy it (no valid risk assessment, or the "
+                                                 "product above their level) are left off the list."))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opening"].queryset = opening_scripts(user)
         self.fields["opening"].label_from_instance = lambda s: s.title
+        self.fields["product"].queryset = (Product.objects.filter(is_active=True)
+                                           .exclude(type__in=LIABILITY_TYPES).order_by("type", "risk_level", "code"))
+        self.fields["product"].label_from_instance = lambda p: f"{p.name} · {p.risk_level}"
         if not self.is_bound:
             self.initial.setdefault("start_date", clock.today())
             self.initial.setdefault("end_date", clock.today().replace(day=28))

@@ -65,6 +65,10 @@ class Campaign(models.Model):
     filter = models.JSONField(_("target filter"), default=dict, blank=True)
     opening = models.ForeignKey(Script, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                 verbose_name=_("opening line"))
+    # The product the calls promote, if any: customers who may not buy it (banyan.wealth.suitability)
+    # are left off the list with the rule.
+    product = models.ForeignKey("holdings.Product", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("product promoted"))
     checklist = models.JSONField(_("preparation"), default=dict, blank=True)  # {item code: done}
     status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE)
     created_at = models.DateTimeField(default=clock.now)

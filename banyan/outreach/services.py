@@ -19,10 +19,11 @@ from banyan.contacts.models import Interaction
 from banyan.contacts.services import appointment_create, interaction_log
 from banyan.customers.models import Customer
 from banyan.customers.selectors import visible_customers
-from banyan.holdings.models import Holding, HoldingStatus, ProductType
+from banyan.holdings.models import Holding, HoldingStatus, Product, ProductType
 from banyan.outreach.models import CallEntry, CallLog, CallStatus, Campaign, CampaignStatus, Exclusion, Script
 from banyan.segments.models import SegmentPolicy
 from banyan.transitions import transition
+from banyan.wealth.suitability import unsuitable
 
 #: The rules that keep a customer off a call list, in the order they are checked (API.md `rule`).
 RULES = {
@@ -108,9 +109,11 @@ def _exclusions(campaign: Campaign, candidates: QuerySet[Customer]) -> dict[int,
 @transaction.atomic
 def campaign_create(*, actor, name: str, purpose: str, start_date: Any, end_date: Any, goal: str = "",
                     customer_ids: list[int] | None = None, filter: dict | None = None,
-                    opening: Script | None = None) -> Campaign:
+                    opening: Script | None = None, product: Product | None = None) -> Campaign:
     """A campaign and its call list. Targets are customer ids or a saved filter, always within
-    the actor's visible customers; contact rules leave some out, each with its rule."""
+    the actor's visible customers; contact rules leave some out, each with its rule. A campaign
+    that promotes a `product` leaves out the customers who may not buy it, with the suitability
+    rule (no assessment, expired, product above the level)."""
     errors: dict[str, list[str]] = {}
     dates = {}
     for key, value in (("start_date", start_date), ("end_date", end_date)):
@@ -133,7 +136,7 @@ def campaign_create(*, actor, name: str, purpose: str, start_date: Any, end_date
         raise ValidationError(errors)
     campaign = Campaign.objects.create(
         name=name.strip(), purpose=(purpose or "").strip(), goal=goal.strip(), created_by=actor,
-        branch=actor.branch, filter=filter or {}, opening=opening, **dates,
+        branch=actor.branch, filter=filter or {}, opening=opening, product=product, **dates,
     )
     if filter is not None:
         candidates = customers_matching(actor, filter)
@@ -149,12 +152,15 @@ def campaign_create(*, actor, name: str, purpose: str, start_date: Any, end_date
     call_list_build(campaign=campaign, candidates=candidates)
     audit_log(actor=actor, action="campaign.created", obj=campaign,
               after={"name": campaign.name, "listed": campaign.entries.count(),
-                     "excluded": campaign.exclusions.count()})
+                     "excluded": campaign.exclusions.count(), **({"product": product.code} if product else {})})
     return campaign
 
 
 def call_list_build(*, campaign: Campaign, candidates: QuerySet[Customer]) -> None:
-    rules = _exclusions(campaign, candidates)
+    # suitability first: a customer who may not buy the product is not called about it at all
+    rules = unsuitable(candidates, campaign.product) if campaign.product_id else {}
+    for pk, rule in _exclusions(campaign, candidates).items():
+        rules.setdefault(pk, rule)
     rows = list(candidates.filter(rm__isnull=False).values_list("pk", "rm_id"))
     CallEntry.objects.bulk_create([CallEntry(campaign=campaign, customer_id=pk, manager_id=rm)
                                    for pk, rm in rows if pk not in rules], batch_size=2000)

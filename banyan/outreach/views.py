@@ -60,6 +60,7 @@ from banyan.outreach.services import (
     objection_win_rates,
 )
 from banyan.transitions import Conflict
+from banyan.wealth.suitability import rule_words
 from banyan.worklists.models import ReasonCode, Task
 from banyan.worklists.talking import detail_text, task_talk
 
@@ -146,7 +147,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
                                        purpose=form.cleaned_data["purpose"], goal=form.cleaned_data["goal"],
                                        start_date=form.cleaned_data["start_date"],
                                        end_date=form.cleaned_data["end_date"], filter=form.filter_spec(),
-                                       opening=form.cleaned_data["opening"])
+                                       opening=form.cleaned_data["opening"], product=form.cleaned_data["product"])
         except ValidationError as e:
             for field, errs in e.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
@@ -180,7 +181,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     entries = list(call_list(user, campaign).select_related("manager"))
     counts = visible_funnel(user, campaign)
     rows = _funnel_rows(counts)
-    left_out = [{"customer": x.customer, "rule": RULES.get(x.rule, x.rule)}
+    left_out = [{"customer": x.customer, "rule": RULES[x.rule] if x.rule in RULES else rule_words(x.rule)}
                 for x in exclusions(user, campaign).order_by("-customer__aum")]
     customers_listed(actor=user, customer_ids=[e.customer_id for e in entries] + [x["customer"].pk for x in left_out],
                      via="campaign", params={"campaign": campaign.pk})  # the call list, by name (ARC-8)
