@@ -26,7 +26,7 @@ from banyan import clock
 from banyan.audit.services import audit_log
 from banyan.contacts.models import Appointment, Interaction, Memo, Opportunity, real_contact_q
 from banyan.customers.models import Customer, CustomerRelation
-from banyan.demo import catalogue, history, profiles
+from banyan.demo import assessments, catalogue, history, profiles
 from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
 from banyan.demo.console import pad
 from banyan.demo.opportunities import make_opportunities
@@ -49,10 +49,13 @@ from banyan.demo.people import (
 from banyan.demo.portfolio import Market, PortfolioMaker, cover_every_type
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
 from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
-from banyan.holdings.services import customers_refresh_aum, product_create
+from banyan.holdings.services import customers_refresh_aum, nav_record, product_create
 from banyan.org.models import Branch, Staff
 from banyan.org.services import branch_ensure, staff_create
 from banyan.segments.services import nightly_refresh
+from banyan.wealth.models import RiskAssessment
+from banyan.wealth.selectors import current_questionnaire
+from banyan.wealth.services import sale_record
 from banyan.worklists.services import worklists_build
 
 BATCH = 1000
@@ -118,13 +121,18 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
         step(f"history: {len(interactions)} contacts, {len(meetings)} meetings, {len(memos)} memos, "
              f"{relations} relations, {snapshots} AUM snapshots, {len(opportunities)} sales opportunities")
 
+        made = _create_assessments(seed, today, rows, holdings_of, opportunities)
+        step(f"risk assessments: {len(made.assessments)} ({made.flagged} with contradicting answers confirmed), "
+             f"{len(made.drifted)} customers re-assessed below what they hold, a private sale in its cooling-off")
+
         flows = _create_transactions(rng, rows, today)
         step(f"account movements: {flows} (large inflows and outflows of the last days among them)")
 
         counts = {"branches": len(branches), "staff": len(staff), "products": len(market.products),
                   "customers": len(rows), "holdings": holdings_count, "interactions": len(interactions),
                   "memos": len(memos), "meetings": len(meetings), "relations": relations, "snapshots": snapshots,
-                  "transactions": flows, "opportunities": len(opportunities)}
+                  "transactions": flows, "opportunities": len(opportunities),
+                  "risk_assessments": len(made.assessments)}
         audit_log(actor=None, action="demo.built", data={"seed": seed, "as_of": today, "count": len(rows)},
                   after=counts)
     # What the nightly job does after a feed: segments, then today's lists for every manager.
@@ -134,6 +142,35 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)
     return counts
+
+
+def _create_assessments(seed: int, today: dt.date, rows: list[Customer], holdings_of: list[list[Holding]],
+                        opportunities: list[Opportunity]) -> assessments.Made:
+    """Every level's assessment (and some earlier ones, a few drifted), then a private product sold
+    this morning by a senior manager, waiting out its cooling-off period."""
+    products = Product.objects.in_bulk()
+    for o in opportunities:
+        if o.product_id:
+            o.product = products[o.product_id]
+    made = assessments.make_assessments(seed, today, rows, holdings_of, opportunities, current_questionnaire())
+    RiskAssessment.objects.bulk_create(made.assessments, batch_size=BATCH)
+    Customer.objects.bulk_update(made.drifted, ["risk_level", "risk_assessed_on"], batch_size=BATCH)
+    code, name, kind, risk, issuer = assessments.PRIVATE
+    private = product_create(actor=None, code=code, name=name, type=kind, risk_level=risk, issuer=issuer)
+    Product.objects.filter(pk=private.pk).update(is_private=True)
+    private.is_private = True
+    senior = Staff.objects.filter(username="zhangmin").first()  # the senior manager of the first branch
+    drifted = {c.pk for c in made.drifted}
+    buyer = next((c for c in rows if senior and c.rm_id == senior.pk and c.pk not in drifted
+                  and c.risk_level in ("C4", "C5") and c.risk_assessed_on
+                  and (today - c.risk_assessed_on).days < 300 and c.birth_date
+                  and add_years(c.birth_date, 65) > today), None)
+    nav_record(actor=None, product=private, date=today - dt.timedelta(days=1), nav="1.0000")  # issued at par
+    if buyer is not None:
+        sale_record(actor=senior, customer=buyer, product=private, amount="1000000", purchase_date=today,
+                    cost_price="1.0000", dual_recording_ref=f"SL{today:%Y%m%d}0001", acknowledged=True,
+                    account_no=f"8809{buyer.pk:012d}")  # a private fund account: 16 digits, no other has 8809
+    return made
 
 
 _COUNTERPARTIES = ("他行", "证券账户", "支付宝", "财付通", "本行他人账户", "工资代发", "房产交易资金监管", "公积金中心")
