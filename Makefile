@@ -18,6 +18,9 @@ setup: $(BIN)/banyan
 
 ## make run — set up, build the demo bank once, serve it on http://127.0.0.1:8000
 run: setup
+	@# the PDF reports need Pango and a CJK font: installed as root, else named (the rest of the app runs without them)
+	-@BANYAN_SYSTEM_PACKAGES="fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0" BANYAN_SYSTEM_PACKAGES_FOR="make run" \
+		sh banyan/testing/system-packages.sh
 	$(BIN)/banyan migrate --noinput
 	$(BIN)/banyan demo --if-empty --customers $(DEMO_CUSTOMERS)
 	$(BIN)/banyan serve --host $(HOST) --port $(PORT)

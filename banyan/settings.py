@@ -209,7 +209,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # `celery -A banyan worker -Q banyan,banyan-batch` serves both; split them over machines at will.
 CELERY_TASK_DEFAULT_QUEUE = "banyan"
 CELERY_TASK_ROUTES = {"banyan.feeds.import_file": {"queue": "banyan-batch"},
-                      "banyan.nightly": {"queue": "banyan-batch"}}
+                      "banyan.nightly": {"queue": "banyan-batch"},
+                      "banyan.wealth.diagnosis_batch": {"queue": "banyan-batch"}}
+# Without a broker, a batch of diagnosis PDFs runs in a thread of the web process (the page polls
+# its progress); 0 runs it inside the request, as a feed does (banyan/wealth/tasks.py).
+BANYAN_BATCH_THREAD = os.environ.get("BANYAN_BATCH_THREAD", "1") == "1"
 # A task is acknowledged when it has finished, and a worker takes one task at a time: a worker
 # that dies mid-feed leaves the message to another (imports are idempotent, the run is claimed once).
 CELERY_TASK_ACKS_LATE = True

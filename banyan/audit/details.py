@@ -32,6 +32,8 @@ VIA_LABELS = {
     "api_messages": gettext_lazy("API: messages"),
     "api_opportunities": gettext_lazy("API: sales opportunities"),
     "api_suitability": gettext_lazy("API: suitability of a product"),
+    "diagnosis": gettext_lazy("wealth diagnosis page"),
+    "api_diagnosis": gettext_lazy("API: wealth diagnosis"),
     # lists of customers
     "book": gettext_lazy("My customers list"),
     "search": gettext_lazy("search results page"),
@@ -45,6 +47,9 @@ VIA_LABELS = {
     "pipeline": gettext_lazy("sales opportunities (pipeline)"),
     # exports
     "book_csv": gettext_lazy("customer list CSV"),
+    "diagnosis_pdf": gettext_lazy("wealth diagnosis PDF"),
+    "api_diagnosis_pdf": gettext_lazy("API: wealth diagnosis PDF"),
+    "diagnosis_batch": gettext_lazy("wealth diagnosis PDFs of the priority customers (ZIP)"),
 }
 
 #: The parameters of a filter, in words (a context of their own: "page" is a page number here).

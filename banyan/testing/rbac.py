@@ -110,6 +110,8 @@ OBJECTS: dict[str, ObjectKind] = {
     "rule": ObjectKind("bank", missing="no_such_reason"),  # work/settings/rules/<code>/
     "override": ObjectKind("bank"),  # a holiday-table row
     "run": ObjectKind("bank"),  # a feed run (admins only, feeds/tests)
+    "batch": ObjectKind("book", lambda w: w.batch.pk),  # a manager's batch of diagnosis PDFs (wealth)
+    "portfolio": ObjectKind("bank"),  # a model portfolio (wealth settings, administrators)
 }
 
 #: Parameters that name no object: the value they get.
@@ -423,6 +425,7 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
     from banyan.holdings.services import holding_create
     from banyan.messaging.services import message_compose, message_send
     from banyan.outreach.services import campaign_create, script_create
+    from banyan.wealth.models import DiagnosisBatch
     from banyan.worklists.models import Task
     from banyan.worklists.services import worklists_build
 
@@ -447,9 +450,12 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
                                      expected_amount="100000", due_date=today + dt.timedelta(days=7))
     script = script_create(actor=bank.admin, title=f"话术{label}矩阵", kind="opening",
                            steps=[{"step": "1", "text": "您好"}], branch=owner.branch)
+    batch = DiagnosisBatch.objects.create(owner=owner, as_of=today, customer_ids=[customer.pk], total=1,
+                                          created_at=clock.now())  # queued, never run: its page only
     return SimpleNamespace(
         label=label, owner=owner, branch=owner.branch, customer=customer, campaign=campaign, holding=holding,
         memo=memo, task=task, appointment=appointment, interaction=interaction, message=message, script=script,
+        batch=batch,
         opportunity=opportunity,
         book_markers=[customer.name, customer.external_id, memo.text, interaction.summary, appointment.place,
                       message.body, campaign.name, opportunity.need],

@@ -1,11 +1,14 @@
 #!/bin/sh
 # What `make test` needs from the system, beside Python: Debian's Chromium (the browser tests), a
-# CJK font (pages and screenshots in Chinese), PostgreSQL (the second run of the suite), Redis (the
-# Celery worker tests) and GNU gettext (the translation check). Missing ones are installed when we
-# are root with apt-get (a fresh Debian machine, CI); otherwise we stop at once with the exact line
-# to run, instead of a wall of browser-test errors.
+# CJK font (pages, screenshots and the diagnosis PDF in Chinese), PostgreSQL (the second run of the
+# suite), Redis (the Celery worker tests), GNU gettext (the translation check), Pango (WeasyPrint,
+# the diagnosis PDF) and poppler-utils (pdftoppm renders a PDF's page in the tests). Missing ones are
+# installed when we are root with apt-get (a fresh Debian machine, CI); otherwise we stop at once with
+# the exact line to run, instead of a wall of browser-test errors.
 set -eu
-packages="${BANYAN_SYSTEM_PACKAGES:-chromium fonts-noto-cjk postgresql redis-server gettext}"
+packages="${BANYAN_SYSTEM_PACKAGES:-chromium fonts-noto-cjk postgresql redis-server gettext libpango-1.0-0 libpangoft2-1.0-0 poppler-utils}"
+# Who needs them, for the message: `make run` asks only for what the app itself needs (see the Makefile).
+needed_by="${BANYAN_SYSTEM_PACKAGES_FOR:-make test}"
 
 missing=""
 if command -v dpkg >/dev/null 2>&1; then
@@ -19,11 +22,13 @@ else
   command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
   command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
   command -v msgfmt >/dev/null 2>&1 || missing="$missing gettext"
+  ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$missing libpango-1.0-0 libpangoft2-1.0-0"
+  command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
 fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "make test: installing the system packages the tests need:$missing"
+  echo "$needed_by: installing the system packages it needs:$missing"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # shellcheck disable=SC2086
@@ -31,7 +36,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   exit 0
 fi
 
-echo "make test needs these system packages first:$missing" >&2
+echo "$needed_by needs these system packages first:$missing" >&2
 if command -v apt-get >/dev/null 2>&1; then
   echo "Install them with:  sudo apt-get install -y --no-install-recommends$missing" >&2
 else
