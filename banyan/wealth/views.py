@@ -178,8 +178,11 @@ def assessment_take(request: HttpRequest, customer_id: int) -> HttpResponse:
         else:
             flags = scored.flags
             if flags and not (confirmed and note):
+                # not an error: the manager goes over these answers with the customer first
+                status = 200
                 if confirmed and not note:
                     errors["flags_note"] = [_("Write down what the customer said about these answers.")]
+                    status = 400
             elif not refusal:
                 try:
                     assessment = assessment_record(actor=request.user, customer=customer, answers=answers,
