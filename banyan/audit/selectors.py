@@ -109,6 +109,7 @@ FIELD_LABELS = {
     "customers": pgettext_lazy("audit field", "customers"),
     "tasks": pgettext_lazy("audit field", "worklist tasks"),
     "appointments": pgettext_lazy("audit field", "appointments"),
+    "meetings": pgettext_lazy("audit field", "meetings"),
     "calls": pgettext_lazy("audit field", "campaign calls"),
     "branches": pgettext_lazy("audit field", "branches"),
     "staff": pgettext_lazy("audit field", "staff"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from banyan import clock
 from banyan.audit.services import audit_bulk_read, audit_log, audit_suggestions, diff, filter_of
 from banyan.calendars.lunar import lunar_key_of, mmdd
-from banyan.contacts.models import Appointment, AppointmentStatus
+from banyan.contacts.models import OPEN_STAGES, Appointment, AppointmentStatus, Opportunity
 from banyan.customers import identity
 from banyan.customers.completeness import completeness_score
 from banyan.customers.models import Customer, CustomerRelation, IdType
@@ -303,7 +303,8 @@ def book_hand_over(*, actor, from_rm: Staff, to_rm: Staff, keep_assistant: bool 
 
 def _work_follows_the_customers(ids: list[int], *, from_rm_id: int, to_rm: Staff) -> dict[str, int]:
     """What the previous manager still had to do for these customers goes with them: open worklist
-    tasks (today's and the overdue ones), meetings to come, and campaign calls not finished —
+    tasks (today's and the overdue ones), meetings to come, campaign calls not finished and sales
+    opportunities still open —
     otherwise a manager who left would keep them and the customers would wait for nobody."""
     now = clock.now()
     # (not onto a day the new manager already has a task for the customer: one task a customer a day)
@@ -316,6 +317,8 @@ def _work_follows_the_customers(ids: list[int], *, from_rm_id: int, to_rm: Staff
                                                    status=AppointmentStatus.SCHEDULED).update(staff=to_rm),
         "calls": CallEntry.objects.filter(manager_id=from_rm_id, customer_id__in=ids, status__in=CALLS_OPEN)
         .update(manager=to_rm),
+        "opportunities": Opportunity.objects.filter(owner_id=from_rm_id, customer_id__in=ids, stage__in=OPEN_STAGES)
+        .update(owner=to_rm),
     }
 
 

@@ -116,7 +116,8 @@ def test_a_leaving_managers_whole_book_is_handed_over_and_each_file_says_so(bank
 
 def test_what_the_leaving_manager_still_had_to_do_goes_with_the_book(bank, make_customer):
     from banyan import clock
-    from banyan.contacts.models import Appointment
+    from banyan.contacts.models import Appointment, Opportunity
+    from banyan.contacts.opportunities import opportunity_create, opportunity_stage
     from banyan.contacts.services import appointment_create
     from banyan.outreach.models import CallEntry
     from banyan.outreach.services import call_outcome_record, campaign_create
@@ -136,6 +137,9 @@ def test_what_the_leaving_manager_still_had_to_do_goes_with_the_book(bank, make_
                                start_date=today, end_date=today + dt.timedelta(days=14), customer_ids=[wang.pk, li.pk])
     call_outcome_record(actor=bank.rm_a, entry=CallEntry.objects.get(campaign=campaign, customer=li),
                         outcome="refused", reason="资金另有安排")
+    lead = opportunity_create(actor=bank.rm_a, customer=wang, need="到期资金想买稳健理财", source="call")
+    lost = opportunity_create(actor=bank.rm_a, customer=li, need="基金定投", source="call")
+    opportunity_stage(actor=bank.rm_a, opportunity=lost, stage="lost", reason="客户暂不考虑")
 
     book_hand_over(actor=bank.head, from_rm=bank.rm_a, to_rm=bank.rm_b)
 
@@ -143,11 +147,14 @@ def test_what_the_leaving_manager_still_had_to_do_goes_with_the_book(bank, make_
     assert Task.objects.get(customer=wang, date=today).manager == bank.rm_b
     assert Appointment.objects.get(pk=meeting.pk).staff == bank.rm_b
     assert CallEntry.objects.get(campaign=campaign, customer=wang).manager == bank.rm_b
+    assert Opportunity.objects.get(pk=lead.pk).owner == bank.rm_b  # an open sales opportunity too
     # what was done stays with who did it
     assert Task.objects.get(pk=done.pk).manager == bank.rm_a and Task.objects.get(pk=done.pk).status == TaskStatus.DONE
     assert CallEntry.objects.get(campaign=campaign, customer=li).manager == bank.rm_a
+    assert Opportunity.objects.get(pk=lost.pk).owner == bank.rm_a
     event = AuditEvent.objects.get(action="book.handed_over")
-    assert (event.after["tasks"], event.after["appointments"], event.after["calls"]) == (1, 1, 1)
+    assert (event.after["tasks"], event.after["appointments"], event.after["calls"],
+            event.after["opportunities"]) == (1, 1, 1, 1)
 
 
 def test_one_customer_reassigned_takes_the_open_task_along(bank, make_customer):
