@@ -195,6 +195,8 @@ def assessment_take(request: HttpRequest, customer_id: int) -> HttpResponse:
                     messages.success(request, _("Risk assessment recorded: %(level)s, %(score)s points.") % {
                         "level": assessment.get_level_display(), "score": assessment.score})
                     return redirect("wealth_risk_profile", customer.pk)
+    if refusal and request.method == "POST":
+        status = 400
     context = {
         "c": customer, "q": q, "title": (q.title_en or q.title) if _english() else q.title,
         "questions": _questions(q, answers, errors), "answered": sum(1 for v in answers.values() if v),

@@ -105,15 +105,39 @@ def test_an_older_customer_gets_the_warnings_with_what_to_do(bank, make_customer
     assert "复核" in rules["elderly_high_risk"]["message"] and "双录编号" in rules["dual_recording_required"]["message"]
 
 
-def test_a_blocked_sale_is_422_unsuitable_naming_the_rules(bank, make_customer, as_rm_a):
-    customer = make_customer(bank.rm_a, risk_level="C2", risk_assessed_on=dt.date(2026, 3, 1))
+@pytest.mark.parametrize(("level", "assessed", "rule"), [
+    ("C2", dt.date(2026, 3, 1), "risk_above_level"),
+    ("C4", dt.date(2025, 10, 1), "assessment_expired"),
+    ("", None, "no_assessment"),
+])
+def test_a_blocked_sale_is_422_unsuitable_naming_the_rules(bank, make_customer, as_rm_a, level, assessed, rule):
+    customer = make_customer(bank.rm_a, risk_level=level, risk_assessed_on=assessed)
     response = as_rm_a.post(f"/customers/{customer.pk}/sales", {"product_code": "F001", "amount": "50000",
                                                                 "purchase_date": "2026-11-23"})
     assert response.status_code == 422
     error = response.json()["error"]
-    assert error["code"] == "unsuitable" and [r["code"] for r in error["rules"]] == ["risk_above_level"]
-    assert error["fields"]["product_code"] and "风险等级为 R3" in error["message"]
+    assert error["code"] == "unsuitable" and [r["code"] for r in error["rules"]] == [rule]
+    assert error["fields"]["product_code"] and all(r["blocking"] for r in error["rules"])
+    if rule == "risk_above_level":
+        assert "风险等级为 R3" in error["message"]
     assert not Holding.objects.filter(customer=customer).exists()
+
+
+def test_a_private_products_sale_returns_its_cooling_off(bank, make_customer, as_rm_a):
+    private = product_create(actor=None, code="PE-01", name="稳盈私募一号", type="fund", risk_level="R3")
+    private.is_private = True
+    private.save()
+    customer = make_customer(bank.rm_a, risk_level="C3", risk_assessed_on=dt.date(2026, 6, 1))
+    verdict = as_rm_a.get(f"/customers/{customer.pk}/suitability", product="PE-01").json()
+    assert [r["code"] for r in verdict["rules"]] == ["dual_recording_required", "cooling_off"]
+    assert "24 小时冷静期" in verdict["rules"][1]["message"]
+    response = as_rm_a.post(f"/customers/{customer.pk}/sales", {"product_code": "PE-01", "amount": "1000000",
+                                                                "purchase_date": "2026-11-23",
+                                                                "dual_recording_ref": "SL-PE-1"})
+    assert response.status_code == 201, response.content
+    body = response.json()["suitability"]
+    assert [r["code"] for r in body["rules"]] == ["dual_recording_required", "cooling_off"]
+    assert body["cooling_off_ends_at"] is not None
 
 
 def test_a_sale_with_warnings_needs_what_they_ask_and_records_them(bank, make_customer, as_rm_a, r4):
