@@ -23,8 +23,8 @@ def _book(bank, make_customer):
 def test_a_product_campaign_leaves_out_who_may_not_buy_it_with_the_rule(bank, make_customer, login):
     book = _book(bank, make_customer)
     campaign = campaign_create(actor=bank.rm_a, name="稳健成长基金推介", purpose="介绍新发基金",
-                               start_date="2026-11-23", end_date="2026-11-30", customer_ids=[c.pk for c in book.values()],
-                               product=bank.products.fund)  # R3
+                               start_date="2026-11-23", end_date="2026-11-30",
+                               customer_ids=[c.pk for c in book.values()], product=bank.products.fund)  # R3
     assert set(CallEntry.objects.filter(campaign=campaign).values_list("customer_id", flat=True)) == {book["ok"].pk}
     rules = dict(Exclusion.objects.filter(campaign=campaign).values_list("customer_id", "rule"))
     assert rules == {book["low"].pk: "risk_above_level", book["expired"].pk: "assessment_expired",
