@@ -47,6 +47,7 @@ from banyan.org.api import ApiError, BearerAuth
 from banyan.org.api import router as auth_router
 from banyan.outreach.api import router as outreach_router
 from banyan.wealth.api import router as wealth_router
+from banyan.wealth.offers_api import router as offers_router
 from banyan.worklists.api import router as worklist_router
 
 logger = logging.getLogger("banyan.api")
@@ -122,6 +123,7 @@ api.add_router("", worklist_router)
 api.add_router("", outreach_router)
 api.add_router("", messaging_router)
 api.add_router("", wealth_router)
+api.add_router("", offers_router)
 
 
 def _error(request, status: int, code: str, message: str, fields: dict | None = None):

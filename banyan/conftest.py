@@ -140,5 +140,6 @@ def pytest_runtest_teardown(item, nextitem):
 #: The data migrations whose rows tests rely on (a flush removes them).
 _SEEDING_MIGRATIONS = ("banyan.outreach.migrations.0002_seed_scripts",
                        "banyan.messaging.migrations.0002_default_templates",
+                       "banyan.messaging.migrations.0005_maintenance_templates",
                        "banyan.wealth.migrations.0002_default_questionnaire",
                        "banyan.wealth.migrations.0004_default_model_portfolios")

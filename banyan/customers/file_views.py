@@ -46,6 +46,7 @@ from banyan.holdings.models import LIABILITY_TYPES, NAV_TYPES, ProductType
 from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings, products
 from banyan.org.forms import assign_form_for
 from banyan.segments.models import CustomerSegment
+from banyan.wealth.offers import offers_for
 from banyan.wealth.services import Unsuitable, sale_record
 from banyan.wealth.views import file_wealth_context, sale_verdict_context
 from banyan.web.forms import add_service_errors
@@ -367,6 +368,7 @@ def _visit_context(request, customer, review_form=None) -> dict:
         "not_held": [label for value, label in ProductType.choices
                      if value not in held and value not in LIABILITY_TYPES],
         "meeting": meeting, "goal": goal, "recent": [e for e in context["entries"] if e.kind == "interaction"][:3],
+        "brief_offers": offers_for(customer),  # 为您推荐 and 表7-1 (WEA-4)
         "review_form": review_form or VisitReviewForm(initial={"goal": goal}),
     })
     return context

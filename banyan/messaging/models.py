@@ -17,6 +17,10 @@ class TemplateCode(models.TextChoices):
     MATURITY = "maturity", _("Maturity reminder")
     INVITATION = "invitation", _("Event invitation")
     APPOINTMENT_CONFIRMATION = "appointment_confirmation", _("Appointment confirmation")
+    # 销售维护 (WEA-3): a holding at the customer's own line, or its product's NAV moving sharply
+    TAKE_PROFIT = "take_profit", _("Take-profit notice")
+    STOP_LOSS = "stop_loss", _("Stop-loss notice")
+    NAV_MOVE = "nav_move", _("NAV move notice")
     CUSTOM = "custom", _("Custom message")
 
 
@@ -31,12 +35,15 @@ class MessageChannel(models.TextChoices):
 class MessageTemplate(models.Model):
     """A text with placeholders {title} {name} {manager} {manager_mobile} {branch} {date} {product}
     {detail}. A branch's template replaces the bank-wide one (branch empty) of the same code and
-    channel for that branch's customers."""
+    channel for that branch's customers. `body_en` / `subject_en`: the same message in English, for
+    a customer who reads English (the compose page offers it when there is one)."""
 
     code = models.CharField(_("kind"), max_length=30, choices=TemplateCode.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
     subject = models.CharField(_("subject"), max_length=120, blank=True, help_text=_("Email only."))
     body = models.TextField(_("text"))
+    subject_en = models.CharField(_("subject (English)"), max_length=120, blank=True)
+    body_en = models.TextField(_("text (English)"), blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
     branch = models.ForeignKey("org.Branch", on_delete=models.CASCADE, null=True, blank=True,
                                related_name="message_templates", verbose_name=_("branch"),
@@ -55,6 +62,12 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} · {self.get_channel_display()}"
+
+    def text(self, language: str = "") -> tuple[str, str]:
+        """(subject, body) in `language` ("en" for English when written, else the bank's Chinese)."""
+        if language == "en" and self.body_en:
+            return self.subject_en or self.subject, self.body_en
+        return self.subject, self.body
 
 
 class MessageStatus(models.TextChoices):

@@ -87,10 +87,16 @@ FESTIVAL_LOOKAHEAD_DAYS = 90
 DEFAULT_EVENT = "理财沙龙"
 
 
-def suggested_values(customer: Customer, code: str) -> dict[str, str]:
+def suggested_values(customer: Customer, code: str, *, holding=None, language: str = "") -> dict[str, str]:
     """Placeholders the file and the calendar can fill by themselves: for a maturity reminder the
     customer's next maturing holding (product and date); for a festival greeting the next
-    festival for everyone (春节, 中秋节 …); for an invitation a salon, to be renamed."""
+    festival for everyone (春节, 中秋节 …); for an invitation a salon, to be renamed; for a sales
+    maintenance notice the holding's product and facts (`holding`, else the one that reached the
+    line or moved most: banyan.wealth.maintenance), in `language`."""
+    if code in (TemplateCode.TAKE_PROFIT, TemplateCode.STOP_LOSS, TemplateCode.NAV_MOVE):
+        from banyan.wealth.maintenance import maintenance_values
+
+        return maintenance_values(customer, code, holding_id=holding, language=language or "zh-hans")
     if code == TemplateCode.FESTIVAL:
         today = clock.today()
         coming = [f for f in festivals_between(today, today + dt.timedelta(days=FESTIVAL_LOOKAHEAD_DAYS))

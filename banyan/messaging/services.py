@@ -28,7 +28,7 @@ from banyan.customers.models import Customer
 from banyan.messaging.gateways import gateway_for
 from banyan.messaging.models import BlockRule, Message, MessageChannel, MessageStatus, MessageTemplate, TemplateCode
 from banyan.messaging.selectors import suggested_values, template_pick
-from banyan.messaging.text import PLACEHOLDERS, cn_date, render
+from banyan.messaging.text import PLACEHOLDERS, cn_date, promising_words, render
 from banyan.segments.models import greeted_by_call
 from banyan.transitions import transition
 from banyan.worklists.services import _title
@@ -43,7 +43,13 @@ PURPOSE_OF = {
     TemplateCode.BIRTHDAY: Purpose.CARE, TemplateCode.FESTIVAL: Purpose.CARE,
     TemplateCode.MATURITY: Purpose.MATURITY, TemplateCode.INVITATION: Purpose.INVITATION,
     TemplateCode.APPOINTMENT_CONFIRMATION: Purpose.INVITATION, TemplateCode.CUSTOM: Purpose.OTHER,
+    TemplateCode.TAKE_PROFIT: Purpose.AFTER_SALES, TemplateCode.STOP_LOSS: Purpose.AFTER_SALES,
+    TemplateCode.NAV_MOVE: Purpose.AFTER_SALES,
 }
+
+#: 销售维护 (WEA-3): messages about a customer's holding, whose words are held to the regulator's
+#: rule — no promised return (banyan.messaging.text.promising_words).
+MAINTENANCE_KINDS = (TemplateCode.TAKE_PROFIT, TemplateCode.STOP_LOSS, TemplateCode.NAV_MOVE)
 
 #: The consent flag each channel needs.
 CONSENT_FIELD = {MessageChannel.SMS: "consent_sms", MessageChannel.EMAIL: "consent_email",
@@ -62,6 +68,7 @@ NEEDED = {
     TemplateCode.MATURITY: ("product", "date"),
     TemplateCode.INVITATION: ("date", "detail"),
     TemplateCode.APPOINTMENT_CONFIRMATION: ("date",),
+    **{kind: ("product", "detail") for kind in MAINTENANCE_KINDS},
 }
 
 
@@ -82,11 +89,13 @@ def _as_text(value: Any) -> str:
     return text
 
 
-def message_values(*, customer: Customer, actor, code: str = "", context: dict | None = None) -> dict[str, str]:
+def message_values(*, customer: Customer, actor, code: str = "", context: dict | None = None, holding=None,
+                   language: str = "") -> dict[str, str]:
     """The values of the placeholders for this customer: name and title, the manager (the
     customer's own, in whose name an assistant writes), the branch, today's date (except for the
     kinds whose date is the event's); what the file and the calendar suggest for the kind (see
-    `suggested_values`); then whatever the caller gives."""
+    `suggested_values`; `holding`: the one a maintenance message is about, `language` its
+    language); then whatever the caller gives."""
     manager = customer.rm or actor
     values = {
         "title": _title(customer.name, customer.gender), "name": customer.name,
@@ -95,7 +104,7 @@ def message_values(*, customer: Customer, actor, code: str = "", context: dict |
         "branch": customer.branch.name if customer.branch_id else "",
         "date": "" if "date" in NEEDED.get(code, ()) else cn_date(clock.today()), "product": "", "detail": "",
     }
-    values.update(suggested_values(customer, code))
+    values.update(suggested_values(customer, code, holding=holding, language=language))
     for key, value in (context or {}).items():
         if key in PLACEHOLDERS and value is not None and str(value).strip():
             values[key] = _as_text(value)
@@ -144,8 +153,12 @@ def message_compose(*, actor, customer: Customer, template: MessageTemplate | st
     if missing:
         what = "、".join(fill_in_label(k) for k in missing)
         errors["context"] = [_("This message needs: %(what)s.") % {"what": what}]
+    promising = promising_words(f"{title} {text}") if code in MAINTENANCE_KINDS else []
     if not text:
         errors["body"] = [_("Write the message or pick a template.")]
+    elif promising:
+        errors["body"] = [_("A message about a customer's holding may not promise a return: remove "
+                            "%(words)s.") % {"words": "、".join(promising)}]
     elif len(text) > MAX_LENGTH[channel]:
         errors["body"] = [_("At most %(n)d characters for this channel.") % {"n": MAX_LENGTH[channel]}]
     if channel == MessageChannel.EMAIL and not title:

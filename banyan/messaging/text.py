@@ -14,6 +14,23 @@ PLACEHOLDERS = ("title", "name", "manager", "manager_mobile", "branch", "date", 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
+#: Words a message to a customer about an investment may not use (《商业银行理财业务监督管理办法》: no
+#: promised principal or return, no "risk-free"; 《金融机构产品适当性管理办法》: nothing misleading) —
+#: checked in the templates and in every sales-maintenance message written (services.message_compose).
+PROMISING_WORDS = ("保本", "保息", "保收益", "保证收益", "保证本金", "承诺收益", "稳赚", "稳赚不赔", "包赚", "必赚",
+                   "一定赚", "只赚不赔", "零风险", "无风险", "没有风险", "刚性兑付", "刚兑", "保值增值", "收益有保障",
+                   "建议赎回", "建议卖出", "建议买入", "建议加仓", "建议补仓", "赶紧", "抓紧买", "抄底",
+                   "guaranteed return", "guaranteed profit", "guaranteed income", "risk-free", "no risk", "sure win",
+                   "can't lose", "cannot lose")
+
+
+def promising_words(text: str) -> list[str]:
+    """The promising words in a text (case-insensitive for English), longest first, each once."""
+    lower = (text or "").lower()
+    found = [w for w in sorted(PROMISING_WORDS, key=len, reverse=True) if w.lower() in lower]
+    return [w for w in found if not any(w != other and w in other for other in found)]
+
+
 def cn_date(day: dt.date | dt.datetime) -> str:
     """11月28日 — how a message names a day; with a time, 11月28日上午10:00 / 下午3:30."""
     text = f"{day.month}月{day.day}日"

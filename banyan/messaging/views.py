@@ -22,6 +22,7 @@ from banyan.messaging.models import Message, MessageChannel, MessageStatus, Temp
 from banyan.messaging.selectors import OutboxFilters, get_message_for_user, outbox, templates_for
 from banyan.messaging.services import (
     CONSENT_FIELD,
+    MAINTENANCE_KINDS,
     address_of,
     block_reason,
     blocking_rule,
@@ -143,9 +144,14 @@ def default_channel(customer: Customer) -> str:
 
 
 def _compose_context(request: HttpRequest, customer: Customer, channel: str, code: str, form: ComposeForm,
-                     fill: FillInForm, missing: list[str]) -> dict:
+                     fill: FillInForm, missing: list[str], keep: dict | None = None) -> dict:
     states = channel_states(customer)
+    keep = keep or {}
+    holding_q = f"&holding={keep['holding']}" if keep.get("holding") else ""
     return {
+        # what the channel and language links carry over: a maintenance message's holding, the language
+        "holding_q": holding_q, "keep": holding_q + ("&lang=en" if keep.get("lang") == "en" else ""),
+        "lang": keep.get("lang", ""),
         "c": customer, "channel": channel, "code": code, "form": form, "fill": fill,
         "templates": templates_for(customer.branch_id, channel), "states": states,
         "state": next(s for s in states if s.code == channel),
@@ -172,17 +178,28 @@ def compose(request: HttpRequest) -> HttpResponse:
     asked = FillInForm(request.GET)
     context = asked.cleaned_data if asked.is_valid() else {}
     tpl = next((t for t in templates_for(customer.branch_id, channel) if t.code == code), None)
-    values = message_values(customer=customer, actor=request.user, code=code, context=context)
-    body = render_text(tpl.body, values) if tpl else ""
-    subject = render_text(tpl.subject, values) if tpl and channel == MessageChannel.EMAIL else ""
+    # a sales maintenance notice (销售维护): the holding it is about (only one of this customer's
+    # counts), and the customer's language when the template is written in English too
+    holding = request.GET.get("holding", "") if code in MAINTENANCE_KINDS else ""
+    holding = holding if holding.isdigit() and len(holding) < 12 else ""
+    lang = "en" if request.GET.get("lang") == "en" and tpl is not None and tpl.body_en else ""
+    values = message_values(customer=customer, actor=request.user, code=code, context=context,
+                            holding=holding or None, language=lang or "zh-hans")
+    tpl_subject, tpl_body = tpl.text(lang) if tpl else ("", "")
+    body = render_text(tpl_body, values) if tpl else ""
+    subject = render_text(tpl_subject, values) if tpl and channel == MessageChannel.EMAIL else ""
     missing = missing_fill_ins(code, values) if tpl else []
-    uses = [k for k in FILL_INS if tpl and "{" + k + "}" in tpl.body + tpl.subject]
+    # a maintenance notice's facts come from the holding (the text is edited freely below)
+    uses = [k for k in FILL_INS if tpl and "{" + k + "}" in tpl_body + tpl_subject
+            and (code not in MAINTENANCE_KINDS or missing)]
     fill = FillInForm(initial={k: values[k] for k in uses})
     fill.shown = [fill[k] for k in uses]
     form = ComposeForm(initial={"customer": customer.pk, "channel": channel, "template": code if tpl else "",
                                 "subject": subject, "body": body})
-    return render(request, "messaging/compose.html", _compose_context(request, customer, channel, code, form, fill,
-                                                                      missing))
+    context = _compose_context(request, customer, channel, code, form, fill, missing,
+                               keep={"holding": holding, "lang": lang})
+    context["english"] = bool(tpl and tpl.body_en)
+    return render(request, "messaging/compose.html", context)
 
 
 def _compose_send(request: HttpRequest) -> HttpResponse:

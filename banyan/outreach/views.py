@@ -60,6 +60,7 @@ from banyan.outreach.services import (
     objection_win_rates,
 )
 from banyan.transitions import Conflict
+from banyan.wealth.offers import offers_for
 from banyan.wealth.suitability import rule_words
 from banyan.worklists.models import ReasonCode, Task
 from banyan.worklists.talking import detail_text, task_talk
@@ -86,6 +87,8 @@ STATUS_CLASS = {CallStatus.PENDING: "secondary", CallStatus.NOT_REACHED: "warnin
 
 CALLER_ROLES = (Role.RM, Role.PLANNER, Role.ASSISTANT, Role.BRANCH_HEAD, Role.ADMIN)
 HISTORY_DAYS = 7
+#: The next best offers the calling screen shows (the file shows them all).
+CALL_OFFERS = 3
 WEEKS = 6
 
 
@@ -292,6 +295,7 @@ def _facts(entry: CallEntry, user) -> dict:
     calls = list(entry.calls.order_by("-at")[:5])
     return {"c": c, "title": title_of(c), "age": _age(c.birth_date, today), "holdings": holdings, "last": last,
             "reasons": reasons, "calls": calls, "worklist_talk": talks[0] if talks else None,
+            "offers": offers_for(c, today=today).offers[:CALL_OFFERS],  # 为您推荐 (WEA-4)
             "days_since": (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at else None}
 
 

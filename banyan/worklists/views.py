@@ -40,6 +40,7 @@ from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.segments.models import SegmentPolicy
 from banyan.transitions import Conflict
 from banyan.validation import refuse_too_long
+from banyan.wealth.maintenance import suggestions_for_task
 from banyan.web.templatetags.banyan_tags import ymdhm
 from banyan.worklists.contact_services import task_complete_with_appointment
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
@@ -251,6 +252,8 @@ def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: st
     task.rule_text = rule_words(task.rule_code, task.rule_args, fallback=task.rule_note)
     if task.status == TaskStatus.OPEN:
         task.meeting_form = _meeting_form(task, refusal, place)
+        # 销售维护 (WEA-3): the message suggested for a take-profit, stop-loss or NAV move reason
+        task.maintenance = SimpleLazyObject(lambda: suggestions_for_task(task, actor=manager or task.manager))
     return task
 
 

@@ -1,0 +1,241 @@
+"""销售维护 (sales maintenance, WEA-3, seed 000): when a holding reaches the customer's own
+take-profit or stop-loss line, or its product's NAV moves sharply, the manager is told (the
+worklist's `take_profit`, `stop_loss` and `nav_move` reasons) and offered a message to the customer
+that he or she reads, edits and sends through the outbox (banyan.messaging: consent, do-not-disturb
+and quiet hours are checked when it is sent).
+
+The message is the bank's template (a data migration of banyan.messaging, editable per branch)
+filled with facts only: the product, the move, the customer's own line and the date. It promises
+nothing, advises neither buying nor selling, invites the customer to talk, and carries the risk
+notice — the wording a regulator accepts (《商业银行理财业务监督管理办法》, 《金融机构产品适当性
+管理办法》: no promised return, no misleading words).
+
+Facts are read fresh from the holding (the latest NAV), so a message written later says what is true
+then; the worklist's reason is only what brought the manager here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
+
+from banyan import clock
+from banyan.holdings.models import NAV_TYPES, Holding, HoldingStatus, ProductNav
+
+#: The message kinds of sales maintenance: the worklist's reason codes, and the templates' codes.
+MAINTENANCE_CODES = ("take_profit", "stop_loss", "nav_move")
+#: A NAV move is news for this many days after its date.
+NAV_MOVE_DAYS = 7
+TENTH = Decimal("0.1")
+
+
+@dataclass
+class Suggestion:
+    """A suggested message: its kind, the holding it is about, the text as it would go (the
+    customer's branch's template, in Chinese) and where to edit and send it."""
+
+    code: str
+    holding_id: int
+    product: str
+    detail: str
+    channel: str  # the message channel suggested ("" when the customer agreed to none)
+    blocked: str  # why no channel may be used, in words
+    text: str
+    compose_url: str
+    sent: object = None  # a message of this kind written today (it shows instead of a second offer)
+
+    @property
+    def label(self) -> str:
+        from banyan.messaging.models import TemplateCode
+
+        return str(TemplateCode(self.code).label) if self.code in TemplateCode.values else self.code
+
+
+def _chinese(language: str | None) -> bool:
+    lang = language or translation.get_language() or "zh-hans"
+    return lang.lower().startswith("zh")
+
+
+def _day(day: dt.date, language: str | None) -> str:
+    return f"{day.month}月{day.day}日" if _chinese(language) else dateformat.format(day, "j M")
+
+
+def _pct(value: Decimal) -> str:
+    return f"{abs(value).quantize(TENTH, rounding=ROUND_HALF_UP)}"
+
+
+def _line(value) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
+def limit_change(holding: Holding) -> Decimal | None:
+    """The holding's move against its cost (percent), by the latest NAV; None when unknown."""
+    p = holding.product
+    if p.type not in NAV_TYPES or not holding.cost_price or not p.latest_nav:
+        return None
+    return (p.latest_nav / holding.cost_price - 1) * 100
+
+
+def nav_move(product_id: int, today: dt.date) -> tuple[dt.date, Decimal, Decimal] | None:
+    """The product's latest NAV move (date, change in percent, NAV), from its last two NAVs."""
+    rows = list(ProductNav.objects.filter(product_id=product_id, date__lte=today).order_by("-date")
+                .values_list("date", "nav")[:2])
+    if len(rows) < 2 or not rows[1][1]:
+        return None
+    return rows[0][0], (rows[0][1] - rows[1][1]) / rows[1][1] * 100, rows[0][1]
+
+
+def holding_detail(holding: Holding, code: str, *, today: dt.date | None = None,
+                   language: str | None = None) -> str:
+    """The facts of the message, in `language` (the active one by default): the move and, for a
+    take-profit or stop-loss, the customer's own line. "" when the facts are not known."""
+    day = today or clock.today()
+    p = holding.product
+    with translation.override(language or translation.get_language()):
+        if code in ("take_profit", "stop_loss"):
+            change = limit_change(holding)
+            line = holding.take_profit_pct if code == "take_profit" else holding.stop_loss_pct
+            if change is None or line is None:
+                return ""
+            words = {"date": _day(p.latest_nav_date or day, language), "nav": f"{p.latest_nav:.4f}",
+                     "cost": f"{holding.cost_price:.4f}", "pct": _pct(change), "line": _line(line)}
+            if code == "take_profit":
+                return (_("as of %(date)s its NAV is %(nav)s, up %(pct)s%% on your purchase cost of %(cost)s, "
+                          "reaching the take-profit target of %(line)s%% you set when buying") if change >= 0 else
+                        _("as of %(date)s its NAV is %(nav)s, down %(pct)s%% on your purchase cost of %(cost)s; "
+                          "the take-profit target you set is %(line)s%%")) % words
+            return (_("as of %(date)s its NAV is %(nav)s, down %(pct)s%% on your purchase cost of %(cost)s, "
+                      "reaching the stop-loss line of %(line)s%% you set when buying") if change <= 0 else
+                    _("as of %(date)s its NAV is %(nav)s, up %(pct)s%% on your purchase cost of %(cost)s; the "
+                      "stop-loss line you set is %(line)s%%")) % words
+        moved = nav_move(p.pk, day)
+        if moved is None:
+            return ""
+        when, change, nav = moved
+        words = {"date": _day(when, language), "pct": _pct(change), "nav": f"{nav:.4f}"}
+        return (_("its NAV rose %(pct)s%% on %(date)s, to %(nav)s") if change > 0 else
+                _("its NAV fell %(pct)s%% on %(date)s, to %(nav)s")) % words
+
+
+def holding_for(customer, code: str, holding_id=None) -> Holding | None:
+    """The holding a maintenance message is about: the one named (of this customer only), else the
+    customer's NAV holding that reached the line (take-profit / stop-loss) or moved the most."""
+    qs = (Holding.objects.filter(customer_id=customer.pk, status=HoldingStatus.ACTIVE, product__type__in=NAV_TYPES)
+          .select_related("product"))
+    if holding_id not in (None, ""):
+        try:
+            return qs.filter(pk=int(holding_id)).first()
+        except (TypeError, ValueError):
+            return None
+    rows = list(qs.filter(Q(cost_price__gt=0) & Q(product__latest_nav__isnull=False)).order_by("pk"))
+    if code == "take_profit":
+        hits = [h for h in rows if h.take_profit_pct is not None and limit_change(h) >= h.take_profit_pct]
+        return max(hits, key=lambda h: limit_change(h), default=None)
+    if code == "stop_loss":
+        hits = [h for h in rows if h.stop_loss_pct is not None and limit_change(h) <= -h.stop_loss_pct]
+        return min(hits, key=lambda h: limit_change(h), default=None)
+    today = clock.today()
+    moves = [(abs(m[1]), h) for h in qs.order_by("pk")
+             if (m := nav_move(h.product_id, today)) is not None and (today - m[0]).days <= NAV_MOVE_DAYS]
+    return max(moves, key=lambda x: x[0])[1] if moves else None
+
+
+def maintenance_values(customer, code: str, *, holding_id=None, language: str | None = None) -> dict[str, str]:
+    """The placeholders a maintenance template takes from the file: {product} and {detail} (the
+    facts, in the message's language). {} when the customer holds nothing the message could be about."""
+    holding = holding_for(customer, code, holding_id)
+    if holding is None:
+        return {}
+    detail = holding_detail(holding, code, language=language)
+    return {"product": holding.product.name, "detail": detail} if detail else {"product": holding.product.name}
+
+
+def compose_url(customer_id: int, code: str, holding_id: int, channel: str = "") -> str:
+    query = {"customer": customer_id, "template": code, "holding": holding_id}
+    if channel:
+        query["channel"] = channel
+    return f"{reverse('message_compose')}?{urlencode(query)}"
+
+
+def suggest(customer, code: str, holding: Holding, *, actor, channel: str = "",
+            today: dt.date | None = None) -> Suggestion:
+    """The message to suggest for one holding: the customer's preferred (or the task's) message
+    channel when the customer agreed to it, else the first agreed; the text as it would go, in the
+    bank's language; and today's message of this kind, if one was written already."""
+    from banyan.messaging.models import Message, MessageChannel
+    from banyan.messaging.selectors import template_pick
+    from banyan.messaging.services import block_reason, blocking_rule, message_values
+    from banyan.messaging.text import render
+
+    day = today or clock.today()
+    order = [c for c in (channel, customer.preferred_channel, MessageChannel.SMS, MessageChannel.WECHAT,
+                         MessageChannel.EMAIL) if c in MessageChannel.values]
+    usable = next((c for c in dict.fromkeys(order) if not blocking_rule(customer, c)), "")
+    first = order[0] if order else MessageChannel.SMS
+    blocked = "" if usable else block_reason(blocking_rule(customer, first), first)
+    shown = usable or first
+    with translation.override("zh-hans"):  # the message goes to the customer in the bank's language
+        detail = holding_detail(holding, code, today=day, language="zh-hans")
+        tpl = template_pick(code, shown, customer.branch_id)
+        values = message_values(customer=customer, actor=actor, code=code,
+                                context={"product": holding.product.name, "detail": detail})
+        text = render(tpl.body, values) if tpl else ""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    sent = (Message.objects.filter(customer_id=customer.pk, template_code=code, created_at__gte=start)
+            .order_by("-created_at").first())
+    return Suggestion(code, holding.pk, holding.product.name, detail, usable, blocked, text,
+                      compose_url(customer.pk, code, holding.pk, usable), sent)
+
+
+def suggestions_for_task(task, *, actor) -> list[Suggestion]:
+    """The messages a worklist task's maintenance reasons call for (one per holding and kind)."""
+    wanted: dict[tuple[str, int], None] = {}
+    for r in task.reasons.all():
+        if r.code in MAINTENANCE_CODES and (r.ref or "").startswith("holding:"):
+            try:
+                wanted[(r.code, int(r.ref.split(":", 1)[1]))] = None
+            except ValueError:
+                continue
+    limited = {pk for code, pk in wanted if code != "nav_move"}  # a line reached says more than the move
+    wanted = {(code, pk): None for code, pk in wanted if code != "nav_move" or pk not in limited}
+    if not wanted:
+        return []
+    holdings = {h.pk: h for h in Holding.objects.filter(pk__in={pk for _c, pk in wanted}, customer_id=task.customer_id)
+                .select_related("product")}
+    channel = task.suggested_channel
+    return [suggest(task.customer, code, holdings[pk], actor=actor, channel=channel)
+            for code, pk in wanted if pk in holdings]
+
+
+def suggestions_for_customer(customer, *, actor, today: dt.date | None = None) -> list[Suggestion]:
+    """The customer file's: each holding at its take-profit or stop-loss line now, and each whose
+    product's NAV moved by the bank's threshold (the worklist's) within NAV_MOVE_DAYS."""
+    from banyan.segments.models import SegmentPolicy
+
+    day = today or clock.today()
+    rows = list(Holding.objects.filter(customer_id=customer.pk, status=HoldingStatus.ACTIVE,
+                                       product__type__in=NAV_TYPES).select_related("product").order_by("pk"))
+    found: list[tuple[str, Holding]] = []
+    for h in rows:
+        change = limit_change(h)
+        if change is None:
+            continue
+        if h.take_profit_pct is not None and change >= h.take_profit_pct:
+            found.append(("take_profit", h))
+        elif h.stop_loss_pct is not None and change <= -h.stop_loss_pct:
+            found.append(("stop_loss", h))
+    threshold = SegmentPolicy.current().nav_move_pct
+    limited = {h.pk for _c, h in found}
+    for h in rows:
+        moved = nav_move(h.product_id, day)
+        if h.pk not in limited and moved is not None and (day - moved[0]).days <= NAV_MOVE_DAYS \
+                and abs(moved[1]) >= threshold:
+            found.append(("nav_move", h))
+    return [suggest(customer, code, h, actor=actor, today=day) for code, h in found]
