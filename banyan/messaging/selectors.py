@@ -94,7 +94,7 @@ def suggested_values(customer: Customer, code: str, *, holding=None, language: s
     maintenance notice the holding's product and facts (`holding`, else the one that reached the
     line or moved most: banyan.wealth.maintenance), in `language`."""
     if code in (TemplateCode.TAKE_PROFIT, TemplateCode.STOP_LOSS, TemplateCode.NAV_MOVE):
-        from banyan.wealth.maintenance import maintenance_values
+        from banyan.wealth.facts import maintenance_values
 
         return maintenance_values(customer, code, holding_id=holding, language=language or "zh-hans")
     if code == TemplateCode.FESTIVAL:

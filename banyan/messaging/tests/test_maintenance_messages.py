@@ -16,7 +16,7 @@ from banyan.contacts.models import Interaction
 from banyan.holdings.services import holding_create, nav_record
 from banyan.messaging.models import Message, MessageTemplate
 from banyan.messaging.text import PLACEHOLDERS, promising_words
-from banyan.wealth.maintenance import MAINTENANCE_CODES
+from banyan.wealth.facts import MAINTENANCE_CODES
 
 TODAY = dt.date(2026, 11, 23)
 
