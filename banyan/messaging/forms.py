@@ -42,3 +42,5 @@ class ComposeForm(BanyanForm):
     template = forms.ChoiceField(required=False, choices=[("", "")] + TemplateCode.choices, widget=forms.HiddenInput)
     subject = forms.CharField(label=_("Subject"), required=False, max_length=120)
     body = forms.CharField(label=_("Text"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
+    # one key per page shown: the same form posted twice (a double click, a reload) writes one message
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)

@@ -108,10 +108,14 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("written at"), default=clock.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The compose page's one-time key: a form posted twice (a double click, a reload) writes one
+    # message. Null for messages written by other means (several nulls never collide).
+    submission = models.CharField(max_length=36, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("message")
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["submission"], name="message_submission_once")]
         indexes = [
             models.Index(fields=["customer", "-created_at"], name="message_customer_time"),
             models.Index(fields=["staff", "-created_at"], name="message_staff_time"),

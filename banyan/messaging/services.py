@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from banyan.messaging.models import BlockRule, Message, MessageChannel, MessageS
 from banyan.messaging.selectors import suggested_values, template_pick
 from banyan.messaging.text import PLACEHOLDERS, cn_date, promising_words, render
 from banyan.segments.models import greeted_by_call
-from banyan.transitions import transition
+from banyan.transitions import Conflict, transition
 from banyan.worklists.services import _title
 
 logger = logging.getLogger(__name__)
@@ -132,11 +132,14 @@ def _resolve_template(template: Any, channel: str, customer: Customer) -> Messag
 
 @transaction.atomic
 def message_compose(*, actor, customer: Customer, template: MessageTemplate | str | None = None, channel: str,
-                    body: str | None = None, subject: str | None = None, context: dict | None = None) -> Message:
+                    body: str | None = None, subject: str | None = None, context: dict | None = None,
+                    submission: str | None = None) -> Message:
     """Write a message into the outbox (status queued). `template` is a template or its code (the
     branch's version wins over the bank's); `body` and `subject`, when given, replace the
     template's (they may use the placeholders too); `context` fills {date} {product} {detail} …
-    Nothing is checked against consent here: that happens when the message is sent."""
+    `submission`, the compose page's one-time key, makes a form posted twice write one message
+    (the second gets Conflict). Nothing is checked against consent here: that happens when the
+    message is sent."""
     if channel not in MessageChannel.values:
         raise ValidationError({"channel": [_("Messages go by SMS, email or WeChat.")]})
     tpl = _resolve_template(template, channel, customer)
@@ -168,9 +171,14 @@ def message_compose(*, actor, customer: Customer, template: MessageTemplate | st
     if errors:
         raise ValidationError(errors)
     message = Message(customer=customer, staff=actor, channel=channel, to=address_of(customer, channel),
-                      subject=title, body=text, template=tpl, template_code=code, created_at=clock.now())
-    message.full_clean()
-    message.save()
+                      subject=title, body=text, template=tpl, template_code=code, created_at=clock.now(),
+                      submission=submission or None)
+    message.full_clean(exclude=["submission"])
+    try:
+        with transaction.atomic():  # a savepoint: the unique key refuses the second post of one form
+            message.save()
+    except IntegrityError:
+        raise Conflict(_("This message was written already (the form was sent twice).")) from None
     audit_log(actor=actor, action="message.queued", customer_id=customer.pk, obj=message,
               after={"channel": channel, "template": code})
     return message

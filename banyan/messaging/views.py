@@ -3,6 +3,7 @@ message comes through the visibility gate; one out of reach answers 404."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from banyan.messaging.services import (
 )
 from banyan.messaging.text import mask_address, sms_units
 from banyan.messaging.text import render as render_text
+from banyan.transitions import Conflict
 from banyan.web.forms import add_service_errors
 
 PAGE_SIZE = 50
@@ -195,7 +197,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     fill = FillInForm(initial={k: values[k] for k in uses})
     fill.shown = [fill[k] for k in uses]
     form = ComposeForm(initial={"customer": customer.pk, "channel": channel, "template": code if tpl else "",
-                                "subject": subject, "body": body})
+                                "subject": subject, "body": body, "submission": uuid.uuid4()})
     context = _compose_context(request, customer, channel, code, form, fill, missing,
                                keep={"holding": holding, "lang": lang})
     context["english"] = bool(tpl and tpl.body_en)
@@ -210,7 +212,14 @@ def _compose_send(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             message = message_compose(actor=request.user, customer=customer, template=d["template"] or None,
-                                      channel=d["channel"], body=d["body"], subject=d["subject"])
+                                      channel=d["channel"], body=d["body"], subject=d["subject"],
+                                      submission=str(d["submission"]) if d["submission"] else None)
+        except Conflict as e:  # the same form again: show the message the first post wrote
+            first = Message.objects.filter(submission=str(d["submission"]), customer=customer).first()
+            if first is not None:
+                flash.info(request, " ".join(e.messages))
+                return redirect("message_detail", first.pk)
+            add_service_errors(form, e)
         except ValidationError as e:
             add_service_errors(form, e)
     if message is None:

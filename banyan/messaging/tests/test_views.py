@@ -158,3 +158,23 @@ def test_the_pages_speak_english_when_the_user_chose_it_and_the_rule_follows(ban
     assert "Blocked by a contact rule:" in text and "The customer has not consented to receive WeChat messages." in text
     compose = client.get(f"/messages/new/?customer={wang.pk}&channel=sms&template=birthday").content.decode()
     assert "Birthday greeting" in compose and "SMS (70 characters each" in compose
+
+
+def test_the_compose_form_posted_twice_writes_and_sends_one_message(bank, wang, login, gateways):
+    """A double click on 发送 (or a reload of the post) wrote and sent the message twice: the page's
+    one-time key lets the second post show the first message instead."""
+    client = login(bank.rm_a)
+    page = client.get(f"/messages/new/?customer={wang.pk}&channel=sms&template=birthday").content.decode()
+    key = page.split('name="submission" value="')[1].split('"')[0]
+    form = {"customer": wang.pk, "channel": "sms", "template": "birthday", "body": "王先生您好！祝您生日快乐！张敏",
+            "submission": key}
+    first = client.post("/messages/new/", form)
+    second = client.post("/messages/new/", form, follow=True)
+    message = Message.objects.get(customer=wang)
+    assert first.status_code == 302 and second.redirect_chain[-1][0] == f"/messages/{message.pk}/"
+    assert "这条消息已经写过了" in second.content.decode()
+    assert len(gateways.sms.lines()) == 1
+    assert AuditEvent.objects.filter(action="message.queued").count() == 1
+    # a new page is a new key: the manager may still write another on purpose
+    again = client.get(f"/messages/new/?customer={wang.pk}&channel=sms&template=birthday").content.decode()
+    assert again.split('name="submission" value="')[1].split('"')[0] != key
