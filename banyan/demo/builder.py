@@ -47,13 +47,14 @@ from banyan.demo.people import (
     risk_profile,
 )
 from banyan.demo.portfolio import Market, PortfolioMaker, cover_every_type
+from banyan.demo.spending import make_spending
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
 from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
 from banyan.holdings.services import customers_refresh_aum, nav_record, product_create
 from banyan.org.models import Branch, Staff
 from banyan.org.services import branch_ensure, staff_create
 from banyan.segments.services import nightly_refresh
-from banyan.wealth.models import RiskAssessment
+from banyan.wealth.models import CustomerSpending, RiskAssessment
 from banyan.wealth.selectors import current_questionnaire
 from banyan.wealth.services import sale_record
 from banyan.worklists.services import worklists_build
@@ -124,6 +125,9 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
         made = _create_assessments(seed, today, rows, holdings_of, opportunities)
         step(f"risk assessments: {len(made.assessments)} ({made.flagged} with contradicting answers confirmed), "
              f"{len(made.drifted)} customers re-assessed below what they hold, a private sale in its cooling-off")
+
+        spending = CustomerSpending.objects.bulk_create(make_spending(seed, rows, holdings_of), batch_size=BATCH)
+        step(f"monthly spending recorded for {len(spending)} customers (the diagnosis's liquidity rule)")
 
         flows = _create_transactions(rng, rows, today)
         step(f"account movements: {flows} (large inflows and outflows of the last days among them)")

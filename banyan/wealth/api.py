@@ -318,6 +318,7 @@ class DiagnosisReturnOut(Schema):
     annualised_pct: DecimalOut(2) | None
     expected_pct: DecimalOut(4) | None = Field(description="The expected return recorded at the sale, else the "
                                                            "product's benchmark. Not a promise.")
+    benchmark_pct: DecimalOut(4) | None = Field(description="The product's published benchmark or rate.")
     take_profit_pct: DecimalOut(2) | None
     stop_loss_pct: DecimalOut(2) | None
     status: Literal["take_profit", "stop_loss", "below_expected", "on_track", "fixed", "unknown"]

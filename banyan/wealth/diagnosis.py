@@ -207,6 +207,9 @@ class HoldingReturn:
     take_profit_pct: Decimal | None
     stop_loss_pct: Decimal | None
     status: str
+    #: The product's published benchmark or rate (业绩比较基准 / 利率): what the customer's copy shows,
+    #: never the expectation recorded at the sale.
+    benchmark_pct: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -372,7 +375,7 @@ def holding_return(h: Holding, as_of: dt.date) -> HoldingReturn:
     else:
         status = "on_track"
     return HoldingReturn(h.pk, p.code, p.name, p.type, p.risk_level, h.amount, h.current_value, h.purchase_date, days,
-                         ret, annual, expected, h.take_profit_pct, h.stop_loss_pct, status)
+                         ret, annual, expected, h.take_profit_pct, h.stop_loss_pct, status, p.expected_yield)
 
 
 def _gaps(assets: list[Holding], level: str, assessed_on: dt.date | None, expires_on: dt.date | None,

@@ -68,6 +68,8 @@ _RC = {
     "font.sans-serif": [FONT_FAMILY, "DejaVu Sans"],
     "font.size": 9,
     "axes.unicode_minus": False,
+    "xtick.major.size": 0,  # no tick marks: fewer SVG nodes for WeasyPrint to draw
+    "ytick.major.size": 0,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.edgecolor": "#c7ccd1",
@@ -92,8 +94,12 @@ def _svg(draw, width_cm: float, height_cm: float, margins: dict) -> str:
 
 
 def _wan(value: Decimal | float) -> str:
-    number = float(value) / 10000
-    return f"{number:,.0f}万" if abs(number) >= 100 else f"{number:,.1f}万".replace(".0万", "万")
+    """An axis label in the bank's units: 8.5万, 231万, 1.25亿 (no thousands separators: short labels)."""
+    number = float(value)
+    if abs(number) >= 1e8:
+        return f"{number / 1e8:.2f}".rstrip("0").rstrip(".") + "亿"
+    number /= 10000
+    return f"{number:.0f}万" if abs(number) >= 100 else f"{number:.1f}".rstrip("0").rstrip(".") + "万"
 
 
 def allocation_chart(d: Diagnosis) -> str:
@@ -111,7 +117,10 @@ def allocation_chart(d: Diagnosis) -> str:
                 ax.barh([v - 0.2 for v in y], target, height=0.38, color=GREEN_SOFT, label="目标占比")
             ax.set_yticks(y, labels)
             top = max([*actual, *(float(r.target_pct or 0) for r in rows), 10.0])
-            ax.set_xlim(0, min(100.0, top * 1.25 + 5))
+            limit = min(100.0, top * 1.1 + 5)
+            ax.set_xlim(0, limit + 14)  # room for the last bar's label, beyond the axis's own ticks
+            ax.set_xticks([t for t in range(0, 101, 20) if t <= limit])
+            ax.spines["bottom"].set_bounds(0, limit)
             ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
             for v, a in zip(y, actual, strict=True):
                 if a:
@@ -146,7 +155,7 @@ def ladder_chart(d: Diagnosis) -> str:
             ax.set_yticks([])
         ax.set_ylim(0, max(values + [1.0]) * 1.2)
 
-    return _svg(draw, 17.0, 5.0, {"left": 0.07, "right": 0.99, "top": 0.95, "bottom": 0.2})
+    return _svg(draw, 17.0, 5.0, {"left": 0.09, "right": 0.99, "top": 0.95, "bottom": 0.2})
 
 
 def trend_chart(d: Diagnosis) -> str:
@@ -169,7 +178,7 @@ def trend_chart(d: Diagnosis) -> str:
         ax.yaxis.set_major_formatter(lambda v, _pos: _wan(v))
         ax.set_ylim(min(ys) * 0.95, max(ys) * 1.05 if max(ys) else 1)
 
-    return _svg(draw, 17.0, 4.6, {"left": 0.07, "right": 0.99, "top": 0.95, "bottom": 0.14})
+    return _svg(draw, 17.0, 4.6, {"left": 0.09, "right": 0.99, "top": 0.95, "bottom": 0.14})
 
 
 # ------------------------------------------------------------------ the document
@@ -230,9 +239,18 @@ def _weasyprint():
     return weasyprint
 
 
+_FONTS = threading.local()
+
+
 def render_pdf(html: str) -> bytes:
     weasyprint = _weasyprint()
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    from weasyprint.text.fonts import FontConfiguration
+
+    # One font configuration per thread, kept: Pango's font map is built once, not per PDF.
+    fonts = getattr(_FONTS, "config", None)
+    if fonts is None:
+        fonts = _FONTS.config = FontConfiguration()
+    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=fonts)
 
 
 def diagnosis_html(customer, d: Diagnosis, *, manager=None) -> str:
