@@ -374,7 +374,7 @@ def diagnosis_out(d: Diagnosis) -> dict:
     liq = d.liquidity
     m = d.maturities
     return {
-        "as_of": d.as_of, "customer_level": d.level, "model": d.model.name if d.model else None, "aum": d.aum,
+        "as_of": d.as_of, "customer_level": d.level, "model": d.model.display_name if d.model else None, "aum": d.aum,
         "other_bank_assets": d.other_bank_assets,
         "allocation": [{"risk_level": s.key, "amount": s.amount, "pct": s.pct, "target_pct": s.target_pct}
                        for s in d.allocation],
@@ -425,8 +425,7 @@ def diagnosis_pdf_get(request, id: PathId, query: Query[DiagnosisQuery]):
     AUM trend) and a risk notice; no promised return. Every PDF is an audited export."""
     from django.http import HttpResponse
 
-    from banyan.wealth.diagnosis_views import _attachment
-    from banyan.wealth.report import PdfUnavailable, diagnosis_pdf, pdf_filename
+    from banyan.wealth.report import PdfUnavailable, attachment, diagnosis_pdf, pdf_filename
 
     customer = customer_or_404(request, id)
     day = query.date or clock.today()
@@ -436,5 +435,5 @@ def diagnosis_pdf_get(request, id: PathId, query: Query[DiagnosisQuery]):
         raise ApiError(503, "unavailable", str(e)) from e
     diagnosis_exported(actor=actor(request), customer=customer, as_of=day, via="api_diagnosis_pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = _attachment(pdf_filename(customer, day))
+    response["Content-Disposition"] = attachment(pdf_filename(customer, day))
     return response

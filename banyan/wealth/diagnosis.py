@@ -354,8 +354,8 @@ def holding_return(h: Holding, as_of: dt.date) -> HoldingReturn:
     days = max((as_of - h.purchase_date).days, 0)
     expected = h.expected_return_pct if h.expected_return_pct is not None else p.expected_yield
     ret = annual = None
-    if p.type in NAV_TYPES:
-        if h.cost_price and p.latest_nav:
+    if p.type in NAV_TYPES and p.latest_nav:  # no NAV published yet: not valued, the return is unknown
+        if h.cost_price:
             ret = (p.latest_nav / h.cost_price - 1) * 100
         elif h.amount:
             ret = (h.current_value / h.amount - 1) * 100

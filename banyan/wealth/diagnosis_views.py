@@ -136,7 +136,7 @@ def diagnosis_spending(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_GET
 def diagnosis_pdf_view(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The customer's report as a PDF download; every one is an audited export."""
-    from banyan.wealth.report import PdfUnavailable, diagnosis_pdf, pdf_filename
+    from banyan.wealth.report import PdfUnavailable, attachment, diagnosis_pdf, pdf_filename
 
     customer = get_customer_for_user(request.user, customer_id)
     day, bad = parse_day(request.GET.get("date"))
@@ -149,15 +149,8 @@ def diagnosis_pdf_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         return HttpResponse(str(e), status=503, content_type="text/plain; charset=utf-8")
     diagnosis_exported(actor=request.user, customer=customer, as_of=day, via="diagnosis_pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = _attachment(pdf_filename(customer, day))
+    response["Content-Disposition"] = attachment(pdf_filename(customer, day))
     return response
-
-
-def _attachment(name: str) -> str:
-    from urllib.parse import quote
-
-    ascii_name = name.encode("ascii", "ignore").decode().lstrip("-") or "diagnosis.pdf"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 # ------------------------------------------------------------------ the batch

@@ -291,6 +291,13 @@ class ModelPortfolio(models.Model):
     def __str__(self) -> str:
         return f"{self.risk_level} {self.name}"
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the English one when there is one)."""
+        from django.utils.translation import get_language
+
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
+
     def risk_target(self, level: str) -> int:
         """The target percent of product risk level R1–R5."""
         return getattr(self, f"{level.lower()}_pct")

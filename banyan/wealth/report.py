@@ -272,3 +272,11 @@ def diagnosis_pdf(customer, *, as_of: dt.date, manager=None) -> bytes:
 def pdf_filename(customer, as_of: dt.date) -> str:
     """财富诊断-C000000123-2026-11-23.pdf: the customer number, not the name (a file name travels)."""
     return f"财富诊断-{customer.external_id}-{as_of.isoformat()}.pdf"
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for a download named in Chinese: an ASCII fallback and the UTF-8 name."""
+    from urllib.parse import quote
+
+    fallback = name.encode("ascii", "ignore").decode().strip("-") or "report.pdf"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"

@@ -34,8 +34,9 @@
       legend: { top: 0, right: 0, itemWidth: 12, itemHeight: 8, textStyle: { fontSize: 11 } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: pct },
       xAxis: { type: "value", max: function (v) { return Math.min(100, Math.ceil((v.max + 10) / 10) * 10); },
-               axisLabel: { formatter: "{value}%" } },
-      yAxis: { type: "category", data: part.labels, inverse: true, axisTick: { show: false } },
+               splitNumber: 4, axisLabel: { formatter: "{value}%", hideOverlap: true } },
+      yAxis: { type: "category", data: part.labels, inverse: true, axisTick: { show: false },
+               axisLabel: { width: 84, overflow: "break", lineHeight: 13 } },
       series: series
     });
   }
