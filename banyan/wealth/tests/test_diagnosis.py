@@ -142,6 +142,8 @@ def test_returns_against_expectation_and_the_customers_band(wang, bank):
     equity = by_code["F300"]
     assert equity.return_pct == D("20.00") and equity.status == "take_profit"  # NAV 1.2 on a cost of 1.0
     assert by_code["TD3Y"].status == "fixed" and by_code["TD3Y"].return_pct is None
+    # a wealth product whose NAV was never published is not valued: unknown, not "0.00 %, below expected"
+    assert by_code["W180"].return_pct is None and by_code["W180"].status == "unknown"
     nav_record(actor=None, product=bank.products.fund, date=TODAY, nav="1.1000")
     fund = {r.product_code: r for r in diagnose(wang).returns}["F001"]
     assert fund.return_pct == D("-12.00") and fund.status == "stop_loss"

@@ -61,6 +61,7 @@ def test_the_diagnosis_in_english(live_server, bank, wang, monkeypatch):  # noqa
         page.goto(f"{live_server.url}/wealth/customers/{wang.pk}/diagnosis/")
         expect(page.locator("h1")).to_contain_text("Wealth diagnosis")
         expect(page.locator("#diagnosis-allocation")).to_contain_text("Wealth management products")
+        expect(page.locator("#kpi-level")).to_have_text("C3 · Balanced")  # the model's English name
         expect(page.locator("#diagnosis-findings")).to_contain_text("Monthly spending not recorded")
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366
         page.screenshot(path=SHOTS / "wealth-96-diagnosis-english.png", full_page=True)
