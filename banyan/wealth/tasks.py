@@ -25,7 +25,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import close_old_connections
+from django.db import connections
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
@@ -82,7 +82,7 @@ def _thread_main(batch_id: int) -> None:
     try:
         diagnosis_batch_run.apply(args=(batch_id,))
     finally:
-        close_old_connections()
+        connections.close_all()  # this thread's own connections: nothing else would ever close them
 
 
 def _dispatch(batch: DiagnosisBatch) -> DiagnosisBatch:
