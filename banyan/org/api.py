@@ -297,6 +297,8 @@ class In(Schema):
     def _storable(cls, value: Any) -> Any:
         if isinstance(value, list | tuple):
             return type(value)(_storable_value(v) for v in value)
+        if isinstance(value, dict):
+            return {_storable_value(k): _storable_value(v) for k, v in value.items()}
         return _storable_value(value)
 
 

@@ -28,6 +28,7 @@ from banyan.org.api import (
     DecimalOut,
     ErrorDetail,
     ErrorOut,
+    In,
     IsoDate,
     Money,
     PathId,
@@ -70,7 +71,7 @@ class QuestionnaireOut(Schema):
     questions: list[QuestionOut]
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(In):
     answers: dict[str, str] = Field(description="question id → option id, every question answered.",
                                     examples=[{"age": "B", "horizon": "C"}])
     flags_note: str = Field("", max_length=300, description="What the customer said about contradicting answers.")
@@ -418,7 +419,7 @@ _PDF = {"description": "The diagnosis report, A4, in Chinese, with its charts.",
 
 
 @router.get("/customers/{id}/diagnosis.pdf", response={200: None, **ERRORS, 503: ErrorOut},
-            openapi_extra={"responses": {"200": _PDF}})
+            openapi_extra={"responses": {200: _PDF}})
 def diagnosis_pdf_get(request, id: PathId, query: Query[DiagnosisQuery]):
     """The diagnosis as a printable Chinese PDF to hand the customer: the bank's name, the manager's
     name and contact, the figures, charts (allocation against the target, the maturity ladder, the

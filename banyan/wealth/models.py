@@ -335,8 +335,9 @@ class DiagnosisBatch(models.Model):
     (banyan.wealth.tasks). `customer_ids` are fixed when it is queued (the customers the manager
     could see then); `done` counts the PDFs made, for the page's progress bar."""
 
+    # no index of its own: diagbatch_owner (owner, -created_at) serves every lookup by owner
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
-                              verbose_name=_("made by"))
+                              db_index=False, verbose_name=_("made by"))
     as_of = models.DateField(_("as of"))
     status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     customer_ids = models.JSONField(default=list, blank=True)
