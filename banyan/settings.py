@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "banyan.messaging",
     "banyan.outreach",
     "banyan.wealth",
+    "banyan.service",
     "banyan.feeds",
     "banyan.ops",
     "banyan.web",

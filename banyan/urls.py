@@ -17,6 +17,7 @@ urlpatterns = [
     path("messages/", include("banyan.messaging.urls")),
     path("feeds/", include("banyan.feeds.urls")),
     path("wealth/", include("banyan.wealth.urls")),
+    path("service/", include("banyan.service.urls")),
     path("customers/", include("banyan.customers.urls")),
     path("", include("banyan.web.urls")),
 ]

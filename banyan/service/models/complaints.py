@@ -1,0 +1,3 @@
+"""complaints (SVC)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""groups (SVC)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""referrals (SVC)."""
+
+__all__: list[str] = []
