@@ -33,6 +33,10 @@ class ReasonCode(models.TextChoices):
     RISK_ASSESSMENT_EXPIRY = "risk_assessment_expiry", _("Risk assessment expiring")
     OPPORTUNITY_DUE = "opportunity_due", _("Sales opportunity due")
     SUITABILITY_DRIFT = "suitability_drift", _("Holdings above the risk level")
+    COMPLAINT_DUE = "complaint_due", _("Complaint decision due")
+    COMPLAINT_CARE = "complaint_care", _("Care after a complaint")
+    REFERRAL = "referral", _("Referral")
+    REFERRAL_THANKS = "referral_thanks", _("Thanks for a referral")
 
 
 class ReasonRule(models.Model):

@@ -52,6 +52,14 @@ DEFAULTS: dict[str, ReasonDefaults] = {
     C.DIVIDEND: ReasonDefaults(0, 35, grace_days=3, service=True),
     C.FESTIVAL: ReasonDefaults(3, 30, grace_days=0),
     C.CADENCE_DUE: ReasonDefaults(0, 20, grace_days=0),
+    # SVC-1: the decision a complaint owner owes the customer (the regulator's clock), a few days
+    # ahead and every day once overdue until decided; the care call after it is resolved (seed 002)
+    C.COMPLAINT_DUE: ReasonDefaults(5, 92, grace_days=60, service=True),
+    C.COMPLAINT_CARE: ReasonDefaults(0, 80, grace_days=7, service=True),
+    # SVC-2: a referred person asked to be contacted (consent recorded with the referral); the
+    # thank-you to the customer who referred
+    C.REFERRAL: ReasonDefaults(0, 68, grace_days=7, service=True),
+    C.REFERRAL_THANKS: ReasonDefaults(0, 52, grace_days=7, service=True),
 }
 
 #: Reasons that are not about one date: they come back after a cool-off unless the state ends.
@@ -68,7 +76,8 @@ PURPOSE: dict[str, str] = {
     C.STOP_LOSS: "after_sales", C.LARGE_OUTFLOW: "after_sales", C.LARGE_INFLOW: "product",
     C.CADENCE_DUE: "care", C.MEMO_DUE: "service", C.FOLLOW_UP: "service", C.APPOINTMENT: "invitation",
     C.NEW_CUSTOMER: "invitation", C.RISK_ASSESSMENT_EXPIRY: "service", C.OPPORTUNITY_DUE: "product",
-    C.SUITABILITY_DRIFT: "after_sales",
+    C.SUITABILITY_DRIFT: "after_sales", C.COMPLAINT_DUE: "complaint", C.COMPLAINT_CARE: "care",
+    C.REFERRAL: "service", C.REFERRAL_THANKS: "care",
 }
 
 #: The cadence line of a customer never contacted: a slot of its own (talking points per
@@ -109,6 +118,10 @@ SAY: dict[tuple[str, str], str] = {
     (C.RISK_ASSESSMENT_EXPIRY, ""): _("{detail}. The regulator asks for it to be renewed; it takes a few minutes on mobile banking or at the branch."),
     (C.OPPORTUNITY_DUE, ""): "",
     (C.SUITABILITY_DRIFT, ""): _("{detail}. Nothing needs to be decided in a hurry; I would like to explain what this means for you and go through your holdings together."),
+    (C.COMPLAINT_DUE, ""): _("I am calling about {detail}: I would like to tell you where it stands and what we have decided, and hear anything you would like to add."),
+    (C.COMPLAINT_CARE, ""): _("I am calling about {detail}: I wanted to make sure everything has been put right for you, and thank you for telling us — it helps us do better."),
+    (C.REFERRAL, ""): _("{detail}. Whatever you need, I would be glad to help — when would suit you for a chat?"),
+    (C.REFERRAL_THANKS, ""): _("Thank you for {detail} — your trust means a lot to us."),
 }
 
 #: The card repayment once its date has passed (no longer a reminder).
@@ -153,6 +166,10 @@ HINTS: dict[tuple[str, str], str] = {
     (C.MEMO_DUE, ""): _("Say it in your own words; do not read the memo out."),
     (C.FOLLOW_UP, ""): _("Say it in your own words; do not read the notes out."),
     (C.OPPORTUNITY_DUE, ""): _("Ask what has changed before proposing anything; afterwards move it on the pipeline: proposed, won with the sale, or lost with the reason."),
+    (C.COMPLAINT_DUE, ""): _("A complaint: give the decision and its reasons plainly, note how the customer took it; no products in this call. Record the decision on the complaint."),
+    (C.COMPLAINT_CARE, ""): _("After a complaint: care only — listen, thank, check the fix held; no products in this call."),
+    (C.REFERRAL, ""): _("First contact by referral: say who introduced you, listen to the need; recommend nothing before you know it."),
+    (C.REFERRAL_THANKS, ""): _("A thank-you only: say nothing of what the referred person bought or holds."),
     (C.SUITABILITY_DRIFT, ""): _("Suitability: explain the risk of each holding above the new level, let the customer decide, and sell nothing above the level. Note what was said."),
 }
 
@@ -167,8 +184,8 @@ AND = pgettext_lazy("talking point", "And {text}")
 
 #: A call about one of these is about it only: its marketing stays out of the call (MixRule's
 #: default). A card repayment counts once its date has passed (before, it is a reminder). A
-#: complaint's reason (SVC-1, not planned yet) belongs here when it comes.
-SENSITIVE: frozenset[str] = frozenset({C.LOAN_OVERDUE, C.CARD_REPAYMENT})
+#: complaint's reasons (SVC-1: the decision due, the care call after it) belong here.
+SENSITIVE: frozenset[str] = frozenset({C.LOAN_OVERDUE, C.CARD_REPAYMENT, C.COMPLAINT_DUE, C.COMPLAINT_CARE})
 #: Reasons whose offer is left out of such a call (the notice stays; without one, the topic goes).
 MARKETING: frozenset[str] = frozenset({C.DEPOSIT_MATURITY, C.PRODUCT_MATURITY, C.NAV_MOVE, C.DIVIDEND,
                                        C.LARGE_INFLOW, C.CADENCE_DUE, C.NEW_CUSTOMER, C.OPPORTUNITY_DUE})

@@ -70,6 +70,10 @@ _SAMPLE_FACTS: dict[str, tuple[int, dict]] = {
     C.OPPORTUNITY_DUE: (0, {"need": "孩子教育金", "product": "安心理财180天", "amount": "300000", "stage": "contacted",
                             "follow_up": ""}),
     C.SUITABILITY_DRIFT: (0, {"level": "C2", "products": ["稳健成长混合基金"]}),
+    C.COMPLAINT_DUE: (3, {"category": "收费", "received": "", "owner": ""}),
+    C.COMPLAINT_CARE: (0, {"category": "收费", "resolved": ""}),
+    C.REFERRAL: (0, {"referrer": "李秀英", "need": "孩子教育金规划"}),
+    C.REFERRAL_THANKS: (0, {"referred": "赵磊", "outcome": "customer"}),
 }
 
 
@@ -78,6 +82,9 @@ def example_detail(code: str, orientation: str = "") -> str:
     offset, facts = _SAMPLE_FACTS.get(code, (0, {}))
     today = clock.today()
     facts = dict(facts)
+    for name in ("received", "resolved"):  # a complaint: received twelve days ago, resolved yesterday
+        if facts.get(name) == "":
+            facts[name] = (today - dt.timedelta(days=12 if name == "received" else 1)).isoformat()
     if facts.get("date") == "":  # a transfer: the day before it comes up
         facts["date"] = (today - dt.timedelta(days=1)).isoformat()
     if code == C.CADENCE_DUE and orientation == FIRST_CONTACT:

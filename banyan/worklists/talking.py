@@ -72,6 +72,13 @@ ARGS: dict[str, tuple[str, ...]] = {
     C.RISK_ASSESSMENT_EXPIRY: ("level",),
     C.OPPORTUNITY_DUE: ("need", "product", "amount", "stage", "follow_up"),  # need: the manager's words
     C.SUITABILITY_DRIFT: ("level", "products"),  # products: the names of the holdings above the level
+    # SVC-1: category: the bank's category name; received: ISO date; owner: the owner's name, given
+    # only on the escalation to the branch head ("" on the owner's own list)
+    C.COMPLAINT_DUE: ("category", "received", "owner"),
+    C.COMPLAINT_CARE: ("category", "resolved"),  # resolved: ISO date of the decision
+    # SVC-2: referrer: the referring customer's or colleague's name; need: the note passed on
+    C.REFERRAL: ("referrer", "need"),
+    C.REFERRAL_THANKS: ("referred", "outcome"),  # referred: the referred person's name
 }
 
 #: Topics that greet come first, in this order; the rest by weight.
@@ -330,6 +337,25 @@ _OPPORTUNITY_STAGES = {"open": pgettext_lazy("opportunity", "open"),
                        "proposed": pgettext_lazy("opportunity", "proposed")}
 
 
+def _complaint_due_detail(item: Item, f: dict) -> str:
+    text = _("Complaint ({category}) received {received}: decision due {date}").format(
+        category=f["category"], received=_date(dt.date.fromisoformat(f["received"])), date=_date(item.due))
+    if f["owner"]:
+        text = _("{text}; handled by {owner} — escalated to you").format(text=text, owner=f["owner"])
+    return text
+
+
+_REFERRAL_OUTCOMES = {"customer": pgettext_lazy("referral", "became a customer"),
+                      "sale": pgettext_lazy("referral", "bought a product"),
+                      "won": pgettext_lazy("referral", "converted")}
+
+
+def _referral_thanks_detail(item: Item, f: dict) -> str:
+    outcome = _REFERRAL_OUTCOMES.get(f["outcome"])
+    return _("Referral of {referred}: {outcome}").format(
+        referred=f["referred"], outcome=outcome if outcome is not None else f["outcome"])
+
+
 def _opportunity_detail(item: Item, f: dict) -> str:
     stage = _OPPORTUNITY_STAGES.get(f["stage"])
     what = pgettext("opportunity", "{need} ({product})").format(need=f["need"], product=f["product"]) \
@@ -364,6 +390,12 @@ _DETAILS = {
     C.RISK_ASSESSMENT_EXPIRY: lambda item, f: _("Risk assessment ({level}) expires on {date}").format(
         level=f["level"], date=item.due.isoformat()),
     C.OPPORTUNITY_DUE: _opportunity_detail,
+    C.COMPLAINT_DUE: _complaint_due_detail,
+    C.COMPLAINT_CARE: lambda item, f: _("Care call after the complaint ({category}) resolved on {date}").format(
+        category=f["category"], date=_date(dt.date.fromisoformat(f["resolved"]))),
+    C.REFERRAL: lambda item, f: (_("Referred by {referrer}: {need}") if f["need"]
+                                 else _("Referred by {referrer}")).format(referrer=f["referrer"], need=f["need"]),
+    C.REFERRAL_THANKS: _referral_thanks_detail,
     C.SUITABILITY_DRIFT: lambda item, f: ngettext(
         "Risk assessment {level} ({date}): {n} holding above that level: {products}",
         "Risk assessment {level} ({date}): {n} holdings above that level: {products}", len(f["products"])).format(
@@ -562,6 +594,17 @@ _CLAUSES = {
         when=_when(items[0].due, day)),
     C.OPPORTUNITY_DUE: lambda items, day: _opportunity_clause(items),
     C.SUITABILITY_DRIFT: lambda items, day: _drift_clause(items),
+    # what the customer raised is named by its date only: the category and the staff stay internal
+    C.COMPLAINT_DUE: lambda items, day: _("the matter you raised with us on {date}").format(
+        date=_spoken_date(dt.date.fromisoformat(items[0].facts["received"])))
+    if items[0].facts.get("received") else _("the matter you raised with us"),
+    C.COMPLAINT_CARE: lambda items, day: _("the matter you raised with us recently"),
+    C.REFERRAL: lambda items, day: _("{referrer} recommended that I get in touch with you").format(
+        referrer=items[0].facts["referrer"]) if items[0].facts.get("referrer")
+    else _("you were recommended to us"),
+    C.REFERRAL_THANKS: lambda items, day: _("introducing {referred} to us").format(
+        referred=_join([i.facts["referred"] for i in items if i.facts.get("referred")]))
+    if any(i.facts.get("referred") for i in items) else _("introducing a friend to us"),
 }
 
 

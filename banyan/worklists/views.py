@@ -120,6 +120,8 @@ REASON_FAMILY = {
     ReasonCode.MEMO_DUE: "agreed", ReasonCode.FOLLOW_UP: "agreed", ReasonCode.APPOINTMENT: "agreed",
     ReasonCode.OPPORTUNITY_DUE: "agreed",
     ReasonCode.SUITABILITY_DRIFT: "alert",
+    ReasonCode.COMPLAINT_DUE: "alert", ReasonCode.COMPLAINT_CARE: "care",
+    ReasonCode.REFERRAL: "new", ReasonCode.REFERRAL_THANKS: "care",
     ReasonCode.NEW_CUSTOMER: "new", ReasonCode.CADENCE_DUE: "cadence",
 }
 

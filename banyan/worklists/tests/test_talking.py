@@ -170,7 +170,7 @@ def test_the_bank_edits_which_reasons_do_not_mix_and_the_change_is_audited(bank,
     assert "到期后是继续转存" in said  # deposit maturity is no longer marketing either: its offer is back
     event = AuditEvent.objects.get(action="settings.mix_rule_changed")
     assert event.actor == bank.admin
-    assert event.before == {"sensitive": ["card_repayment", "loan_overdue"],
+    assert event.before == {"sensitive": ["card_repayment", "complaint_care", "complaint_due", "loan_overdue"],
                             "marketing": ["cadence_due", "deposit_maturity", "dividend", "large_inflow", "nav_move",
                                           "new_customer", "opportunity_due", "product_maturity"]}
     assert event.after == {"sensitive": ["card_repayment"], "marketing": ["cadence_due", "nav_move"]}
