@@ -22,10 +22,12 @@ OVERDUE_DAYS = 14
 
 def worklist_owner(user) -> Staff | None:
     """Whose list the user works on: a manager's own (rm, planner), the manager an assistant works
-    for; None for everyone else (branch heads read lists through the branch view)."""
+    for; a branch head's or an administrator's own (only what is addressed to them: a complaint they
+    own or that is escalated to them — they read the managers' lists through the branch view); None
+    for everyone else."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    if user.role in BOOK_ROLES:
+    if user.role in BOOK_ROLES or user.role in (Role.BRANCH_HEAD, Role.ADMIN):
         return user
     if user.role == Role.ASSISTANT and user.manager_id:
         manager = Staff.objects.filter(pk=user.manager_id, is_active=True, role__in=BOOK_ROLES).first()

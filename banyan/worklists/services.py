@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, FloatField
+from django.db.models import Count, FloatField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -20,8 +20,9 @@ from banyan.calendars import workdays
 from banyan.calendars.workdays import is_working_day
 from banyan.contacts.models import Interaction, Memo, MemoStatus, Outcome
 from banyan.contacts.services import interaction_log, memo_complete
+from banyan.customers.models import Customer
 from banyan.customers.pinyin import COMPOUND_SURNAMES
-from banyan.org.models import BOOK_ROLES, Staff
+from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.segments.models import SegmentPolicy
 from banyan.transitions import transition
 from banyan.worklists.generations import previews_stale
@@ -77,10 +78,22 @@ def managers_with_books(manager_ids=None):
     return qs if manager_ids is None else qs.filter(pk__in=manager_ids)
 
 
+#: Staff without a book who may still be addressed a reason (Reason.staff_id): a complaint's owner
+#: or the branch head it is escalated to (SVC-1). Their list holds only what is addressed to them.
+ADDRESSED_ROLES = (Role.BRANCH_HEAD, Role.ADMIN)
+
+
+def worklist_staff(manager_ids=None):
+    """Whose lists a build makes: the managers with books, and the staff reasons can be addressed to."""
+    qs = Staff.objects.filter(role__in=(*BOOK_ROLES, *ADDRESSED_ROLES), is_active=True)
+    return qs if manager_ids is None else qs.filter(pk__in=manager_ids)
+
+
 def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
-           wanted: set[int] | None = None) -> dict[int, Facts]:
+           wanted: set[int] | None = None, addressed: set[int] = frozenset()) -> dict[int, Facts]:
     """Facts for the customers of the managers (only the `wanted` ones, when given: those with a
-    reason), in two queries (customers + their calls this month)."""
+    reason) and for the `addressed` customers (of reasons addressed to a staff member: not always
+    of the managers' books), in two queries (customers + their calls this month)."""
     month_start = dt.datetime.combine(first_of_month, dt.time.min, tzinfo=dt.UTC)
     calls = dict(
         Interaction.objects.filter(channel="phone", occurred_at__gte=month_start,
@@ -91,7 +104,11 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
     # PostgreSQL sends the AUM as a float (what the planner compares) rather than a Decimal to
     # convert; on SQLite, where it is stored as a binary float, the Decimal read keeps its rounding.
     aum = Cast("aum", FloatField()) if connection.vendor == "postgresql" else "aum"
-    rows = window.customers().values_list(
+    customers = window.customers()
+    if addressed:  # the same one query, widened to the few customers of addressed reasons
+        book = Q(rm__isnull=False) if window.manager_ids is None else Q(rm_id__in=window.manager_ids)
+        customers = Customer.objects.filter(book | Q(pk__in=list(addressed)))
+    rows = customers.values_list(
         "pk", "rm_id", aum, "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
         "consent_sms", "consent_wechat", "consent_email", "do_not_disturb", "name", "gender", "segment__orientation")
     consents: dict[tuple, dict[str, bool]] = {}  # 16 combinations, one dict each (read only)
@@ -177,13 +194,14 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *,
     holiday_overrides_load()
     exact, cooling = _already_planned(manager_ids, day)
     fresh = _fresh(collect(window), exact, cooling)
-    facts = _facts(window, day.replace(day=1), policy, wanted={r.customer_id for r in fresh})
+    facts = _facts(window, day.replace(day=1), policy, wanted={r.customer_id for r in fresh},
+                   addressed={r.customer_id for r in fresh if r.staff_id is not None})
     by_manager: dict[int, list[Reason]] = defaultdict(list)
     for r in fresh:
         f = facts.get(r.customer_id)
         if f is not None:
-            by_manager[f.manager_id].append(r)
-    staff = {s.pk: s for s in managers_with_books(manager_ids)}
+            by_manager[f.manager_id if r.staff_id is None else r.staff_id].append(r)
+    staff = {s.pk: s for s in worklist_staff(manager_ids)}
     plans = {}
     for manager_id, manager in staff.items():
         mine = by_manager.get(manager_id, [])
@@ -241,10 +259,10 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
 
 def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     day = day or clock.today()
-    ids = list(managers_with_books(manager_ids).exclude(worklist_days__date=day).values_list("pk", flat=True))
+    ids = list(worklist_staff(manager_ids).exclude(worklist_days__date=day).values_list("pk", flat=True))
     if not ids:
         return BuildResult(0, 0, 0)
-    whole_bank = manager_ids is None and len(ids) == managers_with_books().count()
+    whole_bank = manager_ids is None and len(ids) == worklist_staff().count()
     plans, facts = _plan_window(day, [day], ids, whole_bank=whole_bank)
     planned: list[tuple[int, Planned]] = [(m, p) for m, days in plans.items() for p in days[day]]
     # A task moved by hand onto this day already exists: today's new reasons join it (WL-4).
@@ -252,8 +270,8 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     joining = [(moved_here[(m, p.customer_id)], p) for m, p in planned if (m, p.customer_id) in moved_here]
     planned = [(m, p) for m, p in planned if (m, p.customer_id) not in moved_here]
     _carry_unfinished(planned, day)
-    staff = {pk: (name, capacity) for pk, name, capacity in
-             Staff.objects.filter(pk__in=ids).values_list("pk", "full_name", "daily_capacity")}
+    staff = {pk: (name, capacity, role) for pk, name, capacity, role in
+             Staff.objects.filter(pk__in=ids).values_list("pk", "full_name", "daily_capacity", "role")}
     rows = []  # what to say is written when shown, in the reader's language (banyan.worklists.talking)
     for manager_id, p in planned:
         rows.append({
@@ -280,7 +298,10 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
                                                  capacity=staff[m][1]) for m in ids])
     audit_log(actor=actor, action="worklists.built", data={"day": day, "managers": len(ids), "tasks": len(rows)})
     previews_stale(ids)  # a stored task is "already planned" for the coming days
-    return BuildResult(len(ids), len(rows) - suppressed, suppressed)
+    # a list counts when it is a book's, or when something was addressed to its holder (a branch head's)
+    listed = {m for m, _p in planned}
+    lists = sum(1 for m in ids if staff[m][2] in BOOK_ROLES or m in listed)
+    return BuildResult(lists, len(rows) - suppressed, suppressed)
 
 
 def _carry_unfinished(planned: list[tuple[int, Planned]], day: dt.date) -> None:

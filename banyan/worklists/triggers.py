@@ -53,6 +53,9 @@ class Reason(NamedTuple):
     due: dt.date
     ref: str = ""
     args: tuple = ()  # the detail's facts as data (banyan.worklists.talking.ARGS): texts in any language
+    # Addressed to this staff member rather than to the customer's manager (a complaint's owner, a
+    # branch head it is escalated to): the build plans it on that person's list (services._plan_window).
+    staff_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -495,14 +498,134 @@ def opportunities(w: Window) -> list[Reason]:
     return out
 
 
+# --- complaints (SVC-1) -----------------------------------------------------------------------------
+
+#: The branch head is told of a complaint this many days before its decision is due (and when overdue).
+COMPLAINT_ESCALATE_DAYS = 3
+#: The care call after a complaint is decided comes this many days after the decision (seed 002).
+COMPLAINT_CARE_AFTER_DAYS = 3
+
+
+def complaints_due(w: Window) -> list[Reason]:
+    """complaint_due on the complaint OWNER's list (addressed: the owner usually keeps no book of
+    this customer), a few days before the regulator's deadline and every day once it has passed;
+    and, from COMPLAINT_ESCALATE_DAYS before the deadline or overdue, on the list of the branch head
+    of the customer's branch (escalated, with the owner named) unless the head is the owner or one
+    of the staff concerned. A complaint waiting on an appraisal is not due (its clock stands still).
+    Open complaints are few: three queries over them, none per complaint."""
+    from banyan.org.models import Role, Staff
+    from banyan.service.models import Complaint, ComplaintStatus
+
+    first, last = w.span(C.COMPLAINT_DUE)
+    rows = list(Complaint.objects.filter(status=ComplaintStatus.OPEN, due_date__lte=last).values_list(
+        "pk", "customer_id", "owner_id", "branch_id", "due_date", "category__name", "received_at", "owner__full_name"))
+    if not rows:
+        return []
+    wanted = None if w.manager_ids is None else set(w.manager_ids)
+    heads: dict[int, list[int]] = defaultdict(list)
+    for pk, branch in Staff.objects.filter(role=Role.BRANCH_HEAD, is_active=True).values_list("pk", "branch_id"):
+        heads[branch].append(pk)
+    near = [r for r in rows if (r[4] - w.first).days <= COMPLAINT_ESCALATE_DAYS]
+    concerned = set(Complaint.staff_concerned.through.objects.filter(complaint_id__in=[r[0] for r in near])
+                    .values_list("complaint_id", "staff_id")) if near else set()
+    out = []
+    for pk, cid, owner, branch, due, category, received, owner_name in rows:
+        day = due if due >= first else w.first
+        got = timezone.localdate(received)
+        detail = f"投诉（{category}）{_md(got)}受理，{_md(due)}前须作出处理决定"
+        if wanted is None or owner in wanted:
+            out.append(Reason(cid, C.COMPLAINT_DUE, detail, day, f"complaint:{pk}",
+                              (category, got.isoformat(), ""), owner))
+        if (due - w.first).days > COMPLAINT_ESCALATE_DAYS:
+            continue
+        for head in heads.get(branch, ()):
+            if head != owner and (pk, head) not in concerned and (wanted is None or head in wanted):
+                out.append(Reason(cid, C.COMPLAINT_DUE, f"{detail}；由{owner_name}处理——已升级至您", day,
+                                  f"complaint:{pk}:head", (category, got.isoformat(), owner_name), head))
+    return out
+
+
+def complaints_care(w: Window) -> list[Reason]:
+    """complaint_care: a few days after a complaint is decided, a care call on the list of the
+    customer's manager (seed 002: the complaint handled well makes a loyal customer) — a service
+    call, sensitive: no marketing in it (reasons.SENSITIVE)."""
+    from banyan.service.models import Complaint, ComplaintStatus
+
+    first, last = w.span(C.COMPLAINT_CARE)
+    after = dt.timedelta(days=COMPLAINT_CARE_AFTER_DAYS)
+    qs = w.mine(Complaint.objects.filter(status=ComplaintStatus.RESOLVED, decided_on__gte=first - after,
+                                         decided_on__lte=last - after))
+    out = []
+    for pk, cid, decided, category in qs.values_list("pk", "customer_id", "decided_on", "category__name"):
+        detail = f"投诉（{category}）已于{_md(decided)}处理完毕，回访关怀"
+        out.append(Reason(cid, C.COMPLAINT_CARE, detail, decided + after, f"complaint:{pk}:care",
+                          (category, decided.isoformat())))
+    return out
+
+
 #: The stages in the stored (Chinese) detail; the reader's language is written from the facts.
 _OPPORTUNITY_STAGE_ZH = {"open": "待跟进", "contacted": "已联系", "proposed": "已提方案"}
+
+
+# --- referrals (SVC-2) ------------------------------------------------------------------------------
+
+
+def referrals(w: Window) -> list[Reason]:
+    """referral: a person referred to the customer's own manager (a prospect written into the
+    receiver's book, a customer on file, a walk-in passed to the manager) and not contacted since —
+    the first contact, on the receiver's list from the day it was sent until the grace runs out or
+    the referral is declined, timed out or closed. A hand-off to a colleague who does not keep the
+    customer is on that colleague's 我收到的转介, not on a worklist. One query."""
+    from banyan.service.models import OPEN_REFERRAL_STATUSES, Referral
+
+    first, last = w.span(C.REFERRAL)
+    qs = w.mine(Referral.objects.filter(status__in=OPEN_REFERRAL_STATUSES, receiver_id=F("customer__rm_id"),
+                                        created_at__date__gte=first, created_at__date__lte=last)
+                .filter(Q(customer__last_contact_at__isnull=True) | Q(customer__last_contact_at__lt=F("created_at"))))
+    out = []
+    for pk, cid, created, need, referrer, sender_name, sender in qs.values_list(
+            "pk", "customer_id", "created_at", "need", "referrer_customer__name", "sender__full_name",
+            "sender__username"):
+        day = timezone.localdate(created)
+        who = referrer or sender_name or sender
+        out.append(Reason(cid, C.REFERRAL, f"{who}转介绍：{need}", day if day >= w.first else w.first,
+                          f"referral:{pk}", (who, need)))
+    return out
+
+
+#: A conversion as the thanks' facts name it (banyan.worklists.talking's referral outcomes).
+_REFERRAL_OUTCOME = {"account": "customer", "sale": "sale"}
+_REFERRAL_OUTCOME_ZH = {"account": "已开户", "sale": "已成交"}
+
+
+def referral_thanks(w: Window) -> list[Reason]:
+    """referral_thanks: the customer who referred, on their own manager's list, when the referral
+    converted (the referred opened an account or bought) — until the referrer is contacted after
+    it or the grace runs out. One query."""
+    from banyan.service.models import Referral
+
+    first, last = w.span(C.REFERRAL_THANKS)
+    qs = Referral.objects.filter(referrer_customer__rm__isnull=False, converted_at__date__gte=first,
+                                 converted_at__date__lte=last).filter(
+        Q(referrer_customer__last_contact_at__isnull=True)
+        | Q(referrer_customer__last_contact_at__lt=F("converted_at")))
+    if w.manager_ids is not None:
+        qs = qs.filter(referrer_customer__rm_id__in=w.manager_ids)
+    out = []
+    for pk, referrer, converted, referred, conversion in qs.values_list(
+            "pk", "referrer_customer_id", "converted_at", "customer__name", "conversion"):
+        day = timezone.localdate(converted)
+        out.append(Reason(referrer, C.REFERRAL_THANKS,
+                          f"感谢转介绍{referred}（{_REFERRAL_OUTCOME_ZH.get(conversion, '已转化')}）",
+                          day if day >= w.first else w.first, f"referral:{pk}:thanks",
+                          (referred, _REFERRAL_OUTCOME.get(conversion, "won"))))
+    return out
 
 
 TRIGGERS: tuple[Callable[[Window], list[Reason]], ...] = (
     birthdays, festivals, anniversaries, maturities, card_repayments, loans_overdue, nav_moves_and_dividends,
     profit_and_loss_limits, large_flows, cadence, memos, follow_ups, appointments, new_customers, risk_assessments,
-    opportunities, suitability_drift,
+    opportunities, suitability_drift, complaints_due, complaints_care, referrals, referral_thanks,
 )
 
 

@@ -372,9 +372,15 @@ def _build(request: HttpRequest, day: dt.date, manager_ids: list[int]) -> bool:
 def _owner_or_redirect(request: HttpRequest):
     owner = worklist_owner(request.user)
     if owner is None:
-        if request.user.role in (Role.BRANCH_HEAD, Role.ADMIN):
-            return None, redirect("worklist_branch")
         raise Http404("No worklist here")
+    if owner.role in (Role.BRANCH_HEAD, Role.ADMIN):
+        # their own list holds only what is addressed to them (a complaint due, escalated): shown
+        # when there is something on it, else the branch's lists they read
+        today = clock.today()
+        _build(request, today, [owner.pk])
+        if not Task.objects.filter(manager=owner, date__gte=today - dt.timedelta(days=OVERDUE_DAYS), date__lte=today,
+                                   status=TaskStatus.OPEN).exists():
+            return None, redirect("worklist_branch")
     return owner, None
 
 
