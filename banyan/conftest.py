@@ -142,4 +142,5 @@ _SEEDING_MIGRATIONS = ("banyan.outreach.migrations.0002_seed_scripts",
                        "banyan.messaging.migrations.0002_default_templates",
                        "banyan.messaging.migrations.0005_maintenance_templates",
                        "banyan.wealth.migrations.0002_default_questionnaire",
-                       "banyan.wealth.migrations.0004_default_model_portfolios")
+                       "banyan.wealth.migrations.0004_default_model_portfolios",
+                       "banyan.service.migrations.0001_customer_groups")

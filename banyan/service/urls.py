@@ -3,3 +3,7 @@
 from django.urls import path  # noqa: F401
 
 urlpatterns: list = []
+
+from banyan.service.group_urls import urlpatterns as group_urlpatterns  # noqa: E402
+
+urlpatterns += group_urlpatterns

@@ -67,6 +67,10 @@ def reachable(user, world, scope: str) -> bool:
     rule = REACH[user.role]
     if scope == "bank" or rule == "all":
         return True
+    if scope == "audited":  # a book's object the auditor reads too (a customer group's consents)
+        if rule == "none":
+            return True
+        scope = "book"
     same_branch = world.branch.pk == user.branch_id
     if scope == "branch" or rule == "branch":  # a branch's own objects are read across the branch
         return same_branch
@@ -112,6 +116,7 @@ OBJECTS: dict[str, ObjectKind] = {
     "run": ObjectKind("bank"),  # a feed run (admins only, feeds/tests)
     "batch": ObjectKind("book", lambda w: w.batch.pk),  # a manager's batch of diagnosis PDFs (wealth)
     "portfolio": ObjectKind("bank"),  # a model portfolio (wealth settings, administrators)
+    "group": ObjectKind("audited", lambda w: w.group.pk),  # a customer group the manager runs (SVC-3)
 }
 
 #: Parameters that name no object: the value they get.
@@ -452,13 +457,19 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
                            steps=[{"step": "1", "text": "您好"}], branch=owner.branch)
     batch = DiagnosisBatch.objects.create(owner=owner, as_of=today, customer_ids=[customer.pk], total=1,
                                           created_at=clock.now())  # queued, never run: its page only
+    from banyan.service.group_services import group_create, group_member_add, group_share_record
+
+    group = group_create(actor=owner, name=f"群{label}矩阵", kind="salon", purpose="矩阵核对")
+    group_member_add(actor=owner, group=group, customer=customer, consent_channel="in_person")
+    group_share_record(actor=owner, group=group, text=f"分享{label}矩阵内容")
     return SimpleNamespace(
         label=label, owner=owner, branch=owner.branch, customer=customer, campaign=campaign, holding=holding,
         memo=memo, task=task, appointment=appointment, interaction=interaction, message=message, script=script,
         batch=batch,
         opportunity=opportunity,
+        group=group,
         book_markers=[customer.name, customer.external_id, memo.text, interaction.summary, appointment.place,
-                      message.body, campaign.name, opportunity.need],
+                      message.body, campaign.name, opportunity.need, group.name, f"分享{label}矩阵内容"],
         branch_markers=[script.title],
     )
 
@@ -472,6 +483,7 @@ def fingerprint(world) -> dict[str, Any]:
     from banyan.messaging.models import Message
     from banyan.org.models import Staff
     from banyan.outreach.models import CallEntry, Campaign, Script
+    from banyan.service.models.groups import CustomerGroup, GroupMembership, GroupShare
     from banyan.worklists.models import Task
 
     c = world.customer.pk
@@ -491,6 +503,10 @@ def fingerprint(world) -> dict[str, Any]:
         "holding": Holding.objects.filter(pk=world.holding.pk).values("amount", "status"),
         "opportunity": Opportunity.objects.filter(pk=world.opportunity.pk).values("stage", "lost_reason", "holding_id",
                                                                                   "need", "due_date"),
+        "group": CustomerGroup.objects.filter(pk=world.group.pk).values("name", "kind", "manager_id", "purpose"),
+        "group members": GroupMembership.objects.filter(group_id=world.group.pk).values(
+            "customer_id", "withdrawn_at", "consent_on", "consent_channel"),
+        "group shares": GroupShare.objects.filter(group_id=world.group.pk).values("text", "shared_at"),
     }
     out: dict[str, Any] = {k: [dict(r) for r in qs] for k, qs in rows.items()}
     for model in (Interaction, Memo, Appointment, Message, Holding, Opportunity):

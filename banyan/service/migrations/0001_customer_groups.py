@@ -14,7 +14,7 @@ DEFAULT_WORDING = (
 )
 
 
-def add_default_wording(apps, schema_editor):
+def seed(apps, schema_editor):
     wording = apps.get_model("service", "GroupConsentWording")
     if not wording.objects.exists():
         wording.objects.create(version=1, text=DEFAULT_WORDING, created_at=timezone.now())
@@ -121,5 +121,5 @@ class Migration(migrations.Migration):
             model_name='groupshare',
             index=models.Index(fields=['group', '-shared_at'], name='group_share_time'),
         ),
-        migrations.RunPython(add_default_wording, migrations.RunPython.noop),
+        migrations.RunPython(seed, migrations.RunPython.noop),
     ]
