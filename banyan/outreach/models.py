@@ -139,3 +139,14 @@ class CallTarget(models.Model):
                                    related_name="call_target")
     calls_per_day = models.PositiveSmallIntegerField(_("call records a day"), default=20)
     minutes_per_day = models.PositiveSmallIntegerField(_("minutes of calling a day"), default=120)
+
+
+# The cultivation content library (OUT-7) lives in its own module; its models are the app's too.
+from banyan.outreach.content_models import (  # noqa: E402,F401
+    ContentDelivery,
+    ContentKind,
+    ContentPiece,
+    ContentPlan,
+    ContentPlanRun,
+    ContentStatus,
+)
