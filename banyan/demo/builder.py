@@ -29,6 +29,7 @@ from banyan.customers.models import Customer, CustomerRelation
 from banyan.demo import assessments, catalogue, history, profiles
 from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
 from banyan.demo.console import pad
+from banyan.demo.groups import make_groups
 from banyan.demo.opportunities import make_opportunities
 from banyan.demo.people import (
     TIER_GOLD,
@@ -128,6 +129,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
 
         spending = CustomerSpending.objects.bulk_create(make_spending(seed, rows, holdings_of), batch_size=BATCH)
         step(f"monthly spending recorded for {len(spending)} customers (the diagnosis's liquidity rule)")
+        step(make_groups(seed, today))  # 客户群 with consents, a withdrawal and shares (SVC-3)
 
         flows = _create_transactions(rng, rows, today)
         step(f"account movements: {flows} (large inflows and outflows of the last days among them)")
