@@ -37,6 +37,8 @@ class ReasonCode(models.TextChoices):
     COMPLAINT_CARE = "complaint_care", _("Care after a complaint")
     REFERRAL = "referral", _("Referral")
     REFERRAL_THANKS = "referral_thanks", _("Thanks for a referral")
+    EVENT_INVITATION = "event_invitation", _("Event invitation")
+    EVENT_FOLLOW_UP = "event_follow_up", _("Event follow-up")
 
 
 class ReasonRule(models.Model):

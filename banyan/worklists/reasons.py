@@ -60,6 +60,12 @@ DEFAULTS: dict[str, ReasonDefaults] = {
     # thank-you to the customer who referred
     C.REFERRAL: ReasonDefaults(0, 68, grace_days=7, service=True),
     C.REFERRAL_THANKS: ReasonDefaults(0, 52, grace_days=7, service=True),
+    # EVT-3: a guest invited and not yet answered — on the inviting manager's list a few days
+    # ahead of the reminder day (the day before the event), never after the event
+    C.EVENT_INVITATION: ReasonDefaults(2, 62, grace_days=0),
+    # EVT-4: every attendee and no-show, by the event's follow-up day (banyan.events: the event's
+    # follow_up_days, the bank's default BANYAN_EVENT_FOLLOW_UP_DAYS), a care call about the theme
+    C.EVENT_FOLLOW_UP: ReasonDefaults(3, 66, grace_days=7, service=True),
 }
 
 #: Reasons that are not about one date: they come back after a cool-off unless the state ends.
@@ -77,7 +83,7 @@ PURPOSE: dict[str, str] = {
     C.CADENCE_DUE: "care", C.MEMO_DUE: "service", C.FOLLOW_UP: "service", C.APPOINTMENT: "invitation",
     C.NEW_CUSTOMER: "invitation", C.RISK_ASSESSMENT_EXPIRY: "service", C.OPPORTUNITY_DUE: "product",
     C.SUITABILITY_DRIFT: "after_sales", C.COMPLAINT_DUE: "complaint", C.COMPLAINT_CARE: "care",
-    C.REFERRAL: "service", C.REFERRAL_THANKS: "care",
+    C.REFERRAL: "service", C.REFERRAL_THANKS: "care", C.EVENT_INVITATION: "invitation", C.EVENT_FOLLOW_UP: "care",
 }
 
 #: The cadence line of a customer never contacted: a slot of its own (talking points per
@@ -122,6 +128,8 @@ SAY: dict[tuple[str, str], str] = {
     (C.COMPLAINT_CARE, ""): _("I am calling about {detail}: I wanted to make sure everything has been put right for you, and thank you for telling us — it helps us do better."),
     (C.REFERRAL, ""): _("{detail}. Whatever you need, I would be glad to help — when would suit you for a chat?"),
     (C.REFERRAL_THANKS, ""): _("Thank you for {detail} — your trust means a lot to us."),
+    (C.EVENT_INVITATION, ""): _("We are holding {detail}, and I would very much like you to come — will it suit you?"),
+    (C.EVENT_FOLLOW_UP, ""): _("About {detail}: I would like to hear what you thought of it, and whether anything there raised a question for you."),
 }
 
 #: The card repayment once its date has passed (no longer a reminder).
@@ -170,6 +178,8 @@ HINTS: dict[tuple[str, str], str] = {
     (C.COMPLAINT_CARE, ""): _("After a complaint: care only — listen, thank, check the fix held; no products in this call."),
     (C.REFERRAL, ""): _("First contact by referral: say who introduced you, listen to the need; recommend nothing before you know it."),
     (C.REFERRAL_THANKS, ""): _("A thank-you only: say nothing of what the referred person bought or holds."),
+    (C.EVENT_INVITATION, ""): _("An invitation: say what the event offers the customer, take the answer and the number of guests, and record it on the event's call list."),
+    (C.EVENT_FOLLOW_UP, ""): _("After the event: ask what the customer took from the theme; a no-show gets the material and the next date. Record new information and any opportunity on the event's follow-up page."),
     (C.SUITABILITY_DRIFT, ""): _("Suitability: explain the risk of each holding above the new level, let the customer decide, and sell nothing above the level. Note what was said."),
 }
 

@@ -74,6 +74,9 @@ _SAMPLE_FACTS: dict[str, tuple[int, dict]] = {
     C.COMPLAINT_CARE: (0, {"category": "收费", "resolved": ""}),
     C.REFERRAL: (0, {"referrer": "李秀英", "need": "孩子教育金规划"}),
     C.REFERRAL_THANKS: (0, {"referred": "赵磊", "outcome": "customer"}),
+    C.EVENT_INVITATION: (1, {"event": "2027年市场展望", "type": "lecture", "date": "", "time": "14:30",
+                             "place": "城东支行三楼"}),
+    C.EVENT_FOLLOW_UP: (0, {"event": "2027年市场展望", "type": "lecture", "theme": "明年的资产配置", "attended": True}),
 }
 
 
@@ -85,6 +88,8 @@ def example_detail(code: str, orientation: str = "") -> str:
     for name in ("received", "resolved"):  # a complaint: received twelve days ago, resolved yesterday
         if facts.get(name) == "":
             facts[name] = (today - dt.timedelta(days=12 if name == "received" else 1)).isoformat()
+    if code == C.EVENT_INVITATION:  # the event: the day after the reminder
+        facts["date"] = (today + dt.timedelta(days=offset + 1)).isoformat()
     if facts.get("date") == "":  # a transfer: the day before it comes up
         facts["date"] = (today - dt.timedelta(days=1)).isoformat()
     if code == C.CADENCE_DUE and orientation == FIRST_CONTACT:

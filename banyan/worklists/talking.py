@@ -79,6 +79,11 @@ ARGS: dict[str, tuple[str, ...]] = {
     # SVC-2: referrer: the referring customer's or colleague's name; need: the note passed on
     C.REFERRAL: ("referrer", "need"),
     C.REFERRAL_THANKS: ("referred", "outcome"),  # referred: the referred person's name
+    # EVT-3/4: event: the event's name; type: its code (salon, lecture, banquet, trip, survey,
+    # other); date: ISO date of the event; time: HH:MM; place; theme; attended: true for an
+    # attendee, false for a no-show
+    C.EVENT_INVITATION: ("event", "type", "date", "time", "place"),
+    C.EVENT_FOLLOW_UP: ("event", "type", "theme", "attended"),
 }
 
 #: Topics that greet come first, in this order; the rest by weight.
@@ -356,6 +361,47 @@ def _referral_thanks_detail(item: Item, f: dict) -> str:
         referred=f["referred"], outcome=outcome if outcome is not None else f["outcome"])
 
 
+_EVENT_TYPES = {"salon": pgettext_lazy("event type", "finance salon"),
+                "lecture": pgettext_lazy("event type", "investment lecture"),
+                "banquet": pgettext_lazy("event type", "thank-you banquet"),
+                "trip": pgettext_lazy("event type", "short trip"),
+                "survey": pgettext_lazy("event type", "small survey"),
+                "other": pgettext_lazy("event type", "client event")}
+
+
+def _event_type(code: str) -> str:
+    return str(_EVENT_TYPES.get(code, _EVENT_TYPES["other"]))
+
+
+def _event_invitation_detail(item: Item, f: dict) -> str:
+    return _("Invited to {event} ({type}) on {date} {time} at {place}: no answer yet").format(
+        event=f["event"], type=_event_type(f["type"]), date=_date(dt.date.fromisoformat(f["date"])), time=f["time"],
+        place=f["place"])
+
+
+def _event_follow_up_detail(item: Item, f: dict) -> str:
+    text = (_("Came to {event} ({type}), theme: {theme}") if f["attended"]
+            else _("Accepted {event} ({type}) but did not come, theme: {theme}"))
+    return text.format(event=f["event"], type=_event_type(f["type"]), theme=f["theme"])
+
+
+def _event_invitation_clause(items: list[Item], day: dt.date) -> str:
+    f = items[0].facts
+    return _("our {type} “{event}” {when} at {time}, at {place}").format(
+        type=_event_type(f.get("type", "")), event=f.get("event", ""),
+        when=_when(dt.date.fromisoformat(f["date"]), day) if f.get("date") else "", time=f.get("time", ""),
+        place=f.get("place", ""))
+
+
+def _event_follow_up_clause(items: list[Item], day: dt.date) -> str:
+    f = items[0].facts
+    if f.get("attended"):
+        return _("our {type} on {theme} the other day").format(type=_event_type(f.get("type", "")),
+                                                                theme=f.get("theme", ""))
+    return _("our {type} on {theme}, which you could not come to — I kept the material for you").format(
+        type=_event_type(f.get("type", "")), theme=f.get("theme", ""))
+
+
 def _opportunity_detail(item: Item, f: dict) -> str:
     stage = _OPPORTUNITY_STAGES.get(f["stage"])
     what = pgettext("opportunity", "{need} ({product})").format(need=f["need"], product=f["product"]) \
@@ -396,6 +442,8 @@ _DETAILS = {
     C.REFERRAL: lambda item, f: (_("Referred by {referrer}: {need}") if f["need"]
                                  else _("Referred by {referrer}")).format(referrer=f["referrer"], need=f["need"]),
     C.REFERRAL_THANKS: _referral_thanks_detail,
+    C.EVENT_INVITATION: _event_invitation_detail,
+    C.EVENT_FOLLOW_UP: _event_follow_up_detail,
     C.SUITABILITY_DRIFT: lambda item, f: ngettext(
         "Risk assessment {level} ({date}): {n} holding above that level: {products}",
         "Risk assessment {level} ({date}): {n} holdings above that level: {products}", len(f["products"])).format(
@@ -605,6 +653,8 @@ _CLAUSES = {
     C.REFERRAL_THANKS: lambda items, day: _("introducing {referred} to us").format(
         referred=_join([i.facts["referred"] for i in items if i.facts.get("referred")]))
     if any(i.facts.get("referred") for i in items) else _("introducing a friend to us"),
+    C.EVENT_INVITATION: _event_invitation_clause,
+    C.EVENT_FOLLOW_UP: _event_follow_up_clause,
 }
 
 

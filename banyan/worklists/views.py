@@ -122,6 +122,7 @@ REASON_FAMILY = {
     ReasonCode.SUITABILITY_DRIFT: "alert",
     ReasonCode.COMPLAINT_DUE: "alert", ReasonCode.COMPLAINT_CARE: "care",
     ReasonCode.REFERRAL: "new", ReasonCode.REFERRAL_THANKS: "care",
+    ReasonCode.EVENT_INVITATION: "agreed", ReasonCode.EVENT_FOLLOW_UP: "care",
     ReasonCode.NEW_CUSTOMER: "new", ReasonCode.CADENCE_DUE: "cadence",
 }
 
