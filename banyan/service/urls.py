@@ -7,3 +7,7 @@ urlpatterns: list = []
 from banyan.service.group_urls import urlpatterns as group_urlpatterns  # noqa: E402
 
 urlpatterns += group_urlpatterns
+
+from banyan.service.referral_urls import urlpatterns as referral_urlpatterns  # noqa: E402
+
+urlpatterns += referral_urlpatterns

@@ -106,6 +106,7 @@ OBJECTS: dict[str, ObjectKind] = {
     "message": ObjectKind("book", lambda w: w.message.pk),
     "campaign": ObjectKind("book", lambda w: w.campaign.pk),
     "opportunity": ObjectKind("book", lambda w: w.opportunity.pk),
+    "referral": ObjectKind("book", lambda w: w.referral.pk),  # sent and received by the manager (SVC-2)
     "staff": ObjectKind("book", lambda w: w.owner.pk),  # the manager, as the branch pages' object
     "manager": ObjectKind("book", lambda w: w.owner.pk),
     "script": ObjectKind("branch", lambda w: w.script.pk),
@@ -453,6 +454,13 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
     message = message_send(message=message, actor=owner)  # not left queued: opening an outbox sends the queue
     opportunity = opportunity_create(actor=owner, customer=customer, need=f"机会{label}矩阵需求", source="call",
                                      expected_amount="100000", due_date=today + dt.timedelta(days=7))
+    from banyan.service.referral_services import referral_create
+
+    # the customer refers a friend to the manager (accepted at once: to oneself); the friend's name
+    # and the need carry the customer's and the opportunity's markers, so that a page showing them leaks
+    referral = referral_create(actor=owner, to=owner, need=f"{opportunity.need}·转介", referrer_customer=customer,
+                               prospect={"name": f"{customer.name}友", "mobile": f"137{ord(label) % 10**8:08d}",
+                                         "consent_phone": True})
     script = script_create(actor=bank.admin, title=f"话术{label}矩阵", kind="opening",
                            steps=[{"step": "1", "text": "您好"}], branch=owner.branch)
     batch = DiagnosisBatch.objects.create(owner=owner, as_of=today, customer_ids=[customer.pk], total=1,
@@ -467,6 +475,7 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
         memo=memo, task=task, appointment=appointment, interaction=interaction, message=message, script=script,
         batch=batch,
         opportunity=opportunity,
+        referral=referral,
         group=group,
         book_markers=[customer.name, customer.external_id, memo.text, interaction.summary, appointment.place,
                       message.body, campaign.name, opportunity.need, group.name, f"分享{label}矩阵内容"],

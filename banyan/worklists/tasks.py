@@ -29,6 +29,7 @@ from banyan.calendars.workdays import coming_working_day
 from banyan.holdings.services import aum_month_end_snapshot
 from banyan.org.models import Staff
 from banyan.segments.services import nightly_refresh
+from banyan.service.referral_services import referrals_refresh
 from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.preview import previews_warm
 from banyan.worklists.services import BuildResult, worklist_preview, worklists_build
@@ -84,6 +85,7 @@ def nightly(day: str | dt.date | None = None) -> dict:
             return {"day": day.isoformat(), "skipped": True}
         snapshots = aum_month_end_snapshot(today=clock.today())
         segments = nightly_refresh(actor=None)
+        referrals_refresh()  # SVC-2: time-outs back to the sender, conversions (thanks) before the lists
         built = worklists_build(day=day, actor=None)
         warmed = previews_warm(first=clock.today() + dt.timedelta(days=1)) if day == clock.today() else 0
     return {"day": day.isoformat(), "aum_snapshots": snapshots, "segments": segments, "lists": built.managers,
