@@ -46,6 +46,7 @@ from banyan.messaging.api import router as messaging_router
 from banyan.org.api import ApiError, BearerAuth
 from banyan.org.api import router as auth_router
 from banyan.outreach.api import router as outreach_router
+from banyan.outreach.content_api import router as content_router
 from banyan.service.groups_api import router as groups_router
 from banyan.service.referrals_api import router as referrals_router
 from banyan.wealth.api import router as wealth_router
@@ -123,6 +124,7 @@ api.add_router("", holdings_router)
 api.add_router("", contacts_router)
 api.add_router("", worklist_router)
 api.add_router("", outreach_router)
+api.add_router("", content_router)
 api.add_router("", messaging_router)
 api.add_router("", wealth_router)
 api.add_router("", offers_router)

@@ -66,7 +66,6 @@ INSTALLED_APPS = [
     "banyan.outreach",
     "banyan.wealth",
     "banyan.service",
-    "banyan.events",
     "banyan.feeds",
     "banyan.ops",
     "banyan.web",

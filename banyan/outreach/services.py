@@ -33,7 +33,7 @@ RULES = {
     "other_campaign": "已在另一个进行中的活动名单中",
 }
 FILTER_KEYS = {"quadrant", "aum_min", "aum_max", "holds", "not_holds", "maturity_within_days",
-               "not_contacted_days", "risk_level", "priority", "rm"}
+               "not_contacted_days", "risk_level", "priority", "rm", "orientation", "interest"}
 
 
 def _decimal(key: str, value: Any) -> Decimal:
@@ -46,7 +46,7 @@ def _decimal(key: str, value: Any) -> Decimal:
 def customers_matching(user, spec: dict) -> QuerySet[Customer]:
     """The saved filter of a campaign (OUT-1) over the user's visible customers, set-based:
     quadrant, AUM band, product type held or not held, maturity window, last contact, risk level,
-    priority, manager."""
+    priority, manager, orientation, a word of the interests."""
     unknown = set(spec) - FILTER_KEYS
     if unknown:
         raise ValidationError({"filter": [_("Unknown filter keys: %(k)s.") % {"k": ", ".join(sorted(unknown))}]})
@@ -77,6 +77,11 @@ def customers_matching(user, spec: dict) -> QuerySet[Customer]:
         qs = qs.filter(segment__is_priority=True)
     if spec.get("rm"):
         qs = qs.filter(rm_id=int(spec["rm"]))
+    if spec.get("orientation"):  # the segment's (inferred when the file says nothing), else the file's
+        qs = qs.filter(Q(segment__orientation=spec["orientation"])
+                       | Q(segment__isnull=True, orientation=spec["orientation"]))
+    if spec.get("interest"):  # a word of the customer's interests (基金, 养老, 孩子教育 …)
+        qs = qs.filter(interests__contains=str(spec["interest"]).strip())
     return qs
 
 
@@ -84,43 +89,26 @@ def _month_start() -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(clock.today().replace(day=1), dt.time.min))
 
 
-#: The consent each invitation channel needs (a letter or a hand-delivered card needs none):
-#: the rule that names its absence is "no_<channel>_consent".
-CONSENT_OF = {"phone": "consent_phone", "sms": "consent_sms", "email": "consent_email", "wechat": "consent_wechat"}
-
-
-def contact_exclusions(candidates: QuerySet[Customer], *, start: dt.date, end: dt.date, channel: str = "phone",
-                       campaign: Campaign | None = None) -> dict[int, str]:
-    """Which candidates a contact rule leaves out of a contact by `channel` between `start` and
-    `end`, and by which rule (the first that applies): do-not-disturb, the channel's consent, the
-    monthly call cap (phone), another active campaign over the same days. A campaign's call list
-    and an event's invitations (banyan.events) both ask here. Set-based: a query per rule."""
+def _exclusions(campaign: Campaign, candidates: QuerySet[Customer]) -> dict[int, str]:
+    """Which candidates a contact rule leaves out, and by which rule (the first that applies)."""
     policy = SegmentPolicy.current()
     rules: dict[int, str] = {}
     for pk in candidates.filter(do_not_disturb=True).values_list("pk", flat=True):
         rules.setdefault(pk, "do_not_disturb")
-    if channel in CONSENT_OF:
-        for pk in candidates.filter(**{CONSENT_OF[channel]: False}).values_list("pk", flat=True):
-            rules.setdefault(pk, f"no_{channel}_consent")
-    if channel == "phone":
-        capped = (Interaction.objects.filter(channel="phone", occurred_at__gte=_month_start(),
-                                             customer__in=candidates.filter(aum__gte=policy.call_cap_aum))
-                  .values("customer_id").annotate(n=Count("pk")).filter(n__gte=policy.call_cap_per_month))
-        for row in capped:
-            rules.setdefault(row["customer_id"], "monthly_call_cap")
-    busy = CallEntry.objects.filter(campaign__status=CampaignStatus.ACTIVE, campaign__end_date__gte=start,
-                                    campaign__start_date__lte=end, customer__in=candidates)
-    if campaign is not None:
-        busy = busy.exclude(campaign=campaign)
-    for pk in busy.values_list("customer_id", flat=True):
+    for pk in candidates.filter(consent_phone=False).values_list("pk", flat=True):
+        rules.setdefault(pk, "no_phone_consent")
+    capped = (Interaction.objects.filter(channel="phone", occurred_at__gte=_month_start(),
+                                         customer__in=candidates.filter(aum__gte=policy.call_cap_aum))
+              .values("customer_id").annotate(n=Count("pk")).filter(n__gte=policy.call_cap_per_month))
+    for row in capped:
+        rules.setdefault(row["customer_id"], "monthly_call_cap")
+    busy = (CallEntry.objects.filter(campaign__status=CampaignStatus.ACTIVE,
+                                     campaign__end_date__gte=campaign.start_date,
+                                     campaign__start_date__lte=campaign.end_date, customer__in=candidates)
+            .exclude(campaign=campaign).values_list("customer_id", flat=True))
+    for pk in busy:
         rules.setdefault(pk, "other_campaign")
     return rules
-
-
-def _exclusions(campaign: Campaign, candidates: QuerySet[Customer]) -> dict[int, str]:
-    """Which candidates a contact rule leaves off the campaign's call list, and by which rule."""
-    return contact_exclusions(candidates, start=campaign.start_date, end=campaign.end_date, channel="phone",
-                              campaign=campaign)
 
 
 @transaction.atomic

@@ -118,6 +118,10 @@ OBJECTS: dict[str, ObjectKind] = {
     "batch": ObjectKind("book", lambda w: w.batch.pk),  # a manager's batch of diagnosis PDFs (wealth)
     "portfolio": ObjectKind("bank"),  # a model portfolio (wealth settings, administrators)
     "group": ObjectKind("audited", lambda w: w.group.pk),  # a customer group the manager runs (SVC-3)
+    # the content library (OUT-7): a piece is the branch's; a periodic plan its maker's
+    "content": ObjectKind("branch", lambda w: w.piece.pk),  # /api/v1/content/{id}/…
+    "piece": ObjectKind("branch", lambda w: w.piece.pk),
+    "plan": ObjectKind("book", lambda w: w.plan.pk),
 }
 
 #: Parameters that name no object: the value they get.
@@ -470,6 +474,13 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
     group = group_create(actor=owner, name=f"群{label}矩阵", kind="salon", purpose="矩阵核对")
     group_member_add(actor=owner, group=group, customer=customer, consent_channel="in_person")
     group_share_record(actor=owner, group=group, text=f"分享{label}矩阵内容")
+    from banyan.outreach.content import content_piece_approve, content_piece_create, content_plan_create
+
+    piece = content_piece_create(actor=owner, kind="knowledge", title=f"内容{label}矩阵", body="理财知识，矩阵核对。",
+                                 valid_until=today + dt.timedelta(days=30))
+    piece = content_piece_approve(actor=bank.admin, piece=piece)
+    plan = content_plan_create(actor=owner, name=f"计划{label}矩阵", filter={"interest": "矩阵"}, every_days=14,
+                               channels=["sms"], pieces=[piece], first_run_on=today + dt.timedelta(days=7))
     return SimpleNamespace(
         label=label, owner=owner, branch=owner.branch, customer=customer, campaign=campaign, holding=holding,
         memo=memo, task=task, appointment=appointment, interaction=interaction, message=message, script=script,
@@ -477,9 +488,10 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
         opportunity=opportunity,
         referral=referral,
         group=group,
+        piece=piece, plan=plan,
         book_markers=[customer.name, customer.external_id, memo.text, interaction.summary, appointment.place,
-                      message.body, campaign.name, opportunity.need, group.name, f"分享{label}矩阵内容"],
-        branch_markers=[script.title],
+                      message.body, campaign.name, opportunity.need, group.name, f"分享{label}矩阵内容", plan.name],
+        branch_markers=[script.title, piece.title],
     )
 
 
@@ -491,7 +503,7 @@ def fingerprint(world) -> dict[str, Any]:
     from banyan.holdings.models import Holding
     from banyan.messaging.models import Message
     from banyan.org.models import Staff
-    from banyan.outreach.models import CallEntry, Campaign, Script
+    from banyan.outreach.models import CallEntry, Campaign, ContentDelivery, ContentPiece, ContentPlan, Script
     from banyan.service.models.groups import CustomerGroup, GroupMembership, GroupShare
     from banyan.worklists.models import Task
 
@@ -516,6 +528,9 @@ def fingerprint(world) -> dict[str, Any]:
         "group members": GroupMembership.objects.filter(group_id=world.group.pk).values(
             "customer_id", "withdrawn_at", "consent_on", "consent_channel"),
         "group shares": GroupShare.objects.filter(group_id=world.group.pk).values("text", "shared_at"),
+        "piece": ContentPiece.objects.filter(pk=world.piece.pk).values("status", "title", "approved_by_id"),
+        "plan": ContentPlan.objects.filter(pk=world.plan.pk).values("name", "next_run_on", "is_active"),
+        "deliveries": ContentDelivery.objects.filter(customer_id=world.customer.pk).values("piece_id", "channel"),
     }
     out: dict[str, Any] = {k: [dict(r) for r in qs] for k, qs in rows.items()}
     for model in (Interaction, Memo, Appointment, Message, Holding, Opportunity):
