@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "banyan.outreach",
     "banyan.wealth",
     "banyan.service",
+    "banyan.events",
     "banyan.feeds",
     "banyan.ops",
     "banyan.web",

@@ -34,6 +34,7 @@ VIA_LABELS = {
     "api_suitability": gettext_lazy("API: suitability of a product"),
     "diagnosis": gettext_lazy("wealth diagnosis page"),
     "api_diagnosis": gettext_lazy("API: wealth diagnosis"),
+    "groups": gettext_lazy("customer groups card"),
     # lists of customers
     "book": gettext_lazy("My customers list"),
     "search": gettext_lazy("search results page"),
@@ -45,6 +46,9 @@ VIA_LABELS = {
     "branch_unassigned": gettext_lazy("branch overview: unassigned customers"),
     "branch_worklist": gettext_lazy("a manager's worklist (branch view)"),
     "pipeline": gettext_lazy("sales opportunities (pipeline)"),
+    "group_members": gettext_lazy("a customer group's members"),
+    "api_group_members": gettext_lazy("API: a customer group's members"),
+    "group_candidates": gettext_lazy("customers found to add to a group"),
     # exports
     "book_csv": gettext_lazy("customer list CSV"),
     "diagnosis_pdf": gettext_lazy("wealth diagnosis PDF"),

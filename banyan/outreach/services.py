@@ -89,26 +89,43 @@ def _month_start() -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(clock.today().replace(day=1), dt.time.min))
 
 
-def _exclusions(campaign: Campaign, candidates: QuerySet[Customer]) -> dict[int, str]:
-    """Which candidates a contact rule leaves out, and by which rule (the first that applies)."""
+#: The consent each invitation channel needs (a letter or a hand-delivered card needs none):
+#: the rule that names its absence is "no_<channel>_consent".
+CONSENT_OF = {"phone": "consent_phone", "sms": "consent_sms", "email": "consent_email", "wechat": "consent_wechat"}
+
+
+def contact_exclusions(candidates: QuerySet[Customer], *, start: dt.date, end: dt.date, channel: str = "phone",
+                       campaign: Campaign | None = None) -> dict[int, str]:
+    """Which candidates a contact rule leaves out of a contact by `channel` between `start` and
+    `end`, and by which rule (the first that applies): do-not-disturb, the channel's consent, the
+    monthly call cap (phone), another active campaign over the same days. A campaign's call list
+    and an event's invitations (banyan.events) both ask here. Set-based: a query per rule."""
     policy = SegmentPolicy.current()
     rules: dict[int, str] = {}
     for pk in candidates.filter(do_not_disturb=True).values_list("pk", flat=True):
         rules.setdefault(pk, "do_not_disturb")
-    for pk in candidates.filter(consent_phone=False).values_list("pk", flat=True):
-        rules.setdefault(pk, "no_phone_consent")
-    capped = (Interaction.objects.filter(channel="phone", occurred_at__gte=_month_start(),
-                                         customer__in=candidates.filter(aum__gte=policy.call_cap_aum))
-              .values("customer_id").annotate(n=Count("pk")).filter(n__gte=policy.call_cap_per_month))
-    for row in capped:
-        rules.setdefault(row["customer_id"], "monthly_call_cap")
-    busy = (CallEntry.objects.filter(campaign__status=CampaignStatus.ACTIVE,
-                                     campaign__end_date__gte=campaign.start_date,
-                                     campaign__start_date__lte=campaign.end_date, customer__in=candidates)
-            .exclude(campaign=campaign).values_list("customer_id", flat=True))
-    for pk in busy:
+    if channel in CONSENT_OF:
+        for pk in candidates.filter(**{CONSENT_OF[channel]: False}).values_list("pk", flat=True):
+            rules.setdefault(pk, f"no_{channel}_consent")
+    if channel == "phone":
+        capped = (Interaction.objects.filter(channel="phone", occurred_at__gte=_month_start(),
+                                             customer__in=candidates.filter(aum__gte=policy.call_cap_aum))
+                  .values("customer_id").annotate(n=Count("pk")).filter(n__gte=policy.call_cap_per_month))
+        for row in capped:
+            rules.setdefault(row["customer_id"], "monthly_call_cap")
+    busy = CallEntry.objects.filter(campaign__status=CampaignStatus.ACTIVE, campaign__end_date__gte=start,
+                                    campaign__start_date__lte=end, customer__in=candidates)
+    if campaign is not None:
+        busy = busy.exclude(campaign=campaign)
+    for pk in busy.values_list("customer_id", flat=True):
         rules.setdefault(pk, "other_campaign")
     return rules
+
+
+def _exclusions(campaign: Campaign, candidates: QuerySet[Customer]) -> dict[int, str]:
+    """Which candidates a contact rule leaves off the campaign's call list, and by which rule."""
+    return contact_exclusions(candidates, start=campaign.start_date, end=campaign.end_date, channel="phone",
+                              campaign=campaign)
 
 
 @transaction.atomic

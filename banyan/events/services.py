@@ -1,0 +1,675 @@
+"""Writes of client events (EVT-1..4): the plan and its approval, invitations through the contact
+rules of campaigns, answers with capacity and a waiting list, check-in exactly once, what was
+learned at the door, closing and the review. Reads are in banyan.events.selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banyan import clock
+from banyan.audit.services import audit_log
+from banyan.contacts.services import interaction_log
+from banyan.customers.models import Customer
+from banyan.customers.selectors import visible_customers
+from banyan.events.models import (
+    DEFAULT_CHECKLIST,
+    INVITING,
+    UPCOMING,
+    Answer,
+    Channel,
+    Event,
+    EventExclusion,
+    EventStaff,
+    EventStatus,
+    EventType,
+    Invitation,
+    Recurrence,
+    StaffRole,
+)
+from banyan.org.models import Role
+from banyan.outreach.services import contact_exclusions, customers_matching
+from banyan.transitions import transition
+from banyan.wealth.suitability import unsuitable
+
+#: Roles that plan events (a lobby manager checks guests in; an auditor reads).
+PLANNERS = (Role.RM, Role.PLANNER, Role.BRANCH_HEAD, Role.ADMIN)
+#: A customer invited to another event within this many days of this one is left out ("other_event").
+EVENT_SPACING_DAYS = 7
+#: The bank's default for the follow-up after an event (days), editable per event.
+FOLLOW_UP_DAYS = getattr(settings, "BANYAN_EVENT_FOLLOW_UP_DAYS", 3)
+#: The personal RSVP link stops working this long after it was written, and in any case once the
+#: event is held or cancelled.
+RSVP_MAX_AGE = dt.timedelta(days=60)
+RSVP_SALT = "banyan.events.rsvp"
+#: Messages that carry a link (the rest are hand-delivered or said on the phone).
+MESSAGE_CHANNELS = (Channel.SMS, Channel.EMAIL)
+
+#: The rules that keep a customer off the invitations, in words (API.md `rule`): the campaign's
+#: (banyan.outreach.services.contact_exclusions), the suitability rules, and the event's own.
+RULES = {
+    "do_not_disturb": "客户设置了免打扰",
+    "no_phone_consent": "客户未同意电话营销",
+    "no_sms_consent": "客户未同意接收短信",
+    "no_email_consent": "客户未同意接收邮件",
+    "no_wechat_consent": "客户未同意接收微信",
+    "monthly_call_cap": "本月致电次数已达上限",
+    "other_campaign": "已在另一个进行中的电话邀约名单中",
+    "other_event": f"已受邀参加前后 {EVENT_SPACING_DAYS} 天内的另一场活动",
+    "already_invited": "已邀约过本场活动",
+    "no_manager": "客户没有客户经理",
+    "no_assessment": "未做风险测评",
+    "assessment_expired": "风险测评已过期",
+    "risk_above_level": "产品风险高于客户风险等级",
+}
+
+
+# ------------------------------------------------------------------ small helpers
+
+def _moment(field: str, value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError({field: [_("Enter a time as YYYY-MM-DD HH:MM.")]}) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _money(field: str, value: Any, *, required: bool = False) -> Decimal | None:
+    if value in (None, ""):
+        if required:
+            raise ValidationError({field: [_("This field is required.")]})
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationError({field: [_("Enter a number, e.g. 100000.00.")]}) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise ValidationError({field: [_("Enter an amount of at least 0.")]})
+    return amount.quantize(Decimal("0.01"))
+
+
+def event_day(event: Event) -> dt.date:
+    return timezone.localdate(event.starts_at)
+
+
+def new_code() -> str:
+    """A check-in code: short enough to type at the door, random enough not to be guessed."""
+    return secrets.token_urlsafe(9)[:12]
+
+
+def _may_manage(actor, event: Event) -> bool:
+    """The organiser, the branch head of the event's branch and an administrator run the event."""
+    return (actor.role == Role.ADMIN or event.organiser_id == actor.pk
+            or (actor.role == Role.BRANCH_HEAD and actor.branch_id == event.branch_id))
+
+
+def _require_manage(actor, event: Event) -> None:
+    if not _may_manage(actor, event):
+        raise PermissionDenied(_("Only the organiser or the branch head may do this."))
+
+
+# ------------------------------------------------------------------ the plan (EVT-1, EVT-2)
+
+@transaction.atomic
+def event_create(*, actor, name: str, type: str, starts_at: Any, place: str, ends_at: Any = None,
+                 capacity: int | None = None, budget: Any = None, theme: str = "", method: str = "",
+                 recurrence: str = Recurrence.ONCE, target_filter: dict | None = None,
+                 target_ids: list[int] | None = None, product=None, budget_per_group: dict | None = None,
+                 checklist: list[str] | None = None, follow_up_days: int | None = None, review_days: int = 30,
+                 staff: list[tuple[Any, str]] = ()) -> Event:
+    """An event of the actor's branch. A branch head's (or an administrator's) event is approved
+    at once; a manager's waits for the branch head (event_approve) before invitations go out."""
+    if actor.role not in PLANNERS or not actor.branch_id:
+        raise PermissionDenied(_("Only a manager or the branch head plans client events."))
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = [_("This field is required.")]
+    if type not in EventType.values:
+        errors["type"] = [_("Choose the kind of event.")]
+    if not (place or "").strip():
+        errors["place"] = [_("Say where the event takes place.")]
+    if recurrence not in Recurrence.values:
+        errors["recurrence"] = [_("Choose how often it recurs.")]
+    start = end = None
+    try:
+        start = _moment("starts_at", starts_at)
+    except ValidationError as e:
+        errors.update(e.message_dict)
+    if start is not None:
+        try:
+            end = _moment("ends_at", ends_at) if ends_at not in (None, "") else start + dt.timedelta(hours=2)
+        except ValidationError as e:
+            errors.update(e.message_dict)
+        if end is not None and end <= start:
+            errors["ends_at"] = [_("The event ends before it starts.")]
+        if start.date() < clock.today():
+            errors["starts_at"] = [_("An event is planned for today or later.")]
+    if capacity is not None and capacity < 1:
+        errors["capacity"] = [_("At least one seat.")]
+    try:
+        budget = _money("budget", budget)
+    except ValidationError as e:
+        errors.update(e.message_dict)
+    groups: dict[str, str] = {}
+    for group, amount in (budget_per_group or {}).items():
+        try:
+            groups[str(group)[:40]] = str(_money("budget_per_group", amount, required=True))
+        except ValidationError as e:
+            errors.update(e.message_dict)
+    if target_filter:
+        try:
+            customers_matching(actor, target_filter)  # the keys and values are checked now, not at inviting
+        except ValidationError as e:
+            errors["target_filter"] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    approved = actor.role in (Role.BRANCH_HEAD, Role.ADMIN)
+    items = checklist if checklist is not None else list(DEFAULT_CHECKLIST)
+    event = Event.objects.create(
+        branch_id=actor.branch_id, organiser=actor, name=name.strip()[:100], type=type, theme=(theme or "").strip(),
+        starts_at=start, ends_at=end, place=place.strip(), capacity=capacity, budget=budget,
+        method=(method or "").strip(), recurrence=recurrence, target_filter=target_filter or {},
+        target_ids=list(dict.fromkeys(int(i) for i in target_ids or [])), product=product,
+        budget_per_group=groups, checklist=[{"item": str(i).strip()[:100], "done": False} for i in items
+                                            if str(i).strip()],
+        follow_up_days=FOLLOW_UP_DAYS if follow_up_days is None else follow_up_days, review_days=review_days,
+        status=EventStatus.APPROVED if approved else EventStatus.DRAFT,
+        approved_by=actor if approved else None, approved_at=clock.now() if approved else None)
+    for member, role in staff:
+        event_staff_add(actor=actor, event=event, staff=member, role=role)
+    audit_log(actor=actor, action="event.created", obj=event,
+              after={"name": event.name, "type": type, "starts_at": start, "status": event.status})
+    return event
+
+
+@transaction.atomic
+def event_update(*, actor, event: Event, **fields: Any) -> Event:
+    """Change the plan (theme, place, capacity, budget, method, target…) before it is held."""
+    _require_manage(actor, event)
+    if event.status not in UPCOMING:
+        raise ValidationError(_("The event has taken place or was cancelled: its plan no longer changes."))
+    allowed = {"name", "theme", "place", "capacity", "method", "recurrence", "budget", "follow_up_days",
+               "review_days", "target_filter", "target_ids", "budget_per_group"}
+    before, after = {}, {}
+    for key, value in fields.items():
+        if key not in allowed:
+            raise ValidationError({key: [_("Unknown field.")]})
+        if key == "budget":
+            value = _money("budget", value)
+        if key == "capacity" and value is not None and value < 1:
+            raise ValidationError({"capacity": [_("At least one seat.")]})
+        if key == "target_filter" and value:
+            try:
+                customers_matching(actor, value)
+            except ValidationError as e:
+                raise ValidationError({"target_filter": e.messages}) from None
+        before[key], after[key] = getattr(event, key), value
+        setattr(event, key, value)
+    event.save()
+    audit_log(actor=actor, action="event.updated", obj=event, before=before, after=after)
+    return event
+
+
+@transaction.atomic
+def event_staff_add(*, actor, event: Event, staff, role: str) -> EventStaff:
+    """A colleague of the branch takes a role at the event (and sees it from then on)."""
+    _require_manage(actor, event)
+    if role not in StaffRole.values:
+        raise ValidationError({"role": [_("Choose the role.")]})
+    if staff.branch_id != event.branch_id or not staff.is_active:
+        raise ValidationError({"staff": [_("Choose a colleague of the event's branch.")]})
+    row, _created = EventStaff.objects.get_or_create(event=event, staff=staff, role=role)
+    audit_log(actor=actor, action="event.staff_added", obj=event, after={"staff": staff.username, "role": role})
+    return row
+
+
+@transaction.atomic
+def event_checklist_tick(*, actor, event: Event, index: int, done: bool) -> Event:
+    """Tick (or untick) one item of the materials and equipment checklist."""
+    _require_manage(actor, event)
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    items = list(event.checklist)
+    if not 0 <= index < len(items):
+        raise ValidationError({"item": [_("Unknown checklist item.")]})
+    before = items[index]["done"]
+    items[index] = {**items[index], "done": bool(done)}
+    event.checklist = items
+    event.save(update_fields=["checklist"])
+    audit_log(actor=actor, action="event.checklist_ticked", obj=event,
+              before={items[index]["item"]: before}, after={items[index]["item"]: bool(done)})
+    return event
+
+
+@transaction.atomic
+def event_checklist_add(*, actor, event: Event, item: str) -> Event:
+    _require_manage(actor, event)
+    item = (item or "").strip()[:100]
+    if not item:
+        raise ValidationError({"item": [_("Name the item.")]})
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    event.checklist = [*event.checklist, {"item": item, "done": False}]
+    event.save(update_fields=["checklist"])
+    audit_log(actor=actor, action="event.checklist_added", obj=event, after={"item": item})
+    return event
+
+
+@transaction.atomic
+def event_approve(*, actor, event: Event) -> Event:
+    """The branch head approves a manager's plan; invitations may go out from then on."""
+    if not (actor.role == Role.ADMIN or (actor.role == Role.BRANCH_HEAD and actor.branch_id == event.branch_id)):
+        raise PermissionDenied(_("Only the branch head approves an event."))
+    now = clock.now()
+    transition(Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT),
+               _("This event is not waiting for approval."), status=EventStatus.APPROVED, approved_by=actor,
+               approved_at=now)
+    event.status, event.approved_by, event.approved_at = EventStatus.APPROVED, actor, now
+    audit_log(actor=actor, action="event.approved", obj=event, before={"status": "draft"},
+              after={"status": "approved"})
+    return event
+
+
+@transaction.atomic
+def event_cancel(*, actor, event: Event, reason: str) -> Event:
+    _require_manage(actor, event)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the event is cancelled.")]})
+    before = event.status
+    transition(Event.objects.filter(pk=event.pk, status__in=UPCOMING), _("This event can no longer be cancelled."),
+               status=EventStatus.CANCELLED, cancel_reason=reason[:200])
+    event.status, event.cancel_reason = EventStatus.CANCELLED, reason[:200]
+    audit_log(actor=actor, action="event.cancelled", obj=event, before={"status": before},
+              after={"status": "cancelled", "reason": reason})
+    return event
+
+
+@transaction.atomic
+def event_close(*, actor, event: Event) -> Event:
+    """The event took place: from now on who accepted and did not come is a no-show, every guest's
+    follow-up comes on the inviting manager's list, and the RSVP links stop working."""
+    _require_manage(actor, event)
+    if clock.now() < event.starts_at:
+        raise ValidationError(_("The event has not started yet."))
+    before = event.status
+    now = clock.now()
+    transition(Event.objects.filter(pk=event.pk, status__in=INVITING), _("This event was already closed."),
+               status=EventStatus.HELD, closed_at=now)
+    event.status, event.closed_at = EventStatus.HELD, now
+    audit_log(actor=actor, action="event.closed", obj=event, before={"status": before}, after={"status": "held"})
+    return event
+
+
+@transaction.atomic
+def event_review_complete(*, actor, event: Event, actual_cost: Any, note: str = "") -> Event:
+    """The organiser records what the event cost and the lessons: the event is reviewed."""
+    _require_manage(actor, event)
+    cost = _money("actual_cost", actual_cost, required=True)
+    transition(Event.objects.filter(pk=event.pk, status__in=(EventStatus.HELD, EventStatus.REVIEWED)),
+               _("Only an event that took place is reviewed."), status=EventStatus.REVIEWED, actual_cost=cost,
+               review_note=(note or "").strip(), reviewed_at=clock.now())
+    before = {"status": event.status, "actual_cost": event.actual_cost}
+    event.refresh_from_db()
+    audit_log(actor=actor, action="event.reviewed", obj=event, before=before,
+              after={"status": "reviewed", "actual_cost": cost})
+    return event
+
+
+@transaction.atomic
+def event_cost_record(*, actor, event: Event, actual_cost: Any) -> Event:
+    _require_manage(actor, event)
+    cost = _money("actual_cost", actual_cost)
+    before = event.actual_cost
+    event.actual_cost = cost
+    event.save(update_fields=["actual_cost"])
+    audit_log(actor=actor, action="event.cost_recorded", obj=event, before={"actual_cost": before},
+              after={"actual_cost": cost})
+    return event
+
+
+# ------------------------------------------------------------------ invitations (EVT-3)
+
+def rsvp_token(invitation: Invitation) -> str:
+    """The personal RSVP link's token: the invitation, signed with SECRET_KEY and timestamped."""
+    return signing.dumps({"i": invitation.pk, "c": invitation.code[:4]}, salt=RSVP_SALT)
+
+
+def rsvp_path(invitation: Invitation) -> str:
+    return reverse("event_rsvp", args=[rsvp_token(invitation)])
+
+
+class RsvpRefused(Exception):
+    """Why a link does not open: "invalid" (tampered, unknown), "expired", "closed" (the event was
+    held or cancelled)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def invitation_of_token(token: str) -> Invitation:
+    """The invitation a link names, or RsvpRefused. Never says more than why."""
+    try:
+        value = signing.loads(token, salt=RSVP_SALT, max_age=RSVP_MAX_AGE)
+    except signing.SignatureExpired:
+        raise RsvpRefused("expired") from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise RsvpRefused("invalid") from None
+    if not isinstance(value, dict) or not isinstance(value.get("i"), int):
+        raise RsvpRefused("invalid")
+    invitation = Invitation.objects.select_related("event", "customer").filter(pk=value["i"]).first()
+    if invitation is None or invitation.code[:4] != value.get("c"):
+        raise RsvpRefused("invalid")
+    if invitation.event.status not in INVITING or clock.now() >= invitation.event.starts_at:
+        raise RsvpRefused("closed")
+    return invitation
+
+
+def invitation_text(*, event: Event, customer: Customer, link: str) -> str:
+    from banyan.events.selectors import greeting
+
+    when = timezone.localtime(event.starts_at)
+    return (f"{greeting(customer)}您好！{event.branch.name}诚邀您参加{event.get_type_display()}“{event.name}”，"
+            f"{when.month}月{when.day}日 {when:%H:%M}，{event.place}。请点此回复是否参加：{link} 拒收请回复T")
+
+
+def _targets(actor, event: Event, customer_ids: list[int] | None, filter: dict | None) -> QuerySet[Customer]:
+    if customer_ids is None and filter is None:  # the plan's own target list
+        if event.target_ids:
+            customer_ids = list(event.target_ids)
+        elif event.target_filter:
+            filter = event.target_filter
+        else:
+            raise ValidationError({"customer_ids": [_("Give the guests as customer_ids or as a filter.")]})
+    if customer_ids is not None and filter is not None:
+        raise ValidationError({"customer_ids": [_("Give the guests either as customer_ids or as a filter.")]})
+    if filter is not None:
+        if not filter:
+            raise ValidationError({"filter": [_("Choose at least one condition (segment, AUM, products, last "
+                                                "contact…).")]})
+        try:
+            return customers_matching(actor, filter)
+        except ValidationError as e:
+            raise ValidationError({"filter": e.messages}) from None
+    if not customer_ids:
+        raise ValidationError({"customer_ids": [_("Choose at least one customer to invite.")]})
+    ids = list(dict.fromkeys(int(i) for i in customer_ids))
+    candidates = visible_customers(actor).filter(pk__in=ids)
+    missing = set(ids) - set(candidates.values_list("pk", flat=True))
+    if missing:  # out of reach and not existing look the same
+        raise ValidationError({"customer_ids": [_("Unknown customers: %(ids)s.") % {
+            "ids": ", ".join(str(i) for i in sorted(missing))}]})
+    return candidates
+
+
+def _may_invite(actor, event: Event) -> bool:
+    if _may_manage(actor, event):
+        return True
+    return EventStaff.objects.filter(event=event, staff=actor).exists()
+
+
+@transaction.atomic
+def invitations_send(*, actor, event: Event, channel: str, customer_ids: list[int] | None = None,
+                     filter: dict | None = None, base_url: str = "") -> tuple[list[int], list[tuple[int, str]]]:
+    """Invite the actor's customers (ids, a saved filter, or the plan's target list) by `channel`.
+    The contact rules of campaigns apply (do-not-disturb, the channel's consent, the monthly call
+    cap for a call, another active campaign), then another event within EVENT_SPACING_DAYS, and for
+    an event that promotes a product the suitability rules: who is left out says by which rule.
+    SMS and email invitations are written to the outbox with a personal RSVP link (consent is
+    checked again when they are sent); a phone invitation goes on the event's call list.
+    Set-based: a few queries and bulk inserts, whatever the list's size.
+
+    Returns (invited customer ids, [(customer id, rule)])."""
+    from banyan.messaging.models import Message, MessageStatus, TemplateCode
+    from banyan.messaging.services import address_of
+
+    if not _may_invite(actor, event):
+        raise PermissionDenied(_("Only the event's organiser and staff invite to it."))
+    if channel not in Channel.values or channel == Channel.WALK_IN:
+        raise ValidationError({"channel": [_("Invite by phone, SMS, email, WeChat, mail or hand delivery.")]})
+    if event.status == EventStatus.DRAFT:
+        raise ValidationError(_("The branch head has not approved this event yet: invitations wait."))
+    if event.status not in INVITING:
+        raise ValidationError(_("The event has taken place or was cancelled: no more invitations."))
+    candidates = _targets(actor, event, customer_ids, filter)
+    day = event_day(event)
+    rules: dict[int, str] = {}
+    for pk in Invitation.objects.filter(event=event, customer__in=candidates).values_list("customer_id", flat=True):
+        rules[pk] = "already_invited"
+    if event.product_id:  # a customer who may not buy the product is not invited to hear about it
+        for pk, rule in unsuitable(candidates, event.product).items():
+            rules.setdefault(pk, rule)
+    for pk, rule in contact_exclusions(candidates, start=clock.today(), end=day, channel=channel).items():
+        rules.setdefault(pk, rule)
+    near = (Invitation.objects.filter(customer__in=candidates, event__status__in=UPCOMING,
+                                      event__starts_at__date__gte=day - dt.timedelta(days=EVENT_SPACING_DAYS),
+                                      event__starts_at__date__lte=day + dt.timedelta(days=EVENT_SPACING_DAYS))
+            .exclude(event=event).exclude(answer=Answer.DECLINED).values_list("customer_id", flat=True))
+    for pk in near:
+        rules.setdefault(pk, "other_event")
+    rows = list(candidates.values_list("pk", "rm_id", "name", "gender", "mobile", "email"))
+    if not rows:
+        raise ValidationError({"filter" if filter is not None else "customer_ids": [
+            _("No customer in your book matches these conditions.")]})
+    for pk, rm, *_rest in rows:
+        if rm is None:
+            rules.setdefault(pk, "no_manager")
+    invited_rows = [r for r in rows if r[0] not in rules]
+    now = clock.now()
+    # the inviting manager is the guest's own manager: the follow-up belongs on that list
+    invitations = [Invitation(event=event, customer_id=pk, manager_id=rm, channel=channel, code=new_code(),
+                              invited_at=now) for pk, rm, *_rest in invited_rows]
+    Invitation.objects.bulk_create(invitations, batch_size=2000)
+    if channel in MESSAGE_CHANNELS and invitations:
+        _invitation_messages(actor=actor, event=event, channel=channel, base_url=base_url,
+                             invitations=invitations, rows={r[0]: r for r in invited_rows},
+                             models=(Message, MessageStatus, TemplateCode), address_of=address_of)
+    EventExclusion.objects.bulk_create(
+        [EventExclusion(event=event, customer_id=pk, manager=actor, rule=rule) for pk, rule in rules.items()
+         if rule != "already_invited"], batch_size=2000, ignore_conflicts=True)
+    if event.status == EventStatus.APPROVED:
+        Event.objects.filter(pk=event.pk, status=EventStatus.APPROVED).update(status=EventStatus.OPEN)
+        event.status = EventStatus.OPEN
+    invited = [i.customer_id for i in invitations]
+    audit_log(actor=actor, action="event.invited", obj=event,
+              data={"channel": channel, "invited": len(invited), "excluded": len(rules)})
+    return invited, sorted(rules.items())
+
+
+def _invitation_messages(*, actor, event, channel, base_url, invitations, rows, models, address_of) -> None:
+    """One outbox line per SMS/email invitation with the guest's own link, written in bulk; the
+    outbox (banyan.messaging.services.outbox_send_queued) sends them, checking consent then."""
+    message_model, status, code = models
+    saved = {i.customer_id: i for i in Invitation.objects.filter(event=event, customer_id__in=[
+        i.customer_id for i in invitations])}
+    messages = []
+    for cid, inv in saved.items():
+        _pk, _rm, name, gender, mobile, email = rows[cid]
+        customer = Customer(pk=cid, name=name, gender=gender, mobile=mobile, email=email)
+        link = base_url.rstrip("/") + rsvp_path(inv)
+        body = invitation_text(event=event, customer=customer, link=link)
+        messages.append(message_model(
+            customer_id=cid, staff=actor, channel=channel, to=address_of(customer, channel),
+            subject=f"邀请函：{event.name}"[:120] if channel == Channel.EMAIL else "", body=body,
+            template_code=code.INVITATION, status=status.QUEUED, created_at=clock.now()))
+    created = message_model.objects.bulk_create(messages, batch_size=2000)
+    by_customer = {m.customer_id: m.pk for m in created if m.pk}
+    if by_customer:
+        for inv in saved.values():
+            inv.message_id = by_customer.get(inv.customer_id)
+        Invitation.objects.bulk_update(list(saved.values()), ["message"], batch_size=2000)
+
+
+def seats_taken(event: Event, *, excluding: int | None = None) -> int:
+    qs = Invitation.objects.filter(event=event, answer=Answer.ACCEPTED)
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding)
+    return qs.aggregate(n=Sum(F("guests") + 1))["n"] or 0
+
+
+def _promote_waiting(event: Event) -> list[int]:
+    """Seats freed: the first on the waiting list who fit take them, in the order they answered."""
+    if event.capacity is None:
+        waiting = list(Invitation.objects.filter(event=event, answer=Answer.WAITING).values_list("pk", flat=True))
+        Invitation.objects.filter(pk__in=waiting).update(answer=Answer.ACCEPTED)
+        return waiting
+    free = event.capacity - seats_taken(event)
+    promoted = []
+    for pk, guests in Invitation.objects.filter(event=event, answer=Answer.WAITING).order_by(
+            "answered_at", "pk").values_list("pk", "guests"):
+        if guests + 1 > free:
+            break  # first come, first served: nobody jumps the queue with a smaller party
+        free -= guests + 1
+        promoted.append(pk)
+    Invitation.objects.filter(pk__in=promoted).update(answer=Answer.ACCEPTED)
+    return promoted
+
+
+@transaction.atomic
+def rsvp_record(*, invitation: Invitation, answer: str, guests: int = 0, actor=None, via: str = "staff") -> Invitation:
+    """The guest's answer: yes (a seat, or the waiting list when the event is full), maybe or no.
+    A "no" from a guest who had a seat gives it to the first on the waiting list. The event's row
+    is locked while seats are counted, so two answers never take the last seat twice."""
+    mapping = {"yes": Answer.ACCEPTED, "no": Answer.DECLINED, "maybe": Answer.MAYBE}
+    if answer not in mapping:
+        raise ValidationError({"answer": [_("Answer yes, no or maybe.")]})
+    if not 0 <= int(guests) <= 10:
+        raise ValidationError({"guests": [_("Between 0 and 10 guests.")]})
+    guests = int(guests) if answer == "yes" else 0
+    event = Event.objects.select_for_update().get(pk=invitation.event_id)
+    if event.status not in INVITING:
+        raise ValidationError(_("The event has taken place or was cancelled: answers are closed."))
+    inv = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if inv.checked_in_at is not None:
+        raise ValidationError(_("The guest has already checked in."))
+    before = {"answer": inv.answer, "guests": inv.guests}
+    new = mapping[answer]
+    if new == Answer.ACCEPTED:
+        fits = event.capacity is None or seats_taken(event, excluding=inv.pk) + guests + 1 <= event.capacity
+        if not fits:
+            new = Answer.WAITING
+    if new in (Answer.ACCEPTED, Answer.WAITING) and inv.answer not in (Answer.ACCEPTED, Answer.WAITING):
+        inv.answered_at = clock.now()  # the waiting list's order: when the guest said yes
+    elif inv.answered_at is None:
+        inv.answered_at = clock.now()
+    inv.answer, inv.guests = new, guests
+    inv.save(update_fields=["answer", "guests", "answered_at"])
+    promoted = _promote_waiting(event) if before["answer"] == Answer.ACCEPTED and new != Answer.ACCEPTED else []
+    if before["answer"] == Answer.ACCEPTED and new == Answer.ACCEPTED and guests < before["guests"]:
+        promoted = _promote_waiting(event)
+    audit_log(actor=actor, action="event.rsvp", customer_id=inv.customer_id, obj=event, before=before,
+              after={"answer": new, "guests": guests, "via": via, **({"promoted": promoted} if promoted else {})})
+    return inv
+
+
+@transaction.atomic
+def invitation_call_record(*, actor, invitation: Invitation, reached: bool, answer: str = "", guests: int = 0,
+                           note: str = "", minutes: int = 0) -> Invitation:
+    """A call of the event's call list: a contact in the customer's history (phone, invitation);
+    the answer given on the phone is recorded as the guest's RSVP."""
+    if answer and not reached:
+        raise ValidationError({"answer": [_("A customer not reached gave no answer.")]})
+    outcome = "not_reached" if not reached else {"yes": "appointment", "no": "refused"}.get(answer, "reached")
+    interaction_log(actor=actor, customer=invitation.customer, channel="phone", purpose="invitation",
+                    summary=(note.strip() or f"活动邀约：{invitation.event.name}")[:500], outcome=outcome,
+                    minutes=minutes)
+    Invitation.objects.filter(pk=invitation.pk).update(called_at=clock.now())
+    if answer:
+        invitation = rsvp_record(invitation=invitation, answer=answer, guests=guests, actor=actor, via="phone")
+    audit_log(actor=actor, action="event.invitation_called", customer_id=invitation.customer_id, obj=invitation.event,
+              after={"reached": reached, "answer": answer})
+    return invitation
+
+
+# ------------------------------------------------------------------ check-in (EVT-3)
+
+def _attendance_contact(*, actor, invitation: Invitation, event: Event):
+    manager = invitation.manager
+    return interaction_log(actor=manager, customer=invitation.customer, channel="event", purpose="care",
+                           occurred_at=clock.now(), summary=f"参加活动：{event.name}"[:500], outcome="reached")
+
+
+def checkin(*, actor, event: Event, invitation: Invitation) -> tuple[Invitation, bool]:
+    """Check a guest in. Exactly once: a conditional UPDATE on "not yet checked in" decides, so a
+    second scan, a second tab or twenty parallel taps count one attendance and one contact.
+    Returns (the invitation, whether this request checked the guest in)."""
+    if event.status not in INVITING:
+        raise ValidationError(_("Check-in is closed: the event was held or cancelled."))
+    if clock.today() < event_day(event):
+        raise ValidationError(_("Check-in opens on the day of the event."))
+    with transaction.atomic():
+        now = clock.now()
+        updated = Invitation.objects.filter(pk=invitation.pk, checked_in_at__isnull=True).update(
+            checked_in_at=now, checked_in_by=actor)
+        if not updated:
+            return Invitation.objects.select_related("customer").get(pk=invitation.pk), False
+        inv = Invitation.objects.select_related("customer", "manager").get(pk=invitation.pk)
+        if inv.answer != Answer.ACCEPTED:  # came without a seat booked: the seat is theirs now
+            Invitation.objects.filter(pk=inv.pk).update(answer=Answer.ACCEPTED, answered_at=inv.answered_at or now)
+            inv.answer = Answer.ACCEPTED
+        contact = _attendance_contact(actor=actor, invitation=inv, event=event)
+        Invitation.objects.filter(pk=inv.pk).update(interaction=contact)
+        inv.interaction = contact
+        audit_log(actor=actor, action="event.checked_in", customer_id=inv.customer_id, obj=event,
+                  after={"walk_in": inv.walk_in})
+        return inv, True
+
+
+def walk_in(*, actor, event: Event, customer: Customer) -> tuple[Invitation, bool]:
+    """A customer who came without an invitation: added to the guests and checked in."""
+    if event.status not in INVITING:
+        raise ValidationError(_("Check-in is closed: the event was held or cancelled."))
+    try:
+        with transaction.atomic():
+            inv = Invitation.objects.create(event=event, customer=customer, manager_id=customer.rm_id or actor.pk,
+                                            channel=Channel.WALK_IN, walk_in=True, answer=Answer.ACCEPTED,
+                                            answered_at=clock.now(), code=new_code())
+    except IntegrityError:  # invited after all, or a parallel walk-in of the same guest
+        inv = Invitation.objects.get(event=event, customer=customer)
+    return checkin(actor=actor, event=event, invitation=inv)
+
+
+# ------------------------------------------------------------------ after the event (EVT-4)
+
+@transaction.atomic
+def learned_record(*, actor, invitation: Invitation, new_info: str = "", need: str = "",
+                   expected_amount: Any = None, product=None) -> dict:
+    """What was learned at the event about one guest, in seconds: new information goes on the
+    attendance contact (the file learns it), a need opens a sales opportunity (source event)."""
+    from banyan.contacts.opportunities import opportunity_create
+
+    new_info, need = (new_info or "").strip(), (need or "").strip()
+    if not new_info and not need:
+        raise ValidationError({"new_info": [_("Write what you learned, or the need.")]})
+    if invitation.checked_in_at is None:
+        raise ValidationError(_("The guest did not check in."))
+    out: dict = {}
+    if new_info:
+        contact = invitation.interaction
+        if contact is None:
+            raise ValidationError(_("The guest did not check in."))
+        text = f"{contact.new_info}；{new_info}" if contact.new_info else new_info
+        contact.new_info = text[:500]
+        contact.save(update_fields=["new_info"])
+        out["new_info"] = contact.new_info
+    if need:
+        out["opportunity"] = opportunity_create(
+            actor=actor, customer=invitation.customer, need=need, source="event", event_id=invitation.event_id,
+            expected_amount=expected_amount, product=product, interaction=invitation.interaction)
+    audit_log(actor=actor, action="event.learned", customer_id=invitation.customer_id, obj=invitation.event,
+              after={"new_info": bool(new_info), "need": need})
+    return out
+
