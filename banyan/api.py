@@ -47,6 +47,7 @@ from banyan.org.api import ApiError, BearerAuth
 from banyan.org.api import router as auth_router
 from banyan.outreach.api import router as outreach_router
 from banyan.outreach.content_api import router as content_router
+from banyan.service.complaints_api import router as complaints_router
 from banyan.service.groups_api import router as groups_router
 from banyan.service.referrals_api import router as referrals_router
 from banyan.wealth.api import router as wealth_router
@@ -130,6 +131,7 @@ api.add_router("", wealth_router)
 api.add_router("", offers_router)
 api.add_router("", groups_router)
 api.add_router("", referrals_router)
+api.add_router("", complaints_router)
 
 
 def _error(request, status: int, code: str, message: str, fields: dict | None = None):

@@ -299,9 +299,17 @@ def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
             add_service_errors(form, e)
     if form.errors:
         return _refused(request, customer, form_key="contact_form", form=form, part="quick")
-    return _saved(request, customer, parts=("quick", "timeline", "memos", "last_contact"),
-                  said=_("Contact recorded."), task_done=task,
-                  offer=contact if contact.outcome == Outcome.INTERESTED else None)
+    response = _saved(request, customer, parts=("quick", "timeline", "memos", "last_contact"),
+                      said=_("Contact recorded."), task_done=task,
+                      offer=contact if contact.outcome == Outcome.INTERESTED else None)
+    if contact.purpose == "complaint":  # SVC-1: a contact about a complaint opens its registration
+        from banyan.service.complaint_views import complaint_intake_url
+        url = complaint_intake_url(customer, contact)
+        if response.status_code in (301, 302):
+            response["Location"] = url
+        else:
+            response["HX-Redirect"] = url
+    return response
 
 
 @login_required

@@ -28,6 +28,7 @@ from banyan.contacts.models import Appointment, Interaction, Memo, Opportunity, 
 from banyan.customers.models import Customer, CustomerRelation
 from banyan.demo import assessments, catalogue, history, profiles
 from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
+from banyan.demo.complaints import make_complaints
 from banyan.demo.console import pad
 from banyan.demo.groups import make_groups
 from banyan.demo.opportunities import make_opportunities
@@ -144,6 +145,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     # What the nightly job does after a feed: segments, then today's lists for every manager.
     segmented = nightly_refresh()
     step(f"segments: {segmented} customers in quadrants")
+    step(make_complaints(seed, today))  # 投诉 in every state, with the regulator's clock (SVC-1)
     built = worklists_build(day=today)
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)

@@ -11,3 +11,7 @@ urlpatterns += group_urlpatterns
 from banyan.service.referral_urls import urlpatterns as referral_urlpatterns  # noqa: E402
 
 urlpatterns += referral_urlpatterns
+
+from banyan.service.complaints_urls import urlpatterns as complaint_urlpatterns  # noqa: E402
+
+urlpatterns += complaint_urlpatterns

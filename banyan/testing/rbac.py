@@ -118,6 +118,9 @@ OBJECTS: dict[str, ObjectKind] = {
     "batch": ObjectKind("book", lambda w: w.batch.pk),  # a manager's batch of diagnosis PDFs (wealth)
     "portfolio": ObjectKind("bank"),  # a model portfolio (wealth settings, administrators)
     "group": ObjectKind("audited", lambda w: w.group.pk),  # a customer group the manager runs (SVC-3)
+    # a complaint about the manager's customer (SVC-1): the manager, the branch head (its owner) and
+    # the auditor see it
+    "complaint": ObjectKind("audited", lambda w: w.complaint.pk),
     # the content library (OUT-7): a piece is the branch's; a periodic plan its maker's
     "content": ObjectKind("branch", lambda w: w.piece.pk),  # /api/v1/content/{id}/…
     "piece": ObjectKind("branch", lambda w: w.piece.pk),
@@ -474,6 +477,12 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
     group = group_create(actor=owner, name=f"群{label}矩阵", kind="salon", purpose="矩阵核对")
     group_member_add(actor=owner, group=group, customer=customer, consent_channel="in_person")
     group_share_record(actor=owner, group=group, text=f"分享{label}矩阵内容")
+    from banyan.service.complaints import complaint_receive
+    from banyan.service.models import ComplaintCategory
+
+    complaint, _merged = complaint_receive(actor=owner, customer=customer, channel="branch",
+                                           category=ComplaintCategory.objects.get(code="fees"),
+                                           description=f"投诉{label}矩阵内容", received_at=clock.now())
     from banyan.outreach.content import content_piece_approve, content_piece_create, content_plan_create
 
     piece = content_piece_create(actor=owner, kind="knowledge", title=f"内容{label}矩阵", body="理财知识，矩阵核对。",
@@ -488,9 +497,11 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
         opportunity=opportunity,
         referral=referral,
         group=group,
+        complaint=complaint,
         piece=piece, plan=plan,
         book_markers=[customer.name, customer.external_id, memo.text, interaction.summary, appointment.place,
-                      message.body, campaign.name, opportunity.need, group.name, f"分享{label}矩阵内容", plan.name],
+                      message.body, campaign.name, opportunity.need, group.name, f"分享{label}矩阵内容", plan.name,
+                      complaint.description],
         branch_markers=[script.title, piece.title],
     )
 
@@ -504,6 +515,7 @@ def fingerprint(world) -> dict[str, Any]:
     from banyan.messaging.models import Message
     from banyan.org.models import Staff
     from banyan.outreach.models import CallEntry, Campaign, ContentDelivery, ContentPiece, ContentPlan, Script
+    from banyan.service.models import Complaint, ComplaintAction
     from banyan.service.models.groups import CustomerGroup, GroupMembership, GroupShare
     from banyan.worklists.models import Task
 
@@ -531,6 +543,9 @@ def fingerprint(world) -> dict[str, Any]:
         "piece": ContentPiece.objects.filter(pk=world.piece.pk).values("status", "title", "approved_by_id"),
         "plan": ContentPlan.objects.filter(pk=world.plan.pk).values("name", "next_run_on", "is_active"),
         "deliveries": ContentDelivery.objects.filter(customer_id=world.customer.pk).values("piece_id", "channel"),
+        "complaint": Complaint.objects.filter(pk=world.complaint.pk).values(
+            "status", "owner_id", "due_date", "limit_days", "paused_since", "resolution", "cause"),
+        "complaint actions": ComplaintAction.objects.filter(complaint_id=world.complaint.pk).values("kind", "text"),
     }
     out: dict[str, Any] = {k: [dict(r) for r in qs] for k, qs in rows.items()}
     for model in (Interaction, Memo, Appointment, Message, Holding, Opportunity):

@@ -530,7 +530,7 @@ def complaints_due(w: Window) -> list[Reason]:
                     .values_list("complaint_id", "staff_id")) if near else set()
     out = []
     for pk, cid, owner, branch, due, category, received, owner_name in rows:
-        day = due if due >= first else w.first
+        day = due if due >= w.first else w.first  # overdue: due again every day until decided
         got = timezone.localdate(received)
         detail = f"投诉（{category}）{_md(got)}受理，{_md(due)}前须作出处理决定"
         if wanted is None or owner in wanted:

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             name='ComplaintAction',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('note', 'Action'), ('received', 'Received'), ('repeat', 'Repeat merged'), ('facts', 'New facts: clock restarted'), ('extend', 'Deadline extended'), ('pause', 'Waiting on an appraisal'), ('resume', 'Appraisal back'), ('reassign', 'Reassigned'), ('resolve', 'Resolved')], default='note', max_length=10)),
+                ('kind', models.CharField(choices=[('note', 'Action'), ('received', 'Complaint received'), ('repeat', 'Repeat merged'), ('facts', 'New facts: clock restarted'), ('extend', 'Deadline extended'), ('pause', 'Waiting on an appraisal'), ('resume', 'Appraisal back'), ('reassign', 'Reassigned'), ('resolve', 'Resolved')], default='note', max_length=10)),
                 ('text', models.CharField(max_length=1000, verbose_name='action')),
                 ('at', models.DateTimeField()),
                 ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

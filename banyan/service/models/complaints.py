@@ -55,7 +55,7 @@ class InformedHow(models.TextChoices):
 
 class ActionKind(models.TextChoices):
     NOTE = "note", _("Action")
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", _("Complaint received")
     REPEAT = "repeat", _("Repeat merged")
     FACTS = "facts", _("New facts: clock restarted")
     EXTEND = "extend", _("Deadline extended")
