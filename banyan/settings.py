@@ -250,6 +250,10 @@ _outbox_every = float(os.environ.get("BANYAN_OUTBOX_EVERY", 60))
 CELERY_BEAT_SCHEDULE = {
     "nightly-segments-and-worklists": {"task": "banyan.nightly",
                                        "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute)},
+    # OUT-7: the cultivation content plans that are due, after the quiet hours (banyan/outreach/tasks.py)
+    "content-plans": {"task": "banyan.content.run_plans",
+                      "schedule": crontab(hour=int(os.environ.get("BANYAN_CONTENT_AT", "09:30").split(":")[0]),
+                                          minute=int(os.environ.get("BANYAN_CONTENT_AT", "09:30").split(":")[1]))},
     "send-the-outbox": {"task": "banyan.messages.send_outbox", "schedule": _outbox_every,
                         "kwargs": {"limit": BANYAN_OUTBOX_BATCH},
                         "options": {"expires": _outbox_every}},  # no pile-up while the workers are down

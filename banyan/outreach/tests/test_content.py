@@ -39,7 +39,8 @@ def _gateways(tmp_path, monkeypatch):
 
 
 def _piece(actor, *, title="基金定投的微笑曲线", interests="基金", approve_by=None, **extra):
-    fields = {"kind": "knowledge", "title": title, "body": "定投分散了买入时点，市场下跌时同样的金额买到更多份额。投资有风险，定投不能保证盈利。",
+    fields = {"kind": "knowledge", "title": title,
+              "body": "定投分散了买入时点，市场下跌时同样的金额买到更多份额。投资有风险，定投不能保证盈利。",
               "interests": interests, "valid_until": TODAY + dt.timedelta(days=60), **extra}
     piece = content_piece_create(actor=actor, **fields)
     if approve_by is not None:
@@ -172,7 +173,8 @@ def test_a_plan_reaches_the_audience_by_tags_with_each_piece_once(bank, fans, ma
     # the relationship-oriented customer is not in the audience at all
     assert run.audience == 4 and run.queued == 2
     assert run.excluded == {"do_not_disturb": 1, "no_fitting_piece": 1}
-    assert set(ContentDelivery.objects.filter(piece=p1).values_list("customer__name", flat=True)) == {"王建国", "李秀英"}
+    got = set(ContentDelivery.objects.filter(piece=p1).values_list("customer__name", flat=True))
+    assert got == {"王建国", "李秀英"}
     plan.refresh_from_db()
     assert plan.next_run_on == TODAY + dt.timedelta(days=14)
     assert content_plan_run(plan=plan) is None  # once a day
@@ -249,7 +251,8 @@ def test_api_create_approve_and_send_with_the_contract(bank, client, fans):
 def test_api_refuses_promises_at_the_field_and_404s_out_of_reach(bank, client, fans, make_customer):
     (wang, _li, _chen), _fisher = fans
     rm = ApiCaller(client, bank.rm_a)
-    error = assert_error(rm.post("/content", {"kind": "case", "title": "王先生的故事", "body": "买了就稳赚，收益有保障。",
+    error = assert_error(rm.post("/content", {"kind": "case", "title": "王先生的故事",
+                                              "body": "买了就稳赚，收益有保障。",
                                               "valid_until": (TODAY + dt.timedelta(days=7)).isoformat()}),
                          422, "invalid")
     assert "稳赚" in error["fields"]["body"][0] and "收益有保障" in error["fields"]["body"][0]
