@@ -176,6 +176,8 @@ if os.environ.get("BANYAN_HTTPS", "") == "1":
 BANYAN_LOGIN_MAX_FAILURES = int(os.environ.get("BANYAN_LOGIN_MAX_FAILURES", 5))
 BANYAN_LOGIN_WINDOW_SECONDS = int(os.environ.get("BANYAN_LOGIN_WINDOW_SECONDS", 15 * 60))
 BANYAN_API_TOKEN_DAYS = int(os.environ.get("BANYAN_API_TOKEN_DAYS", 30))
+# Working days a colleague has to accept or decline a referral or hand-off before it goes back (SVC-2).
+BANYAN_REFERRAL_ANSWER_DAYS = int(os.environ.get("BANYAN_REFERRAL_ANSWER_DAYS", 2))
 
 # The bank's name as customers know it, for scripts and messages ("您好，我是榕树银行的理财经理…").
 BANYAN_BANK_NAME = os.environ.get("BANYAN_BANK_NAME", "榕树银行")

@@ -50,6 +50,7 @@ from banyan.demo.people import (
     risk_profile,
 )
 from banyan.demo.portfolio import Market, PortfolioMaker, cover_every_type
+from banyan.demo.referrals import make_referrals
 from banyan.demo.spending import make_spending
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
 from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
@@ -132,6 +133,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
         spending = CustomerSpending.objects.bulk_create(make_spending(seed, rows, holdings_of), batch_size=BATCH)
         step(f"monthly spending recorded for {len(spending)} customers (the diagnosis's liquidity rule)")
         step(make_groups(seed, today))  # 客户群 with consents, a withdrawal and shares (SVC-3)
+        step(make_referrals(seed, today))  # 转介绍 converted and pending, hand-offs (SVC-2)
 
         flows = _create_transactions(rng, rows, today)
         step(f"account movements: {flows} (large inflows and outflows of the last days among them)")

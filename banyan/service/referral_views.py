@@ -156,7 +156,7 @@ class ReferralForm(forms.Form):
     mode = forms.ChoiceField(choices=[("friend", gettext_lazy("The customer refers a friend or relative")),
                                       ("handoff", gettext_lazy("Hand a need of this customer to a colleague"))],
                              widget=forms.RadioSelect, initial="friend")
-    to = forms.ChoiceField(label=gettext_lazy("To"), choices=[],
+    to = forms.ChoiceField(label=gettext_lazy("Refer to"), choices=[],
                            error_messages={"required": gettext_lazy("Choose the colleague who takes it.")})
     need = forms.CharField(label=gettext_lazy("Need"), required=False)
     product_type = forms.ChoiceField(label=gettext_lazy("Product type"), required=False,
