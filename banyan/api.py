@@ -41,6 +41,7 @@ from ninja.renderers import JSONRenderer
 from banyan.api_docs import VendoredSwagger
 from banyan.contacts.api import router as contacts_router
 from banyan.customers.api import router as customers_router
+from banyan.events.api import router as events_router
 from banyan.holdings.api import holdings_router, products_router
 from banyan.messaging.api import router as messaging_router
 from banyan.org.api import ApiError, BearerAuth
@@ -129,6 +130,7 @@ api.add_router("", content_router)
 api.add_router("", messaging_router)
 api.add_router("", wealth_router)
 api.add_router("", offers_router)
+api.add_router("", events_router)
 api.add_router("", groups_router)
 api.add_router("", referrals_router)
 api.add_router("", complaints_router)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("feeds/", include("banyan.feeds.urls")),
     path("wealth/", include("banyan.wealth.urls")),
     path("service/", include("banyan.service.urls")),
+    path("events/", include("banyan.events.urls")),
     path("customers/", include("banyan.customers.urls")),
     path("", include("banyan.web.urls")),
 ]

@@ -33,6 +33,7 @@ from banyan.contacts.selectors import upcoming_appointments
 from banyan.contacts.services import appointment_create
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import customers_listed
+from banyan.events.selectors import calendar_entries
 from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.org.services import calendar_address_renew
@@ -475,6 +476,7 @@ def appointments_ics(request: HttpRequest, token: str) -> HttpResponse:
         events.append({"uid": f"appointment-{a.pk}", "start": a.at, "end": a.at + dt.timedelta(hours=1),
                        "summary": f"约见 {title_of(a.customer)}", "location": a.place, "description": a.purpose,
                        "status": "CONFIRMED" if a.status == AppointmentStatus.SCHEDULED else None})
+    events += calendar_entries(user, since)  # client events organised, staffed or invited to (EVT)
     body = ical.calendar(events, name=f"榕树 · {user.display_name}的约见", stamp=clock.now(),
                          host=request.get_host().split(":")[0] or "banyan")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

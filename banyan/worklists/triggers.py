@@ -622,10 +622,70 @@ def referral_thanks(w: Window) -> list[Reason]:
     return out
 
 
+# --- client events (EVT-3, EVT-4) -----------------------------------------------------------------
+
+
+def event_invitations(w: Window) -> list[Reason]:
+    """event_invitation: a guest invited to an event still open and not yet answered (or who said
+    maybe), on the inviting manager's list ahead of the reminder day — the day before the event —
+    and never after the event has started. One query."""
+    from banyan.events.models import INVITING, Answer, Invitation
+
+    first, last = w.span(C.EVENT_INVITATION)
+    qs = Invitation.objects.filter(event__status__in=INVITING, answer__in=(Answer.INVITED, Answer.MAYBE),
+                                   event__starts_at__date__gte=first + dt.timedelta(days=1),
+                                   event__starts_at__date__lte=last + dt.timedelta(days=1))
+    if w.manager_ids is not None:
+        qs = qs.filter(manager_id__in=w.manager_ids)
+    out = []
+    for pk, cid, manager, rm, name, kind, starts, place in qs.values_list(
+            "pk", "customer_id", "manager_id", "customer__rm_id", "event__name", "event__type", "event__starts_at",
+            "event__place"):
+        local = timezone.localtime(starts)
+        day = local.date() - dt.timedelta(days=1)
+        detail = f"活动邀约：{name}，{_md(local.date())} {local:%H:%M}，{place}，尚未答复"
+        out.append(Reason(cid, C.EVENT_INVITATION, detail, day if day >= w.first else w.first, f"event:{pk}:invitation",
+                          (name, kind, local.date().isoformat(), f"{local:%H:%M}", place),
+                          None if manager == rm else manager))
+    return out
+
+
+def event_follow_ups(w: Window) -> list[Reason]:
+    """event_follow_up: every guest who came to an event now held, and every one who said yes and
+    did not come, on the inviting manager's list by the event's follow-up day (the event's
+    follow_up_days after it) — until the guest is contacted after the event (the attendance
+    itself does not count) or the grace runs out. One query."""
+    from banyan.events.models import Answer, EventStatus, Invitation
+
+    first, last = w.span(C.EVENT_FOLLOW_UP)
+    contacted = Interaction.objects.filter(customer_id=OuterRef("customer_id"),
+                                           occurred_at__gt=OuterRef("event__ends_at")).exclude(channel="event")
+    qs = (Invitation.objects.filter(event__status__in=(EventStatus.HELD, EventStatus.REVIEWED),
+                                    event__starts_at__date__gte=first - dt.timedelta(days=30),
+                                    event__starts_at__date__lte=last)
+          .filter(Q(checked_in_at__isnull=False) | Q(answer=Answer.ACCEPTED))
+          .filter(~Exists(contacted)))
+    if w.manager_ids is not None:
+        qs = qs.filter(manager_id__in=w.manager_ids)
+    out = []
+    for pk, cid, manager, rm, name, kind, theme, starts, days, came in qs.values_list(
+            "pk", "customer_id", "manager_id", "customer__rm_id", "event__name", "event__type", "event__theme",
+            "event__starts_at", "event__follow_up_days", "checked_in_at"):
+        due = timezone.localdate(starts) + dt.timedelta(days=days)
+        if not first <= due <= last:
+            continue
+        attended = came is not None
+        detail = f"活动后跟进：{'参加了' if attended else '报名未到'}“{name}”，主题：{theme or name}"
+        out.append(Reason(cid, C.EVENT_FOLLOW_UP, detail, due if due >= w.first else w.first, f"event:{pk}:follow_up",
+                          (name, kind, theme or name, attended), None if manager == rm else manager))
+    return out
+
+
 TRIGGERS: tuple[Callable[[Window], list[Reason]], ...] = (
     birthdays, festivals, anniversaries, maturities, card_repayments, loans_overdue, nav_moves_and_dividends,
     profit_and_loss_limits, large_flows, cadence, memos, follow_ups, appointments, new_customers, risk_assessments,
     opportunities, suitability_drift, complaints_due, complaints_care, referrals, referral_thanks,
+    event_invitations, event_follow_ups,
 )
 
 
