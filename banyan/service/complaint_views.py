@@ -79,6 +79,17 @@ class ResolveForm(forms.Form):
                                         max_length=1000, required=False)
 
 
+def _styled(form: forms.Form) -> forms.Form:
+    """Bootstrap's classes on the widgets (no inline script: the pages' CSP refuses it)."""
+    for field in form.fields.values():
+        w = field.widget
+        if isinstance(w, forms.CheckboxSelectMultiple):
+            w.attrs["class"] = "form-check-input"
+        else:
+            w.attrs["class"] = "form-select" if isinstance(w, forms.Select) else "form-control"
+    return form
+
+
 def _field_errors(form: forms.Form, error: ValidationError) -> None:
     for field, msgs in error.message_dict.items():
         form.add_error(field if field in form.fields else None, msgs)
@@ -118,7 +129,7 @@ def complaint_new(request, customer_id: int):
                "description": request.GET.get("text", "")[:2000]}
     if request.GET.get("channel") in ComplaintChannel.values:
         initial["channel"] = request.GET["channel"]
-    form = ComplaintForm(request.POST or None, customer=customer, initial=initial)
+    form = _styled(ComplaintForm(request.POST or None, customer=customer, initial=initial))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -145,7 +156,7 @@ def _detail(request, c, *, resolve_form=None, error="", status=200):
         "c": c, "actions": c.actions.select_related("actor"), "overdue": is_overdue(c, today),
         "days_left": (c.due_date - today).days, "may_work": may_work(request.user, c),
         "may_note": may_note(request.user, c), "is_head": request.user.role == Role.BRANCH_HEAD,
-        "resolve_form": resolve_form or ResolveForm(), "error": error, "nav_active": "complaints",
+        "resolve_form": _styled(resolve_form or ResolveForm()), "error": error, "nav_active": "complaints",
         "concerned": c.staff_concerned.all(),
         "owners": Staff.objects.filter(branch_id=c.branch_id, is_active=True).exclude(
             pk__in=c.staff_concerned.values("pk")).exclude(pk=c.owner_id) if request.user.role == Role.BRANCH_HEAD

@@ -37,6 +37,18 @@ SENIOR_ROLES = (Role.BRANCH_HEAD, Role.ADMIN)
 CARE_AFTER_DAYS = 3
 
 
+#: API.md's complaint categories with the bank's Chinese names (as migration 0003 seeds them).
+DEFAULT_CATEGORIES = (("service", "服务态度"), ("fees", "收费"), ("sales", "产品销售与适当性"), ("wealth", "理财产品"),
+                      ("card", "银行卡"), ("loan", "贷款"), ("deposit", "存款"), ("ebanking", "电子银行"),
+                      ("other", "其他"))
+
+
+def complaint_categories_ensure() -> None:
+    """The default categories, where missing (a database flushed after its migrations: tests)."""
+    for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
+        ComplaintCategory.objects.get_or_create(code=code, defaults={"name": name, "position": position})
+
+
 def _day(at: dt.datetime) -> dt.date:
     return timezone.localdate(at) if timezone.is_aware(at) else at.date()
 

@@ -264,9 +264,11 @@ def _remove_the_demo() -> None:
     """Empty what the demo made, keeping what migrations seeded (scripts, message templates …):
     a flush here would be permanent for the tests that run after this module."""
     from banyan.org.models import LoginFailure
+    from banyan.service.models import Complaint
     from banyan.service.models.groups import CustomerGroup
     from banyan.worklists.models import WorklistDay
 
+    Complaint.objects.all().delete()  # its customer, owner and staff concerned are protected
     Customer.objects.all().delete()  # holdings, contacts, memos, segments, tasks … go with them
     CustomerGroup.objects.all().delete()  # its manager, branch and consents' recorders are protected
     AuditEvent.objects.all().delete()

@@ -295,7 +295,8 @@ def test_branch_figures_and_the_monthly_workbook_read_back(bank, make_customer, 
     stats = monthly_statistics(qs, D(2026, 11, 1), D(2026, 11, 30))
     wb = load_workbook(io.BytesIO(monthly_workbook(stats, "城东支行")))
     summary = {row[0]: row[1] for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True)}
-    assert (summary["受理"], summary["已作出决定"], summary["按时决定"], summary["月末未结"]) == (3, 2, 1, 1)  # b was decided late
+    # b was decided late
+    assert (summary["受理"], summary["已作出决定"], summary["按时决定"], summary["月末未结"]) == (3, 2, 1, 1)
     assert summary["月末逾期"] == 1 and summary["平均满意度"] == 3.0
     names = [row[1] for row in wb.worksheets[-1].iter_rows(min_row=2, values_only=True)]
     assert sorted(names) == sorted(["甲一", "乙二", "丙三"])
