@@ -118,6 +118,7 @@ OBJECTS: dict[str, ObjectKind] = {
     "batch": ObjectKind("book", lambda w: w.batch.pk),  # a manager's batch of diagnosis PDFs (wealth)
     "portfolio": ObjectKind("bank"),  # a model portfolio (wealth settings, administrators)
     "group": ObjectKind("audited", lambda w: w.group.pk),  # a customer group the manager runs (SVC-3)
+    "event": ObjectKind("audited", lambda w: w.event.pk),  # a client event the manager organises (EVT)
     # a complaint about the manager's customer (SVC-1): the manager, the branch head (its owner) and
     # the auditor see it
     "complaint": ObjectKind("audited", lambda w: w.complaint.pk),
@@ -444,6 +445,13 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
 
     today = clock.today()
     customer = make_customer(owner, name=f"欧阳{label}矩")
+    from banyan.events.services import event_approve, event_create, invitations_send
+
+    # the event's invitation before the campaign: a customer on an active call list is left out of it
+    event = event_create(actor=owner, name=f"活动会{label}矩阵", type="salon", place="城东支行", capacity=20,
+                         starts_at=f"{today + dt.timedelta(days=10)}T14:30")
+    event = event_approve(actor=bank.admin, event=event)
+    invitations_send(actor=owner, event=event, channel="hand", customer_ids=[customer.pk])
     # the campaign first: a contact logged today would leave the customer out of its call list
     campaign = campaign_create(actor=owner, name=f"活动{label}矩阵", purpose="矩阵核对", start_date=today,
                                end_date=today + dt.timedelta(days=14), customer_ids=[customer.pk])
@@ -497,11 +505,12 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
         opportunity=opportunity,
         referral=referral,
         group=group,
+        event=event,
         complaint=complaint,
         piece=piece, plan=plan,
         book_markers=[customer.name, customer.external_id, memo.text, interaction.summary, appointment.place,
                       message.body, campaign.name, opportunity.need, group.name, f"分享{label}矩阵内容", plan.name,
-                      complaint.description],
+                      complaint.description, event.name],
         branch_markers=[script.title, piece.title],
     )
 
@@ -511,6 +520,7 @@ def fingerprint(world) -> dict[str, Any]:
     contacts, memos, meetings, messages and holdings its customer has."""
     from banyan.contacts.models import Appointment, Interaction, Memo, Opportunity
     from banyan.customers.models import Customer
+    from banyan.events.models import Event, Invitation
     from banyan.holdings.models import Holding
     from banyan.messaging.models import Message
     from banyan.org.models import Staff
@@ -537,6 +547,10 @@ def fingerprint(world) -> dict[str, Any]:
         "opportunity": Opportunity.objects.filter(pk=world.opportunity.pk).values("stage", "lost_reason", "holding_id",
                                                                                   "need", "due_date"),
         "group": CustomerGroup.objects.filter(pk=world.group.pk).values("name", "kind", "manager_id", "purpose"),
+        "event": Event.objects.filter(pk=world.event.pk).values("status", "name", "capacity", "checklist",
+                                                                "actual_cost"),
+        "invitations": Invitation.objects.filter(event_id=world.event.pk).values(
+            "customer_id", "answer", "guests", "checked_in_at", "called_at"),
         "group members": GroupMembership.objects.filter(group_id=world.group.pk).values(
             "customer_id", "withdrawn_at", "consent_on", "consent_channel"),
         "group shares": GroupShare.objects.filter(group_id=world.group.pk).values("text", "shared_at"),
