@@ -31,6 +31,7 @@ from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
 from banyan.demo.complaints import make_complaints
 from banyan.demo.console import pad
 from banyan.demo.content import make_content
+from banyan.demo.events import make_events
 from banyan.demo.groups import make_groups
 from banyan.demo.opportunities import make_opportunities
 from banyan.demo.people import (
@@ -150,6 +151,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     step(f"segments: {segmented} customers in quadrants")
     step(make_complaints(seed, today))  # 投诉 in every state, with the regulator's clock (SVC-1)
     step(make_content(seed, today))  # 培育内容: the library, a draft, an expired note, a plan with a past run (OUT-7)
+    step(make_events(seed, today))  # 客户活动: a salon held and reviewed, a lecture with every answer (EVT)
     built = worklists_build(day=today)
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)
