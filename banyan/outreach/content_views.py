@@ -177,7 +177,11 @@ def content_edit(request: HttpRequest, piece_id: int) -> HttpResponse:
 def content_piece(request: HttpRequest, piece_id: int) -> HttpResponse:
     piece, may_approve = get_piece_for_user(request.user, piece_id)
     total, rows = recipients(request.user, piece)
-    sms = content_text(piece, MessageChannel.SMS)[1]
+    from banyan.messaging.text import render as render_text
+
+    # as the customer reads it, with the greeting and the signature shown as what they stand for
+    sms = render_text(content_text(piece, MessageChannel.SMS)[1], {"title": _("(Mr/Ms Wang)"),
+                                                                   "manager": _("(the manager)")})
     return render(request, "outreach/content_piece.html", {
         "p": piece, "may_approve": may_approve, "total": total, "rows": rows,
         "expired": piece.valid_until < clock.today(), "sms_preview": sms,
