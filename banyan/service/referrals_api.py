@@ -33,7 +33,7 @@ ConversionCode = Literal[tuple(Conversion.values)]
 ProductTypeCode = Literal[tuple(ProductType.values)]
 
 
-class ProspectIn(In):
+class ReferralProspectIn(In):
     name: str = Field(min_length=1, max_length=50, description="The person referred, not yet a customer.")
     mobile: str = Field(min_length=1, max_length=20, description="A mainland mobile (11 digits; +86 allowed).")
     consent_phone: Bool = Field(description="The prospect agreed to be called (true is required: nobody is "
@@ -45,7 +45,7 @@ class ProspectIn(In):
 class ReferralIn(In):
     customer_id: Id | None = Field(None, description="The customer referred (or whose need is handed off), once "
                                                      "on file; or `prospect`.")
-    prospect: ProspectIn | None = Field(None, description="A person not yet a customer: written into the "
+    prospect: ReferralProspectIn | None = Field(None, description="A person not yet a customer: written into the "
                                                           "receiver's book as a prospect.")
     referrer_customer_id: Id | None = Field(None, description="The customer who referred them. Omitted: a "
                                                               "hand-off of the caller's own customer's need.")
@@ -56,11 +56,11 @@ class ReferralIn(In):
     product_type: ProductTypeCode | None = None
 
 
-class DeclineIn(In):
+class ReferralDeclineIn(In):
     reason: str = Field(min_length=1, max_length=200, description="Why: the sender reads it.")
 
 
-class OutcomeIn(In):
+class ReferralOutcomeIn(In):
     outcome: Literal["won", "lost"]
     note: str | None = Field(None, max_length=200, description="Required when lost: why.")
 
@@ -155,14 +155,14 @@ def referral_accept_endpoint(request, id: PathId):
 
 
 @router.post("/referrals/{id}/decline", response={200: ReferralOut, **ERRORS_409})
-def referral_decline_endpoint(request, id: PathId, payload: DeclineIn):
+def referral_decline_endpoint(request, id: PathId, payload: ReferralDeclineIn):
     """The receiver declines with a reason; a prospect goes back to the sender's book."""
     referral, _answers = get_referral_for_user(actor(request), id)
     return referral_out(referral_decline(actor=actor(request), referral=referral, reason=payload.reason))
 
 
 @router.post("/referrals/{id}/outcome", response={200: ReferralOut, **ERRORS_409})
-def referral_outcome_endpoint(request, id: PathId, payload: OutcomeIn):
+def referral_outcome_endpoint(request, id: PathId, payload: ReferralOutcomeIn):
     """The receiver closes an accepted referral, won or lost (lost: a note saying why); the sender
     sees it. Won converts it: credit to the referrer and both members of staff."""
     referral, _answers = get_referral_for_user(actor(request), id)
