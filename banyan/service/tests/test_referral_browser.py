@@ -63,3 +63,30 @@ def test_refer_a_friend_from_the_file_and_the_receiver_accepts(live_server, bank
         assert receiver.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     referral = Referral.objects.get()
     assert referral.status == ReferralStatus.ACCEPTED and referral.customer.rm == bank.rm_b
+
+
+def test_the_branch_head_reads_the_referral_board(live_server, bank, make_customer, monkeypatch):
+    """转介绍看板 at a tablet's 1024 px: the top referrer and the staff who passed on and converted."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from banyan.service.referral_services import referral_accept, referral_create, referral_outcome
+
+    monkeypatch.setenv("BANYAN_TODAY", TODAY.isoformat())
+    top = make_customer(bank.rm_a, name="王建国")
+    for i, to in enumerate(("lihua", "lihua", "zhangmin")):
+        r = referral_create(actor=bank.rm_a, to=to, need=f"朋友{i}的理财需求", referrer_customer=top,
+                            prospect={"name": f"朋友{i}", "mobile": f"1391234567{i}", "consent_phone": True})
+        if to == "lihua" and i == 0:
+            referral_accept(actor=bank.rm_b, referral=r)
+            referral_outcome(actor=bank.rm_b, referral=r, outcome="won", note="买了理财")
+    with sync_playwright() as p, chromium(p) as browser:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768})
+        page = login(context, live_server.url, "zhaolei")
+        page.goto(f"{live_server.url}/service/referrals/board/")
+        expect(page.locator("h1")).to_contain_text("转介绍看板")
+        expect(page.locator("#board-total")).to_have_text("3")
+        expect(page.locator("#board-converted")).to_have_text("1")
+        expect(page.locator("#board-referrers")).to_contain_text("王建国")
+        expect(page.locator("#board-staff")).to_contain_text("李华")
+        page.screenshot(path=SHOTS / "92-referral-board.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1024
