@@ -50,7 +50,7 @@ EVENT_SPACING_DAYS = 7
 #: The bank's default for the follow-up after an event (days), editable per event.
 FOLLOW_UP_DAYS = getattr(settings, "BANYAN_EVENT_FOLLOW_UP_DAYS", 3)
 #: The personal RSVP link stops working this long after it was written, and in any case once the
-#: event is held or cancelled.
+#: event is over, held or cancelled.
 RSVP_MAX_AGE = dt.timedelta(days=60)
 RSVP_SALT = "banyan.events.rsvp"
 #: Messages that carry a link (the rest are hand-delivered or said on the phone).
@@ -373,7 +373,7 @@ def invitation_of_token(token: str) -> Invitation:
     invitation = Invitation.objects.select_related("event", "customer").filter(pk=value["i"]).first()
     if invitation is None or invitation.code[:4] != value.get("c"):
         raise RsvpRefused("invalid")
-    if invitation.event.status not in INVITING or clock.now() >= invitation.event.starts_at:
+    if invitation.event.status not in INVITING or clock.now() >= invitation.event.ends_at:
         raise RsvpRefused("closed")
     return invitation
 
@@ -558,7 +558,9 @@ def rsvp_record(*, invitation: Invitation, answer: str, guests: int = 0, actor=N
     before = {"answer": inv.answer, "guests": inv.guests}
     new = mapping[answer]
     if new == Answer.ACCEPTED:
-        fits = event.capacity is None or seats_taken(event, excluding=inv.pk) + guests + 1 <= event.capacity
+        queue = inv.answer != Answer.WAITING and Invitation.objects.filter(event=event, answer=Answer.WAITING).exists()
+        fits = not queue and (event.capacity is None
+                              or seats_taken(event, excluding=inv.pk) + guests + 1 <= event.capacity)
         if not fits:
             new = Answer.WAITING
     if new in (Answer.ACCEPTED, Answer.WAITING) and inv.answer not in (Answer.ACCEPTED, Answer.WAITING):

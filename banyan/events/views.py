@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from banyan import clock
@@ -107,7 +108,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
                 target_ids=ids or None, budget_per_group=groups, checklist=checklist or None,
                 follow_up_days=_int(p.get("follow_up_days"), services.FOLLOW_UP_DAYS))
         except ValidationError as e:
-            errors = e.message_dict if hasattr(e, "error_dict") else {"__all__": e.messages}
+            errors = e.message_dict if hasattr(e, "error_dict") else {"form": e.messages}
         else:
             messages.success(request, _("The event is planned.") if event.status == EventStatus.APPROVED
                              else _("The event is planned; it waits for the branch head's approval."))
@@ -426,7 +427,7 @@ def event_learned(request: HttpRequest, event_id: int) -> HttpResponse:
 def _review_rows(event, figures) -> list[tuple[str, object]]:
     rate = figures["contact_achievement_rate"]
     return [
-        (_("Invited"), figures["invited"]), (_("Accepted"), figures["accepted"]),
+        (_("Invited"), figures["invited"]), (pgettext("rsvp", "Accepted"), figures["accepted"]),
         (_("Attended"), figures["attended"]), (_("Walk-ins"), figures["walk_ins"]),
         (_("No-shows"), figures["no_show"]), (_("Contacted after the event"), figures["contacted_after"]),
         (_("Contact achievement rate"), f"{rate * 100:.1f}%" if rate is not None else "—"),
@@ -447,7 +448,7 @@ def event_review(request: HttpRequest, event_id: int) -> HttpResponse:
     event, acc = selectors.get_event_for_user(user, event_id)
     figures = selectors.review(event, None if acc.all_guests else selectors.guests(user, event, acc))
     chart = {
-        "funnel": {"labels": [str(_("Invited")), str(_("Accepted")), str(_("Attended")),
+        "funnel": {"labels": [str(_("Invited")), pgettext("rsvp", "Accepted"), str(_("Attended")),
                               str(_("Contacted after")), str(_("Opportunities")), str(_("Sales"))],
                    "values": [figures["invited"], figures["accepted"], figures["attended"],
                               figures["contacted_after"], figures["opportunities"], figures["sales"]]},
@@ -586,5 +587,6 @@ def public_rsvp(request: HttpRequest, token: str) -> HttpResponse:
         "guests": inv.guests, "saved": saved, "qr": qr, "code": inv.code if qr else "",
         "end": timezone.localtime(event.ends_at)})
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # the token never leaves in a Referer ("no-referrer" would also null the form's Origin: CSRF refuses it)
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -458,3 +458,23 @@ def test_the_calendar_feed_carries_the_event_without_customers(bank, make_custom
     event, customer, _inv = _invited(bank, make_customer)
     feed = Client().get(f"/outreach/appointments/{ical.feed_token(bank.rm_a)}.ics").content.decode()
     assert "客户活动" in feed and f"event-{event.pk}@" in feed and "王建国" not in feed
+
+
+def test_the_plan_page_shows_errors_at_the_field_and_saves_a_plan(bank):
+    client = Client()
+    client.login(username=bank.rm_a.username, password=PASSWORD)
+    assert client.get("/events/new/").status_code == 200
+    refused = client.post("/events/new/", {"name": "", "type": "salon", "date": TODAY.isoformat(), "time": "14:30",
+                                           "place": "大堂", "capacity": "0"})
+    text = refused.content.decode()
+    assert refused.status_code == 200 and "is-invalid" in text
+    saved = client.post("/events/new/", {"name": "理财沙龙", "type": "salon", "date": TODAY.isoformat(),
+                                         "time": "14:30", "end_time": "16:00", "place": "大堂", "capacity": "20",
+                                         "budget": "2000", "budget_per_group": "财富客户: 200",
+                                         "checklist": "投影\n茶歇", "f_aum_min": "500000"})
+    event = selectors.visible_events(bank.rm_a).get(name="理财沙龙")
+    assert saved.status_code == 302 and saved["Location"] == f"/events/{event.pk}/"
+    assert event.status == EventStatus.DRAFT and event.target_filter == {"aum_min": "500000"}
+    assert [i["item"] for i in event.checklist] == ["投影", "茶歇"] and event.budget_per_group == {"财富客户": "200.00"}
+    assert client.get(f"/events/{event.pk}/").status_code == 200
+    assert client.get("/events/").status_code == 200
