@@ -343,8 +343,10 @@ def event_cost_record(*, actor, event: Event, actual_cost: Any) -> Event:
 # ------------------------------------------------------------------ invitations (EVT-3)
 
 def rsvp_token(invitation: Invitation) -> str:
-    """The personal RSVP link's token: the invitation, signed with SECRET_KEY and timestamped."""
-    return signing.dumps({"i": invitation.pk, "c": invitation.code[:4]}, salt=RSVP_SALT)
+    """The personal RSVP link's token: the invitation's code (the guest's own, shown on the QR code
+    anyway), signed with SECRET_KEY and timestamped. Keyed by the code, not the row, so that the
+    links of a whole list are written before the invitations are saved (one bulk insert each)."""
+    return signing.dumps({"c": invitation.code}, salt=RSVP_SALT)
 
 
 def rsvp_path(invitation: Invitation) -> str:
@@ -368,10 +370,10 @@ def invitation_of_token(token: str) -> Invitation:
         raise RsvpRefused("expired") from None
     except (signing.BadSignature, ValueError, TypeError):
         raise RsvpRefused("invalid") from None
-    if not isinstance(value, dict) or not isinstance(value.get("i"), int):
+    if not isinstance(value, dict) or not isinstance(value.get("c"), str):
         raise RsvpRefused("invalid")
-    invitation = Invitation.objects.select_related("event", "customer").filter(pk=value["i"]).first()
-    if invitation is None or invitation.code[:4] != value.get("c"):
+    invitation = Invitation.objects.select_related("event", "customer").filter(code=value["c"][:12]).first()
+    if invitation is None:
         raise RsvpRefused("invalid")
     if invitation.event.status not in INVITING or clock.now() >= invitation.event.ends_at:
         raise RsvpRefused("closed")
@@ -433,9 +435,6 @@ def invitations_send(*, actor, event: Event, channel: str, customer_ids: list[in
     Set-based: a few queries and bulk inserts, whatever the list's size.
 
     Returns (invited customer ids, [(customer id, rule)])."""
-    from banyan.messaging.models import Message, MessageStatus, TemplateCode
-    from banyan.messaging.services import address_of
-
     if not _may_invite(actor, event):
         raise PermissionDenied(_("Only the event's organiser and staff invite to it."))
     if channel not in Channel.values or channel == Channel.WALK_IN:
@@ -472,11 +471,10 @@ def invitations_send(*, actor, event: Event, channel: str, customer_ids: list[in
     # the inviting manager is the guest's own manager: the follow-up belongs on that list
     invitations = [Invitation(event=event, customer_id=pk, manager_id=rm, channel=channel, code=new_code(),
                               invited_at=now) for pk, rm, *_rest in invited_rows]
-    Invitation.objects.bulk_create(invitations, batch_size=2000)
     if channel in MESSAGE_CHANNELS and invitations:
         _invitation_messages(actor=actor, event=event, channel=channel, base_url=base_url,
-                             invitations=invitations, rows={r[0]: r for r in invited_rows},
-                             models=(Message, MessageStatus, TemplateCode), address_of=address_of)
+                             invitations=invitations, rows={r[0]: r for r in invited_rows})
+    Invitation.objects.bulk_create(invitations, batch_size=2000)
     EventExclusion.objects.bulk_create(
         [EventExclusion(event=event, customer_id=pk, manager=actor, rule=rule) for pk, rule in rules.items()
          if rule != "already_invited"], batch_size=2000, ignore_conflicts=True)
@@ -489,29 +487,25 @@ def invitations_send(*, actor, event: Event, channel: str, customer_ids: list[in
     return invited, sorted(rules.items())
 
 
-def _invitation_messages(*, actor, event, channel, base_url, invitations, rows, models, address_of) -> None:
-    """One outbox line per SMS/email invitation with the guest's own link, written in bulk; the
-    outbox (banyan.messaging.services.outbox_send_queued) sends them, checking consent then."""
-    message_model, status, code = models
-    saved = {i.customer_id: i for i in Invitation.objects.filter(event=event, customer_id__in=[
-        i.customer_id for i in invitations])}
-    messages = []
-    for cid, inv in saved.items():
-        _pk, _rm, name, gender, mobile, email = rows[cid]
-        customer = Customer(pk=cid, name=name, gender=gender, mobile=mobile, email=email)
-        link = base_url.rstrip("/") + rsvp_path(inv)
-        body = invitation_text(event=event, customer=customer, link=link)
-        messages.append(message_model(
-            customer_id=cid, staff=actor, channel=channel, to=address_of(customer, channel),
-            subject=f"邀请函：{event.name}"[:120] if channel == Channel.EMAIL else "", body=body,
-            template_code=code.INVITATION, status=status.QUEUED, created_at=clock.now()))
-    created = message_model.objects.bulk_create(messages, batch_size=2000)
-    by_customer = {m.customer_id: m.pk for m in created if m.pk}
-    if by_customer:
-        for inv in saved.values():
-            inv.message_id = by_customer.get(inv.customer_id)
-        Invitation.objects.bulk_update(list(saved.values()), ["message"], batch_size=2000)
+def _invitation_messages(*, actor, event: Event, channel: str, base_url: str, invitations: list[Invitation],
+                         rows: dict[int, tuple]) -> None:
+    """One outbox line per SMS/email invitation with the guest's own link, written in one bulk
+    insert before the invitations (which then point at them); the outbox
+    (banyan.messaging.services.outbox_send_queued) sends them, checking consent at that moment."""
+    from banyan.messaging.models import Message, MessageStatus, TemplateCode
+    from banyan.messaging.services import address_of
 
+    messages = []
+    for inv in invitations:
+        _pk, _rm, name, gender, mobile, email = rows[inv.customer_id]
+        customer = Customer(pk=inv.customer_id, name=name, gender=gender, mobile=mobile, email=email)
+        body = invitation_text(event=event, customer=customer, link=base_url.rstrip("/") + rsvp_path(inv))
+        messages.append(Message(
+            customer_id=inv.customer_id, staff=actor, channel=channel, to=address_of(customer, channel),
+            subject=f"邀请函：{event.name}"[:120] if channel == Channel.EMAIL else "", body=body,
+            template_code=TemplateCode.INVITATION, status=MessageStatus.QUEUED, created_at=clock.now()))
+    for inv, message in zip(invitations, Message.objects.bulk_create(messages, batch_size=2000), strict=True):
+        inv.message_id = message.pk
 
 def seats_taken(event: Event, *, excluding: int | None = None) -> int:
     qs = Invitation.objects.filter(event=event, answer=Answer.ACCEPTED)
