@@ -78,7 +78,7 @@ class GroupPageOut(Page):
     items: list[GroupOut]
 
 
-class ConsentOut(Schema):
+class GroupConsentOut(Schema):
     channel: ConsentChannelCode
     date: dt.date
     wording_version: int | None = Field(description="The bank's version shown; null for a wording of its own.")
@@ -99,7 +99,7 @@ class MemberOut(Schema):
     customer_id: int
     name: str
     current: bool = Field(description="False once withdrawn: kept in the history, never reached by a later share.")
-    consent: ConsentOut
+    consent: GroupConsentOut
     withdrawal: WithdrawalOut | None
 
 

@@ -263,7 +263,9 @@ def test_every_contact_that_booked_a_meeting_has_the_meeting(demo):
 def _remove_the_demo() -> None:
     """Empty what the demo made, keeping what migrations seeded (scripts, message templates …):
     a flush here would be permanent for the tests that run after this module."""
+    from banyan.events.models import Event
     from banyan.org.models import LoginFailure
+    from banyan.outreach.models import ContentDelivery, ContentPiece, ContentPlan
     from banyan.service.models import Complaint
     from banyan.service.models.groups import CustomerGroup
     from banyan.worklists.models import WorklistDay
@@ -271,6 +273,12 @@ def _remove_the_demo() -> None:
     Complaint.objects.all().delete()  # its customer, owner and staff concerned are protected
     Customer.objects.all().delete()  # holdings, contacts, memos, segments, tasks … go with them
     CustomerGroup.objects.all().delete()  # its manager, branch and consents' recorders are protected
+    # client events and the content library keep their staff and branch protected, too
+    Event.objects.all().delete()
+    ContentDelivery.objects.all().delete()
+    ContentPlan.objects.all().delete()
+    ContentPiece.objects.exclude(previous=None).delete()  # a later version protects the earlier
+    ContentPiece.objects.all().delete()
     AuditEvent.objects.all().delete()
     WorklistDay.objects.all().delete()
     LoginFailure.objects.all().delete()
