@@ -533,7 +533,8 @@ def _promote_waiting(event: Event) -> list[int]:
 
 
 @transaction.atomic
-def rsvp_record(*, invitation: Invitation, answer: str, guests: int = 0, actor=None, via: str = "staff") -> Invitation:
+def rsvp_record(*, invitation: Invitation, answer: str, guests: int = 0, actor=None, via: str = "staff",
+                base_url: str = "") -> Invitation:
     """The guest's answer: yes (a seat, or the waiting list when the event is full), maybe or no.
     A "no" from a guest who had a seat gives it to the first on the waiting list. The event's row
     is locked while seats are counted, so two answers never take the last seat twice."""
@@ -566,9 +567,31 @@ def rsvp_record(*, invitation: Invitation, answer: str, guests: int = 0, actor=N
     promoted = _promote_waiting(event) if before["answer"] == Answer.ACCEPTED and new != Answer.ACCEPTED else []
     if before["answer"] == Answer.ACCEPTED and new == Answer.ACCEPTED and guests < before["guests"]:
         promoted = _promote_waiting(event)
+    if new == Answer.ACCEPTED and before["answer"] != Answer.ACCEPTED and inv.channel in MESSAGE_CHANNELS:
+        _confirmation_queue(event=event, invitation=inv, base_url=base_url)
     audit_log(actor=actor, action="event.rsvp", customer_id=inv.customer_id, obj=event, before=before,
               after={"answer": new, "guests": guests, "via": via, **({"promoted": promoted} if promoted else {})})
     return inv
+
+
+def _confirmation_queue(*, event: Event, invitation: Invitation, base_url: str) -> None:
+    """The confirmation of a seat, by the channel the invitation came by: the check-in code, and the
+    personal link whose page shows the QR code (an SMS carries no picture). To the outbox: consent
+    is checked when it is sent."""
+    from banyan.events.selectors import greeting
+    from banyan.messaging.models import Message, MessageStatus, TemplateCode
+    from banyan.messaging.services import address_of
+
+    customer = Customer.objects.get(pk=invitation.customer_id)
+    when = timezone.localtime(event.starts_at)
+    link = base_url.rstrip("/") + rsvp_path(invitation)
+    body = (f"{greeting(customer)}您好，已为您保留{event.branch.name}“{event.name}”的座位（{when.month}月{when.day}日 "
+            f"{when:%H:%M}，{event.place}）。入场签到码 {invitation.code}，签到二维码：{link}")
+    Message.objects.create(customer=customer, staff_id=invitation.manager_id, channel=invitation.channel,
+                           to=address_of(customer, invitation.channel), body=body,
+                           subject=f"报名确认：{event.name}"[:120] if invitation.channel == Channel.EMAIL else "",
+                           template_code=TemplateCode.APPOINTMENT_CONFIRMATION, status=MessageStatus.QUEUED,
+                           created_at=clock.now())
 
 
 @transaction.atomic

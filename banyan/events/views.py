@@ -574,7 +574,8 @@ def public_rsvp(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             inv = services.rsvp_record(invitation=inv, answer=request.POST.get("answer", ""),
-                                       guests=_int(request.POST.get("guests"), 0), via="public")
+                                       guests=_int(request.POST.get("guests"), 0), via="public",
+                                       base_url=request.build_absolute_uri("/"))
             saved = inv.answer
         except ValidationError as e:
             return render(request, "events/rsvp.html", {"refused": True, "title": "未能保存您的答复",

@@ -33,7 +33,7 @@ from banyan.contacts.selectors import upcoming_appointments
 from banyan.contacts.services import appointment_create
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import customers_listed
-from banyan.events.selectors import calendar_entries
+from banyan.events.selectors import calendar_entries, events_for_calendar
 from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.org.services import calendar_address_renew
@@ -424,6 +424,7 @@ def appointments(request: HttpRequest) -> HttpResponse:
     feed_url = request.build_absolute_uri(reverse("outreach_ics", args=[token]))
     return render(request, "outreach/appointments.html", {
         "nav_active": "outreach", "upcoming": upcoming, "unsettled": unsettled, "feed_url": feed_url,
+        "client_events": events_for_calendar(user, start),  # organised, staffed or invited to (EVT)
         "statuses": [(AppointmentStatus.DONE, AppointmentStatus.DONE.label),
                      (AppointmentStatus.NO_SHOW, AppointmentStatus.NO_SHOW.label),
                      (AppointmentStatus.CANCELLED, AppointmentStatus.CANCELLED.label)],

@@ -155,6 +155,11 @@ def test_sms_invitations_go_to_the_outbox_with_a_personal_link_and_consent_appli
     inv = Invitation.objects.get(event=event, customer=yes)
     assert inv.message_id == message.pk
     assert "/events/rsvp/" in message.body and "王先生" in message.body and "王建国" not in message.body
+    # the yes on the public page queues the confirmation with the check-in code and the QR page's link
+    page = Client().post(services.rsvp_path(inv), {"answer": "yes"})
+    assert page.status_code == 200
+    confirmation = Message.objects.get(customer=yes, template_code="appointment_confirmation")
+    assert confirmation.status == "queued" and inv.code in confirmation.body and "/events/rsvp/" in confirmation.body
 
 
 def test_another_manager_cannot_invite_a_customer_not_in_the_book(bank, make_customer):
@@ -458,6 +463,10 @@ def test_the_calendar_feed_carries_the_event_without_customers(bank, make_custom
     event, customer, _inv = _invited(bank, make_customer)
     feed = Client().get(f"/outreach/appointments/{ical.feed_token(bank.rm_a)}.ics").content.decode()
     assert "客户活动" in feed and f"event-{event.pk}@" in feed and "王建国" not in feed
+    client = Client()
+    client.login(username=bank.rm_a.username, password=PASSWORD)
+    page = client.get("/outreach/appointments/").content.decode()
+    assert 'id="client-events"' in page and event.name in page
 
 
 def test_the_plan_page_shows_errors_at_the_field_and_saves_a_plan(bank):
