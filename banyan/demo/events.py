@@ -1,6 +1,7 @@
 """The demo bank's client events (客户活动, EVT): a salon held a month ago with its review filled in
 (guests who came and did not, a walk-in, what was learned, opportunities, a follow-up call, a sale
-after it, the cost), an investment lecture next week with invitations in every state (not answered,
+after it, the cost), a banquet two months ago (held, its cost not recorded yet: the review counts
+the budget), an investment lecture next week with invitations in every state (not answered,
 coming, waiting list, maybe, not coming; by phone, SMS with the link in the outbox, hand delivery),
 and a manager's draft waiting for the branch head's approval.
 
@@ -102,6 +103,28 @@ def make_events(seed: int, today: dt.date) -> str:
         services.event_review_complete(actor=rm, event=past, actual_cost="5280",
                                        note="到场率不错；茶歇准备偏多。下次提前一周电话确认，伴手礼按到场人数准备。")
 
+    # ---- a banquet two months ago: held, its cost not recorded yet (the review counts the budget) --
+    banquet_day = today - dt.timedelta(days=60)
+    with clock.frozen(banquet_day - dt.timedelta(days=10)):
+        banquet = services.event_create(
+            actor=head, name="中秋答谢宴", type="banquet", theme="感谢老客户的一路相伴",
+            starts_at=_at(banquet_day, 18, 0), ends_at=_at(banquet_day, 20, 30), place="江南春酒楼",
+            capacity=20, budget="12000", method="晚宴，行长致辞")
+        host = lihua or rm  # 李华's customers: 张敏's book has the salon's and the lecture's guests
+        services.event_staff_add(actor=head, event=banquet, staff=host, role="inviter")
+        guests = _guests(host, 10, set(Invitation.objects.values_list("customer_id", flat=True)))
+        if guests:
+            services.invitations_send(actor=host, event=banquet, channel="hand", customer_ids=[c.pk for c in guests])
+        for i, row in enumerate(Invitation.objects.filter(event=banquet).order_by("pk")):
+            services.rsvp_record(invitation=row, answer="yes" if i < 8 else "no", guests=1 if i % 3 == 0 else 0,
+                                 actor=host, via="staff")
+    with clock.frozen(banquet_day):
+        for i, row in enumerate(Invitation.objects.filter(event=banquet, answer=Answer.ACCEPTED).order_by("pk")):
+            if i < 7:
+                services.checkin(actor=host, event=banquet, invitation=row)
+    with clock.frozen(banquet_day + dt.timedelta(days=1)):
+        services.event_close(actor=head, event=banquet)
+
     # ---- an investment lecture next week, invitations in every state ----------------------------
     lecture = services.event_create(
         actor=rm, name="2027年投资策略讲座", type="lecture", theme="明年的利率与资产配置",
@@ -111,7 +134,7 @@ def make_events(seed: int, today: dt.date) -> str:
     if lobby is not None:
         services.event_staff_add(actor=rm, event=lecture, staff=lobby, role="checkin")
     services.event_checklist_tick(actor=rm, event=lecture, index=0, done=True)
-    taken = set(Invitation.objects.filter(event=past).values_list("customer_id", flat=True))
+    taken = set(Invitation.objects.filter(event__in=(past, banquet)).values_list("customer_id", flat=True))
     phone = _guests(rm, 8, taken)
     services.invitations_send(actor=rm, event=lecture, channel="phone", customer_ids=[c.pk for c in phone])
     sms = list(Customer.objects.filter(rm=rm, consent_sms=True, do_not_disturb=False).exclude(
@@ -132,5 +155,5 @@ def make_events(seed: int, today: dt.date) -> str:
         services.event_create(actor=lihua, name="春节答谢宴", type="banquet", theme="感谢一年来的信任",
                               starts_at=_at(today + dt.timedelta(days=40), 18, 0), place="江南春酒楼",
                               capacity=40, budget="20000")
-    return (f"client events: a salon held and reviewed ({len(invited)} invited), a lecture next week "
+    return (f"client events: a salon held and reviewed ({len(invited)} invited), a banquet held, a lecture next week "
             f"({Invitation.objects.filter(event=lecture).count()} invited), a draft")

@@ -185,7 +185,8 @@ def review(event: Event, qs: QuerySet[Invitation] | None = None) -> dict:
     follow = (Interaction.objects.filter(real_contact_q(), customer_id=OuterRef("customer_id"),
                                          occurred_at__gt=event.ends_at, occurred_at__lt=until_moment)
               .exclude(channel="event"))
-    learned = Interaction.objects.filter(customer_id=OuterRef("customer_id"), occurred_at__gte=event.starts_at,
+    # from the event's day (guests check in before it starts) to the end of the review days
+    learned = Interaction.objects.filter(customer_id=OuterRef("customer_id"), occurred_at__gte=_day_start(day),
                                          occurred_at__lt=until_moment).exclude(new_info="")
     row = qs.filter(checked_in_at__isnull=False).aggregate(
         contacted=Count("pk", filter=Exists(follow)), new_info=Count("pk", filter=Exists(learned)))

@@ -17,7 +17,7 @@
       grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: review.funnel.labels, inverse: true, axisTick: { show: false } },
-      series: [{ type: "bar", data: review.funnel.values, itemStyle: { color: GREEN },
+      series: [{ type: "bar", barMaxWidth: 28, data: review.funnel.values, itemStyle: { color: GREEN },
                  label: { show: true, position: "right" } }]
     });
     chart("ev-aum", {
@@ -36,8 +36,8 @@
       legend: { top: 0 }, tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: period.labels, axisLabel: { interval: 0, width: 90, overflow: "truncate" } },
       yAxis: [{ type: "value", minInterval: 1 }, { type: "value", axisLabel: { formatter: "¥{value}" } }],
-      series: [{ name: "到场", type: "bar", data: period.attended, itemStyle: { color: GREEN } },
-               { name: "销售机会", type: "bar", data: period.opportunities, itemStyle: { color: SOFT } },
+      series: [{ name: "到场", type: "bar", barMaxWidth: 40, data: period.attended, itemStyle: { color: GREEN } },
+               { name: "销售机会", type: "bar", barMaxWidth: 40, data: period.opportunities, itemStyle: { color: SOFT } },
                { name: "人均成本", type: "line", yAxisIndex: 1, data: period.cost_per_attendee.map(Number), itemStyle: { color: AMBER } }]
     });
   }

@@ -31,6 +31,8 @@ def test_the_demo_bank_has_a_reviewed_salon_and_a_lecture_with_every_answer():
     answers = set(lecture.invitations.values_list("answer", flat=True))
     assert answers >= {Answer.INVITED, Answer.ACCEPTED, Answer.WAITING, Answer.MAYBE, Answer.DECLINED}
     assert Event.objects.filter(status=EventStatus.DRAFT).exists()
+    banquet = Event.objects.get(name="中秋答谢宴")
+    assert banquet.status == EventStatus.HELD and selectors.review(banquet)["cost_is_budget"] is True
     client = Client()
     assert client.login(username="zhangmin", password=DEMO_PASSWORD)
     assert client.get(f"/events/{past.pk}/review/").status_code == 200
