@@ -319,6 +319,18 @@ def test_every_attendee_and_no_show_gets_a_follow_up_by_the_events_follow_up_day
     codes = set(TaskReason.objects.filter(task__date=TODAY + dt.timedelta(days=3), task__manager=bank.rm_a,
                                           code=ReasonCode.EVENT_FOLLOW_UP).values_list("task__customer_id", flat=True))
     assert codes == {came.pk, absent.pk}
+    # the manager's list says what to talk about: the event's theme, and the material for the no-show
+    client = Client()
+    client.login(username=bank.rm_a.username, password=PASSWORD)
+    page = client.get(f"/work/{TODAY + dt.timedelta(days=3)}/").content.decode()
+    assert "参加了2027年市场展望讲座" in page and "但未到场，主题：明年的资产配置" in page
+    # and what the manager says to the no-show (the talking point's words for the customer)
+    from banyan.worklists.talking import Item, clause
+
+    facts = dict(zip(("event", "type", "theme", "attended"), reasons[absent.pk].args, strict=True))
+    said = clause(ReasonCode.EVENT_FOLLOW_UP, [Item(ReasonCode.EVENT_FOLLOW_UP, "", reasons[absent.pk].due, facts)],
+                  TODAY + dt.timedelta(days=3))
+    assert "明年的资产配置" in said and "资料我给您留着" in said
 
 
 def test_an_unanswered_invitation_comes_up_before_the_reminder_day_and_not_after_the_event(bank, make_customer):
@@ -332,6 +344,10 @@ def test_an_unanswered_invitation_comes_up_before_the_reminder_day_and_not_after
     worklists_build(day=TODAY + dt.timedelta(days=2), manager_ids=[bank.rm_a.pk])
     task = Task.objects.get(manager=bank.rm_a, date=TODAY + dt.timedelta(days=2), customer=quiet)
     assert task.reasons.filter(code=ReasonCode.EVENT_INVITATION).exists()
+    client = Client()
+    client.login(username=bank.rm_a.username, password=PASSWORD)
+    page = client.get(f"/work/{TODAY + dt.timedelta(days=2)}/").content.decode()
+    assert "2027年市场展望讲座" in page and "活动邀约" in page
     late = triggers.Window(TODAY + dt.timedelta(days=3), TODAY + dt.timedelta(days=5), dict(DEFAULTS),
                            SegmentPolicy.current(), None)
     assert triggers.event_invitations(late) == []
