@@ -4,6 +4,7 @@ learned at the door, closing and the review. Reads are in banyan.events.selector
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -222,6 +223,45 @@ def event_update(*, actor, event: Event, **fields: Any) -> Event:
     event.save()
     audit_log(actor=actor, action="event.updated", obj=event, before=before, after=after)
     return event
+
+
+#: How far the next occurrence of a recurring event lies.
+_NEXT = {Recurrence.WEEKLY: 7, Recurrence.MONTHLY: 1, Recurrence.QUARTERLY: 3}
+
+
+def _next_start(start: dt.datetime, recurrence: str) -> dt.datetime:
+    if recurrence == Recurrence.WEEKLY:
+        return start + dt.timedelta(days=7)
+    local = timezone.localtime(start)
+    month = local.month - 1 + _NEXT[recurrence]
+    year, month = local.year + month // 12, month % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return timezone.make_aware(dt.datetime.combine(dt.date(year, month, min(local.day, last)),
+                                                   local.time().replace(tzinfo=None)))
+
+
+@transaction.atomic
+def event_repeat(*, actor, event: Event) -> Event:
+    """The next occurrence of a recurring event (每周/每月/每季度): the same plan, staff and
+    checklist (unticked) at the next date to come, a new plan to approve (approved at once for the
+    branch head)."""
+    _require_manage(actor, event)
+    if event.recurrence == Recurrence.ONCE:
+        raise ValidationError(_("This event does not recur."))
+    length = event.ends_at - event.starts_at
+    start = _next_start(event.starts_at, event.recurrence)
+    while start.date() < clock.today():  # a series picked up late goes on from the next date to come
+        start = _next_start(start, event.recurrence)
+    nxt = event_create(actor=actor, name=event.name, type=event.type, starts_at=start, ends_at=start + length,
+                       place=event.place, capacity=event.capacity, budget=event.budget, theme=event.theme,
+                       method=event.method, recurrence=event.recurrence, target_filter=event.target_filter or None,
+                       target_ids=event.target_ids or None, product=event.product,
+                       budget_per_group=event.budget_per_group, checklist=[i["item"] for i in event.checklist],
+                       follow_up_days=event.follow_up_days, review_days=event.review_days,
+                       staff=[(s.staff, s.role) for s in EventStaff.objects.filter(event_id=event.pk)
+                              .select_related("staff")])
+    audit_log(actor=actor, action="event.repeated", obj=nxt, data={"from": event.pk})
+    return nxt
 
 
 @transaction.atomic

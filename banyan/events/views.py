@@ -150,7 +150,8 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         "inviting": event.status in (EventStatus.APPROVED, EventStatus.OPEN),
         "may_close": acc.manage and event.status in (EventStatus.APPROVED, EventStatus.OPEN)
         and clock.now() >= event.starts_at,
-        "held": event.status in (EventStatus.HELD, EventStatus.REVIEWED)})
+        "held": event.status in (EventStatus.HELD, EventStatus.REVIEWED),
+        "may_repeat": acc.manage and event.recurrence != Recurrence.ONCE and event.status != EventStatus.DRAFT})
 
 
 @login_required
@@ -183,6 +184,11 @@ def event_action(request: HttpRequest, event_id: int) -> HttpResponse:
         elif do == "cancel":
             services.event_cancel(actor=user, event=event, reason=request.POST.get("reason", ""))
             messages.success(request, _("The event is cancelled."))
+        elif do == "repeat":
+            nxt = services.event_repeat(actor=user, event=event)
+            messages.success(request, _("The next one is planned for %(day)s.") % {
+                "day": timezone.localtime(nxt.starts_at).strftime("%Y-%m-%d %H:%M")})
+            return redirect("event_detail", nxt.pk)
         elif do == "review":
             services.event_review_complete(actor=user, event=event, actual_cost=request.POST.get("actual_cost"),
                                            note=request.POST.get("note", ""))

@@ -503,3 +503,19 @@ def test_the_plan_page_shows_errors_at_the_field_and_saves_a_plan(bank):
     assert [i["item"] for i in event.checklist] == ["投影", "茶歇"] and event.budget_per_group == {"财富客户": "200.00"}
     assert client.get(f"/events/{event.pk}/").status_code == 200
     assert client.get("/events/").status_code == 200
+
+
+def test_a_monthly_event_plans_its_next_occurrence_with_the_same_staff_and_an_unticked_checklist(bank):
+    event = _approved(bank, day=dt.date(2027, 1, 31), recurrence="monthly", capacity=30)
+    services.event_staff_add(actor=bank.rm_a, event=event, staff=bank.rm_b, role="speaker")
+    services.event_checklist_tick(actor=bank.rm_a, event=event, index=0, done=True)
+    client = Client()
+    client.login(username=bank.rm_a.username, password=PASSWORD)
+    answer = client.post(f"/events/{event.pk}/action/", {"do": "repeat"})
+    nxt = selectors.visible_events(bank.rm_a).exclude(pk=event.pk).get()
+    assert answer["Location"] == f"/events/{nxt.pk}/"
+    assert timezone.localtime(nxt.starts_at).date() == dt.date(2027, 2, 28)  # the month's last day
+    assert nxt.status == EventStatus.DRAFT and nxt.capacity == 30 and not any(i["done"] for i in nxt.checklist)
+    assert list(nxt.staff.values_list("staff__username", "role")) == [("lihua", "speaker")]
+    with pytest.raises(ValidationError):
+        services.event_repeat(actor=bank.rm_a, event=_approved(bank, name="单次讲座"))
