@@ -349,6 +349,10 @@ def event_checkin(request: HttpRequest, event_id: int) -> HttpResponse:
         inv.greeting = selectors.greeting(inv.customer)
     for c in candidates:
         c.greeting = selectors.greeting(c)
+    shown = [i.customer_id for i in found] + [c.pk for c in candidates]
+    if shown:  # greetings and mobile tails at the door: a read of customers like the lobby's search
+        customers_listed(actor=user, customer_ids=shown, via="event_door", params={"event": event.pk, "q": q,
+                                                                                    "code": bool(code)})
     c = selectors.counts(event)
     return render(request, "events/checkin.html", {
         "event": event, "found": found, "candidates": candidates, "q": q, "code": code, "counts": c,

@@ -276,6 +276,7 @@ def test_the_door_page_finds_a_guest_by_mobile_tail_and_checks_in_on_a_tap(bank,
     page = door.get(f"/events/{event.pk}/checkin/?q=5678")
     text = page.content.decode()
     assert page.status_code == 200 and "王先生" in text and "王建国" not in text
+    assert AuditEvent.objects.filter(action="customer.listed", data__via="event_door").count() == 1
     door.post(f"/events/{event.pk}/checkin/", {"customer_id": customer.pk})
     assert Invitation.objects.get(pk=inv.pk).checked_in_by == bank.rm_b
     scan = door.get(f"/events/{event.pk}/checkin/?code={inv.code}")
