@@ -96,7 +96,8 @@ def _field_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 #: A contact's channel as the complaint's (the rest: other).
-_FROM_CONTACT = {"phone": "phone", "visit": "branch", "branch": "branch", "letter": "letter"}
+_FROM_CONTACT = {"phone": "phone", "visit": "branch", "branch": "branch", "letter": "letter", "wechat": "online",
+                 "email": "online"}
 
 
 def complaint_intake_url(customer, contact) -> str:

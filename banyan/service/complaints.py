@@ -43,10 +43,18 @@ DEFAULT_CATEGORIES = (("service", "服务态度"), ("fees", "收费"), ("sales",
                       ("other", "其他"))
 
 
+#: Their English names (as migration 0004 sets them).
+DEFAULT_CATEGORY_NAMES_EN = {"service": "Service attitude", "fees": "Fees and charges",
+                             "sales": "Product sales and suitability", "wealth": "Wealth products",
+                             "card": "Bank cards", "loan": "Loans", "deposit": "Deposits", "ebanking": "E-banking",
+                             "other": "Other"}
+
+
 def complaint_categories_ensure() -> None:
     """The default categories, where missing (a database flushed after its migrations: tests)."""
     for position, (code, name) in enumerate(DEFAULT_CATEGORIES):
-        ComplaintCategory.objects.get_or_create(code=code, defaults={"name": name, "position": position})
+        ComplaintCategory.objects.get_or_create(code=code, defaults={
+            "name": name, "name_en": DEFAULT_CATEGORY_NAMES_EN[code], "position": position})
 
 
 def _day(at: dt.datetime) -> dt.date:
@@ -55,14 +63,23 @@ def _day(at: dt.datetime) -> dt.date:
 
 def route_owner(*, customer, category: ComplaintCategory, concerned_ids: set[int]) -> Staff:
     """Who handles the complaint — never one of the staff it is about. The bank's rule for the
-    category at the customer's branch, else at any branch; else the branch head of the customer's
+    category at the customer's branch, else at any branch (a named person, or the holders of a role
+    at the customer's branch); else the branch head of the customer's
     branch; when that person is concerned, upward: another branch head of the branch, then the head
     office (an administrator). ValidationError when nobody is left."""
     candidates: list[Staff] = []
-    routes = {r.branch_id: r.owner for r in ComplaintRoute.objects.filter(category=category).select_related("owner")}
+    routes = {r.branch_id: r for r in ComplaintRoute.objects.filter(category=category).select_related("owner")}
     for key in (customer.branch_id, None):
-        if key in routes:
-            candidates.append(routes[key])
+        route = routes.get(key)
+        if route is None:
+            continue
+        if route.owner is not None:  # a named service officer
+            candidates.append(route.owner)
+        else:  # a role: of the customer's branch, or the head office's administrators
+            holders = Staff.objects.filter(role=route.owner_role, is_active=True).order_by("pk")
+            if route.owner_role != Role.ADMIN:
+                holders = holders.filter(branch_id=customer.branch_id)
+            candidates += list(holders)
     heads = Staff.objects.filter(role=Role.BRANCH_HEAD, branch_id=customer.branch_id, is_active=True).order_by("pk")
     candidates += list(heads)
     candidates += list(Staff.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"))

@@ -117,6 +117,8 @@ OBJECTS: dict[str, ObjectKind] = {
     "run": ObjectKind("bank"),  # a feed run (admins only, feeds/tests)
     "batch": ObjectKind("book", lambda w: w.batch.pk),  # a manager's batch of diagnosis PDFs (wealth)
     "portfolio": ObjectKind("bank"),  # a model portfolio (wealth settings, administrators)
+    "category": ObjectKind("bank"),  # a complaint category (service settings, administrators)
+    "route": ObjectKind("bank"),  # a complaint routing rule (service settings, administrators)
     "group": ObjectKind("audited", lambda w: w.group.pk),  # a customer group the manager runs (SVC-3)
     "event": ObjectKind("audited", lambda w: w.event.pk),  # a client event the manager organises (EVT)
     # a complaint about the manager's customer (SVC-1): the manager, the branch head (its owner) and

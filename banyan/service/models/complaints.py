@@ -66,10 +66,13 @@ class ActionKind(models.TextChoices):
 
 
 class ComplaintCategory(models.Model):
-    """The bank's list of complaint categories (seeded with API.md's codes; the bank may add)."""
+    """The bank's list of complaint categories (seeded with API.md's codes; an administrator adds,
+    renames, reorders and deactivates them on 设置 · 投诉分类与分派). A category in use is never
+    deleted: the complaints keep it; a deactivated one is no longer offered at intake."""
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=50, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     active = models.BooleanField(_("active"), default=True)
 
@@ -81,15 +84,29 @@ class ComplaintCategory(models.Model):
 
 
 class ComplaintRoute(models.Model):
-    """A bank's routing rule: complaints of a category (at a branch, or at any branch) go to this
-    staff member (e.g. a service officer) rather than to the branch head (the default)."""
+    """A bank's routing rule: complaints of a category (at a branch, or at any branch) go to a named
+    staff member (e.g. a service officer) or to the holder of a role at the customer's branch (the
+    lobby manager), rather than to the branch head (the default). Exactly one of `owner` and
+    `owner_role`. Whoever the rule names, routing never picks a person the complaint is about."""
+
+    #: The roles a rule may route to: of the customer's branch (the head, the lobby manager), or
+    #: the head office's administrators.
+    ROLES = ("branch_head", "lobby", "admin")
 
     category = models.ForeignKey(ComplaintCategory, on_delete=models.CASCADE, related_name="routes")
     branch = models.ForeignKey("org.Branch", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="+")
+    owner_role = models.CharField(_("owner role"), max_length=20, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["category", "branch"], name="uniq_complaint_route")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "branch"], name="uniq_complaint_route"),
+            models.CheckConstraint(
+                condition=(models.Q(owner__isnull=False, owner_role="")
+                           | models.Q(owner__isnull=True) & ~models.Q(owner_role="")),
+                name="complaint_route_one_owner"),
+        ]
 
 
 class Complaint(models.Model):
