@@ -179,6 +179,22 @@ BANYAN_API_TOKEN_DAYS = int(os.environ.get("BANYAN_API_TOKEN_DAYS", 30))
 # Working days a colleague has to accept or decline a referral or hand-off before it goes back (SVC-2).
 BANYAN_REFERRAL_ANSWER_DAYS = int(os.environ.get("BANYAN_REFERRAL_ANSWER_DAYS", 2))
 
+
+def _days(name: str, default: int, *, most: int) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        days = int(text) if text else default
+    except ValueError:
+        days = -1
+    if not 0 <= days <= most:
+        raise ImproperlyConfigured(f"{name} must be a whole number of days from 0 to {most}, not {text!r}")
+    return days
+
+
+# Days after a client event within which each guest is followed up (EVT-3/4, the event_follow_up
+# task): the default of a new event's plan, which its organiser may change per event.
+BANYAN_EVENT_FOLLOW_UP_DAYS = _days("BANYAN_EVENT_FOLLOW_UP_DAYS", 3, most=30)
+
 # The bank's name as customers know it, for scripts and messages ("您好，我是榕树银行的理财经理…").
 BANYAN_BANK_NAME = os.environ.get("BANYAN_BANK_NAME", "榕树银行")
 

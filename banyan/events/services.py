@@ -48,8 +48,6 @@ from banyan.wealth.suitability import unsuitable
 PLANNERS = (Role.RM, Role.PLANNER, Role.BRANCH_HEAD, Role.ADMIN)
 #: A customer invited to another event within this many days of this one is left out ("other_event").
 EVENT_SPACING_DAYS = 7
-#: The bank's default for the follow-up after an event (days), editable per event.
-FOLLOW_UP_DAYS = getattr(settings, "BANYAN_EVENT_FOLLOW_UP_DAYS", 3)
 #: The personal RSVP link stops working this long after it was written, and in any case once the
 #: event is over, held or cancelled.
 RSVP_MAX_AGE = dt.timedelta(days=60)
@@ -187,7 +185,8 @@ def event_create(*, actor, name: str, type: str, starts_at: Any, place: str, end
         target_ids=list(dict.fromkeys(int(i) for i in target_ids or [])), product=product,
         budget_per_group=groups, checklist=[{"item": str(i).strip()[:100], "done": False} for i in items
                                             if str(i).strip()],
-        follow_up_days=FOLLOW_UP_DAYS if follow_up_days is None else follow_up_days, review_days=review_days,
+        follow_up_days=settings.BANYAN_EVENT_FOLLOW_UP_DAYS if follow_up_days is None else follow_up_days,
+        review_days=review_days,
         status=EventStatus.APPROVED if approved else EventStatus.DRAFT,
         approved_by=actor if approved else None, approved_at=clock.now() if approved else None)
     for member, role in staff:

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,7 +107,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
                 budget=p.get("budget") or None, theme=p.get("theme", ""), method=p.get("method", ""),
                 recurrence=p.get("recurrence", Recurrence.ONCE), target_filter=target_filter or None,
                 target_ids=ids or None, budget_per_group=groups, checklist=checklist or None,
-                follow_up_days=_int(p.get("follow_up_days"), services.FOLLOW_UP_DAYS))
+                follow_up_days=_int(p.get("follow_up_days"), settings.BANYAN_EVENT_FOLLOW_UP_DAYS))
         except ValidationError as e:
             errors = e.message_dict if hasattr(e, "error_dict") else {"form": e.messages}
         else:
@@ -116,7 +117,8 @@ def event_new(request: HttpRequest) -> HttpResponse:
     return render(request, "events/new.html", {
         "nav_active": "events", "errors": errors, "data": data, "types": EventType.choices,
         "recurrences": Recurrence.choices, "default_checklist": "\n".join(services.DEFAULT_CHECKLIST),
-        "follow_up_days": services.FOLLOW_UP_DAYS, "today": clock.today(), "quadrants": Quadrant.choices})
+        "follow_up_days": settings.BANYAN_EVENT_FOLLOW_UP_DAYS, "today": clock.today(),
+        "quadrants": Quadrant.choices})
 
 
 @login_required

@@ -394,18 +394,21 @@ def content_plan_run(*, plan: ContentPlan, day: dt.date | None = None, actor=Non
     return run
 
 
-def content_plans_run_due(*, day: dt.date | None = None) -> dict[str, int]:
-    """Every active plan whose next run is due (the beat's job; without a broker, opening the
-    library runs it). Idempotent: a plan runs at most once a day."""
+def content_plans_run_due(*, day: dt.date | None = None) -> dict:
+    """Every active plan whose next run is due (the beat's job, `banyan content run`; without a
+    broker, opening the library runs it). Idempotent: a plan runs at most once a day. Returns the
+    plans run, the messages queued and who was left out by which rule ({rule: count})."""
     day = day or clock.today()
     plans = ContentPlan.objects.filter(is_active=True, next_run_on__lte=day).select_related("created_by")
     ran = queued = 0
+    excluded: Counter = Counter()
     for plan in plans:
         run = content_plan_run(plan=plan, day=day)
         if run is not None:
             ran += 1
             queued += run.queued
-    return {"plans": ran, "queued": queued}
+            excluded.update(run.excluded)
+    return {"plans": ran, "queued": queued, "excluded": dict(sorted(excluded.items()))}
 
 
 def delivered_message_ids(piece: ContentPiece) -> list[int]:

@@ -12,7 +12,7 @@ from banyan.outreach.content import content_plans_run_due
 
 
 @shared_task(name="banyan.content.run_plans")
-def run_content_plans(day: str | None = None) -> dict[str, int]:
+def run_content_plans(day: str | None = None) -> dict:
     """Run every active plan whose next run is due; answers how many plans ran and messages were queued."""
     import datetime as dt
 

@@ -193,10 +193,10 @@ def test_the_filter_of_a_plan_knows_interests_and_the_due_plans_run(bank, fans):
     p1 = _piece(bank.rm_a, approve_by=bank.head, interests="")
     content_plan_create(actor=bank.rm_a, name="钓鱼爱好者", filter={"interest": "钓鱼"}, every_days=30,
                         channels=["wechat", "sms"], pieces=[p1])
-    assert content_plans_run_due() == {"plans": 1, "queued": 1}
+    assert content_plans_run_due() == {"plans": 1, "queued": 1, "excluded": {}}
     assert ContentDelivery.objects.get().customer.name == "周钓鱼"
     assert ContentDelivery.objects.get().channel == "sms"  # no WeChat consent: the next channel
-    assert content_plans_run_due() == {"plans": 0, "queued": 0}
+    assert content_plans_run_due() == {"plans": 0, "queued": 0, "excluded": {}}
 
 
 def test_a_version_already_received_is_not_sent_again(bank, fans):
