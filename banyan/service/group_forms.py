@@ -17,7 +17,7 @@ MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 #: The services' field names → the form's.
 SERVICE_FIELDS = {"consent.channel": "channel", "consent.date": "date", "consent.text": None,
-                  "consent.wording_version": None, "customer_id": None}
+                  "consent.wording_version": None, "customer_id": None, "piece_id": "piece"}
 
 
 class _Styled(BanyanForm):
@@ -76,9 +76,16 @@ class WithdrawForm(_Styled):
 
 
 class ShareForm(_Styled):
+    # a piece of the content library (approved, still valid), or free text: the service checks which
+    piece = forms.IntegerField(label=_("Share a piece of the content library"), required=False, widget=forms.Select)
     text = forms.CharField(label=_("What was shared"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": _("Write what was shared.")})
+                           required=False)
     shared_at = forms.DateTimeField(label=_("Shared at"), widget=MOMENT, input_formats=MOMENT_FORMATS, required=False)
+
+    def __init__(self, *args, pieces=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["piece"].widget.choices = [("", _("— none: write the text below —"))] + [
+            (p.pk, f"{p.get_kind_display()} · {p.title}") for p in pieces]
 
 
 class WordingForm(_Styled):

@@ -95,8 +95,19 @@ def past_members(group: CustomerGroup) -> QuerySet[GroupMembership]:
 
 
 def shares_of(group: CustomerGroup) -> QuerySet[GroupShare]:
-    return (group.shares.select_related("shared_by").annotate(reached=Count("recipients"))
+    return (group.shares.select_related("shared_by", "content_ref").annotate(reached=Count("recipients"))
             .order_by("-shared_at", "-pk"))
+
+
+def shareable_pieces(user) -> list:
+    """The content library's pieces the user may share in a group now: approved, still valid, in
+    reach (the bank's and the own branch's), newest first."""
+    from banyan import clock
+    from banyan.outreach.content_models import ContentStatus
+    from banyan.outreach.content_selectors import visible_pieces
+
+    return list(visible_pieces(user).filter(status=ContentStatus.APPROVED, valid_until__gte=clock.today())
+                .order_by("-approved_at", "-pk")[:200])
 
 
 def memberships_of_customer(customer: Customer, user) -> list[GroupMembership]:

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -281,15 +281,47 @@ def share_recipients(group: CustomerGroup, at: dt.datetime):
     return group.memberships.filter(consent_on__lte=day).exclude(withdrawn_on__lte=day)
 
 
+def _library_piece(actor, piece_id: Any):
+    """The content library's piece a share names: approved (by a named person), still valid and
+    within the actor's reach — a draft, an expired or a retired piece is refused at the field."""
+    from banyan.outreach.content_models import ContentStatus
+    from banyan.outreach.content_selectors import visible_pieces
+
+    try:
+        piece = visible_pieces(actor).select_for_update(of=("self",)).get(pk=int(piece_id))
+    except (ValueError, TypeError, OverflowError, ObjectDoesNotExist):
+        raise ValidationError({"piece_id": [_("No such piece in the content library.")]}) from None
+    if piece.status == ContentStatus.DRAFT:
+        raise ValidationError({"piece_id": [_("A draft is not shared: it waits for approval.")]})
+    if piece.status != ContentStatus.APPROVED:
+        raise ValidationError({"piece_id": [_("This piece was replaced by a newer version.")]})
+    if piece.valid_until < clock.today():
+        raise ValidationError({"piece_id": [_("This piece expired on %(d)s and is no longer shared.") % {
+            "d": piece.valid_until.isoformat()}]})
+    return piece
+
+
 @transaction.atomic
-def group_share_record(*, actor, group: CustomerGroup, text: str, shared_at: dt.datetime | None = None,
-                       kind: str = ShareKind.TEXT, content_ref: int | None = None) -> GroupShare:
-    """Record what was shared in the group (Banyan does not post to WeChat) and when. Like a
-    sales-maintenance message, a share may not promise a return (banyan.messaging.text
-    .promising_words): a group's post reaches many customers at once. Not in the future."""
+def group_share_record(*, actor, group: CustomerGroup, text: str = "", shared_at: dt.datetime | None = None,
+                       piece_id: int | None = None) -> GroupShare:
+    """Record what was shared in the group (Banyan does not post to WeChat) and when: free text,
+    or a piece of the content library (OUT-7; kind "library", its text the piece's short text,
+    approved by a named person). Like a sales-maintenance message, free text may not promise a
+    return (banyan.messaging.text.promising_words): a group's post reaches many customers at
+    once. Not in the future."""
     errors: dict[str, list[str]] = {}
     text = (text or "").strip()
-    if not text:
+    piece = None
+    if piece_id is not None:
+        if text:
+            errors["text"] = [_("A piece of the library is shared as written: leave the text empty.")]
+        try:
+            piece = _library_piece(actor, piece_id)
+        except ValidationError as e:
+            errors.update(e.message_dict)
+        else:
+            text = (piece.short or piece.body).strip()[:SHARE_MAX]
+    elif not text:
         errors["text"] = [_("Write what was shared.")]
     elif len(text) > SHARE_MAX:
         errors["text"] = _too_long(SHARE_MAX, text)
@@ -298,10 +330,6 @@ def group_share_record(*, actor, group: CustomerGroup, text: str, shared_at: dt.
         if promising:
             errors["text"] = [_("A post in a customer group may not promise a return: remove %(words)s.") % {
                 "words": "、".join(promising)}]
-    if kind not in ShareKind.values:
-        errors["kind"] = [_("Choose the kind of content.")]
-    elif kind == ShareKind.LIBRARY and content_ref is None:
-        errors["content_ref"] = [_("Name the content library's item.")]
     now = clock.now()
     at = shared_at or now
     if timezone.is_naive(at):
@@ -310,10 +338,11 @@ def group_share_record(*, actor, group: CustomerGroup, text: str, shared_at: dt.
         errors["shared_at"] = [_("A share is recorded after it was made: the time is in the future.")]
     if errors:
         raise ValidationError(errors)
-    share = GroupShare.objects.create(group=group, kind=kind, text=text, content_ref=content_ref, shared_at=at,
-                                      shared_by=actor, recorded_at=now)
+    share = GroupShare.objects.create(group=group, kind=ShareKind.LIBRARY if piece else ShareKind.TEXT, text=text,
+                                      content_ref=piece, shared_at=at, shared_by=actor, recorded_at=now)
     reached = list(share_recipients(group, at).values_list("pk", "customer_id"))
     share.recipients.set([pk for pk, _c in reached])
     audit_log(actor=actor, action="group.shared", obj=share, customer_ids=[c for _pk, c in reached],
-              after={"group": group.pk, "text": text[:300], "shared_at": at, "reached": len(reached)})
+              after={"group": group.pk, "text": text[:300], "shared_at": at, "reached": len(reached),
+                     **({"piece": piece.pk} if piece else {})})
     return share

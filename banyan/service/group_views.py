@@ -30,6 +30,7 @@ from banyan.service.group_selectors import (
     groups_listed,
     memberships_of_customer,
     past_members,
+    shareable_pieces,
     shares_of,
     visible_groups,
 )
@@ -96,7 +97,8 @@ def _detail(request: HttpRequest, group, can_change: bool, *, share_form: ShareF
                          params={"q": q})
     return render(request, "service/group.html", {
         "g": group, "can_change": can_change, "members": members, "past": past, "shares": list(shares_of(group)),
-        "share_form": share_form or ShareForm(), "q": q, "candidates": candidates, "nav_active": NAV,
+        "share_form": share_form or ShareForm(pieces=shareable_pieces(user) if can_change else ()),
+        "q": q, "candidates": candidates, "nav_active": NAV,
     }, status=status)
 
 
@@ -187,11 +189,11 @@ def group_member_withdraw_view(request: HttpRequest, group_id: int, customer_id:
 @require_POST
 def group_share_view(request: HttpRequest, group_id: int) -> HttpResponse:
     group = _writable(request, group_id)
-    form = ShareForm(request.POST)
+    form = ShareForm(request.POST, pieces=shareable_pieces(request.user))
     if form.is_valid():
         try:
             share = group_share_record(actor=request.user, group=group, text=form.cleaned_data["text"],
-                                       shared_at=form.cleaned_data["shared_at"])
+                                       shared_at=form.cleaned_data["shared_at"], piece_id=form.cleaned_data["piece"])
         except ValidationError as e:
             form.add_service_errors(e)
         else:

@@ -7,10 +7,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from banyan.org.api import ERRORS, ERRORS_409, Id, In, Int, IsoDate, IsoDateTime, Moment, Page, PathId, actor, forbidden
+from banyan.org.api import (
+    ERRORS,
+    ERRORS_409,
+    Id,
+    In,
+    Int,
+    IsoDate,
+    IsoDateTime,
+    Moment,
+    Page,
+    PathId,
+    actor,
+    forbidden,
+    invalid,
+    omittable,
+)
 from banyan.service.group_selectors import get_group_for_user, groups_listed, shares_of
 from banyan.service.group_services import (
     consent_warnings,
@@ -59,7 +75,13 @@ class WithdrawIn(In):
 
 
 class ShareIn(In):
-    text: str = Field(min_length=1, max_length=2000, description="What was shared; no promised return.")
+    """Free `text`, or `piece_id`: a piece of the content library (approved, still valid), shared as
+    its short text (kind "library")."""
+
+    text: str = omittable(min_length=1, max_length=2000,
+                          description="What was shared; no promised return. Omitted with piece_id.")
+    piece_id: Id = omittable(description="A piece of the content library (OUT-7): approved and still valid; "
+                                         "a draft, expired or retired piece is refused at this field.")
     shared_at: IsoDateTime | None = Field(None, description="When; omitted: now. Not in the future.")
 
 
@@ -112,7 +134,7 @@ class ShareOut(Schema):
     id: int
     text: str
     kind: Literal["text", "library"]
-    content_ref: int | None = Field(description="The content library's item (OUT-7), when shared from it.")
+    content_ref: int | None = Field(description="The content library's piece (OUT-7), when shared from it.")
     shared_at: Moment
     shared_by: str
     reached: int = Field(description="Members the share reached (current at the time).")
@@ -141,7 +163,7 @@ def member_out(m: GroupMembership) -> dict:
 
 
 def share_out(s: GroupShare, reached: int) -> dict:
-    return {"id": s.pk, "text": s.text, "kind": s.kind, "content_ref": s.content_ref, "shared_at": s.shared_at,
+    return {"id": s.pk, "text": s.text, "kind": s.kind, "content_ref": s.content_ref_id, "shared_at": s.shared_at,
             "shared_by": s.shared_by.username, "reached": reached}
 
 
@@ -208,8 +230,12 @@ def group_member_withdraw_endpoint(request, id: PathId, customer_id: PathId, pay
 @router.post("/groups/{id}/shares", response={201: ShareOut, **ERRORS})
 def group_share_endpoint(request, id: PathId, payload: ShareIn):
     """Record what was shared in the group and when (Banyan does not post to WeChat); it reached
-    the members current at the time. 422 for wording that promises a return (保本, 稳赚…)."""
+    the members current at the time. Free `text` or a library piece (`piece_id`). 422 for wording
+    that promises a return (保本, 稳赚…) and for a draft, expired or retired piece."""
     group = _writable(request, id)
-    share = group_share_record(actor=actor(request), group=group, text=payload.text, shared_at=payload.shared_at)
+    if payload.text is None and payload.piece_id is None:
+        raise invalid("text", _("Write what was shared, or name a piece of the content library (piece_id)."))
+    share = group_share_record(actor=actor(request), group=group, text=payload.text or "",
+                               shared_at=payload.shared_at, piece_id=payload.piece_id)
     return Status(201, share_out(share, share.recipients.count()))
 

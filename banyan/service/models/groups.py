@@ -121,9 +121,12 @@ class GroupShare(models.Model):
     group = models.ForeignKey(CustomerGroup, on_delete=models.CASCADE, related_name="shares")
     kind = models.CharField(_("content"), max_length=10, choices=ShareKind.choices, default=ShareKind.TEXT)
     text = models.TextField(_("what was shared"), max_length=2000)
-    # The content library (OUT-7, issue 13) does not exist yet: its item's id, to become a
-    # ForeignKey when it does. A share of kind "library" names one.
-    content_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    # A share of kind "library" names the content library's piece (OUT-7) it shared; its text is the
+    # piece's short text. PROTECT, not SET_NULL: the share is the record of what reached these
+    # customers, and an approved piece is never deleted (it is retired by a newer version), so a
+    # delete that would cut the link is a mistake to refuse, not a link to drop silently.
+    content_ref = models.ForeignKey("outreach.ContentPiece", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="group_shares", verbose_name=_("content library piece"))
     shared_at = models.DateTimeField(_("shared at"))
     shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
