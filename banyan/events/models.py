@@ -87,6 +87,8 @@ class Event(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(_("review"), blank=True)
     cancel_reason = models.CharField(_("why cancelled"), max_length=200, blank=True)
+    # the time or place changed after invitations went out (时间地点已变更): the guests are told again
+    moved_at = models.DateTimeField(_("time or place changed at"), null=True, blank=True)
     follow_up_days = models.PositiveSmallIntegerField(_("follow up within (days)"), default=3)
     review_days = models.PositiveSmallIntegerField(_("sales and AUM counted over (days)"), default=30)
     created_at = models.DateTimeField(default=clock.now)
@@ -147,6 +149,9 @@ class Invitation(models.Model):
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="+")
     walk_in = models.BooleanField(_("walk-in"), default=False)
+    # the event's time or place changed after this guest was invited: the inviting manager tells
+    # the guest again, then ticks it off (services.invitation_reinformed)
+    reinform = models.BooleanField(_("to be told of the new time or place"), default=False)
     interaction = models.ForeignKey("contacts.Interaction", on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")  # the attendance, a contact (channel event)
 
