@@ -127,20 +127,9 @@ def pytest_runtest_teardown(item, nextitem):
     yield
     if nextitem is None or not _uses_real_transactions(item):
         return  # after the last test the test database is gone already
-    import importlib
-
-    from django.apps import apps
     from pytest_django.plugin import blocking_manager_key
 
+    from banyan.seeding import reseed  # the data migrations' rows (a flush removes them)
+
     with item.config.stash[blocking_manager_key].unblock():
-        for module in _SEEDING_MIGRATIONS:  # each seed is idempotent (get_or_create)
-            importlib.import_module(module).seed(apps, None)
-
-
-#: The data migrations whose rows tests rely on (a flush removes them).
-_SEEDING_MIGRATIONS = ("banyan.outreach.migrations.0002_seed_scripts",
-                       "banyan.messaging.migrations.0002_default_templates",
-                       "banyan.messaging.migrations.0005_maintenance_templates",
-                       "banyan.wealth.migrations.0002_default_questionnaire",
-                       "banyan.wealth.migrations.0004_default_model_portfolios",
-                       "banyan.service.migrations.0001_customer_groups")
+        reseed()  # each seed is idempotent

@@ -52,12 +52,14 @@ from banyan.demo.people import (
 )
 from banyan.demo.portfolio import Market, PortfolioMaker, cover_every_type
 from banyan.demo.referrals import make_referrals
+from banyan.demo.sales import into_history
 from banyan.demo.spending import make_spending
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
 from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
 from banyan.holdings.services import customers_refresh_aum, nav_record, product_create
 from banyan.org.models import Branch, Staff
 from banyan.org.services import branch_ensure, staff_create
+from banyan.seeding import reseed
 from banyan.segments.services import nightly_refresh
 from banyan.wealth.models import CustomerSpending, RiskAssessment
 from banyan.wealth.selectors import current_questionnaire
@@ -82,6 +84,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     rng = random.Random(seed)
     today = clock.today()
     with transaction.atomic():
+        reseed()  # what migrations seeded (questionnaire, templates, wording, categories …), after a flush too
         branches = {code: branch_ensure(code=code, name=name) for code, name in BRANCHES}
         step(f"branches: {len(branches)} ({'、'.join(b.name for b in branches.values())})")
         staff = _create_staff(branches)
@@ -181,9 +184,10 @@ def _create_assessments(seed: int, today: dt.date, rows: list[Customer], holding
                   and add_years(c.birth_date, 65) > today), None)
     nav_record(actor=None, product=private, date=today - dt.timedelta(days=1), nav="1.0000")  # issued at par
     if buyer is not None:
-        sale_record(actor=senior, customer=buyer, product=private, amount="1000000", purchase_date=today,
-                    cost_price="1.0000", dual_recording_ref=f"SL{today:%Y%m%d}0001", acknowledged=True,
-                    account_no=f"8809{buyer.pk:012d}")  # a private fund account: 16 digits, no other has 8809
+        into_history(sale_record(  # the history ends at today's AUM
+            actor=senior, customer=buyer, product=private, amount="1000000", purchase_date=today,
+            cost_price="1.0000", dual_recording_ref=f"SL{today:%Y%m%d}0001", acknowledged=True,
+            account_no=f"8809{buyer.pk:012d}"))  # a private fund account: 16 digits, no other has 8809
     return made
 
 

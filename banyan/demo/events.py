@@ -18,10 +18,10 @@ from django.utils import timezone
 from banyan import clock
 from banyan.contacts.services import interaction_log
 from banyan.customers.models import Customer
+from banyan.demo.sales import demo_sale, may_buy
 from banyan.events import services
 from banyan.events.models import Answer, Invitation
 from banyan.holdings.models import Product
-from banyan.holdings.services import holding_create
 from banyan.org.models import Staff
 
 LEARNED = ("女儿明年出国读研，关注换汇与留学资金", "刚卖掉一套房，有一笔资金待安排", "对养老规划很感兴趣，想了解年金险",
@@ -93,12 +93,13 @@ def make_events(seed: int, today: dt.date) -> str:
         with clock.frozen(held_day + dt.timedelta(days=1 + k % 3)):
             interaction_log(actor=rm, customer=row.customer, channel="phone", outcome="reached", purpose="care",
                             summary="沙龙后回访：感谢参加，聊了聊四季度的配置想法", minutes=6)
-    product = Product.objects.filter(type="wealth").order_by("code").first()
-    if attendees and product is not None:
-        buyer = attendees[min(1, len(attendees) - 1)].customer
-        with clock.frozen(held_day + dt.timedelta(days=6)):
-            holding_create(actor=rm, customer=buyer, product=product, amount="500000",
-                           purchase_date=held_day + dt.timedelta(days=6))
+    # a sale after it, to a guest suitability lets buy (as the builder's holdings: NAV, units, history)
+    sold_on = held_day + dt.timedelta(days=6)
+    product = Product.objects.filter(type="wealth", is_active=True, is_private=False).order_by("code").first()
+    buyer = next((row.customer for row in [*attendees[1:], *attendees[:1]]
+                  if product is not None and may_buy(row.customer, product, sold_on)), None)
+    if buyer is not None:
+        demo_sale(rng=rng, actor=rm, customer=buyer, product=product, amount="500000", day=sold_on)
     with clock.frozen(held_day + dt.timedelta(days=7)):
         services.event_review_complete(actor=rm, event=past, actual_cost="5280",
                                        note="到场率不错；茶歇准备偏多。下次提前一周电话确认，伴手礼按到场人数准备。")
@@ -126,29 +127,36 @@ def make_events(seed: int, today: dt.date) -> str:
         services.event_close(actor=head, event=banquet)
 
     # ---- an investment lecture next week, invitations in every state ----------------------------
-    lecture = services.event_create(
-        actor=rm, name="2027年投资策略讲座", type="lecture", theme="明年的利率与资产配置",
-        starts_at=_at(today + dt.timedelta(days=7), 14, 30), ends_at=_at(today + dt.timedelta(days=7), 16, 0),
-        place="城东支行三楼多功能厅", capacity=7, budget="4000", method="讲座+现场问答", follow_up_days=3)
-    services.event_approve(actor=head, event=lecture)
-    if lobby is not None:
-        services.event_staff_add(actor=rm, event=lecture, staff=lobby, role="checkin")
-    services.event_checklist_tick(actor=rm, event=lecture, index=0, done=True)
-    taken = set(Invitation.objects.filter(event__in=(past, banquet)).values_list("customer_id", flat=True))
-    phone = _guests(rm, 8, taken)
-    services.invitations_send(actor=rm, event=lecture, channel="phone", customer_ids=[c.pk for c in phone])
+    # planned and its phone list called on the last working day (the demo bank opens on a morning:
+    # no contact is dated today); the SMS invitations go out this morning
+    called_on = today - dt.timedelta(days=1)
+    while called_on.weekday() >= 5:
+        called_on -= dt.timedelta(days=1)
+    with clock.frozen(called_on):
+        lecture = services.event_create(
+            actor=rm, name="2027年投资策略讲座", type="lecture", theme="明年的利率与资产配置",
+            starts_at=_at(today + dt.timedelta(days=7), 14, 30), ends_at=_at(today + dt.timedelta(days=7), 16, 0),
+            place="城东支行三楼多功能厅", capacity=7, budget="4000", method="讲座+现场问答", follow_up_days=3)
+        services.event_approve(actor=head, event=lecture)
+        if lobby is not None:
+            services.event_staff_add(actor=rm, event=lecture, staff=lobby, role="checkin")
+        services.event_checklist_tick(actor=rm, event=lecture, index=0, done=True)
+        taken = set(Invitation.objects.filter(event__in=(past, banquet)).values_list("customer_id", flat=True))
+        phone = _guests(rm, 8, taken)
+        services.invitations_send(actor=rm, event=lecture, channel="phone", customer_ids=[c.pk for c in phone])
+        rows = list(Invitation.objects.filter(event=lecture, channel="phone").select_related("customer")
+                    .order_by("pk"))
+        plan = ["yes", "yes", "yes", "yes", "maybe", "no"]  # 3 × (1 + 1 guest) = 6 of 7 seats: the 4th waits
+        for row, answer in zip(rows, plan, strict=False):
+            services.invitation_call_record(actor=rm, invitation=row, reached=True, answer=answer,
+                                            guests=1 if answer == "yes" else 0, minutes=2)
+        for row in rows[len(plan):len(plan) + 1]:
+            services.invitation_call_record(actor=rm, invitation=row, reached=False)  # not reached: still to answer
     sms = list(Customer.objects.filter(rm=rm, consent_sms=True, do_not_disturb=False).exclude(
         pk__in=taken | {c.pk for c in phone}).order_by("-aum")[:3])
     if sms:
         services.invitations_send(actor=rm, event=lecture, channel="sms", customer_ids=[c.pk for c in sms],
                                   base_url="http://127.0.0.1:8000/")
-    rows = list(Invitation.objects.filter(event=lecture, channel="phone").select_related("customer").order_by("pk"))
-    plan = ["yes", "yes", "yes", "yes", "maybe", "no"]  # 3 × (1 + 1 guest) = 6 of 7 seats: the 4th waits
-    for row, answer in zip(rows, plan, strict=False):
-        services.invitation_call_record(actor=rm, invitation=row, reached=True, answer=answer,
-                                        guests=1 if answer == "yes" else 0, minutes=2)
-    for row in rows[len(plan):len(plan) + 1]:
-        services.invitation_call_record(actor=rm, invitation=row, reached=False)  # not reached: still to answer
 
     # ---- a manager's draft, waiting for the branch head ------------------------------------------
     if lihua is not None:

@@ -90,19 +90,25 @@ def make_referrals(seed: int, today: dt.date) -> str:
                                prospect=prospect(3))
     _dated(relative, today, 1, answered_at=1)
 
-    # hand-offs inside the team
-    book = list(Customer.objects.filter(rm=zhang).order_by("pk")[20:60])
-    declined = referral_create(actor=zhang, to=planner, need="客户想做子女教育金规划", customer=rng.choice(book),
+    # hand-offs inside the team (of the managers' customers, not the prospects just written; a
+    # small demo bank's books are short: the nearest customer there is)
+    def book(rm: Staff):
+        return Customer.objects.filter(rm=rm).exclude(referrals__prospect=True).order_by("pk")
+
+    zhangs = list(book(zhang)[20:60]) or list(book(zhang)[:20])
+    declined = referral_create(actor=zhang, to=planner, need="客户想做子女教育金规划", customer=rng.choice(zhangs),
                                product_type="insurance")
     referral_decline(actor=planner, referral=declined, reason="客户已在他行购买教育年金，本月暂不需要，建议明年再联系")
     _dated(declined, today, 6, answered_at=5, closed_at=5)
     unanswered = referral_create(actor=li, to=planner, need="客户想了解养老规划",
-                                 customer=Customer.objects.filter(rm=li).order_by("pk")[10:11].get())
+                                 customer=book(li)[10:11].first() or book(li).last())
     _dated(unanswered, today, 6)
     referrals_time_out()  # past its two working days: back to 李华
-    senior = referral_create(actor=liu, to=zhang, need="客户继承了一笔资产，想了解家族信托和私人银行服务",
-                             customer=Customer.objects.filter(rm=liu).order_by("-aum", "pk").first())
-    referral_accept(actor=zhang, referral=senior)
-    _dated(senior, today, 2, answered_at=1)
+    liu_top = book(liu).order_by("-aum", "pk").first()
+    if liu_top is not None:
+        senior = referral_create(actor=liu, to=zhang, need="客户继承了一笔资产，想了解家族信托和私人银行服务",
+                                 customer=liu_top)
+        referral_accept(actor=zhang, referral=senior)
+        _dated(senior, today, 2, answered_at=1)
     return (f"referrals: {Referral.objects.count()} — 2 converted ({top.name} the top referrer), "
             f"{Referral.objects.filter(pk=waiting.pk).count()} waiting, a hand-off declined, one timed out")

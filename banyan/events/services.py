@@ -640,9 +640,11 @@ def invitation_call_record(*, actor, invitation: Invitation, reached: bool, answ
     the answer given on the phone is recorded as the guest's RSVP."""
     if answer and not reached:
         raise ValidationError({"answer": [_("A customer not reached gave no answer.")]})
-    outcome = "not_reached" if not reached else {"yes": "appointment", "no": "refused"}.get(answer, "reached")
+    # a yes is the guest's answer (the invitation's RSVP), not a meeting booked: 已约见 has its meeting
+    outcome = "not_reached" if not reached else "refused" if answer == "no" else "reached"
     interaction_log(actor=actor, customer=invitation.customer, channel="phone", purpose="invitation",
                     summary=(note.strip() or f"活动邀约：{invitation.event.name}")[:500], outcome=outcome,
+                    rejection_reason=f"谢绝邀请：{invitation.event.name}"[:200] if outcome == "refused" else "",
                     minutes=minutes)
     Invitation.objects.filter(pk=invitation.pk).update(called_at=clock.now())
     if answer:

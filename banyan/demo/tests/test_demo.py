@@ -44,7 +44,14 @@ def _build(customers: int = N, seed: int = SEED, *extra: str) -> str:
 
 
 def _first_customers(count: int = 20) -> list[tuple[str, str]]:
-    return list(Customer.objects.order_by("external_id").values_list("name", "id_number")[:count])
+    return list(_bank_customers().order_by("external_id").values_list("name", "id_number")[:count])
+
+
+def _bank_customers():
+    """The bank's customers: the demo's N. On top of them, the referrals demo writes each friend
+    referred as a prospect's record in the receiver's book (Referral.prospect: no ID number, no
+    birth date, an account at most just opened) — see test_the_referred_prospects_…"""
+    return Customer.objects.exclude(referrals__prospect=True)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +78,7 @@ def test_the_command_builds_branches_staff_of_every_role_and_the_customers(demo)
     assert Branch.objects.count() == 3
     assert Staff.objects.count() >= 12
     assert set(Staff.objects.values_list("role", flat=True)) == set(Role.values)
-    assert Customer.objects.count() == N
+    assert _bank_customers().count() == N
     # Every manager keeps a book; a branch has a senior manager, and planners keep fewer customers.
     for branch in Branch.objects.all():
         assert branch.staff.filter(role=Role.RM, is_senior=True).exists()
@@ -99,19 +106,41 @@ def test_every_demo_login_works_with_the_published_password(demo):
     assert assistant.manager.username == "zhangmin"
 
 
+def test_the_referred_prospects_are_on_top_of_the_banks_customers(demo):
+    """The referrals demo's four friends (seed 001's 转介绍) are prospects' records in the receivers'
+    books, written by referral_create: exactly those, each with its referral, and nothing else
+    is on file beside the N customers."""
+    from banyan.demo.referrals import FRIENDS
+    from banyan.service.models import Referral
+
+    prospects = Customer.objects.filter(referrals__prospect=True)
+    assert Customer.objects.count() == N + prospects.count()
+    assert sorted(prospects.values_list("name", flat=True)) == sorted(name for name, _need in FRIENDS)
+    referrals = list(Referral.objects.filter(prospect=True).select_related("customer"))
+    assert len(referrals) == len(FRIENDS)
+    for r in referrals:
+        c = r.customer
+        assert (c.source, c.referrer_id, c.rm_id) == ("referral", r.referrer_customer_id, r.receiver_id)
+        assert c.external_id.startswith("YX") and len(c.external_id) == 12 and c.external_id[2:].isdigit()
+        assert c.id_number == "" and c.birth_date is None and c.consent_phone and not c.holdings.exists()
+        # the friend who opened an account with 张敏 (the referral converted by it); the others have none yet
+        assert (c.account_opened_on is not None) == (r.conversion == "account")
+    assert sum(1 for r in referrals if r.conversion == "account") == 1
+
+
 def test_every_resident_id_is_valid_and_matches_birth_date_and_gender(demo):
-    for number, birth, gender in Customer.objects.values_list("id_number", "birth_date", "gender"):
+    for number, birth, gender in _bank_customers().values_list("id_number", "birth_date", "gender"):
         assert validate_resident_id(number, today=TODAY) == number
         assert birth_date_from_resident_id(number) == birth
         assert gender_from_resident_id(number) == gender
-    numbers = list(Customer.objects.values_list("id_number", flat=True))
+    numbers = list(_bank_customers().values_list("id_number", flat=True))
     assert len(set(numbers)) == len(numbers)
 
 
 def test_ages_fit_occupations(demo):
-    customers = list(Customer.objects.exclude(occupation=""))
+    customers = list(_bank_customers().exclude(occupation=""))
     assert len(customers) > N // 4
-    assert all(20 <= _age(c) <= 85 for c in Customer.objects.all())
+    assert all(20 <= _age(c) <= 85 for c in _bank_customers())
     students = [c for c in customers if c.occupation in STUDENT_OCCUPATIONS]
     retirees = [c for c in customers if is_retired(c.occupation)]
     assert retirees, "a bank's book has retirees"
@@ -217,7 +246,12 @@ def test_a_fund_fell_so_that_stop_losses_trigger(demo):
 
 
 def test_history_hangs_together(demo):
-    snapshots = AumSnapshot.objects.filter(customer__in=Customer.objects.order_by("?")[:30])
+    sampled = list(Customer.objects.order_by("?").values_list("pk", flat=True)[:30])
+    # … and every customer of a sale recorded once the history was made (the private product sold
+    # this morning, a guest's purchase after the client event): the history carries it
+    sold_since = list(Customer.objects.filter(sale_checks__isnull=False).values_list("pk", flat=True))
+    assert len(sold_since) >= 2
+    snapshots = AumSnapshot.objects.filter(customer__in=sampled + sold_since)
     for customer in Customer.objects.filter(pk__in=snapshots.values("customer")):
         trend = list(customer.aum_snapshots.order_by("date"))
         assert len(trend) == 12
@@ -266,6 +300,7 @@ def _remove_the_demo() -> None:
     from banyan.events.models import Event
     from banyan.org.models import LoginFailure
     from banyan.outreach.models import ContentDelivery, ContentPiece, ContentPlan
+    from banyan.segments.models import SegmentPolicy
     from banyan.service.models import Complaint
     from banyan.service.models.groups import CustomerGroup
     from banyan.worklists.models import WorklistDay
@@ -285,6 +320,7 @@ def _remove_the_demo() -> None:
     Staff.objects.all().delete()
     Product.objects.all().delete()
     Branch.objects.all().delete()
+    SegmentPolicy.objects.all().delete()  # written on first use (the nightly refresh): a fresh database has none
 
 
 def _empty_database() -> None:
@@ -329,7 +365,7 @@ def test_if_empty_on_a_full_database_adds_nothing(demo):
 def test_the_command_refuses_a_database_that_is_not_empty(demo):
     with pytest.raises(CommandError, match="not empty"):
         _build()
-    assert Customer.objects.count() == N
+    assert _bank_customers().count() == N
 
 
 def test_the_demo_opens_on_a_morning_with_segments_and_todays_lists(demo):
@@ -337,10 +373,17 @@ def test_the_demo_opens_on_a_morning_with_segments_and_todays_lists(demo):
     from banyan.worklists.models import Task, TaskReason, WorklistDay
 
     assert CustomerSegment.objects.count() == Customer.objects.count()
-    managers = Staff.objects.filter(role__in=[Role.RM, Role.PLANNER]).count()
-    assert WorklistDay.objects.filter(date=TODAY).count() == managers
-    per_manager = Task.objects.filter(date=TODAY, status="open").values("manager").distinct().count()
-    assert per_manager == managers  # every manager has work on the first morning
+    # Built for the day: every book's list, and the lists of the roles a reason can be addressed to
+    # (a complaint's decision due is on its owner's, the branch head's — banyan.worklists.services).
+    books = set(Staff.objects.filter(role__in=[Role.RM, Role.PLANNER]).values_list("pk", flat=True))
+    heads = set(Staff.objects.filter(role=Role.BRANCH_HEAD).values_list("pk", flat=True))
+    admins = set(Staff.objects.filter(role=Role.ADMIN).values_list("pk", flat=True))
+    assert set(WorklistDay.objects.filter(date=TODAY).values_list("manager", flat=True)) == books | heads | admins
+    working = set(Task.objects.filter(date=TODAY, status="open").values_list("manager", flat=True))
+    # every manager has work on the first morning, and each branch head the complaints near their deadline
+    assert working == books | heads
+    assert set(TaskReason.objects.filter(task__date=TODAY, task__manager__in=heads)
+               .values_list("code", flat=True)) == {"complaint_due"}
     codes = set(TaskReason.objects.values_list("code", flat=True))
     assert {"cadence_due", "stop_loss"} <= codes
 

@@ -23,9 +23,16 @@ def _level(code: str) -> int:
 def test_the_demo_has_opportunities_in_every_stage_from_interested_contacts(demo):  # noqa: F811
     opportunities = list(Opportunity.objects.select_related("customer", "interaction", "holding", "product"))
     assert {o.stage for o in opportunities} == set(OpportunityStage.values)
+    from_events = [o for o in opportunities if o.event_id]  # banyan.demo.events' (the history's name no event)
     for o in opportunities:
-        assert o.interaction.outcome == "interested" and o.interaction.customer_id == o.customer_id
-        assert o.owner_id == o.customer.rm_id and o.opened_at == o.interaction.occurred_at
+        assert o.interaction.customer_id == o.customer_id and o.owner_id == o.customer.rm_id
+        if o.event_id:  # a need learned at a client event: on the guest's attendance there, noted after
+            assert o.source == "event" and o.interaction.channel == "event" and o.interaction.outcome == "reached"
+            assert o.customer.event_invitations.filter(event_id=o.event_id, checked_in_at__isnull=False,
+                                                       interaction=o.interaction).exists()
+            assert o.opened_at >= o.interaction.occurred_at and o.stage == "open"
+            continue
+        assert o.interaction.outcome == "interested" and o.opened_at == o.interaction.occurred_at
         if o.stage == "won":
             assert o.holding is not None and o.holding.customer_id == o.customer_id
             assert o.opened_at.date() <= o.holding.purchase_date == timezone.localtime(o.won_at).date()
@@ -39,6 +46,7 @@ def test_the_demo_has_opportunities_in_every_stage_from_interested_contacts(demo
         assert stages & set(OPEN_STAGES), manager.username
     zhangmin = set(Opportunity.objects.filter(owner__username="zhangmin").values_list("stage", flat=True))
     assert zhangmin == set(OpportunityStage.values)
+    assert len(from_events) == 2  # the salon's two needs (banyan.demo.events.NEEDS)
 
 
 def test_some_are_past_their_date_and_come_back_on_the_first_mornings_worklist(demo):  # noqa: F811
