@@ -106,6 +106,7 @@ ACTION_LABELS = {
     "content.recipients_read": _("Viewed who received a content piece"),
     "event.created": _("Planned a client event"),
     "event.updated": _("Changed a client event"),
+    "event.guest_reinformed": _("Told a guest of an event's new time or place"),
     "event.approved": _("Approved a client event"),
     "event.cancelled": _("Cancelled a client event"),
     "event.staff_added": _("Added staff to a client event"),

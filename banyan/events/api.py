@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -62,6 +63,29 @@ class EventIn(In):
     review_days: Int = omittable(ge=1, le=365, description="Sales and AUM change counted over this many days.")
 
 
+class EventPatchIn(In):
+    """Only the fields given change; each is checked and a refusal names it. `capacity`, `budget`
+    and `product_code` may be null (no limit, no budget, no product)."""
+
+    name: str = omittable(min_length=1, max_length=100)
+    type: TypeCode = omittable()
+    theme: str = omittable(max_length=200)
+    starts_at: IsoDateTime = omittable(description="A new start keeps the event's length unless ends_at is given.")
+    ends_at: IsoDateTime = omittable()
+    place: str = omittable(min_length=1, max_length=200)
+    capacity: Int | None = Field(None, ge=1, le=100_000, description="Not below the seats accepted (guests "
+                                                                     "included); null: no limit.")
+    method: str = omittable(max_length=200)
+    recurrence: Literal["once", "weekly", "monthly", "quarterly"] = omittable()
+    budget: MoneyIn | None = Field(None, description="The budget in all, yuan; null: none.")
+    budget_per_group: dict[str, MoneyIn] = omittable(description="{customer group: yuan per head}.")
+    target_filter: CampaignFilter = omittable(description="The plan's target list as a saved filter.")
+    target_ids: list[Id] = omittable(max_length=MAX_TARGETS, description="The plan's hand-picked customers.")
+    product_code: str | None = Field(None, min_length=1, max_length=30, description="null: no product.")
+    follow_up_days: Int = omittable(ge=0, le=30)
+    review_days: Int = omittable(ge=1, le=365)
+
+
 class EventOut(Schema):
     id: int
     name: str
@@ -80,6 +104,15 @@ class EventOut(Schema):
     accepted: int
     waiting: int
     attended: int
+    moved_at: Moment | None = Field(None, description="When the time or place changed after invitations went "
+                                                      "out (时间地点已变更); null: never.")
+
+
+class EventUpdatedOut(EventOut):
+    status_changed: bool = Field(description="True when a manager's higher budget sent the approved plan back "
+                                             "to the branch head (status draft).")
+    guests_to_reinform: int = Field(description="Guests who still count on the event and are to be told the "
+                                                "new time or place (their invitations show reinform: true).")
 
 
 class InviteIn(In):
@@ -119,6 +152,8 @@ class InvitationOut(Schema):
     checked_in: bool
     checked_in_at: Moment | None
     walk_in: bool
+    reinform: bool = Field(False, description="The time or place changed after this guest was invited: the "
+                                              "inviting manager is to tell the guest again.")
 
 
 class CheckinIn(In):
@@ -157,12 +192,13 @@ def _event_out(user, event: Event) -> dict:
             "starts_at": event.starts_at, "ends_at": event.ends_at, "place": event.place, "capacity": event.capacity,
             "budget": event.budget, "actual_cost": event.actual_cost, "status": event.status,
             "branch": event.branch.code, "organiser": event.organiser.username, "invited": c["invited"],
-            "accepted": c["accepted"], "waiting": c["waiting"], "attended": c["attended"]}
+            "accepted": c["accepted"], "waiting": c["waiting"], "attended": c["attended"], "moved_at": event.moved_at}
 
 
 def _invitation_out(inv: Invitation) -> dict:
     return {"customer_id": inv.customer_id, "answer": inv.answer, "guests": inv.guests, "channel": inv.channel,
-            "checked_in": inv.checked_in_at is not None, "checked_in_at": inv.checked_in_at, "walk_in": inv.walk_in}
+            "checked_in": inv.checked_in_at is not None, "checked_in_at": inv.checked_in_at, "walk_in": inv.walk_in,
+            "reinform": inv.reinform}
 
 
 @router.post("/events", response={201: EventOut, **ERRORS})
@@ -195,6 +231,36 @@ def event_get(request, id: PathId):
     user = actor(request)
     event, _acc = selectors.get_event_for_user(user, id)
     return _event_out(user, event)
+
+
+@router.patch("/events/{id}", response={200: EventUpdatedOut, **ERRORS_409})
+def event_update_endpoint(request, id: PathId, payload: EventPatchIn):
+    """Change the plan (the organiser, the branch head). 409 once the event is held, reviewed or
+    cancelled; 422 at `capacity` below the seats accepted. A new time or place once invitations
+    are out flags the guests to tell again (`guests_to_reinform`); a manager's higher budget on an
+    approved plan sends it back to the branch head (`status_changed`, status draft). 404 for a
+    caller who does not run the event."""
+    user = actor(request)
+    event, acc = selectors.get_event_for_user(user, id)
+    if not acc.manage:
+        raise Http404("Not the organiser")
+    given = payload.model_fields_set
+    fields = {k: getattr(payload, k) for k in given if k not in ("product_code", "target_filter")}
+    if "target_filter" in given:
+        fields["target_filter"] = payload.target_filter.model_dump(mode="json", exclude_unset=True)
+    if "product_code" in given:
+        fields["product"] = None
+        if payload.product_code is not None:
+            fields["product"] = get_product(clean_text(payload.product_code).strip())
+            if fields["product"] is None:
+                raise invalid("product_code", _("No product has the code %(c)s.") % {"c": payload.product_code})
+    for key in ("name", "theme", "place", "method"):
+        if key in fields:
+            fields[key] = clean_text(fields[key])
+    was = event.status
+    event = services.event_update(actor=user, event=event, **fields)
+    return {**_event_out(user, event), "status_changed": event.status != was,
+            "guests_to_reinform": getattr(event, "reinform", 0)}
 
 
 @router.post("/events/{id}/approve", response={200: EventOut, **ERRORS_409})

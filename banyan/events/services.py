@@ -41,7 +41,7 @@ from banyan.events.models import (
 )
 from banyan.org.models import Role
 from banyan.outreach.services import contact_exclusions, customers_matching
-from banyan.transitions import transition
+from banyan.transitions import Conflict, transition
 from banyan.wealth.suitability import unsuitable
 
 #: Roles that plan events (a lobby manager checks guests in; an auditor reads).
@@ -196,32 +196,182 @@ def event_create(*, actor, name: str, type: str, starts_at: Any, place: str, end
     return event
 
 
+#: The plan's fields an edit may change (the page 修改计划 and PATCH /api/v1/events/{id}).
+EDITABLE = frozenset({"name", "type", "theme", "starts_at", "ends_at", "place", "capacity", "method", "recurrence",
+                      "budget", "budget_per_group", "target_filter", "target_ids", "product", "follow_up_days",
+                      "review_days"})
+#: A change of these after invitations went out must reach the guests ("时间地点已变更").
+MOVING = ("starts_at", "ends_at", "place")
+#: Guests who still count on the event (a "no" needs no news of a new time).
+STILL_COMING = (Answer.INVITED, Answer.ACCEPTED, Answer.WAITING, Answer.MAYBE)
+
+
+def _budget_up(event: Event, budget: Decimal | None, groups: dict[str, str]) -> bool:
+    """Does the edit spend more than the branch head approved: the budget in all, or a group's
+    amount per head, higher (or newly given)?"""
+    if budget is not None and (event.budget is None or budget > event.budget):
+        return True
+    old = event.budget_per_group or {}
+    return any(g not in old or Decimal(a) > Decimal(old[g]) for g, a in groups.items())
+
+
 @transaction.atomic
 def event_update(*, actor, event: Event, **fields: Any) -> Event:
-    """Change the plan (theme, place, capacity, budget, method, target…) before it is held."""
+    """Change the plan before it is held: theme, type, time, place, capacity, target, method,
+    recurrence, budgets, product. Only the given fields change; all are checked first, and a
+    refusal names its field (nothing half-written).
+
+    - A held, reviewed or cancelled event no longer changes (Conflict: 409).
+    - Capacity is never set below the seats already accepted (guests included).
+    - A new time or place once invitations are out: every guest who still counts on the event is
+      flagged to be told again (`Invitation.reinform`, shown to the inviting manager on the event
+      page and in the API's invitations) and the event shows 时间地点已变更 (`moved_at`).
+      `event.reinform` says how many guests that is. Nothing is sent by itself: the manager tells
+      the guest in the way the invitation went, then ticks 已告知 (invitation_reinformed).
+    - A manager's edit of an approved event that spends more sends it back to the branch head's
+      approval (draft); see below."""
     _require_manage(actor, event)
+    event = Event.objects.select_for_update().select_related("branch", "organiser", "product").get(pk=event.pk)
     if event.status not in UPCOMING:
-        raise ValidationError(_("The event has taken place or was cancelled: its plan no longer changes."))
-    allowed = {"name", "theme", "place", "capacity", "method", "recurrence", "budget", "follow_up_days",
-               "review_days", "target_filter", "target_ids", "budget_per_group"}
-    before, after = {}, {}
-    for key, value in fields.items():
-        if key not in allowed:
-            raise ValidationError({key: [_("Unknown field.")]})
-        if key == "budget":
-            value = _money("budget", value)
-        if key == "capacity" and value is not None and value < 1:
-            raise ValidationError({"capacity": [_("At least one seat.")]})
-        if key == "target_filter" and value:
+        raise Conflict(_("The event has taken place or was cancelled: its plan no longer changes."))
+    unknown = sorted(set(fields) - EDITABLE)
+    if unknown:
+        raise ValidationError({key: [_("Unknown field.")] for key in unknown})
+    errors: dict[str, list[str]] = {}
+    new: dict[str, Any] = {}
+
+    def check(key: str, fn) -> None:
+        if key in fields:
+            try:
+                new[key] = fn(fields[key])
+            except ValidationError as e:
+                errors.update(e.message_dict if hasattr(e, "error_dict") else {key: e.messages})
+
+    def required(key: str, limit: int, message: str):
+        def clean(value):
+            value = (value or "").strip()
+            if not value:
+                raise ValidationError({key: [message]})
+            return value[:limit]
+        return clean
+
+    def choice(key: str, values, message: str):
+        def clean(value):
+            if value not in values:
+                raise ValidationError({key: [message]})
+            return value
+        return clean
+
+    check("name", required("name", 100, _("This field is required.")))
+    check("place", required("place", 200, _("Say where the event takes place.")))
+    check("type", choice("type", EventType.values, _("Choose the kind of event.")))
+    check("recurrence", choice("recurrence", Recurrence.values, _("Choose how often it recurs.")))
+    check("theme", lambda v: (v or "").strip()[:200])
+    check("method", lambda v: (v or "").strip()[:200])
+    check("starts_at", lambda v: _moment("starts_at", v))
+    check("ends_at", lambda v: _moment("ends_at", v))
+    check("budget", lambda v: _money("budget", v))
+    check("product", lambda v: v)
+    check("target_ids", lambda v: list(dict.fromkeys(int(i) for i in v or [])))
+
+    def days(key: str, low: int, high: int):
+        def clean(value):
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ValidationError({key: [_("Enter a whole number from %(low)s to %(high)s.") % {
+                    "low": low, "high": high}]})
+            return value
+        return clean
+
+    check("follow_up_days", days("follow_up_days", 0, 30))
+    check("review_days", days("review_days", 1, 365))
+
+    def groups(value):
+        out = {}
+        for group, amount in (value or {}).items():
+            out[str(group)[:40]] = str(_money("budget_per_group", amount, required=True))
+        return out
+
+    check("budget_per_group", groups)
+
+    def target(value):
+        if value:
             try:
                 customers_matching(actor, value)
             except ValidationError as e:
                 raise ValidationError({"target_filter": e.messages}) from None
-        before[key], after[key] = getattr(event, key), value
+        return value or {}
+
+    check("target_filter", target)
+    if "capacity" in fields and fields["capacity"] is not None:
+        capacity = fields["capacity"]
+        if not isinstance(capacity, int) or capacity < 1:
+            errors["capacity"] = [_("At least one seat.")]
+        else:
+            taken = seats_taken(event)
+            if capacity < taken:
+                errors["capacity"] = [_("%(taken)s seats are taken by guests who accepted (companions included): "
+                                        "the capacity cannot be lower. Ask guests to decline first, or keep "
+                                        "%(taken)s seats or more.") % {"taken": taken}]
+            else:
+                new["capacity"] = capacity
+    elif "capacity" in fields:
+        new["capacity"] = None  # no limit
+    start = new.get("starts_at", event.starts_at)
+    end = new.get("ends_at", event.ends_at)
+    if "starts_at" in new and "ends_at" not in fields:  # the event keeps its length
+        end = new["ends_at"] = start + (event.ends_at - event.starts_at)
+    if "starts_at" in new and start.date() < clock.today():
+        errors["starts_at"] = [_("An event is planned for today or later.")]
+    if ("starts_at" in new or "ends_at" in new) and end <= start and "ends_at" not in errors:
+        errors["ends_at"] = [_("The event ends before it starts.")]
+    if errors:
+        raise ValidationError(errors)
+
+    changed = {k: v for k, v in new.items() if getattr(event, k) != v}
+    if not changed:
+        event.reinform = 0
+        return event
+    before = {k: getattr(event, k) for k in changed}
+    # A manager's approved plan goes back to the branch head only when it spends more: the head
+    # approved a sum of the branch's money; a new time, place, theme or a smaller budget is the
+    # organiser's job (the guests are told), and asking again for those would stall every event
+    # for a typo. A branch head's (or an administrator's) own edit stays approved.
+    back_to_approval = (event.status in INVITING and actor.role not in (Role.BRANCH_HEAD, Role.ADMIN)
+                        and ("budget" in changed or "budget_per_group" in changed)
+                        and _budget_up(event, changed.get("budget", event.budget),
+                                       changed.get("budget_per_group", {})))
+    for key, value in changed.items():
         setattr(event, key, value)
+    moved = [k for k in MOVING if k in changed]
+    event.reinform = 0
+    if moved:
+        still = Invitation.objects.filter(event=event, answer__in=STILL_COMING)
+        event.reinform = still.count()
+        if event.reinform:
+            still.update(reinform=True)
+            event.moved_at = clock.now()
+    if back_to_approval:
+        event.status, event.approved_by, event.approved_at = EventStatus.DRAFT, None, None
     event.save()
+    after = {k: (v.pk if hasattr(v, "pk") else v) for k, v in changed.items()}
+    before = {k: (v.pk if hasattr(v, "pk") else v) for k, v in before.items()}
+    if back_to_approval:
+        before["status"], after["status"] = "approved", EventStatus.DRAFT
+    if event.reinform:
+        after["guests_to_reinform"] = event.reinform
     audit_log(actor=actor, action="event.updated", obj=event, before=before, after=after)
     return event
+
+
+@transaction.atomic
+def invitation_reinformed(*, actor, invitation: Invitation) -> Invitation:
+    """The inviting manager told the guest of the new time or place (已告知): once."""
+    transition(Invitation.objects.filter(pk=invitation.pk, reinform=True),
+               _("This guest was told of the change already."), reinform=False)
+    invitation.reinform = False
+    audit_log(actor=actor, action="event.guest_reinformed", customer_id=invitation.customer_id,
+              obj=invitation.event, after={"event": invitation.event_id})
+    return invitation
 
 
 #: How far the next occurrence of a recurring event lies.
@@ -312,12 +462,14 @@ def event_approve(*, actor, event: Event) -> Event:
     if not (actor.role == Role.ADMIN or (actor.role == Role.BRANCH_HEAD and actor.branch_id == event.branch_id)):
         raise PermissionDenied(_("Only the branch head approves an event."))
     now = clock.now()
+    # invitations out already (an edit that spent more sent the plan back): it is open again
+    status = EventStatus.OPEN if Invitation.objects.filter(event_id=event.pk).exists() else EventStatus.APPROVED
     transition(Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT),
-               _("This event is not waiting for approval."), status=EventStatus.APPROVED, approved_by=actor,
+               _("This event is not waiting for approval."), status=status, approved_by=actor,
                approved_at=now)
-    event.status, event.approved_by, event.approved_at = EventStatus.APPROVED, actor, now
+    event.status, event.approved_by, event.approved_at = status, actor, now
     audit_log(actor=actor, action="event.approved", obj=event, before={"status": "draft"},
-              after={"status": "approved"})
+              after={"status": status})
     return event
 
 
@@ -414,6 +566,8 @@ def invitation_of_token(token: str) -> Invitation:
     invitation = Invitation.objects.select_related("event", "customer").filter(code=value["c"][:12]).first()
     if invitation is None:
         raise RsvpRefused("invalid")
+    if invitation.event.status == EventStatus.DRAFT and clock.now() < invitation.event.ends_at:
+        raise RsvpRefused("paused")  # an edit sent the plan back to the branch head's approval
     if invitation.event.status not in INVITING or clock.now() >= invitation.event.ends_at:
         raise RsvpRefused("closed")
     return invitation

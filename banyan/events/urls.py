@@ -9,6 +9,7 @@ urlpatterns = [
     path("rsvp/<str:token>/", views.public_rsvp, name="event_rsvp"),
     path("<int:event_id>/", views.event_detail, name="event_detail"),
     path("<int:event_id>/action/", views.event_action, name="event_action"),
+    path("<int:event_id>/edit/", views.event_edit, name="event_edit"),
     path("<int:event_id>/invite/", views.event_invite, name="event_invite"),
     path("<int:event_id>/calls/", views.event_calls, name="event_calls"),
     path("<int:event_id>/calls/<int:customer_id>/", views.event_call_record, name="event_call_record"),

@@ -37,6 +37,7 @@ from banyan.events.models import (
     Recurrence,
     StaffRole,
 )
+from banyan.holdings.selectors import get_product
 from banyan.org.models import Role, Staff
 from banyan.segments.models import Quadrant
 from banyan.transitions import Conflict
@@ -121,6 +122,91 @@ def event_new(request: HttpRequest) -> HttpResponse:
         "quadrants": Quadrant.choices})
 
 
+def _plan_fields(p) -> tuple[dict, dict]:
+    """The plan's fields as the form of the edit page posts them → (fields for event_update, errors)."""
+    errors: dict[str, list[str]] = {}
+    fields: dict = {k: p.get(k, "") for k in ("name", "type", "theme", "place", "method", "recurrence")}
+    fields["starts_at"] = f"{p.get('date', '')} {p.get('time', '')}".strip()
+    if p.get("end_time"):
+        fields["ends_at"] = f"{p.get('date', '')} {p.get('end_time', '')}".strip()
+    capacity = p.get("capacity", "").strip()
+    fields["capacity"] = _int(capacity, -1) if capacity else None
+    fields["budget"] = p.get("budget", "").strip() or None
+    groups = {}
+    for line in p.get("budget_per_group", "").splitlines():
+        name, _sep, amount = line.replace("：", ":").partition(":")
+        if name.strip() and amount.strip():
+            groups[name.strip()] = amount.strip()
+    fields["budget_per_group"] = groups
+    fields["target_filter"] = {k: p.get(f"f_{k}") for k in ("quadrant", "aum_min", "holds", "not_contacted_days")
+                               if p.get(f"f_{k}", "").strip()}
+    fields["target_ids"] = [i for i in (_int(x) for x in p.get("target_ids", "").replace("，", ",").split(",")) if i]
+    for key in ("follow_up_days", "review_days"):
+        if p.get(key, "").strip():
+            fields[key] = _int(p.get(key), -1)
+    code = p.get("product_code", "").strip()
+    fields["product"] = None
+    if code:
+        fields["product"] = get_product(code)
+        if fields["product"] is None:
+            errors["product_code"] = [_("No product has the code %(c)s.") % {"c": code}]
+    return fields, errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
+    """修改计划: the plan's fields, for the organiser and the branch head, until the event is held."""
+    user = request.user
+    event, acc = selectors.get_event_for_user(user, event_id)
+    if not acc.manage:
+        raise Http404("Not the organiser")
+    errors: dict = {}
+    locked = event.status not in services.UPCOMING
+    if request.method == "POST":
+        data = request.POST
+        fields, errors = _plan_fields(request.POST)
+        if not errors:
+            try:
+                was = event.status
+                event = services.event_update(actor=user, event=event, **fields)
+            except Conflict as e:
+                errors = {"form": e.messages}
+                locked = True
+            except ValidationError as e:
+                errors = e.message_dict if hasattr(e, "error_dict") else {"form": e.messages}
+            else:
+                if event.reinform:
+                    messages.warning(request, _(
+                        "The time or place changed: %(n)s invited guests still count on the old one. Tell each "
+                        "of them (the guests to tell are marked in the list below), then tick them off.")
+                        % {"n": event.reinform})
+                if was != event.status and event.status == EventStatus.DRAFT:
+                    messages.info(request, _("The budget went up: the plan goes back to the branch head for "
+                                             "approval."))
+                messages.success(request, _("The plan is saved."))
+                return redirect("event_detail", event.pk)
+    else:
+        start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+        f = event.target_filter or {}
+        data = {"name": event.name, "type": event.type, "theme": event.theme, "date": start.strftime("%Y-%m-%d"),
+                "time": start.strftime("%H:%M"), "end_time": end.strftime("%H:%M"), "place": event.place,
+                "capacity": event.capacity or "", "method": event.method, "recurrence": event.recurrence,
+                "follow_up_days": event.follow_up_days, "review_days": event.review_days,
+                "budget": event.budget if event.budget is not None else "",
+                "budget_per_group": "\n".join(f"{g}: {a}" for g, a in event.budget_per_group.items()),
+                "product_code": event.product.code if event.product else "",
+                "target_ids": ", ".join(str(i) for i in event.target_ids),
+                **{f"f_{k}": v for k, v in f.items()}}
+    c = selectors.counts(event)
+    return render(request, "events/edit.html", {
+        "nav_active": "events", "event": event, "errors": errors, "data": data, "types": EventType.choices,
+        "recurrences": Recurrence.choices, "quadrants": Quadrant.choices, "locked": locked, "counts": c,
+        "seats": services.seats_taken(event), "today": clock.today(),
+        "manager_asks": user.role not in (Role.BRANCH_HEAD, Role.ADMIN)
+        and event.status in (EventStatus.APPROVED, EventStatus.OPEN)}, status=422 if errors else 200)
+
+
 @login_required
 def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     user = request.user
@@ -153,7 +239,9 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         "may_close": acc.manage and event.status in (EventStatus.APPROVED, EventStatus.OPEN)
         and clock.now() >= event.starts_at,
         "held": event.status in (EventStatus.HELD, EventStatus.REVIEWED),
-        "may_repeat": acc.manage and event.recurrence != Recurrence.ONCE and event.status != EventStatus.DRAFT})
+        "may_repeat": acc.manage and event.recurrence != Recurrence.ONCE and event.status != EventStatus.DRAFT,
+        "may_edit": acc.manage and event.status in services.UPCOMING,
+        "to_reinform": sum(1 for i in rows if i.reinform and i.mine)})
 
 
 @login_required
@@ -191,6 +279,11 @@ def event_action(request: HttpRequest, event_id: int) -> HttpResponse:
             messages.success(request, _("The next one is planned for %(day)s.") % {
                 "day": timezone.localtime(nxt.starts_at).strftime("%Y-%m-%d %H:%M")})
             return redirect("event_detail", nxt.pk)
+        elif do == "reinformed":
+            inv = selectors.my_invitation(user, event, request.POST.get("customer_id"))
+            services.invitation_reinformed(actor=user, invitation=inv)
+            messages.success(request, _("Noted: %(guest)s knows the new time and place.") % {
+                "guest": inv.customer.name})
         elif do == "review":
             services.event_review_complete(actor=user, event=event, actual_cost=request.POST.get("actual_cost"),
                                            note=request.POST.get("note", ""))
@@ -570,6 +663,7 @@ _REFUSALS = {
     "invalid": (404, "这个链接无效", "链接可能不完整或已被修改。请联系您的客户经理，或直接回复邀请短信。"),
     "expired": (410, "这个链接已过期", "请联系您的客户经理确认是否参加。"),
     "closed": (410, "本场活动的报名已结束", "活动已举办或已取消。感谢您的关注，期待下次与您相见。"),
+    "paused": (409, "活动安排正在调整", "主办方正在调整本场活动的安排，请稍后再打开此链接答复，或联系您的客户经理。"),
 }
 
 
