@@ -120,6 +120,7 @@ ACTION_LABELS = {
     "event.learned": _("Recorded what was learned from a guest at an event"),
     "event.cost_recorded": _("Recorded an event's cost"),
     "event.reviewed": _("Reviewed a client event"),
+    "event.repeated": _("Planned the next occurrence of a recurring event"),
     "event.review_exported": _("Exported an event's review"),
     "audit.exported": _("Exported the audit log"),
     "risk_assessment.recorded": _("Recorded a risk assessment"),
