@@ -20,6 +20,7 @@ SEEDING_MIGRATIONS = (
     ("banyan.wealth.migrations.0004_default_model_portfolios", "seed"),
     ("banyan.service.migrations.0001_customer_groups", "seed"),
     ("banyan.service.migrations.0003_complaints", "seed_categories"),
+    ("banyan.service.migrations.0004_complaint_settings", "english_names"),
 )
 
 

@@ -58,7 +58,7 @@ DEFAULT_CHECKLIST = ("场地确认", "投影/音响设备", "宣传资料与产�
 
 
 class Event(models.Model):
-    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="events")
+    branch = models.ForeignKey("org.Branch", db_index=False, on_delete=models.PROTECT, related_name="events")
     organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events_organised")
     name = models.CharField(_("name"), max_length=100)
     type = models.CharField(_("type"), max_length=10, choices=EventType.choices)
@@ -135,7 +135,7 @@ class Invitation(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations", db_index=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="event_invitations")
     # the inviting manager: the guest's follow-up comes on this list; a manager sees only these guests
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, default=Answer.INVITED)
     guests = models.PositiveSmallIntegerField(_("guests coming along"), default=0)

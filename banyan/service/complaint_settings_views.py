@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from banyan.forms import BanyanForm
 from banyan.org.models import Branch, Role, Staff
 from banyan.service.complaint_settings import (
     STANDARD_CODES,
@@ -62,7 +63,7 @@ def _styled(form: forms.Form) -> forms.Form:
     return form
 
 
-class CategoryAddForm(forms.Form):
+class CategoryAddForm(BanyanForm):
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=30,
                            help_text=gettext_lazy("As the API names it; never changed afterwards."))
     name = forms.CharField(label=gettext_lazy("Chinese name"), max_length=50, required=False)
@@ -70,7 +71,7 @@ class CategoryAddForm(forms.Form):
     position = forms.IntegerField(label=gettext_lazy("Order"), min_value=0, max_value=999)
 
 
-class CategoryEditForm(forms.Form):
+class CategoryEditForm(BanyanForm):
     name = forms.CharField(label=gettext_lazy("Chinese name"), max_length=50, required=False)
     name_en = forms.CharField(label=gettext_lazy("English name"), max_length=50, required=False)
     position = forms.IntegerField(label=gettext_lazy("Order"), min_value=0, max_value=999)
@@ -84,7 +85,7 @@ class CategoryEditForm(forms.Form):
             field.widget.attrs["form"] = f"category-form-{category.pk}"
 
 
-class RouteForm(forms.Form):
+class RouteForm(BanyanForm):
     category = forms.ModelChoiceField(label=gettext_lazy("Category"), queryset=ComplaintCategory.objects.none(),
                                       empty_label="—", required=False)
     branch = forms.ModelChoiceField(label=gettext_lazy("Branch"), queryset=Branch.objects.none(), required=False,

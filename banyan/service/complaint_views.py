@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from banyan import clock
 from banyan.audit.services import audit_log
 from banyan.customers.selectors import get_customer_for_user
+from banyan.forms import BanyanForm
 from banyan.org.models import Branch, Role, Staff
 from banyan.service.complaint_selectors import (
     branch_figures,
@@ -47,7 +48,7 @@ from banyan.service.models import ComplaintCategory, ComplaintChannel, Complaint
 from banyan.transitions import Conflict
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(BanyanForm):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=ComplaintChannel.choices)
     category = forms.ModelChoiceField(label=gettext_lazy("Category"), queryset=ComplaintCategory.objects.none(),
                                       empty_label=None)
@@ -66,7 +67,7 @@ class ComplaintForm(forms.Form):
         self.fields["staff_concerned"].label_from_instance = lambda s: s.display_name
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(BanyanForm):
     resolution = forms.CharField(label=gettext_lazy("Decision"), max_length=2000, required=False,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     informed_how = forms.ChoiceField(label=gettext_lazy("Customer informed"), choices=InformedHow.choices)

@@ -25,6 +25,7 @@ from banyan.customers.identity import mask_mobile
 from banyan.customers.models import Channel
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import customers_listed
+from banyan.forms import BanyanForm
 from banyan.holdings.models import ProductType
 from banyan.holdings.selectors import holdings_of
 from banyan.org.models import Branch, Role
@@ -152,7 +153,7 @@ def referral_customer(request: HttpRequest, referral_id: int) -> HttpResponse:
 # ------------------------------------------------------------------ the customer file's 转介绍
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(BanyanForm):
     mode = forms.ChoiceField(choices=[("friend", gettext_lazy("The customer refers a friend or relative")),
                                       ("handoff", gettext_lazy("Hand a need of this customer to a colleague"))],
                              widget=forms.RadioSelect, initial="friend")

@@ -23,6 +23,7 @@ from banyan.holdings.services import holding_create
 from banyan.messaging.models import Message
 from banyan.messaging.services import message_compose
 from banyan.messaging.tasks import send_outbox
+from banyan.outreach.tasks import run_content_plans  # noqa: F401 - the beat names it
 from banyan.segments.models import CustomerSegment
 from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.tasks import nightly
@@ -201,7 +202,8 @@ def test_the_outbox_task_sends_the_queued_messages(bank, make_customer, var_dir)
 def test_the_beat_schedule_names_tasks_that_exist():
     # a typo here would mean no nightly build and no messages, silently
     schedule = celery_app.conf.beat_schedule
-    assert {e["task"] for e in schedule.values()} == {"banyan.nightly", "banyan.messages.send_outbox"}
+    assert {e["task"] for e in schedule.values()} == {"banyan.nightly", "banyan.messages.send_outbox",
+                                                      "banyan.content.run_plans"}
     assert all(e["task"] in celery_app.tasks for e in schedule.values())
     nightly_at = schedule["nightly-segments-and-worklists"]["schedule"]
     assert (nightly_at.hour, nightly_at.minute) == ({2}, {30})

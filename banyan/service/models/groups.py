@@ -58,9 +58,11 @@ class CustomerGroup(models.Model):
 
     name = models.CharField(_("group name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=GroupKind.choices, default=GroupKind.WECHAT)
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_groups",
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT,
+                                related_name="customer_groups",
                                 verbose_name=_("run by"))
-    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="customer_groups",
+    branch = models.ForeignKey("org.Branch", db_index=False, on_delete=models.PROTECT,
+                                related_name="customer_groups",
                                verbose_name=_("branch"))
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     created_on = models.DateField(_("created on"))
@@ -82,8 +84,9 @@ class GroupMembership(models.Model):
     most once a current member of a group (the constraint); joining again after a withdrawal is a
     new membership with a new consent."""
 
-    group = models.ForeignKey(CustomerGroup, on_delete=models.CASCADE, related_name="memberships")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="group_memberships")
+    group = models.ForeignKey(CustomerGroup, db_index=False, on_delete=models.CASCADE, related_name="memberships")
+    customer = models.ForeignKey("customers.Customer", db_index=False, on_delete=models.CASCADE,
+                                 related_name="group_memberships")
     consent_on = models.DateField(_("consent date"))
     consent_channel = models.CharField(_("consent channel"), max_length=10, choices=ConsentChannel.choices)
     consent_wording = models.ForeignKey(GroupConsentWording, on_delete=models.PROTECT, null=True, blank=True,
@@ -118,7 +121,7 @@ class GroupShare(models.Model):
     """Something shared in a group: recorded, not posted (Banyan does not post to WeChat). It
     reached the members current at the time (`recipients`): a withdrawn member never again."""
 
-    group = models.ForeignKey(CustomerGroup, on_delete=models.CASCADE, related_name="shares")
+    group = models.ForeignKey(CustomerGroup, db_index=False, on_delete=models.CASCADE, related_name="shares")
     kind = models.CharField(_("content"), max_length=10, choices=ShareKind.choices, default=ShareKind.TEXT)
     text = models.TextField(_("what was shared"), max_length=2000)
     # A share of kind "library" names the content library's piece (OUT-7) it shared; its text is the
