@@ -42,6 +42,7 @@ from banyan.events.models import (
 from banyan.org.models import Role
 from banyan.outreach.services import contact_exclusions, customers_matching
 from banyan.transitions import Conflict, transition
+from banyan.validation import refuse_too_long
 from banyan.wealth.suitability import unsuitable
 
 #: Roles that plan events (a lobby manager checks guests in; an auditor reads).
@@ -121,6 +122,15 @@ def _require_manage(actor, event: Event) -> None:
         raise PermissionDenied(_("Only the organiser or the branch head may do this."))
 
 
+def _text_limits(errors: dict[str, list[str]], **texts: Any) -> None:
+    """A text longer than its column is refused at its field (the form shows a counter, not a cut)."""
+    for name, text in texts.items():
+        try:
+            refuse_too_long(**{name: (str(text or ""), Event._meta.get_field(name).max_length)})
+        except ValidationError as e:
+            errors.update(e.message_dict)
+
+
 # ------------------------------------------------------------------ the plan (EVT-1, EVT-2)
 
 @transaction.atomic
@@ -135,6 +145,7 @@ def event_create(*, actor, name: str, type: str, starts_at: Any, place: str, end
     if actor.role not in PLANNERS or not actor.branch_id:
         raise PermissionDenied(_("Only a manager or the branch head plans client events."))
     errors: dict[str, list[str]] = {}
+    _text_limits(errors, name=name, theme=theme, place=place, method=method)
     if not (name or "").strip():
         errors["name"] = [_("This field is required.")]
     if type not in EventType.values:
@@ -238,6 +249,7 @@ def event_update(*, actor, event: Event, **fields: Any) -> Event:
     if unknown:
         raise ValidationError({key: [_("Unknown field.")] for key in unknown})
     errors: dict[str, list[str]] = {}
+    _text_limits(errors, **{k: fields[k] for k in ("name", "theme", "place", "method") if k in fields})
     new: dict[str, Any] = {}
 
     def check(key: str, fn) -> None:

@@ -247,3 +247,17 @@ def test_the_follow_up_days_setting_is_the_default_of_a_new_plan_and_is_validate
             banyan_settings._days("BANYAN_EVENT_FOLLOW_UP_DAYS", 3, most=30)
     monkeypatch.setenv("BANYAN_EVENT_FOLLOW_UP_DAYS", "7")
     assert banyan_settings._days("BANYAN_EVENT_FOLLOW_UP_DAYS", 3, most=30) == 7
+
+
+def test_a_text_longer_than_its_field_is_refused_at_the_field_on_creation_and_edit(bank):
+    """The forms show a counter (no maxlength that cuts): the server refuses, nothing is written."""
+    with pytest.raises(ValidationError) as refused:
+        services.event_create(actor=bank.rm_a, name="沙" * 101, type="salon", place="城东支行三楼",
+                              starts_at=_at(TODAY + dt.timedelta(days=10)))
+    assert "name" in refused.value.message_dict
+    event = _approved(bank)
+    with pytest.raises(ValidationError) as refused:
+        services.event_update(actor=bank.rm_a, event=event, place="厅" * 201)
+    assert "place" in refused.value.message_dict
+    event.refresh_from_db()
+    assert event.place == "城东支行三楼"
