@@ -242,7 +242,8 @@ def event_update(*, actor, event: Event, **fields: Any) -> Event:
     - A manager's edit of an approved event that spends more sends it back to the branch head's
       approval (draft); see below."""
     _require_manage(actor, event)
-    event = Event.objects.select_for_update().select_related("branch", "organiser", "product").get(pk=event.pk)
+    event = (Event.objects.select_for_update(of=("self",))  # the product is an outer join: lock the event only
+             .select_related("branch", "organiser", "product").get(pk=event.pk))
     if event.status not in UPCOMING:
         raise Conflict(_("The event has taken place or was cancelled: its plan no longer changes."))
     unknown = sorted(set(fields) - EDITABLE)
