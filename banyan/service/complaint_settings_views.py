@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +28,7 @@ from banyan.service.complaint_settings import (
 )
 from banyan.service.models import ComplaintCategory, ComplaintRoute
 from banyan.web.forms import add_service_errors
+from banyan.web.settings_access import settings_edit_required, settings_editable
 
 #: How a rule's role reads (the customer's branch's holder, or the head office).
 ROLE_LABELS = {
@@ -37,19 +38,8 @@ ROLE_LABELS = {
 }
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    """True for an administrator, False for a branch head (read-only); 404 for anyone else."""
-    role = getattr(request.user, "role", None)
-    if role == Role.ADMIN:
-        return True
-    if role == Role.BRANCH_HEAD:
-        return False
-    raise Http404("No settings here")
-
-
-def _require_edit(request: HttpRequest) -> None:
-    if not _can_edit(request):
-        raise PermissionDenied(_("Only an administrator can change the settings."))
+# one gate for every settings tab
+_can_edit, _require_edit = settings_editable, settings_edit_required
 
 
 def _styled(form: forms.Form) -> forms.Form:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -21,7 +21,6 @@ from banyan.customers.forms import SaleForm
 from banyan.customers.models import RiskLevel
 from banyan.customers.selectors import get_customer_for_user
 from banyan.holdings.models import Holding, Product
-from banyan.org.models import Role
 from banyan.wealth import suitability
 from banyan.wealth.forms import DraftForm, PolicyForm, WithdrawForm
 from banyan.wealth.models import Option, Question, SuitabilityPolicy
@@ -51,6 +50,7 @@ from banyan.wealth.services import (
     suitability_policy_save,
 )
 from banyan.web.forms import add_service_errors
+from banyan.web.settings_access import settings_edit_required, settings_editable
 
 
 def _level_meaning(level: str) -> str:
@@ -227,19 +227,8 @@ def risk_profile(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 # ------------------------------------------------------------------ the bank's settings
 
-def _can_edit(request: HttpRequest) -> bool:
-    """True for an administrator, False for a branch head (read-only); 404 for anyone else."""
-    role = getattr(request.user, "role", None)
-    if role == Role.ADMIN:
-        return True
-    if role == Role.BRANCH_HEAD:
-        return False
-    raise Http404("No settings here")
-
-
-def _require_edit(request: HttpRequest) -> None:
-    if not _can_edit(request):
-        raise PermissionDenied(_("Only an administrator can change the settings."))
+# one gate for every settings tab
+_can_edit, _require_edit = settings_editable, settings_edit_required
 
 
 def _policy_initial() -> dict:

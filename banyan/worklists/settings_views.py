@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from banyan import clock
-from banyan.org.models import Role
 from banyan.segments.models import SegmentPolicy
 from banyan.web.forms import add_service_errors
+from banyan.web.settings_access import settings_edit_required, settings_editable
 from banyan.worklists.models import HolidayOverride, ReasonCode
 from banyan.worklists.reasons import MARKETING, SENSITIVE
 from banyan.worklists.services import holiday_overrides_load
@@ -52,19 +52,8 @@ from banyan.worklists.views import REASON_FAMILY
 YEAR_MIN, YEAR_MAX = 2000, 2099
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    """True for an administrator, False for a branch head (read-only); 404 for anyone else."""
-    role = getattr(request.user, "role", None)
-    if role == Role.ADMIN:
-        return True
-    if role == Role.BRANCH_HEAD:
-        return False
-    raise Http404("No settings here")
-
-
-def _require_edit(request: HttpRequest) -> None:
-    if not _can_edit(request):
-        raise PermissionDenied(_("Only an administrator can change the settings."))
+# one gate for every settings tab
+_can_edit, _require_edit = settings_editable, settings_edit_required
 
 
 def _mark(form):
