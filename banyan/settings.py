@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "banyan.wealth",
     "banyan.service",
     "banyan.events",
+    "banyan.kpis",
     "banyan.feeds",
     "banyan.ops",
     "banyan.web",

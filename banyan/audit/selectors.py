@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "auth.token_issued": _("API token issued"),
     "staff.created": _("Staff login created"),
     "staff.deactivated": _("Deactivated a staff login"),
+    "staff.moved": _("Moved a staff member to another branch"),
     "staff.reactivated": _("Reactivated a staff login"),
     "calendar.address_renewed": _("Renewed the calendar address"),
     "customer.created": _("Created a customer"),

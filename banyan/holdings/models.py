@@ -144,13 +144,23 @@ class AumSnapshot(models.Model):
     date = models.DateField()
     aum = models.DecimalField(max_digits=16, decimal_places=2)
     completeness = models.PositiveSmallIntegerField(null=True, blank=True)  # percent; None before it was kept
+    # Whose book the customer was in and in which quadrant, that day: the review's AUM at the start
+    # of a period, the quadrant moves and a handed-over customer's figures follow the book of the
+    # day (kpis). None on snapshots taken before they were kept (the review then reads today's).
+    rm = models.ForeignKey("org.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                           db_index=False)
+    branch = models.ForeignKey("org.Branch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               db_index=False)
+    quadrant = models.CharField(max_length=10, blank=True, default="")
 
     class Meta:
         ordering = ["customer", "date"]
         constraints = [models.UniqueConstraint(fields=["customer", "date"], name="uniq_aum_snapshot")]
         # "is this month-end taken?" and its replacement read one date of millions of rows; written
         # once a month per customer, never by the feeds
-        indexes = [models.Index(fields=["date"], name="aum_snapshot_date")]
+        # a month-end's rows of one branch (the review reads a branch's book at a date); the date leads,
+        # so that it serves "is this month-end taken?" as the index on the date alone did
+        indexes = [models.Index(fields=["date", "branch"], name="aum_snapshot_date_branch")]
 
 
 class Transaction(models.Model):

@@ -203,14 +203,16 @@ def customers_refresh_aum(*, customer_ids=None) -> int:
 
 
 def aum_snapshot_take(*, day: dt.date) -> int:
-    """Record every customer's current AUM and file completeness as of `day` (idempotent: a second
-    run replaces)."""
+    """Record every customer's current AUM and file completeness, manager, branch and quadrant as
+    of `day` (idempotent: a second run replaces)."""
     AumSnapshot.objects.filter(date=day).delete()
-    rows = Customer.objects.values_list("pk", "aum", "completeness").iterator(chunk_size=5000)
+    rows = (Customer.objects.values_list("pk", "aum", "completeness", "rm_id", "branch_id", "segment__quadrant")
+            .iterator(chunk_size=5000))
     batch: list[AumSnapshot] = []
     count = 0
-    for pk, aum, completeness in rows:
-        batch.append(AumSnapshot(customer_id=pk, date=day, aum=aum, completeness=completeness))
+    for pk, aum, completeness, rm_id, branch_id, quadrant in rows:
+        batch.append(AumSnapshot(customer_id=pk, date=day, aum=aum, completeness=completeness, rm_id=rm_id,
+                                 branch_id=branch_id, quadrant=quadrant or ""))
         if len(batch) >= 5000:
             AumSnapshot.objects.bulk_create(batch)
             count += len(batch)

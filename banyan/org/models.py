@@ -80,3 +80,22 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class StaffPosting(models.Model):
+    """A branch a staff member worked at before his or her present one (SEG-4): `staff.branch` is
+    where he or she works now; each move to another branch (org.services.staff_move) closes a
+    posting here. The review counts a day's work in the branch the person worked at that day
+    (kpis): the posting whose `until` is the first on or after the day, else the present branch."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="postings", db_index=False)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField(_("since"), null=True, blank=True)  # None: from before Banyan kept postings
+    until = models.DateField(_("until"))  # the last day worked there
+
+    class Meta:
+        ordering = ["staff", "until"]
+        constraints = [models.UniqueConstraint(fields=["staff", "until"], name="uniq_posting_until")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id}@{self.branch_id} … {self.until}"

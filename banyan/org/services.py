@@ -102,6 +102,35 @@ def staff_reactivate(*, actor, staff: Staff) -> Staff:
     return staff
 
 
+@transaction.atomic
+def staff_move(*, actor, staff: Staff, branch: Branch, on: dt.date) -> Staff:
+    """The staff member works at `branch` from `on`: the days before count in the old branch in the
+    review (a closed StaffPosting), those from `on` in the new one. A manager hands the book over
+    first (customers belong to their branch); a move is dated today or later than the last one."""
+    from banyan.customers.models import Customer
+    from banyan.org.models import StaffPosting
+
+    locked = Staff.objects.select_for_update().get(pk=staff.pk)
+    if locked.branch_id is None or locked.branch_id == branch.pk:
+        raise ValidationError({"branch": [_("%(u)s works at %(b)s already.") % {"u": staff.username, "b": branch}]})
+    if Customer.objects.filter(rm_id=staff.pk).exists():
+        raise ValidationError({"branch": [_("%(u)s still keeps a book of customers: hand it over first.") % {
+            "u": staff.username}]})
+    last = StaffPosting.objects.filter(staff=locked).order_by("-until").first()
+    if last is not None and on <= last.until + dt.timedelta(days=1):
+        raise ValidationError({"on": [_("%(u)s moved on %(d)s; a later move starts after it.") % {
+            "u": staff.username, "d": last.until + dt.timedelta(days=1)}]})
+    StaffPosting.objects.create(staff=locked, branch_id=locked.branch_id,
+                                since=last.until + dt.timedelta(days=1) if last else None,
+                                until=on - dt.timedelta(days=1))
+    before = locked.branch.code
+    Staff.objects.filter(pk=staff.pk).update(branch=branch)
+    staff.branch = branch
+    audit_log(actor=actor, action="staff.moved", obj=staff, before={"branch": before},
+              after={"branch": branch.code, "on": on.isoformat()})
+    return staff
+
+
 def _revoke_credentials(staff: Staff) -> None:
     staff.api_tokens.all().delete()
     _end_sessions(staff)

@@ -1,6 +1,8 @@
 """`banyan staff add USERNAME --role ROLE --branch CODE [--manager USERNAME]` (password on stdin),
 and, beyond API.md, `[--name 张敏] [--capacity 20] [--senior]`;
-`banyan staff deactivate USERNAME` and `banyan staff reactivate USERNAME`."""
+`banyan staff deactivate USERNAME` and `banyan staff reactivate USERNAME`;
+`banyan staff move USERNAME --branch CODE [--on YYYY-MM-DD]` (the review counts the days before in
+the old branch)."""
 
 import getpass
 import sys
@@ -39,10 +41,18 @@ class Command(BaseCommand):
         on = sub.add_parser("reactivate", help="Let a stopped login sign in again (with its password; nothing "
                                                "revoked comes back).")
         on.add_argument("username")
+        move = sub.add_parser("move", help="The staff member works at another branch from a day (default today); "
+                                           "a manager hands the book over first.")
+        move.add_argument("username")
+        move.add_argument("--branch", required=True, help="The new branch's code.")
+        move.add_argument("--on", default=None, help="The first day at the new branch, YYYY-MM-DD.")
 
     def handle(self, *args, action, username, **options):
         if action == "add":
             self._add(username, **options)
+            return
+        if action == "move":
+            self._move(username, **options)
             return
         staff = Staff.objects.filter(username=username).first()
         if staff is None:
@@ -54,6 +64,23 @@ class Command(BaseCommand):
         except ValidationError as e:
             raise _refused(username, verb, e) from None
         self.stdout.write(self.style.SUCCESS(f"{username} {verb}."))
+
+    def _move(self, username, *, branch, on=None, **options):
+        from banyan import clock
+        from banyan.org.models import Branch
+        from banyan.org.services import staff_move
+
+        staff = Staff.objects.filter(username=username).first()
+        target = Branch.objects.filter(code=branch).first()
+        day = clock.parse_day(on) if on else clock.today()
+        if staff is None or target is None or day is None:
+            raise CommandError(f"No staff member called {username}." if staff is None else
+                               f"No branch {branch}." if target is None else "Write the day as YYYY-MM-DD.")
+        try:
+            staff_move(actor=None, staff=staff, branch=target, on=day)
+        except ValidationError as e:
+            raise _refused(username, "moved", e) from None
+        self.stdout.write(self.style.SUCCESS(f"{username} works at {target} from {day}."))
 
     def _add(self, username, *, role, branch, manager=None, name="", capacity=20, senior=False, **options):
         if sys.stdin.isatty():

@@ -1,0 +1,580 @@
+"""The review's indicators (KPI-1, KPI-2; shared/API.md "Review"), counted from the rows of the
+period — never stored — in a few grouped queries over the whole scope: no loop over managers or
+customers. Every figure is a `Fact`: a base of rows (tasks, contacts, opportunities, sales …), the
+staff member it counts for, the moment it counts at, and a condition. The grouped counts and the
+drill-down's list are made from the same Fact, so that a number and the list behind it cannot
+disagree; the page, the API and the Excel all read `review()`.
+
+Whose figures go where:
+- the work done (tasks, contacts, opportunities, sales, referrals, complaints, invitations) counts
+  for the staff member who did it, in the branch he or she worked at that day (org.StaffPosting:
+  a manager who moved mid-period has a row in each branch, with that branch's days);
+- the book (AUM, quadrant moves, completeness gained, new customers) counts for the manager whose
+  book the customer was in at the date read: the AUM at the start in the book of the start (the
+  month-end snapshot before it, holdings.AumSnapshot keeps the manager), the AUM at the end in
+  the book of the end — a customer handed over mid-period counts at the start for the one who
+  gave, at the end for the one who received."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from banyan import clock
+from banyan.calendars.workdays import working_days_between
+from banyan.contacts.models import ANSWERED, Interaction, Opportunity, real_contact_q
+from banyan.customers.models import Channel, Customer
+from banyan.holdings.models import AumSnapshot, Holding, ProductType
+from banyan.kpis.periods import Period
+from banyan.org.models import BOOK_ROLES, Staff, StaffPosting
+from banyan.segments.models import Quadrant
+from banyan.worklists.models import Task, TaskStatus
+
+_MONEY = DecimalField(max_digits=20, decimal_places=2)
+ZERO = Decimal("0.00")
+
+#: Tasks carried into a later one (moved, superseded: counted on the later day) or left off the
+#: list by a contact rule are not part of the plan.
+NOT_PLANNED = (TaskStatus.SUPERSEDED, TaskStatus.MOVED, TaskStatus.SUPPRESSED)
+
+HIGH = (Quadrant.HIGH_HIGH, Quadrant.HIGH_LOW)
+LOW = (Quadrant.LOW_HIGH, Quadrant.LOW_LOW)
+
+
+def first_contact_days() -> int:
+    """The bank's deadline for the first real contact with a new customer (days after opening)."""
+    return int(getattr(settings, "BANYAN_FIRST_CONTACT_DAYS", 7))
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope: whose figures
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One manager (optionally within one branch), one branch, or the bank (both None)."""
+
+    branch_id: int | None = None
+    manager_id: int | None = None
+
+
+def _postings(period: Period, staff_ids: Iterable[int] | None = None) -> list[StaffPosting]:
+    """The postings that end within or after the period: only they send a day of the period to a
+    branch other than the person's present one. Usually none."""
+    qs = StaffPosting.objects.filter(until__gte=period.start)
+    if staff_ids is not None:
+        qs = qs.filter(staff_id__in=list(staff_ids))
+    return list(qs.order_by("staff_id", "until"))
+
+
+@functools.lru_cache(maxsize=64)
+def _who_cached(scope: Scope, period: Period, generation: int) -> tuple[list[int] | None, list[StaffPosting]]:
+    if scope.manager_id is not None:
+        return [scope.manager_id], _postings(period, [scope.manager_id])
+    if scope.branch_id is not None:
+        candidates = _branch_candidates(scope.branch_id, period)
+        return candidates, _postings(period, candidates)
+    return None, _postings(period)
+
+
+def _who(scope: Scope, period: Period) -> tuple[list[int] | None, list[StaffPosting]]:
+    """Whose rows a scope reads (None: everyone's) and the postings that place their days: read
+    once per review (the cache lives for one `review()` call, see _generation)."""
+    return _who_cached(scope, period, _generation[0])
+
+
+_generation = [0]
+
+
+def _branch_candidates(branch_id: int, period: Period) -> list[int]:
+    """Everyone whose work may count in the branch: who works there now, or worked there in the period."""
+    now = Staff.objects.filter(branch_id=branch_id).values_list("pk", flat=True)
+    before = (StaffPosting.objects.filter(branch_id=branch_id, until__gte=period.start)
+              .values_list("staff_id", flat=True))
+    return sorted({*now, *before})
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts: the figures counted from the work done
+
+
+@dataclass(frozen=True)
+class Base:
+    """Rows that figures are counted from: the model's rows, the staff member they count for, the
+    moment (a date or a date-time field) that puts them in a period and in a branch."""
+
+    name: str
+    rows: Callable[[Period], QuerySet]
+    staff: str
+    moment: str
+    is_datetime: bool
+    drill: str  # what the drill-down lists: "tasks", "contacts", "opportunities", "sales", …
+
+    def in_period(self, period: Period) -> Q:
+        if self.is_datetime:
+            return Q(**{f"{self.moment}__gte": period.start_at, f"{self.moment}__lt": period.end_before})
+        return Q(**{f"{self.moment}__gte": period.start, f"{self.moment}__lte": period.end})
+
+    def on_or_before(self, day: dt.date) -> Q:
+        if self.is_datetime:
+            return Q(**{f"{self.moment}__lt": Period(day, day).end_before})
+        return Q(**{f"{self.moment}__lte": day})
+
+    def branch_of_day(self, postings: list[StaffPosting]):
+        """The branch the staff member worked at on the row's day (see the module's note)."""
+        present = F(f"{self.staff}__branch_id")
+        if not postings:
+            return present
+        whens = [When(Q(**{self.staff: p.staff_id}) & self.on_or_before(p.until), then=Value(p.branch_id))
+                 for p in postings]  # ordered by until: the first match is the posting of that day
+        return Case(*whens, default=present, output_field=IntegerField())
+
+    def scoped(self, scope: Scope, period: Period, extra: Q | None = None, *, up_to_end: bool = False) -> QuerySet:
+        """The base's rows of the period in the scope, with `staff_key` and `branch_key`. With
+        `up_to_end`, every row up to the period's end (a state at the end: what is still open)."""
+        when = self.on_or_before(period.end) if up_to_end else self.in_period(period)
+        qs = self.rows(period).filter(when, **{f"{self.staff}__isnull": False})
+        if extra is not None:
+            qs = qs.filter(extra)
+        staff_ids, postings = _who(scope, period)
+        if staff_ids is not None:
+            qs = qs.filter(**{f"{self.staff}__in": staff_ids})
+        qs = qs.annotate(staff_key=F(self.staff), branch_key=self.branch_of_day(postings))
+        if scope.branch_id is not None:
+            qs = qs.filter(branch_key=scope.branch_id)
+        return qs
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str
+    base: Base
+    condition: Q = field(default_factory=Q)
+    sum_of: str | None = None  # a sum (money, minutes) instead of a count
+
+    def aggregate(self):
+        if self.sum_of:
+            money = self.sum_of in ("amount",)
+            return Coalesce(Sum(self.sum_of, filter=self.condition), Value(ZERO if money else 0),
+                            output_field=_MONEY if money else IntegerField())
+        return Count("pk", filter=self.condition) if self.condition else Count("pk")
+
+
+def _tasks(period: Period) -> QuerySet:
+    return Task.objects.exclude(status__in=NOT_PLANNED)
+
+
+def _contacts(period: Period) -> QuerySet:
+    return Interaction.objects.all()
+
+
+def _opportunities(period: Period) -> QuerySet:
+    return Opportunity.objects.all()
+
+
+def _sales(period: Period) -> QuerySet:
+    # a sale recorded in Banyan or fed with its seller; one withdrawn in its cooling-off is no sale
+    return Holding.objects.exclude(sale_check__withdrawn_at__isnull=False)
+
+
+def _referrals(period: Period) -> QuerySet:
+    from banyan.service.models import Referral
+
+    return Referral.objects.all()
+
+
+def _complaints(period: Period) -> QuerySet:
+    from banyan.service.models import Complaint
+
+    return Complaint.objects.all()
+
+
+def _invitations(period: Period) -> QuerySet:
+    from banyan.events.models import Invitation
+
+    return Invitation.objects.all()
+
+
+TASKS = Base("tasks", _tasks, "manager_id", "date", False, "tasks")
+CONTACTS = Base("contacts", _contacts, "staff_id", "occurred_at", True, "contacts")
+OPENED = Base("opened", _opportunities, "owner_id", "opened_at", True, "opportunities")
+WON = Base("won", _opportunities, "owner_id", "won_at", True, "opportunities")
+LOST = Base("lost", _opportunities, "owner_id", "lost_at", True, "opportunities")
+SALES = Base("sales", _sales, "sold_by_id", "purchase_date", False, "sales")
+REFERRALS_SENT = Base("referrals_sent", _referrals, "sender_id", "created_at", True, "referrals")
+REFERRALS_RECEIVED = Base("referrals_received", _referrals, "receiver_id", "created_at", True, "referrals")
+REFERRALS_CONVERTED = Base("referrals_converted", _referrals, "receiver_id", "converted_at", True, "referrals")
+COMPLAINTS = Base("complaints", _complaints, "owner_id", "received_at", True, "complaints")
+INVITATIONS = Base("invitations", _invitations, "manager_id", "event__starts_at", True, "invitations")
+
+_PHONE = Q(channel=Channel.PHONE)
+
+FACTS: list[Fact] = [
+    Fact("planned", TASKS),
+    Fact("done", TASKS, Q(status=TaskStatus.DONE)),
+    Fact("reached", TASKS, Q(status=TaskStatus.DONE, interaction__outcome__in=ANSWERED)),
+    Fact("contacts", CONTACTS),
+    Fact("real_contacts", CONTACTS, real_contact_q()),
+    Fact("new_info", CONTACTS, ~Q(new_info="")),
+    Fact("calls", CONTACTS, _PHONE),
+    Fact("call_minutes", CONTACTS, _PHONE, sum_of="minutes"),
+    *[Fact(f"contacts_{c}", CONTACTS, Q(channel=c)) for c in Channel.values],
+    Fact("opportunities_opened", OPENED),
+    Fact("opportunities_won", WON),
+    Fact("opportunities_lost", LOST),
+    Fact("sales_count", SALES),
+    Fact("sales_amount", SALES, sum_of="amount"),
+    *[Fact(f"sales_amount_{t}", SALES, Q(product__type=t), sum_of="amount") for t in ProductType.values],
+    Fact("referrals_sent", REFERRALS_SENT),
+    Fact("referrals_received", REFERRALS_RECEIVED),
+    Fact("referrals_converted", REFERRALS_CONVERTED),
+    Fact("complaints_received", COMPLAINTS),
+    Fact("event_invited", INVITATIONS),
+    Fact("event_attended", INVITATIONS, Q(checked_in_at__isnull=False)),
+]
+FACT_BY_KEY = {f.key: f for f in FACTS}
+
+
+def _fact_counts(scope: Scope, period: Period) -> dict[tuple[int, int], dict[str, Any]]:
+    """Every Fact, grouped by (staff, branch): one query per base."""
+    out: dict[tuple[int, int], dict[str, Any]] = defaultdict(dict)
+    by_base: dict[Base, list[Fact]] = defaultdict(list)
+    for fact in FACTS:
+        by_base[fact.base].append(fact)
+    for base, facts in by_base.items():
+        rows = (base.scoped(scope, period).values("staff_key", "branch_key")
+                .annotate(**{f.key: f.aggregate() for f in facts}))
+        for row in rows:
+            key = (row.pop("staff_key"), row.pop("branch_key"))
+            out[key].update(row)
+    return out
+
+
+# Figures that are states at the period's end, not events within it: counted as of the end (or
+# today, for a period still running), in the branch of that day.
+
+def _as_of(period: Period) -> dt.date:
+    return min(period.end, clock.today())
+
+
+def overdue_opportunities(scope: Scope, period: Period) -> QuerySet:
+    """Opportunities still open at the end of the period and past their follow-up date then."""
+    end = _as_of(period)
+    base = Base("overdue", _opportunities, "owner_id", "opened_at", True, "opportunities")
+    after = Period(end, end).end_before
+    still_open = (Q(won_at__isnull=True) | Q(won_at__gte=after)) & (Q(lost_at__isnull=True) | Q(lost_at__gte=after))
+    return _state_rows(base, scope, end, still_open & Q(due_date__lt=end))
+
+
+def open_complaints(scope: Scope, period: Period, *, overdue: bool = False) -> QuerySet:
+    """Complaints received by the end of the period and not decided then (overdue: past their due date)."""
+    end = _as_of(period)
+    cond = Q(decided_on__isnull=True) | Q(decided_on__gt=end)
+    if overdue:
+        cond &= Q(due_date__lt=end)
+    return _state_rows(COMPLAINTS, scope, end, cond)
+
+
+def _state_rows(base: Base, scope: Scope, day: dt.date, condition: Q) -> QuerySet:
+    """The base's rows that exist on `day` and meet the condition, keyed to the branch of that day."""
+    return base.scoped(scope, Period(day, day), condition, up_to_end=True)
+
+
+STATE_FACTS = {
+    "opportunities_overdue": overdue_opportunities,
+    "complaints_open": lambda scope, period: open_complaints(scope, period),
+    "complaints_overdue": lambda scope, period: open_complaints(scope, period, overdue=True),
+}
+
+
+def _state_counts(scope: Scope, period: Period) -> dict[tuple[int, int], dict[str, int]]:
+    out: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for key, rows in STATE_FACTS.items():
+        for row in rows(scope, period).values("staff_key", "branch_key").annotate(n=Count("pk")):
+            out[(row["staff_key"], row["branch_key"])][key] = row["n"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The book: AUM, quadrant moves, completeness, new customers — by the holder of the day
+
+
+def snapshot_day(day: dt.date) -> dt.date | None:
+    """The last snapshot taken on or before `day` (month-ends: the nightly job takes them)."""
+    from django.db.models import Max
+
+    return AumSnapshot.objects.filter(date__lte=day).aggregate(d=Max("date"))["d"]
+
+
+@dataclass(frozen=True)
+class BookAt:
+    """The book as of a day: today's customers for a day not yet past, else the snapshot of or
+    before that day. `day` is the date the figures are as of (None: nothing known that early)."""
+
+    day: dt.date | None
+    live: bool
+
+    @classmethod
+    def of(cls, day: dt.date) -> BookAt:
+        if day >= clock.today():
+            return cls(clock.today(), True)
+        return cls(snapshot_day(day), False)
+
+    def rows(self, scope: Scope) -> QuerySet:
+        """Customers (live) or snapshot rows with holder, branch, aum, quadrant, completeness,
+        customer, opened — scoped. None-day: no rows."""
+        if self.day is None:
+            return AumSnapshot.objects.none()
+        if self.live:
+            qs = Customer.objects.annotate(
+                holder=F("rm_id"), branch_key=F("branch_id"), value=F("aum"), quadrant_key=F("segment__quadrant"),
+                filled=F("completeness"), customer_key=F("pk"), opened=F("account_opened_on"))
+        else:
+            qs = AumSnapshot.objects.filter(date=self.day).annotate(
+                holder=Coalesce("rm_id", "customer__rm_id"), branch_key=Coalesce("branch_id", "customer__branch_id"),
+                value=F("aum"), quadrant_key=F("quadrant"), filled=F("completeness"), customer_key=F("customer_id"),
+                opened=F("customer__account_opened_on"))
+        if scope.branch_id is not None:
+            if self.live:
+                qs = qs.filter(branch_id=scope.branch_id)
+            else:
+                qs = qs.filter(Q(branch_id=scope.branch_id) | Q(branch_id__isnull=True,
+                                                                 customer__branch_id=scope.branch_id))
+        if scope.manager_id is not None:
+            qs = qs.filter(holder=scope.manager_id)
+        return qs
+
+
+def _start_joined(end: BookAt, start_day: dt.date | None, scope: Scope) -> QuerySet:
+    """The end book's rows with the customer's snapshot at the start joined (left join on the
+    customer and the start's date): quadrant and completeness then."""
+    path = "aum_snapshots" if end.live else "customer__aum_snapshots"
+    qs = end.rows(scope).annotate(start=FilteredRelation(path, condition=Q(**{f"{path}__date": start_day})))
+    return qs.annotate(start_quadrant=F("start__quadrant"), start_filled=F("start__completeness"))
+
+
+def _book_counts(scope: Scope, period: Period) -> tuple[dict, dict]:
+    """(per (holder, branch): book figures; the dates they are as of)."""
+    out: dict[tuple[int | None, int], dict[str, Any]] = defaultdict(dict)
+    start = BookAt.of(period.start - dt.timedelta(days=1))
+    end = BookAt.of(period.end)
+    for row in start.rows(scope).values("holder", "branch_key").annotate(
+            book_start=Count("pk"), aum_start=Coalesce(Sum("value"), Value(ZERO), output_field=_MONEY)):
+        out[(row.pop("holder"), row.pop("branch_key"))].update(row)
+    if end.day is not None:
+        joined = _start_joined(end, start.day, scope)
+        up = Q(start_quadrant__in=LOW, quadrant_key__in=HIGH)
+        down = Q(start_quadrant__in=HIGH, quadrant_key__in=LOW)
+        known = Q(start_filled__isnull=False, filled__isnull=False)
+        new = Q(opened__gte=period.start, opened__lte=period.end)
+        for row in joined.values("holder", "branch_key").annotate(
+                book_end=Count("pk"), aum_end=Coalesce(Sum("value"), Value(ZERO), output_field=_MONEY),
+                moved_up=Count("pk", filter=up), moved_down=Count("pk", filter=down),
+                filled_gain=Coalesce(Sum(F("filled") - F("start_filled"), filter=known), Value(0)),
+                filled_known=Count("pk", filter=known),
+                new_customers=Count("pk", filter=new)):
+            out[(row.pop("holder"), row.pop("branch_key"))].update(row)
+        _first_contacts(out, end, scope, period)
+        _net_new_money(out, end, scope, period)
+    return out, {"aum_start_date": start.day, "aum_end_date": end.day}
+
+
+def new_customers(end: BookAt, scope: Scope, period: Period) -> QuerySet:
+    """The end book's customers who opened their account in the period, with their first real contact."""
+    first = (Interaction.objects.filter(real_contact_q(), customer_id=OuterRef("customer_key"))
+             .values("customer_id").annotate(m=Min("occurred_at")).values("m"))
+    from django.db.models import Subquery
+
+    return (end.rows(scope).filter(opened__gte=period.start, opened__lte=period.end)
+            .annotate(first_contact_at=Subquery(first)))
+
+
+def in_time(opened: dt.date, first_contact_at: dt.datetime | None) -> bool:
+    if first_contact_at is None:
+        return False
+    return first_contact_at < Period(opened, opened + dt.timedelta(days=first_contact_days())).end_before
+
+
+def _first_contacts(out: dict, end: BookAt, scope: Scope, period: Period) -> None:
+    """First contacts made within the bank's deadline: one query for the period's new customers
+    (a small set), the deadline compared as they come."""
+    for holder, branch, opened, first in new_customers(end, scope, period).values_list(
+            "holder", "branch_key", "opened", "first_contact_at"):
+        row = out[(holder, branch)]
+        row["first_contact_in_time"] = row.get("first_contact_in_time", 0) + in_time(opened, first)
+
+
+def _net_new_money(out: dict, end: BookAt, scope: Scope, period: Period) -> None:
+    """Money in less money out on the accounts of the end book's customers during the period."""
+    from banyan.holdings.models import Transaction
+
+    qs = Transaction.objects.filter(occurred_on__gte=period.start, occurred_on__lte=period.end)
+    if end.live:
+        qs = qs.annotate(holder=F("customer__rm_id"), branch_key=F("customer__branch_id"))
+    else:
+        qs = qs.annotate(at_end=FilteredRelation("customer__aum_snapshots",
+                                                 condition=Q(customer__aum_snapshots__date=end.day)))
+        qs = qs.filter(at_end__isnull=False).annotate(
+            holder=Coalesce("at_end__rm_id", "customer__rm_id"),
+            branch_key=Coalesce("at_end__branch_id", "customer__branch_id"))
+    if scope.branch_id is not None:
+        qs = qs.filter(branch_key=scope.branch_id)
+    if scope.manager_id is not None:
+        qs = qs.filter(holder=scope.manager_id)
+    for row in qs.values("holder", "branch_key").annotate(n=Coalesce(Sum("amount"), Value(ZERO),
+                                                                       output_field=_MONEY)):
+        out[(row["holder"], row["branch_key"])]["net_new_money"] = row["n"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The review: rows per (staff member, branch), the total, and the figures' definitions
+
+#: Counts and sums added up from the rows into a branch's and the bank's totals.
+SUMMED = [f.key for f in FACTS] + list(STATE_FACTS) + [
+    "book_start", "aum_start", "book_end", "aum_end", "moved_up", "moved_down", "filled_gain", "filled_known",
+    "new_customers", "first_contact_in_time", "net_new_money", "calls_target", "call_minutes_target"]
+MONEY_KEYS = {"sales_amount", "aum_start", "aum_end", "net_new_money", "aum_change",
+              *(f"sales_amount_{t}" for t in ProductType.values)}
+
+
+@dataclass
+class Row:
+    """One line of the review: a staff member in a branch (staff None: the branch's customers with
+    no manager; branch None with staff None: a total)."""
+
+    staff_id: int | None
+    branch_id: int | None
+    values: dict[str, Any]
+    staff: Staff | None = None
+    branch: Any = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def username(self) -> str | None:
+        return self.staff.username if self.staff else None
+
+    @property
+    def name(self) -> str:
+        return self.staff.display_name if self.staff else str(_("No manager"))
+
+
+def _finish(values: dict[str, Any]) -> dict[str, Any]:
+    """Fill the missing counts with 0, money to the fen, and work out the ratios from the counts
+    (never summed)."""
+    for key in SUMMED:
+        values.setdefault(key, ZERO if key in MONEY_KEYS else 0)
+        if key in MONEY_KEYS:
+            values[key] = Decimal(values[key]).quantize(ZERO)
+    planned = values["planned"]
+    values["contact_achievement_rate"] = round(values["reached"] / planned, 3) if planned else None
+    values["completion_rate"] = round(values["done"] / planned, 3) if planned else None
+    values["aum_change"] = values["aum_end"] - values["aum_start"]
+    known = values["filled_known"]
+    values["completeness_gained"] = round(values["filled_gain"] / known, 1) if known else None
+    won, lost = values["opportunities_won"], values["opportunities_lost"]
+    values["win_rate"] = round(won / (won + lost), 3) if won + lost else None
+    return values
+
+
+def _add(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {}
+    for values in rows:
+        for key in SUMMED:
+            total[key] = total.get(key, ZERO if key in MONEY_KEYS else 0) + values.get(key, 0)
+    return _finish(total)
+
+
+def _call_targets(rows: dict, period: Period) -> None:
+    """The calls and minutes the daily targets ask of each manager over the period's working days
+    so far (OUT-5: 20 call records and 2 hours a day unless the bank set otherwise)."""
+    from banyan.outreach.models import CallTarget
+
+    last = _as_of(period)
+    days = len(working_days_between(period.start, last)) if last >= period.start else 0
+    targets = {t.manager_id: (t.calls_per_day, t.minutes_per_day) for t in CallTarget.objects.all()}
+    default = targets.get(None, (20, 120))
+    roles = dict(Staff.objects.filter(pk__in=[s for s, _b in rows if s]).values_list("pk", "role"))
+    for (staff_id, _branch), values in rows.items():
+        if roles.get(staff_id) in BOOK_ROLES:
+            calls, minutes = targets.get(staff_id, default)
+            values["calls_target"], values["call_minutes_target"] = calls * days, minutes * days
+
+
+def _roster(scope: Scope) -> list[tuple[int, int]]:
+    """Who has a row even with nothing to count: the scope's active managers, in their branch."""
+    qs = Staff.objects.filter(role__in=BOOK_ROLES, is_active=True, branch__isnull=False)
+    if scope.manager_id is not None:
+        qs = Staff.objects.filter(pk=scope.manager_id, branch__isnull=False)
+    if scope.branch_id is not None:
+        qs = qs.filter(branch_id=scope.branch_id)
+    return list(qs.values_list("pk", "branch_id"))
+
+
+@dataclass
+class Review:
+    period: Period
+    scope: Scope
+    rows: list[Row]
+    total: dict[str, Any]
+    as_of: dict[str, dt.date | None]
+
+    def by_branch(self) -> list[Row]:
+        """The rows added up per branch (the admin's view of branches)."""
+        groups: dict[int | None, list[dict]] = defaultdict(list)
+        for row in self.rows:
+            groups[row.branch_id].append(row.values)
+        from banyan.org.models import Branch
+
+        branches = Branch.objects.in_bulk([b for b in groups if b])
+        out = [Row(None, b, _add(v), branch=branches.get(b)) for b, v in groups.items()]
+        return sorted(out, key=lambda r: r.branch.code if r.branch else "")
+
+
+def review(scope: Scope, period: Period) -> Review:
+    """The indicators of every (staff member, branch) in the scope over the period, and the total."""
+    _generation[0] += 1  # who works where is read afresh for each review
+    rows: dict[tuple[int | None, int], dict[str, Any]] = defaultdict(dict)
+    for key in _roster(scope):
+        rows[key]
+    for key, values in _fact_counts(scope, period).items():
+        rows[key].update(values)
+    for key, values in _state_counts(scope, period).items():
+        rows[key].update(values)
+    book, as_of = _book_counts(scope, period)
+    for key, values in book.items():
+        rows[key].update(values)
+    _call_targets(rows, period)
+    staff = Staff.objects.in_bulk([s for s, _b in rows if s])
+    from banyan.org.models import Branch
+
+    branches = Branch.objects.in_bulk([b for _s, b in rows if b])
+    out = [Row(s, b, _finish(v), staff=staff.get(s), branch=branches.get(b)) for (s, b), v in rows.items()]
+    out.sort(key=lambda r: (r.branch.code if r.branch else "", r.staff is None,
+                            r.staff.display_name if r.staff else ""))
+    return Review(period, scope, out, _add(r.values for r in out), as_of)

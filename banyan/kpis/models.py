@@ -1,0 +1,101 @@
+"""The review (总结与检视, KPI-1..3, seeds 003 and 004): the branch head's value-uplift plan for
+each manager and period, its listed customers and comments, and the monthly report sent to each
+branch head. The indicators themselves are not stored: they are counted from the rows of the
+period (banyan.kpis.figures), so that the page, the API and the Excel cannot disagree."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from banyan import clock
+
+
+class PlanStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed by the manager")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for changes")
+
+
+class UpliftPlan(models.Model):
+    """A manager's value-uplift plan (价值提升计划, seed 004) for a period: set by the branch head
+    (approved at once) or proposed by the manager and approved. Targets left empty are not part
+    of the plan; progress is the review's figures for the same manager and period."""
+
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uplift_plans",
+                                db_index=False)  # covered by uniq_plan_period
+    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="+",
+                               db_index=False)  # covered by plan_branch_start
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.PROPOSED)
+    target_contact_rate = models.DecimalField(_("contact achievement rate"), max_digits=5, decimal_places=4,
+                                              null=True, blank=True)  # a fraction: 0.8500
+    target_new_aum = models.DecimalField(_("new AUM (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    target_opportunities = models.PositiveIntegerField(_("opportunities opened"), null=True, blank=True)
+    target_sales_count = models.PositiveIntegerField(_("sales (count)"), null=True, blank=True)
+    target_sales_amount = models.DecimalField(_("sales (yuan)"), max_digits=16, decimal_places=2, null=True,
+                                              blank=True)
+    note = models.CharField(_("what the plan is about"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start", "manager_id"]
+        verbose_name = _("value-uplift plan")
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "start", "end"], name="uniq_plan_period"),
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="plan_end_after_start"),
+        ]
+        indexes = [models.Index(fields=["branch", "start"], name="plan_branch_start")]
+
+    def __str__(self) -> str:
+        return f"{self.manager_id} {self.start}…{self.end}"
+
+
+class PlanCustomer(models.Model):
+    """A customer the plan names to move up a quadrant (e.g. from low assets / high potential),
+    with where the customer stood when listed: the plan's effect is whether he or she moved."""
+
+    plan = models.ForeignKey(UpliftPlan, on_delete=models.CASCADE, related_name="customers", db_index=False)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    quadrant_at_start = models.CharField(max_length=10, blank=True)
+    aum_at_start = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["plan", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "customer"], name="uniq_plan_customer")]
+
+
+class PlanComment(models.Model):
+    """The branch head's (or the manager's) comment on a plan's progress, kept with the plan."""
+
+    plan = models.ForeignKey(UpliftPlan, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.CharField(_("comment"), max_length=1000)
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class MonthlyReport(models.Model):
+    """The month's review of a branch (Excel and a PDF summary), built on the first working day of
+    the next month and sent to the branch head by email: one row per branch and month, so that a
+    second run of the beat task neither builds nor sends it twice."""
+
+    branch = models.ForeignKey("org.Branch", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()  # the first day of the month reviewed
+    built_at = models.DateTimeField(default=clock.now)
+    workbook = models.BinaryField()
+    summary_pdf = models.BinaryField(null=True, blank=True)  # None: the PDF could not be made here
+    sent_to = models.CharField(max_length=500, blank=True)  # the addresses, comma-separated
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month", "branch_id"]
+        constraints = [models.UniqueConstraint(fields=["branch", "month"], name="uniq_monthly_report")]
