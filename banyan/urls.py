@@ -19,6 +19,7 @@ urlpatterns = [
     path("wealth/", include("banyan.wealth.urls")),
     path("service/", include("banyan.service.urls")),
     path("events/", include("banyan.events.urls")),
+    path("review/", include("banyan.kpis.urls")),
     path("customers/", include("banyan.customers.urls")),
     path("", include("banyan.web.urls")),
 ]

@@ -1,0 +1,3 @@
+"""The value-uplift plans' pages (banyan.kpis.plan_views)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The monthly reports' pages (banyan.kpis.report_views)."""
+
+urlpatterns: list = []
