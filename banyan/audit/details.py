@@ -49,6 +49,7 @@ VIA_LABELS = {
     "group_members": gettext_lazy("a customer group's members"),
     "api_group_members": gettext_lazy("API: a customer group's members"),
     "group_candidates": gettext_lazy("customers found to add to a group"),
+    "review": gettext_lazy("the review: the customers behind a figure"),
     # exports
     "book_csv": gettext_lazy("customer list CSV"),
     "diagnosis_pdf": gettext_lazy("wealth diagnosis PDF"),
@@ -74,6 +75,9 @@ FILTER_LABELS = {
     "date": pgettext_lazy("audit filter", "date"),
     "campaign": pgettext_lazy("audit filter", "campaign"),
     "branch": pgettext_lazy("audit filter", "branch"),
+    "from": pgettext_lazy("audit filter", "period from"),
+    "to": pgettext_lazy("audit filter", "period to"),
+    "figure": pgettext_lazy("audit filter", "figure"),
     # the audit log's own filters (an export of the log)
     "actor": pgettext_lazy("audit filter", "staff"),
     "action": pgettext_lazy("audit filter", "action"),

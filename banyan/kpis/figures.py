@@ -80,6 +80,8 @@ class Scope:
 
     branch_id: int | None = None
     manager_id: int | None = None
+    #: The branch's customers with no manager (their book figures only): the review's "no manager" row.
+    unassigned: bool = False
 
 
 def _postings(period: Period, staff_ids: Iterable[int] | None = None) -> list[StaffPosting]:
@@ -366,6 +368,8 @@ class BookAt:
                                                                  customer__branch_id=scope.branch_id))
         if scope.manager_id is not None:
             qs = qs.filter(holder=scope.manager_id)
+        if scope.unassigned:
+            qs = qs.filter(holder__isnull=True)
         return qs
 
 
@@ -428,11 +432,13 @@ def _first_contacts(out: dict, end: BookAt, scope: Scope, period: Period) -> Non
         row["first_contact_in_time"] = row.get("first_contact_in_time", 0) + in_time(opened, first)
 
 
-def _net_new_money(out: dict, end: BookAt, scope: Scope, period: Period) -> None:
-    """Money in less money out on the accounts of the end book's customers during the period."""
+def _transactions(end: BookAt, scope: Scope, period: Period) -> QuerySet:
+    """The period's account movements of the end book's customers, with holder and branch."""
     from banyan.holdings.models import Transaction
 
     qs = Transaction.objects.filter(occurred_on__gte=period.start, occurred_on__lte=period.end)
+    if end.day is None:
+        return qs.none()
     if end.live:
         qs = qs.annotate(holder=F("customer__rm_id"), branch_key=F("customer__branch_id"))
     else:
@@ -445,8 +451,15 @@ def _net_new_money(out: dict, end: BookAt, scope: Scope, period: Period) -> None
         qs = qs.filter(branch_key=scope.branch_id)
     if scope.manager_id is not None:
         qs = qs.filter(holder=scope.manager_id)
-    for row in qs.values("holder", "branch_key").annotate(n=Coalesce(Sum("amount"), Value(ZERO),
-                                                                       output_field=_MONEY)):
+    if scope.unassigned:
+        qs = qs.filter(holder__isnull=True)
+    return qs
+
+
+def _net_new_money(out: dict, end: BookAt, scope: Scope, period: Period) -> None:
+    """Money in less money out on the accounts of the end book's customers during the period."""
+    for row in _transactions(end, scope, period).values("holder", "branch_key").annotate(
+            n=Coalesce(Sum("amount"), Value(ZERO), output_field=_MONEY)):
         out[(row["holder"], row["branch_key"])]["net_new_money"] = row["n"]
 
 
@@ -578,3 +591,125 @@ def review(scope: Scope, period: Period) -> Review:
     out.sort(key=lambda r: (r.branch.code if r.branch else "", r.staff is None,
                             r.staff.display_name if r.staff else ""))
     return Review(period, scope, out, _add(r.values for r in out), as_of)
+
+
+# ---------------------------------------------------------------------------------------------
+# The trend by week and the quadrant migration matrix
+
+TREND_FACTS = ["planned", "done", "reached", "contacts", "real_contacts", "new_info", "calls",
+               "opportunities_opened", "sales_amount"]
+
+
+def _daily(scope: Scope, period: Period, *, per_staff: bool) -> dict[tuple, dict[str, Any]]:
+    """The trend's facts grouped by day (and staff and branch): one query per base."""
+    from django.db.models.functions import TruncDate
+
+    out: dict[tuple, dict[str, Any]] = defaultdict(dict)
+    by_base: dict[Base, list[Fact]] = defaultdict(list)
+    for key in TREND_FACTS:
+        by_base[FACT_BY_KEY[key].base].append(FACT_BY_KEY[key])
+    for base, facts in by_base.items():
+        day = TruncDate(base.moment) if base.is_datetime else F(base.moment)
+        keys = ["day", "staff_key", "branch_key"] if per_staff else ["day"]
+        rows = (base.scoped(scope, period).annotate(day=day).values(*keys)
+                .annotate(**{f.key: f.aggregate() for f in facts}))
+        for row in rows:
+            out[tuple(row.pop(k) for k in keys)].update(row)
+    return out
+
+
+def weekly_trend(scope: Scope, period: Period) -> list[tuple[Period, dict[str, Any]]]:
+    """The period week by week (Monday to Sunday, cut to the period): the trend's figures of each."""
+    days = _daily(scope, period, per_staff=False)
+    return [(week, _week_values(days, week, ())) for week in period.weeks()]
+
+
+def weekly_trend_by_row(scope: Scope, period: Period) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """The same per (staff member, branch): the comparison's lines, one per manager."""
+    days = _daily(scope, period, per_staff=True)
+    keys = {k[1:] for k in days}
+    weeks = period.weeks()
+    return {key: [_week_values(days, week, key) for week in weeks] for key in keys}
+
+
+def _week_values(days: dict[tuple, dict], week: Period, key: tuple) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    day = week.start
+    while day <= week.end:
+        for k, v in days.get((day, *key), {}).items():
+            values[k] = values.get(k, 0) + v
+        day += dt.timedelta(days=1)
+    for k in TREND_FACTS:
+        values.setdefault(k, ZERO if k in MONEY_KEYS else 0)
+    values["sales_amount"] = Decimal(values["sales_amount"]).quantize(ZERO)
+    planned = values["planned"]
+    values["contact_achievement_rate"] = round(values["reached"] / planned, 3) if planned else None
+    return values
+
+
+NEW = "new"  # a customer who was not in the bank at the start (no snapshot then)
+UNKNOWN = "unknown"  # a snapshot from before the quadrant was kept
+
+
+def quadrant_matrix(scope: Scope, period: Period) -> dict[tuple[str, str], int]:
+    """(quadrant at the start — or "new" —, quadrant at the end) → customers of the end book."""
+    start = BookAt.of(period.start - dt.timedelta(days=1))
+    end = BookAt.of(period.end)
+    if end.day is None:
+        return {}
+    rows = (_start_joined(end, start.day, scope).values("start_quadrant", "quadrant_key")
+            .annotate(n=Count("pk")))
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        if not row["quadrant_key"]:
+            continue  # no segment yet: not placed in the matrix
+        then = NEW if row["start_quadrant"] is None else row["start_quadrant"] or UNKNOWN
+        out[(then, row["quadrant_key"])] += row["n"]
+    return dict(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The drill-down: the rows behind a number, made from the same definitions
+
+BOOK_KEYS = {"book_start", "aum_start", "book_end", "aum_end", "aum_change", "moved_up", "moved_down",
+             "completeness_gained", "new_customers", "first_contact_in_time", "net_new_money"}
+RATIO_BASIS = {"contact_achievement_rate": "reached", "completion_rate": "done", "win_rate": "opportunities_won",
+               "calls_target": "calls", "call_minutes_target": "call_minutes"}
+
+
+def drillable(key: str) -> bool:
+    key = RATIO_BASIS.get(key, key)
+    return key in FACT_BY_KEY or key in STATE_FACTS or key in BOOK_KEYS
+
+
+def drill(scope: Scope, period: Period, key: str) -> tuple[str, QuerySet]:
+    """(what the rows are, the rows) behind figure `key` in the scope: tasks, contacts,
+    opportunities, sales, referrals, complaints, invitations, customers (a book) or transactions.
+    A ratio drills to its numerator (the contact achievement rate to the reached tasks)."""
+    key = RATIO_BASIS.get(key, key)
+    if key in FACT_BY_KEY:
+        fact = FACT_BY_KEY[key]
+        return fact.base.drill, fact.base.scoped(scope, period, fact.condition)
+    if key in STATE_FACTS:
+        kind = "opportunities" if key.startswith("opportunities") else "complaints"
+        return kind, STATE_FACTS[key](scope, period)
+    if key not in BOOK_KEYS:
+        raise KeyError(key)
+    start = BookAt.of(period.start - dt.timedelta(days=1))
+    end = BookAt.of(period.end)
+    if key in ("book_start", "aum_start"):
+        return "customers", start.rows(scope)
+    if key == "net_new_money":
+        return "transactions", _transactions(end, scope, period)
+    if end.day is None:
+        return "customers", AumSnapshot.objects.none()
+    joined = _start_joined(end, start.day, scope)
+    if key == "moved_up":
+        joined = joined.filter(start_quadrant__in=LOW, quadrant_key__in=HIGH)
+    elif key == "moved_down":
+        joined = joined.filter(start_quadrant__in=HIGH, quadrant_key__in=LOW)
+    elif key == "completeness_gained":
+        joined = joined.filter(start_filled__isnull=False, filled__isnull=False)
+    elif key in ("new_customers", "first_contact_in_time"):
+        joined = new_customers(end, scope, period)
+    return "customers", joined
