@@ -1,0 +1,298 @@
+"""The review's indicators on a small bank computed by hand (shared/API.md "Review" definitions
+first): a period spanning a month end (15 Oct – 14 Nov 2026, today 23 Nov), a manager who moved
+branch in the period, a customer handed over in the period; the page, the API and the figures
+agree; each caller sees only what is his or hers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from banyan.audit.models import AuditEvent
+from banyan.contacts.models import Interaction, Opportunity
+from banyan.holdings.models import AumSnapshot, Holding, Transaction
+from banyan.kpis.definitions import FIELD_BY_KEY
+from banyan.kpis.figures import Scope, drill, quadrant_matrix, review, weekly_trend
+from banyan.kpis.periods import Period, parse_period
+from banyan.org.models import Role
+from banyan.org.services import api_token_issue, staff_create, staff_move
+from banyan.worklists.models import Task
+
+PERIOD = Period(dt.date(2026, 10, 15), dt.date(2026, 11, 14))
+QUERY = "from=2026-10-15&to=2026-11-14"
+
+
+def at(day: str, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour)))
+
+
+def task(manager, day: str, customer, status: str, interaction=None) -> Task:
+    return Task.objects.create(manager=manager, date=dt.date.fromisoformat(day), customer=customer, rank=1,
+                               priority=1, suggested_channel="phone", status=status, interaction=interaction)
+
+
+def contact(staff, customer, day: str, *, channel="phone", outcome="reached", new_info="", minutes=0, hour=10):
+    return Interaction.objects.create(customer=customer, staff=staff, channel=channel, occurred_at=at(day, hour),
+                                      outcome=outcome, new_info=new_info, minutes=minutes, purpose="care")
+
+
+def snap(customer, day: str, rm, aum: str, quadrant: str, completeness: int = 50) -> None:
+    AumSnapshot.objects.create(customer=customer, date=dt.date.fromisoformat(day), rm=rm, branch=customer.branch,
+                               aum=Decimal(aum), quadrant=quadrant, completeness=completeness)
+
+
+@pytest.fixture
+def small(bank, make_customer):
+    """zhangmin (rm_a) and lihua (rm_b) in B01, wangfang (rm_c) in B02, and zhoujie, who works at
+    B01 until 31 Oct and at B02 from 1 Nov. c4 goes from zhangmin to lihua on 20 Oct."""
+    a, b, c = bank.rm_a, bank.rm_b, bank.rm_c
+    mover = staff_create(actor=None, username="zhoujie", password="x", role=Role.RM, branch=bank.b1,
+                         full_name="周杰", check_password=False)
+    c1 = make_customer(a, name="钱一")
+    c2 = make_customer(a, name="钱二")
+    c3 = make_customer(b, name="孙三")
+    c4 = make_customer(b, name="李四")  # handed over on 20 Oct: zhangmin's at the start, lihua's at the end
+    c5 = make_customer(c, name="周五")
+    c6 = make_customer(a, name="吴六", account_opened_on=dt.date(2026, 10, 18))  # new in the period
+    walk_in = make_customer(b, name="郑七")  # the mover's customers are the branch's, served in passing
+
+    # month-end snapshots: 30 Sep (the start's) and 31 Oct (the end's: the last on or before 14 Nov)
+    snap(c1, "2026-09-30", a, "100000", "low_low", 40)
+    snap(c2, "2026-09-30", a, "600000", "high_low", 50)
+    snap(c4, "2026-09-30", a, "200000", "low_high", 30)
+    snap(c3, "2026-09-30", b, "300000", "low_high", 70)
+    snap(c5, "2026-09-30", c, "50000", "low_low", 10)
+    snap(c1, "2026-10-31", a, "100000", "low_low", 60)
+    snap(c2, "2026-10-31", a, "400000", "low_low", 50)
+    snap(c6, "2026-10-31", a, "10000", "low_low", 20)
+    snap(c3, "2026-10-31", b, "300000", "low_high", 70)
+    snap(c4, "2026-10-31", b, "600000", "high_high", 45)
+    snap(c5, "2026-10-31", c, "55000", "low_low", 10)
+
+    # zhangmin's lists: 4 planned (2 superseded/moved are carried, 2 outside), 3 done, 2 reached
+    i1 = contact(a, c1, "2026-10-15", minutes=5, new_info="孩子明年高考")
+    i2 = contact(a, c2, "2026-10-16", outcome="not_reached", minutes=1)
+    i3 = contact(a, c1, "2026-11-14", channel="visit", new_info="打算换房")
+    task(a, "2026-10-14", c2, "done", contact(a, c2, "2026-10-14", new_info="在他行有理财"))  # before
+    task(a, "2026-10-15", c1, "done", i1)
+    task(a, "2026-10-16", c2, "done", i2)
+    task(a, "2026-10-31", c2, "skipped")
+    task(a, "2026-11-01", c1, "superseded")
+    task(a, "2026-11-02", c2, "moved")
+    task(a, "2026-11-03", c6, "suppressed")
+    task(a, "2026-11-14", c1, "done", i3)
+    task(a, "2026-11-15", c1, "done", contact(a, c1, "2026-11-15"))  # after
+    contact(a, c1, "2026-10-20", channel="sms", outcome="")  # a one-way SMS: a contact, not a real one
+    contact(a, c6, "2026-10-22", minutes=3)  # the new customer's first contact, 4 days after opening
+
+    # the mover: a reached task in each branch
+    task(mover, "2026-10-20", walk_in, "done", contact(mover, walk_in, "2026-10-20"))
+    staff_move(actor=None, staff=mover, branch=bank.b2, on=dt.date(2026, 11, 1))
+    task(mover, "2026-11-05", c5, "done", contact(mover, c5, "2026-11-05", new_info="准备退休"))
+
+    # opportunities: one opened and won in the period, one lost in it, one open past its date at the end
+    Opportunity.objects.create(customer=c1, owner=a, created_by=a, source="call", need="定投", due_date=dt.date(2026, 11, 30),
+                               opened_at=at("2026-10-20"), won_at=at("2026-11-05"), stage="won")
+    Opportunity.objects.create(customer=c2, owner=a, created_by=a, source="call", need="保险", due_date=dt.date(2026, 10, 1),
+                               opened_at=at("2026-09-01"), lost_at=at("2026-10-25"), stage="lost")
+    Opportunity.objects.create(customer=c2, owner=a, created_by=a, source="call", need="理财", due_date=dt.date(2026, 10, 30),
+                               opened_at=at("2026-10-01"), stage="open")
+    # sales: one in the period, one after it
+    Holding.objects.create(customer=c1, product=bank.products.fund, amount=Decimal("100000"),
+                           current_value=Decimal("100000"), purchase_date=dt.date(2026, 10, 22), sold_by=a)
+    Holding.objects.create(customer=c1, product=bank.products.wealth, amount=Decimal("50000"),
+                           current_value=Decimal("50000"), purchase_date=dt.date(2026, 11, 20), sold_by=a)
+    # money in and out of c1's accounts: 50,000 in and 10,000 out in the period, 999 after
+    for n, (day, amount) in enumerate([("2026-10-20", "50000"), ("2026-11-10", "-10000"), ("2026-11-20", "999")]):
+        Transaction.objects.create(customer=c1, external_id=f"T{n}", occurred_on=dt.date.fromisoformat(day),
+                                   amount=Decimal(amount))
+    return bank, mover
+
+
+def _row(r, username, branch=None):
+    rows = [x for x in r.rows if x.username == username and (branch is None or x.branch.code == branch)]
+    assert len(rows) == 1, [(x.username, x.branch) for x in r.rows]
+    return rows[0].values
+
+
+def test_the_api_md_figures_of_a_manager_over_a_month_end(small):
+    bank, _mover = small
+    zhangmin = _row(review(Scope(branch_id=bank.b1.pk), PERIOD), "zhangmin")
+    # planned: 15/16 Oct done, 31 Oct skipped, 14 Nov done (superseded, moved, suppressed and the
+    # days outside the period are not); done 3; reached 2 (16 Oct was not reached)
+    assert (zhangmin["planned"], zhangmin["done"], zhangmin["reached"]) == (4, 3, 2)
+    assert zhangmin["contact_achievement_rate"] == 0.5
+    assert zhangmin["completion_rate"] == 0.75
+    # contacts in the period: 15 Oct, 16 Oct, 20 Oct (SMS), 22 Oct, 14 Nov; real: all but the SMS and 16 Oct
+    assert (zhangmin["contacts"], zhangmin["real_contacts"], zhangmin["new_info"]) == (5, 3, 2)
+    assert (zhangmin["calls"], zhangmin["call_minutes"]) == (3, 9)
+    assert (zhangmin["contacts_phone"], zhangmin["contacts_visit"], zhangmin["contacts_sms"]) == (3, 1, 1)
+    assert (zhangmin["opportunities_opened"], zhangmin["opportunities_won"], zhangmin["opportunities_lost"]) == (1, 1, 1)
+    assert zhangmin["opportunities_overdue"] == 1
+    assert zhangmin["win_rate"] == 0.5
+    assert (zhangmin["sales_count"], zhangmin["sales_amount"]) == (1, Decimal("100000.00"))
+    assert zhangmin["sales_amount_fund"] == Decimal("100000.00")
+    assert zhangmin["sales_amount_wealth"] == Decimal("0.00")
+
+
+def test_the_book_follows_the_hand_over_start_with_the_giver_end_with_the_receiver(small):
+    bank, _mover = small
+    r = review(Scope(branch_id=bank.b1.pk), PERIOD)
+    zhangmin, lihua = _row(r, "zhangmin"), _row(r, "lihua")
+    assert r.as_of == {"aum_start_date": dt.date(2026, 9, 30), "aum_end_date": dt.date(2026, 10, 31)}
+    # start (30 Sep): c1 100k + c2 600k + c4 200k; end (31 Oct): c1 100k + c2 400k + c6 10k
+    assert (zhangmin["book_start"], zhangmin["aum_start"]) == (3, Decimal("900000.00"))
+    assert (zhangmin["book_end"], zhangmin["aum_end"]) == (3, Decimal("510000.00"))
+    assert zhangmin["aum_change"] == Decimal("-390000.00")
+    assert (lihua["book_start"], lihua["aum_start"]) == (1, Decimal("300000.00"))
+    assert (lihua["book_end"], lihua["aum_end"]) == (2, Decimal("900000.00"))
+    # c2 went from high to low assets; c4 (now lihua's) from low to high
+    assert (zhangmin["moved_up"], zhangmin["moved_down"]) == (0, 1)
+    assert (lihua["moved_up"], lihua["moved_down"]) == (1, 0)
+    # completeness: c1 40 → 60, c2 50 → 50 (c6 had no snapshot at the start): +10.0 a customer
+    assert zhangmin["completeness_gained"] == 10.0
+    assert lihua["completeness_gained"] == 7.5  # c3 70 → 70, c4 30 → 45
+    # c6 opened on 18 Oct and was reached on 22 Oct, within the bank's 7 days
+    assert (zhangmin["new_customers"], zhangmin["first_contact_in_time"]) == (1, 1)
+    assert zhangmin["net_new_money"] == Decimal("40000.00")
+    assert quadrant_matrix(Scope(branch_id=bank.b1.pk), PERIOD) == {
+        ("low_low", "low_low"): 1, ("high_low", "low_low"): 1, ("new", "low_low"): 1,
+        ("low_high", "low_high"): 1, ("low_high", "high_high"): 1}
+
+
+def test_a_manager_who_moved_counts_in_each_branch_for_the_days_worked_there(small):
+    bank, _mover = small
+    b1 = review(Scope(branch_id=bank.b1.pk), PERIOD)
+    b2 = review(Scope(branch_id=bank.b2.pk), PERIOD)
+    assert (_row(b1, "zhoujie")["planned"], _row(b1, "zhoujie")["reached"]) == (1, 1)
+    assert (_row(b2, "zhoujie")["planned"], _row(b2, "zhoujie")["new_info"]) == (1, 1)
+    assert _row(b1, "zhoujie")["new_info"] == 0
+    own = review(Scope(manager_id=_mover.pk), PERIOD)
+    assert sorted(r.branch.code for r in own.rows) == ["B01", "B02"]
+    assert own.total["planned"] == 2 and own.total["reached"] == 2
+    bank_wide = review(Scope(), PERIOD)
+    assert bank_wide.total["planned"] == b1.total["planned"] + b2.total["planned"] == 6
+    by_branch = {row.branch.code: row.values for row in bank_wide.by_branch()}
+    assert by_branch["B01"]["planned"] == b1.total["planned"]
+    assert by_branch["B02"]["planned"] == b2.total["planned"]
+    assert by_branch["B02"]["aum_end"] == Decimal("55000.00")
+
+
+def test_every_number_drills_down_to_the_rows_it_counts(small):
+    bank, _mover = small
+    scope = Scope(branch_id=bank.b1.pk, manager_id=bank.rm_a.pk)
+    r = review(scope, PERIOD)
+    for key in ("planned", "done", "reached", "contacts", "new_info", "calls", "opportunities_opened",
+                "opportunities_overdue", "sales_count", "book_start", "book_end", "moved_down", "new_customers"):
+        kind, rows = drill(scope, PERIOD, key)
+        assert rows.count() == r.total[key], key
+    kind, rows = drill(scope, PERIOD, "contact_achievement_rate")
+    assert (kind, rows.count()) == ("tasks", 2)
+    kind, rows = drill(scope, PERIOD, "net_new_money")
+    assert kind == "transactions" and sum(t.amount for t in rows) == r.total["net_new_money"]
+
+
+def test_the_weekly_trend_adds_up_to_the_period(small):
+    bank, _mover = small
+    scope = Scope(branch_id=bank.b1.pk)
+    weeks = weekly_trend(scope, PERIOD)
+    assert weeks[0][0].start == PERIOD.start and weeks[-1][0].end == PERIOD.end
+    total = review(scope, PERIOD).total
+    for key in ("planned", "reached", "contacts", "new_info"):
+        assert sum(v[key] for _w, v in weeks) == total[key], key
+
+
+def _api(client, user, query=QUERY):
+    return client.get(f"/api/v1/kpis?{query}", HTTP_AUTHORIZATION=f"Bearer {api_token_issue(staff=user)}")
+
+
+def test_the_page_and_the_api_show_the_figures_of_review(small, client, login):
+    bank, _mover = small
+    r = review(Scope(branch_id=bank.b1.pk), PERIOD)
+    answer = _api(client, bank.head)
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["from"], body["to"]) == ("2026-10-15", "2026-11-14")
+    api_rows = {(row["manager"], row["branch"]): row for row in body["rows"]}
+    page = login(bank.head).get(f"/review/?{QUERY}")
+    assert page.status_code == 200
+    page_rows = {(t["row"].username, t["row"].branch.code): {c["key"]: c["value"] for c in t["cells"]}
+                 for t in page.context["table"]}
+    for row in r.rows:
+        key = (row.username, row.branch.code if row.branch else None)
+        for field in FIELD_BY_KEY:
+            value, api_value = row.values[field], api_rows[key][field]
+            expected = f"{value:.2f}" if isinstance(value, Decimal) else value
+            assert api_value == expected, (key, field)
+        for field, value in page_rows[key].items():
+            assert value == row.values[field], (key, field)
+    assert body["total"]["planned"] == r.total["planned"] == 6 - 1  # zhoujie's B02 day is not B01's
+    assert body["total"]["contact_achievement_rate"] == r.total["contact_achievement_rate"]
+
+
+def test_a_manager_sees_only_his_or_her_own_figures(small, client, login):
+    bank, _mover = small
+    own = _api(client, bank.rm_a)
+    assert own.status_code == 200
+    assert [row["manager"] for row in own.json()["rows"]] == ["zhangmin"]
+    assert _api(client, bank.rm_a, QUERY + "&manager=lihua").status_code == 404
+    assert _api(client, bank.rm_a, QUERY + "&branch=B01").status_code == 404
+    web = login(bank.rm_a)
+    assert web.get(f"/review/?{QUERY}&manager=lihua").status_code == 404
+    assert web.get(f"/review/drill/?{QUERY}&figure=planned&manager=lihua").status_code == 404
+    assert web.get(f"/review/drill/?{QUERY}&figure=planned&manager=-").status_code == 404
+
+
+def test_a_branch_head_sees_the_branch_and_its_staff_only(small, client, login):
+    bank, mover = small
+    rows = _api(client, bank.head).json()["rows"]
+    assert "wangfang" not in {row["manager"] for row in rows}
+    assert {row["branch"] for row in rows} == {"B01"}
+    assert _api(client, bank.head, QUERY + "&branch=B02").status_code == 404
+    assert _api(client, bank.head, QUERY + "&manager=wangfang").status_code == 404
+    # zhoujie worked at B01 in the period: his B01 days are the head's to see, not his B02 days
+    moved = _api(client, bank.head, QUERY + "&manager=zhoujie").json()
+    assert [(row["branch"], row["planned"]) for row in moved["rows"]] == [("B01", 1)]
+    for other in (bank.assistant, bank.auditor):
+        assert _api(client, other).status_code == 404
+        assert login(other).get(f"/review/?{QUERY}").status_code == 404
+    everyone = _api(client, bank.admin).json()
+    assert {row["branch"] for row in everyone["rows"]} == {"B01", "B02"}
+
+
+def test_the_drill_down_lists_visible_customers_and_is_audited(small, login):
+    bank, _mover = small
+    web = login(bank.head)
+    before = AuditEvent.objects.filter(action="customer.listed").count()
+    page = web.get(f"/review/drill/?{QUERY}&figure=new_info&manager=zhangmin&branch=B01")
+    assert page.status_code == 200
+    assert "孩子明年高考" in page.content.decode() and "打算换房" in page.content.decode()
+    assert "在他行有理财" not in page.content.decode()  # 14 Oct: before the period
+    events = AuditEvent.objects.filter(action="customer.listed").order_by("-pk")
+    assert events.count() == before + 1
+    assert events[0].data["filter"]["figure"] == "new_info" and events[0].data["count"] == 1
+    assert web.get(f"/review/drill/?{QUERY}&figure=nonsense").status_code == 404
+
+
+def test_a_bad_period_is_refused_at_its_field(small, client):
+    bank, _mover = small
+    answer = _api(client, bank.head, "from=2026-13-01")
+    assert answer.status_code == 422
+    assert "from" in answer.json()["error"]["fields"]
+    answer = _api(client, bank.head, "from=2026-11-01&to=2026-10-01")
+    assert answer.status_code == 422 and "to" in answer.json()["error"]["fields"]
+
+
+def test_periods_by_kind():
+    day = dt.date(2026, 11, 23)
+    assert Period.of("week", day) == Period(dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    assert Period.of("month", day) == Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    assert Period.of("quarter", day) == Period(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert Period.of("year", day).days == 365
+    assert Period.of("month", day).previous() == Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert Period.of("quarter", day).previous() == Period(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+    assert parse_period(start=None, end=None, today=day) == Period.of("month", day)
+    assert parse_period(start="2026-10-01", end=None, kind="quarter", today=day) == Period.of("quarter", day)
