@@ -94,11 +94,14 @@ def small(bank, make_customer):
     task(mover, "2026-11-05", c5, "done", contact(mover, c5, "2026-11-05", new_info="准备退休"))
 
     # opportunities: one opened and won in the period, one lost in it, one open past its date at the end
-    Opportunity.objects.create(customer=c1, owner=a, created_by=a, source="call", need="定投", due_date=dt.date(2026, 11, 30),
+    Opportunity.objects.create(customer=c1, owner=a, created_by=a, source="call", need="定投",
+                               due_date=dt.date(2026, 11, 30),
                                opened_at=at("2026-10-20"), won_at=at("2026-11-05"), stage="won")
-    Opportunity.objects.create(customer=c2, owner=a, created_by=a, source="call", need="保险", due_date=dt.date(2026, 10, 1),
+    Opportunity.objects.create(customer=c2, owner=a, created_by=a, source="call", need="保险",
+                               due_date=dt.date(2026, 10, 1),
                                opened_at=at("2026-09-01"), lost_at=at("2026-10-25"), stage="lost")
-    Opportunity.objects.create(customer=c2, owner=a, created_by=a, source="call", need="理财", due_date=dt.date(2026, 10, 30),
+    Opportunity.objects.create(customer=c2, owner=a, created_by=a, source="call", need="理财",
+                               due_date=dt.date(2026, 10, 30),
                                opened_at=at("2026-10-01"), stage="open")
     # sales: one in the period, one after it
     Holding.objects.create(customer=c1, product=bank.products.fund, amount=Decimal("100000"),
@@ -130,7 +133,8 @@ def test_the_api_md_figures_of_a_manager_over_a_month_end(small):
     assert (zhangmin["contacts"], zhangmin["real_contacts"], zhangmin["new_info"]) == (5, 3, 2)
     assert (zhangmin["calls"], zhangmin["call_minutes"]) == (3, 9)
     assert (zhangmin["contacts_phone"], zhangmin["contacts_visit"], zhangmin["contacts_sms"]) == (3, 1, 1)
-    assert (zhangmin["opportunities_opened"], zhangmin["opportunities_won"], zhangmin["opportunities_lost"]) == (1, 1, 1)
+    opportunities = (zhangmin["opportunities_opened"], zhangmin["opportunities_won"], zhangmin["opportunities_lost"])
+    assert opportunities == (1, 1, 1)
     assert zhangmin["opportunities_overdue"] == 1
     assert zhangmin["win_rate"] == 0.5
     assert (zhangmin["sales_count"], zhangmin["sales_amount"]) == (1, Decimal("100000.00"))
