@@ -349,8 +349,6 @@ class BookAt:
     def rows(self, scope: Scope) -> QuerySet:
         """Customers (live) or snapshot rows with holder, branch, aum, quadrant, completeness,
         customer, opened — scoped. None-day: no rows."""
-        if self.day is None:
-            return AumSnapshot.objects.none()
         if self.live:
             qs = Customer.objects.annotate(
                 holder=F("rm_id"), branch_key=F("branch_id"), value=F("aum"), quadrant_key=F("segment__quadrant"),
@@ -370,7 +368,7 @@ class BookAt:
             qs = qs.filter(holder=scope.manager_id)
         if scope.unassigned:
             qs = qs.filter(holder__isnull=True)
-        return qs
+        return qs.none() if self.day is None else qs
 
 
 def _start_joined(end: BookAt, start_day: dt.date | None, scope: Scope) -> QuerySet:
@@ -701,8 +699,6 @@ def drill(scope: Scope, period: Period, key: str) -> tuple[str, QuerySet]:
         return "customers", start.rows(scope)
     if key == "net_new_money":
         return "transactions", _transactions(end, scope, period)
-    if end.day is None:
-        return "customers", AumSnapshot.objects.none()
     joined = _start_joined(end, start.day, scope)
     if key == "moved_up":
         joined = joined.filter(start_quadrant__in=LOW, quadrant_key__in=HIGH)
