@@ -195,9 +195,17 @@ def _days(name: str, default: int, *, most: int) -> int:
 # Days after a client event within which each guest is followed up (EVT-3/4, the event_follow_up
 # task): the default of a new event's plan, which its organiser may change per event.
 BANYAN_EVENT_FOLLOW_UP_DAYS = _days("BANYAN_EVENT_FOLLOW_UP_DAYS", 3, most=30)
+# The bank's deadline for the first real contact with a new customer (days after the account was
+# opened): the review counts the first contacts made within it.
+BANYAN_FIRST_CONTACT_DAYS = _days("BANYAN_FIRST_CONTACT_DAYS", 7, most=90)
 
 # The bank's name as customers know it, for scripts and messages ("您好，我是榕树银行的理财经理…").
 BANYAN_BANK_NAME = os.environ.get("BANYAN_BANK_NAME", "榕树银行")
+
+# The address staff open Banyan at (https://crm.bank.example), for the links in the emails it sends
+# to staff (the monthly review reports); empty: the first CSRF trusted origin, else `make run`'s.
+BANYAN_SITE_URL = (os.environ.get("BANYAN_SITE_URL") or (CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "")
+                   or "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,
@@ -266,6 +274,7 @@ from celery.schedules import crontab  # noqa: E402 - only the beat schedule need
 
 _nightly_hour, _nightly_minute = (int(p) for p in os.environ.get("BANYAN_NIGHTLY_AT", "02:30").split(":"))
 _outbox_every = float(os.environ.get("BANYAN_OUTBOX_EVERY", 60))
+_reports_at = os.environ.get("BANYAN_REPORTS_AT", "07:00").split(":")
 CELERY_BEAT_SCHEDULE = {
     "nightly-segments-and-worklists": {"task": "banyan.nightly",
                                        "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute)},
@@ -273,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
     "content-plans": {"task": "banyan.content.run_plans",
                       "schedule": crontab(hour=int(os.environ.get("BANYAN_CONTENT_AT", "09:30").split(":")[0]),
                                           minute=int(os.environ.get("BANYAN_CONTENT_AT", "09:30").split(":")[1]))},
+    # Issue 14 §5: from the first working day of a month, the past month's review reports of the
+    # branches, built and emailed once (banyan/kpis/tasks.py); after the nightly's month-end snapshot
+    "monthly-review-reports": {"task": "banyan.kpis.monthly_reports",
+                               "schedule": crontab(hour=int(_reports_at[0]), minute=int(_reports_at[1]))},
     "send-the-outbox": {"task": "banyan.messages.send_outbox", "schedule": _outbox_every,
                         "kwargs": {"limit": BANYAN_OUTBOX_BATCH},
                         "options": {"expires": _outbox_every}},  # no pile-up while the workers are down
