@@ -21,7 +21,7 @@ def test_a_manager_with_a_book_hands_it_over_before_moving(bank, make_customer):
     make_customer(bank.rm_b, name="孙三")
     with pytest.raises(ValidationError) as refused:
         staff_move(actor=bank.admin, staff=bank.rm_b, branch=bank.b2, on=dt.date(2026, 12, 1))
-    assert "hand it over first" in str(refused.value)
+    assert "请先移交" in str(refused.value)  # Chinese first
     assert not StaffPosting.objects.exists()
 
 
