@@ -55,6 +55,11 @@ VIA_LABELS = {
     "diagnosis_pdf": gettext_lazy("wealth diagnosis PDF"),
     "api_diagnosis_pdf": gettext_lazy("API: wealth diagnosis PDF"),
     "diagnosis_batch": gettext_lazy("wealth diagnosis PDFs of the priority customers (ZIP)"),
+    # the review's figures (no customer in them): the workbook of a page or of the API, the monthly report
+    "review_page": pgettext_lazy("audit via", "review page: Excel"),
+    "api_kpis_export": pgettext_lazy("audit via", "API: the review's Excel"),
+    "monthly_report_xlsx": pgettext_lazy("audit via", "monthly review report: Excel"),
+    "monthly_report_pdf": pgettext_lazy("audit via", "monthly review report: PDF"),
 }
 
 #: The parameters of a filter, in words (a context of their own: "page" is a page number here).
@@ -253,6 +258,23 @@ def _reason(code: str) -> str:
     return " · ".join(words)
 
 
+def _review(data: dict) -> str:
+    """A workbook or report of the review: where it came from, whose figures, which period, how many lines."""
+    parts = [_via(data["via"])] if data.get("via") else []
+    parts.append(data.get("manager") or data.get("branch") or str(pgettext_lazy("audit", "the whole bank")))
+    if data.get("month"):
+        parts.append(data["month"])
+    elif data.get("from"):
+        parts.append(f"{data['from']} – {data.get('to', '')}")
+    if isinstance(data.get("rows"), int):
+        parts.append(npgettext("audit", "%(n)s line", "%(n)s lines", data["rows"]) % {"n": _n(data["rows"])})
+    if data.get("recipients"):
+        parts.append("→ " + "、".join(data["recipients"]))
+    if data.get("failed"):
+        parts.append(str(pgettext_lazy("audit", "not delivered: ")) + "、".join(data["failed"]))
+    return " · ".join(parts)
+
+
 def describe(event: AuditEvent, names: Names) -> str:
     """The detail column of the audit page (and of its CSV export) for one event."""
     action, data = event.action, event_data(event)
@@ -281,6 +303,8 @@ def describe(event: AuditEvent, names: Names) -> str:
         return describe_filter(flt, names) if flt else _("the whole log")
     if action.startswith("feed."):
         return _feed(event)
+    if action in ("kpis.exported", "kpis.report_built", "kpis.report_sent") and data:
+        return _review(data)
     if action in ("settings.reason_rule_changed", "settings.talking_point_changed") and event.detail:
         return _reason(event.detail)
     return event.detail

@@ -128,6 +128,9 @@ OBJECTS: dict[str, ObjectKind] = {
     "content": ObjectKind("branch", lambda w: w.piece.pk),  # /api/v1/content/{id}/…
     "piece": ObjectKind("branch", lambda w: w.piece.pk),
     "plan": ObjectKind("book", lambda w: w.plan.pk),
+    # the review's monthly report of a branch (KPI, issue 14 §5): its branch head and the admin
+    # download it; within the branch no one else (banyan/kpis/tests/test_report.py proves the 404s)
+    "report": ObjectKind("branch", lambda w: w.report.pk),
 }
 
 #: Parameters that name no object: the value they get.
@@ -152,6 +155,7 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     "opportunity_pipeline": {"manager": "manager"},  # a branch head's filter: a manager of the branch
     "opportunity_stage": {"holding": "holding"},  # won: another book's sale named as the one that closed it
     "customer_opportunities": {"interaction": "interaction"},  # the offer after another book's contact
+    "review_reports": {"branch": "branch"},  # the admin's filter of the monthly reports; ignored for others
 }
 
 _GENERIC = {"id", "pk", "code", "slug", "uuid"}
@@ -500,7 +504,14 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
     piece = content_piece_approve(actor=bank.admin, piece=piece)
     plan = content_plan_create(actor=owner, name=f"计划{label}矩阵", filter={"interest": "矩阵"}, every_days=14,
                                channels=["sms"], pieces=[piece], first_run_on=today + dt.timedelta(days=7))
+    from banyan.kpis.models import MonthlyReport
+
+    # the branch's report of last month (one per branch: 甲 and 乙 share B01's); a stand-in file
+    report, _made = MonthlyReport.objects.get_or_create(
+        branch=owner.branch, month=(today.replace(day=1) - dt.timedelta(days=1)).replace(day=1),
+        defaults={"workbook": b"PK matrix", "summary_pdf": b"%PDF matrix", "sent_at": clock.now()})
     return SimpleNamespace(
+        report=report,
         label=label, owner=owner, branch=owner.branch, customer=customer, campaign=campaign, holding=holding,
         memo=memo, task=task, appointment=appointment, interaction=interaction, message=message, script=script,
         batch=batch,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from banyan.contacts.models import Interaction, Opportunity
 from banyan.holdings.models import AumSnapshot, Holding, Transaction
+from banyan.kpis.tests.month_fixtures import october  # noqa: F401 (the workbook's and the monthly report's month)
 from banyan.org.models import Role
 from banyan.org.services import staff_create, staff_move
 from banyan.worklists.models import Task
