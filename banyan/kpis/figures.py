@@ -105,7 +105,8 @@ def _who_cached(scope: Scope, period: Period, generation: int) -> tuple[list[int
 
 def _who(scope: Scope, period: Period) -> tuple[list[int] | None, list[StaffPosting]]:
     """Whose rows a scope reads (None: everyone's) and the postings that place their days: read
-    once per review (the cache lives for one `review()` call, see _generation)."""
+    once per review (each public entry point — review, drill, the trends — starts a new generation
+    of the cache, so that a move made since is seen)."""
     return _who_cached(scope, period, _generation[0])
 
 
@@ -618,12 +619,14 @@ def _daily(scope: Scope, period: Period, *, per_staff: bool) -> dict[tuple, dict
 
 def weekly_trend(scope: Scope, period: Period) -> list[tuple[Period, dict[str, Any]]]:
     """The period week by week (Monday to Sunday, cut to the period): the trend's figures of each."""
+    _generation[0] += 1
     days = _daily(scope, period, per_staff=False)
     return [(week, _week_values(days, week, ())) for week in period.weeks()]
 
 
 def weekly_trend_by_row(scope: Scope, period: Period) -> dict[tuple[int, int], list[dict[str, Any]]]:
     """The same per (staff member, branch): the comparison's lines, one per manager."""
+    _generation[0] += 1
     days = _daily(scope, period, per_staff=True)
     keys = {k[1:] for k in days}
     weeks = period.weeks()
@@ -685,6 +688,7 @@ def drill(scope: Scope, period: Period, key: str) -> tuple[str, QuerySet]:
     opportunities, sales, referrals, complaints, invitations, customers (a book) or transactions.
     A ratio drills to its numerator (the contact achievement rate to the reached tasks)."""
     key = RATIO_BASIS.get(key, key)
+    _generation[0] += 1  # who works where, read afresh
     if key in FACT_BY_KEY:
         fact = FACT_BY_KEY[key]
         return fact.base.drill, fact.base.scoped(scope, period, fact.condition)
