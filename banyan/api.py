@@ -44,6 +44,7 @@ from banyan.customers.api import router as customers_router
 from banyan.events.api import router as events_router
 from banyan.holdings.api import holdings_router, products_router
 from banyan.kpis.api import router as kpis_router
+from banyan.kpis.plans_api import router as kpis_plans_router
 from banyan.messaging.api import router as messaging_router
 from banyan.org.api import ApiError, BearerAuth
 from banyan.org.api import router as auth_router
@@ -132,6 +133,7 @@ api.add_router("", messaging_router)
 api.add_router("", wealth_router)
 api.add_router("", offers_router)
 api.add_router("", events_router)
+api.add_router("", kpis_plans_router)
 api.add_router("", kpis_router)
 api.add_router("", groups_router)
 api.add_router("", referrals_router)

@@ -38,6 +38,9 @@ VIA_LABELS = {
     # lists of customers
     "book": gettext_lazy("My customers list"),
     "search": gettext_lazy("search results page"),
+    "plan_customers": gettext_lazy("a value-uplift plan's named customers"),
+    "plan_candidates": gettext_lazy("customers offered to name in a value-uplift plan"),
+    "api_plan_customers": gettext_lazy("API: a value-uplift plan's named customers"),
     "suggest": gettext_lazy("search box suggestions"),
     "pick": gettext_lazy("relation picker"),
     "api_customers": gettext_lazy("API: customer list"),

@@ -108,6 +108,8 @@ OBJECTS: dict[str, ObjectKind] = {
     "opportunity": ObjectKind("book", lambda w: w.opportunity.pk),
     "referral": ObjectKind("book", lambda w: w.referral.pk),  # sent and received by the manager (SVC-2)
     "staff": ObjectKind("book", lambda w: w.owner.pk),  # the manager, as the branch pages' object
+    # a manager's value-uplift plan (KPI-3): its manager, the branch head and the admin; `plan` is a content plan
+    "uplift": ObjectKind("book", lambda w: w.uplift.pk),
     "manager": ObjectKind("book", lambda w: w.owner.pk),
     "script": ObjectKind("branch", lambda w: w.script.pk),
     "branch": ObjectKind("branch", lambda w: w.branch.code, missing="NO-SUCH-BRANCH"),
@@ -147,6 +149,8 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     "message_compose": {"customer": "customer"},
     "outreach_call": {"customer": "customer"},
     "segment_matrix": {"rm": "manager"},
+    "plan_new": {"manager": "manager"},  # the branch head's plan for a manager of the branch
+    "plan_list": {"branch": "branch"},  # the admin's filter of the value-uplift plans; ignored for others
     "book_hand_over": {"from": "manager", "from_rm": "manager", "to_rm": "manager"},
     "branch_overview": {"branch": "branch"},
     "worklist_branch": {"branch": "branch"},
@@ -491,6 +495,14 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
     group = group_create(actor=owner, name=f"群{label}矩阵", kind="salon", purpose="矩阵核对")
     group_member_add(actor=owner, group=group, customer=customer, consent_channel="in_person")
     group_share_record(actor=owner, group=group, text=f"分享{label}矩阵内容")
+    from banyan.kpis.plans import plan_comment, plan_create
+
+    # the manager's value-uplift plan of the month, proposed, naming the customer, with a comment
+    month = today.replace(day=1)
+    uplift = plan_create(actor=owner, start=month, end=(month + dt.timedelta(days=32)).replace(day=1)
+                         - dt.timedelta(days=1), target_sales_count=3, note=f"提升{label}矩阵计划",
+                         customer_ids=[customer.pk])
+    plan_comment(actor=owner, plan=uplift, text=f"提升{label}矩阵评语")
     from banyan.service.complaints import complaint_receive
     from banyan.service.models import ComplaintCategory
 
@@ -520,10 +532,10 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
         group=group,
         event=event,
         complaint=complaint,
-        piece=piece, plan=plan,
+        piece=piece, plan=plan, uplift=uplift,
         book_markers=[customer.name, customer.external_id, memo.text, interaction.summary, appointment.place,
                       message.body, campaign.name, opportunity.need, group.name, f"分享{label}矩阵内容", plan.name,
-                      complaint.description, event.name],
+                      complaint.description, event.name, uplift.note, f"提升{label}矩阵评语"],
         branch_markers=[script.title, piece.title],
     )
 
@@ -535,6 +547,7 @@ def fingerprint(world) -> dict[str, Any]:
     from banyan.customers.models import Customer
     from banyan.events.models import Event, Invitation
     from banyan.holdings.models import Holding
+    from banyan.kpis.models import PlanComment, PlanCustomer, UpliftPlan
     from banyan.messaging.models import Message
     from banyan.org.models import Staff
     from banyan.outreach.models import CallEntry, Campaign, ContentDelivery, ContentPiece, ContentPlan, Script
@@ -573,6 +586,11 @@ def fingerprint(world) -> dict[str, Any]:
         "complaint": Complaint.objects.filter(pk=world.complaint.pk).values(
             "status", "owner_id", "due_date", "limit_days", "paused_since", "resolution", "cause"),
         "complaint actions": ComplaintAction.objects.filter(complaint_id=world.complaint.pk).values("kind", "text"),
+        "uplift": UpliftPlan.objects.filter(pk=world.uplift.pk).values(
+            "status", "note", "target_contact_rate", "target_new_aum", "target_opportunities", "target_sales_count",
+            "target_sales_amount", "approved_by_id"),
+        "uplift customers": PlanCustomer.objects.filter(plan_id=world.uplift.pk).values("customer_id"),
+        "uplift comments": PlanComment.objects.filter(plan_id=world.uplift.pk).values("text"),
     }
     out: dict[str, Any] = {k: [dict(r) for r in qs] for k, qs in rows.items()}
     for model in (Interaction, Memo, Appointment, Message, Holding, Opportunity):

@@ -88,8 +88,12 @@ def world(bank, make_customer, _connection_kept):
                                end_date=TODAY + dt.timedelta(days=14), customer_ids=[c.pk for c in customers])
     task = Task.objects.filter(manager=bank.rm_a, date=TODAY, customer=customers[0]).get()  # the maturity
     opportunity = opportunity_create(actor=bank.rm_a, customer=customers[0], need="到期续存", source="call")
+    from banyan.kpis.plans import plan_create
+
+    uplift = plan_create(actor=bank.rm_a, start=TODAY.replace(day=1), end=TODAY, target_sales_count=3,
+                         customer_ids=[customers[0].pk])
     return {"customer": customers[0].pk, "campaign": campaign.pk, "code": bank.products.fund.code,
-            "task": task.pk, "called": customers[1].pk, "opportunity": opportunity.pk,
+            "task": task.pk, "called": customers[1].pk, "opportunity": opportunity.pk, "uplift": uplift.pk,
             "headers": {"Authorization": f"Bearer {api_token_issue(staff=bank.rm_a)}"}}
 
 
@@ -109,6 +113,8 @@ def _real_ids(case, world) -> None:
             params[name] = world["task"]
         elif name == "customer_id":
             params[name] = world["called"]
+        elif name == "uplift_id":
+            params[name] = world["uplift"]
         elif name == "id":
             params[name] = world["campaign"] if path.startswith("/api/v1/campaigns") else (
                 world["opportunity"] if path.startswith("/api/v1/opportunities") else world["customer"])
