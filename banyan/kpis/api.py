@@ -41,6 +41,15 @@ KpiRowOut = _figures_schema("KpiRowOut", {
 KpiTotalOut = _figures_schema("KpiTotalOut", {})
 
 
+class KpiEventsOut(Schema):
+    held: int = Field(description="Client events held in the period (the branch's; a manager's: organised).")
+    cost: Money = Field(description="Their actual cost, or the budget while none is recorded.")
+    invited: int
+    attended: int
+    opportunities: int = Field(description="Sales opportunities opened from those events.")
+    cost_per_opportunity: Money | None = Field(description="cost ÷ opportunities; null without any.")
+
+
 class KpiOut(Schema):
     from_: dt.date = Field(alias="from")
     to: dt.date
@@ -49,6 +58,7 @@ class KpiOut(Schema):
                                                      "period runs).")
     rows: list[KpiRowOut]
     total: KpiTotalOut
+    events: KpiEventsOut
 
 
 class KpiQuery(Schema):
@@ -67,7 +77,7 @@ def _row_out(row: Row) -> dict[str, Any]:
 
 def review_out(r: Review) -> dict[str, Any]:
     return {"from": r.period.start, "to": r.period.end, **r.as_of,
-            "rows": [_row_out(row) for row in r.rows], "total": r.total}
+            "rows": [_row_out(row) for row in r.rows], "total": r.total, "events": r.events}
 
 
 def review_for(request, query: KpiQuery) -> Review:

@@ -555,6 +555,7 @@ class Review:
     rows: list[Row]
     total: dict[str, Any]
     as_of: dict[str, dt.date | None]
+    events: dict[str, Any] = field(default_factory=dict)
 
     def by_branch(self) -> list[Row]:
         """The rows added up per branch (the admin's view of branches)."""
@@ -589,7 +590,7 @@ def review(scope: Scope, period: Period) -> Review:
     out = [Row(s, b, _finish(v), staff=staff.get(s), branch=branches.get(b)) for (s, b), v in rows.items()]
     out.sort(key=lambda r: (r.branch.code if r.branch else "", r.staff is None,
                             r.staff.display_name if r.staff else ""))
-    return Review(period, scope, out, _add(r.values for r in out), as_of)
+    return Review(period, scope, out, _add(r.values for r in out), as_of, events_summary(scope, period))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -713,3 +714,33 @@ def drill(scope: Scope, period: Period, key: str) -> tuple[str, QuerySet]:
     elif key in ("new_customers", "first_contact_in_time"):
         joined = new_customers(end, scope, period)
     return "customers", joined
+
+
+# ---------------------------------------------------------------------------------------------
+# Client events of the scope (EVT-4): held in the period, their cost and the opportunities they made
+
+
+def events_summary(scope: Scope, period: Period) -> dict[str, Any]:
+    """The events held in the period — the branch's (the bank's; a manager's: those organised) —
+    with their cost (the actual cost, or the budget while none is recorded, as the event's own
+    review counts it), their guests and the opportunities opened from them."""
+    from banyan.events.models import Event, EventStatus, Invitation
+
+    events = Event.objects.filter(status__in=[EventStatus.HELD, EventStatus.REVIEWED],
+                                  starts_at__gte=period.start_at, starts_at__lt=period.end_before)
+    if scope.branch_id is not None:
+        events = events.filter(branch_id=scope.branch_id)
+    if scope.manager_id is not None:
+        events = events.filter(organiser_id=scope.manager_id)
+    if scope.unassigned:
+        events = events.none()
+    figures_ = events.aggregate(held=Count("pk"), cost=Coalesce(Sum(Coalesce("actual_cost", "budget")), Value(ZERO),
+                                                                output_field=_MONEY))
+    ids = events.values("pk")
+    guests = Invitation.objects.filter(event_id__in=ids).aggregate(
+        invited=Count("pk"), attended=Count("pk", filter=Q(checked_in_at__isnull=False)))
+    opportunities = Opportunity.objects.filter(event_id__in=ids).count()
+    cost = Decimal(figures_["cost"]).quantize(ZERO)
+    return {"held": figures_["held"], "cost": cost, "invited": guests["invited"], "attended": guests["attended"],
+            "opportunities": opportunities,
+            "cost_per_opportunity": (cost / opportunities).quantize(ZERO) if opportunities else None}

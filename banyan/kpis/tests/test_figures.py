@@ -9,9 +9,11 @@ import datetime as dt
 from decimal import Decimal
 
 from banyan.audit.models import AuditEvent
+from banyan.contacts.models import Opportunity
 from banyan.kpis.definitions import FIELD_BY_KEY
 from banyan.kpis.figures import Scope, drill, quadrant_matrix, review, weekly_trend
 from banyan.kpis.periods import Period, parse_period
+from banyan.kpis.tests.conftest import at
 from banyan.org.services import api_token_issue
 
 PERIOD = Period(dt.date(2026, 10, 15), dt.date(2026, 11, 14))
@@ -203,3 +205,28 @@ def test_periods_by_kind():
     assert Period.of("quarter", day).previous() == Period(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
     assert parse_period(start=None, end=None, today=day) == Period.of("month", day)
     assert parse_period(start="2026-10-01", end=None, kind="quarter", today=day) == Period.of("quarter", day)
+
+
+def test_client_events_held_their_cost_per_opportunity(small):
+    from banyan.events.models import Event, Invitation
+
+    bank, _mover = small
+    from banyan.customers.models import Customer
+
+    customer = Customer.objects.filter(rm=bank.rm_a).first()
+    held = Event.objects.create(branch=bank.b1, organiser=bank.rm_a, name="理财沙龙", type="salon", place="三楼",
+                                starts_at=at("2026-10-28", 14), ends_at=at("2026-10-28", 16), status="held",
+                                budget=Decimal("3000"), actual_cost=Decimal("2400"))
+    Event.objects.create(branch=bank.b1, organiser=bank.rm_a, name="取消的", type="salon", place="三楼",
+                         starts_at=at("2026-10-29", 14), ends_at=at("2026-10-29", 16), status="cancelled",
+                         budget=Decimal("9000"))
+    Invitation.objects.create(event=held, customer=customer, manager=bank.rm_a, checked_in_at=at("2026-10-28", 14))
+    for need in ("基金定投", "保险"):
+        Opportunity.objects.create(customer=customer, owner=bank.rm_a, created_by=bank.rm_a, source="event",
+                                   event_id=held.pk, need=need, due_date=dt.date(2026, 11, 30),
+                                   opened_at=at("2026-10-28", 17))
+    r = review(Scope(branch_id=bank.b1.pk), PERIOD)
+    assert r.events == {"held": 1, "cost": Decimal("2400.00"), "invited": 1, "attended": 1, "opportunities": 2,
+                        "cost_per_opportunity": Decimal("1200.00")}
+    assert _row(r, "zhangmin")["event_attended"] == 1
+    assert review(Scope(branch_id=bank.b2.pk), PERIOD).events["held"] == 0
