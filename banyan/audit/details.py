@@ -83,8 +83,6 @@ FILTER_LABELS = {
     "date": pgettext_lazy("audit filter", "date"),
     "campaign": pgettext_lazy("audit filter", "campaign"),
     "branch": pgettext_lazy("audit filter", "branch"),
-    "from": pgettext_lazy("audit filter", "period from"),
-    "to": pgettext_lazy("audit filter", "period to"),
     "figure": pgettext_lazy("audit filter", "figure"),
     # the audit log's own filters (an export of the log)
     "actor": pgettext_lazy("audit filter", "staff"),
