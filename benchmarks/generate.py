@@ -411,7 +411,9 @@ def worker_main(worker: int, workers: int, url: str, seed: int, lo: int, hi: int
     tables[Appointment] = RawTable(Appointment, "customer_id, staff_id, at, place, purpose, status, created_at")
     tables[Transaction] = RawTable(Transaction, "customer_id, external_id, account_no, occurred_on, amount, "
                                                 "counterparty, description")
-    tables[AumSnapshot] = RawTable(AumSnapshot, "customer_id, date, aum")
+    # the book of the month-end: the customer's manager and branch (the quadrant is known after
+    # segments_recompute(); benchmarks/history.py fills it, with moves between month-ends)
+    tables[AumSnapshot] = RawTable(AumSnapshot, "customer_id, date, aum, rm_id, branch_id, quadrant")
     tables[CustomerRelation] = RawTable(CustomerRelation, "customer_id, other_id, kind, note")
     snapshots, movements, relations = (tables[AumSnapshot].lines, tables[Transaction].lines,
                                        tables[CustomerRelation].lines)
@@ -472,7 +474,7 @@ def worker_main(worker: int, workers: int, url: str, seed: int, lo: int, hi: int
                 tables[Memo].add(m, now)
             tables[Appointment].lines += _appointments(rng, c, today, tz, contacted=bool(contacts), tier=p.tier)
             pk = c.pk
-            snapshots += [f"{pk}\t{day}\t{value}\n"
+            snapshots += [f"{pk}\t{day}\t{value}\t{rm.pk}\t{branch.pk}\t\n"
                           for day, value in zip(dates, aum_walk(rng, c.aum, dates, opened), strict=True)]
             movements += _movements(rng, c, holdings[0].account_no, opened, today)
             if p.family_of:
