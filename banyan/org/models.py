@@ -48,6 +48,10 @@ class Staff(AbstractUser):
     full_name = models.CharField(_("name"), max_length=50, blank=True)
     is_senior = models.BooleanField(_("senior manager"), default=False)
     daily_capacity = models.PositiveSmallIntegerField(_("daily contact capacity"), default=20)
+    #: The manager's own number for customers (seed 004: let the customer know your number): the
+    #: templates' {manager_mobile}; 11 digits, checked as a customer's mobile (org.services).
+    work_mobile = models.CharField(_("work mobile"), max_length=11, blank=True, default="")
+    work_wechat = models.CharField(_("work WeChat ID"), max_length=40, blank=True, default="")
     #: Part of the signed address of the staff member's calendar feed (outreach/ical.py): a new
     #: value, and every address given out before stops working. Empty: the first address ever given.
     calendar_key = models.CharField(max_length=32, blank=True, default="", editable=False)
