@@ -95,6 +95,11 @@ class Memo(models.Model):
     text = models.CharField(_("memo"), max_length=500)
     due_date = models.DateField(_("due date"))
     status = models.CharField(_("status"), max_length=10, choices=MemoStatus.choices, default=MemoStatus.OPEN)
+    # A product type the customer asked for and the bank could not offer (seed 002: "we don't have
+    # it" is not "the customer doesn't need it"): while the memo is open, a product of this type
+    # added or put back on sale brings the customer back (worklist reason wanted_product).
+    product_type = models.CharField(_("product type wanted"), max_length=20, choices=ProductType.choices,
+                                    blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)  # the pinned day under BANYAN_TODAY, like contacts
 
@@ -103,6 +108,9 @@ class Memo(models.Model):
         indexes = [
             models.Index(fields=["customer", "status"], name="memo_customer_status"),
             models.Index(fields=["due_date", "status"], name="memo_due_status"),
+            # the wanted_product trigger: the open needs of a product type, over the whole bank
+            models.Index(fields=["product_type"], name="memo_wanted_type",
+                         condition=models.Q(status="open") & ~models.Q(product_type="")),
         ]
 
 
@@ -183,6 +191,9 @@ class Opportunity(models.Model):
     stage = models.CharField(_("stage"), max_length=10, choices=OpportunityStage.choices,
                              default=OpportunityStage.OPEN)
     lost_reason = models.CharField(_("why lost"), max_length=200, blank=True)
+    # Lost because the bank had no product of `product_type` to offer (the need stays: a product of
+    # that type added or put back on sale brings the customer back, reason wanted_product).
+    no_product = models.BooleanField(_("lost: the bank had no such product"), default=False)
     due_date = models.DateField(_("follow up by"))
     # the sale that closed a won opportunity
     holding = models.ForeignKey("holdings.Holding", on_delete=models.SET_NULL, null=True, blank=True,
@@ -204,6 +215,9 @@ class Opportunity(models.Model):
             # the worklist trigger: the open ones by due date, over the whole bank
             models.Index(fields=["due_date"], name="opportunity_open_due",
                          condition=models.Q(stage__in=["open", "contacted", "proposed"])),
+            # the wanted_product trigger: the needs lost for want of a product, by type
+            models.Index(fields=["product_type"], name="opportunity_no_product",
+                         condition=models.Q(no_product=True)),
         ]
         constraints = [
             # one sale closes one opportunity

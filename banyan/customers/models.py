@@ -1,6 +1,7 @@
 """The customer file (客户信息档案): profile, relations, consent (ARC-1, ARC-6, ARC-8)."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +114,17 @@ class Customer(models.Model):
     consent_email = models.BooleanField(_("email consent"), default=False)
     consent_wechat = models.BooleanField(_("WeChat consent"), default=False)
     do_not_disturb = models.BooleanField(_("do not disturb"), default=False)
+    # A contact frequency agreed with the customer (seed 003: 维护频率取得客户认可): every N days
+    # instead of the segment's cadence; or contact only before maturities (no cadence contact at
+    # all — maturity reasons still come). Both unset: the segment's cadence.
+    agreed_contact_days = models.PositiveSmallIntegerField(
+        _("agreed contact frequency (days)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Agreed with the customer: contact every this many days (1–365), "
+                    "instead of the segment's cadence."))
+    contact_maturities_only = models.BooleanField(
+        _("contact only before maturities"), default=False,
+        help_text=_("Agreed with the customer: no regular contact, only before a maturity."))
 
     # The book: who keeps this customer.
     branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="customers", db_index=False)
@@ -158,6 +170,9 @@ class Customer(models.Model):
             models.Index(fields=["id_number"], name="cust_id_number"),
             models.Index(fields=["birthday_mmdd"], name="cust_birthday"),
             models.Index(fields=["lunar_birthday_key"], name="cust_lunar_birthday"),
+            # the cadence trigger: the few distinct agreed frequencies (banyan.worklists.triggers)
+            models.Index(fields=["agreed_contact_days"], name="cust_agreed_days",
+                         condition=models.Q(agreed_contact_days__isnull=False)),
         ]
         constraints = [models.UniqueConstraint(fields=["external_id"], name="customer_external_id_unique")]
 

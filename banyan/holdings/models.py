@@ -39,6 +39,10 @@ class Product(models.Model):
     expected_yield = models.DecimalField(_("expected yield %"), max_digits=7, decimal_places=4, null=True, blank=True)
     issuer = models.CharField(_("issuer"), max_length=100, blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
+    # The day it last went on sale (added on sale, or put back on sale): customers who asked for a
+    # product of its type come back then (worklist reason wanted_product). Null: off sale, or on
+    # sale since before it was recorded (no customer comes back for those).
+    on_sale_since = models.DateField(_("on sale since"), null=True, blank=True)
     # 私募: sold only to qualified investors, always recorded on audio-video (双录) and with a
     # cooling-off period after the sale (banyan.wealth.suitability).
     is_private = models.BooleanField(_("private product"), default=False)

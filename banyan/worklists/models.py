@@ -39,6 +39,7 @@ class ReasonCode(models.TextChoices):
     REFERRAL_THANKS = "referral_thanks", _("Thanks for a referral")
     EVENT_INVITATION = "event_invitation", _("Event invitation")
     EVENT_FOLLOW_UP = "event_follow_up", _("Event follow-up")
+    WANTED_PRODUCT = "wanted_product", _("A product the customer asked for")
 
 
 class ReasonRule(models.Model):
