@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "auth.login": _("Logged in"),
     "auth.login_failed": _("Failed login"),
     "auth.token_issued": _("API token issued"),
+    "staff.contact_changed": _("Changed a staff member's work mobile or WeChat ID"),
     "staff.created": _("Staff login created"),
     "staff.deactivated": _("Deactivated a staff login"),
     "staff.moved": _("Moved a staff member to another branch"),

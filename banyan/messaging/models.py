@@ -17,6 +17,8 @@ class TemplateCode(models.TextChoices):
     MATURITY = "maturity", _("Maturity reminder")
     INVITATION = "invitation", _("Event invitation")
     APPOINTMENT_CONFIRMATION = "appointment_confirmation", _("Appointment confirmation")
+    # the first contact (seed 004): the manager introduces him- or herself and gives the work mobile
+    INTRODUCTION = "introduction", _("Introduction (first contact)")
     # 销售维护 (WEA-3): a holding at the customer's own line, or its product's NAV moving sharply
     TAKE_PROFIT = "take_profit", _("Take-profit notice")
     STOP_LOSS = "stop_loss", _("Stop-loss notice")

@@ -43,6 +43,7 @@ PURPOSE_OF = {
     TemplateCode.BIRTHDAY: Purpose.CARE, TemplateCode.FESTIVAL: Purpose.CARE,
     TemplateCode.MATURITY: Purpose.MATURITY, TemplateCode.INVITATION: Purpose.INVITATION,
     TemplateCode.APPOINTMENT_CONFIRMATION: Purpose.INVITATION, TemplateCode.CUSTOM: Purpose.OTHER,
+    TemplateCode.INTRODUCTION: Purpose.CARE,
     TemplateCode.TAKE_PROFIT: Purpose.AFTER_SALES, TemplateCode.STOP_LOSS: Purpose.AFTER_SALES,
     TemplateCode.NAV_MOVE: Purpose.AFTER_SALES,
 }
@@ -68,12 +69,14 @@ NEEDED = {
     TemplateCode.MATURITY: ("product", "date"),
     TemplateCode.INVITATION: ("date", "detail"),
     TemplateCode.APPOINTMENT_CONFIRMATION: ("date",),
+    TemplateCode.INTRODUCTION: ("manager_mobile",),  # an introduction gives the customer the number
     **{kind: ("product", "detail") for kind in MAINTENANCE_KINDS},
 }
 
 
 def fill_in_label(key: str) -> str:
-    return {"date": _("date and time"), "product": _("product"), "detail": _("details")}.get(key, key)
+    return {"date": _("date and time"), "product": _("product"), "detail": _("details"),
+            "manager_mobile": _("your work mobile (set it under My work number)")}.get(key, key)
 
 
 def _as_text(value: Any) -> str:
@@ -100,7 +103,7 @@ def message_values(*, customer: Customer, actor, code: str = "", context: dict |
     values = {
         "title": _title(customer.name, customer.gender), "name": customer.name,
         "manager": getattr(manager, "display_name", "") or "",
-        "manager_mobile": getattr(manager, "mobile", "") or "",
+        "manager_mobile": getattr(manager, "work_mobile", "") or "",  # the manager's own number (seed 004)
         "branch": customer.branch.name if customer.branch_id else "",
         "date": "" if "date" in NEEDED.get(code, ()) else cn_date(clock.today()), "product": "", "detail": "",
     }

@@ -42,9 +42,24 @@ def cn_date(day: dt.date | dt.datetime) -> str:
     return text
 
 
+#: A clause kept only when every placeholder in it has a value: "[[，我的手机{manager_mobile}]]"
+#: says nothing when the manager has no work mobile, rather than "我的手机" and a gap.
+_OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
+
+
+def _optional(match: re.Match, values: dict[str, str]) -> str:
+    names = _PLACEHOLDER.findall(match.group(1))
+    return _fill(match.group(1), values) if all(str(values.get(n) or "").strip() for n in names) else ""
+
+
 def render(text: str, values: dict[str, str]) -> str:
-    """Fill the {placeholders} this module knows; anything else in braces stays as written."""
-    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text or "")
+    """Fill the {placeholders} this module knows; anything else in braces stays as written. A
+    clause in [[…]] stays (without the brackets) only when all its placeholders have a value."""
+    return _fill(_OPTIONAL.sub(lambda m: _optional(m, values), text or ""), values)
 
 
 def sms_units(text: str) -> int:

@@ -377,3 +377,44 @@ def token_issue(request, payload: TokenIn):
         raise ApiError(401, "unauthorized", _("Wrong username or password."))
     login_succeeded(staff=staff)
     return {"token": api_token_issue(staff=staff)}
+
+
+# --- the caller's own login ----------------------------------------------------------------------
+
+
+class MeOut(Schema):
+    username: str
+    name: str = Field(description="The display name.")
+    role: str
+    branch: str | None = Field(description="The branch's code.")
+    work_mobile: str = Field(description="The work mobile customers are given (the templates' {manager_mobile}); "
+                                         "empty when not set.")
+    work_wechat: str = Field(description="The work WeChat ID customers are given; empty when not set.")
+
+
+class MePatchIn(In):
+    work_mobile: str = omittable(max_length=30, description="11 digits; empty clears it.")
+    work_wechat: str = omittable(max_length=40, description="6–40 letters, digits, - or _; empty clears it.")
+
+
+def _me(staff) -> dict:
+    return {"username": staff.username, "name": staff.display_name, "role": staff.role,
+            "branch": staff.branch.code if staff.branch_id else None, "work_mobile": staff.work_mobile,
+            "work_wechat": staff.work_wechat}
+
+
+@router.get("/me", response={200: MeOut, 401: ErrorOut})
+def me_read(request):
+    """The caller's own login: name, role, branch, and the work mobile and WeChat ID customers are
+    given (seed 004)."""
+    return _me(actor(request))
+
+
+@router.patch("/me", response={200: MeOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
+def me_update(request, payload: MePatchIn):
+    """Set one's own work mobile and WeChat ID (a field left out stays as it is; empty clears it)."""
+    from banyan.org.services import staff_contact_set
+
+    staff = actor(request)  # a refusal is a 422 naming the field (banyan/api.py)
+    staff_contact_set(actor=staff, staff=staff, work_mobile=payload.work_mobile, work_wechat=payload.work_wechat)
+    return _me(staff)

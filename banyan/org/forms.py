@@ -127,3 +127,11 @@ class HandOverForm(BanyanForm):
         if data.get("from_rm") and data.get("to_rm") and data["from_rm"].pk == data["to_rm"].pk:
             self.add_error("to_rm", _("Choose a different manager."))
         return data
+
+
+class MyContactForm(BanyanForm):
+    """One's own work mobile and WeChat ID, the number customers are given (seed 004)."""
+
+    work_mobile = forms.CharField(label=gettext_lazy("Work mobile"), max_length=30, required=False,
+                                  help_text=gettext_lazy("Given to customers in messages ({manager_mobile})."))
+    work_wechat = forms.CharField(label=gettext_lazy("Work WeChat ID"), max_length=40, required=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -26,16 +27,18 @@ def branch_ensure(*, code: str, name: str | None = None) -> Branch:
 @transaction.atomic
 def staff_create(*, actor, username: str, password: str, role: str, branch: Branch | None,
                  full_name: str = "", manager: Staff | None = None, is_senior: bool = False,
-                 daily_capacity: int = 20, check_password: bool = True) -> Staff:
+                 daily_capacity: int = 20, check_password: bool = True, work_mobile: str = "",
+                 work_wechat: str = "") -> Staff:
     if role not in Role.values:
         message = _("Unknown role %(r)s; one of %(all)s.") % {"r": role, "all": ", ".join(Role.values)}
         raise ValidationError({"role": [message]})
     if Staff.objects.filter(username=username).exists():
         raise ValidationError({"username": [_("This username is taken.")]})
     _check_capacity(daily_capacity)
+    work_mobile, work_wechat = _work_contact(work_mobile, work_wechat)
     staff = Staff(username=username, role=role, branch=branch, full_name=full_name, manager=manager,
                   is_senior=is_senior, daily_capacity=daily_capacity, is_staff=(role == Role.ADMIN),
-                  is_superuser=(role == Role.ADMIN))
+                  is_superuser=(role == Role.ADMIN), work_mobile=work_mobile, work_wechat=work_wechat)
     if check_password:
         try:
             validate_password(password, staff)
@@ -46,6 +49,44 @@ def staff_create(*, actor, username: str, password: str, role: str, branch: Bran
     staff.save()
     audit_log(actor=actor, action="staff.created", obj=staff, after={"username": username, "role": role,
                                                                      "branch": branch.code if branch else None})
+    return staff
+
+
+_WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,39}")
+
+
+def _work_contact(work_mobile: str | None, work_wechat: str | None) -> tuple[str, str]:
+    """A work mobile checked as a customer's is (11 digits, a mainland carrier's block) and a
+    WeChat ID as WeChat allows one (6–40 letters, digits, - and _, a letter first); empty clears."""
+    from banyan.customers.identity import validate_mobile
+
+    mobile, wechat = (work_mobile or "").strip(), (work_wechat or "").strip()
+    errors: dict[str, list[str]] = {}
+    if mobile:
+        try:
+            mobile = validate_mobile(mobile)
+        except ValidationError as e:
+            errors["work_mobile"] = e.messages
+    if wechat and not _WECHAT_ID.fullmatch(wechat):
+        errors["work_wechat"] = [_("A WeChat ID has 6 to 40 letters, digits, - or _, and starts with a letter.")]
+    if errors:
+        raise ValidationError(errors)
+    return mobile, wechat
+
+
+@transaction.atomic
+def staff_contact_set(*, actor, staff: Staff, work_mobile: str | None = None,
+                      work_wechat: str | None = None) -> Staff:
+    """The staff member's work mobile and WeChat ID, the number customers are given (seed 004);
+    a value left out (None) stays as it is, an empty one clears it. Audited when it changes."""
+    mobile, wechat = _work_contact(staff.work_mobile if work_mobile is None else work_mobile,
+                                   staff.work_wechat if work_wechat is None else work_wechat)
+    before = {"work_mobile": staff.work_mobile, "work_wechat": staff.work_wechat}
+    after = {"work_mobile": mobile, "work_wechat": wechat}
+    if before != after:
+        Staff.objects.filter(pk=staff.pk).update(**after)
+        staff.work_mobile, staff.work_wechat = mobile, wechat
+        audit_log(actor=actor, action="staff.contact_changed", obj=staff, before=before, after=after)
     return staff
 
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("customers/<int:customer_id>/assign/", views.customer_assign_view, name="customer_assign"),
     path("handover/", views.book_hand_over_view, name="book_hand_over"),
     path("staff/<int:staff_id>/workload/", views.staff_workload_view, name="staff_workload"),
+    path("me/", views.my_contact_view, name="my_contact"),
 ]

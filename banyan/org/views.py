@@ -22,10 +22,10 @@ from banyan import clock
 from banyan.contacts.models import Interaction
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import book_hand_over, customer_assign, customers_listed
-from banyan.org.forms import AssignForm, HandOverForm, WorkloadForm
+from banyan.org.forms import AssignForm, HandOverForm, MyContactForm, WorkloadForm
 from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.org.selectors import can_assign, managers_in_branch
-from banyan.org.services import staff_workload_set
+from banyan.org.services import staff_contact_set, staff_workload_set
 
 #: "Contacts in the last N days" and "not contacted for M+ days" on the overview.
 CONTACT_WINDOW_DAYS = 30
@@ -243,3 +243,25 @@ def book_hand_over_view(request: HttpRequest) -> HttpResponse:
     messages.success(request, _("Handed %(n)s customers over to %(name)s.") % {"n": moved,
                                                                                "name": to_rm.display_name})
     return redirect(_overview_url(user, to_rm.branch))
+
+
+@login_required
+def my_contact_view(request: HttpRequest) -> HttpResponse:
+    """One's own work mobile and WeChat ID (seed 004: let the customer know your number): the
+    messages' {manager_mobile}. Every login sets only its own."""
+    user = request.user
+    if request.method == "POST":
+        form = MyContactForm(request.POST)
+        if form.is_valid():
+            try:
+                staff_contact_set(actor=user, staff=user, **form.cleaned_data)
+            except ValidationError as e:
+                for field, errors in e.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("Your work mobile and WeChat ID are saved."))
+                return redirect("my_contact")
+    else:
+        form = MyContactForm(initial={"work_mobile": user.work_mobile, "work_wechat": user.work_wechat})
+    return render(request, "org/my_contact.html", {"form": form})

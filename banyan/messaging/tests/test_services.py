@@ -50,6 +50,9 @@ def test_the_appointment_confirmation_names_the_day_time_and_branch(bank, wang):
 
 def test_every_default_sms_fits_one_sms_for_usual_names(bank, make_customer):
     customer = make_customer(bank.rm_a, name="欧阳建国", consent_sms=True)
+    # with the manager's own number given (an introduction needs it; seed 004)
+    bank.rm_a.work_mobile = "13800001111"
+    bank.rm_a.save(update_fields=["work_mobile"])
     holding_create(actor=None, customer=customer, product=bank.products.wealth, amount="300000",
                    purchase_date="2026-06-01", maturity_date="2026-11-28")
     # a sales maintenance notice (WEA-3) carries facts and the risk notice: test_maintenance_messages.py
