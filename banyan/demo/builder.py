@@ -52,6 +52,7 @@ from banyan.demo.people import (
 )
 from banyan.demo.portfolio import Market, PortfolioMaker, cover_every_type
 from banyan.demo.referrals import make_referrals
+from banyan.demo.review_history import make_review_history
 from banyan.demo.sales import into_history
 from banyan.demo.spending import make_spending
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
@@ -108,7 +109,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
         step(f"holdings: {holdings_count}, AUM refreshed")
 
         relations = _create_relations(rng, people, rows, referrers)
-        snapshots = _create_snapshots(rng, rows, opened, today)
+        snapshots = _create_snapshots(rng, rows, opened, today, seed=seed)
         team = {b.pk: {"lobby": _one(staff, b, "lobby"), "planner": _one(staff, b, "planner")}
                 for b in branches.values()}
         history_maker = HistoryMaker(rng, today, team)
@@ -152,6 +153,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     # What the nightly job does after a feed: segments, then today's lists for every manager.
     segmented = nightly_refresh()
     step(f"segments: {segmented} customers in quadrants")
+    step(make_review_history(seed, today))  # six months of lists, contacts, quadrant moves and plans (issue 14)
     step(make_complaints(seed, today))  # 投诉 in every state, with the regulator's clock (SVC-1)
     step(make_content(seed, today))  # 培育内容: the library, a draft, an expired note, a plan with a past run (OUT-7)
     step(make_events(seed, today))  # 客户活动: a salon held and reviewed, a lecture with every answer (EVT)
@@ -385,13 +387,22 @@ def _create_relations(rng: random.Random, people: list[Person], rows: list[Custo
     return sum(1 for a, b, _kind in links if a != b)
 
 
-def _create_snapshots(rng: random.Random, rows: list[Customer], opened: dict[int, dt.date], today: dt.date) -> int:
+def _create_snapshots(rng: random.Random, rows: list[Customer], opened: dict[int, dt.date], today: dt.date, *,
+                      seed: int = 0) -> int:
+    """Month-end AUMs, in the book (manager, branch) the customer is in; the file's completeness
+    then: some files were completed in the last months (the review's completeness gained). The
+    quadrant of each month-end is set once the customers are segmented (banyan.demo.review_history)."""
     dates = month_ends(today)
     aum = dict(Customer.objects.values_list("pk", "aum"))
+    filled = random.Random(f"banyan-demo-completeness-{seed}")  # its own: the rest of the bank stays as it was
     snapshots = []
     for i, c in enumerate(rows):
         c.aum = aum[c.pk]
-        for day, value in zip(dates, aum_walk(rng, c.aum, dates, opened[i]), strict=True):
-            snapshots.append(AumSnapshot(customer_id=c.pk, date=day, aum=value))
+        completed = len(dates) - filled.randint(1, 6) if filled.random() < 0.3 else 0
+        gained = filled.randint(5, 25)
+        for n, (day, value) in enumerate(zip(dates, aum_walk(rng, c.aum, dates, opened[i]), strict=True)):
+            completeness = max(0, c.completeness - gained) if n < completed else c.completeness
+            snapshots.append(AumSnapshot(customer_id=c.pk, date=day, aum=value, rm_id=c.rm_id, branch_id=c.branch_id,
+                                         completeness=completeness))
     AumSnapshot.objects.bulk_create(snapshots, batch_size=2000)
     return len(snapshots)

@@ -41,11 +41,12 @@ LOST_REASONS = (
     "锁定期太长，客户要保持流动性",
 )
 #: Per manager: the recent interests still being worked (the first two past their date, the next
-#: one due today, the rest to come), and the older ones closed.
-RECENT_DAYS = 60
+#: one due today, the rest to come), and the older ones closed — taken month by month, so that
+#: every month of the review's history (banyan.demo.review_history) has some opened, won and lost.
+RECENT_DAYS = 30
 OLDEST_DAYS = 300
 RECENT_PER_MANAGER = 10
-CLOSED_PER_MANAGER = 8
+CLOSED_PER_MANAGER = 14
 OVERDUE_PER_MANAGER = 2
 OPEN_CYCLE = (S.OPEN, S.CONTACTED, S.PROPOSED, S.OPEN, S.CONTACTED)
 
@@ -92,7 +93,7 @@ def make_opportunities(seed: int, today: dt.date, customers: list[Customer], int
     for manager_id in sorted(mine):
         contacts = sorted(mine[manager_id], key=lambda i: (i.occurred_at, i.pk), reverse=True)
         recent = [i for i in contacts if (today - i.occurred_at.date()).days <= RECENT_DAYS][:RECENT_PER_MANAGER]
-        older = [i for i in contacts if i not in recent][:CLOSED_PER_MANAGER]
+        older = _month_by_month([i for i in contacts if i not in recent], CLOSED_PER_MANAGER)
         # A small book too has some still open (up to one per open stage) and some closed: an older
         # interest still open, or a recent one already decided.
         total = len(recent) + len(older)
@@ -140,6 +141,21 @@ def make_opportunities(seed: int, today: dt.date, customers: list[Customer], int
                 _reach(rng, o, d, lost)
             out.append(o)
     return out
+
+
+def _month_by_month(contacts: list[Interaction], count: int) -> list[Interaction]:
+    """Up to `count` of the contacts (newest first), taken in turns from each month — the newest
+    of each month first — rather than the newest `count`, which would all fall in the last weeks."""
+    months: dict[tuple[int, int], list[Interaction]] = defaultdict(list)
+    for i in contacts:
+        months[(i.occurred_at.year, i.occurred_at.month)].append(i)
+    queues = [months[m] for m in sorted(months, reverse=True)]
+    out: list[Interaction] = []
+    while len(out) < count and any(queues):
+        for queue in queues:
+            if queue and len(out) < count:
+                out.append(queue.pop(0))
+    return sorted(out, key=lambda i: (i.occurred_at, i.pk), reverse=True)
 
 
 def _opportunity(rng: random.Random, i: Interaction, c: Customer, products: dict[str, Product],

@@ -77,3 +77,19 @@ def into_history(holding: Holding) -> None:
     if customer.account_opened_on:
         since = since.filter(date__gte=customer.account_opened_on)
     since.update(aum=F("aum") + holding.current_value)
+    _quadrants_fit(customer, since)
+
+
+def _quadrants_fit(customer: Customer, snapshots) -> None:
+    """Month-ends that have their quadrant (banyan.demo.review_history sets them once the bank is
+    segmented) keep one that fits their new AUM, with the customer's potential."""
+    from banyan.segments.models import SegmentPolicy
+    from banyan.segments.services import quadrant_of
+
+    snapshots = snapshots.exclude(quadrant="")
+    score = customer.segment.potential_score if hasattr(customer, "segment") else None
+    if score is None or not snapshots.exists():
+        return
+    policy = SegmentPolicy.current()
+    snapshots.filter(aum__gte=policy.aum_high).update(quadrant=quadrant_of(policy.aum_high, score, policy))
+    snapshots.filter(aum__lt=policy.aum_high).update(quadrant=quadrant_of(Decimal(0), score, policy))

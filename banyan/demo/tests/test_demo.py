@@ -298,6 +298,7 @@ def _remove_the_demo() -> None:
     """Empty what the demo made, keeping what migrations seeded (scripts, message templates …):
     a flush here would be permanent for the tests that run after this module."""
     from banyan.events.models import Event
+    from banyan.kpis.models import UpliftPlan
     from banyan.org.models import LoginFailure
     from banyan.outreach.models import ContentDelivery, ContentPiece, ContentPlan
     from banyan.segments.models import SegmentPolicy
@@ -310,6 +311,7 @@ def _remove_the_demo() -> None:
     CustomerGroup.objects.all().delete()  # its manager, branch and consents' recorders are protected
     # client events and the content library keep their staff and branch protected, too
     Event.objects.all().delete()
+    UpliftPlan.objects.all().delete()  # its manager, branch and the branch head who set it are protected
     ContentDelivery.objects.all().delete()
     ContentPlan.objects.all().delete()
     ContentPiece.objects.exclude(previous=None).delete()  # a later version protects the earlier
