@@ -29,6 +29,7 @@ from banyan.holdings.models import ProductType
 from banyan.org.api import (
     ERRORS,
     ERRORS_409,
+    Bool,
     Id,
     In,
     Int,
@@ -90,6 +91,10 @@ class InteractionPageOut(Page):
 class MemoIn(In):
     text: str = Field(min_length=1, max_length=500)
     due_date: IsoDate
+    product_type: ProductTypeCode | None = Field(
+        None, description="A kind of product the customer asked for and the bank could not offer: while the memo "
+                          "is open, a product of this type added or put back on sale brings the customer back on "
+                          "the manager's worklist (reason wanted_product), with the product named.")
 
 
 class MemoOut(Schema):
@@ -98,6 +103,7 @@ class MemoOut(Schema):
     author: str = Field(description="Username of who wrote the memo.")
     text: str
     due_date: dt.date
+    product_type: ProductTypeCode | None = Field(None, description="The kind of product asked for, if any.")
     status: MemoStatusCode
     done_at: Moment | None
     created_at: Moment
@@ -117,6 +123,7 @@ def interaction_out(i: Interaction) -> dict:
 def memo_out(m: Memo) -> dict:
     data = {f: getattr(m, f) for f in ("id", "customer_id", "text", "due_date", "status", "done_at", "created_at")}
     data["author"] = m.author.username
+    data["product_type"] = m.product_type or None
     return data
 
 
@@ -142,9 +149,11 @@ def interaction_list(request, id: PathId, limit: int = Query(50, ge=1, le=200),
 
 @router.post("/customers/{id}/memos", response={201: MemoOut, **ERRORS})
 def memo_create_endpoint(request, id: PathId, payload: MemoIn):
-    """A need or a promise, with the day it comes back."""
+    """A need or a promise, with the day it comes back; with `product_type`, a need the bank could not
+    meet (reason wanted_product when a product of that type goes on sale)."""
     customer = customer_or_404(request, id)
-    memo = memo_create(actor=actor(request), customer=customer, text=payload.text, due_date=payload.due_date)
+    memo = memo_create(actor=actor(request), customer=customer, text=payload.text, due_date=payload.due_date,
+                       product_type=payload.product_type)
     return Status(201, memo_out(memo))
 
 
@@ -176,6 +185,10 @@ class OpportunityIn(In):
 class OpportunityStageIn(In):
     stage: OpportunityStageCode = Field(description="Forward only: open → contacted → proposed → won or lost.")
     reason: str | None = Field(None, max_length=200, description="Why it was lost (required for lost).")
+    no_product: Bool | None = Field(None, description="For lost: lost because the bank had no product of the "
+                                                      "opportunity's product_type; a product of that type added "
+                                                      "or put back on sale brings the customer back (reason "
+                                                      "wanted_product).")
     holding_id: Id | None = Field(None, description="For won: the sale (a holding of the same customer) that "
                                                     "closed it.")
 
@@ -193,6 +206,7 @@ class OpportunityOut(Schema):
     expected_amount: Money | None
     stage: OpportunityStageCode
     lost_reason: str
+    no_product: bool = Field(False, description="Lost for want of a product of its type (wanted_product).")
     due_date: dt.date
     overdue: bool = Field(description="Still open and its date has passed.")
     holding_id: int | None = Field(description="The sale that closed a won opportunity.")
@@ -209,8 +223,8 @@ class OpportunityPageOut(Page):
 
 def opportunity_out(o: Opportunity) -> dict:
     data = {f: getattr(o, f) for f in ("id", "customer_id", "source", "event_id", "need", "expected_amount", "stage",
-                                       "lost_reason", "due_date", "holding_id", "opened_at", "contacted_at",
-                                       "proposed_at", "won_at", "lost_at")}
+                                       "lost_reason", "no_product", "due_date", "holding_id", "opened_at",
+                                       "contacted_at", "proposed_at", "won_at", "lost_at")}
     data.update(owner=o.owner.username, created_by=o.created_by.username,
                 product_code=o.product.code if o.product_id else None, product_type=o.product_type or None,
                 overdue=o.stage in OPEN_STAGES and o.due_date < clock.today())
@@ -244,5 +258,6 @@ def opportunity_stage_endpoint(request, id: PathId, payload: OpportunityStageIn)
     another request moved it first, or it is closed already."""
     opportunity = get_opportunity_for_user(actor(request), id)
     opportunity = opportunity_stage(actor=actor(request), opportunity=opportunity, stage=payload.stage,
-                                    reason=payload.reason or "", holding_id=payload.holding_id)
+                                    reason=payload.reason or "", holding_id=payload.holding_id,
+                                    no_product=bool(payload.no_product))
     return opportunity_out(opportunity)

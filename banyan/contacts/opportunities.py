@@ -148,10 +148,14 @@ def stage_refusal(opportunity: Opportunity, stage: str) -> str | None:
 
 @transaction.atomic
 def opportunity_stage(*, actor, opportunity: Opportunity, stage: str, reason: str = "",
-                      holding: Holding | None = None, holding_id: int | None = None) -> Opportunity:
+                      holding: Holding | None = None, holding_id: int | None = None,
+                      no_product: bool = False) -> Opportunity:
     """Move an opportunity on, exactly once. Lost needs a reason; won may name the sale that closed
     it (a holding of the same customer, not closing another opportunity). Forward only (see
-    NEXT_STAGES). Another request that moved it first: Conflict, and nothing is written."""
+    NEXT_STAGES). Another request that moved it first: Conflict, and nothing is written.
+    `no_product`: lost because the bank had no product of the opportunity's type (it needs one):
+    the need stays, and a product of that type going on sale brings the customer back (worklist
+    reason wanted_product)."""
     errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()
     if stage not in OpportunityStage.values:
@@ -167,6 +171,10 @@ def opportunity_stage(*, actor, opportunity: Opportunity, stage: str, reason: st
             errors["reason"] = [_("Say why the opportunity was lost: it shapes the next offer.")]
         elif len(reason) > REASON_MAX:
             errors["reason"] = [str(TOO_LONG % {"limit_value": REASON_MAX, "show_value": len(reason)})]
+    if no_product and stage != S.LOST:
+        errors["no_product"] = [_("Only a lost opportunity is lost for want of a product.")]
+    elif no_product and not opportunity.product_type:
+        errors["no_product"] = [_("Name the kind of product wanted first: the opportunity has no product type.")]
     if holding is None and holding_id is not None:
         holding = Holding.objects.filter(pk=holding_id, customer_id=opportunity.customer_id).first()
         if holding is None:
@@ -185,6 +193,8 @@ def opportunity_stage(*, actor, opportunity: Opportunity, stage: str, reason: st
     changes: dict[str, Any] = {"stage": stage, STAGE_MOMENT[stage]: now}
     if stage == S.LOST:
         changes["lost_reason"] = reason
+        if no_product:
+            changes["no_product"] = True
     if holding is not None:
         changes["holding"] = holding
     transition(Opportunity.objects.filter(pk=opportunity.pk, stage=before),
@@ -194,5 +204,6 @@ def opportunity_stage(*, actor, opportunity: Opportunity, stage: str, reason: st
     audit_log(actor=actor, action="opportunity.stage_changed", customer_id=opportunity.customer_id,
               obj=opportunity, before={"stage": before},
               after={"stage": stage, **({"reason": reason} if stage == S.LOST else {}),
+                     **({"no_product": True} if no_product else {}),
                      **({"holding": holding.pk} if holding is not None else {})})
     return opportunity

@@ -94,7 +94,10 @@ def interaction_log(*, actor, customer: Customer, channel: str, occurred_at: Any
 
 
 @transaction.atomic
-def memo_create(*, actor, customer: Customer, text: str, due_date: Any) -> Memo:
+def memo_create(*, actor, customer: Customer, text: str, due_date: Any, product_type: str | None = "") -> Memo:
+    """A need or a promise, with the day it comes back. `product_type`: a kind of product the
+    customer asked for that the bank could not offer — while the memo is open, a product of that
+    type added or put back on sale brings the customer back (worklist reason wanted_product)."""
     if isinstance(due_date, str):
         try:
             due_date = dt.date.fromisoformat(due_date.strip())
@@ -104,11 +107,13 @@ def memo_create(*, actor, customer: Customer, text: str, due_date: Any) -> Memo:
         # a memo is something to come back to: a day already gone would be overdue at birth
         raise ValidationError({"due_date": [_("The due date %(d)s has passed: a memo is due today or later.")
                                             % {"d": due_date.isoformat()}]})
-    memo = Memo(customer=customer, author=actor, text=(text or "").strip(), due_date=due_date)
+    memo = Memo(customer=customer, author=actor, text=(text or "").strip(), due_date=due_date,
+                product_type=(product_type or "").strip())
     memo.full_clean()
     memo.save()
     audit_log(actor=actor, action="memo.created", customer_id=customer.pk, obj=memo,
-              after={"text": memo.text, "due_date": due_date})
+              after={"text": memo.text, "due_date": due_date, **({"product_type": memo.product_type}
+                                                                  if memo.product_type else {})})
     return memo
 
 

@@ -42,6 +42,7 @@ from banyan.org.api import (
     MAX_ID,
     Bool,
     In,
+    Int,
     IsoDate,
     Moment,
     Money,
@@ -133,6 +134,13 @@ class CustomerFields(In):
     risk_assessed_on: IsoDate | None = None
     orientation: OrientationCode | None = None
     other_bank_assets: MoneyIn | None = Field(None, description="Estimate of assets at other banks, yuan.")
+    agreed_contact_days: Int | None = Field(
+        None, description="A contact frequency agreed with the customer: every this many days, 1 to 365 (e.g. 30 "
+                          "for monthly). It replaces the segment's cadence on the worklist, and the segment's "
+                          "frequency_days follows it. Null clears it (the segment's cadence again).")
+    contact_maturities_only: Bool = omittable(
+        description="Agreed with the customer: contact only before maturities — no regular (cadence) contact at "
+                    "all, whatever agreed_contact_days says; maturity reasons still come.")
     notes: str | None = None
     consent: ConsentIn | None = None
     do_not_disturb: Bool = omittable()
@@ -152,7 +160,13 @@ class SegmentOut(Schema):
     """Where the customer stands (SEG-1..5). Null fields until the first segment recompute."""
 
     quadrant: str | None = Field(None, description="high_high, low_high, high_low or low_low (assets × potential).")
-    frequency_days: int | None = Field(None, description="Target days between contacts, set by the quadrant.")
+    frequency_days: int | None = Field(None, description="Target days between contacts, set by the quadrant — or "
+                                                         "the frequency agreed with the customer when there is one "
+                                                         "(frequency_agreed); null for 'only before maturities'.")
+    frequency_agreed: bool = Field(False, description="frequency_days is the one agreed with the customer "
+                                                      "(agreed_contact_days), not the quadrant's.")
+    contact_maturities_only: bool = Field(False, description="Agreed: contact only before maturities (no regular "
+                                                             "contact).")
     orientation: OrientationCode | None = None
     potential_score: int | None = Field(None, description="0-100.")
     reasons: list[str] = Field(default_factory=list, description="Why the potential score is what it is, in words.")
@@ -195,6 +209,9 @@ class CustomerOut(Schema):
     notes: str
     consent: ConsentOut
     do_not_disturb: bool
+    agreed_contact_days: int | None = Field(None, description="A contact frequency agreed with the customer, "
+                                                              "in days (replaces the segment's cadence).")
+    contact_maturities_only: bool = Field(False, description="Agreed: contact only before maturities.")
     rm: str | None = Field(description="Username of the manager.")
     assistant: str | None = Field(description="Username of the assistant, if any.")
     branch: str = Field(description="Branch code.")
@@ -225,7 +242,8 @@ _CHOICE_FIELDS = ("gender", "education", "marital_status", "preferred_channel", 
 _PLAIN_FIELDS = ("id", "external_id", "name", "birth_date", "lunar_birthday", "id_type", "email", "address",
                  "employer", "occupation", "industry", "spouse_name", "children", "interests", "wedding_anniversary",
                  "business_opened_on", "account_opened_on", "preferred_time", "transaction_habits",
-                 "risk_assessed_on", "other_bank_assets", "notes", "do_not_disturb", "aum", "last_contact_at",
+                 "risk_assessed_on", "other_bank_assets", "notes", "do_not_disturb", "agreed_contact_days",
+                 "contact_maturities_only", "aum", "last_contact_at",
                  "completeness", "created_at", "updated_at")
 
 
@@ -251,13 +269,21 @@ def customer_out(c: Customer) -> dict[str, Any]:
 
 
 def segment_out(c: Customer) -> dict[str, Any]:
+    """The segment; a frequency agreed with the customer replaces the quadrant's (as the worklist's
+    cadence does), flagged."""
     seg = segment_of(c)
+    agreed = {"frequency_agreed": c.contact_maturities_only or c.agreed_contact_days is not None,
+              "contact_maturities_only": c.contact_maturities_only}
+    if c.contact_maturities_only:
+        agreed["frequency_days"] = None
+    elif c.agreed_contact_days is not None:
+        agreed["frequency_days"] = c.agreed_contact_days
     if seg is None:
         return {"quadrant": None, "frequency_days": None, "orientation": c.orientation or None,
-                "potential_score": None, "reasons": [], "is_priority": False, "value_rank": None}
+                "potential_score": None, "reasons": [], "is_priority": False, "value_rank": None, **agreed}
     return {"quadrant": seg.quadrant, "frequency_days": seg.frequency_days, "orientation": seg.orientation,
             "potential_score": seg.potential_score, "reasons": seg.reason_texts, "is_priority": seg.is_priority,
-            "value_rank": seg.value_rank}
+            "value_rank": seg.value_rank, **agreed}
 
 
 def customer_full_out(c: Customer) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from banyan.contacts.models import Outcome, Purpose
 from banyan.customers.models import Channel, Customer, RelationKind, RiskLevel
 from banyan.customers.services import PROFILE_FIELDS
 from banyan.forms import BanyanForm
+from banyan.holdings.models import ProductType
 from banyan.org.models import Role
 from banyan.org.selectors import managers_for
 
@@ -142,6 +143,9 @@ class VisitReviewForm(BanyanForm):
 class MemoForm(BanyanForm):
     text = forms.CharField(label=_("Memo"), max_length=500)
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # a kind of product the customer asked for and the bank could not offer (reason wanted_product)
+    product_type = forms.ChoiceField(label=_("Product asked for, not offered yet"), required=False,
+                                     choices=[("", "—")] + list(ProductType.choices))
 
 
 class RelationForm(BanyanForm):
@@ -162,7 +166,7 @@ PROFILE_GROUPS: list[tuple[str, object, list[str]]] = [
     ("dates", _("Important dates"), ["wedding_anniversary", "business_opened_on", "account_opened_on"]),
     ("contact", _("Contact preferences"),
      ["preferred_channel", "preferred_time", "consent_phone", "consent_sms", "consent_email", "consent_wechat",
-      "do_not_disturb"]),
+      "do_not_disturb", "agreed_contact_days", "contact_maturities_only"]),
     ("wealth", _("Risk and assets"), ["risk_level", "risk_assessed_on", "orientation", "other_bank_assets"]),
 ]
 assert sorted(f for _k, _l, fs in PROFILE_GROUPS for f in fs) == sorted(PROFILE_FIELDS), "every profile field grouped"

@@ -36,7 +36,7 @@ PROFILE_FIELDS = [
     "interests", "wedding_anniversary", "business_opened_on", "account_opened_on", "preferred_channel",
     "preferred_time", "transaction_habits", "source", "risk_level", "risk_assessed_on", "orientation",
     "other_bank_assets", "notes", "consent_sms", "consent_phone", "consent_email", "consent_wechat",
-    "do_not_disturb",
+    "do_not_disturb", "agreed_contact_days", "contact_maturities_only",
 ]
 # Audit snapshots never carry the numbers themselves, only that they changed.
 _SECRET_FIELDS = {"id_number", "mobile", "mobile2"}
@@ -189,8 +189,26 @@ def _apply_changes(customer: Customer, fields: dict[str, Any]) -> dict[str, list
     if "id_number" in fields and "gender" not in fields and customer.id_type == IdType.RESIDENT:
         customer.gender = ""
     errors = _normalise_identity(customer)
+    errors.update(_agreed_frequency_errors(customer))
     customer_fill_derived(customer)
     return errors
+
+
+#: A contact frequency agreed with the customer: every 1 to 365 days.
+AGREED_DAYS_MIN, AGREED_DAYS_MAX = 1, 365
+
+
+def _agreed_frequency_errors(customer: Customer) -> dict[str, list[str]]:
+    """A frequency agreed with the customer (seed 003) is a whole number of days from 1 to 365; it
+    replaces the segment's cadence (banyan.worklists.triggers.cadence). "Only before maturities"
+    (contact_maturities_only) wins over it: no regular contact at all."""
+    days = customer.agreed_contact_days
+    if days is None:
+        return {}
+    if isinstance(days, bool) or not isinstance(days, int) or not AGREED_DAYS_MIN <= days <= AGREED_DAYS_MAX:
+        return {"agreed_contact_days": [_("Agree a contact every 1 to 365 days (e.g. 30 for monthly), or leave it "
+                                          "empty for the segment's frequency.")]}
+    return {}
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 
+from banyan import clock
 from banyan.audit.services import audit_log
 from banyan.customers.models import Customer
 from banyan.holdings.models import (
@@ -60,9 +61,11 @@ def _date(field: str, value: Any, *, required: bool = False) -> dt.date | None:
 @transaction.atomic
 def product_create(*, actor, code: str, name: str, type: str, risk_level: str, term_days: int | None = None,
                    expected_yield: Any = None, issuer: str = "", is_active: bool = True) -> Product:
+    """Add a product to the catalogue. On sale from today when it is added on sale: customers who
+    asked for a product of its type come back on their managers' lists (reason wanted_product)."""
     product = Product(code=(code or "").strip(), name=(name or "").strip(), type=type, risk_level=risk_level,
                       term_days=term_days, expected_yield=_decimal("expected_yield", expected_yield), issuer=issuer,
-                      is_active=is_active)
+                      is_active=is_active, on_sale_since=clock.today() if is_active else None)
     product.full_clean()
     product.save()
     audit_log(actor=actor, action="product.created", obj=product, after={"code": product.code, "type": type})
@@ -76,7 +79,8 @@ PRODUCT_UPDATABLE = ("name", "type", "risk_level", "term_days", "expected_yield"
 @transaction.atomic
 def product_update(*, actor, product: Product, **fields: Any) -> Product:
     """Change a product of the catalogue (a new name, a new risk rating, taken off sale); audited.
-    Holdings keep what their sale recorded (the customer's risk level then)."""
+    Holdings keep what their sale recorded (the customer's risk level then). Put back on sale, it
+    is on sale from today (customers who asked for its type come back: reason wanted_product)."""
     unknown = set(fields) - set(PRODUCT_UPDATABLE)
     if unknown:
         raise ValidationError({k: [_("This field cannot be changed here.")] for k in sorted(unknown)})
@@ -85,8 +89,12 @@ def product_update(*, actor, product: Product, **fields: Any) -> Product:
     before = {k: getattr(product, k) for k in fields}
     for k, v in fields.items():
         setattr(product, k, v)
+    saved = list(fields)
+    if "is_active" in fields and bool(before["is_active"]) != bool(product.is_active):
+        product.on_sale_since = clock.today() if product.is_active else None
+        saved.append("on_sale_since")
     product.full_clean(validate_unique=False)
-    product.save(update_fields=list(fields) or None)
+    product.save(update_fields=saved or None)
     changed = {k: v for k, v in fields.items() if before[k] != v}
     if changed:
         audit_log(actor=actor, action="product.updated", obj=product,

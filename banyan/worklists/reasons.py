@@ -66,6 +66,10 @@ DEFAULTS: dict[str, ReasonDefaults] = {
     # EVT-4: every attendee and no-show, by the event's follow-up day (banyan.events: the event's
     # follow_up_days, the bank's default BANYAN_EVENT_FOLLOW_UP_DAYS), a care call about the theme
     C.EVENT_FOLLOW_UP: ReasonDefaults(3, 66, grace_days=7, service=True),
+    # A product of a type the customer asked for and the bank could not offer went on sale (seed
+    # 002: "we don't have it" is not "the customer doesn't need it"): on its first day on sale, and
+    # for two weeks after if missed. Marketing: the customer's consent applies.
+    C.WANTED_PRODUCT: ReasonDefaults(0, 63, grace_days=14),
 }
 
 #: Reasons that are not about one date: they come back after a cool-off unless the state ends.
@@ -84,6 +88,7 @@ PURPOSE: dict[str, str] = {
     C.NEW_CUSTOMER: "invitation", C.RISK_ASSESSMENT_EXPIRY: "service", C.OPPORTUNITY_DUE: "product",
     C.SUITABILITY_DRIFT: "after_sales", C.COMPLAINT_DUE: "complaint", C.COMPLAINT_CARE: "care",
     C.REFERRAL: "service", C.REFERRAL_THANKS: "care", C.EVENT_INVITATION: "invitation", C.EVENT_FOLLOW_UP: "care",
+    C.WANTED_PRODUCT: "product",
 }
 
 #: The cadence line of a customer never contacted: a slot of its own (talking points per
@@ -130,6 +135,7 @@ SAY: dict[tuple[str, str], str] = {
     (C.REFERRAL_THANKS, ""): _("Thank you for {detail} — your trust means a lot to us."),
     (C.EVENT_INVITATION, ""): _("We are holding {detail}, and I would very much like you to come — will it suit you?"),
     (C.EVENT_FOLLOW_UP, ""): _("About {detail}: I would like to hear what you thought of it, and whether anything there raised a question for you."),
+    (C.WANTED_PRODUCT, ""): "",
 }
 
 #: The card repayment once its date has passed (no longer a reminder).
@@ -145,6 +151,7 @@ OFFER: dict[tuple[str, str], str] = {
     (C.CADENCE_DUE, Orientation.SERVICE): _("We have a client event coming up, and I would like to invite you."),
     (C.NEW_CUSTOMER, ""): _("When it suits you, do drop by the branch; I would be glad to show you around in person."),
     (C.OPPORTUNITY_DUE, ""): _("About {detail}: I have put the details together for you — when would suit you to go through them?"),
+    (C.WANTED_PRODUCT, ""): _("{detail}. I remembered that you asked, so you are the first I am telling — when would suit you to hear more?"),
 }
 
 #: What each offer is, for the manager's note when a sensitive call leaves it out.
@@ -158,6 +165,7 @@ OFFER_NAMES: dict[tuple[str, str], str] = {
     (C.CADENCE_DUE, Orientation.SERVICE): _("the client-event invitation"),
     (C.NEW_CUSTOMER, ""): _("the invitation to the branch"),
     (C.OPPORTUNITY_DUE, ""): _("the follow-up of the sales opportunity"),
+    (C.WANTED_PRODUCT, ""): _("the news of the product the customer asked for"),
 }
 
 #: For the manager only: how to handle the topic (seed 004's 维护内容 per orientation).
@@ -181,6 +189,7 @@ HINTS: dict[tuple[str, str], str] = {
     (C.EVENT_INVITATION, ""): _("An invitation: say what the event offers the customer, take the answer and the number of guests, and record it on the event's call list."),
     (C.EVENT_FOLLOW_UP, ""): _("After the event: ask what the customer took from the theme; a no-show gets the material and the next date. Record new information and any opportunity on the event's follow-up page."),
     (C.SUITABILITY_DRIFT, ""): _("Suitability: explain the risk of each holding above the new level, let the customer decide, and sell nothing above the level. Note what was said."),
+    (C.WANTED_PRODUCT, ""): _("A need the bank could not meet before: remind the customer they asked, check the product suits their risk level, and close the memo or open an opportunity."),
 }
 
 #: The call's opening and closing, by the way it is made (spoken, or written: SMS, WeChat, e-mail).
@@ -198,7 +207,8 @@ AND = pgettext_lazy("talking point", "And {text}")
 SENSITIVE: frozenset[str] = frozenset({C.LOAN_OVERDUE, C.CARD_REPAYMENT, C.COMPLAINT_DUE, C.COMPLAINT_CARE})
 #: Reasons whose offer is left out of such a call (the notice stays; without one, the topic goes).
 MARKETING: frozenset[str] = frozenset({C.DEPOSIT_MATURITY, C.PRODUCT_MATURITY, C.NAV_MOVE, C.DIVIDEND,
-                                       C.LARGE_INFLOW, C.CADENCE_DUE, C.NEW_CUSTOMER, C.OPPORTUNITY_DUE})
+                                       C.LARGE_INFLOW, C.CADENCE_DUE, C.NEW_CUSTOMER, C.OPPORTUNITY_DUE,
+                                       C.WANTED_PRODUCT})
 
 
 def _sentences(*parts) -> str:

@@ -8,13 +8,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from banyan.customers.models import Customer
 from banyan.org.models import BOOK_ROLES, Role, Staff
-from banyan.segments.models import Quadrant, SegmentPolicy
+from banyan.segments.models import SegmentPolicy
 from banyan.worklists.models import Task, TaskStatus, WorklistDay
+from banyan.worklists.triggers import cadence_late
 
 #: How far back unfinished tasks stay on the "overdue" list of the manager's page.
 OVERDUE_DAYS = 14
@@ -130,14 +131,11 @@ def branch_day_counts(manager_ids: list[int], day: dt.date) -> dict[int, DayCoun
 
 def overdue_cadence_counts(manager_ids: list[int], now: dt.datetime, policy: SegmentPolicy) -> dict[int, int]:
     """Per manager, the customers whose regular contact is late: the last real contact is older than
-    the frequency the customer's quadrant sets, or there was none. One grouped query (the segment
-    join, one condition per quadrant — the same rule as the cadence trigger)."""
-    late = Q()
-    for quadrant in Quadrant:
-        late |= Q(segment__quadrant=quadrant,
-                  last_contact_at__lt=now - dt.timedelta(days=policy.frequency_days(quadrant)))
-    rows = (Customer.objects.filter(rm_id__in=manager_ids, segment__isnull=False)
-            .filter(late | Q(last_contact_at__isnull=True))
+    the frequency agreed with the customer or else the one the customer's quadrant sets, or there
+    was none; never those contacted only before maturities. One grouped query (the segment join, one
+    condition per quadrant and agreed frequency — the same rule as the cadence trigger)."""
+    late = cadence_late(policy, lambda days: now - dt.timedelta(days=days), inclusive=False)
+    rows = (Customer.objects.filter(rm_id__in=manager_ids).filter(late)
             .values("rm_id").annotate(n=Count("pk")).values_list("rm_id", "n"))
     found = dict(rows)
     return {m: found.get(m, 0) for m in manager_ids}

@@ -77,6 +77,7 @@ _SAMPLE_FACTS: dict[str, tuple[int, dict]] = {
     C.EVENT_INVITATION: (1, {"event": "2027年市场展望", "type": "lecture", "date": "", "time": "14:30",
                              "place": "城东支行三楼"}),
     C.EVENT_FOLLOW_UP: (0, {"event": "2027年市场展望", "type": "lecture", "theme": "明年的资产配置", "attended": True}),
+    C.WANTED_PRODUCT: (0, {"product": "积存金", "type": "precious_metal", "asked": "2026-08-20"}),
 }
 
 

@@ -84,6 +84,9 @@ ARGS: dict[str, tuple[str, ...]] = {
     # attendee, false for a no-show
     C.EVENT_INVITATION: ("event", "type", "date", "time", "place"),
     C.EVENT_FOLLOW_UP: ("event", "type", "theme", "attended"),
+    # issue 16 §4: product: the name of the product now on sale; type: its product type code;
+    # asked: ISO date the customer asked (the memo written, the opportunity lost)
+    C.WANTED_PRODUCT: ("product", "type", "asked"),
 }
 
 #: Topics that greet come first, in this order; the rest by weight.
@@ -415,6 +418,29 @@ def _opportunity_detail(item: Item, f: dict) -> str:
         text=text, date=_date(dt.date.fromisoformat(f["follow_up"])))
 
 
+def _product_type(code: str) -> str:
+    from banyan.holdings.models import ProductType
+
+    return str(ProductType(code).label) if code in ProductType.values else code
+
+
+def _wanted_detail(item: Item, f: dict) -> str:
+    asked = f.get("asked")
+    if asked:
+        return _("Asked for {type} on {date}, which the bank did not offer then: {product} is on sale now").format(
+            type=_product_type(f["type"]), date=_date(dt.date.fromisoformat(asked)), product=f["product"])
+    return _("Asked for {type}, which the bank did not offer then: {product} is on sale now").format(
+        type=_product_type(f["type"]), product=f["product"])
+
+
+def _wanted_clause(items: list[Item]) -> str:
+    """The product type the customer asked about, and the product(s) of it now on sale, named."""
+    products = [i.facts.get("product") for i in items if i.facts.get("product")]
+    kind = items[0].facts.get("type", "")
+    return _("you asked me about {type} before: our bank now offers {products}").format(
+        type=_product_type(kind).lower() if not _zh() else _product_type(kind), products=_join(products))
+
+
 _DETAILS = {
     C.BIRTHDAY: _birthday_detail,
     C.FESTIVAL: lambda item, f: _festival(f["festival"], item.detail),
@@ -436,6 +462,7 @@ _DETAILS = {
     C.RISK_ASSESSMENT_EXPIRY: lambda item, f: _("Risk assessment ({level}) expires on {date}").format(
         level=f["level"], date=item.due.isoformat()),
     C.OPPORTUNITY_DUE: _opportunity_detail,
+    C.WANTED_PRODUCT: _wanted_detail,
     C.COMPLAINT_DUE: _complaint_due_detail,
     C.COMPLAINT_CARE: lambda item, f: _("Care call after the complaint ({category}) resolved on {date}").format(
         category=f["category"], date=_date(dt.date.fromisoformat(f["resolved"]))),
@@ -641,6 +668,7 @@ _CLAUSES = {
     C.RISK_ASSESSMENT_EXPIRY: lambda items, day: _("your risk assessment expires {when}").format(
         when=_when(items[0].due, day)),
     C.OPPORTUNITY_DUE: lambda items, day: _opportunity_clause(items),
+    C.WANTED_PRODUCT: lambda items, day: _wanted_clause(items),
     C.SUITABILITY_DRIFT: lambda items, day: _drift_clause(items),
     # what the customer raised is named by its date only: the category and the staff stay internal
     C.COMPLAINT_DUE: lambda items, day: _("the matter you raised with us on {date}").format(

@@ -351,29 +351,53 @@ class _DateOf(TruncDate):
 
 # --- cadence, memos, follow-ups, new customers, risk profile (WL-3, WL-7, WL-8) -------------------
 
-def cadence(w: Window) -> list[Reason]:
-    """Customers whose last real contact is older than their segment's frequency by the last day
-    of the window. Their "date" is the day they fell due (never contacted: the first day)."""
-    cutoffs = Q()
+def agreed_days_in_use() -> list[int]:
+    """The contact frequencies agreed with customers, each once (a handful: 7, 30, 90…), read off
+    the partial index on Customer.agreed_contact_days."""
+    return sorted(Customer.objects.filter(agreed_contact_days__isnull=False)
+                  .values_list("agreed_contact_days", flat=True).distinct().order_by())
+
+
+def cadence_late(policy: SegmentPolicy, cutoff: Callable[[int], dt.datetime], *, inclusive: bool) -> Q:
+    """The customers whose regular contact is late: the last real contact at or before (`inclusive`)
+    or before `cutoff(days)`, where `days` is the frequency agreed with the customer (issue 16 §5,
+    seed 003) or else the one the customer's quadrant sets — or no contact ever (with a segment or
+    an agreed frequency). Never the customers who agreed to be contacted only before maturities.
+    One condition per quadrant and per agreed frequency in use: the cadence trigger and the
+    overdue counts share it."""
+    op = "lte" if inclusive else "lt"
+    late = Q()
     for quadrant in Quadrant:
-        days = w.policy.frequency_days(quadrant)
-        cutoff = dt.datetime.combine(w.last - dt.timedelta(days=days), dt.time.max, tzinfo=dt.UTC)
-        cutoffs |= Q(segment__quadrant=quadrant, last_contact_at__lte=cutoff)
+        late |= Q(agreed_contact_days__isnull=True, segment__quadrant=quadrant,
+                  **{f"last_contact_at__{op}": cutoff(policy.frequency_days(quadrant))})
+    for days in agreed_days_in_use():
+        late |= Q(agreed_contact_days=days, **{f"last_contact_at__{op}": cutoff(days)})
+    never = Q(last_contact_at__isnull=True) & (Q(segment__isnull=False) | Q(agreed_contact_days__isnull=False))
+    return (late | never) & Q(contact_maturities_only=False)
+
+
+def cadence(w: Window) -> list[Reason]:
+    """Customers whose last real contact is older than their frequency by the last day of the
+    window — the one agreed with the customer, else the segment's (cadence_late). Their "date" is
+    the day they fell due (never contacted: the first day)."""
+    late = cadence_late(w.policy, lambda days: dt.datetime.combine(w.last - dt.timedelta(days=days), dt.time.max,
+                                                                   tzinfo=dt.UTC), inclusive=True)
     # The UTC date of the last contact, read as a date (cheaper than a datetime per customer).
-    rows = (w.customers().filter(cutoffs | Q(segment__isnull=False, last_contact_at__isnull=True))
+    rows = (w.customers().filter(late)
             .values_list("pk", _DateOf("last_contact_at", tzinfo=dt.UTC), "segment__frequency_days",
-                         "segment__orientation"))
+                         "segment__orientation", "agreed_contact_days"))
     out = []
     never = "尚未建立联系：建议首次邀约，了解客户需求"
     code, first = C.CADENCE_DUE.value, w.first
-    for pk, last, days, orientation in fetch_rows(rows):
+    for pk, last, segment_days, orientation, agreed in fetch_rows(rows):
+        days = agreed or segment_days
         if last is None:
             out.append(Reason(pk, code, never, first, "", (None, days, orientation or "")))
             continue
         due = last + dt.timedelta(days=days)
         since = (first - last).days
-        out.append(Reason(pk, code, f"已 {since} 天未联系（应每 {days} 天联系一次）", due, "",
-                          (since, days, orientation or "")))
+        rule = f"与客户约定每 {days} 天联系一次" if agreed else f"应每 {days} 天联系一次"
+        out.append(Reason(pk, code, f"已 {since} 天未联系（{rule}）", due, "", (since, days, orientation or "")))
     return out
 
 
@@ -496,6 +520,53 @@ def opportunities(w: Window) -> list[Reason]:
         out.append(Reason(cid, C.OPPORTUNITY_DUE, detail, due if due >= first else w.first, f"opportunity:{pk}",
                           (need, product or "", str(amount) if amount is not None else "", stage, due.isoformat())))
     return out
+
+
+def wanted_products(w: Window) -> list[Reason]:
+    """wanted_product (issue 16 §4, seed 002: "we don't have it" is not "the customer doesn't
+    need it"): a product of a type a customer asked for and the bank could not offer went on sale
+    (added on sale, or put back on sale: Product.on_sale_since) — the customer comes back on the
+    manager's list on that day (and within the grace), with the product named. Who asked: an open
+    memo naming the product type, or an opportunity lost for want of such a product (no_product),
+    written on or before the day it went on sale. Three queries over the whole bank: the products
+    gone on sale in the window (a handful), the memos and the opportunities of their types (by
+    their partial indexes); none per customer. One reason per customer and product."""
+    first, last = w.span(C.WANTED_PRODUCT)
+    launched = list(Product.objects.filter(is_active=True, on_sale_since__gte=first, on_sale_since__lte=last)
+                    .order_by("on_sale_since", "pk").values_list("pk", "name", "type", "on_sale_since"))
+    if not launched:
+        return []
+    types = sorted({t for _pk, _name, t, _day in launched})
+    asked: dict[tuple[int, str], dt.date] = {}  # (customer, type) → the first day it was asked
+    memo_rows = w.mine(Memo.objects.filter(status=MemoStatus.OPEN, product_type__in=types)).values_list(
+        "customer_id", "product_type", "created_at")
+    lost_rows = w.mine(Opportunity.objects.filter(no_product=True, product_type__in=types)).values_list(
+        "customer_id", "product_type", "lost_at")
+    for rows in (memo_rows, lost_rows):
+        for cid, kind, at in rows:
+            day = timezone.localdate(at) if at is not None else first
+            if (cid, kind) not in asked or day < asked[(cid, kind)]:
+                asked[(cid, kind)] = day
+    by_type: dict[str, list[tuple[int, dt.date]]] = defaultdict(list)
+    for (cid, kind), day in asked.items():
+        by_type[kind].append((cid, day))
+    label = _product_type_zh()
+    out = []
+    for pk, name, kind, since in launched:
+        for cid, day in by_type.get(kind, ()):
+            if day > since:  # asked after it was on sale: not a need the bank could not meet
+                continue
+            detail = f"客户曾于{_md(day)}问过{label.get(kind, kind)}（当时我行暂无）：现已上线“{name}”"
+            out.append(Reason(cid, C.WANTED_PRODUCT, detail, since, f"product:{pk}", (name, kind, day.isoformat())))
+    return out
+
+
+def _product_type_zh() -> dict[str, str]:
+    """The product types in the bank's Chinese, for the stored detail."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return {code: str(label) for code, label in ProductType.choices}
 
 
 # --- complaints (SVC-1) -----------------------------------------------------------------------------
@@ -684,7 +755,7 @@ def event_follow_ups(w: Window) -> list[Reason]:
 TRIGGERS: tuple[Callable[[Window], list[Reason]], ...] = (
     birthdays, festivals, anniversaries, maturities, card_repayments, loans_overdue, nav_moves_and_dividends,
     profit_and_loss_limits, large_flows, cadence, memos, follow_ups, appointments, new_customers, risk_assessments,
-    opportunities, suitability_drift, complaints_due, complaints_care, referrals, referral_thanks,
+    opportunities, wanted_products, suitability_drift, complaints_due, complaints_care, referrals, referral_thanks,
     event_invitations, event_follow_ups,
 )
 

@@ -119,6 +119,7 @@ REASON_FAMILY = {
     ReasonCode.RISK_ASSESSMENT_EXPIRY: "agreed",
     ReasonCode.MEMO_DUE: "agreed", ReasonCode.FOLLOW_UP: "agreed", ReasonCode.APPOINTMENT: "agreed",
     ReasonCode.OPPORTUNITY_DUE: "agreed",
+    ReasonCode.WANTED_PRODUCT: "agreed",
     ReasonCode.SUITABILITY_DRIFT: "alert",
     ReasonCode.COMPLAINT_DUE: "alert", ReasonCode.COMPLAINT_CARE: "care",
     ReasonCode.REFERRAL: "new", ReasonCode.REFERRAL_THANKS: "care",

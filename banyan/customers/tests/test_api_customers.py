@@ -240,7 +240,8 @@ def test_the_segment_keeps_its_shape_before_and_after_segmentation(bank, make_cu
     response = as_rm_a.get(f"/customers/{customer.pk}/segment")
     assert response.status_code == 200
     assert response.json() == {"quadrant": None, "frequency_days": None, "orientation": "relationship",
-                               "potential_score": None, "reasons": [], "is_priority": False, "value_rank": None}
+                               "potential_score": None, "reasons": [], "is_priority": False, "value_rank": None,
+                               "frequency_agreed": False, "contact_maturities_only": False}
     segments_recompute()
     body = as_rm_a.get(f"/customers/{customer.pk}/segment").json()
     assert body["quadrant"] == "low_high" and body["frequency_days"] == 14

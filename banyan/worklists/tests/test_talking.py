@@ -172,7 +172,8 @@ def test_the_bank_edits_which_reasons_do_not_mix_and_the_change_is_audited(bank,
     assert event.actor == bank.admin
     assert event.before == {"sensitive": ["card_repayment", "complaint_care", "complaint_due", "loan_overdue"],
                             "marketing": ["cadence_due", "deposit_maturity", "dividend", "large_inflow", "nav_move",
-                                          "new_customer", "opportunity_due", "product_maturity"]}
+                                          "new_customer", "opportunity_due", "product_maturity",
+                                          "wanted_product"]}
     assert event.after == {"sensitive": ["card_repayment"], "marketing": ["cadence_due", "nav_move"]}
     # a branch head reads the rule and may not change it; restoring the defaults is audited too
     head = login(bank.head)
