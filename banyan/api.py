@@ -52,6 +52,7 @@ from banyan.outreach.api import router as outreach_router
 from banyan.outreach.content_api import router as content_router
 from banyan.service.complaints_api import router as complaints_router
 from banyan.service.groups_api import router as groups_router
+from banyan.service.lobby_api import router as lobby_router
 from banyan.service.referrals_api import router as referrals_router
 from banyan.wealth.api import router as wealth_router
 from banyan.wealth.offers_api import router as offers_router
@@ -137,6 +138,7 @@ api.add_router("", kpis_plans_router)
 api.add_router("", kpis_router)
 api.add_router("", groups_router)
 api.add_router("", referrals_router)
+api.add_router("", lobby_router)
 api.add_router("", complaints_router)
 
 

@@ -44,6 +44,8 @@ VIA_LABELS = {
     "suggest": gettext_lazy("search box suggestions"),
     "pick": gettext_lazy("relation picker"),
     "api_customers": gettext_lazy("API: customer list"),
+    "lobby": gettext_lazy("walk-in desk look-up (limited card)"),
+    "api_lobby": gettext_lazy("API: walk-in desk look-up (limited card)"),
     "api_campaign_calls": gettext_lazy("API: campaign call list"),
     "campaign": gettext_lazy("campaign call list"),
     "branch_unassigned": gettext_lazy("branch overview: unassigned customers"),

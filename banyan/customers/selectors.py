@@ -117,6 +117,14 @@ def search_customer_ids(user, q: str, *, limit: int = 20) -> list[int]:
     return found if isinstance(found, list) else list(found.values_list("pk", flat=True))
 
 
+def search_customer_ids_in(base: QuerySet[Customer], q: str, *, limit: int = 20) -> list[int]:
+    """`search_customer_ids` over another set than the caller's visible customers — the lobby's
+    walk-in desk looks up any customer of its branch (banyan.service.lobby), showing a limited card
+    only. The same matching, the same indexes."""
+    _base, found = _matches(None, q, limit, base=base)
+    return found if isinstance(found, list) else list(found.values_list("pk", flat=True))
+
+
 def customer_numbers(prefix: str, digits: str) -> list[str]:
     """The stored forms a typed customer number stands for: the letters as typed or in upper case,
     the digits as typed or zero-padded to any width (c3958 → C000003958). A teller copies the
@@ -127,7 +135,8 @@ def customer_numbers(prefix: str, digits: str) -> list[str]:
     return sorted(p + d for p in {prefix, prefix.upper()} for d in forms)
 
 
-def _matches(user, q: str, limit: int) -> tuple[QuerySet[Customer], QuerySet[Customer] | list[int]]:
+def _matches(user, q: str, limit: int, *, base: QuerySet[Customer] | None = None,
+             ) -> tuple[QuerySet[Customer], QuerySet[Customer] | list[int]]:
     """Search the caller's visible customers the way a branch works (ARC-7):
 
     - a customer number as people see it (C000003958), in any case and without the leading
@@ -147,7 +156,7 @@ def _matches(user, q: str, limit: int) -> tuple[QuerySet[Customer], QuerySet[Cus
     from banyan.holdings.selectors import customer_ids_by_account  # search spans the apps
 
     q = "".join((q or "").split())
-    base = visible_customers(user)
+    base = visible_customers(user) if base is None else base
     if not q:
         return base, base.none()
     if len(q) > 4 and _DIGITS.match(q.replace("-", "")):

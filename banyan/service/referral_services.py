@@ -209,7 +209,8 @@ def referral_create(*, actor, to: Any, need: str, customer: Customer | None = No
     if prospect is not None:
         try:
             customer = customer_create(actor=actor, external_id=_prospect_number(), name=fields["name"], rm=receiver,
-                                       mobile=fields["mobile"], source=Source.REFERRAL, referrer=referrer_customer,
+                                       mobile=fields["mobile"], referrer=referrer_customer,
+                                       source=Source.WALK_IN if kind == ReferralKind.WALK_IN else Source.REFERRAL,
                                        consent_phone=True, consent_sms=False, consent_email=False,
                                        consent_wechat=False)
         except ValidationError as e:

@@ -15,3 +15,7 @@ urlpatterns += referral_urlpatterns
 from banyan.service.complaints_urls import urlpatterns as complaint_urlpatterns  # noqa: E402
 
 urlpatterns += complaint_urlpatterns
+
+from banyan.service.lobby_urls import urlpatterns as lobby_urlpatterns  # noqa: E402
+
+urlpatterns += lobby_urlpatterns

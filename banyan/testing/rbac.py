@@ -133,6 +133,10 @@ OBJECTS: dict[str, ObjectKind] = {
     # the review's monthly report of a branch (KPI, issue 14 §5): its branch head and the admin
     # download it; within the branch no one else (banyan/kpis/tests/test_report.py proves the 404s)
     "report": ObjectKind("branch", lambda w: w.report.pk),
+    # the lobby's walk-in desk (issue 16 §1): a customer read as a branch's object — anyone with the
+    # desk in the customer's branch may log a walk-in need and see the limited card (never the
+    # file); another branch's customer answers 404 like none (banyan/service/tests/test_lobby.py)
+    "lobby_customer": ObjectKind("branch", lambda w: w.customer.pk),
 }
 
 #: Parameters that name no object: the value they get.
@@ -160,6 +164,7 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     "opportunity_stage": {"holding": "holding"},  # won: another book's sale named as the one that closed it
     "customer_opportunities": {"interaction": "interaction"},  # the offer after another book's contact
     "review_reports": {"branch": "branch"},  # the admin's filter of the monthly reports; ignored for others
+    "lobby_need": {"customer": "lobby_customer"},  # the walk-in desk: any customer of the caller's branch
 }
 
 _GENERIC = {"id", "pk", "code", "slug", "uuid"}
