@@ -56,6 +56,7 @@ from banyan.demo.review_history import make_review_history
 from banyan.demo.sales import into_history
 from banyan.demo.spending import make_spending
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
+from banyan.demo.wanted import make_wanted_products
 from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
 from banyan.holdings.services import customers_refresh_aum, nav_record, product_create
 from banyan.org.models import Branch, Staff
@@ -157,6 +158,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     step(make_complaints(seed, today))  # 投诉 in every state, with the regulator's clock (SVC-1)
     step(make_content(seed, today))  # 培育内容: the library, a draft, an expired note, a plan with a past run (OUT-7)
     step(make_events(seed, today))  # 客户活动: a salon held and reviewed, a lecture with every answer (EVT)
+    step(make_wanted_products(seed, today))  # needs that come back: a gold coin on sale today (issue 16 §4)
     built = worklists_build(day=today)
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)
