@@ -794,8 +794,10 @@ def _lower_first(text: str) -> str:
 
 
 def compose(reasons, *, name: str, gender: str, manager: str, day: dt.date, channel: str = "phone",
-            settings: TalkSettings | None = None) -> Talk:
-    """The texts of a call about these reasons, in the active language."""
+            settings: TalkSettings | None = None, stranger: bool = False) -> Talk:
+    """The texts of a call about these reasons, in the active language. `stranger`: a customer not
+    yet reached in person or by phone (seed 004: familiar before selling) — the call opens with the
+    introduction and carries care only: every marketing offer is left out, as in a sensitive call."""
     settings = settings or TalkSettings.load()
     items = [r if isinstance(r, Item) else Item.of(r) for r in reasons]
     title = _title(name, gender)
@@ -805,6 +807,10 @@ def compose(reasons, *, name: str, gender: str, manager: str, day: dt.date, chan
     for item in items:
         groups.setdefault(item.code, []).append(item)
     if C.NEW_CUSTOMER in groups:  # the welcome is the first contact: not a second introduction
+        groups.pop(C.CADENCE_DUE, None)
+    # a stranger: the introduction opens the call, whatever else it is about (a cadence line is one)
+    introduce_stranger = stranger and C.NEW_CUSTOMER not in groups
+    if introduce_stranger:
         groups.pop(C.CADENCE_DUE, None)
     # A fund that moved and hit the customer's own limit is one topic: the limit's.
     limits = {i.facts.get("product") for code in (C.STOP_LOSS, C.TAKE_PROFIT) for i in groups.get(code, ())}
@@ -818,12 +824,19 @@ def compose(reasons, *, name: str, gender: str, manager: str, day: dt.date, chan
     held_back: list[str] = []
     said = joined = 0  # paragraphs said; joined to those before with a connecting word
     own_lines = settings.custom if _bank_language() else {}
+    if introduce_stranger:  # the first contact's own line (the bank's, when it wrote one)
+        intro = own_lines.get((C.CADENCE_DUE, FIRST_CONTACT)) or SAY[(C.CADENCE_DUE, FIRST_CONTACT)]
+        topics.append(Topic(C.CADENCE_DUE, FIRST_CONTACT, _capital(_fill(intro, title=title, name=name, manager=manager,
+                                                                         detail="") or ""),
+                            _("Never reached in person or by phone (a stranger)"),
+                            str(HINTS[(C.CADENCE_DUE, FIRST_CONTACT)])))
+        said += 1  # a stranger's topics follow the introduction
     for code in sorted(groups, key=lambda c: _order(c, sensitive_codes)):
         group = groups[code]
         slot = _slot(code, group)
         key = (code, slot) if (code, slot) in SAY else (code, "")
         detail = clause(code, group, day)
-        hold = bool(sensitive) and code in settings.marketing
+        hold = (bool(sensitive) or stranger) and code in settings.marketing
         overdue_card = code == C.CARD_REPAYMENT and group[0].due < day
         values = {"title": title, "name": name, "manager": manager, "detail": detail}
         paragraph = None
@@ -848,7 +861,11 @@ def compose(reasons, *, name: str, gender: str, manager: str, day: dt.date, chan
         hint = HINTS.get((code, slot)) or HINTS.get((code, ""), "")
         topics.append(Topic(code, slot, paragraph, facts, str(hint), held))
     mix_note = ""
-    if sensitive:
+    if stranger and not sensitive:
+        mix_note = (_("Not yet reached in person or by phone: care and an introduction only, no product. Left out: "
+                      "{offers}.").format(offers=_join(held_back)) if held_back
+                    else _("Not yet reached in person or by phone: care and an introduction only, no product."))
+    elif sensitive:
         matters = _join(_sensitive_words(sensitive))
         if held_back:
             mix_note = _("A sensitive call ({matters}): no marketing in it. Left out: {offers}.").format(
@@ -870,5 +887,8 @@ def task_talk(task, *, settings: TalkSettings | None = None, manager: str | None
     day = today if task.status == "open" and task.date <= today else task.date
     if manager is None:
         manager = task.manager.display_name
+    # a stranger (seed 004): never reached in person or by phone — last_contact_at counts only real
+    # contacts (contacts.services.interaction_log)
+    stranger = task.customer.last_contact_at is None
     return compose(list(task.reasons.all()), name=task.customer.name, gender=task.customer.gender, manager=manager,
-                   day=day, channel=task.suggested_channel, settings=settings)
+                   day=day, channel=task.suggested_channel, settings=settings, stranger=stranger)

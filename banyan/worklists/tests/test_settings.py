@@ -220,7 +220,9 @@ def test_a_custom_talking_point_shows_up_in_a_built_task(bank, admin, birthday):
     assert response.status_code == 302
     worklists_build(day=TODAY)
     script = _said(Task.objects.get(customer=birthday, date=TODAY))
-    assert script[1] == "王先生，我是张敏，今天是您的60岁生日，祝您福如东海！"  # {detail}: words for the customer
+    # never reached yet: the introduction first (seed 004), then the bank's own birthday line
+    assert script[1].startswith("以后由我作为您的专属客户经理为您服务。")
+    assert script[2] == "王先生，我是张敏，今天是您的60岁生日，祝您福如东海！"  # {detail}: words for the customer
     assert "我代表银行祝您生日快乐" not in "".join(script)  # the default line is replaced
 
 

@@ -14,6 +14,7 @@ from banyan.audit.models import AuditEvent
 from banyan.conftest import TODAY
 from banyan.contacts.services import appointment_create, interaction_log, memo_create
 from banyan.customers.identity import make_resident_id
+from banyan.customers.models import Customer
 from banyan.holdings.services import holding_create, nav_record, product_create, transaction_record
 from banyan.org.tests.test_api_auth import ApiCaller
 from banyan.outreach.models import Script
@@ -119,6 +120,8 @@ def test_the_same_product_held_twice_is_one_paragraph_with_both_holdings_in_the_
     for amount in ("200000", "300000"):
         holding_create(actor=bank.rm_a, customer=deposits, product=bank.products.deposit, amount=amount,
                        purchase_date="2023-11-27", maturity_date="2026-11-27")
+    # reached before (a stranger would hear no rollover suggestion: test_familiar_before_selling.py)
+    Customer.objects.filter(pk=deposits.pk).update(last_contact_at=dt.datetime(2026, 10, 1, 10, tzinfo=dt.UTC))
     segments_recompute()
     nav_record(actor=bank.admin, product=fund, date="2026-11-20", nav="0.8800")
 
@@ -247,11 +250,14 @@ def test_english_mode_writes_the_reasons_and_talking_points_in_english_and_chine
     client.cookies["django_language"] = "en"
     item = next(i for i in caller.get("/worklist").json()["items"] if i["customer_name"] == "王建国")
     assert item["reasons"][0]["detail"] == "Birthday on 23 Nov, turns 60 (a round birthday)"
-    assert item["script"][1].startswith("Today is your 60th birthday")
+    # never reached: the introduction first (seed 004), then the greeting
+    assert item["script"][1].startswith("From now on I will be your personal relationship manager.")
+    assert item["script"][2].startswith("Today is your 60th birthday")
     del client.cookies["django_language"]
     item = next(i for i in caller.get("/worklist").json()["items"] if i["customer_name"] == "王建国")
     assert item["reasons"][0]["detail"] == "11月23日生日，60 岁（整寿）"
-    assert item["script"][1] == "今天是您的60岁生日，我代表银行祝您生日快乐、身体健康！"
+    assert item["script"][1].startswith("以后由我作为您的专属客户经理为您服务。")
+    assert item["script"][2] == "今天是您的60岁生日，我代表银行祝您生日快乐、身体健康！"
 
 
 def test_every_reason_reads_in_chinese_exactly_as_stored_and_in_english_from_its_facts(bank, make_customer, fund):
