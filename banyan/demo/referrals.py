@@ -110,5 +110,37 @@ def make_referrals(seed: int, today: dt.date) -> str:
                                  customer=liu_top)
         referral_accept(actor=zhang, referral=senior)
         _dated(senior, today, 2, answered_at=1)
+    walk_ins = _walk_ins(today)
     return (f"referrals: {Referral.objects.count()} — 2 converted ({top.name} the top referrer), "
-            f"{Referral.objects.filter(pk=waiting.pk).count()} waiting, a hand-off declined, one timed out")
+            f"{Referral.objects.filter(pk=waiting.pk).count()} waiting, a hand-off declined, one timed out, "
+            f"{walk_ins} walk-ins from the lobby")
+
+
+def _walk_ins(today: dt.date) -> int:
+    """朱琳 at 003's lobby (seed 003's 大堂经理) passed two walk-ins' needs on through her desk
+    (banyan.service.lobby): this morning a customer of 徐静's asking about his maturing deposit — a
+    first contact on 徐静's list today —, and four days ago one of 曾帆's, who accepted it."""
+    from banyan.service.lobby import walk_in_log
+
+    lobby = Staff.objects.filter(username="zhulin", role=Role.LOBBY).first()
+    managers = {s.username: s for s in Staff.objects.filter(username__in=["xujing", "zengfan"])}
+    if lobby is None or len(managers) < 2:
+        return 0
+
+    def walk_in(rm: Staff) -> Customer | None:
+        return (Customer.objects.filter(rm=rm, branch_id=lobby.branch_id, do_not_disturb=False)
+                .exclude(referrals__isnull=False).order_by("-aum", "pk")[2:3].first())
+
+    done = 0
+    older = walk_in(managers["zengfan"])
+    if older is not None:
+        r = walk_in_log(actor=lobby, customer=older, need="来网点办挂失，顺便问孩子的教育金怎么存",
+                        product_type="insurance")
+        referral_accept(actor=managers["zengfan"], referral=r)
+        _dated(r, today, 4, answered_at=4)
+        done += 1
+    fresh = walk_in(managers["xujing"])
+    if fresh is not None:
+        walk_in_log(actor=lobby, customer=fresh, need="定期下周到期，想了解续存和大额存单", product_type="time_deposit")
+        done += 1
+    return done
