@@ -41,6 +41,7 @@ from banyan.customers.identity import mask_id_number, mask_mobile
 from banyan.customers.models import Customer, CustomerRelation, Orientation
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import customer_reveal, customer_update, customer_viewed, relation_add
+from banyan.customers.topics import topics_of
 from banyan.customers.views import IDLE_WARNING_DAYS, age_on, days_since
 from banyan.holdings.models import LIABILITY_TYPES, NAV_TYPES, ProductType
 from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings, products
@@ -377,6 +378,7 @@ def _visit_context(request, customer, review_form=None) -> dict:
                      if value not in held and value not in LIABILITY_TYPES],
         "meeting": meeting, "goal": goal, "recent": [e for e in context["entries"] if e.kind == "interaction"][:3],
         "brief_offers": offers_for(customer),  # 为您推荐 and 表7-1 (WEA-4)
+        "topics": topics_of(customer),  # the few lines to open warmly (issue 16 §3)
         "review_form": review_form or VisitReviewForm(initial={"goal": goal}),
     })
     return context

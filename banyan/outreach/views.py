@@ -33,6 +33,7 @@ from banyan.contacts.selectors import upcoming_appointments
 from banyan.contacts.services import appointment_create
 from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import customers_listed
+from banyan.customers.topics import topics_of
 from banyan.events.selectors import calendar_entries, events_for_calendar
 from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import BOOK_ROLES, Role, Staff
@@ -297,6 +298,9 @@ def _facts(entry: CallEntry, user) -> dict:
     return {"c": c, "title": title_of(c), "age": _age(c.birth_date, today), "holdings": holdings, "last": last,
             "reasons": reasons, "calls": calls, "worklist_talk": talks[0] if talks else None,
             "offers": offers_for(c, today=today).offers[:CALL_OFFERS],  # 为您推荐 (WEA-4)
+            # issue 16: the customer's topics to open with; a stranger (never reached in person or by
+            # phone) is offered no product until the first real contact (seed 004)
+            "topics": topics_of(c), "stranger": c.last_contact_at is None,
             "days_since": (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at else None}
 
 

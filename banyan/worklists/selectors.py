@@ -50,8 +50,13 @@ def get_task_for_user(user, task_id) -> Task:
 
 def _with_card_data(qs: QuerySet[Task]) -> QuerySet[Task]:
     """What a task card shows, in a fixed number of queries: the customer with its segment, the
-    recorded contact, and the reasons."""
-    return qs.select_related("customer", "customer__segment", "interaction", "closed_by").prefetch_related("reasons")
+    recorded contact, the reasons, and the customer's topics (customers.topics: the latest new
+    information as two subqueries; the open memos and opportunities prefetched)."""
+    from banyan.customers.topics import topics_annotations, topics_prefetch
+
+    return (qs.select_related("customer", "customer__segment", "interaction", "closed_by")
+            .prefetch_related("reasons", *topics_prefetch("customer__"))
+            .annotate(**topics_annotations("customer_id")))
 
 
 def is_built(manager: Staff, day: dt.date) -> bool:

@@ -30,6 +30,7 @@ from banyan.customers.forms import ContactForm, ContactMoreForm
 from banyan.customers.models import Channel
 from banyan.customers.selectors import visible_customers
 from banyan.customers.services import customers_listed
+from banyan.customers.topics import topics_of
 from banyan.messaging.services import (
     coming_festival,
     festival_greeting_targets,
@@ -250,6 +251,9 @@ def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: st
     task.days_since_contact = (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at \
         else None
     task.segment = _segment(c)
+    if hasattr(task, "topic_new_info"):  # loaded with the day's tasks (selectors._with_card_data)
+        c.topic_new_info, c.topic_new_info_at = task.topic_new_info, task.topic_new_info_at
+    task.topics = SimpleLazyObject(lambda: topics_of(c))  # the customer's topics (issue 16 §3)
     task.talk = SimpleLazyObject(lambda: task_talk(task, settings=talk, today=today,
                                                    manager=(manager or task.manager).display_name))
     task.status_word = STATUS_WORDS.get(task.status, task.status)

@@ -308,6 +308,8 @@ def test_the_calling_screen_shows_the_first_offers(bank, catalogue, make_custome
 
     c = _customer(make_customer, bank, level="C3")
     memo_create(actor=bank.rm_a, customer=c, text="客户想了解储蓄国债", due_date=TODAY)
+    # reached before: a stranger is offered no product (issue 16 §9, test_familiar_before_selling.py)
+    type(c).objects.filter(pk=c.pk).update(last_contact_at="2026-10-01T10:00+08:00")
     campaign = campaign_create(actor=bank.rm_a, name="到期资金回访", purpose="了解需求", start_date="2026-11-23",
                                end_date="2026-11-30", customer_ids=[c.pk])
     page = login(bank.rm_a).get(f"/outreach/{campaign.pk}/call/?customer={c.pk}").content.decode()

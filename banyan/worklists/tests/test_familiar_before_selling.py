@@ -11,6 +11,7 @@ from banyan.contacts.services import interaction_log
 from banyan.holdings.services import holding_create
 from banyan.org.tests.test_api_auth import ApiCaller
 from banyan.segments.services import segments_recompute
+from banyan.wealth.tests.test_offers import catalogue  # noqa: F401 (a fixture)
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.talking import Item, compose
 
@@ -70,3 +71,22 @@ def test_every_marketing_reason_of_a_stranger_loses_its_offer(bank):
     assert stranger.script[1].startswith(INTRODUCTION) and len(stranger.script) == 3  # greeting, intro, closing
     assert len(familiar.script) > 3
     assert len(stranger.held_back) == 3 and not familiar.held_back
+
+
+
+def test_the_calling_screen_offers_a_stranger_no_product(bank, catalogue, make_customer, login):  # noqa: F811
+    from banyan.contacts.services import memo_create
+    from banyan.outreach.services import campaign_create
+    from banyan.wealth.tests.test_offers import _customer
+
+    customer = _customer(make_customer, bank, level="C3")
+    memo_create(actor=bank.rm_a, customer=customer, text="客户想了解储蓄国债", due_date="2026-11-23")
+    campaign = campaign_create(actor=bank.rm_a, name="到期资金回访", purpose="了解需求", start_date="2026-11-23",
+                               end_date="2026-11-30", customer_ids=[customer.pk])
+    client = login(bank.rm_a)
+    url = f"/outreach/{campaign.pk}/call/?customer={customer.pk}"
+    assert 'id="call-offers"' not in client.get(url).content.decode()
+    interaction_log(actor=bank.rm_a, customer=customer, channel="visit", outcome="reached",
+                    occurred_at="2026-11-02T10:00")
+    page = client.get(url).content.decode()
+    assert 'id="call-offers"' in page and "储蓄国债三年期" in page
