@@ -23,7 +23,9 @@ router = Router(tags=["worklist"])
 
 
 class ReasonOut(Schema):
-    code: str = Field(description="A worklist reason code of API.md, e.g. birthday, deposit_maturity.")
+    code: str = Field(description="A worklist reason code of API.md, e.g. birthday, deposit_maturity; "
+                                  "wanted_product: a product of a type the customer asked for and the bank could "
+                                  "not offer is on sale now (the detail names it).")
     detail: str = Field(description="What it is about, in words (the caller's language; Chinese by default), "
                                     "e.g. 三年期整存整取 30 万 于 11月30日到期. For the manager: figures included.")
     due_date: dt.date
