@@ -28,6 +28,9 @@ from banyan.org.models import Branch, Role, Staff
 from banyan.segments.models import Quadrant
 
 PAGE_SIZE = 50
+#: The figures at the top of the page, big.
+CARDS = ("contact_achievement_rate", "new_info", "opportunities_opened", "opportunities_won", "sales_amount",
+         "aum_change", "net_new_money", "moved_up")
 KIND_WORDS = {"week": gettext_lazy("This week"), "month": gettext_lazy("This month"),
               "quarter": gettext_lazy("This quarter"), "year": gettext_lazy("This year")}
 
@@ -166,9 +169,7 @@ def review_page(request: HttpRequest) -> HttpResponse:
         "columns": [FIELD_BY_KEY[k] for k in MAIN], "table": _table(r, rows, by_branch=by_branch),
         "total_cells": [_cell(r.total, k) for k in MAIN],
         "total_query": urlencode({k: v for k, v in params.items() if k in ("manager", "branch")}),
-        "cards": [_cell(r.total, k) | {"label": FIELD_BY_KEY[k].label} for k in ("contact_achievement_rate", "new_info", "opportunities_opened",
-                                              "opportunities_won", "sales_amount", "aum_change", "net_new_money",
-                                              "moved_up")],
+        "cards": [_cell(r.total, k) | {"label": FIELD_BY_KEY[k].label} for k in CARDS],
         "channels": [_cell(r.total, f.key) | {"label": f.label} for f in FIELDS if f.key.startswith("contacts_")],
         "sales_types": [_cell(r.total, f.key) | {"label": f.label} for f in FIELDS
                         if f.key.startswith("sales_amount_") and r.total.get(f.key)],
