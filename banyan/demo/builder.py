@@ -55,7 +55,7 @@ from banyan.demo.referrals import make_referrals
 from banyan.demo.review_history import make_review_history
 from banyan.demo.sales import into_history
 from banyan.demo.spending import make_spending
-from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF
+from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF, work_contact
 from banyan.demo.wanted import make_wanted_products
 from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
 from banyan.holdings.services import customers_refresh_aum, nav_record, product_create
@@ -226,7 +226,8 @@ def _create_staff(branches: dict[str, Branch]) -> dict[str, Staff]:
         made[s.username] = staff_create(
             actor=None, username=s.username, password=None, role=s.role,  # type: ignore[arg-type]
             branch=branches[s.branch] if s.branch else None, full_name=s.full_name,
-            manager=made[s.manager] if s.manager else None, is_senior=s.senior, check_password=False)
+            manager=made[s.manager] if s.manager else None, is_senior=s.senior, check_password=False,
+            work_mobile=work_contact(s)[0], work_wechat=work_contact(s)[1])  # the number customers are given
     hashed = make_password(DEMO_PASSWORD)
     Staff.objects.filter(username__in=list(made)).update(password=hashed)
     for member in made.values():

@@ -64,6 +64,18 @@ STAFF: list[DemoStaff] = [
 ]
 
 
+#: The roles customers call: each has a work mobile and WeChat ID (issue 16 §2, seed 004).
+_CUSTOMER_FACING = ("rm", "planner", "assistant", "branch_head", "lobby")
+
+
+def work_contact(member: DemoStaff) -> tuple[str, str]:
+    """The demo work mobile and WeChat ID of a staff member customers call (else empty): 139 0571
+    and the member's place in STAFF, so that each is different and stays the same between builds."""
+    if member.role not in _CUSTOMER_FACING:
+        return "", ""
+    return f"1390571{STAFF.index(member) + 1:04d}", f"{member.username}_banyan"
+
+
 def demo_logins(*, only_existing: bool = False) -> list[dict[str, str]]:
     """The demo logins, one dict each: username, password, full_name, role, role_label,
     branch_code, branch_name, note (e.g. "资深", "协助 张敏").
