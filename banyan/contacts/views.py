@@ -157,7 +157,8 @@ def stage_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
         if holding and not holding.isdigit():
             raise ValidationError({"holding_id": [_("Name a sale of this customer.")]})
         opportunity_stage(actor=request.user, opportunity=opportunity, stage=request.POST.get("stage") or "",
-                          reason=request.POST.get("reason") or "", holding_id=int(holding) if holding else None)
+                          reason=request.POST.get("reason") or "", holding_id=int(holding) if holding else None,
+                          no_product=request.POST.get("no_product") == "1")
     except ValidationError as e:
         error = " ".join(e.messages)
         if isinstance(e, Conflict):

@@ -220,3 +220,22 @@ def test_the_file_memo_form_names_the_product_asked_for(bank, make_customer, log
     assert response.status_code in (200, 204, 302), response.content
     assert customer.memos.get().product_type == "precious_metal"
     assert "贵金属" in client.get(f"/customers/{customer.pk}/").content.decode()
+
+
+def test_the_pipeline_marks_a_sale_lost_for_want_of_the_product(bank, make_customer, login):
+    customer = make_customer(bank.rm_a)
+    typed = opportunity_create(actor=bank.rm_a, customer=customer, need="黄金", product_type="precious_metal")
+    typeless = opportunity_create(actor=bank.rm_a, customer=customer, need="别的")
+    client = login(bank.rm_a)
+    board = client.get("/opportunities/").content.decode()
+    assert board.count('name="no_product"') == 1  # only where a product type is named
+    answer = client.post(f"/opportunities/{typed.pk}/stage/", {"stage": "lost", "reason": "我行暂无贵金属",
+                                                               "no_product": "1", "back": "board"},
+                         HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200
+    typed.refresh_from_db()
+    assert typed.stage == "lost" and typed.no_product
+    client.post(f"/opportunities/{typeless.pk}/stage/", {"stage": "lost", "reason": "不需要", "back": "board"},
+                HTTP_HX_REQUEST="true")
+    typeless.refresh_from_db()
+    assert typeless.stage == "lost" and not typeless.no_product
