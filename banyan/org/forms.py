@@ -133,5 +133,8 @@ class MyContactForm(BanyanForm):
     """One's own work mobile and WeChat ID, the number customers are given (seed 004)."""
 
     work_mobile = forms.CharField(label=gettext_lazy("Work mobile"), max_length=30, required=False,
-                                  help_text=gettext_lazy("Given to customers in messages ({manager_mobile})."))
-    work_wechat = forms.CharField(label=gettext_lazy("Work WeChat ID"), max_length=40, required=False)
+                                  help_text=gettext_lazy("11 digits. Empty: customers are not given a number."),
+                                  widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel",
+                                                                "autocomplete": "tel"}))
+    work_wechat = forms.CharField(label=gettext_lazy("Work WeChat ID"), max_length=40, required=False,
+                                  widget=forms.TextInput(attrs={"class": "form-control"}))
