@@ -46,4 +46,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(_reverse_or("audit_log", "customer_list"))
     if role in (Role.RM, Role.PLANNER, Role.ASSISTANT):
         return redirect(_reverse_or("worklist_today", "customer_list"))  # 今日工作
+    if role == Role.LOBBY:
+        return redirect(_reverse_or("lobby_desk", "customer_list"))  # 大堂接待
     return redirect("customer_list")

@@ -238,3 +238,11 @@ def test_the_need_form_refuses_an_empty_need_and_passes_a_good_one(client, bank,
     assert r.status_code == 302 and r.url == reverse("lobby_desk")
     assert Referral.objects.get().receiver == bank.rm_b
     assert "李华" in client.get(r.url).content.decode()  # the confirmation names who takes it
+
+
+def test_the_lobby_starts_at_the_desk(client, bank, lobby):
+    r = _login(client, lobby).get(reverse("home"))
+    assert r.status_code == 302 and r.url == reverse("lobby_desk")
+    assert 'id="nav-lobby"' in client.get(r.url).content.decode()
+    _login(client, bank.rm_a)
+    assert 'id="nav-lobby"' not in client.get(reverse("lobby_desk")).content.decode()
