@@ -55,6 +55,14 @@ class WalkInNeedForm(BanyanForm):
             else:
                 field.widget.attrs["class"] = "form-control form-control-lg"
 
+    def mark_invalid(self) -> WalkInNeedForm:
+        """The fields refused are drawn red (the message stands under each)."""
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+        return self
+
     def add_service_errors(self, error: ValidationError) -> None:
         if not hasattr(error, "error_dict"):
             self.add_error(None, error)
@@ -130,9 +138,10 @@ def lobby_need(request: HttpRequest) -> HttpResponse:
             return _sent(request, referral)
     else:
         # the card shown again (the tap that opened the form): one audit event, as a look-up
-        customers_listed(actor=request.user, customer_ids=[customer.pk], via="lobby", params={"customer": customer.pk})
+        customers_listed(actor=request.user, customer_ids=[customer.pk], via="lobby")
     card = _decorate(lobby_cards(request.user, [customer.pk]))[0]
-    return render(request, "service/lobby_need.html", {"card": card, "form": form, "nav_active": "lobby"},
+    return render(request, "service/lobby_need.html",
+                  {"card": card, "form": form.mark_invalid(), "nav_active": "lobby"},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -155,5 +164,5 @@ def lobby_visitor(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(e)
         else:
             return _sent(request, referral)
-    return render(request, "service/lobby_visitor.html", {"form": form, "nav_active": "lobby"},
+    return render(request, "service/lobby_visitor.html", {"form": form.mark_invalid(), "nav_active": "lobby"},
                   status=400 if request.method == "POST" else 200)

@@ -223,7 +223,7 @@ def test_bad_visitor_input_is_refused_at_the_field_and_nothing_written(client, b
     r = _login(client, lobby).post(reverse("lobby_visitor"), form)
     assert r.status_code == 400
     assert r.context["form"].errors.get(field), r.context["form"].errors
-    assert 'invalid-feedback' in r.content.decode()
+    assert "invalid-feedback" in r.content.decode() and "is-invalid" in r.content.decode()
     assert not Referral.objects.exists() and not Customer.objects.exists()
 
 
