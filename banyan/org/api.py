@@ -403,14 +403,14 @@ def _me(staff) -> dict:
             "work_wechat": staff.work_wechat}
 
 
-@router.get("/me", response={200: MeOut, 401: ErrorOut})
+@router.get("/me", response={200: MeOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def me_read(request):
     """The caller's own login: name, role, branch, and the work mobile and WeChat ID customers are
     given (seed 004)."""
     return _me(actor(request))
 
 
-@router.patch("/me", response={200: MeOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
+@router.patch("/me", response={200: MeOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def me_update(request, payload: MePatchIn):
     """Set one's own work mobile and WeChat ID (a field left out stays as it is; empty clears it)."""
     from banyan.org.services import staff_contact_set

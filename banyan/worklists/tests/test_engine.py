@@ -38,12 +38,21 @@ def said(task, day):
         return task_talk(task).script
 
 
+def reached(customer):
+    """Spoken to a week before: not a stranger, who would hear the introduction first and no offer
+    (issue 16 §9, test_familiar_before_selling.py)."""
+    from banyan.customers.models import Customer
+
+    Customer.objects.filter(pk=customer.pk).update(last_contact_at=dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC))
+
+
 def born(day, male=True, seq=1):
     return make_resident_id("330106", day, seq * 2 + (1 if male else 0))
 
 
 def test_a_birthday_read_from_the_id_card_comes_up_on_its_day(bank, make_customer):
     customer = make_customer(bank.rm_a, name="王建国", id_number=born(dt.date(1966, 11, 25)))
+    reached(customer)
     assert bank.rm_a.pk and customer.birthday_mmdd == 1125
     assert customer.pk not in build(TUE, bank.rm_a)
     task = build(WED, bank.rm_a)[customer.pk]
@@ -208,6 +217,7 @@ def test_an_answered_call_does_not_come_back(bank, make_customer):
 
 def test_a_task_left_open_is_carried_into_the_customers_next_task_with_its_reasons(bank, make_customer):
     customer = _maturing(bank, make_customer)
+    reached(customer)
     monday = build(MON, bank.rm_a)[customer.pk]  # not called on Monday
     memo_create(actor=bank.rm_a, customer=customer, text="客户想了解贵金属", due_date=TUE)
     tuesday = build(TUE, bank.rm_a)[customer.pk]
@@ -316,6 +326,7 @@ def test_a_bank_wide_build_written_in_bulk_keeps_every_reason_on_its_managers_ta
     holding_create(actor=bank.rm_a, customer=mine, product=bank.products.deposit, amount="200000",
                    purchase_date="2023-11-23", maturity_date="2026-11-23")
     theirs = make_customer(bank.rm_c, name="卫南", id_number=born(dt.date(1981, 11, 23), seq=3))
+    reached(mine)
     with clock.frozen(MON):
         result = worklists_build(day=MON)
     assert result.tasks == 2
