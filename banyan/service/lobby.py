@@ -94,13 +94,21 @@ def query_problem(q: str) -> str:
     return ""
 
 
+#: The reasons the lobby may see on a card: occasions to greet and service to offer at the door
+#: (a maturing deposit, a birthday, a meeting booked). An overdue loan, a card repayment, a
+#: complaint or a stop-loss tell of the customer's money or history: the manager's, not the lobby's.
+LOBBY_REASONS = ("birthday", "festival", "anniversary", "deposit_maturity", "product_maturity", "appointment",
+                 "new_customer", "risk_assessment_expiry", "wanted_product", "event_invitation", "event_follow_up",
+                 "referral", "referral_thanks", "cadence_due", "memo_due", "follow_up")
+
+
 def _open_reasons(ids: list[int]) -> dict[int, list[str]]:
-    """Today's open worklist reasons of these customers, as codes (one query)."""
+    """Today's open worklist reasons of these customers that the lobby may see, as codes (one query)."""
     from banyan.worklists.models import TaskReason, TaskStatus
 
     out: dict[int, list[str]] = {}
     rows = (TaskReason.objects.filter(task__customer_id__in=ids, task__date=clock.today(),
-                                      task__status=TaskStatus.OPEN)
+                                      task__status=TaskStatus.OPEN, code__in=LOBBY_REASONS)
             .order_by("task__customer_id", "id").values_list("task__customer_id", "code"))
     for cid, code in rows:
         codes = out.setdefault(cid, [])

@@ -49,6 +49,9 @@ def wang(bank, make_customer):
                                suggested_channel="phone")
     TaskReason.objects.create(task=task, customer_id=c.pk, code="deposit_maturity", detail="定期今日到期",
                               due_date=clock.today())
+    # the customer's money troubles are the manager's: never on the lobby's card
+    TaskReason.objects.create(task=task, customer_id=c.pk, code="loan_overdue", detail="贷款逾期12天",
+                              due_date=clock.today())
     return c
 
 
