@@ -410,7 +410,8 @@ def me_read(request):
     return _me(actor(request))
 
 
-@router.patch("/me", response={200: MeOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.patch("/me", response={200: MeOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                                422: ErrorOut})
 def me_update(request, payload: MePatchIn):
     """Set one's own work mobile and WeChat ID (a field left out stays as it is; empty clears it)."""
     from banyan.org.services import staff_contact_set
