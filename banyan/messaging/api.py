@@ -39,7 +39,8 @@ class MessageIn(In):
     template: TemplateCodeLit | None = Field(None, description="A template kind; the customer's branch's version "
                                              "wins over the bank's.")
     body: str | None = Field(None, max_length=5000, description="The text; replaces the template's. May use the "
-                             "placeholders {title} {name} {manager} {branch} {date} {product} {detail}.")
+                             "placeholders {title} {name} {manager} {manager_mobile} {branch} {date} {product} "
+                             "{detail}; a clause in [[…]] is left out when a placeholder in it is empty.")
     subject: str | None = Field(None, max_length=120, description="Email only; replaces the template's.")
     context: FillIns | None = None
 
