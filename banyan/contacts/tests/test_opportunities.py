@@ -10,13 +10,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from banyan import clock
 from banyan.audit.models import AuditEvent
 from banyan.conftest import TODAY
 from banyan.contacts.models import Opportunity, OpportunityStage
 from banyan.contacts.opportunities import DEFAULT_FOLLOW_UP_DAYS, opportunity_create, opportunity_stage
+from banyan.customers.models import Customer
 from banyan.holdings.services import holding_create
 from banyan.org.services import api_token_issue
 from banyan.transitions import Conflict
@@ -139,6 +140,8 @@ def _list(day, manager):
 
 def test_an_open_opportunity_comes_back_on_its_due_date_and_a_won_one_does_not(bank, make_customer):
     customer, closed = make_customer(bank.rm_a), make_customer(bank.rm_a, name="李娜")
+    # the need came up on a call: the customer is no stranger (a stranger is offered no product, §9)
+    Customer.objects.filter(pk=customer.pk).update(last_contact_at=timezone.now() - dt.timedelta(days=7))
     due = TODAY + dt.timedelta(days=10)
     opp = _open(bank, customer, product_code="W180", expected_amount="300000", due_date=due)
     won = _open(bank, closed, due_date=due)

@@ -203,7 +203,7 @@ def test_the_beat_schedule_names_tasks_that_exist():
     # a typo here would mean no nightly build and no messages, silently
     schedule = celery_app.conf.beat_schedule
     assert {e["task"] for e in schedule.values()} == {"banyan.nightly", "banyan.messages.send_outbox",
-                                                      "banyan.content.run_plans"}
+                                                      "banyan.content.run_plans", "banyan.kpis.monthly_reports"}
     assert all(e["task"] in celery_app.tasks for e in schedule.values())
     nightly_at = schedule["nightly-segments-and-worklists"]["schedule"]
     assert (nightly_at.hour, nightly_at.minute) == ({2}, {30})
