@@ -20,6 +20,7 @@ from banyan.feeds.services import FeedResult
 from banyan.feeds.tasks import feed_run_queue, import_file
 from banyan.holdings.models import AumSnapshot
 from banyan.holdings.services import holding_create
+from banyan.kpis.tasks import monthly_reports  # noqa: F401 - the beat names it
 from banyan.messaging.models import Message
 from banyan.messaging.services import message_compose
 from banyan.messaging.tasks import send_outbox
