@@ -16,6 +16,7 @@ SEEDING_MIGRATIONS = (
     ("banyan.outreach.migrations.0002_seed_scripts", "seed"),
     ("banyan.messaging.migrations.0002_default_templates", "seed"),
     ("banyan.messaging.migrations.0005_maintenance_templates", "seed"),
+    ("banyan.messaging.migrations.0007_introduction_and_manager_mobile", "seed"),
     ("banyan.wealth.migrations.0002_default_questionnaire", "seed"),
     ("banyan.wealth.migrations.0004_default_model_portfolios", "seed"),
     ("banyan.service.migrations.0001_customer_groups", "seed"),
