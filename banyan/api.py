@@ -42,6 +42,7 @@ from banyan.api_docs import VendoredSwagger
 from banyan.contacts.api import router as contacts_router
 from banyan.customers.api import router as customers_router
 from banyan.events.api import router as events_router
+from banyan.gifts.api import router as gifts_router
 from banyan.holdings.api import holdings_router, products_router
 from banyan.kpis.api import router as kpis_router
 from banyan.kpis.plans_api import router as kpis_plans_router
@@ -54,6 +55,8 @@ from banyan.service.complaints_api import router as complaints_router
 from banyan.service.groups_api import router as groups_router
 from banyan.service.lobby_api import router as lobby_router
 from banyan.service.referrals_api import router as referrals_router
+from banyan.staffing.capacity_api import router as capacity_router
+from banyan.staffing.tiers_api import router as tiers_router
 from banyan.wealth.api import router as wealth_router
 from banyan.wealth.offers_api import router as offers_router
 from banyan.worklists.api import router as worklist_router
@@ -140,6 +143,9 @@ api.add_router("", groups_router)
 api.add_router("", referrals_router)
 api.add_router("", lobby_router)
 api.add_router("", complaints_router)
+api.add_router("", gifts_router)
+api.add_router("", tiers_router)
+api.add_router("", capacity_router)
 
 
 def _error(request, status: int, code: str, message: str, fields: dict | None = None):

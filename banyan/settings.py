@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "banyan.service",
     "banyan.events",
     "banyan.kpis",
+    "banyan.staffing",
+    "banyan.gifts",
     "banyan.feeds",
     "banyan.ops",
     "banyan.web",

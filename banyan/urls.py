@@ -20,6 +20,8 @@ urlpatterns = [
     path("service/", include("banyan.service.urls")),
     path("events/", include("banyan.events.urls")),
     path("review/", include("banyan.kpis.urls")),
+    path("staffing/", include("banyan.staffing.urls")),
+    path("gifts/", include("banyan.gifts.urls")),
     path("customers/", include("banyan.customers.urls")),
     path("", include("banyan.web.urls")),
 ]

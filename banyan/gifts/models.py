@@ -1,0 +1,3 @@
+"""Gift models (issue 16 §6)."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the gift pages (issue 16 §6)

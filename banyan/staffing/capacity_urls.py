@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the capacity page (issue 16 §8)

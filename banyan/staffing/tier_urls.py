@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the tier pages (issue 16 §7)
