@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "customer.relation_added": _("Added a relation"),
     "customer.relation_removed": _("Removed a relation"),
     "book.handed_over": _("Handed over a whole book"),
+    "customers.reassigned": _("Moved chosen customers to another manager"),
     "holding.created": _("Recorded a holding"),
     "holding.updated": _("Changed a holding"),
     "product.created": _("Created a product"),

@@ -106,6 +106,7 @@ _CHANGE_WORDS = {
     "customer.assigned": gettext_lazy("Manager assigned"),
     "holding.created": gettext_lazy("New holding"),
     "book.handed_over": gettext_lazy("Book handed over to another manager"),
+    "customers.reassigned": gettext_lazy("Moved to another manager"),
     "memo.completed": gettext_lazy("Memo done"),
     "customer.relation_added": gettext_lazy("Relation added"),
 }
