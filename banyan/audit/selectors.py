@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "staff.deactivated": _("Deactivated a staff login"),
     "staff.moved": _("Moved a staff member to another branch"),
     "review.read": _("Read the review's figures"),
+    "capacity.read": _("Read a branch's capacity plan"),
     "staff.reactivated": _("Reactivated a staff login"),
     "calendar.address_renewed": _("Renewed the calendar address"),
     "customer.created": _("Created a customer"),
