@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,6 +44,7 @@ from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import customer_reveal, customer_update, customer_viewed, relation_add
 from banyan.customers.topics import topics_of
 from banyan.customers.views import IDLE_WARNING_DAYS, age_on, days_since
+from banyan.gifts.forms import GiftForm, GiftRefused
 from banyan.holdings.models import LIABILITY_TYPES, NAV_TYPES, ProductType
 from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings, products
 from banyan.org.forms import assign_form_for
@@ -176,7 +178,8 @@ def _profile_groups(customer) -> list[tuple[str, list[tuple[str, object]]]]:
     return groups
 
 
-def _file_context(request, customer, *, contact_form=None, memo_form=None, relation_form=None) -> dict:
+def _file_context(request, customer, *, contact_form=None, memo_form=None, relation_form=None,
+                  gift_form=None) -> dict:
     today = clock.today()
     assets, loans, cards = _holding_rows(customer, today)
     trend = aum_trend(customer)
@@ -204,6 +207,7 @@ def _file_context(request, customer, *, contact_form=None, memo_form=None, relat
         "memos": list(open_memos(customer)),
         "entries": _timeline(customer),
         "contact_form": contact_form or ContactForm(),
+        "gift_form": gift_form,
         "memo_form": memo_form or MemoForm(initial={"due_date": today + dt.timedelta(days=7)}),
         "relation_form": relation_form or RelationForm(),
         "today": today,
@@ -293,14 +297,24 @@ def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
     spoke to the customer: the worklist must not ask for the call again), and says so."""
     customer = get_customer_for_user(request.user, customer_id)
     form = ContactForm(request.POST)
+    # the gift handed over at the contact (issue 16 §6): optional, saved with the contact or not at all
+    gift_form = GiftForm(request.POST, customer=customer) if GiftForm.asked(request.POST) else None
     task = contact = None
-    if form.is_valid():
+    if form.is_valid() & (gift_form is None or gift_form.is_valid()):
         try:
-            contact, task = contact_log_completing_task(actor=request.user, customer=customer, **form.cleaned_data)
+            with transaction.atomic():
+                contact, task = contact_log_completing_task(actor=request.user, customer=customer,
+                                                            **form.cleaned_data)
+                if gift_form is not None:
+                    gift_form.give(actor=request.user, customer=customer, interaction=contact)
+        except GiftRefused:
+            pass
         except ValidationError as e:
             add_service_errors(form, e)
-    if form.errors:
-        return _refused(request, customer, form_key="contact_form", form=form, part="quick")
+    if form.errors or (gift_form is not None and gift_form.errors):
+        if is_htmx(request):
+            return _oob(request, customer, parts=("quick",), contact_form=form, gift_form=gift_form)
+        return _file_error(request, customer, contact_form=form, gift_form=gift_form)
     response = _saved(request, customer, parts=("quick", "timeline", "memos", "last_contact"),
                       said=_("Contact recorded."), task_done=task,
                       offer=contact if contact.outcome == Outcome.INTERESTED else None)

@@ -168,6 +168,7 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     "customer_opportunities": {"interaction": "interaction"},  # the offer after another book's contact
     "review_reports": {"branch": "branch"},  # the admin's filter of the monthly reports; ignored for others
     "lobby_need": {"customer": "lobby_customer"},  # the walk-in desk: any customer of the caller's branch
+    "gift_spend": {"branch": "branch"},  # the admin's choice of branch; ignored for others
 }
 
 _GENERIC = {"id", "pk", "code", "slug", "uuid"}
