@@ -168,6 +168,9 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     "customer_opportunities": {"interaction": "interaction"},  # the offer after another book's contact
     "review_reports": {"branch": "branch"},  # the admin's filter of the monthly reports; ignored for others
     "lobby_need": {"customer": "lobby_customer"},  # the walk-in desk: any customer of the caller's branch
+    # the capacity plan (issue 16 §8): the admin's choice of branch; the accept's giver and taker
+    "capacity": {"branch": "branch"},
+    "capacity_accept": {"branch": "branch", "from_rm": "manager", "to_rm": "manager"},
     "gift_spend": {"branch": "branch"},  # the admin's choice of branch; ignored for others
 }
 
@@ -178,6 +181,8 @@ def _singular(word: str) -> str:
     word = word.replace("-", "_")
     if word.endswith("ies"):  # opportunities → opportunity
         return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes")):  # branches → branch
+        return word[:-2]
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
