@@ -294,6 +294,8 @@ def describe(event: AuditEvent, names: Names) -> str:
         return customers_in_words(data["count"]) + (" → " + data["to"] if "to" in data else "")
     if action == "segments.recomputed" and "count" in data:
         return customers_in_words(data["count"])
+    if action == "customers.reassigned" and "count" in data:
+        return customers_in_words(data["count"]) + (" · " + str(data["reason"]) if data.get("reason") else "")
     if action == "demo.built" and "count" in data:
         return _("seed %(seed)s, as of %(as_of)s, %(n)s customers") % {**data, "n": _n(data["count"])}
     if action == "worklists.built" and "tasks" in data:

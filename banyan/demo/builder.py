@@ -32,6 +32,7 @@ from banyan.demo.complaints import make_complaints
 from banyan.demo.console import pad
 from banyan.demo.content import make_content
 from banyan.demo.events import make_events
+from banyan.demo.gifts import make_gifts
 from banyan.demo.groups import make_groups
 from banyan.demo.opportunities import make_opportunities
 from banyan.demo.people import (
@@ -159,6 +160,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     step(make_content(seed, today))  # 培育内容: the library, a draft, an expired note, a plan with a past run (OUT-7)
     step(make_events(seed, today))  # 客户活动: a salon held and reviewed, a lecture with every answer (EVT)
     step(make_wanted_products(seed, today))  # needs that come back: a gold coin on sale today (issue 16 §4)
+    step(make_gifts(seed, today))  # 赠礼: the catalogue, budgets, gifts on visits, one awaiting approval (§6)
     built = worklists_build(day=today)
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)
