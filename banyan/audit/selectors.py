@@ -46,6 +46,8 @@ ACTION_LABELS = {
     "customer.relation_removed": _("Removed a relation"),
     "book.handed_over": _("Handed over a whole book"),
     "customers.reassigned": _("Moved chosen customers to another manager"),
+    "customers.given_to_assistant": _("Gave chosen customers to an assistant"),
+    "tiers.changed": _("Changed the customer tiers"),
     "holding.created": _("Recorded a holding"),
     "holding.updated": _("Changed a holding"),
     "product.created": _("Created a product"),

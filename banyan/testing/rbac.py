@@ -168,9 +168,10 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     "customer_opportunities": {"interaction": "interaction"},  # the offer after another book's contact
     "review_reports": {"branch": "branch"},  # the admin's filter of the monthly reports; ignored for others
     "lobby_need": {"customer": "lobby_customer"},  # the walk-in desk: any customer of the caller's branch
-    # the capacity plan (issue 16 §8): the admin's choice of branch; the accept's giver and taker
-    "capacity": {"branch": "branch"},
-    "capacity_accept": {"branch": "branch", "from_rm": "manager", "to_rm": "manager"},
+    # staffing by tier (issue 16 §7): the branch head's fix moves chosen customers to a manager of the
+    # branch or gives them to an assistant; another branch's customer or staff is refused as none
+    "staffing_tiers": {"branch": "branch"},  # the admin's choice of branch; another's for a branch head: 404
+    "staffing_tier_fix": {"branch": "branch", "customers": "customer", "to_rm": "manager", "assistant": "manager"},
     "gift_spend": {"branch": "branch"},  # the admin's choice of branch; ignored for others
 }
 
