@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lunar_python import Solar
 
 from banyan import clock
-from banyan.contacts.models import Memo, Outcome
+from banyan.contacts.models import Memo, Outcome, is_stranger
 from banyan.contacts.selectors import open_memos, timeline, upcoming_appointments
 from banyan.contacts.services import memo_complete, memo_create, visit_review
 from banyan.customers.completeness import missing_fields
@@ -56,6 +56,7 @@ from banyan.web.forms import add_service_errors
 from banyan.web.htmx import is_htmx
 from banyan.web.templatetags.banyan_tags import money
 from banyan.worklists.contact_services import contact_log_completing_task
+from banyan.worklists.talking import compose
 
 
 def _lunar_text(day: dt.date | None) -> str:
@@ -389,11 +390,17 @@ def _visit_context(request, customer, review_form=None) -> dict:
     held = {h.product.type for h in context["assets"] + context["loans"] + context["cards"]}
     meeting = upcoming_appointments(customer).first()
     goal = (request.GET.get("goal") or (meeting.purpose if meeting else "")).strip()[:200]
+    # familiar before selling (seed 004, issue 16 §9): a stranger's visit brings care and an
+    # introduction — the worklist's own opening for a first contact — and no product
+    stranger = is_stranger(customer)
     context.update({
-        "not_held": [label for value, label in ProductType.choices
-                     if value not in held and value not in LIABILITY_TYPES],
+        "not_held": [] if stranger else [label for value, label in ProductType.choices
+                                         if value not in held and value not in LIABILITY_TYPES],
         "meeting": meeting, "goal": goal, "recent": [e for e in context["entries"] if e.kind == "interaction"][:3],
-        "brief_offers": offers_for(customer),  # 为您推荐 and 表7-1 (WEA-4)
+        "stranger": stranger,
+        "first_talk": compose([], name=customer.name, gender=customer.gender, manager=request.user.display_name,
+                              day=clock.today(), channel="visit", stranger=True) if stranger else None,
+        "brief_offers": None if stranger else offers_for(customer),  # 为您推荐 and 表7-1 (WEA-4)
         "topics": topics_of(customer),  # the few lines to open warmly (issue 16 §3)
         "review_form": review_form or VisitReviewForm(initial={"goal": goal}),
     })

@@ -110,12 +110,13 @@ def gift_give(*, actor, customer: Customer, item: Any, quantity: Any, delivered_
     # one customer's gifts are counted one at a time: two gifts recorded at once cannot both slip
     # under the limit
     Customer.objects.select_for_update(of=("self",)).filter(pk=customer.pk).first()
-    total = (item.unit_cost * quantity).quantize(Decimal("0.01"))
+    unit_cost = Decimal(str(item.unit_cost))  # as stored (an item just made may still hold the text given)
+    total = (unit_cost * quantity).quantize(Decimal("0.01"))
     before = given_in_window(customer.pk, day)
     over = before + total > gift_limit()
     tier = (Customer.objects.filter(pk=customer.pk).values_list("segment__quadrant", flat=True).first()
             or UNSEGMENTED)
-    gift = Gift(customer=customer, interaction=interaction, item=item, quantity=quantity, unit_cost=item.unit_cost,
+    gift = Gift(customer=customer, interaction=interaction, item=item, quantity=quantity, unit_cost=unit_cost,
                 total_cost=total, given_by=actor, delivered_by=deliverer, delivery=delivery, given_on=day,
                 branch_id=customer.branch_id, tier=tier,
                 status=GiftStatus.PENDING if over else GiftStatus.APPROVED)

@@ -359,17 +359,30 @@ class BookAt:
                 holder=Coalesce("rm_id", "customer__rm_id"), branch_key=Coalesce("branch_id", "customer__branch_id"),
                 value=F("aum"), quadrant_key=F("quadrant"), filled=F("completeness"), customer_key=F("customer_id"),
                 opened=F("customer__account_opened_on"))
-        if scope.branch_id is not None:
-            if self.live:
+        if self.live:
+            if scope.branch_id is not None:
                 qs = qs.filter(branch_id=scope.branch_id)
-            else:
-                qs = qs.filter(Q(branch_id=scope.branch_id) | Q(branch_id__isnull=True,
-                                                                 customer__branch_id=scope.branch_id))
-        if scope.manager_id is not None:
-            qs = qs.filter(holder=scope.manager_id)
+            if scope.manager_id is not None:
+                qs = qs.filter(rm_id=scope.manager_id)
+        else:
+            qs = _held_at(qs, scope)
         if scope.unassigned:
             qs = qs.filter(holder__isnull=True)
         return qs.none() if self.day is None else qs
+
+
+def _held_at(qs: QuerySet, scope: Scope, snapshot: str = "") -> QuerySet:
+    """The snapshot rows (at the path `snapshot`, "" for the snapshot model itself) in the scope's
+    branch and manager: the snapshot's own holder, else (a snapshot from before they were kept)
+    the customer's. Written as an OR, not as a test of the COALESCE, so that PostgreSQL reads the
+    branch's rows by the (date, branch) index instead of the whole day's book."""
+    at = f"{snapshot}__" if snapshot else ""
+    for column, value in (("branch_id", scope.branch_id), ("rm_id", scope.manager_id)):
+        if value is not None:
+            own, of_customer = f"held_{column}", f"customer_{column}"
+            qs = qs.annotate(**{own: F(f"{at}{column}"), of_customer: F(f"customer__{column}")}).filter(
+                Q(**{own: value}) | Q(**{f"{own}__isnull": True, of_customer: value}))
+    return qs
 
 
 def _start_joined(end: BookAt, start_day: dt.date | None, scope: Scope) -> QuerySet:
@@ -446,6 +459,8 @@ def _transactions(end: BookAt, scope: Scope, period: Period) -> QuerySet:
         qs = qs.filter(at_end__isnull=False).annotate(
             holder=Coalesce("at_end__rm_id", "customer__rm_id"),
             branch_key=Coalesce("at_end__branch_id", "customer__branch_id"))
+        qs = _held_at(qs, Scope(scope.branch_id, scope.manager_id), "at_end")
+        scope = Scope(unassigned=scope.unassigned)  # branch and manager done
     if scope.branch_id is not None:
         qs = qs.filter(branch_key=scope.branch_id)
     if scope.manager_id is not None:

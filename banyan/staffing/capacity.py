@@ -283,3 +283,26 @@ def _candidates(policy: SegmentPolicy,
         if days is not None:
             out[rm_id].append(Candidate(pk, name, quadrant, days, aum))
     return out
+
+
+def capacity_scope(user, code: str | None) -> tuple[Branch, int | None]:
+    """(the branch, the manager whose row alone the caller may read — None: the whole branch with
+    its proposals), as the review's visibility (banyan.kpis.selectors.review_scope): a manager
+    (rm, planner) his or her own row of his or her own branch; a branch head the branch; an
+    admin any branch. Anything else — another branch, an unknown one, another role — Http404."""
+    from django.http import Http404
+
+    from banyan.org.models import Role
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404("Not signed in")
+    branch = Branch.objects.filter(code=code).first() if code else None
+    if user.role == Role.ADMIN and branch is not None:
+        return branch, None
+    if branch is None or branch.pk != user.branch_id:
+        raise Http404("No such branch")
+    if user.role == Role.BRANCH_HEAD:
+        return branch, None
+    if user.role in BOOK_ROLES:
+        return branch, user.pk
+    raise Http404("No capacity plan here")

@@ -172,6 +172,9 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     # branch or gives them to an assistant; another branch's customer or staff is refused as none
     "staffing_tiers": {"branch": "branch"},  # the admin's choice of branch; another's for a branch head: 404
     "staffing_tier_fix": {"branch": "branch", "customers": "customer", "to_rm": "manager", "assistant": "manager"},
+    # the capacity plan (issue 16 §8): the admin's choice of branch; the accept's giver and taker
+    "capacity": {"branch": "branch"},
+    "capacity_accept": {"branch": "branch", "from_rm": "manager", "to_rm": "manager"},
     "gift_spend": {"branch": "branch"},  # the admin's choice of branch; ignored for others
 }
 
