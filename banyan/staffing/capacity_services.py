@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from banyan.audit.services import audit_log
+from banyan.audit.services import audit_bulk_read
 from banyan.customers.models import Customer
 from banyan.org.models import BOOK_ROLES, Branch, Staff
 from banyan.staffing.capacity import Capacity
@@ -59,7 +59,6 @@ def capacity_accept(*, actor, branch: Branch, from_rm: Staff, to_rm: Staff, cust
 def capacity_read(*, actor, cap: Capacity, via: str) -> None:
     """One event per look at a branch's capacity plan (the page, the API). The proposals name
     customers: they are listed with the event, as every bulk read of customers is."""
-    audit_log(actor=actor, action="capacity.read", obj=cap.branch,
-              data={"branch": cap.branch.code, "month": cap.month.isoformat(), "via": via,
-                    "managers": len(cap.managers), "count": len(cap.customer_ids())},
-              customer_ids=cap.customer_ids())
+    audit_bulk_read(actor=actor, action="capacity.read", via=f"capacity_{via}", obj=cap.branch,
+                    customer_ids=cap.customer_ids(),
+                    filter={"branch": cap.branch.code, "month": cap.month.isoformat(), "managers": len(cap.managers)})

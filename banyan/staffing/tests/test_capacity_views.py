@@ -45,7 +45,8 @@ def test_the_api_answers_the_hand_computed_figures_and_the_proposals(capbook):
                      ("zhangmin", "zhouqiang"): [c.agreed.pk]}
     assert body["unrelieved"] == []
     event = AuditEvent.objects.get(action="capacity.read")
-    assert event.data["via"] == "api" and event.data["count"] == 7
+    assert event.data["via"] == "capacity_api" and event.data["count"] == 7
+    assert event.data["filter"] == {"branch": "B01", "month": "2026-11-01", "managers": 3}
 
 
 def test_the_page_shows_the_same_figures_as_the_api(capbook, login):
