@@ -57,6 +57,7 @@ from banyan.demo.review_history import make_review_history
 from banyan.demo.sales import into_history
 from banyan.demo.spending import make_spending
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF, work_contact
+from banyan.demo.tiers import make_tiers_example
 from banyan.demo.wanted import make_wanted_products
 from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
 from banyan.holdings.services import customers_refresh_aum, nav_record, product_create
@@ -161,6 +162,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     step(make_events(seed, today))  # 客户活动: a salon held and reviewed, a lecture with every answer (EVT)
     step(make_wanted_products(seed, today))  # needs that come back: a gold coin on sale today (issue 16 §4)
     step(make_gifts(seed, today))  # 赠礼: the catalogue, budgets, gifts on visits, one awaiting approval (§6)
+    step(make_tiers_example(today))  # 分层配置人员: a private banker per branch, customers out of place (§7)
     built = worklists_build(day=today)
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)
