@@ -28,6 +28,7 @@ from banyan.contacts.models import Appointment, Interaction, Memo, Opportunity, 
 from banyan.customers.models import Customer, CustomerRelation
 from banyan.demo import assessments, catalogue, history, profiles
 from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
+from banyan.demo.capacity import make_capacity_example
 from banyan.demo.complaints import make_complaints
 from banyan.demo.console import pad
 from banyan.demo.content import make_content
@@ -163,6 +164,7 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     step(make_wanted_products(seed, today))  # needs that come back: a gold coin on sale today (issue 16 §4)
     step(make_gifts(seed, today))  # 赠礼: the catalogue, budgets, gifts on visits, one awaiting approval (§6)
     step(make_tiers_example(today))  # 分层配置人员: a private banker per branch, customers out of place (§7)
+    step(make_capacity_example(today))  # 服务容量: 李华's weekly calls put her over 100 % (issue 16 §5, §8)
     built = worklists_build(day=today)
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)
