@@ -348,3 +348,11 @@ def test_the_default_tiers_are_seeded(db):
         ("priority", Decimal("500000.00"), "branch_head_co_cover"),
         ("mass", Decimal("0.00"), "assistant_ok")]
     assert Customer.objects.aggregate(n=Count("pk"))["n"] == 0
+
+
+def test_the_file_names_the_tier_and_the_co_covering_branch_head(client, bank, branch):
+    client.force_login(bank.rm_a)
+    vip = client.get(reverse("customer_detail", args=[branch.c["vip_a"].pk])).content.decode()
+    assert "贵宾 · 行长赵磊共同维护" in vip  # the priority tier: co-covered by the branch head
+    big = client.get(reverse("customer_detail", args=[branch.c["big_a"].pk])).content.decode()
+    assert 'id="tier-badge"' in big and "私人银行" in big and "共同维护" not in big.split('id="tier-badge"')[1][:200]
