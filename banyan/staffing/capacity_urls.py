@@ -1,8 +1,1 @@
-from django.urls import path
-
-from banyan.staffing import capacity_views
-
-urlpatterns = [  # the capacity page (issue 16 §8)
-    path("", capacity_views.capacity_page, name="capacity"),
-    path("accept/", capacity_views.capacity_accept_view, name="capacity_accept"),
-]
+urlpatterns: list = []  # the capacity page (issue 16 §8)
