@@ -22,6 +22,7 @@ SEEDING_MIGRATIONS = (
     ("banyan.service.migrations.0001_customer_groups", "seed"),
     ("banyan.service.migrations.0003_complaints", "seed_categories"),
     ("banyan.service.migrations.0004_complaint_settings", "english_names"),
+    ("banyan.staffing.migrations.0002_default_tiers", "seed"),
 )
 
 

@@ -32,6 +32,7 @@ BANYAN_BACKUP_DIR, BANYAN_BACKUP_KEEP, BANYAN_PG_BINDIR  `banyan backup` / `bany
 
 import datetime as dt
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -200,6 +201,22 @@ BANYAN_EVENT_FOLLOW_UP_DAYS = _days("BANYAN_EVENT_FOLLOW_UP_DAYS", 3, most=30)
 # The bank's deadline for the first real contact with a new customer (days after the account was
 # opened): the review counts the first contacts made within it.
 BANYAN_FIRST_CONTACT_DAYS = _days("BANYAN_FIRST_CONTACT_DAYS", 7, most=90)
+
+
+def _yuan(name: str, default: str) -> Decimal:
+    text = os.environ.get(name, "").strip() or default
+    try:
+        amount = Decimal(text)
+    except ArithmeticError:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ImproperlyConfigured(f"{name} must be an amount in yuan, e.g. 500 or 500.00, not {text!r}")
+    return amount
+
+
+# Anti-bribery (issue 16 §6): the value of gifts one customer may receive in any rolling twelve
+# months (yuan). A gift that takes a customer above it waits for the branch head's approval.
+BANYAN_GIFT_LIMIT_PER_CUSTOMER = _yuan("BANYAN_GIFT_LIMIT_PER_CUSTOMER", "500")
 
 # The bank's name as customers know it, for scripts and messages ("您好，我是榕树银行的理财经理…").
 BANYAN_BANK_NAME = os.environ.get("BANYAN_BANK_NAME", "榕树银行")

@@ -55,6 +55,8 @@ VIA_LABELS = {
     "api_group_members": gettext_lazy("API: a customer group's members"),
     "group_candidates": gettext_lazy("customers found to add to a group"),
     "review": gettext_lazy("the review: the customers behind a figure"),
+    "tiers": gettext_lazy("staffing by tier: customers out of place"),
+    "api_tiers": gettext_lazy("API: staffing by tier, customers out of place"),
     # exports
     "book_csv": gettext_lazy("customer list CSV"),
     "diagnosis_pdf": gettext_lazy("wealth diagnosis PDF"),
@@ -294,6 +296,8 @@ def describe(event: AuditEvent, names: Names) -> str:
         return customers_in_words(data["count"]) + (" → " + data["to"] if "to" in data else "")
     if action == "segments.recomputed" and "count" in data:
         return customers_in_words(data["count"])
+    if action in ("customers.reassigned", "customers.given_to_assistant") and "count" in data:
+        return customers_in_words(data["count"]) + (" · " + str(data["reason"]) if data.get("reason") else "")
     if action == "demo.built" and "count" in data:
         return _("seed %(seed)s, as of %(as_of)s, %(n)s customers") % {**data, "n": _n(data["count"])}
     if action == "worklists.built" and "tasks" in data:

@@ -34,6 +34,14 @@ def is_real_contact(channel: str, outcome: str) -> bool:
     return channel in TWO_WAY_CHANNELS and outcome != Outcome.NOT_REACHED
 
 
+def is_stranger(customer) -> bool:
+    """Familiar before selling (seed 004, issue 16 §9): a customer never reached in person or by phone
+    gets care and introduction only — no product pitch — until the first real contact. The one rule:
+    the worklist's talking points, the calling screen and the visit brief all ask it. The customer's
+    last_contact_at moves only on a real contact (services.interaction_log)."""
+    return customer.last_contact_at is None
+
+
 def real_contact_q(prefix: str = "") -> models.Q:
     """The same rule as a filter on Interaction (prefix e.g. "interactions__")."""
     spoken = models.Q(**{f"{prefix}channel__in": TWO_WAY_CHANNELS}) & ~models.Q(**{f"{prefix}outcome": "not_reached"})

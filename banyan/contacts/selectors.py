@@ -34,6 +34,7 @@ class TimelineEntry:
 
 #: Audit actions that tell the story of the file on its timeline (views and reveals do not).
 _TIMELINE_ACTIONS = ("customer.created", "customer.updated", "customer.assigned", "book.handed_over",
+                     "customers.reassigned", "customers.given_to_assistant",
                      "holding.created", "memo.completed", "customer.relation_added")
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lunar_python import Solar
 
 from banyan import clock
-from banyan.contacts.models import Memo, Outcome
+from banyan.contacts.models import Memo, Outcome, is_stranger
 from banyan.contacts.selectors import open_memos, timeline, upcoming_appointments
 from banyan.contacts.services import memo_complete, memo_create, visit_review
 from banyan.customers.completeness import missing_fields
@@ -43,6 +44,7 @@ from banyan.customers.selectors import get_customer_for_user, visible_customers
 from banyan.customers.services import customer_reveal, customer_update, customer_viewed, relation_add
 from banyan.customers.topics import topics_of
 from banyan.customers.views import IDLE_WARNING_DAYS, age_on, days_since
+from banyan.gifts.forms import GiftForm, GiftRefused
 from banyan.holdings.models import LIABILITY_TYPES, NAV_TYPES, ProductType
 from banyan.holdings.selectors import asset_holdings, aum_trend, holdings_of, liability_holdings, products
 from banyan.org.forms import assign_form_for
@@ -54,6 +56,7 @@ from banyan.web.forms import add_service_errors
 from banyan.web.htmx import is_htmx
 from banyan.web.templatetags.banyan_tags import money
 from banyan.worklists.contact_services import contact_log_completing_task
+from banyan.worklists.talking import compose
 
 
 def _lunar_text(day: dt.date | None) -> str:
@@ -106,6 +109,8 @@ _CHANGE_WORDS = {
     "customer.assigned": gettext_lazy("Manager assigned"),
     "holding.created": gettext_lazy("New holding"),
     "book.handed_over": gettext_lazy("Book handed over to another manager"),
+    "customers.reassigned": gettext_lazy("Moved to another manager"),
+    "customers.given_to_assistant": gettext_lazy("Given to an assistant"),
     "memo.completed": gettext_lazy("Memo done"),
     "customer.relation_added": gettext_lazy("Relation added"),
 }
@@ -175,7 +180,8 @@ def _profile_groups(customer) -> list[tuple[str, list[tuple[str, object]]]]:
     return groups
 
 
-def _file_context(request, customer, *, contact_form=None, memo_form=None, relation_form=None) -> dict:
+def _file_context(request, customer, *, contact_form=None, memo_form=None, relation_form=None,
+                  gift_form=None) -> dict:
     today = clock.today()
     assets, loans, cards = _holding_rows(customer, today)
     trend = aum_trend(customer)
@@ -203,6 +209,7 @@ def _file_context(request, customer, *, contact_form=None, memo_form=None, relat
         "memos": list(open_memos(customer)),
         "entries": _timeline(customer),
         "contact_form": contact_form or ContactForm(),
+        "gift_form": gift_form,
         "memo_form": memo_form or MemoForm(initial={"due_date": today + dt.timedelta(days=7)}),
         "relation_form": relation_form or RelationForm(),
         "today": today,
@@ -292,14 +299,24 @@ def contact_log(request: HttpRequest, customer_id: int) -> HttpResponse:
     spoke to the customer: the worklist must not ask for the call again), and says so."""
     customer = get_customer_for_user(request.user, customer_id)
     form = ContactForm(request.POST)
+    # the gift handed over at the contact (issue 16 §6): optional, saved with the contact or not at all
+    gift_form = GiftForm(request.POST, customer=customer) if GiftForm.asked(request.POST) else None
     task = contact = None
-    if form.is_valid():
+    if form.is_valid() & (gift_form is None or gift_form.is_valid()):
         try:
-            contact, task = contact_log_completing_task(actor=request.user, customer=customer, **form.cleaned_data)
+            with transaction.atomic():
+                contact, task = contact_log_completing_task(actor=request.user, customer=customer,
+                                                            **form.cleaned_data)
+                if gift_form is not None:
+                    gift_form.give(actor=request.user, customer=customer, interaction=contact)
+        except GiftRefused:
+            pass
         except ValidationError as e:
             add_service_errors(form, e)
-    if form.errors:
-        return _refused(request, customer, form_key="contact_form", form=form, part="quick")
+    if form.errors or (gift_form is not None and gift_form.errors):
+        if is_htmx(request):
+            return _oob(request, customer, parts=("quick",), contact_form=form, gift_form=gift_form)
+        return _file_error(request, customer, contact_form=form, gift_form=gift_form)
     response = _saved(request, customer, parts=("quick", "timeline", "memos", "last_contact"),
                       said=_("Contact recorded."), task_done=task,
                       offer=contact if contact.outcome == Outcome.INTERESTED else None)
@@ -373,11 +390,17 @@ def _visit_context(request, customer, review_form=None) -> dict:
     held = {h.product.type for h in context["assets"] + context["loans"] + context["cards"]}
     meeting = upcoming_appointments(customer).first()
     goal = (request.GET.get("goal") or (meeting.purpose if meeting else "")).strip()[:200]
+    # familiar before selling (seed 004, issue 16 §9): a stranger's visit brings care and an
+    # introduction — the worklist's own opening for a first contact — and no product
+    stranger = is_stranger(customer)
     context.update({
-        "not_held": [label for value, label in ProductType.choices
-                     if value not in held and value not in LIABILITY_TYPES],
+        "not_held": [] if stranger else [label for value, label in ProductType.choices
+                                         if value not in held and value not in LIABILITY_TYPES],
         "meeting": meeting, "goal": goal, "recent": [e for e in context["entries"] if e.kind == "interaction"][:3],
-        "brief_offers": offers_for(customer),  # 为您推荐 and 表7-1 (WEA-4)
+        "stranger": stranger,
+        "first_talk": compose([], name=customer.name, gender=customer.gender, manager=request.user.display_name,
+                              day=clock.today(), channel="visit", stranger=True) if stranger else None,
+        "brief_offers": None if stranger else offers_for(customer),  # 为您推荐 and 表7-1 (WEA-4)
         "topics": topics_of(customer),  # the few lines to open warmly (issue 16 §3)
         "review_form": review_form or VisitReviewForm(initial={"goal": goal}),
     })

@@ -341,6 +341,62 @@ def _work_follows_the_customers(ids: list[int], *, from_rm_id: int, to_rm: Staff
 
 
 @transaction.atomic
+def customers_reassign(*, actor, customer_ids, to_rm: Staff, reason: str = "") -> dict[str, Any]:
+    """Move chosen customers (of any managers) into `to_rm`'s book and branch — the branch head's
+    fix of who covers whom (issue 16 §7 tiers, §8 capacity). The set-based sibling of
+    customer_assign: each previous manager's open work follows his or her customers
+    (_work_follows_the_customers), the customers' assistant is cleared, and ONE audit event names the
+    customers moved (like book_hand_over), the `reason` (a code or the head's words) in its data.
+
+    Only customers the actor may see and a manager the actor may assign to (a branch head: his or
+    her branch; an admin: any): an id out of reach is refused exactly like an unknown one, and
+    nothing moves. Exactly once: the rows are locked (PostgreSQL waits on a concurrent request's
+    rows and re-reads them; SQLite's immediate transactions run one at a time), and a customer
+    already in `to_rm`'s book is skipped — a double submit moves each customer once and the second
+    request writes nothing. Returns {"customers", "skipped", "customer_ids", "tasks",
+    "appointments", "calls", "opportunities"}."""
+    from banyan.customers.selectors import visible_customers
+    from banyan.org.selectors import managers_for
+
+    try:
+        ids = sorted({int(i) for i in customer_ids})
+    except (TypeError, ValueError):
+        raise ValidationError({"customer_ids": [_("Customer ids are whole numbers.")]}) from None
+    if not ids:
+        raise ValidationError({"customer_ids": [_("Choose at least one customer.")]})
+    if to_rm is None or not managers_for(actor).filter(pk=to_rm.pk).exists():
+        raise ValidationError({"to_rm": [_("Choose a manager of the branch who keeps a book.")]})
+    _check_manager(to_rm, "to_rm")
+    rows = dict(visible_customers(actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+                .values_list("pk", "rm_id"))
+    unknown = [i for i in ids if i not in rows]
+    if unknown:
+        raise ValidationError({"customer_ids": [_("No such customer: %(ids)s.") % {
+            "ids": ", ".join(str(i) for i in unknown[:10]) + ("…" if len(unknown) > 10 else "")}]})
+    moving = [pk for pk, rm_id in rows.items() if rm_id != to_rm.pk]
+    result: dict[str, Any] = {"customers": len(moving), "skipped": len(ids) - len(moving), "customer_ids": moving,
+                              "tasks": 0, "appointments": 0, "calls": 0, "opportunities": 0}
+    if not moving:
+        return result
+    Customer.objects.filter(pk__in=moving).update(rm=to_rm, branch=to_rm.branch, assistant=None,
+                                                  updated_at=clock.now())
+    before: dict[int | None, list[int]] = {}
+    for pk in moving:
+        before.setdefault(rows[pk], []).append(pk)
+    for from_rm_id, theirs in before.items():  # one set of updates per previous manager, not per customer
+        if from_rm_id is not None:
+            for k, n in _work_follows_the_customers(theirs, from_rm_id=from_rm_id, to_rm=to_rm).items():
+                result[k] += n
+    previews_stale([pk for pk in before if pk is not None] + [to_rm.pk])
+    audit_log(actor=actor, action="customers.reassigned", obj=to_rm,
+              before={"rm": {str(k): len(v) for k, v in before.items()}},
+              after={"rm": to_rm.pk, "customers": len(moving),
+                     **{k: result[k] for k in ("tasks", "appointments", "calls", "opportunities")}},
+              data={"count": len(moving), "reason": (reason or "")[:200]}, customer_ids=moving)
+    return result
+
+
+@transaction.atomic
 def relation_add(*, actor, customer: Customer, other: Customer, kind: str, note: str = "") -> CustomerRelation:
     rel = CustomerRelation(customer=customer, other=other, kind=kind, note=note.strip())
     rel.full_clean()

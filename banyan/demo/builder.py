@@ -28,10 +28,12 @@ from banyan.contacts.models import Appointment, Interaction, Memo, Opportunity, 
 from banyan.customers.models import Customer, CustomerRelation
 from banyan.demo import assessments, catalogue, history, profiles
 from banyan.demo.activity import HistoryMaker, aum_walk, month_ends
+from banyan.demo.capacity import make_capacity_example
 from banyan.demo.complaints import make_complaints
 from banyan.demo.console import pad
 from banyan.demo.content import make_content
 from banyan.demo.events import make_events
+from banyan.demo.gifts import make_gifts
 from banyan.demo.groups import make_groups
 from banyan.demo.opportunities import make_opportunities
 from banyan.demo.people import (
@@ -56,6 +58,7 @@ from banyan.demo.review_history import make_review_history
 from banyan.demo.sales import into_history
 from banyan.demo.spending import make_spending
 from banyan.demo.staff import BRANCHES, DEMO_PASSWORD, STAFF, work_contact
+from banyan.demo.tiers import make_tiers_example
 from banyan.demo.wanted import make_wanted_products
 from banyan.holdings.models import AumSnapshot, Holding, Product, ProductNav, Transaction
 from banyan.holdings.services import customers_refresh_aum, nav_record, product_create
@@ -159,6 +162,9 @@ def build_demo(*, customers: int = 5000, seed: int = 2026, log: Callable[[str], 
     step(make_content(seed, today))  # 培育内容: the library, a draft, an expired note, a plan with a past run (OUT-7)
     step(make_events(seed, today))  # 客户活动: a salon held and reviewed, a lecture with every answer (EVT)
     step(make_wanted_products(seed, today))  # needs that come back: a gold coin on sale today (issue 16 §4)
+    step(make_gifts(seed, today))  # 赠礼: the catalogue, budgets, gifts on visits, one awaiting approval (§6)
+    step(make_tiers_example(today))  # 分层配置人员: a private banker per branch, customers out of place (§7)
+    step(make_capacity_example(today))  # 服务容量: 李华's weekly calls put her over 100 % (issue 16 §5, §8)
     built = worklists_build(day=today)
     step(f"today's worklists: {built.tasks} tasks for {built.managers} managers")
     counts["seconds"] = round(time.perf_counter() - started, 1)

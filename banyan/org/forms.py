@@ -15,6 +15,7 @@ from banyan.org.selectors import can_assign, managers_for
 class WorkloadForm(BanyanForm):
     daily_capacity = forms.IntegerField(label=gettext_lazy("Contacts a day"), min_value=1, max_value=200)
     is_senior = forms.BooleanField(label=gettext_lazy("Senior"), required=False)
+    is_private_banker = forms.BooleanField(label=gettext_lazy("Private banker"), required=False)
 
 
 def assistants_for(user) -> QuerySet[Staff]:

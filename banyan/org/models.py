@@ -47,6 +47,8 @@ class Staff(AbstractUser):
     )
     full_name = models.CharField(_("name"), max_length=50, blank=True)
     is_senior = models.BooleanField(_("senior manager"), default=False)
+    #: A private banker (私人银行家): the bank's private-banking tier calls for one (staffing.Tier).
+    is_private_banker = models.BooleanField(_("private banker"), default=False)
     daily_capacity = models.PositiveSmallIntegerField(_("daily contact capacity"), default=20)
     #: The manager's own number for customers (seed 004: let the customer know your number): the
     #: templates' {manager_mobile}; 11 digits, checked as a customer's mobile (org.services).

@@ -28,7 +28,7 @@ def branch_ensure(*, code: str, name: str | None = None) -> Branch:
 def staff_create(*, actor, username: str, password: str, role: str, branch: Branch | None,
                  full_name: str = "", manager: Staff | None = None, is_senior: bool = False,
                  daily_capacity: int = 20, check_password: bool = True, work_mobile: str = "",
-                 work_wechat: str = "") -> Staff:
+                 work_wechat: str = "", is_private_banker: bool = False) -> Staff:
     if role not in Role.values:
         message = _("Unknown role %(r)s; one of %(all)s.") % {"r": role, "all": ", ".join(Role.values)}
         raise ValidationError({"role": [message]})
@@ -37,7 +37,8 @@ def staff_create(*, actor, username: str, password: str, role: str, branch: Bran
     _check_capacity(daily_capacity)
     work_mobile, work_wechat = _work_contact(work_mobile, work_wechat)
     staff = Staff(username=username, role=role, branch=branch, full_name=full_name, manager=manager,
-                  is_senior=is_senior, daily_capacity=daily_capacity, is_staff=(role == Role.ADMIN),
+                  is_senior=is_senior, is_private_banker=is_private_banker, daily_capacity=daily_capacity,
+                  is_staff=(role == Role.ADMIN),
                   is_superuser=(role == Role.ADMIN), work_mobile=work_mobile, work_wechat=work_wechat)
     if check_password:
         try:
@@ -101,17 +102,24 @@ def _check_capacity(daily_capacity: int) -> None:
 
 
 @transaction.atomic
-def staff_workload_set(*, actor, staff: Staff, daily_capacity: int, is_senior: bool) -> Staff:
+def staff_workload_set(*, actor, staff: Staff, daily_capacity: int, is_senior: bool,
+                       is_private_banker: bool | None = None) -> Staff:
     """A manager's daily contact capacity (WL-5: the worklist plans this many a day) and whether
-    they are a senior manager (SEG-4: priority customers are suggested to seniors)."""
+    they are a senior manager (SEG-4: priority customers are suggested to seniors) and a private
+    banker (the private-banking tier's, staffing.Tier); `is_private_banker` None leaves it as is."""
     if staff.role not in BOOK_ROLES:
         raise ValidationError({"staff": [_("%(u)s keeps no book.") % {"u": staff.username}]})
     _check_capacity(daily_capacity)
     before = {"daily_capacity": staff.daily_capacity, "is_senior": staff.is_senior}
+    after = {"daily_capacity": daily_capacity, "is_senior": is_senior}
     staff.daily_capacity, staff.is_senior = daily_capacity, is_senior
-    staff.save(update_fields=["daily_capacity", "is_senior"])  # renews the manager's planned week
-    audit_log(actor=actor, action="staff.workload_changed", obj=staff, before=before,
-              after={"daily_capacity": daily_capacity, "is_senior": is_senior})
+    fields = ["daily_capacity", "is_senior"]
+    if is_private_banker is not None and is_private_banker != staff.is_private_banker:
+        before["is_private_banker"], after["is_private_banker"] = staff.is_private_banker, is_private_banker
+        staff.is_private_banker = is_private_banker
+        fields.append("is_private_banker")
+    staff.save(update_fields=fields)  # renews the manager's planned week
+    audit_log(actor=actor, action="staff.workload_changed", obj=staff, before=before, after=after)
     return staff
 
 

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from banyan import clock
 from banyan.contacts.forms import SERVICE_FIELDS, AppointmentForm, OpportunityForm
-from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, OpportunitySource
+from banyan.contacts.models import Appointment, AppointmentStatus, Interaction, OpportunitySource, is_stranger
 from banyan.contacts.opportunities import opportunity_create
 from banyan.contacts.selectors import upcoming_appointments
 from banyan.contacts.services import appointment_create
@@ -300,7 +300,7 @@ def _facts(entry: CallEntry, user) -> dict:
             "offers": offers_for(c, today=today).offers[:CALL_OFFERS],  # 为您推荐 (WEA-4)
             # issue 16: the customer's topics to open with; a stranger (never reached in person or by
             # phone) is offered no product until the first real contact (seed 004)
-            "topics": topics_of(c), "stranger": c.last_contact_at is None,
+            "topics": topics_of(c), "stranger": is_stranger(c),
             "days_since": (today - timezone.localtime(c.last_contact_at).date()).days if c.last_contact_at else None}
 
 

@@ -137,6 +137,9 @@ OBJECTS: dict[str, ObjectKind] = {
     # desk in the customer's branch may log a walk-in need and see the limited card (never the
     # file); another branch's customer answers 404 like none (banyan/service/tests/test_lobby.py)
     "lobby_customer": ObjectKind("branch", lambda w: w.customer.pk),
+    # a gift given to the manager's customer (issue 16 §6), waiting above the limit: its manager sees
+    # it, the branch head decides on it (banyan/gifts/tests)
+    "gift": ObjectKind("book", lambda w: w.gift.pk),
 }
 
 #: Parameters that name no object: the value they get.
@@ -165,6 +168,14 @@ EXTRA_PAGE_IDS: dict[str, dict[str, str]] = {
     "customer_opportunities": {"interaction": "interaction"},  # the offer after another book's contact
     "review_reports": {"branch": "branch"},  # the admin's filter of the monthly reports; ignored for others
     "lobby_need": {"customer": "lobby_customer"},  # the walk-in desk: any customer of the caller's branch
+    # staffing by tier (issue 16 §7): the branch head's fix moves chosen customers to a manager of the
+    # branch or gives them to an assistant; another branch's customer or staff is refused as none
+    "staffing_tiers": {"branch": "branch"},  # the admin's choice of branch; another's for a branch head: 404
+    "staffing_tier_fix": {"branch": "branch", "customers": "customer", "to_rm": "manager", "assistant": "manager"},
+    # the capacity plan (issue 16 §8): the admin's choice of branch; the accept's giver and taker
+    "capacity": {"branch": "branch"},
+    "capacity_accept": {"branch": "branch", "from_rm": "manager", "to_rm": "manager"},
+    "gift_spend": {"branch": "branch"},  # the admin's choice of branch; ignored for others
 }
 
 _GENERIC = {"id", "pk", "code", "slug", "uuid"}
@@ -174,6 +185,8 @@ def _singular(word: str) -> str:
     word = word.replace("-", "_")
     if word.endswith("ies"):  # opportunities → opportunity
         return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes")):  # branches → branch
+        return word[:-2]
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
@@ -527,7 +540,14 @@ def build_world(label: str, owner, *, bank, make_customer) -> SimpleNamespace:
     report, _made = MonthlyReport.objects.get_or_create(
         branch=owner.branch, month=(today.replace(day=1) - dt.timedelta(days=1)).replace(day=1),
         defaults={"workbook": b"PK matrix", "summary_pdf": b"%PDF matrix", "sent_at": clock.now()})
+    from banyan.gifts.models import GiftItem
+    from banyan.gifts.services import gift_give
+
+    # a gift above the per-customer limit, waiting for the branch head (an approval is a change)
+    item, _made = GiftItem.objects.get_or_create(name="矩阵礼盒", defaults={"unit_cost": "900.00"})
+    gift = gift_give(actor=owner, customer=customer, item=item, quantity=1, interaction=interaction)
     return SimpleNamespace(
+        gift=gift,
         report=report,
         label=label, owner=owner, branch=owner.branch, customer=customer, campaign=campaign, holding=holding,
         memo=memo, task=task, appointment=appointment, interaction=interaction, message=message, script=script,
@@ -551,6 +571,7 @@ def fingerprint(world) -> dict[str, Any]:
     from banyan.contacts.models import Appointment, Interaction, Memo, Opportunity
     from banyan.customers.models import Customer
     from banyan.events.models import Event, Invitation
+    from banyan.gifts.models import Gift
     from banyan.holdings.models import Holding
     from banyan.kpis.models import PlanComment, PlanCustomer, UpliftPlan
     from banyan.messaging.models import Message
@@ -596,6 +617,8 @@ def fingerprint(world) -> dict[str, Any]:
             "target_sales_amount", "approved_by_id"),
         "uplift customers": PlanCustomer.objects.filter(plan_id=world.uplift.pk).values("customer_id"),
         "uplift comments": PlanComment.objects.filter(plan_id=world.uplift.pk).values("text"),
+        "gift": Gift.objects.filter(pk=world.gift.pk).values("status", "decided_by_id", "quantity", "total_cost"),
+        "gifts": Gift.objects.filter(customer_id=world.customer.pk).values("pk", "status"),
     }
     out: dict[str, Any] = {k: [dict(r) for r in qs] for k, qs in rows.items()}
     for model in (Interaction, Memo, Appointment, Message, Holding, Opportunity):

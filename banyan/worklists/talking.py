@@ -28,6 +28,7 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from banyan import clock
 from banyan.calendars.lunar import lunar_key_label
+from banyan.contacts.models import is_stranger
 from banyan.customers.pinyin import COMPOUND_SURNAMES, name_syllables
 from banyan.worklists.models import MixRule, ReasonCode, TalkingPoint
 from banyan.worklists.models import ReasonCode as C
@@ -887,8 +888,7 @@ def task_talk(task, *, settings: TalkSettings | None = None, manager: str | None
     day = today if task.status == "open" and task.date <= today else task.date
     if manager is None:
         manager = task.manager.display_name
-    # a stranger (seed 004): never reached in person or by phone — last_contact_at counts only real
-    # contacts (contacts.services.interaction_log)
-    stranger = task.customer.last_contact_at is None
+    # a stranger (seed 004): never reached in person or by phone (contacts.models.is_stranger)
+    stranger = is_stranger(task.customer)
     return compose(list(task.reasons.all()), name=task.customer.name, gender=task.customer.gender, manager=manager,
                    day=day, channel=task.suggested_channel, settings=settings, stranger=stranger)

@@ -214,6 +214,10 @@ _MATURITY = (
 )
 
 
+#: The product types whose maturity is a reason to call (the capacity plan counts them too).
+MATURITY_TYPES = tuple(t for _code, types in _MATURITY for t in types)
+
+
 def maturities(w: Window) -> list[Reason]:
     out = []
     for code, types in _MATURITY:
@@ -356,6 +360,19 @@ def agreed_days_in_use() -> list[int]:
     the partial index on Customer.agreed_contact_days."""
     return sorted(Customer.objects.filter(agreed_contact_days__isnull=False)
                   .values_list("agreed_contact_days", flat=True).distinct().order_by())
+
+
+def cadence_days(policy: SegmentPolicy, *, quadrant: str | None, agreed_days: int | None,
+                 maturities_only: bool) -> int | None:
+    """A customer's regular contact frequency in days — the rule `cadence_late` writes as
+    conditions, for one customer (or a group of alike customers: the capacity plan): the frequency
+    agreed with the customer, else the one the customer's quadrant sets. None: no regular contact
+    (agreed to be contacted only before maturities, or neither a segment nor an agreed frequency)."""
+    if maturities_only:
+        return None
+    if agreed_days:
+        return agreed_days
+    return policy.frequency_days(quadrant) if quadrant else None
 
 
 def cadence_late(policy: SegmentPolicy, cutoff: Callable[[int], dt.datetime], *, inclusive: bool) -> Q:

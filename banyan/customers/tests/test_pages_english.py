@@ -54,6 +54,8 @@ def test_the_visit_brief_joins_the_products_not_opened_in_the_readers_language(b
     wang = make_customer(bank.rm_a, name="王建国")
     holding_create(actor=bank.rm_a, customer=wang, product=bank.products.deposit, amount="300000",
                    purchase_date="2023-11-30", maturity_date="2026-11-30")
+    # reached before: a stranger's brief names no product (issue 16 §9)
+    type(wang).objects.filter(pk=wang.pk).update(last_contact_at="2026-10-01T10:00+08:00")
 
     def not_held(client) -> str:
         page = client.get(f"/customers/{wang.pk}/visit/").content.decode()

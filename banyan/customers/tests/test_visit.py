@@ -21,6 +21,8 @@ def test_the_brief_holds_what_a_visit_needs_and_its_goal_is_the_meetings_purpose
                    purchase_date="2023-11-30", maturity_date="2026-11-30")
     memo_create(actor=bank.rm_a, customer=wang, text="想了解孙子的教育金", due_date=dt.date(2026, 11, 30))
     appointment_create(actor=bank.rm_a, customer=wang, at="2026-11-25 10:00", place="客户家中", purpose="到期转存方案")
+    # reached before: a stranger's brief names no product (issue 16 §9, test_familiar_before_selling.py)
+    type(wang).objects.filter(pk=wang.pk).update(last_contact_at="2026-10-01T10:00+08:00")
     client = login(bank.rm_a)
     assert f"/customers/{wang.pk}/visit/" in client.get(f"/customers/{wang.pk}/").content.decode()
     page = client.get(f"/customers/{wang.pk}/visit/").content.decode()

@@ -299,6 +299,8 @@ def test_another_manager_gets_404_on_the_offers_card(bank, catalogue, make_custo
 def test_the_visit_brief_shows_the_offers_and_table_7_1(bank, catalogue, make_customer, login):
     c = _customer(make_customer, bank, level="C3")
     memo_create(actor=bank.rm_a, customer=c, text="客户想了解储蓄国债", due_date=TODAY)
+    # reached before: a stranger's brief names no product (issue 16 §9, test_familiar_before_selling.py)
+    type(c).objects.filter(pk=c.pk).update(last_contact_at="2026-10-01T10:00+08:00")
     page = login(bank.rm_a).get(f"/customers/{c.pk}/visit/").content.decode()
     assert 'id="brief-offers"' in page and "储蓄国债三年期" in page and "希望得到的产品及服务" in page
 

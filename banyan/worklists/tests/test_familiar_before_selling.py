@@ -90,3 +90,24 @@ def test_the_calling_screen_offers_a_stranger_no_product(bank, catalogue, make_c
                     occurred_at="2026-11-02T10:00")
     page = client.get(url).content.decode()
     assert 'id="call-offers"' in page and "储蓄国债三年期" in page
+
+
+def test_the_visit_brief_brings_a_stranger_care_and_an_introduction_only(bank, catalogue, make_customer,  # noqa: F811
+                                                                          login):
+    from banyan.contacts.services import memo_create
+    from banyan.wealth.tests.test_offers import _customer
+
+    customer = _customer(make_customer, bank, level="C3")
+    memo_create(actor=bank.rm_a, customer=customer, text="客户想了解储蓄国债", due_date="2026-11-23")
+    client = login(bank.rm_a)
+    url = f"/customers/{customer.pk}/visit/"
+    brief = client.get(url).content.decode()
+    assert 'id="brief-offers"' not in brief and "储蓄国债三年期" not in brief and 'id="brief-not-held"' not in brief
+    first = brief[brief.index('id="brief-stranger"'):]
+    assert INTRODUCTION in first and "只做关怀和自我介绍" in first
+    # the first real contact: the products come back on the brief
+    interaction_log(actor=bank.rm_a, customer=customer, channel="phone", outcome="reached",
+                    occurred_at="2026-11-02T10:00")
+    brief = client.get(url).content.decode()
+    assert 'id="brief-offers"' in brief and "储蓄国债三年期" in brief and 'id="brief-not-held"' in brief
+    assert 'id="brief-stranger"' not in brief

@@ -1,6 +1,6 @@
 """`banyan staff add USERNAME --role ROLE --branch CODE [--manager USERNAME]` (password on stdin),
 `[--mobile 13800001111]` (the work mobile customers are given), and, beyond API.md,
-`[--wechat id] [--name 张敏] [--capacity 20] [--senior]`;
+`[--wechat id] [--name 张敏] [--capacity 20] [--senior] [--private-banker]`;
 `banyan staff deactivate USERNAME` and `banyan staff reactivate USERNAME`;
 `banyan staff move USERNAME --branch CODE [--on YYYY-MM-DD]` (the review counts the days before in
 the old branch)."""
@@ -36,6 +36,8 @@ class Command(BaseCommand):
         add.add_argument("--capacity", type=int, default=20,
                          help="Contacts a day on the manager's worklist (default 20).")
         add.add_argument("--senior", action="store_true", help="A senior manager: priority customers go to them.")
+        add.add_argument("--private-banker", action="store_true",
+                         help="A private banker: the private-banking tier's customers go to them.")
         add.add_argument("--mobile", default="", help="Work mobile given to customers (11 digits).")
         add.add_argument("--wechat", default="", help="Work WeChat ID given to customers.")
         off = sub.add_parser("deactivate", help="Stop a login: its API tokens, sessions and calendar address "
@@ -86,7 +88,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{username} works at {target} from {day}."))
 
     def _add(self, username, *, role, branch, manager=None, name="", capacity=20, senior=False, mobile="",
-             wechat="", **options):
+             wechat="", private_banker=False, **options):
         if sys.stdin.isatty():
             password = getpass.getpass("Password: ")
         else:
@@ -102,7 +104,7 @@ class Command(BaseCommand):
             with transaction.atomic():  # a refused login leaves no new branch behind
                 staff = staff_create(actor=None, username=username, password=password, role=role,
                                      branch=branch_ensure(code=branch), full_name=name, manager=boss,
-                                     daily_capacity=capacity, is_senior=senior,
+                                     daily_capacity=capacity, is_senior=senior, is_private_banker=private_banker,
                                      work_mobile=mobile, work_wechat=wechat)
         except ValidationError as e:
             raise _refused(username, "created", e) from None
