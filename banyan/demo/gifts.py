@@ -41,6 +41,7 @@ def make_gifts(seed: int, today: dt.date) -> str:
     items = {name: gift_item_save(actor=admin, name=name, unit_cost=Decimal(cost)) for name, cost in CATALOGUE}
     for branch in Branch.objects.order_by("code"):
         gift_budgets_set(actor=admin, branch=branch, amounts=dict(BUDGETS))
+    yesterday = today - dt.timedelta(days=1)
     this_month = today.replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
     given = 0
@@ -51,9 +52,10 @@ def make_gifts(seed: int, today: dt.date) -> str:
         if not book:
             continue
         for customer in rng.sample(book, min(4, len(book))):
-            month = rng.choice([last_month, this_month])
-            last_day = today if month == this_month else this_month - dt.timedelta(days=1)
-            day = month + dt.timedelta(days=rng.randint(0, max(0, (last_day - month).days)))
+            # the history ends yesterday (the demo's rule: today's contacts are the managers' to make)
+            month = rng.choice([last_month, this_month]) if yesterday >= this_month else last_month
+            last_day = yesterday if month == this_month else this_month - dt.timedelta(days=1)
+            day = month + dt.timedelta(days=rng.randint(0, (last_day - month).days))
             name = rng.choice(cheap)
             _give(manager, customer, items[name], quantity=1, day=day)
             given += 1
@@ -63,8 +65,8 @@ def make_gifts(seed: int, today: dt.date) -> str:
     if zhangmin is not None:
         customer = (Customer.objects.filter(rm=zhangmin).exclude(gifts__isnull=False).order_by("-aum", "pk").first())
         if customer is not None:
-            _give(zhangmin, customer, items["鲜花花篮"], quantity=1, day=today - dt.timedelta(days=1))
-            gift = _give(zhangmin, customer, items["茶叶礼盒"], quantity=1, day=today)
+            _give(zhangmin, customer, items["鲜花花篮"], quantity=1, day=today - dt.timedelta(days=2))
+            gift = _give(zhangmin, customer, items["茶叶礼盒"], quantity=1, day=yesterday)
             given += 2
             if gift.status == GiftStatus.PENDING:
                 pending = f", one waiting for approval ({customer.name})"
