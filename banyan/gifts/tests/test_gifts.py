@@ -224,3 +224,22 @@ def test_api_another_manager_or_branch_gets_404(bank, make_customer, items, clie
     assert ApiCaller(client, bank.rm_b).get("/gifts").json()["count"] == 0
     assert Gift.objects.get(pk=gift.pk).status == GiftStatus.PENDING
     assert Gift.objects.count() == 1 and not GiftBudget.objects.exists() and GiftItem.objects.count() == 3
+
+
+def test_api_lists_filter_and_the_spend_by_role(bank, make_customer, items, client):
+    mine = gift_give(actor=bank.rm_a, customer=make_customer(bank.rm_a), item=items["calendar"], quantity=1)
+    gift_give(actor=bank.rm_b, customer=make_customer(bank.rm_b), item=items["tea"], quantity=1,
+              given_on="2026-10-05")
+    head = ApiCaller(client, bank.head)
+    assert [g["id"] for g in head.get("/gifts", manager="zhangmin").json()["items"]] == [mine.pk]
+    assert head.get("/gifts", month="2026-10").json()["count"] == 1
+    assert_error(head.get("/gifts", month="2026-13"), 422, "invalid")
+    assert AuditEvent.objects.filter(action="customer.listed", data__via="api_gifts").exists()
+    own = ApiCaller(client, bank.rm_a).get("/gifts/spend").json()  # a manager: own gifts, no budget
+    assert (own["total"]["spent"], own["total"]["budget"], own["branch"]) == ("35.00", None, None)
+    assert_error(ApiCaller(client, bank.auditor).get("/gifts/spend"), 403, "forbidden")
+    assert ApiCaller(client, bank.auditor).get("/gifts").json()["count"] == 0
+    admin = ApiCaller(client, bank.admin)
+    assert admin.get("/gifts/spend", branch="B02").json()["total"]["spent"] == "0.00"
+    assert admin.get("/gifts/spend", month="2026-10").json()["total"]["spent"] == "268.00"
+    assert_error(admin.get("/gifts/spend", branch="NOPE"), 404, "not_found")

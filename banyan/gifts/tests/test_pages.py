@@ -113,3 +113,13 @@ def test_the_admin_keeps_the_catalogue_and_budgets(bank, login):
     assert login(bank.head).post("/gifts/catalogue/", {"what": "item", "name": "x", "unit_cost": "1"}).status_code \
         == 403
     assert GiftItem.objects.count() == 1
+
+
+def test_the_auditor_has_no_gift_page_and_the_admin_picks_a_branch(bank, make_customer, items, login):
+    gift_give(actor=bank.rm_c, customer=make_customer(bank.rm_c, name="城西客户"), item=items["calendar"], quantity=1)
+    assert login(bank.auditor).get("/gifts/").status_code == 404
+    admin = login(bank.admin)
+    assert "城西客户" in admin.get("/gifts/").content.decode()  # the bank
+    assert "城西客户" not in admin.get("/gifts/?branch=B01").content.decode()
+    assert admin.get("/gifts/?branch=NOPE").status_code == 404
+    assert "城西客户" not in login(bank.head).get("/gifts/?branch=B02").content.decode()  # ignored: own branch
