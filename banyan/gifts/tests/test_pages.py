@@ -113,6 +113,9 @@ def test_the_admin_keeps_the_catalogue_and_budgets(bank, login):
     assert login(bank.head).post("/gifts/catalogue/", {"what": "item", "name": "x", "unit_cost": "1"}).status_code \
         == 403
     assert GiftItem.objects.count() == 1
+    assert 'id="budget-B02-low_low"' in admin.get("/gifts/catalogue/").content.decode()
+    read = login(bank.rm_a).get("/gifts/catalogue/").content.decode()  # a manager reads the catalogue
+    assert "茶叶礼盒" in read and "¥268.00" in read and 'name="unit_cost"' not in read and "gift-budgets" not in read
 
 
 def test_the_auditor_has_no_gift_page_and_the_admin_picks_a_branch(bank, make_customer, items, login):
