@@ -21,23 +21,24 @@ The rules, in one place:
   frequency) first, then the smallest AUM. Never a priority customer (segment.is_priority), nor
   one who is contacted only before maturities (moving them frees nothing regular). Each customer
   goes to the manager with the most room left who can take the customer's contacts and stay at or
-  under 100 %; the giver stops as soon as he or she is at or under 100 %. Greedy: a giver nobody
-  can relieve stays over, and the page says so.
+  under 100 %, the manager with the most room filled first (a few moves, each a proposal to
+  accept); the giver stops as soon as he or she is at or under 100 %. Greedy: a customer who fits
+  nobody stays and the next is tried; a giver nobody can relieve stays over, and the page says so.
 
-The month is the current one (clock.today()). Set-based: a handful of queries for the whole
-branch, whatever the number of managers and customers (benchmarks/bench_capacity.py).
+The month is the current one (clock.today()). Set-based: four queries for the whole branch,
+whatever the number of managers and customers — the managers, the policy, the branch's books read
+once (a row per customer, counted here: the proposals need the customers anyway; a second pass to
+pick them cost more than the counting), and the maturities of the customers contacted only before
+maturities when there are any (benchmarks/bench_capacity.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections import defaultdict
+import heapq
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-
-from django.db.models import Count, F, Q, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
 
 from banyan import clock
 from banyan.calendars.workdays import working_days_between
@@ -45,7 +46,7 @@ from banyan.customers.models import Customer
 from banyan.holdings.models import Holding, HoldingStatus
 from banyan.org.models import BOOK_ROLES, Branch, Staff
 from banyan.segments.models import Quadrant, SegmentPolicy
-from banyan.worklists.triggers import MATURITY_TYPES, cadence_days
+from banyan.worklists.triggers import MATURITY_TYPES, cadence_days, fetch_rows
 
 #: The days of an average month (365 ÷ 12, as the brief's seed counts them: 30.4).
 AVERAGE_MONTH_DAYS = Decimal("30.4")
@@ -183,14 +184,14 @@ def capacity(branch: Branch, *, manager_id: int | None = None, proposals: bool =
         return result
     policy = SegmentPolicy.current()
     ids = list(rows)
-    # One pass over the branch's books: customers per manager, quadrant, priority, agreed
-    # frequency and maturities-only — a few dozen groups per manager, whatever the book's size.
-    groups = (Customer.objects.filter(rm_id__in=ids)
-              .values_list("rm_id", "segment__quadrant", "segment__is_priority", "agreed_contact_days",
-                           "contact_maturities_only")
-              .annotate(n=Count("pk")).order_by())
-    movable: dict[int, list[tuple[str | None, int | None, int, int]]] = defaultdict(list)
-    for rm_id, quadrant, priority, agreed, only_maturities, n in groups:
+    # One pass over the branch's books, one row per customer (the proposals name customers): the
+    # figures are counted per manager, quadrant, agreed frequency and maturities-only in Python.
+    book = (Customer.objects.filter(rm_id__in=ids)
+            .values_list("pk", "rm_id", "segment__quadrant", "segment__is_priority", "agreed_contact_days",
+                         "contact_maturities_only", "aum", "name"))
+    customers = fetch_rows(book)
+    groups = Counter((c[1], c[2], c[4], c[5]) for c in customers)
+    for (rm_id, quadrant, agreed, only_maturities), n in groups.items():
         row = rows[rm_id]
         row.book += n
         row.by_quadrant[quadrant or NONE] += n
@@ -199,26 +200,30 @@ def capacity(branch: Branch, *, manager_id: int | None = None, proposals: bool =
         elif agreed:
             row.agreed += n
         days_between = cadence_days(policy, quadrant=quadrant, agreed_days=agreed, maturities_only=only_maturities)
-        if days_between is None:
-            continue
-        row.cadence += per_month(days_between) * n
-        if not priority:
-            movable[rm_id].append((quadrant, agreed, days_between, n))
-    # The maturities-only customers: one contact per customer and day a product of theirs matures.
+        if days_between is not None:
+            row.cadence += per_month(days_between) * n
+    # The maturities-only customers: one contact per customer and day a product of theirs matures
+    # (not asked when the branch has none of them).
+    only_maturities_of = [pk for pk, row in rows.items() if row.maturities_only]
     matured = (Holding.objects.filter(status=HoldingStatus.ACTIVE, product__type__in=MATURITY_TYPES,
                                       maturity_date__gte=first, maturity_date__lte=last,
-                                      customer__rm_id__in=ids, customer__contact_maturities_only=True)
+                                      customer__rm_id__in=only_maturities_of, customer__contact_maturities_only=True)
                .values_list("customer__rm_id", "customer_id", "maturity_date").distinct().order_by())
-    for rm_id, _customer, _day in matured:
+    for rm_id, _customer, _day in matured if only_maturities_of else ():
         rows[rm_id].maturity_contacts += 1
     if proposals:
+        givers = {pk for pk, row in rows.items() if row.over}
+        movable: dict[int, list[tuple]] = defaultdict(list)  # never a priority customer
+        for pk, rm_id, quadrant, priority, agreed, only_maturities, aum, name in customers:
+            if rm_id in givers and not priority:
+                movable[rm_id].append((pk, name, quadrant, agreed, only_maturities, aum))
         _propose(policy, result, rows, movable)
     return result
 
 
 def _propose(policy: SegmentPolicy, result: Capacity, rows: dict[int, ManagerLoad],
-             movable: dict[int, list[tuple[str | None, int | None, int, int]]]) -> None:
-    takers = [r for r in rows.values() if r.room > 0]
+             movable: dict[int, list[tuple]]) -> None:
+    takers = [r for r in rows.values() if r.room > 0]  # room: never a giver, who is over
     givers = sorted((r for r in rows.values() if r.over and movable.get(r.staff.pk)),
                     key=lambda r: (-(r.needed - r.capacity), r.staff.username))
     for r in rows.values():
@@ -228,61 +233,49 @@ def _propose(policy: SegmentPolicy, result: Capacity, rows: dict[int, ManagerLoa
     if not takers:
         result.unrelieved = givers
         return
-    # How many customers of each group each giver would give to get to 100 %, in the giving order.
-    wanted: dict[tuple[int, str | None, int | None], int] = {}
-    for giver in givers:
-        excess = giver.needed - giver.capacity
-        for quadrant, agreed, days, n in sorted(movable[giver.staff.pk],
-                                                key=lambda g: (_GIVE_ORDER[g[0]], g[2], g[1] or 0)):
-            if excess <= 0:
-                break
-            k = min(n, math.ceil(excess / per_month(days)))
-            wanted[(giver.staff.pk, quadrant, agreed)] = k
-            excess -= per_month(days) * k
-    candidates = _candidates(policy, wanted)
+    # The takers with the most room first, each filled before the next (a few moves the head can
+    # accept, rather than a customer or two to everybody): a heap of (-room, id).
     room = {t.staff.pk: t.room for t in takers}
+    by_pk = {t.staff.pk: t for t in takers}
+    heap = [(-room[pk], pk) for pk in room]
+    heapq.heapify(heap)
     pairs: dict[tuple[int, int], Proposal] = {}
+    frequency: dict[tuple, int | None] = {}  # a few (quadrant, agreed, maturities-only) alike
+    contacts_of: dict[int, Decimal] = {}
     for giver in givers:
-        own = sorted(candidates.get(giver.staff.pk, ()),
-                     key=lambda c: (_GIVE_ORDER[c.quadrant], c.frequency_days, c.aum, c.id))
+        own = []
+        for pk, name, quadrant, agreed, only_maturities, aum in movable[giver.staff.pk]:
+            key = (quadrant, agreed, only_maturities)
+            if key not in frequency:
+                frequency[key] = cadence_days(policy, quadrant=quadrant, agreed_days=agreed,
+                                              maturities_only=only_maturities)
+            if frequency[key] is not None:  # moving a customer with no regular contact frees nothing
+                own.append(Candidate(pk, name, quadrant, frequency[key], aum))
+        own.sort(key=lambda c: (_GIVE_ORDER[c.quadrant], c.frequency_days, c.aum, c.id))
+        current: int | None = None
         for c in own:
             if giver.needed_after <= giver.capacity:
                 break
-            fits = [t for t in takers if t.staff.pk != giver.staff.pk and room[t.staff.pk] >= c.contacts]
-            if not fits:
-                continue
-            taker = max(fits, key=lambda t: (room[t.staff.pk], -t.staff.pk))
-            room[taker.staff.pk] -= c.contacts
-            giver.needed_after -= c.contacts
-            taker.needed_after += c.contacts
-            pairs.setdefault((giver.staff.pk, taker.staff.pk), Proposal(giver, taker)).customers.append(c)
+            if c.frequency_days not in contacts_of:
+                contacts_of[c.frequency_days] = per_month(c.frequency_days)
+            contacts = contacts_of[c.frequency_days]
+            if current is None or room[current] < contacts:
+                if current is not None:
+                    heapq.heappush(heap, (-room[current], current))
+                current = heapq.heappop(heap)[1] if heap else None
+                if current is None:
+                    break
+                if room[current] < contacts:  # the most room there is: this customer fits nowhere
+                    continue
+            taker = by_pk[current]
+            room[current] -= contacts
+            giver.needed_after -= contacts
+            taker.needed_after += contacts
+            pairs.setdefault((giver.staff.pk, current), Proposal(giver, taker)).customers.append(c)
+        if current is not None:
+            heapq.heappush(heap, (-room[current], current))
     result.proposals = list(pairs.values())
     result.unrelieved = [g for g in givers if g.needed_after > g.capacity]
-
-
-def _candidates(policy: SegmentPolicy,
-                wanted: dict[tuple[int, str | None, int | None], int]) -> dict[int, list[Candidate]]:
-    """The first k customers (smallest AUM first) of each (manager, quadrant, agreed frequency)
-    group — one query: a row number per group, filtered."""
-    if not wanted:
-        return {}
-    pick = Q()
-    for (rm_id, quadrant, agreed), k in wanted.items():
-        pick |= Q(rm_id=rm_id, _q=quadrant or "", _a=agreed or 0, _n__lte=k)
-    qs = (Customer.objects
-          .filter(rm_id__in={key[0] for key in wanted}, contact_maturities_only=False)
-          .filter(Q(segment__isnull=True) | Q(segment__is_priority=False))
-          .annotate(_q=Coalesce(F("segment__quadrant"), Value("")), _a=Coalesce(F("agreed_contact_days"), Value(0)))
-          .annotate(_n=Window(RowNumber(), partition_by=[F("rm_id"), F("_q"), F("_a")],
-                              order_by=[F("aum").asc(), F("pk").asc()]))
-          .filter(pick)
-          .values_list("pk", "rm_id", "name", "segment__quadrant", "agreed_contact_days", "aum"))
-    out: dict[int, list[Candidate]] = defaultdict(list)
-    for pk, rm_id, name, quadrant, agreed, aum in qs:
-        days = cadence_days(policy, quadrant=quadrant, agreed_days=agreed, maturities_only=False)
-        if days is not None:
-            out[rm_id].append(Candidate(pk, name, quadrant, days, aum))
-    return out
 
 
 def capacity_scope(user, code: str | None) -> tuple[Branch, int | None]:

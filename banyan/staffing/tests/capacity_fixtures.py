@@ -19,10 +19,10 @@ zhangmin (张敏), 11 customers:
 lihua (李华): 1 low/low → 0.4, load 0.019
 zhouqiang (周强, planner): 5 high/low → 4.0, load 0.190
 
-The proposal, greedy, lowest value first: zhangmin's 5 low/low (2.0) and 潜力丙 (1.9) to lihua
-(the most room), then 约定丁 (15.2) to zhouqiang (17.0 of room against lihua's 16.7) — zhangmin
-at 8.6 (0.410), lihua at 4.3 (0.205), zhouqiang at 19.2 (0.914). 两高甲 (priority) and 两高乙
-(high/high, not needed) stay.
+The proposal, greedy, lowest value first, to the manager with the most room (lihua, 20.6) until
+she is full: zhangmin's 5 low/low (2.0), 潜力丙 (1.9) and 约定丁 (15.2, low/high before high/low)
+— zhangmin at 8.6 (0.410), lihua at 19.5 (0.929), zhouqiang untouched at 4.0 (0.190). 两高甲
+(priority) and 两高乙 (high/high, not needed) stay.
 """
 
 from __future__ import annotations

@@ -64,16 +64,31 @@ def test_the_proposal_brings_the_manager_under_100_and_keeps_the_takers_under(ca
     c = capbook.customers
     cap = capacity(capbook.bank.b1)
     moves = {p.key: sorted(x.id for x in p.customers) for p in cap.proposals}
-    assert moves == {"zhangmin-lihua": sorted([x.pk for x in c.lowlow] + [c.lh.pk]),
-                     "zhangmin-zhouqiang": [c.agreed.pk]}
+    assert moves == {"zhangmin-lihua": sorted([x.pk for x in c.lowlow] + [c.lh.pk, c.agreed.pk])}
     rows = _rows(cap)
     assert rows["zhangmin"].load_after == Decimal("0.410")
-    assert rows["lihua"].load_after == Decimal("0.205")
-    assert rows["zhouqiang"].load_after == Decimal("0.914")
+    assert rows["lihua"].load_after == Decimal("0.929")  # filled first: the most room
+    assert rows["zhouqiang"].load_after == Decimal("0.190")
     assert all(r.load_after <= 1 for r in rows.values())
     assert cap.unrelieved == []
     # never a priority customer, never one contacted only before maturities
     assert c.vip.pk not in cap.customer_ids() and c.maturity.pk not in cap.customer_ids()
+
+
+def test_a_customer_who_fits_nowhere_stays_and_the_next_one_goes(capbook):
+    """lihua's one customer agreed to a call every 2 days: her room is 5.8. zhouqiang (17.0) is
+    filled first — the 5 low/low (2.0) and 潜力丙 (1.9): 13.1 left; 约定丁 (15.2) fits nobody and
+    stays; 两高乙 (high/high, 3.8) goes instead, and zhangmin is at 20.0 (0.952)."""
+    bank, c = capbook.bank, capbook.customers
+    Customer.objects.filter(pk=c.theirs.pk).update(agreed_contact_days=2)
+    cap = capacity(bank.b1)
+    rows = _rows(cap)
+    assert rows["lihua"].needed == Decimal("15.2") and rows["lihua"].room == Decimal("5.8")
+    moves = {p.key: sorted(x.id for x in p.customers) for p in cap.proposals}
+    assert moves == {"zhangmin-zhouqiang": sorted([x.pk for x in c.lowlow] + [c.lh.pk, c.hh.pk])}
+    assert (rows["zhangmin"].load_after, rows["zhouqiang"].load_after, rows["lihua"].load_after) \
+        == (Decimal("0.952"), Decimal("0.557"), Decimal("0.724"))
+    assert cap.unrelieved == []
 
 
 def test_a_giver_nobody_can_relieve_stays_over(capbook):

@@ -36,20 +36,22 @@ def test_branch_head_sees_the_overloaded_manager_and_accepts_a_move(live_server,
         expect(table.locator("tr[data-manager=lihua] .capacity-load")).to_have_text("1.9%")
         expect(head.locator("#capacity-over-count")).to_have_text("1 位客户经理超负荷")
         proposals = head.locator(".capacity-proposal")
-        expect(proposals).to_have_count(2)
+        expect(proposals).to_have_count(1)
         to_lihua = head.locator(".capacity-proposal[data-proposal=zhangmin-lihua]")
-        expect(to_lihua).to_contain_text("6 位客户，每月 3.9 次联系")
+        expect(to_lihua).to_contain_text("7 位客户，每月 19.1 次联系")
         expect(to_lihua).to_contain_text("低低一")
         expect(head.locator("#capacity-proposals")).not_to_contain_text("两高甲")  # a priority customer stays
         head.screenshot(path=SHOTS / "cap1-capacity-branch.png", full_page=True)
 
         to_lihua.locator("button.capacity-accept").click()
-        expect(head.locator(".messages")).to_contain_text("已将 6 位客户从张敏调整给李华")
-        expect(zhang.locator(".capacity-needed")).to_have_text("23.8")
-        expect(zhang.locator(".capacity-load")).to_have_text("113.3%")
-        expect(table.locator("tr[data-manager=lihua] .capacity-needed")).to_have_text("4.3")
+        expect(head.locator(".messages")).to_contain_text("已将 7 位客户从张敏调整给李华")
+        expect(zhang.locator(".capacity-needed")).to_have_text("8.6")
+        expect(zhang.locator(".capacity-load")).to_have_text("41.0%")
+        expect(zhang).not_to_have_class("table-danger capacity-over")
+        expect(table.locator("tr[data-manager=lihua] .capacity-load")).to_have_text("92.9%")
+        expect(head.locator("#capacity-none-over")).to_have_text("没有客户经理超负荷，无需调整。")
         head.screenshot(path=SHOTS / "cap2-capacity-accepted.png", full_page=True)
-        moved = [x.pk for x in c.lowlow] + [c.lh.pk]
+        moved = [x.pk for x in c.lowlow] + [c.lh.pk, c.agreed.pk]
         assert set(Customer.objects.filter(pk__in=moved).values_list("rm_id", flat=True)) == {bank.rm_b.pk}
 
         manager = login(browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 800}),
