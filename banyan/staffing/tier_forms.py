@@ -55,6 +55,11 @@ class TierFixForm(BanyanForm):
         return data
 
 
+def _plain(amount: Decimal) -> str:
+    """6000000.00 → "6000000" (never "6E+6"); 1234.50 → "1234.50"."""
+    return str(int(amount)) if amount == amount.to_integral_value() else f"{amount:f}"
+
+
 class TierSettingsForm(BanyanForm):
     """Every tier in one form (the thresholds hang together), plus one new tier."""
 
@@ -75,13 +80,13 @@ class TierSettingsForm(BanyanForm):
 
     def _row(self, prefix: str, tier: Tier | None) -> None:
         required = tier is not None
-        self.fields[f"name_{prefix}"] = forms.CharField(label=gettext_lazy("Name"), max_length=40, required=required,
-                                                        initial=tier.name if tier else "")
+        self.fields[f"name_{prefix}"] = forms.CharField(label=gettext_lazy("Tier name"), max_length=40,
+                                                        required=required, initial=tier.name if tier else "")
         self.fields[f"name_en_{prefix}"] = forms.CharField(label=gettext_lazy("English name"), max_length=40,
                                                            required=False, initial=tier.name_en if tier else "")
         self.fields[f"min_aum_{prefix}"] = forms.DecimalField(
             label=gettext_lazy("From AUM (¥)"), min_value=0, max_value=MIN_AUM_MAX, decimal_places=2,
-            required=required, initial=tier.min_aum.normalize() if tier else None)
+            required=required, initial=_plain(tier.min_aum) if tier else None)
         self.fields[f"coverage_{prefix}"] = forms.ChoiceField(
             label=gettext_lazy("Who covers"), choices=([] if required else [("", "—")]) + list(Coverage.choices),
             required=required, initial=tier.coverage if tier else "")

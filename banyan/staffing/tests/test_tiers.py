@@ -307,6 +307,7 @@ def test_the_admin_edits_the_thresholds_on_the_settings_page(client, bank):
     client.force_login(bank.admin)
     page = client.get(reverse("staffing_tier_settings"))
     assert page.status_code == 200 and "私人银行" in page.content.decode()
+    assert 'value="6000000"' in page.content.decode()  # the threshold as typed, never "6E+6"
     form = {}
     for t in tiers():
         form.update({f"name_{t.code}": t.name, f"name_en_{t.code}": t.name_en, f"min_aum_{t.code}": str(t.min_aum),
