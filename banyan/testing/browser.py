@@ -37,3 +37,14 @@ def login(context, base_url: str, username: str):
     page.click("main button[type=submit]")
     page.wait_for_load_state("networkidle")
     return page
+
+
+def open_menu(page) -> None:
+    """Open the collapsed main menu (a narrow window or a phone) and wait until it has finished
+    opening: a link clicked while Bootstrap's collapse still slides moves under the pointer, and
+    the click lands beside it (the longer the menu, the likelier)."""
+    from playwright.sync_api import expect
+
+    page.locator(".navbar-toggler").click()
+    expect(page.locator("#main-nav.show:not(.collapsing)")).to_be_visible()
+    page.wait_for_function("!document.querySelector('#main-nav').classList.contains('collapsing')")

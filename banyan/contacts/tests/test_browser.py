@@ -15,7 +15,7 @@ from banyan.contacts.models import Opportunity
 from banyan.contacts.opportunities import opportunity_create, opportunity_stage
 from banyan.contacts.services import memo_create
 from banyan.holdings.services import holding_create
-from banyan.testing.browser import SHOTS, chromium, login
+from banyan.testing.browser import SHOTS, chromium, login, open_menu
 from banyan.worklists.models import Task
 
 pytestmark = pytest.mark.browser
@@ -57,7 +57,7 @@ def test_the_manager_moves_an_opportunity_on_the_board_and_the_sums_follow(live_
         context = browser.new_context(locale="zh-CN", viewport=viewport)
         page = login(context, live_server.url, "zhangmin")
         if viewport["width"] < 1200:
-            page.locator(".navbar-toggler").click()
+            open_menu(page)
         page.get_by_role("link", name="销售机会", exact=True).click()
         expect(page.locator("h1")).to_contain_text("销售机会")
         board = page.locator("#pipeline-board")

@@ -298,6 +298,7 @@ def _remove_the_demo() -> None:
     """Empty what the demo made, keeping what migrations seeded (scripts, message templates …):
     a flush here would be permanent for the tests that run after this module."""
     from banyan.events.models import Event
+    from banyan.gifts.models import GiftItem
     from banyan.kpis.models import UpliftPlan
     from banyan.org.models import LoginFailure
     from banyan.outreach.models import ContentDelivery, ContentPiece, ContentPlan
@@ -307,7 +308,8 @@ def _remove_the_demo() -> None:
     from banyan.worklists.models import WorklistDay
 
     Complaint.objects.all().delete()  # its customer, owner and staff concerned are protected
-    Customer.objects.all().delete()  # holdings, contacts, memos, segments, tasks … go with them
+    Customer.objects.all().delete()  # holdings, contacts, memos, segments, tasks, gifts … go with them
+    GiftItem.objects.all().delete()  # the catalogue (its budgets go with the branches)
     CustomerGroup.objects.all().delete()  # its manager, branch and consents' recorders are protected
     # client events and the content library keep their staff and branch protected, too
     Event.objects.all().delete()

@@ -12,7 +12,7 @@ from banyan.conftest import PASSWORD, TODAY
 from banyan.org.models import Role
 from banyan.org.services import staff_create
 from banyan.service.models import Referral
-from banyan.testing.browser import SHOTS, chromium, login
+from banyan.testing.browser import SHOTS, chromium, login, open_menu
 from banyan.worklists.models import Task, TaskReason
 
 pytestmark = pytest.mark.browser
@@ -36,7 +36,7 @@ def test_look_up_a_walk_in_and_log_a_need_on_a_phone(live_server, bank, make_cus
     with sync_playwright() as p, chromium(p) as browser:
         context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
         page = login(context, live_server.url, "zhulin")
-        page.locator(".navbar-toggler").click()
+        open_menu(page)
         page.locator("#nav-lobby").click()
         expect(page.locator("h1")).to_contain_text("大堂接待")
         page.fill("#lobby-q", "王")

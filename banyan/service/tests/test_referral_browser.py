@@ -9,7 +9,7 @@ import pytest
 
 from banyan.conftest import TODAY
 from banyan.service.models import Referral, ReferralStatus
-from banyan.testing.browser import SHOTS, chromium, login
+from banyan.testing.browser import SHOTS, chromium, login, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_refer_a_friend_from_the_file_and_the_receiver_accepts(live_server, bank
         other = browser.new_context(locale="zh-CN", viewport=viewport)  # a session of its own
         receiver = login(other, live_server.url, "lihua")
         if viewport["width"] < 1200:
-            receiver.locator(".navbar-toggler").click()
+            open_menu(receiver)
         receiver.get_by_role("link", name="转介", exact=True).click()
         card = receiver.locator(".referral-card").first
         expect(card).to_contain_text("刘芳")
