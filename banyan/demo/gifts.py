@@ -48,7 +48,7 @@ def make_gifts(seed: int, today: dt.date) -> str:
     managers = Staff.objects.filter(role__in=[Role.RM, Role.PLANNER], is_active=True).order_by("username")
     cheap = [n for n, c in CATALOGUE if Decimal(c) < 300]
     for manager in managers:
-        book = list(Customer.objects.filter(rm=manager).order_by("-aum", "pk")[:60])
+        book = list(_giftable(manager).order_by("-aum", "pk")[:60])
         if not book:
             continue
         for customer in rng.sample(book, min(4, len(book))):
@@ -63,7 +63,7 @@ def make_gifts(seed: int, today: dt.date) -> str:
     pending = ""
     zhangmin = Staff.objects.filter(username="zhangmin").first()
     if zhangmin is not None:
-        customer = (Customer.objects.filter(rm=zhangmin).exclude(gifts__isnull=False).order_by("-aum", "pk").first())
+        customer = _giftable(zhangmin).exclude(gifts__isnull=False).order_by("-aum", "pk").first()
         if customer is not None:
             _give(zhangmin, customer, items["鲜花花篮"], quantity=1, day=today - dt.timedelta(days=2))
             gift = _give(zhangmin, customer, items["茶叶礼盒"], quantity=1, day=yesterday)
@@ -71,6 +71,12 @@ def make_gifts(seed: int, today: dt.date) -> str:
             if gift.status == GiftStatus.PENDING:
                 pending = f", one waiting for approval ({customer.name})"
     return f"gifts: a catalogue of {len(items)}, budgets for every branch, {given} gifts given{pending}"
+
+
+def _giftable(manager):
+    """The manager's customers a demo visit may go to: not those who referred someone (the visit
+    would be the thank-you the demo's first morning still has on the list, seed 004)."""
+    return Customer.objects.filter(rm=manager).exclude(referrals_made__isnull=False)
 
 
 def _give(manager, customer, item, *, quantity: int, day: dt.date) -> Gift:
