@@ -72,7 +72,10 @@ def make_events(seed: int, today: dt.date) -> str:
     with clock.frozen(held_day):
         past.refresh_from_db()
         came = []
-        for row in Invitation.objects.filter(event=past, answer=Answer.ACCEPTED).select_related("customer", "manager"):
+        # in a fixed order: each guest draws from the seeded random in turn (PostgreSQL returns
+        # rows updated by the calls above in no set order, and the same seed must build the same bank)
+        for row in (Invitation.objects.filter(event=past, answer=Answer.ACCEPTED)
+                    .select_related("customer", "manager").order_by("pk")):
             if rng.random() < 0.75:
                 services.checkin(actor=lobby or rm, event=past, invitation=row)
                 came.append(row.customer_id)
