@@ -665,7 +665,8 @@ def invitations_send(*, actor, event: Event, channel: str, customer_ids: list[in
             .exclude(event=event).exclude(answer=Answer.DECLINED).values_list("customer_id", flat=True))
     for pk in near:
         rules.setdefault(pk, "other_event")
-    rows = list(candidates.values_list("pk", "rm_id", "name", "gender", "mobile", "email"))
+    # in a set order (the call list's, and the same every time: PostgreSQL returns rows in none)
+    rows = list(candidates.order_by("pk").values_list("pk", "rm_id", "name", "gender", "mobile", "email"))
     if not rows:
         raise ValidationError({"filter" if filter is not None else "customer_ids": [
             _("No customer in your book matches these conditions.")]})
