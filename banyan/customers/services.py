@@ -340,6 +340,33 @@ def _work_follows_the_customers(ids: list[int], *, from_rm_id: int, to_rm: Staff
     }
 
 
+def chosen_customer_ids(customer_ids) -> list[int]:
+    """The ids of customers chosen on a page or in the API, sorted, each once; a clear error at
+    `customer_ids` for none or for something not a number."""
+    try:
+        ids = sorted({int(i) for i in customer_ids})
+    except (TypeError, ValueError):
+        raise ValidationError({"customer_ids": [_("Customer ids are whole numbers.")]}) from None
+    if not ids:
+        raise ValidationError({"customer_ids": [_("Choose at least one customer.")]})
+    return ids
+
+
+def chosen_customers_locked(actor, ids: list[int], column: str) -> dict[int, Any]:
+    """{id: column} of the chosen customers, their rows locked for the change about to be made
+    (exactly once: a concurrent request waits, then reads the rows as changed). Only customers in
+    the actor's reach: one out of reach is refused exactly like an unknown one."""
+    from banyan.customers.selectors import visible_customers
+
+    rows = dict(visible_customers(actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+                .values_list("pk", column))
+    unknown = [i for i in ids if i not in rows]
+    if unknown:
+        raise ValidationError({"customer_ids": [_("No such customer: %(ids)s.") % {
+            "ids": ", ".join(str(i) for i in unknown[:10]) + ("…" if len(unknown) > 10 else "")}]})
+    return rows
+
+
 @transaction.atomic
 def customers_reassign(*, actor, customer_ids, to_rm: Staff, reason: str = "") -> dict[str, Any]:
     """Move chosen customers (of any managers) into `to_rm`'s book and branch — the branch head's
@@ -355,24 +382,13 @@ def customers_reassign(*, actor, customer_ids, to_rm: Staff, reason: str = "") -
     already in `to_rm`'s book is skipped — a double submit moves each customer once and the second
     request writes nothing. Returns {"customers", "skipped", "customer_ids", "tasks",
     "appointments", "calls", "opportunities"}."""
-    from banyan.customers.selectors import visible_customers
     from banyan.org.selectors import managers_for
 
-    try:
-        ids = sorted({int(i) for i in customer_ids})
-    except (TypeError, ValueError):
-        raise ValidationError({"customer_ids": [_("Customer ids are whole numbers.")]}) from None
-    if not ids:
-        raise ValidationError({"customer_ids": [_("Choose at least one customer.")]})
+    ids = chosen_customer_ids(customer_ids)
     if to_rm is None or not managers_for(actor).filter(pk=to_rm.pk).exists():
         raise ValidationError({"to_rm": [_("Choose a manager of the branch who keeps a book.")]})
     _check_manager(to_rm, "to_rm")
-    rows = dict(visible_customers(actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
-                .values_list("pk", "rm_id"))
-    unknown = [i for i in ids if i not in rows]
-    if unknown:
-        raise ValidationError({"customer_ids": [_("No such customer: %(ids)s.") % {
-            "ids": ", ".join(str(i) for i in unknown[:10]) + ("…" if len(unknown) > 10 else "")}]})
+    rows = chosen_customers_locked(actor, ids, "rm_id")
     moving = [pk for pk, rm_id in rows.items() if rm_id != to_rm.pk]
     result: dict[str, Any] = {"customers": len(moving), "skipped": len(ids) - len(moving), "customer_ids": moving,
                               "tasks": 0, "appointments": 0, "calls": 0, "opportunities": 0}

@@ -39,6 +39,7 @@ from banyan import clock
 from banyan.audit.services import audit_log
 from banyan.customers.models import Customer
 from banyan.customers.selectors import visible_customers
+from banyan.customers.services import chosen_customer_ids, chosen_customers_locked
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.staffing.models import Coverage, Tier
 
@@ -193,12 +194,7 @@ def customers_give_to_assistant(*, actor, customer_ids, assistant: Staff | None,
     assistant may serve; an assistant of the actor's branch (an admin: of the customers' branch).
     Anything refused: nothing written. Exactly once: rows locked, the customers the assistant
     serves already are skipped; ONE audit event names the customers given."""
-    try:
-        ids = sorted({int(i) for i in customer_ids})
-    except (TypeError, ValueError):
-        raise ValidationError({"customer_ids": [_("Customer ids are whole numbers.")]}) from None
-    if not ids:
-        raise ValidationError({"customer_ids": [_("Choose at least one customer.")]})
+    ids = chosen_customer_ids(customer_ids)
     reachable = Staff.objects.filter(role=Role.ASSISTANT, is_active=True)
     if actor.role != Role.ADMIN:
         reachable = reachable.filter(branch_id=actor.branch_id) if actor.role == Role.BRANCH_HEAD else reachable.none()
@@ -209,12 +205,7 @@ def customers_give_to_assistant(*, actor, customer_ids, assistant: Staff | None,
     band = Q(pk__in=[])
     for i in served:
         band |= _band(rows, i)
-    found = dict(visible_customers(actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
-                 .values_list("pk", "assistant_id"))
-    unknown = [i for i in ids if i not in found]
-    if unknown:
-        raise ValidationError({"customer_ids": [_("No such customer: %(ids)s.") % {
-            "ids": ", ".join(str(i) for i in unknown[:10]) + ("…" if len(unknown) > 10 else "")}]})
+    found = chosen_customers_locked(actor, ids, "assistant_id")
     wrong = Customer.objects.filter(pk__in=ids).filter(~band | ~Q(branch_id=assistant.branch_id))
     names = list(wrong.values_list("name", flat=True)[:5])
     if names:
