@@ -258,6 +258,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "banyan"
 CELERY_TASK_ROUTES = {"banyan.feeds.import_file": {"queue": "banyan-batch"},
                       "banyan.nightly": {"queue": "banyan-batch"},
+                      "banyan.worklists.build_group": {"queue": "banyan-batch"},
                       "banyan.wealth.diagnosis_batch": {"queue": "banyan-batch"}}
 # Without a broker, a batch of diagnosis PDFs runs in a thread of the web process (the page polls
 # its progress); 0 runs it inside the request, as a feed does (banyan/wealth/tasks.py).

@@ -8,8 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Count, FloatField, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, FloatField, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -95,19 +95,21 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
     reason) and for the `addressed` customers (of reasons addressed to a staff member: not always
     of the managers' books), in two queries (customers + their calls this month)."""
     month_start = dt.datetime.combine(first_of_month, dt.time.min, tzinfo=dt.UTC)
+    customers = window.customers()
+    if addressed:  # the same one query, widened to the few customers of addressed reasons
+        book = Q(rm__isnull=False) if window.manager_ids is None else Q(rm_id__in=window.manager_ids)
+        customers = Customer.objects.filter(book | Q(pk__in=list(addressed)))
+    # (the calls of those too: an addressed customer kept in another book — a manager's whose list
+    # is built apart — is called as often as the bank-wide build counts)
     calls = dict(
         Interaction.objects.filter(channel="phone", occurred_at__gte=month_start,
                                    customer__aum__gte=policy.call_cap_aum,
-                                   customer__in=window.customers().filter(aum__gte=policy.call_cap_aum))
+                                   customer__in=customers.filter(aum__gte=policy.call_cap_aum))
         .values("customer_id").annotate(n=Count("pk")).values_list("customer_id", "n")
     )
     # PostgreSQL sends the AUM as a float (what the planner compares) rather than a Decimal to
     # convert; on SQLite, where it is stored as a binary float, the Decimal read keeps its rounding.
     aum = Cast("aum", FloatField()) if connection.vendor == "postgresql" else "aum"
-    customers = window.customers()
-    if addressed:  # the same one query, widened to the few customers of addressed reasons
-        book = Q(rm__isnull=False) if window.manager_ids is None else Q(rm_id__in=window.manager_ids)
-        customers = Customer.objects.filter(book | Q(pk__in=list(addressed)))
     rows = customers.values_list(
         "pk", "rm_id", aum, "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
         "consent_sms", "consent_wechat", "consent_email", "do_not_disturb", "name", "gender", "segment__orientation")
@@ -126,17 +128,53 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
     return facts
 
 
-def _already_planned(manager_ids, day: dt.date) -> tuple[set, set]:
+@dataclass(frozen=True)
+class DayScope:
+    """A day's build split over workers (issue 15): what the one bank-wide build would have seen
+    when it started, for the parts of it that reach past one group's managers. `tasks_upto`: the
+    last Task id then (the tasks of the day built since by other groups are not "already planned");
+    `lists_upto`: the last WorklistDay id then (the staff whose list for the day existed before
+    were not part of the build). Two numbers, so a group's message stays small at any bank size."""
+
+    tasks_upto: int
+    lists_upto: int
+
+    @classmethod
+    def now(cls) -> DayScope:
+        last = Task.objects.order_by("-pk").values_list("pk", flat=True).first()
+        lists = WorklistDay.objects.order_by("-pk").values_list("pk", flat=True).first()
+        return cls(last or 0, lists or 0)
+
+    def staff(self, day: dt.date):
+        """The staff the bank-wide build of `day` would have built: every list-holder without a
+        list for the day when the split build started (a subquery)."""
+        built = WorklistDay.objects.filter(manager_id=OuterRef("pk"), date=day, pk__lte=self.lists_upto)
+        return worklist_staff().exclude(Exists(built)).values("pk")
+
+
+def _already_planned(manager_ids, day: dt.date, *, scope: DayScope | None = None,
+                     customers: set[int] | None = None) -> tuple[set, set]:
     """Reasons planned before `day`: exact keys (customer, code, due, ref), and for state reasons the
     (customer, code, ref) still in their cool-off. A reason whose call went unanswered (a task closed
     "not reached") is not planned yet: it comes back on the next list while it is due, until it has
-    been tried `UNANSWERED_TRIES` times."""
+    been tried `UNANSWERED_TRIES` times. With a `scope` (one group of a split build): the tasks of
+    the staff the bank-wide build would have built, as they were when it started, of the
+    `customers` of the group's reasons — every key is a customer's, so the group sees for its
+    reasons what the one build saw."""
     # `day` itself included: a task moved by hand onto the day is already there with its reasons.
     since = day - dt.timedelta(days=LOOK_BACK_DAYS)
     qs = TaskReason.objects.filter(task__date__gte=since, task__date__lte=day)
     tasks = Task.objects.filter(date__gte=since, date__lt=day, status=TaskStatus.DONE,
                                 interaction__outcome=Outcome.NOT_REACHED)
-    if manager_ids is not None:
+    if scope is not None:
+        qs = qs.filter(task__manager_id__in=scope.staff(day), task_id__lte=scope.tasks_upto)
+        tasks = tasks.filter(manager_id__in=scope.staff(day), pk__lte=scope.tasks_upto)
+        # only to read less (the keys of other customers are never looked up); SQLite takes a
+        # few tens of thousands of parameters at most
+        if customers is not None and (connection.vendor == "postgresql" or len(customers) <= 10_000):
+            qs = qs.filter(customer_id__in=_ids(sorted(customers)))
+            tasks = tasks.filter(customer_id__in=_ids(sorted(customers)))
+    elif manager_ids is not None:
         qs = qs.filter(task__manager_id__in=_ids(list(manager_ids)))
         tasks = tasks.filter(manager_id__in=_ids(list(manager_ids)))
     unanswered = set(tasks.values_list("pk", flat=True))
@@ -180,10 +218,11 @@ class BuildResult:
     suppressed: int
 
 
-def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *,
-                 whole_bank: bool = False) -> tuple[dict[int, dict], dict[int, Facts]]:
+def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *, whole_bank: bool = False,
+                 scope: DayScope | None = None) -> tuple[dict[int, dict], dict[int, Facts]]:
     """Plan `days` for the managers. `whole_bank`: they are every manager with a book, so the
-    triggers read the whole bank unfiltered (customers of other staff are read and left out)."""
+    triggers read the whole bank unfiltered (customers of other staff are read and left out).
+    `scope`: they are one group of a split build (`_already_planned`)."""
     policy = SegmentPolicy.current()
     rules = planner_rules(policy)
     # Look a week past the planned days: a reason coming soon lets the planner hold today's
@@ -192,8 +231,10 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *,
                     policy=policy,
                     manager_ids=tuple(manager_ids) if manager_ids is not None and not whole_bank else None)
     holiday_overrides_load()
-    exact, cooling = _already_planned(manager_ids, day)
-    fresh = _fresh(collect(window), exact, cooling)
+    reasons = collect(window)
+    exact, cooling = _already_planned(manager_ids, day, scope=scope,
+                                      customers={r.customer_id for r in reasons} if scope else None)
+    fresh = _fresh(reasons, exact, cooling)
     facts = _facts(window, day.replace(day=1), policy, wanted={r.customer_id for r in fresh},
                    addressed={r.customer_id for r in fresh if r.staff_id is not None})
     by_manager: dict[int, list[Reason]] = defaultdict(list)
@@ -257,13 +298,64 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
         return _build(day=day, manager_ids=manager_ids, actor=actor)
 
 
-def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
+# --- the build split over workers (issue 15) ------------------------------------------------------
+
+#: A split build makes at most this many groups of branches: more groups than workers, so that a
+#: worker done with a small group takes the next while another still builds a big one.
+BUILD_GROUPS = 16
+BUILD_ATTEMPTS = 3
+
+
+def worklist_build_groups(day: dt.date, *, groups: int = BUILD_GROUPS) -> list[list[int | None]]:
+    """The branches with staff still without a list for `day`, in up to `groups` groups of similar
+    size (the customers in their managers' books; staff without a branch — an admin — are branch
+    None): the biggest branch first, each to the group with the fewest customers so far. Two
+    queries, set-based."""
+    branches = set(worklist_staff().exclude(worklist_days__date=day).values_list("branch_id", flat=True))
+    if not branches:
+        return []
+    sizes = dict(Customer.objects.filter(rm__isnull=False).values("rm__branch_id").annotate(n=Count("pk"))
+                 .values_list("rm__branch_id", "n"))
+    ordered = sorted(branches, key=lambda b: (-sizes.get(b, 0), b is None, b or 0))
+    bins: list[tuple[int, int, list]] = [(0, n, []) for n in range(min(groups, len(ordered)))]
+    for branch in ordered:
+        load, n, members = min(bins, key=lambda b: (b[0], b[1]))
+        members.append(branch)
+        bins[n] = (load + sizes.get(branch, 0) + 1, n, members)
+    return [sorted(members, key=lambda b: (b is None, b or 0)) for _load, _n, members in bins]
+
+
+def worklists_build_branches(*, day: dt.date, branch_ids: list[int | None], scope: DayScope,
+                             actor=None) -> BuildResult:
+    """One group of a split build: the lists of `day` of the staff of `branch_ids` (None: staff
+    without a branch), the very lists the bank-wide `worklists_build` makes for them. The
+    triggers, facts and plans read only the group's books (set-based, filtered by its managers);
+    what reaches past them — reasons already planned, earlier tasks superseded — is read as the
+    one build would have, from `scope`. Idempotent like `worklists_build`, also against another
+    worker or a page building some of the same lists at the same time."""
+    in_branches = Q(branch_id__in=[b for b in branch_ids if b is not None])
+    if None in branch_ids:
+        in_branches |= Q(branch__isnull=True)
+    ids = list(worklist_staff().filter(in_branches).values_list("pk", flat=True))
+    for attempt in range(BUILD_ATTEMPTS):
+        try:
+            with gc_paused(), transaction.atomic():
+                return _build(day=day, manager_ids=ids, actor=actor, scope=scope)
+        except IntegrityError:
+            # Another worker or a page built some of these lists meanwhile (the one-list-per-day
+            # rule rolled this build back whole): build again the lists still missing.
+            if attempt == BUILD_ATTEMPTS - 1 or not WorklistDay.objects.filter(manager_id__in=ids, date=day).exists():
+                raise
+    raise AssertionError("unreachable")
+
+
+def _build(*, day: dt.date | None, manager_ids, actor, scope: DayScope | None = None) -> BuildResult:
     day = day or clock.today()
     ids = list(worklist_staff(manager_ids).exclude(worklist_days__date=day).values_list("pk", flat=True))
     if not ids:
         return BuildResult(0, 0, 0)
     whole_bank = manager_ids is None and len(ids) == worklist_staff().count()
-    plans, facts = _plan_window(day, [day], ids, whole_bank=whole_bank)
+    plans, facts = _plan_window(day, [day], ids, whole_bank=whole_bank, scope=scope)
     planned: list[tuple[int, Planned]] = [(m, p) for m, days in plans.items() for p in days[day]]
     # A task moved by hand onto this day already exists: today's new reasons join it (WL-4).
     moved_here = {(t.manager_id, t.customer_id): t for t in Task.objects.filter(manager_id__in=ids, date=day)}
@@ -290,8 +382,10 @@ def _build(*, day: dt.date | None, manager_ids, actor) -> BuildResult:
     # Yesterday's unfinished task for a customer who is on today's list is carried into today's
     # (its reasons still due were added to today's above).
     today_customers = [row["customer_id"] for row in rows if row["status"] == TaskStatus.OPEN]
-    Task.objects.filter(manager_id__in=_ids(ids), date__lt=day, status=TaskStatus.OPEN,
-                        customer_id__in=_ids(today_customers)).update(status=TaskStatus.SUPERSEDED)
+    # (a group of a split build: any staff member's of the whole build, as the one build does)
+    Task.objects.filter(manager_id__in=_ids(ids) if scope is None else scope.staff(day), date__lt=day,
+                        status=TaskStatus.OPEN, customer_id__in=_ids(today_customers)).update(
+        status=TaskStatus.SUPERSEDED)
     suppressed = sum(1 for row in rows if row["status"] == TaskStatus.SUPPRESSED)
     now = clock.now()
     WorklistDay.objects.bulk_create([WorklistDay(manager_id=m, date=day, built_at=now,

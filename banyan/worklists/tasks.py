@@ -11,16 +11,28 @@ Two beats, or a beat and a hand-sent task, may fire together: a Redis lock per d
 Redis) lets one build run and the other return at once. Without a broker the task runs in the
 process that calls it and needs no lock; `worklists_build` is idempotent and atomic anyway (a day
 already built is left as it is; a duplicate build would roll back on the one-list-per-day rule).
+
+Across workers (issue 15): the day's lists are built in groups of branches of similar size
+(`worklists_build_split`), one `banyan.worklists.build_group` task each on the batch queue, which
+any number of workers take; the last group to finish marks the day built (`_day_built`: the
+coming week's plans warmed, the day's totals kept on Redis). The groups make the very lists the
+one bank-wide build makes (services.worklists_build_branches). Until the last group is done the
+day counts as building, and a second nightly job for it stops at once as if it held no lock.
+Without a broker (or with CELERY_TASK_ALWAYS_EAGER) the groups run one after the other in the
+calling process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
+import secrets
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
 from banyan import clock
@@ -32,7 +44,14 @@ from banyan.segments.services import nightly_refresh
 from banyan.service.referral_services import referrals_refresh
 from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.preview import previews_warm
-from banyan.worklists.services import BuildResult, worklist_preview, worklists_build
+from banyan.worklists.services import (
+    BuildResult,
+    DayScope,
+    worklist_build_groups,
+    worklist_preview,
+    worklists_build,
+    worklists_build_branches,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +60,128 @@ LOCK_PREFIX = "banyan:nightly:"
 
 def lock_name(day: dt.date) -> str:
     return f"{LOCK_PREFIX}{day.isoformat()}"
+
+
+def _key(day: dt.date | str, what: str) -> str:
+    return f"{LOCK_PREFIX}{day if isinstance(day, str) else day.isoformat()}:{what}"
+
+
+def _redis():
+    """The broker's Redis when tasks go through it (None when they run in-process)."""
+    url = current_app.conf.broker_url or settings.CELERY_BROKER_URL
+    if current_app.conf.task_always_eager or not url or not url.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def day_building(day: dt.date) -> bool:
+    """True while the groups of a split build of `day` are still being built on the workers."""
+    client = _redis()
+    if client is None:
+        return False
+    try:
+        return bool(client.exists(_key(day, "building")))
+    finally:
+        client.close()
+
+
+def worklists_build_split(*, day: dt.date) -> dict:
+    """Build the lists of `day` in groups of branches, one task per group. In-process (no broker):
+    the groups one after the other, then the day marked built; returns the totals. With a broker:
+    the groups handed to the workers, the day marked "building" until the last is done (which marks
+    it built); returns the number of groups."""
+    groups = worklist_build_groups(day)
+    scope = DayScope.now()
+    client = _redis()
+    if client is None:
+        total = BuildResult(0, 0, 0)
+        for branches in groups:
+            built = worklists_build_branches(day=day, branch_ids=branches, scope=scope)
+            total = BuildResult(total.managers + built.managers, total.tasks + built.tasks,
+                                total.suppressed + built.suppressed)
+        warmed = _day_built(day, {"groups": len(groups), "lists": total.managers, "tasks": total.tasks,
+                                  "suppressed": total.suppressed})
+        return {"groups": len(groups), "lists": total.managers, "tasks": total.tasks,
+                "suppressed": total.suppressed, "weeks_planned": warmed}
+    run = secrets.token_hex(6)
+    expires = settings.BANYAN_NIGHTLY_TIME_LIMIT + 600
+    try:
+        if not groups:
+            client.close()
+            client = None
+            warmed = _day_built(day, {"groups": 0, "lists": 0, "tasks": 0, "suppressed": 0})
+            return {"groups": 0, "lists": 0, "tasks": 0, "suppressed": 0, "weeks_planned": warmed}
+        pipe = client.pipeline()
+        pipe.set(_key(day, "building"), run, ex=expires)
+        pipe.sadd(_key(day, f"pending:{run}"), *range(len(groups)))
+        pipe.expire(_key(day, f"pending:{run}"), expires)
+        pipe.set(_key(day, f"left:{run}"), len(groups), ex=expires)
+        pipe.execute()
+    finally:
+        if client is not None:
+            client.close()
+    for n, branches in enumerate(groups):
+        build_group.delay(day.isoformat(), branches, scope.tasks_upto, scope.lists_upto, run, n)
+    return {"groups": len(groups), "dispatched": True}
+
+
+@shared_task(name="banyan.worklists.build_group", bind=True, soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,
+             time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT + 300, autoretry_for=(OperationalError,),
+             retry_backoff=5, max_retries=3)
+def build_group(self, day: str, branch_ids: list, tasks_upto: int, lists_upto: int, run: str = "",
+                group: int = 0) -> dict:
+    """One group of branches of a split build (`worklists_build_split`). Run twice — a redelivered
+    message, a second coordinator — it builds nothing twice: the lists already there are skipped."""
+    when = dt.date.fromisoformat(day)
+    built = worklists_build_branches(day=when, branch_ids=branch_ids, scope=DayScope(tasks_upto, lists_upto))
+    result = {"day": day, "group": group, "lists": built.managers, "tasks": built.tasks,
+              "suppressed": built.suppressed}
+    if run:
+        _group_done(when, run, group, built)
+    return result
+
+
+def _group_done(day: dt.date, run: str, group: int, built: BuildResult) -> None:
+    """Count a group of the run as done, once (SREM says whether this message was the first for
+    it); the last one marks the day built."""
+    client = _redis()
+    if client is None:
+        return
+    try:
+        if not client.srem(_key(day, f"pending:{run}"), group):
+            return  # counted already (a redelivered message)
+        pipe = client.pipeline()
+        pipe.hincrby(_key(day, f"totals:{run}"), "lists", built.managers)
+        pipe.hincrby(_key(day, f"totals:{run}"), "tasks", built.tasks)
+        pipe.hincrby(_key(day, f"totals:{run}"), "suppressed", built.suppressed)
+        pipe.expire(_key(day, f"totals:{run}"), settings.BANYAN_NIGHTLY_TIME_LIMIT + 600)
+        pipe.decr(_key(day, f"left:{run}"))
+        left = pipe.execute()[-1]
+        if left != 0:
+            return
+        totals = {k.decode(): int(v) for k, v in client.hgetall(_key(day, f"totals:{run}")).items()}
+        client.delete(_key(day, f"totals:{run}"), _key(day, f"left:{run}"), _key(day, f"pending:{run}"))
+    finally:
+        client.close()
+    _day_built(day, {"run": run, **totals})
+
+
+def _day_built(day: dt.date, totals: dict) -> int:
+    """The final step of a day's build: the day marked built (its totals kept on the broker's Redis
+    for a week, `banyan:nightly:<day>:built`; the "building" mark cleared), and — for today's
+    lists — every manager's coming week planned into the cache. Returns the weeks planned."""
+    warmed = previews_warm(first=clock.today() + dt.timedelta(days=1)) if day == clock.today() else 0
+    client = _redis()
+    if client is not None:
+        try:
+            client.set(_key(day, "built"), json.dumps({**totals, "weeks_planned": warmed}), ex=7 * 86400)
+            client.delete(_key(day, "building"))
+        finally:
+            client.close()
+    logger.info("Worklists of %s built: %s", day, totals)
+    return warmed
 
 
 @contextlib.contextmanager
@@ -80,17 +221,14 @@ def nightly(day: str | dt.date | None = None) -> dict:
         day = dt.date.fromisoformat(day)
     day = day or coming_working_day(clock.today())
     with nightly_lock(day) as mine:
-        if not mine:
+        if not mine or day_building(day):
             logger.warning("Nightly build of %s is running elsewhere; this one stops.", day)
             return {"day": day.isoformat(), "skipped": True}
         snapshots = aum_month_end_snapshot(today=clock.today())
         segments = nightly_refresh(actor=None)
         referrals_refresh()  # SVC-2: time-outs back to the sender, conversions (thanks) before the lists
-        built = worklists_build(day=day, actor=None)
-        warmed = previews_warm(first=clock.today() + dt.timedelta(days=1)) if day == clock.today() else 0
-    return {"day": day.isoformat(), "aum_snapshots": snapshots, "segments": segments, "lists": built.managers,
-            "tasks": built.tasks,
-            "suppressed": built.suppressed, "weeks_planned": warmed}
+        built = worklists_build_split(day=day)  # with a broker: the groups go to the workers
+    return {"day": day.isoformat(), "aum_snapshots": snapshots, "segments": segments, **built}
 
 
 def worklists_build_on_demand(*, day: dt.date, manager_ids, actor=None) -> BuildResult:
