@@ -49,6 +49,8 @@ from banyan.calendars.workdays import working_days_between
 from banyan.contacts.models import ANSWERED, Interaction, Opportunity, real_contact_q
 from banyan.customers.models import Channel, Customer
 from banyan.holdings.models import AumSnapshot, Holding, ProductType
+from banyan.kpis import kept
+from banyan.kpis.models import KeptFigures, KeptKind
 from banyan.kpis.periods import Period
 from banyan.org.models import BOOK_ROLES, Staff, StaffPosting
 from banyan.segments.models import Quadrant
@@ -262,18 +264,44 @@ FACTS: list[Fact] = [
 FACT_BY_KEY = {f.key: f for f in FACTS}
 
 
-def _fact_counts(scope: Scope, period: Period) -> dict[tuple[int, int], dict[str, Any]]:
-    """Every Fact, grouped by (staff, branch): one query per base."""
-    out: dict[tuple[int, int], dict[str, Any]] = defaultdict(dict)
+def _facts_by_base() -> dict[Base, list[Fact]]:
     by_base: dict[Base, list[Fact]] = defaultdict(list)
     for fact in FACTS:
         by_base[fact.base].append(fact)
-    for base, facts in by_base.items():
-        rows = (base.scoped(scope, period).values("staff_key", "branch_key")
-                .annotate(**{f.key: f.aggregate() for f in facts}))
+    return by_base
+
+
+#: The kept work of closed days (banyan.kpis.kept): per staff member and day, read like any base —
+#: the branch of the day from the postings, the scope's staff — and summed per Fact.
+KEPT_WORK = Base("kept_work", lambda period: KeptFigures.objects.filter(kind=KeptKind.WORK), "staff_id", "day",
+                 False, "")
+
+
+def _fact_counts(scope: Scope, period: Period) -> dict[tuple[int, int], dict[str, Any]]:
+    """Every Fact, grouped by (staff, branch): the closed days from the kept figures (one query),
+    the days from today on live (one query per base)."""
+    out: dict[tuple[int, int], dict[str, Any]] = defaultdict(dict)
+
+    def add(key: tuple[int, int], values: dict[str, Any]) -> None:
+        into = out[key]
+        for k, v in values.items():
+            into[k] = into.get(k, 0) + v
+
+    closed, open_ = kept.split(period) if kept.enabled() else (None, period)
+    if closed is not None:
+        kept.ensure(KeptKind.WORK, [(d, d) for d in kept.days_of(closed)],
+                    lambda keys: kept.count_work(keys, _facts_by_base(), MONEY_KEYS))
+        rows = (KEPT_WORK.scoped(scope, closed).values("staff_key", "branch_key")
+                .annotate(**{f.key: kept.kept_sum(f.key) for f in FACTS}))
         for row in rows:
             key = (row.pop("staff_key"), row.pop("branch_key"))
-            out[key].update(row)
+            add(key, {k: kept.from_stored(k, v, MONEY_KEYS) for k, v in row.items()})
+    if open_ is not None:
+        for base, facts in _facts_by_base().items():
+            rows = (base.scoped(scope, open_).values("staff_key", "branch_key")
+                    .annotate(**{f.key: f.aggregate() for f in facts}))
+            for row in rows:
+                add((row.pop("staff_key"), row.pop("branch_key")), row)
     return out
 
 

@@ -99,3 +99,61 @@ class MonthlyReport(models.Model):
     class Meta:
         ordering = ["-month", "branch_id"]
         constraints = [models.UniqueConstraint(fields=["branch", "month"], name="uniq_monthly_report")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Kept figures: the review's counts of closed days, kept so that the bank's review of a quarter
+# reads thousands of rows instead of millions (banyan.kpis.kept). They are a cache, never a
+# source: any write to a row they count marks its day stale, by the database's own triggers
+# (migration 0002), whatever code wrote it — a service, a feed's COPY, a bulk update, a shell.
+
+
+class StaleKind(models.TextChoices):
+    WORK = "work"  # tasks, contacts, opportunities, sales, referrals, complaints, invitations of the day
+    SNAPSHOT = "snapshot"  # the month-end snapshot of the day (AumSnapshot)
+    MOVEMENT = "movement"  # the account movements of the day (Transaction)
+
+
+class Stale(models.Model):
+    """A day whose kept figures a write may have changed, written by the triggers and taken (and
+    deleted) by the next refresh, which drops what depends on the day. Append-only: a write never
+    updates a shared row, so writers never wait for each other here."""
+
+    kind = models.CharField(max_length=10, choices=StaleKind.choices)
+    day = models.DateField()
+
+
+class KeptKind(models.TextChoices):
+    WORK = "work"  # per staff member and day (`day`; `other` = `day`)
+    BOOK = "book"  # per holder and branch in the snapshot of `day` (`other` = `day`)
+    MOVES = "moves"  # per holder and branch at `day`: quadrant moves and completeness since the snapshot `other`
+    MOVEMENTS = "movements"  # per holder and branch at the snapshot `other`: the money moved on `day`
+
+
+class KeptDay(models.Model):
+    """One (kind, day, other) whose figures are kept in full: present means every row of it is
+    in KeptFigures (a staff member with nothing to count has none)."""
+
+    kind = models.CharField(max_length=10, choices=KeptKind.choices)
+    day = models.DateField()
+    other = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "day", "other"], name="uniq_kept_day")]
+
+
+class KeptFigures(models.Model):
+    """The figures of one staff member (work) or one holder and branch (the book) for a kept day:
+    counts, minutes, and money in fen (integers, so that sums are exact on every database)."""
+
+    kind = models.CharField(max_length=10, choices=KeptKind.choices)
+    day = models.DateField()
+    other = models.DateField()
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+",
+                              db_index=False)
+    branch = models.ForeignKey("org.Branch", on_delete=models.CASCADE, null=True, related_name="+",
+                               db_index=False)
+    figures = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "day", "other"], name="kept_figures_day")]

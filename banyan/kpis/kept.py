@@ -1,0 +1,185 @@
+"""Kept figures: the review's counts of closed days, kept so that a review of the whole bank reads
+thousands of rows instead of millions (issue 14: the bank's review of a quarter at 1M customers).
+
+A cache, never a source, and never read stale:
+- the figures of a day are counted by the same Facts as the live review (banyan.kpis.figures), per
+  staff member and day — the branch of the day is applied when they are read, from the postings,
+  as for live rows;
+- any insert, update or delete of a row a figure counts marks its day stale (kpis.Stale), by the
+  database's triggers (migration 0003) — whatever wrote it: a service, a feed's COPY, a bulk
+  update, the demo, a shell;
+- every read first takes all stale marks (deleting them) and drops what depends on their days, in
+  the transaction that then counts what is missing; a write that commits meanwhile leaves its
+  mark for the next read, so at worst a day is counted twice, never missed;
+- only closed days (before today) are kept; today and later are always counted live;
+- `live_only()` turns it off (the tests compare both ways).
+
+Kinds (KeptKind): the work of a staff member on a day; the book of a month-end snapshot per holder
+and branch; the quadrant moves and completeness between two snapshots; the money moved on a day by
+the customers of a snapshot's book."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import functools
+import operator
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, F, Q, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, TruncDate
+
+from banyan import clock
+from banyan.kpis.models import KeptDay, KeptFigures, KeptKind, StaleKind
+from banyan.kpis.periods import Period
+
+_LIVE = contextvars.ContextVar("banyan_kpis_live", default=False)
+
+#: The advisory lock that serialises refreshes on PostgreSQL (SQLite serialises its writers).
+LOCK_KEY = 0x6B707473  # "kpts"
+
+FEN = Decimal("0.01")
+
+
+@contextlib.contextmanager
+def live_only():
+    """Count everything from the rows (no kept figures) inside the block."""
+    token = _LIVE.set(True)
+    try:
+        yield
+    finally:
+        _LIVE.reset(token)
+
+
+def enabled() -> bool:
+    return not _LIVE.get()
+
+
+def split(period: Period) -> tuple[Period | None, Period | None]:
+    """(the period's closed days — before today —, its days from today on); either may be None."""
+    today = clock.today()
+    closed = Period(period.start, min(period.end, today - dt.timedelta(days=1))) if period.start < today else None
+    open_ = Period(max(period.start, today), period.end) if period.end >= today else None
+    return closed, open_
+
+
+def days_of(period: Period) -> list[dt.date]:
+    return [period.start + dt.timedelta(days=k) for k in range(period.days)]
+
+
+def runs(days: Iterable[dt.date]) -> list[Period]:
+    """Consecutive days as periods: [1, 2, 3, 7] → 1–3, 7–7."""
+    out: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if out and day == out[-1][1] + dt.timedelta(days=1):
+            out[-1][1] = day
+        else:
+            out.append([day, day])
+    return [Period(a, b) for a, b in out]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored values: counts and minutes as they are, money in fen
+
+
+def to_stored(key: str, value: Any, money: set[str]) -> int:
+    if key in money:
+        return int((Decimal(str(value)).quantize(FEN) * 100).to_integral_value())
+    return int(value)
+
+
+def from_stored(key: str, value: Any, money: set[str]) -> Any:
+    if key in money:
+        return (Decimal(int(value)) / 100).quantize(FEN)
+    return int(value)
+
+
+def kept_sum(key: str):
+    """The sum of one kept figure over the rows read (0 when none)."""
+    return Coalesce(Sum(Cast(KeyTextTransform(key, "figures"), BigIntegerField())), Value(0))
+
+
+# ---------------------------------------------------------------------------------------------
+# The refresh: take the stale marks, drop what they touch, count what is missing
+
+
+def _take_stale() -> dict[str, set[dt.date]]:
+    """Every committed mark, deleted and returned by kind. Marks of writes not yet committed are
+    neither seen nor deleted: they stay for the next refresh."""
+    out: dict[str, set[dt.date]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        cursor.execute("DELETE FROM kpis_stale RETURNING kind, day")
+        for kind, day in cursor.fetchall():
+            out[kind].add(day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
+    return out
+
+
+def _drop(stale: dict[str, set[dt.date]]) -> None:
+    """Forget the kept figures that depend on a stale day."""
+    work, snapshots, movements = (sorted(stale.get(k, ())) for k in StaleKind.values)
+    touched = Q(pk__in=[])
+    if work:
+        touched |= Q(kind=KeptKind.WORK, day__in=work)
+    if snapshots:
+        touched |= (Q(kind__in=[KeptKind.BOOK, KeptKind.MOVES], day__in=snapshots)
+                    | Q(kind__in=[KeptKind.MOVES, KeptKind.MOVEMENTS], other__in=snapshots))
+    if movements:
+        touched |= Q(kind=KeptKind.MOVEMENTS, day__in=movements)
+    if work or snapshots or movements:
+        KeptDay.objects.filter(touched).delete()
+        KeptFigures.objects.filter(touched).delete()
+
+
+Key = tuple[dt.date, dt.date]  # (day, other)
+
+
+def ensure(kind: str, keys: Iterable[Key], count: Callable[[list[Key]], Iterable[KeptFigures]]) -> None:
+    """Make sure the figures of `kind` for every (day, other) in `keys` are kept and current:
+    stale ones dropped, missing ones counted by `count` — in one transaction."""
+    keys = sorted(set(keys))
+    with transaction.atomic():
+        _drop(_take_stale())
+        if not keys:
+            return
+        days = [d for d, _o in keys]
+        have = set(KeptDay.objects.filter(kind=kind, day__gte=min(days), day__lte=max(days))
+                   .values_list("day", "other"))
+        todo = [k for k in keys if k not in have]
+        if not todo:
+            return
+        KeptFigures.objects.bulk_create(count(todo), batch_size=2000)
+        KeptDay.objects.bulk_create([KeptDay(kind=kind, day=d, other=o) for d, o in todo], batch_size=2000)
+
+
+# ---------------------------------------------------------------------------------------------
+# Work: tasks, contacts, opportunities, sales, referrals, complaints, invitations
+
+
+def count_work(keys: list[Key], facts_by_base: dict, money: set[str]) -> list[KeptFigures]:
+    """The Facts of the given days per (staff member, day): one grouped query per kind of row."""
+    spans = runs(d for d, _o in keys)
+    figures: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(dict)
+    for base, facts in facts_by_base.items():
+        when = functools.reduce(operator.or_, (base.in_period(p) for p in spans))
+        day = TruncDate(base.moment) if base.is_datetime else F(base.moment)
+        rows = (base.rows(spans[0]).filter(when, **{f"{base.staff}__isnull": False})
+                .annotate(kept_day=day).values(base.staff, "kept_day")
+                .annotate(**{f.key: f.aggregate() for f in facts}))
+        for row in rows:
+            key = (row.pop(base.staff), row.pop("kept_day"))
+            figures[key].update({k: to_stored(k, v, money) for k, v in row.items() if v})
+    return [KeptFigures(kind=KeptKind.WORK, day=d, other=d, staff_id=s, figures=v)
+            for (s, d), v in figures.items() if v]
+
+
+def work_rows(period: Period) -> Any:
+    """The kept work of the period's days, all of them kept first."""
+    return KeptFigures.objects.filter(kind=KeptKind.WORK)
