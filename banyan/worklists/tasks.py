@@ -118,6 +118,8 @@ def worklists_build_split(*, day: dt.date) -> dict:
         pipe.sadd(_key(day, f"pending:{run}"), *range(len(groups)))
         pipe.expire(_key(day, f"pending:{run}"), expires)
         pipe.set(_key(day, f"left:{run}"), len(groups), ex=expires)
+        pipe.hset(_key(day, f"totals:{run}"), "groups", len(groups))
+        pipe.expire(_key(day, f"totals:{run}"), expires)
         pipe.execute()
     finally:
         if client is not None:

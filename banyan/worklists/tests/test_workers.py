@@ -1,0 +1,125 @@
+"""Two real Celery worker processes on a real redis-server on loopback (issue 15 §2), against the
+test database: the nightly job sent through Redis builds the next working day of the demo bank
+(three branches and the head office) in groups of branches that both workers take, and the lists
+are, row for row, those of the one bank-wide build in this process. Run again it builds nothing
+twice; every group sent twice at once — two workers racing for the same lists — neither. Today
+is 2026-11-23 in the workers too (BANYAN_TODAY)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from banyan import clock
+from banyan.holdings.services import aum_month_end_snapshot
+from banyan.segments.services import nightly_refresh
+from banyan.service.referral_services import referrals_refresh
+from banyan.testing.workers import celery_workers, redis_server, sending_through, wait_for
+from banyan.worklists.models import Task, WorklistDay
+from banyan.worklists.services import DayScope, worklist_build_groups
+from banyan.worklists.tasks import _key, build_group, nightly
+from banyan.worklists.tests.test_split_build import lists_of, single_build
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
+                                reason="redis-server is not installed (apt-get install redis-server; CI has it)")
+
+TODAY = dt.date(2026, 11, 23)
+DAY, NEXT = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{os.path.abspath(s['NAME'])}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def workers(django_db_setup, tmp_path_factory):
+    """Two `celery -A banyan worker` processes (one child each) on both queues, on one Redis."""
+    folder = tmp_path_factory.mktemp("workers")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": _test_database_url(),
+           "BANYAN_TODAY": TODAY.isoformat(), "BANYAN_VAR_DIR": str(folder), "BANYAN_LOG_LEVEL": "INFO",
+           "BANYAN_QUIET_HOURS": ""}
+    env.pop("REDIS_URL", None)
+    with redis_server(folder) as url, celery_workers(url, count=2, env=env, folder=folder) as started:
+        yield started
+
+
+def _redis(workers):
+    import redis
+
+    return redis.Redis.from_url(workers[0].url)
+
+
+def _groups_done(w) -> int:
+    return len(re.findall(r"Task banyan\.worklists\.build_group\[[^\]]+\] succeeded",
+                          w.log.read_text("utf-8", errors="replace")))
+
+
+def _built(workers, day: dt.date):
+    client = _redis(workers)
+    try:
+        found = client.get(_key(day, "built"))
+        return json.loads(found) if found else None
+    finally:
+        client.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_build_the_lists_of_the_one_build_and_nothing_twice(workers):
+    # given the demo bank, and what the nightly job does before the lists already done for the day
+    with clock.frozen(TODAY):
+        call_command("demo", customers=200, seed=7, stdout=io.StringIO())
+        aum_month_end_snapshot(today=TODAY)
+        nightly_refresh(actor=None)
+        referrals_refresh()
+        # and the lists the one bank-wide build makes of the next working day (rolled back)
+        expected = single_build(DAY)
+    counts = expected.pop("counts")
+    assert len(expected["tasks"]) > 10 and not WorklistDay.objects.filter(date=DAY).exists()
+    groups = len(worklist_build_groups(DAY))
+    assert groups >= 3
+
+    with sending_through(workers[0].url):
+        # when beat's nightly job for that day reaches the workers
+        nightly.delay(day=DAY.isoformat())
+        totals = wait_for(workers, "the day marked built", lambda: _built(workers, DAY))
+
+        # then the groups were built on both workers, and the day's lists are the one build's
+        assert totals["groups"] == groups
+        assert (totals["lists"], totals["tasks"], totals["suppressed"]) == counts
+        assert all(_groups_done(w) >= 1 for w in workers), "one worker took every group"
+        assert sum(_groups_done(w) for w in workers) == groups
+        assert lists_of(DAY) == expected
+
+        # when it runs again: nothing is built twice
+        _redis(workers).delete(_key(DAY, "built"))
+        nightly.delay(day=DAY.isoformat())
+        again = wait_for(workers, "the rerun marked built", lambda: _built(workers, DAY))
+        assert again["groups"] == 0 and again["lists"] == 0
+        assert lists_of(DAY) == expected
+
+        # and every group of the day after sent twice at once: both workers race for the same lists
+        with clock.frozen(TODAY):
+            expected_next = single_build(NEXT)
+        del expected_next["counts"]
+        scope, before = DayScope.now(), sum(_groups_done(w) for w in workers)
+        sent = worklist_build_groups(NEXT)
+        for branches in sent:
+            for _twice in range(2):
+                build_group.delay(NEXT.isoformat(), branches, scope.tasks_upto, scope.lists_upto)
+        wait_for(workers, "every group built twice",
+                 lambda: sum(_groups_done(w) for w in workers) - before == 2 * len(sent))
+    assert lists_of(NEXT) == expected_next
+    assert Task.objects.filter(date=NEXT).count() == len(expected_next["tasks"])
