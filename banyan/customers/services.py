@@ -470,6 +470,25 @@ def customer_check_manager(rm: Staff | None) -> None:
     _check_manager(rm)
 
 
+def customers_moved_work_follows(moves: list[tuple[int, int | None, Staff]]) -> None:
+    """What customer_assign does beside the row, for customers a bulk feed moved: `moves` are
+    (customer pk, previous manager's id, new manager) in the file's order, and each customer's
+    open work follows each of its moves in turn, as it would one customer_assign after another.
+    The n-th moves of all the customers go together, a few statements per pair of managers."""
+    rounds: list[dict[tuple[int, int], list[int]]] = []
+    seen: dict[int, int] = {}
+    for customer_id, from_rm_id, to_rm in moves:
+        n = seen[customer_id] = seen.get(customer_id, -1) + 1
+        if n == len(rounds):
+            rounds.append({})
+        if from_rm_id not in (None, to_rm.pk):
+            rounds[n].setdefault((from_rm_id, to_rm.pk), []).append(customer_id)
+    managers = {to_rm.pk: to_rm for _c, _f, to_rm in moves}
+    for pairs in rounds:
+        for (from_rm_id, to_rm_id), ids in pairs.items():
+            _work_follows_the_customers(ids, from_rm_id=from_rm_id, to_rm=managers[to_rm_id])
+
+
 def customer_audit_snapshot(customer: Customer) -> dict[str, Any]:
     """What customer.created / customer.updated events record (numbers masked)."""
     return _snapshot(customer)

@@ -23,13 +23,15 @@ and a rejected row gets its line and the same reason. What changes is the writin
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from banyan import clock
@@ -42,6 +44,7 @@ from banyan.customers.services import (
     customer_build_unsaved,
     customer_change_unsaved,
     customer_check_manager,
+    customers_moved_work_follows,
 )
 from banyan.feeds import services as rows
 from banyan.feeds.readers import Record
@@ -77,8 +80,13 @@ class _Chunk:
         self.out = out
         self.new: dict[str, Any] = {}  # key → unsaved object (its final state in this chunk)
         self.changed: dict[str, Any] = {}  # key → stored object, changed
-        self.events: list[tuple[str, str, Any, Any, str]] = []  # (key, action, before, after, detail)
+        # (key, action, before, after, detail, customer id): the customer as it was when the row was
+        # judged (a holding moved by a later row of the file keeps its earlier events on the earlier
+        # customer, as row by row); None for a customer's own event (its pk is drawn at the write)
+        self.events: list[tuple[str, str, Any, Any, str, int | None]] = []
         self.touched: set[int] = set()
+        # (key, previous manager's id, new manager) of every customer a row moves, in the file's order
+        self.moves: list[tuple[str, int | None, Any]] = []
         self.originals: dict[str, Any] = {}  # key → the stored object as it was read
 
     def base(self, key: str, stored: dict[str, Any]):
@@ -100,6 +108,10 @@ class _Chunk:
         return columns
 
     def keep(self, key: str, obj, *, is_new: bool) -> None:
+        """Keep `obj` to be written, as the database will give it back: a later row of the file
+        with this key is judged against it as, row by row, against the stored row (and its audit
+        event's "before" says 20000.00 for a cell that read 20000, as row by row)."""
+        _as_stored(obj)
         (self.new if is_new or key in self.new else self.changed)[key] = obj
 
     def count(self, outcome: str) -> None:
@@ -108,6 +120,21 @@ class _Chunk:
 
 def _state(obj) -> dict[str, Any]:
     return rows._state(obj)
+
+
+@functools.cache
+def _decimal_fields(model) -> tuple[tuple[str, Decimal], ...]:
+    return tuple((f.attname, Decimal(1).scaleb(-f.decimal_places)) for f in model._meta.concrete_fields
+                 if isinstance(f, models.DecimalField))
+
+
+def _as_stored(obj) -> None:
+    """Decimals to their column's places in place (Decimal('1E+3') → Decimal('1000.00')), as read back
+    from the database; the judgement has checked that they fit."""
+    for attname, places in _decimal_fields(type(obj)):
+        value = getattr(obj, attname)
+        if isinstance(value, Decimal) and value.is_finite():
+            setattr(obj, attname, value.quantize(places))
 
 
 def _with_keys(qs, keys):
@@ -137,8 +164,8 @@ def _judge_customers(kind: str, batch: list[tuple[Record, dict[str, str]]], look
             if base is None:
                 customer = customer_build_unsaved(external_id=ext, name=fields.pop("name", ""), rm=rm,
                                                   branch=None if rm else branch, **fields)
+                chunk.events.append((ext, "customer.created", None, customer_audit_snapshot(customer), "", None))
                 chunk.keep(ext, customer, is_new=True)
-                chunk.events.append((ext, "customer.created", None, customer_audit_snapshot(customer), ""))
                 chunk.count("added")
                 continue
             customer = copy.copy(base)  # a rejected row leaves the earlier state as it was
@@ -151,12 +178,13 @@ def _judge_customers(kind: str, batch: list[tuple[Record, dict[str, str]]], look
                 continue
             old, new = diff(customer_audit_snapshot(base), customer_audit_snapshot(customer))
             if new:
-                chunk.events.append((ext, "customer.updated", old, new, ", ".join(new)))
+                chunk.events.append((ext, "customer.updated", old, new, ", ".join(new), None))
             if moved:
                 chunk.events.append((ext, "customer.assigned",
                                      {"rm": customer.rm_id, "assistant": customer.assistant_id,
                                       "branch": customer.branch_id},
-                                     {"rm": rm.pk, "assistant": None, "branch": rm.branch_id}, ""))
+                                     {"rm": rm.pk, "assistant": None, "branch": rm.branch_id}, "", None))
+                chunk.moves.append((ext, customer.rm_id, rm))
                 customer.rm, customer.assistant, customer.branch = rm, None, rm.branch
             chunk.keep(ext, customer, is_new=False)
             chunk.count("updated")
@@ -193,9 +221,9 @@ def _judge_holdings(kind: str, batch: list[tuple[Record, dict[str, str]]], look,
                 holding = holding_build_unsaved(customer=customer, product=product, amount=fields.pop("amount", None),
                                                 purchase_date=fields.pop("purchase_date", None), external_id=ext,
                                                 **fields)
-                chunk.keep(ext, holding, is_new=True)
                 chunk.events.append((ext, "holding.created", None, {"product": product.code, "amount": holding.amount},
-                                     ""))
+                                     "", customer.pk))
+                chunk.keep(ext, holding, is_new=True)
                 chunk.touched.add(customer.pk)
                 chunk.count("added")
                 continue
@@ -206,7 +234,7 @@ def _judge_holdings(kind: str, batch: list[tuple[Record, dict[str, str]]], look,
                 chunk.count("unchanged")
                 continue
             chunk.keep(ext, holding, is_new=False)
-            chunk.events.append((ext, "holding.updated", before, after, ", ".join(after)))
+            chunk.events.append((ext, "holding.updated", before, after, ", ".join(after), holding.customer_id))
             chunk.touched.update({old_customer, holding.customer_id})
             chunk.count("updated")
         except ValidationError as e:
@@ -327,9 +355,10 @@ def _audit(kind: str, chunk: _Chunk, actor) -> None:
     ip, at = current_ip(), clock.now()
     object_type = "customer" if kind in ("customers", "new_cards") else "holding"
     events = []
-    for key, action, before, after, detail in chunk.events:
+    for key, action, before, after, detail, customer_id in chunk.events:
         obj = objs[key]
-        customer_id = obj.pk if object_type == "customer" else obj.customer_id
+        if customer_id is None:
+            customer_id = obj.pk
         events.append((customer_id, action, str(obj.pk), detail[:300], _flat_json(before) if before else None,
                        _flat_json(after) if after else None))
     if not _postgres():
@@ -357,6 +386,9 @@ def _write(kind: str, chunk: _Chunk, actor) -> None:
         _audit(kind, chunk, actor)
     if kind in ("customers", "new_cards"):
         chunk.touched.update(o.pk for o in (*chunk.new.values(), *chunk.changed.values()))
+        if chunk.moves:  # their open work follows them, as customer_assign moves it
+            objs = {**chunk.changed, **chunk.new}
+            customers_moved_work_follows([(objs[key].pk, from_rm_id, rm) for key, from_rm_id, rm in chunk.moves])
 
 
 # --- the feed ----------------------------------------------------------------------------------
