@@ -17,6 +17,8 @@ BANYAN_QUIET_HOURS  HH:MM-HH:MM local (default 21:00-08:00; empty: none): no SMS
     the outbox holds them until the quiet hours end (WL-6)
 BANYAN_OUTBOX_EVERY  seconds between outbox sends (default 60); BANYAN_OUTBOX_BATCH messages each (500)
 BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NIGHTLY_TIME_LIMIT (7200)
+BANYAN_BUILD_GROUP_CUSTOMERS  the nightly lists are built in groups of branches of about this many
+    customers, one task each that any worker takes (default 50000)
 BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
 BANYAN_VAR_DIR     must be the same shared directory for the web servers and the feed workers
 
@@ -258,6 +260,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "banyan"
 CELERY_TASK_ROUTES = {"banyan.feeds.import_file": {"queue": "banyan-batch"},
                       "banyan.nightly": {"queue": "banyan-batch"},
+                      "banyan.worklists.build_day": {"queue": "banyan-batch"},
                       "banyan.worklists.build_group": {"queue": "banyan-batch"},
                       "banyan.wealth.diagnosis_batch": {"queue": "banyan-batch"}}
 # Without a broker, a batch of diagnosis PDFs runs in a thread of the web process (the page polls
@@ -272,6 +275,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60  # short tasks (the outbox); feeds and the
 CELERY_TASK_TIME_LIMIT = 11 * 60
 BANYAN_FEED_TIME_LIMIT = int(os.environ.get("BANYAN_FEED_TIME_LIMIT", 4 * 3600))
 BANYAN_NIGHTLY_TIME_LIMIT = int(os.environ.get("BANYAN_NIGHTLY_TIME_LIMIT", 2 * 3600))
+# The nightly lists in groups of branches of about this many customers, one task each (issue 15 §2)
+BANYAN_BUILD_GROUP_CUSTOMERS = int(os.environ.get("BANYAN_BUILD_GROUP_CUSTOMERS", 50_000))
 BANYAN_FEED_STALE_MINUTES = int(os.environ.get("BANYAN_FEED_STALE_MINUTES", 15))
 BANYAN_OUTBOX_BATCH = int(os.environ.get("BANYAN_OUTBOX_BATCH", 500))
 

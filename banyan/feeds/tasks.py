@@ -4,6 +4,21 @@ upload page makes (store the file, create the run, hand it to a worker).
 
 With a broker (CELERY_BROKER_URL) a worker on the `banyan-batch` queue runs the import; without
 one `.delay()` runs it at once in the request, so the page lands on a finished run either way.
+
+One file is one task, its chunks taken in the file's order (issue 15 §2 looked at spreading them
+over workers, and left them here). Each chunk commits on its own, but a chunk is judged against
+what the chunks before it committed: a key met again further down the file is judged against
+its earlier row (the later row wins, "updated" not "added"), a holdings chunk refreshes the AUM
+of its customers from the holdings committed so far, and a chunk whose write fails is replayed
+row by row against that same state. Chunks in parallel would break all three: an earlier chunk
+committing last overwrites the later row; two chunks adding one key collide and the replay
+reports the row as "updated"; a customer's AUM summed by one chunk misses the holding another
+has not committed yet (READ COMMITTED). A safe split would not cut the file by position but by
+key — every row of a key, and for holdings every row of a customer (a later row may move an
+account to another customer, so the partitions would be the connected keys), in one task in the
+file's order — after a first pass over the whole file, with the counts, the rejects (by line) and
+the progress merged back onto the run. Not built: the nightly lists are split over workers
+(banyan/worklists/tasks.py), a feed's rows are not.
 """
 
 from __future__ import annotations

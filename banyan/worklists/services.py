@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, FloatField, OuterRef, Q
@@ -300,24 +302,26 @@ def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None)
 
 # --- the build split over workers (issue 15) ------------------------------------------------------
 
-#: A split build makes at most this many groups of branches: more groups than workers, so that a
-#: worker done with a small group takes the next while another still builds a big one.
-BUILD_GROUPS = 16
 BUILD_ATTEMPTS = 3
 
 
-def worklist_build_groups(day: dt.date, *, groups: int = BUILD_GROUPS) -> list[list[int | None]]:
-    """The branches with staff still without a list for `day`, in up to `groups` groups of similar
-    size (the customers in their managers' books; staff without a branch — an admin — are branch
-    None): the biggest branch first, each to the group with the fewest customers so far. Two
-    queries, set-based."""
+def worklist_build_groups(day: dt.date, *, group_customers: int | None = None) -> list[list[int | None]]:
+    """The branches with staff still without a list for `day`, in groups of similar size, each of
+    about `group_customers` customers (default BANYAN_BUILD_GROUP_CUSTOMERS) or one branch: the
+    size of a branch is the customers in its managers' books (staff without a branch, an admin, are
+    branch None). Sized groups, not a set number of them: a group costs a fixed few tenths of a
+    second (the triggers' queries, planned again), the memory of a group's build is bounded at any
+    bank size, and more groups than workers let a worker done with a small group take the next.
+    The biggest branch first, each to the group with the fewest customers so far. Two queries."""
     branches = set(worklist_staff().exclude(worklist_days__date=day).values_list("branch_id", flat=True))
     if not branches:
         return []
     sizes = dict(Customer.objects.filter(rm__isnull=False).values("rm__branch_id").annotate(n=Count("pk"))
                  .values_list("rm__branch_id", "n"))
+    target = max(1, group_customers or settings.BANYAN_BUILD_GROUP_CUSTOMERS)
+    count = min(len(branches), max(1, math.ceil(sum(sizes.get(b, 0) for b in branches) / target)))
     ordered = sorted(branches, key=lambda b: (-sizes.get(b, 0), b is None, b or 0))
-    bins: list[tuple[int, int, list]] = [(0, n, []) for n in range(min(groups, len(ordered)))]
+    bins: list[tuple[int, int, list]] = [(0, n, []) for n in range(count)]
     for branch in ordered:
         load, n, members = min(bins, key=lambda b: (b[0], b[1]))
         members.append(branch)

@@ -129,6 +129,17 @@ def worklists_build_split(*, day: dt.date) -> dict:
     return {"groups": len(groups), "dispatched": True}
 
 
+@shared_task(name="banyan.worklists.build_day", soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,
+             time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT + 300)
+def build_day(day: str | None = None) -> dict:
+    """The coordinator of a day's lists alone (the nightly job's last step, without its segments):
+    the groups of branches handed to the workers. For a day being built already it does nothing."""
+    when = dt.date.fromisoformat(day) if day else coming_working_day(clock.today())
+    if day_building(when):
+        return {"day": when.isoformat(), "skipped": True}
+    return {"day": when.isoformat(), **worklists_build_split(day=when)}
+
+
 @shared_task(name="banyan.worklists.build_group", bind=True, soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,
              time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT + 300, autoretry_for=(OperationalError,),
              retry_backoff=5, max_retries=3)

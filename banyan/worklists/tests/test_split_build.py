@@ -95,35 +95,38 @@ def _cross_branch_history() -> None:
 
 
 def test_the_groups_of_branches_cover_every_list_holder_once(demo):
-    groups = worklist_build_groups(DAY, groups=2)
+    customers = Customer.objects.filter(rm__isnull=False).count()
+    groups = worklist_build_groups(DAY, group_customers=customers // 2 + 1)
     branches = [b for group in groups for b in group]
     assert len(groups) == 2 and len(branches) == len(set(branches))
     assert set(branches) == set(worklist_staff().values_list("branch_id", flat=True))
-    # one group per branch when there are more groups than branches
-    assert len(worklist_build_groups(DAY)) == len(branches)
+    # one group per branch (and one for the head office's staff) when groups are small
+    assert len(worklist_build_groups(DAY, group_customers=1)) == len(branches)
+    # one group of the bank when it is smaller than a group (the default: 50,000 customers)
+    assert worklist_build_groups(DAY) == [sorted(branches, key=lambda b: (b is None, b or 0))]
     # and none for a day already built
     assert worklist_build_groups(TODAY) == []
 
 
-@pytest.mark.parametrize("groups", [1, 2, 16])
-def test_the_split_build_makes_the_lists_of_the_one_build(demo, groups, monkeypatch):
+@pytest.mark.parametrize("group_customers", [50_000, 150, 1])
+def test_the_split_build_makes_the_lists_of_the_one_build(demo, group_customers, settings):
     _cross_branch_history()
     expected = single_build(DAY)
     assert len(expected["tasks"]) > 20 and expected["superseded"]  # a real day, not an empty one
 
-    monkeypatch.setattr("banyan.worklists.services.BUILD_GROUPS", groups)
-    monkeypatch.setattr("banyan.worklists.tasks.worklist_build_groups",
-                        lambda day: worklist_build_groups(day, groups=groups))
+    settings.BANYAN_BUILD_GROUP_CUSTOMERS = group_customers
+    groups = len(worklist_build_groups(DAY))
     built = worklists_build_split(day=DAY)
 
     assert {**lists_of(DAY), "counts": (built["lists"], built["tasks"], built["suppressed"])} == expected
-    assert built["groups"] == min(groups, len(Branch.objects.filter(staff__isnull=False).distinct()) + 1)
+    assert built["groups"] == groups
+    assert {50_000: groups == 1, 150: 1 < groups < 4, 1: groups == 4}[group_customers]
 
 
 def test_a_rerun_and_a_racing_group_build_nothing_twice(demo):
     expected = single_build(DAY)
     scope = DayScope.now()
-    groups = worklist_build_groups(DAY)
+    groups = worklist_build_groups(DAY, group_customers=1)
     # a page opened one manager's list before the nightly build reached his branch
     early = Staff.objects.filter(branch_id=groups[0][0], role=Role.RM).order_by("pk").first()
     worklists_build(day=DAY, manager_ids=[early.pk])

@@ -50,7 +50,7 @@ def workers(django_db_setup, tmp_path_factory):
     folder = tmp_path_factory.mktemp("workers")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": _test_database_url(),
            "BANYAN_TODAY": TODAY.isoformat(), "BANYAN_VAR_DIR": str(folder), "BANYAN_LOG_LEVEL": "INFO",
-           "BANYAN_QUIET_HOURS": ""}
+           "BANYAN_QUIET_HOURS": "", "BANYAN_BUILD_GROUP_CUSTOMERS": "1"}  # a group per branch
     env.pop("REDIS_URL", None)
     with redis_server(folder) as url, celery_workers(url, count=2, env=env, folder=folder) as started:
         yield started
@@ -88,7 +88,7 @@ def test_two_workers_build_the_lists_of_the_one_build_and_nothing_twice(workers)
         expected = single_build(DAY)
     counts = expected.pop("counts")
     assert len(expected["tasks"]) > 10 and not WorklistDay.objects.filter(date=DAY).exists()
-    groups = len(worklist_build_groups(DAY))
+    groups = len(worklist_build_groups(DAY, group_customers=1))
     assert groups >= 3
 
     with sending_through(workers[0].url):
@@ -115,7 +115,7 @@ def test_two_workers_build_the_lists_of_the_one_build_and_nothing_twice(workers)
             expected_next = single_build(NEXT)
         del expected_next["counts"]
         scope, before = DayScope.now(), sum(_groups_done(w) for w in workers)
-        sent = worklist_build_groups(NEXT)
+        sent = worklist_build_groups(NEXT, group_customers=1)
         for branches in sent:
             for _twice in range(2):
                 build_group.delay(NEXT.isoformat(), branches, scope.tasks_upto, scope.lists_upto)

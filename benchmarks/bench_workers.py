@@ -1,0 +1,167 @@
+"""The nightly build across Celery workers (issue 15 §2): one worker against two, on this machine.
+
+    .venv/bin/python benchmarks/bench_workers.py --customers 20000 [--database workers20k] [--day 2026-12-04]
+                                                 [--repeat 2] [--workers 1,2] [--group-customers N]
+
+A bank made by benchmarks/generate.py on the benchmarks' PostgreSQL (port 54329; built once into
+--database, default workers<N>, and reused), a redis-server on loopback, then for each worker
+count W: W `celery -A banyan worker` processes (one child each, both queues), and the day's lists
+built by the coordinator task `banyan.worklists.build_day` — the groups of branches
+(`worklist_build_groups`, of about --group-customers customers each: by default an eighth of the
+bank up to 50,000, BANYAN_BUILD_GROUP_CUSTOMERS's default) taken by the workers, timed from sending the
+coordinator to the day marked built by the last group (the `banyan:nightly:<day>:built` key),
+best of --repeat runs. Between runs the day's lists are removed and the earlier tasks a build
+superseded are put back, so every run builds the same day from the same data. For reference the
+one bank-wide build in this process (`worklists_build`, rolled back), and at the end the ratio
+1 worker ÷ 2 workers (target ≥ 1.6×) and whether every run made the same lists.
+
+The feeds are not split over workers (banyan/feeds/tasks.py says why): there is no feed figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import OUT, machine, use_pg
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def lists_digest(day: dt.date) -> str:
+    """A digest of the day's lists without ids: who, whom, rank, channel, status, reasons in order."""
+    from banyan.worklists.models import Task, TaskReason
+
+    h = hashlib.sha256()
+    ids = {}
+    for pk, *row in (Task.objects.filter(date=day).order_by("manager_id", "rank", "customer_id")
+                     .values_list("pk", "manager_id", "customer_id", "rank", "priority", "suggested_channel",
+                                  "rule_code", "status")):
+        ids[pk] = row
+    reasons: dict[int, list] = {pk: [] for pk in ids}
+    for task, *row in (TaskReason.objects.filter(task__date=day).order_by("task_id", "pk")
+                       .values_list("task_id", "code", "due_date", "ref", "detail")):
+        reasons[task].append(row)
+    for pk, row in ids.items():
+        h.update(repr((row, reasons[pk])).encode())
+    return f"{len(ids)} tasks, {h.hexdigest()[:12]}"
+
+
+def reset_day(day: dt.date, superseded_before: set[int]) -> None:
+    """Remove the day's lists and put back the earlier tasks the build superseded."""
+    from django.db import transaction
+
+    from banyan.worklists.models import Task, TaskReason, TaskStatus, WorklistDay
+
+    with transaction.atomic():
+        TaskReason.objects.filter(task__date=day).delete()
+        Task.objects.filter(date=day).delete()
+        WorklistDay.objects.filter(date=day).delete()
+        (Task.objects.filter(date__lt=day, status=TaskStatus.SUPERSEDED).exclude(pk__in=superseded_before)
+         .update(status=TaskStatus.OPEN))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--database", default=None, help="default: workers<N> (e.g. workers20k)")
+    parser.add_argument("--day", default=None, help="YYYY-MM-DD; default: the first working day after today")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per worker count (the best is kept)")
+    parser.add_argument("--workers", default="1,2", help="worker counts to time, e.g. 1,2")
+    parser.add_argument("--group-customers", type=int, default=None,
+                        help="customers per group of branches (default: an eighth of the bank, at most 50,000)")
+    args = parser.parse_args()
+    n = args.customers
+    database = args.database or ("workers" + (f"{n // 1000}k" if n % 1000 == 0 else str(n)))
+    url = use_pg(database)
+    sys.path.insert(0, str(ROOT))
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from banyan import clock
+    from banyan.calendars.workdays import next_working_day
+    from banyan.customers.models import Customer
+    from banyan.org.models import BOOK_ROLES, Staff
+    from banyan.testing.workers import celery_workers, redis_server, sending_through, wait_for
+    from banyan.worklists.models import Task, TaskStatus
+    from banyan.worklists.services import worklist_build_groups, worklists_build
+    from banyan.worklists.tasks import _key, build_day
+
+    call_command("migrate", verbosity=0)
+    if not Customer.objects.exists():
+        import generate
+
+        generate.generate(customers=n, seed=7)
+    group_customers = args.group_customers or max(1, min(50_000, n // 8))
+    settings.BANYAN_BUILD_GROUP_CUSTOMERS = group_customers
+    day = dt.date.fromisoformat(args.day) if args.day else next_working_day(clock.today())
+    today = clock.today()
+    superseded_before = set(Task.objects.filter(date__lt=day, status=TaskStatus.SUPERSEDED)
+                            .values_list("pk", flat=True))
+    reset_day(day, superseded_before)
+    customers, managers = Customer.objects.count(), Staff.objects.filter(role__in=BOOK_ROLES).count()
+    groups = worklist_build_groups(day)
+    print(f"bank: {customers:,} customers, {managers:,} managers, {len(groups)} groups of branches "
+          f"(~{group_customers:,} customers each) "
+          f"on {connection.vendor} ({database}); day {day}; {machine()}", flush=True)
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        single = worklists_build(day=day)
+        digest = lists_digest(day)
+        transaction.set_rollback(True)
+    single_s = time.perf_counter() - start
+    print(f"one bank-wide build in this process:  {single_s:8.2f} s   {single.tasks:,} tasks "
+          f"({single.managers:,} lists)  [{digest}]", flush=True)
+
+    connection.close()  # the workers take the database from here
+    times: dict[int, float] = {}
+    same = True
+    folder = Path(tempfile.mkdtemp(prefix="bench-workers-", dir=OUT))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": url,
+           "BANYAN_TODAY": today.isoformat(), "BANYAN_VAR_DIR": str(folder), "BANYAN_LOG_LEVEL": "WARNING"}
+    env.pop("REDIS_URL", None)
+    env["BANYAN_BUILD_GROUP_CUSTOMERS"] = str(group_customers)
+    with redis_server(folder) as redis_url:
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        for count in (int(w) for w in args.workers.split(",")):
+            with celery_workers(redis_url, count=count, env=env, folder=folder) as workers, \
+                    sending_through(redis_url):
+                best = None
+                for run in range(args.repeat):
+                    reset_day(day, superseded_before)
+                    client.delete(_key(day, "built"))
+                    started = time.perf_counter()
+                    build_day.delay(day.isoformat())
+                    totals = wait_for(workers, "the day built", lambda: client.get(_key(day, "built")),
+                                      timeout=3600)
+                    took = time.perf_counter() - started
+                    best = took if best is None else min(best, took)
+                    made = lists_digest(day)
+                    same = same and made == digest
+                    print(f"{count} worker(s), run {run + 1}:            {took:8.2f} s   [{made}] {totals.decode()}",
+                          flush=True)
+                times[count] = best
+                connection.close()
+        client.close()
+    reset_day(day, superseded_before)
+    for count, took in times.items():
+        print(f"split build, {count} worker(s) (best of {args.repeat}): {took:8.2f} s", flush=True)
+    if 1 in times and 2 in times:
+        print(f"speed-up 1 → 2 workers: {times[1] / times[2]:.2f}× (target ≥ 1.6×); "
+              f"1 worker ÷ one in-process build: {times[1] / single_s:.2f}×", flush=True)
+    print(f"every run made the one build's lists: {'yes' if same else 'NO'}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
