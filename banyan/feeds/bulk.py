@@ -316,6 +316,8 @@ def _update(model, objs: list, columns: set[str]) -> None:
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields
               if not f.primary_key and (f.attname in columns or f.attname == "updated_at")]
+    if not fields:  # changed and changed back by later rows of the chunk (a movement has no updated_at)
+        return
     if hasattr(objs[0], "updated_at"):
         for obj in objs:
             obj.updated_at = now

@@ -31,8 +31,10 @@ from banyan.customers.models import Customer
 from banyan.feeds import bulk
 from banyan.feeds import services as rows
 from banyan.feeds.services import feed_import
-from banyan.holdings.models import Holding
+from banyan.holdings.models import Holding, Transaction
 from banyan.holdings.services import nav_record
+from banyan.org.models import Role, Staff
+from banyan.org.services import staff_create
 from banyan.worklists.models import Task
 
 TODAY = dt.date(2026, 11, 23)  # banyan.conftest freezes the clock on this day
@@ -83,7 +85,7 @@ _CUSTOMER_CELLS = {
     "occupation": ["教师", "职" * 51],
     "education": ["本科", "master", "研究生", "bogus"],
     "marital_status": ["已婚", "single", "离婚", "??"],
-    "rm": ["zhangmin", "lihua", "wangfang", "chenjing", "sunli", "nobody"],
+    "rm": ["zhangmin", "lihua", "wangfang", "chenjing", "sunli", "zhouqiang", "nobody"],
     "branch": ["B01", "B02", "B99"],
     "risk_level": ["C1", "C3", "C5", "R3", "c2"],
     "risk_assessed_on": ["2026-03-01", "2026/3/1", "20260301", "2026-02-30", "soon"],
@@ -136,6 +138,27 @@ _HOLDING_CELLS = {
 }
 
 
+TRANSACTION_HEADER = ["external_id", "customer", "account_no", "date", "amount", "counterparty", "description"]
+_STORED_TRANSACTIONS = [
+    dict(external_id="T001", customer="S001", account_no="6222020200112233", date="2026-11-20", amount="-300000.00",
+         counterparty="某某证券资金账户", description="转账"),
+    dict(external_id="T002", customer="S002", date="2026-11-21", amount="500,000.00"),
+    dict(external_id="T003", customer="S003", date="20261122", amount="-12.5", description="代扣"),
+]
+_NEW_TRANSACTIONS = [
+    dict(customer="S004", date="2026/11/22", amount="800000", counterparty="某某公司"),
+    dict(customer="S001", account_no="6222 0202 0011 2233", date="2026-11-23", amount="-1,000.00"),
+]
+_TRANSACTION_CELLS = {
+    "customer": ["S001", "S002", "S003", "S004", "CNOPE"],
+    "account_no": ["6222020200112233", "6" * 33],
+    "date": ["2026-11-20", "2026/11/20", "20261120", "2026年11月20日", "2026-11-31", "bad"],
+    "amount": ["-300000.00", "500,000.00", "0", "abc", "12.345", "1" * 17, "NaN", "-1e3"],
+    "counterparty": ["某某证券资金账户", "户" * 101],
+    "description": ["转账", "工资"],
+}
+
+
 def _csv(header: list[str], lines: list[list[str]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -158,17 +181,23 @@ def _row_by_row():
 @pytest.fixture
 def stored(bank, tmp_path):
     """The bank as yesterday's feeds left it: four customers (one unassigned in branch B02), four
-    holdings, a fund's NAV, a manager's note, open tasks and an opportunity of the managers."""
+    holdings, three movements, a fund's NAV, a manager's note and assistant, open tasks and an
+    opportunity of the managers, a manager who has left (zhouqiang, inactive)."""
     nav_record(actor=None, product=bank.products.fund, date="2026-11-20", nav="1.3000")
+    gone = staff_create(actor=None, username="zhouqiang", password="Banyan-test-2026", role=Role.RM, branch=bank.b2,
+                        full_name="周强", check_password=False)
+    Staff.objects.filter(pk=gone.pk).update(is_active=False)
     for kind, header, rows_ in (("customers", CUSTOMER_HEADER, _STORED_CUSTOMERS),
-                                ("holdings", HOLDING_HEADER, _STORED_HOLDINGS)):
+                                ("holdings", HOLDING_HEADER, _STORED_HOLDINGS),
+                                ("transactions", TRANSACTION_HEADER, _STORED_TRANSACTIONS)):
         path = tmp_path / f"stored-{kind}.csv"
         path.write_text(_csv(header, [_cells(header, r) for r in rows_]), encoding="utf-8")
         with _row_by_row():
             result = feed_import(kind=kind, path=path, followups=False)
         assert result.summary == f"added {len(rows_)}, updated 0, unchanged 0, rejected 0", result.rejects
     s001 = Customer.objects.get(external_id="S001")
-    Customer.objects.filter(pk=s001.pk).update(interests="钓鱼、茶")  # a manager typed it in; no feed has it
+    # a manager typed these in; no feed has them
+    Customer.objects.filter(pk=s001.pk).update(interests="钓鱼、茶", assistant=bank.assistant)
     s002 = Customer.objects.get(external_id="S002")
     for manager, customer, day in ((bank.rm_a, s001, TODAY), (bank.rm_a, s001, TODAY + dt.timedelta(days=1)),
                                    (bank.rm_b, s001, TODAY), (bank.rm_b, s002, TODAY)):
@@ -240,6 +269,13 @@ holding_files = st.tuples(
                         often=("customer", "product", "amount", "purchase_date")),
              min_size=1, max_size=10),
 )
+transaction_files = st.tuples(
+    st.just("transactions"),
+    _header(TRANSACTION_HEADER, ("external_id", "customer", "date", "amount")),
+    st.lists(_feed_rows(_STORED_TRANSACTIONS, _NEW_TRANSACTIONS, ["U001", "U002"], _TRANSACTION_CELLS,
+                        often=("customer", "date", "amount")),
+             min_size=1, max_size=10),
+)
 #: Chunks of 2 rows put a repeated key in another chunk; 500 keeps a small file in one.
 chunk_sizes = st.sampled_from([2, 3, 500])
 
@@ -266,6 +302,7 @@ def _outcome(result: rows.FeedResult, since: int) -> dict:
         "touched": sorted(number["customer"][str(pk)] for pk in result.customer_ids),
         "customers": {c.external_id: _business(c) for c in customers.values()},
         "holdings": {h.external_id: _business(h) for h in holdings.values()},
+        "transactions": {t.external_id: _business(t) for t in Transaction.objects.all()},
         "tasks": sorted(Task.objects.values_list("pk", "manager_id", "status")),
         "opportunities": sorted(Opportunity.objects.values_list("pk", "owner_id", "stage")),
         "events": events,
@@ -322,6 +359,10 @@ _ADDED_THEN_MOVED = ("holdings", HOLDING_HEADER, [{**_NEW_HOLDINGS[1], "external
 #   reason named the internal search key too (…；account no reversed：最多 32 字…).
 _LONG_ACCOUNT = ("holdings", HOLDING_HEADER, [_stored(_STORED_HOLDINGS, "H001", account_no="6" * 33),
                                               {**_NEW_HOLDINGS[2], "external_id": "G002", "account_no": "6" * 33}])
+# - a movement corrected and corrected back in one chunk: the bulk path had nothing to write and
+#   crashed on SQLite (bulk_update without fields) — a movement has no updated_at.
+_CHANGED_BACK = ("transactions", TRANSACTION_HEADER, [_stored(_STORED_TRANSACTIONS, "T002", amount="0"),
+                                                      _stored(_STORED_TRANSACTIONS, "T002")])
 
 
 @_SETTINGS
@@ -340,3 +381,11 @@ def test_customer_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_
 def test_holding_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk):
     kind, header, feed_rows = file
     _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "holdings.csv")
+
+
+@_SETTINGS
+@given(file=transaction_files, chunk=chunk_sizes)
+@example(file=_CHANGED_BACK, chunk=500)
+def test_transaction_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk):
+    kind, header, feed_rows = file
+    _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "transactions.csv")
