@@ -421,30 +421,60 @@ def _start_joined(end: BookAt, start_day: dt.date | None, scope: Scope) -> Query
     return qs.annotate(start_quadrant=F("start__quadrant"), start_filled=F("start__completeness"))
 
 
+def _moves_aggregates() -> dict[str, Any]:
+    """The quadrant moves and the completeness gained, over end-book rows joined to the start's."""
+    known = Q(start_filled__isnull=False, filled__isnull=False)
+    return {"moved_up": Count("pk", filter=Q(start_quadrant__in=LOW, quadrant_key__in=HIGH)),
+            "moved_down": Count("pk", filter=Q(start_quadrant__in=HIGH, quadrant_key__in=LOW)),
+            "filled_gain": Coalesce(Sum(F("filled") - F("start_filled"), filter=known), Value(0)),
+            "filled_known": Count("pk", filter=known)}
+
+
 def _book_counts(scope: Scope, period: Period) -> tuple[dict, dict]:
-    """(per (holder, branch): book figures; the dates they are as of)."""
+    """(per (holder, branch): book figures; the dates they are as of). A snapshot's rows that name
+    their holder come from the kept figures (banyan.kpis.kept), the others are read live."""
     out: dict[tuple[int | None, int], dict[str, Any]] = defaultdict(dict)
+
+    def add(key, values: dict[str, Any]) -> None:
+        into = out[key]
+        for k, v in values.items():
+            into[k] = into.get(k, 0) + v
+
     start = BookAt.of(period.start - dt.timedelta(days=1))
     end = BookAt.of(period.end)
-    for row in start.rows(scope).values("holder", "branch_key").annotate(
+    start_rows = start.rows(scope)
+    if kept.enabled() and not start.live and start.day is not None:
+        add_kept_book(add, scope, start.day, "book_start", "aum_start")
+        start_rows = start_rows.filter(kept.no_own_holder())
+    for row in start_rows.values("holder", "branch_key").annotate(
             book_start=Count("pk"), aum_start=Coalesce(Sum("value"), Value(ZERO), output_field=_MONEY)):
-        out[(row.pop("holder"), row.pop("branch_key"))].update(row)
+        add((row.pop("holder"), row.pop("branch_key")), row)
     if end.day is not None:
         joined = _start_joined(end, start.day, scope)
-        up = Q(start_quadrant__in=LOW, quadrant_key__in=HIGH)
-        down = Q(start_quadrant__in=HIGH, quadrant_key__in=LOW)
-        known = Q(start_filled__isnull=False, filled__isnull=False)
-        new = Q(opened__gte=period.start, opened__lte=period.end)
+        if kept.enabled() and not end.live and start.day is not None:
+            add_kept_book(add, scope, end.day, "book_end", "aum_end")
+            kept.ensure(KeptKind.MOVES, [(end.day, start.day)],
+                        lambda keys: kept.count_moves(keys, _moves_aggregates))
+            for row in kept.book_rows(KeptKind.MOVES, [(end.day, start.day)], scope).values(
+                    "staff_id", "branch_id").annotate(**{k: kept.kept_sum(k) for k in _moves_aggregates()}):
+                add((row.pop("staff_id"), row.pop("branch_id")), row)
+            joined = joined.filter(kept.no_own_holder())
         for row in joined.values("holder", "branch_key").annotate(
                 book_end=Count("pk"), aum_end=Coalesce(Sum("value"), Value(ZERO), output_field=_MONEY),
-                moved_up=Count("pk", filter=up), moved_down=Count("pk", filter=down),
-                filled_gain=Coalesce(Sum(F("filled") - F("start_filled"), filter=known), Value(0)),
-                filled_known=Count("pk", filter=known),
-                new_customers=Count("pk", filter=new)):
-            out[(row.pop("holder"), row.pop("branch_key"))].update(row)
+                **_moves_aggregates()):
+            add((row.pop("holder"), row.pop("branch_key")), row)
         _first_contacts(out, end, scope, period)
-        _net_new_money(out, end, scope, period)
+        _net_new_money(add, end, scope, period)
     return out, {"aum_start_date": start.day, "aum_end_date": end.day}
+
+
+def add_kept_book(add, scope: Scope, day: dt.date, count_key: str, money_key: str) -> None:
+    """The kept book of the snapshot `day` (customers, AUM) per holder and branch."""
+    kept.ensure(KeptKind.BOOK, [(day, day)], kept.count_book)
+    for row in kept.book_rows(KeptKind.BOOK, [(day, day)], scope).values("staff_id", "branch_id").annotate(
+            n=kept.kept_sum("n"), aum=kept.kept_sum("aum")):
+        add((row["staff_id"], row["branch_id"]), {count_key: row["n"],
+                                                  money_key: kept.from_stored("aum", row["aum"], {"aum"})})
 
 
 def new_customers(end: BookAt, scope: Scope, period: Period) -> QuerySet:
@@ -469,6 +499,7 @@ def _first_contacts(out: dict, end: BookAt, scope: Scope, period: Period) -> Non
     for holder, branch, opened, first in new_customers(end, scope, period).values_list(
             "holder", "branch_key", "opened", "first_contact_at"):
         row = out[(holder, branch)]
+        row["new_customers"] = row.get("new_customers", 0) + 1
         row["first_contact_in_time"] = row.get("first_contact_in_time", 0) + in_time(opened, first)
 
 
@@ -498,11 +529,21 @@ def _transactions(end: BookAt, scope: Scope, period: Period) -> QuerySet:
     return qs
 
 
-def _net_new_money(out: dict, end: BookAt, scope: Scope, period: Period) -> None:
-    """Money in less money out on the accounts of the end book's customers during the period."""
-    for row in _transactions(end, scope, period).values("holder", "branch_key").annotate(
+def _net_new_money(add, end: BookAt, scope: Scope, period: Period) -> None:
+    """Money in less money out on the accounts of the end book's customers during the period:
+    kept per day for the snapshot rows that name their holder, the others live."""
+    movements = _transactions(end, scope, period)
+    if kept.enabled() and not end.live and end.day is not None:
+        keys = [(d, end.day) for d in kept.days_of(period)]
+        kept.ensure(KeptKind.MOVEMENTS, keys, kept.count_movements)
+        for row in kept.book_rows(KeptKind.MOVEMENTS, keys, scope).values("staff_id", "branch_id").annotate(
+                n=kept.kept_sum("amount")):
+            money = kept.from_stored("amount", row["n"], {"amount"})
+            add((row["staff_id"], row["branch_id"]), {"net_new_money": money})
+        movements = movements.filter(kept.no_own_holder("at_end__"))
+    for row in movements.values("holder", "branch_key").annotate(
             n=Coalesce(Sum("amount"), Value(ZERO), output_field=_MONEY)):
-        out[(row["holder"], row["branch_key"])]["net_new_money"] = row["n"]
+        add((row["holder"], row["branch_key"]), {"net_new_money": row["n"]})
 
 
 # ---------------------------------------------------------------------------------------------

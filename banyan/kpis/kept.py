@@ -183,3 +183,95 @@ def count_work(keys: list[Key], facts_by_base: dict, money: set[str]) -> list[Ke
 def work_rows(period: Period) -> Any:
     """The kept work of the period's days, all of them kept first."""
     return KeptFigures.objects.filter(kind=KeptKind.WORK)
+
+
+# ---------------------------------------------------------------------------------------------
+# The book: month-end snapshots per holder and branch, the moves between two, and the money moved
+# by a snapshot's book. Only snapshot rows that name their own holder and branch are kept; rows
+# from before they were kept (holder None) are read live, since they follow the customer's today.
+
+def own_holder(prefix: str = "") -> Q:
+    """Snapshot rows (at `prefix`) that name their holder and branch: the rows that are kept."""
+    return Q(**{f"{prefix}rm__isnull": False, f"{prefix}branch__isnull": False})
+
+
+def no_own_holder(prefix: str = "") -> Q:
+    """The other snapshot rows: read live."""
+    return Q(**{f"{prefix}rm__isnull": True}) | Q(**{f"{prefix}branch__isnull": True})
+
+
+def count_book(keys: list[Key]) -> list[KeptFigures]:
+    """Customers and AUM of each snapshot's book, per holder and branch."""
+    from django.db.models import Count
+
+    from banyan.holdings.models import AumSnapshot
+
+    out = []
+    for day, _other in keys:
+        rows = (AumSnapshot.objects.filter(own_holder(), date=day).values("rm_id", "branch_id")
+                .annotate(n=Count("pk"), aum=Sum("aum")))
+        out += [KeptFigures(kind=KeptKind.BOOK, day=day, other=day, staff_id=r["rm_id"], branch_id=r["branch_id"],
+                            figures={"n": r["n"], "aum": to_stored("aum", r["aum"], {"aum"})}) for r in rows]
+    return out
+
+
+def count_moves(keys: list[Key], aggregates: Callable[[], dict]) -> list[KeptFigures]:
+    """Per holder and branch of the snapshot `day`: the figures `aggregates` gives over its rows
+    joined to the customer's snapshot `other` (the start's) as `start`."""
+    from django.db.models import FilteredRelation
+
+    from banyan.holdings.models import AumSnapshot
+
+    out = []
+    for day, other in keys:
+        rows = (AumSnapshot.objects.filter(own_holder(), date=day)
+                .annotate(start=FilteredRelation("customer__aum_snapshots",
+                                                 condition=Q(customer__aum_snapshots__date=other)))
+                .annotate(start_quadrant=F("start__quadrant"), start_filled=F("start__completeness"),
+                          quadrant_key=F("quadrant"), filled=F("completeness"))
+                .values("rm_id", "branch_id").annotate(**aggregates()))
+        for r in rows:
+            staff, branch = r.pop("rm_id"), r.pop("branch_id")
+            out.append(KeptFigures(kind=KeptKind.MOVES, day=day, other=other, staff_id=staff, branch_id=branch,
+                                   figures={k: int(v or 0) for k, v in r.items()}))
+    return out
+
+
+def count_movements(keys: list[Key]) -> list[KeptFigures]:
+    """Per holder and branch of the snapshot `other`: the money its customers moved on `day`."""
+    from django.db.models import FilteredRelation
+
+    from banyan.holdings.models import Transaction
+
+    out = []
+    by_end: dict[dt.date, list[dt.date]] = defaultdict(list)
+    for day, end in keys:
+        by_end[end].append(day)
+    for end, days in by_end.items():
+        when = functools.reduce(operator.or_, (Q(occurred_on__gte=p.start, occurred_on__lte=p.end) for p in runs(days)))
+        rows = (Transaction.objects.filter(when)
+                .annotate(at_end=FilteredRelation("customer__aum_snapshots",
+                                                  condition=Q(customer__aum_snapshots__date=end)))
+                .filter(own_holder("at_end__"))
+                .values("at_end__rm_id", "at_end__branch_id", "occurred_on").annotate(amount=Sum("amount")))
+        out += [KeptFigures(kind=KeptKind.MOVEMENTS, day=r["occurred_on"], other=end, staff_id=r["at_end__rm_id"],
+                            branch_id=r["at_end__branch_id"],
+                            figures={"amount": to_stored("amount", r["amount"], {"amount"})}) for r in rows]
+    return out
+
+
+def book_rows(kind: str, keys: list[Key], scope) -> Any:
+    """The kept rows of `kind` for `keys` in the scope (branch, manager; none for the unassigned:
+    kept rows all have a holder)."""
+    when = functools.reduce(operator.or_, (Q(day=d, other=o) for d, o in keys), Q(pk__in=[]))
+    qs = KeptFigures.objects.filter(when, kind=kind)
+    if len({o for _d, o in keys}) == 1 and len(keys) > 1:  # one end's days: a range, not an OR of each
+        days = [d for d, _o in keys]
+        qs = KeptFigures.objects.filter(kind=kind, other=keys[0][1], day__gte=min(days), day__lte=max(days))
+    if scope.branch_id is not None:
+        qs = qs.filter(branch_id=scope.branch_id)
+    if scope.manager_id is not None:
+        qs = qs.filter(staff_id=scope.manager_id)
+    if scope.unassigned:
+        qs = qs.none()
+    return qs

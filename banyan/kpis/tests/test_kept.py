@@ -14,7 +14,8 @@ from django.db import IntegrityError, connection, transaction
 
 from banyan.contacts.models import Interaction, Opportunity
 from banyan.customers.models import Customer
-from banyan.holdings.models import Holding, Product
+from banyan.holdings.models import AumSnapshot, Holding, Product, Transaction
+from banyan.holdings.services import aum_snapshot_take
 from banyan.kpis import kept
 from banyan.kpis.figures import FACTS, Scope, review
 from banyan.kpis.models import KeptDay, KeptFigures, Stale
@@ -24,7 +25,8 @@ from banyan.org.models import Staff
 from banyan.worklists.models import Task
 
 PERIODS = [Period(dt.date(2026, 10, 15), dt.date(2026, 11, 14)), Period(dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
-           Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30)), Period(dt.date(2026, 9, 1), dt.date(2026, 9, 30))]
+           Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30)), Period(dt.date(2026, 9, 1), dt.date(2026, 9, 30)),
+           Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31))]
 
 
 def _figures(scope: Scope, period: Period) -> dict:
@@ -82,7 +84,7 @@ def _random_write(rng: random.Random, bank, day_range: list[dt.date]) -> str:
     customers = list(Customer.objects.order_by("pk"))
     day = rng.choice(day_range)
     who, customer = rng.choice(managers), rng.choice(customers)
-    op = rng.randrange(14)
+    op = rng.randrange(18)
     if op == 0:
         task(who, day.isoformat(), customer, rng.choice(["done", "skipped", "open", "moved"]),
              contact(who, customer, day.isoformat(), outcome=rng.choice(["reached", "not_reached"])))
@@ -133,6 +135,30 @@ def _random_write(rng: random.Random, bank, day_range: list[dt.date]) -> str:
                                      status="held", budget=Decimal("100"))
         Invitation.objects.create(event=event, customer=customer, manager=who,
                                   checked_in_at=at(day.isoformat(), 14) if rng.random() < 0.5 else None)
+    elif op == 14:  # a month-end snapshot corrected, or taken again from today's book
+        month_end = rng.choice([dt.date(2026, 9, 30), dt.date(2026, 10, 31)])
+        if rng.random() < 0.3:
+            aum_snapshot_take(day=month_end)
+        else:
+            AumSnapshot.objects.filter(pk__in=AumSnapshot.objects.filter(date=month_end).order_by("?").values("pk")[:2]
+                                       ).update(aum=Decimal(rng.randrange(10**7)) / 100, rm=who, branch=who.branch,
+                                                quadrant=rng.choice(["low_low", "high_high", "low_high"]),
+                                                completeness=rng.randrange(100))
+    elif op == 15:  # a snapshot from before holders were kept: it follows the customer's manager of today
+        AumSnapshot.objects.filter(pk=AumSnapshot.objects.order_by("?").values("pk")[:1]).update(
+            rm=None, branch=rng.choice([None, who.branch]))
+    elif op == 16:  # a customer handed over today (read through a holder-less snapshot)
+        Customer.objects.filter(pk=customer.pk).update(rm=who, branch=who.branch)
+    elif op == 17:  # account movements fed late, corrected or withdrawn
+        choice = rng.random()
+        if choice < 0.5:
+            Transaction.objects.create(customer=customer, external_id=f"R{rng.randrange(10**9)}", occurred_on=day,
+                                       amount=Decimal(rng.randrange(-10**6, 10**6)) / 100)
+        elif choice < 0.75:
+            Transaction.objects.filter(pk=Transaction.objects.order_by("?").values("pk")[:1]).update(
+                amount=Decimal("777.77"), occurred_on=day)
+        else:
+            Transaction.objects.filter(pk=Transaction.objects.order_by("?").values("pk")[:1]).delete()
     else:  # an event moved to another day: its guests count on the new one
         from banyan.events.models import Event
 
@@ -147,7 +173,7 @@ def test_after_random_writes_the_kept_figures_are_the_live_ones(small):
     days = [dt.date(2026, 9, 25) + dt.timedelta(days=k) for k in range(70)]  # to a week past today
     _assert_kept_is_live(bank)  # keeps the closed days of every period
     done = []
-    for _step in range(12):
+    for _step in range(16):
         for _k in range(6):
             try:
                 with transaction.atomic():
@@ -155,7 +181,7 @@ def test_after_random_writes_the_kept_figures_are_the_live_ones(small):
             except IntegrityError:  # a second task for the same customer, manager and day: not a write
                 pass
         _assert_kept_is_live(bank)
-    assert len({d.split()[1] for d in done}) >= 12  # (nearly) every kind of write was made
+    assert len({d.split()[1] for d in done}) >= 16  # (nearly) every kind of write was made
 
 
 def test_complaints_and_referrals_dated_into_a_kept_day_are_counted(small):
