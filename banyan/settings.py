@@ -262,6 +262,7 @@ CELERY_TASK_ROUTES = {"banyan.feeds.import_file": {"queue": "banyan-batch"},
                       "banyan.nightly": {"queue": "banyan-batch"},
                       "banyan.worklists.build_day": {"queue": "banyan-batch"},
                       "banyan.worklists.build_group": {"queue": "banyan-batch"},
+                      "banyan.worklists.segment_group": {"queue": "banyan-batch"},
                       "banyan.wealth.diagnosis_batch": {"queue": "banyan-batch"}}
 # Without a broker, a batch of diagnosis PDFs runs in a thread of the web process (the page polls
 # its progress); 0 runs it inside the request, as a feed does (banyan/wealth/tasks.py).

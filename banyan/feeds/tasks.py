@@ -17,8 +17,8 @@ has not committed yet (READ COMMITTED). A safe split would not cut the file by p
 key — every row of a key, and for holdings every row of a customer (a later row may move an
 account to another customer, so the partitions would be the connected keys), in one task in the
 file's order — after a first pass over the whole file, with the counts, the rejects (by line) and
-the progress merged back onto the run. Not built: the nightly lists are split over workers
-(banyan/worklists/tasks.py), a feed's rows are not.
+the progress merged back onto the run. Not built: the nightly segments and lists are split over
+workers (banyan/worklists/tasks.py), a feed's rows are not.
 """
 
 from __future__ import annotations

@@ -3,16 +3,18 @@ one upsert (DESIGN.md house style 6). Run after feeds, by the nightly job, or on
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from banyan import clock
 from banyan.audit.services import audit_log
+from banyan.batching import pack_groups
 from banyan.customers.models import Customer
 from banyan.dbstats import refresh_planner_statistics
 from banyan.holdings.models import Holding, HoldingStatus
@@ -44,8 +46,8 @@ def _orientation(declared: str, wealth_types: int, aum: Decimal) -> tuple[str, b
     return "relationship", True, ["inferred_relationship", {}]
 
 
-def _product_counts() -> tuple[dict[int, int], dict[int, int]]:
-    rows = (Holding.objects.filter(status=HoldingStatus.ACTIVE).values("customer_id")
+def _product_counts(holdings: Q | None = None) -> tuple[dict[int, int], dict[int, int]]:
+    rows = (Holding.objects.filter(holdings or Q(), status=HoldingStatus.ACTIVE).values("customer_id")
             .annotate(types=Count("product__type", distinct=True),
                       wealth=Count("product__type", distinct=True, filter=Q(product__type__in=WEALTH_TYPES))))
     types, wealth = {}, {}
@@ -64,14 +66,28 @@ def _core_profile(rows: list[dict], priority_count: int, today) -> CoreProfile:
                        age_low=median - 10, age_high=median + 10)
 
 
-def _suggest_seniors(rows: list[dict], priority_ids: set[int]) -> dict[int, int]:
-    """Priority customers kept by a manager who is not senior get a senior manager of the same
-    branch suggested (SEG-4), spreading them over the branch's seniors."""
+def _seniors() -> dict[int, list[int]]:
     seniors = defaultdict(list)
     for s in Staff.objects.filter(role=Role.RM, is_senior=True, is_active=True).values("pk", "branch_id"):
         seniors[s["branch_id"]].append(s["pk"])
+    return seniors
+
+
+def _senior_load(rows: list[dict], priority_ids: set[int], seniors: dict[int, list[int]]) -> Counter:
+    """How many priority customers each senior manager keeps."""
     senior_ids = {pk for pks in seniors.values() for pk in pks}
-    load: Counter = Counter(r["rm_id"] for r in rows if r["pk"] in priority_ids and r["rm_id"] in senior_ids)
+    return Counter(r["rm_id"] for r in rows if r["pk"] in priority_ids and r["rm_id"] in senior_ids)
+
+
+def _suggest_seniors(rows: list[dict], priority_ids: set[int], *, seniors: dict[int, list[int]] | None = None,
+                     load: Counter | None = None) -> dict[int, int]:
+    """Priority customers kept by a manager who is not senior get a senior manager of the same
+    branch suggested (SEG-4), spreading them over the branch's seniors. (A group of branches of a
+    split recompute gives the seniors' `load` over the whole bank: a senior may keep customers of
+    another branch.)"""
+    seniors = _seniors() if seniors is None else seniors
+    senior_ids = {pk for pks in seniors.values() for pk in pks}
+    load = _senior_load(rows, priority_ids, seniors) if load is None else Counter(load)
     suggestions = {}
     for r in rows:
         if r["pk"] in priority_ids and r["rm_id"] not in senior_ids and seniors.get(r["branch_id"]):
@@ -94,32 +110,116 @@ def segments_recompute(*, actor=None) -> int:
     priority_ids = {r["pk"] for r in rows[:priority_count] if r["aum"] > 0}
     core = _core_profile(rows, priority_count, today)
     suggestions = _suggest_seniors(rows, priority_ids)
-    segments = []
-    for rank, r in enumerate(rows, start=1):
-        row = Row(aum=r["aum"], other_bank_assets=r["other_bank_assets"], occupation=r["occupation"],
-                  employer=r["employer"], birth_date=r["birth_date"], education=r["education"],
-                  product_types=types.get(r["pk"], 0))
-        score, reasons = potential(row, core, today)
-        orientation, inferred, why = _orientation(r["orientation"], wealth.get(r["pk"], 0), r["aum"])
-        if why:
-            reasons.append(why)
-        quadrant = quadrant_of(r["aum"], score, policy)
-        segments.append(CustomerSegment(
-            customer_id=r["pk"], quadrant=quadrant, frequency_days=policy.frequency_days(quadrant),
-            orientation=orientation, orientation_inferred=inferred, potential_score=score, reasons=reasons,
-            value_rank=rank, is_priority=r["pk"] in priority_ids,
-            relationship_established=r["last_contact_at"] is not None,
-            suggested_rm_id=suggestions.get(r["pk"]), computed_at=now,
-        ))
+    segments = [_segment(r, rank, policy=policy, core=core, today=today, now=now, types=types, wealth=wealth,
+                         priority_ids=priority_ids, suggestions=suggestions)
+                for rank, r in enumerate(rows, start=1)]
+    _store(segments)
+    return segments_recomputed(count=len(segments), actor=actor)
+
+
+def _segment(r: dict, rank: int, *, policy, core: CoreProfile, today, now, types, wealth, priority_ids,
+             suggestions) -> CustomerSegment:
+    row = Row(aum=r["aum"], other_bank_assets=r["other_bank_assets"], occupation=r["occupation"],
+              employer=r["employer"], birth_date=r["birth_date"], education=r["education"],
+              product_types=types.get(r["pk"], 0))
+    score, reasons = potential(row, core, today)
+    orientation, inferred, why = _orientation(r["orientation"], wealth.get(r["pk"], 0), r["aum"])
+    if why:
+        reasons.append(why)
+    quadrant = quadrant_of(r["aum"], score, policy)
+    return CustomerSegment(
+        customer_id=r["pk"], quadrant=quadrant, frequency_days=policy.frequency_days(quadrant),
+        orientation=orientation, orientation_inferred=inferred, potential_score=score, reasons=reasons,
+        value_rank=rank, is_priority=r["pk"] in priority_ids,
+        relationship_established=r["last_contact_at"] is not None,
+        suggested_rm_id=suggestions.get(r["pk"]), computed_at=now,
+    )
+
+
+def _store(segments: list[CustomerSegment]) -> None:
     CustomerSegment.objects.bulk_create(
         segments, batch_size=2000, update_conflicts=True, unique_fields=["customer"],
         update_fields=["quadrant", "frequency_days", "orientation", "orientation_inferred", "potential_score",
                        "reasons", "value_rank", "is_priority", "relationship_established", "suggested_rm",
                        "computed_at"],
     )
-    audit_log(actor=actor, action="segments.recomputed", data={"count": len(segments)})
+
+
+def segments_recomputed(*, count: int, actor=None) -> int:
+    """The end of a recompute, whole or split: one audit event, the plans marked stale."""
+    audit_log(actor=actor, action="segments.recomputed", data={"count": count})
     previews_stale()  # the contact frequencies and priorities the plans weigh
-    return len(segments)
+    return count
+
+
+# --- the recompute split over workers (issue 15 §2) -----------------------------------------------
+#
+# What is the bank's — the value ranks, the priority share (the top `priority_share_pct` % by
+# AUM), the core customers' profile that "likeness" compares with, how many priority customers
+# each senior manager keeps — is read once (`segments_bank_figures`, a few small messages' worth);
+# what is each customer's own is computed per group of branches (of the customers' branch:
+# suggested seniors are of the customer's branch). The same segments as `segments_recompute`.
+
+
+def segment_groups(*, group_customers: int) -> list[list[int | None]]:
+    """The customers' branches (None: customers without one) in groups of about `group_customers`."""
+    sizes = dict(Customer.objects.values("branch_id").annotate(n=Count("pk")).values_list("branch_id", "n"))
+    return pack_groups(sizes, group_customers)
+
+
+def segments_bank_figures() -> dict:
+    """The bank-wide figures of a recompute, as JSON for the groups' messages: the time and day
+    it is computed as of, the priority share's size, the core profile, the seniors' load."""
+    policy = SegmentPolicy.current()
+    today, now = clock.today(), clock.now()
+    count = Customer.objects.count()
+    priority_count = math.ceil(count * policy.priority_share_pct / 100)
+    top = list(Customer.objects.order_by("-aum", "pk").values("pk", "aum", "occupation", "birth_date", "rm_id")
+               [:priority_count])
+    core = _core_profile(top, priority_count, today)
+    priority_ids = {r["pk"] for r in top if r["aum"] > 0}
+    load = _senior_load(top, priority_ids, _seniors())
+    return {"today": today.isoformat(), "now": now.isoformat(), "count": count, "priority_count": priority_count,
+            "occupations": sorted(core.occupations), "age_low": core.age_low, "age_high": core.age_high,
+            "load": [[pk, n] for pk, n in sorted(load.items())]}
+
+
+def _value_ranks(in_branches: Q) -> dict[int, int]:
+    """The bank-wide value rank (by AUM, then id: `segments_recompute`'s order) of the customers
+    of some branches: one query, the ranking over the whole bank done by the database."""
+    q = connection.ops.quote_name
+    table, pk, aum = q(Customer._meta.db_table), q(Customer._meta.pk.column), q(Customer._meta.get_field("aum").column)
+    mine, params = Customer.objects.filter(in_branches).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ranked.id, ranked.value_rank FROM (SELECT {pk} AS id, ROW_NUMBER() OVER "
+                       f"(ORDER BY {aum} DESC, {pk} ASC) AS value_rank FROM {table}) ranked "
+                       f"WHERE ranked.id IN ({mine})", params)
+        return dict(cursor.fetchall())
+
+
+@transaction.atomic
+def segments_recompute_branches(*, branch_ids: list[int | None], figures: dict) -> int:
+    """One group of a split recompute: the segments of the customers of `branch_ids` (their own
+    branch; None: customers without one), with the bank's `figures`. Idempotent: an upsert.
+    Returns the number of customers segmented."""
+    policy = SegmentPolicy.current()
+    today = dt.date.fromisoformat(figures["today"])
+    now = dt.datetime.fromisoformat(figures["now"])
+    in_branches = Q(branch_id__in=[b for b in branch_ids if b is not None])
+    if None in branch_ids:
+        in_branches |= Q(branch__isnull=True)
+    rows = list(Customer.objects.filter(in_branches).order_by("-aum", "pk").values(*_FIELDS))
+    if not rows:
+        return 0
+    ranks = _value_ranks(in_branches)
+    types, wealth = _product_counts(Q(customer__in=Customer.objects.filter(in_branches).values("pk")))
+    priority_ids = {r["pk"] for r in rows if ranks[r["pk"]] <= figures["priority_count"] and r["aum"] > 0}
+    core = CoreProfile(occupations=frozenset(figures["occupations"]), age_low=figures["age_low"],
+                       age_high=figures["age_high"])
+    suggestions = _suggest_seniors(rows, priority_ids, load=Counter(dict(map(tuple, figures["load"]))))
+    _store([_segment(r, ranks[r["pk"]], policy=policy, core=core, today=today, now=now, types=types, wealth=wealth,
+                     priority_ids=priority_ids, suggestions=suggestions) for r in rows])
+    return len(rows)
 
 
 def nightly_refresh(*, actor=None) -> int:

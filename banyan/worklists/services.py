@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from banyan import clock
 from banyan.audit.services import audit_log
+from banyan.batching import pack_groups
 from banyan.calendars import workdays
 from banyan.calendars.workdays import is_working_day
 from banyan.contacts.models import Interaction, Memo, MemoStatus, Outcome
@@ -318,15 +318,8 @@ def worklist_build_groups(day: dt.date, *, group_customers: int | None = None) -
         return []
     sizes = dict(Customer.objects.filter(rm__isnull=False).values("rm__branch_id").annotate(n=Count("pk"))
                  .values_list("rm__branch_id", "n"))
-    target = max(1, group_customers or settings.BANYAN_BUILD_GROUP_CUSTOMERS)
-    count = min(len(branches), max(1, math.ceil(sum(sizes.get(b, 0) for b in branches) / target)))
-    ordered = sorted(branches, key=lambda b: (-sizes.get(b, 0), b is None, b or 0))
-    bins: list[tuple[int, int, list]] = [(0, n, []) for n in range(count)]
-    for branch in ordered:
-        load, n, members = min(bins, key=lambda b: (b[0], b[1]))
-        members.append(branch)
-        bins[n] = (load + sizes.get(branch, 0) + 1, n, members)
-    return [sorted(members, key=lambda b: (b is None, b or 0)) for _load, _n, members in bins]
+    return pack_groups({b: sizes.get(b, 0) for b in branches},
+                       group_customers or settings.BANYAN_BUILD_GROUP_CUSTOMERS)
 
 
 def worklists_build_branches(*, day: dt.date, branch_ids: list[int | None], scope: DayScope,

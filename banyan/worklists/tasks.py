@@ -12,14 +12,19 @@ Redis) lets one build run and the other return at once. Without a broker the tas
 process that calls it and needs no lock; `worklists_build` is idempotent and atomic anyway (a day
 already built is left as it is; a duplicate build would roll back on the one-list-per-day rule).
 
-Across workers (issue 15): the day's lists are built in groups of branches of similar size
-(`worklists_build_split`), one `banyan.worklists.build_group` task each on the batch queue, which
-any number of workers take; the last group to finish marks the day built (`_day_built`: the
-coming week's plans warmed, the day's totals kept on Redis). The groups make the very lists the
-one bank-wide build makes (services.worklists_build_branches). Until the last group is done the
-day counts as building, and a second nightly job for it stops at once as if it held no lock.
-Without a broker (or with CELERY_TASK_ALWAYS_EAGER) the groups run one after the other in the
-calling process.
+Across workers (issue 15 §2), in groups of branches of similar size (BANYAN_BUILD_GROUP_CUSTOMERS
+customers each), tasks on the batch queue that any number of workers take: first the segments —
+the bank's figures (value ranks, the priority share, the core profile, the seniors' load) once in
+the nightly task, then one `banyan.worklists.segment_group` per group of the customers' branches;
+the last to finish ends the recompute (one audit event) and goes on with the referrals and the
+lists: one `banyan.worklists.build_group` per group of the staff's branches, the last of which
+marks the day built (`_day_built`: the coming week's plans warmed, the day's totals kept on Redis,
+`banyan:nightly:<day>:built`). The groups make the very segments and lists the one bank-wide
+recompute and build make (segments.services.segments_recompute_branches,
+services.worklists_build_branches). Groups are counted once each on Redis (a redelivered message
+does not count twice). Until the lists are built the day counts as building, and a second nightly
+job for it stops at once as if it held no lock. Without a broker (or with
+CELERY_TASK_ALWAYS_EAGER) the groups run one after the other in the calling process.
 """
 
 from __future__ import annotations
@@ -38,9 +43,16 @@ from django.utils import timezone
 from banyan import clock
 from banyan.audit.models import AuditEvent
 from banyan.calendars.workdays import coming_working_day
+from banyan.dbstats import refresh_planner_statistics
 from banyan.holdings.services import aum_month_end_snapshot
 from banyan.org.models import Staff
-from banyan.segments.services import nightly_refresh
+from banyan.segments.services import (
+    nightly_refresh,
+    segment_groups,
+    segments_bank_figures,
+    segments_recompute_branches,
+    segments_recomputed,
+)
 from banyan.service.referral_services import referrals_refresh
 from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.preview import previews_warm
@@ -64,6 +76,14 @@ def lock_name(day: dt.date) -> str:
 
 def _key(day: dt.date | str, what: str) -> str:
     return f"{LOCK_PREFIX}{day if isinstance(day, str) else day.isoformat()}:{what}"
+
+
+def _redis_in_use() -> bool:
+    client = _redis()
+    if client is None:
+        return False
+    client.close()
+    return True
 
 
 def _redis():
@@ -94,8 +114,7 @@ def worklists_build_split(*, day: dt.date) -> dict:
     it built); returns the number of groups."""
     groups = worklist_build_groups(day)
     scope = DayScope.now()
-    client = _redis()
-    if client is None:
+    if not _redis_in_use():
         total = BuildResult(0, 0, 0)
         for branches in groups:
             built = worklists_build_branches(day=day, branch_ids=branches, scope=scope)
@@ -105,28 +124,57 @@ def worklists_build_split(*, day: dt.date) -> dict:
                                   "suppressed": total.suppressed})
         return {"groups": len(groups), "lists": total.managers, "tasks": total.tasks,
                 "suppressed": total.suppressed, "weeks_planned": warmed}
-    run = secrets.token_hex(6)
-    expires = settings.BANYAN_NIGHTLY_TIME_LIMIT + 600
-    try:
-        if not groups:
-            client.close()
-            client = None
-            warmed = _day_built(day, {"groups": 0, "lists": 0, "tasks": 0, "suppressed": 0})
-            return {"groups": 0, "lists": 0, "tasks": 0, "suppressed": 0, "weeks_planned": warmed}
-        pipe = client.pipeline()
-        pipe.set(_key(day, "building"), run, ex=expires)
-        pipe.sadd(_key(day, f"pending:{run}"), *range(len(groups)))
-        pipe.expire(_key(day, f"pending:{run}"), expires)
-        pipe.set(_key(day, f"left:{run}"), len(groups), ex=expires)
-        pipe.hset(_key(day, f"totals:{run}"), "groups", len(groups))
-        pipe.expire(_key(day, f"totals:{run}"), expires)
-        pipe.execute()
-    finally:
-        if client is not None:
-            client.close()
+    if not groups:
+        warmed = _day_built(day, {"groups": 0, "lists": 0, "tasks": 0, "suppressed": 0})
+        return {"groups": 0, "lists": 0, "tasks": 0, "suppressed": 0, "weeks_planned": warmed}
+    run = _fan_out(day, "lists", len(groups))
     for n, branches in enumerate(groups):
         build_group.delay(day.isoformat(), branches, scope.tasks_upto, scope.lists_upto, run, n)
     return {"groups": len(groups), "dispatched": True}
+
+
+def _fan_out(day: dt.date, stage: str, groups: int) -> str:
+    """Start counting the `groups` of a stage of `day`'s nightly work on Redis; the day is marked
+    building until its lists are built. Returns the run's id (the groups' messages carry it)."""
+    run = secrets.token_hex(6)
+    expires = settings.BANYAN_NIGHTLY_TIME_LIMIT + 600
+    client = _redis()
+    try:
+        pipe = client.pipeline()
+        pipe.set(_key(day, "building"), run, ex=expires)
+        pipe.sadd(_key(day, f"{stage}:pending:{run}"), *range(groups))
+        pipe.expire(_key(day, f"{stage}:pending:{run}"), expires)
+        pipe.set(_key(day, f"{stage}:left:{run}"), groups, ex=expires)
+        pipe.hset(_key(day, f"{stage}:totals:{run}"), "groups", groups)
+        pipe.expire(_key(day, f"{stage}:totals:{run}"), expires)
+        pipe.execute()
+    finally:
+        client.close()
+    return run
+
+
+def _count_done(day: dt.date, stage: str, run: str, group: int, counts: dict[str, int]) -> dict | None:
+    """Count a group of the run as done, once (SREM says whether this message was the first for
+    it: a redelivered one is not counted again). Returns the stage's totals to the last group,
+    None to the others."""
+    client = _redis()
+    if client is None:
+        return None
+    totals = _key(day, f"{stage}:totals:{run}")
+    try:
+        if not client.srem(_key(day, f"{stage}:pending:{run}"), group):
+            return None
+        pipe = client.pipeline()
+        for name, n in counts.items():
+            pipe.hincrby(totals, name, n)
+        pipe.decr(_key(day, f"{stage}:left:{run}"))
+        if pipe.execute()[-1] != 0:
+            return None
+        found = {k.decode(): int(v) for k, v in client.hgetall(totals).items()}
+        client.delete(totals, _key(day, f"{stage}:left:{run}"), _key(day, f"{stage}:pending:{run}"))
+        return {"run": run, **found}
+    finally:
+        client.close()
 
 
 @shared_task(name="banyan.worklists.build_day", soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,
@@ -152,33 +200,51 @@ def build_group(self, day: str, branch_ids: list, tasks_upto: int, lists_upto: i
     result = {"day": day, "group": group, "lists": built.managers, "tasks": built.tasks,
               "suppressed": built.suppressed}
     if run:
-        _group_done(when, run, group, built)
+        totals = _count_done(when, "lists", run, group, {"lists": built.managers, "tasks": built.tasks,
+                                                         "suppressed": built.suppressed})
+        if totals is not None:  # the last group: the day is built
+            _day_built(when, totals)
     return result
 
 
-def _group_done(day: dt.date, run: str, group: int, built: BuildResult) -> None:
-    """Count a group of the run as done, once (SREM says whether this message was the first for
-    it); the last one marks the day built."""
-    client = _redis()
-    if client is None:
-        return
-    try:
-        if not client.srem(_key(day, f"pending:{run}"), group):
-            return  # counted already (a redelivered message)
-        pipe = client.pipeline()
-        pipe.hincrby(_key(day, f"totals:{run}"), "lists", built.managers)
-        pipe.hincrby(_key(day, f"totals:{run}"), "tasks", built.tasks)
-        pipe.hincrby(_key(day, f"totals:{run}"), "suppressed", built.suppressed)
-        pipe.expire(_key(day, f"totals:{run}"), settings.BANYAN_NIGHTLY_TIME_LIMIT + 600)
-        pipe.decr(_key(day, f"left:{run}"))
-        left = pipe.execute()[-1]
-        if left != 0:
-            return
-        totals = {k.decode(): int(v) for k, v in client.hgetall(_key(day, f"totals:{run}")).items()}
-        client.delete(_key(day, f"totals:{run}"), _key(day, f"left:{run}"), _key(day, f"pending:{run}"))
-    finally:
-        client.close()
-    _day_built(day, {"run": run, **totals})
+def segments_split_then_lists(*, day: dt.date) -> dict:
+    """The nightly job's segments, then its lists: planner statistics, the bank's figures once,
+    the segments of each group of branches (`segments_recompute_branches`), the recompute's end;
+    then the referrals' time-outs and conversions and the day's lists (`worklists_build_split`).
+    In-process: one after the other, returns the counts. With a broker: the segment groups handed
+    to the workers, the last of which goes on with the lists."""
+    refresh_planner_statistics()
+    figures = segments_bank_figures()
+    groups = segment_groups(group_customers=settings.BANYAN_BUILD_GROUP_CUSTOMERS)
+    if _redis_in_use() and groups:
+        run = _fan_out(day, "segments", len(groups))
+        for n, branches in enumerate(groups):
+            segment_group.delay(day.isoformat(), branches, figures, run, n)
+        return {"segment_groups": len(groups), "dispatched": True}
+    count = sum(segments_recompute_branches(branch_ids=branches, figures=figures) for branches in groups)
+    if count:  # (a bank without customers is not segmented, as segments_recompute leaves it)
+        segments_recomputed(count=count)
+    return {"segments": count, "segment_groups": len(groups), **_after_segments(day)}
+
+
+def _after_segments(day: dt.date) -> dict:
+    referrals_refresh()  # SVC-2: time-outs back to the sender, conversions (thanks) before the lists
+    return worklists_build_split(day=day)
+
+
+@shared_task(name="banyan.worklists.segment_group", soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,
+             time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT + 300, autoretry_for=(OperationalError,),
+             retry_backoff=5, max_retries=3)
+def segment_group(day: str, branch_ids: list, figures: dict, run: str, group: int) -> dict:
+    """One group of branches of the nightly segments (`segments_split_then_lists`); the last
+    group to finish ends the recompute and hands the day's lists to the workers."""
+    when = dt.date.fromisoformat(day)
+    count = segments_recompute_branches(branch_ids=branch_ids, figures=figures)
+    totals = _count_done(when, "segments", run, group, {"segments": count})
+    if totals is not None:
+        segments_recomputed(count=totals["segments"])
+        _after_segments(when)
+    return {"day": day, "group": group, "segments": count}
 
 
 def _day_built(day: dt.date, totals: dict) -> int:
@@ -238,10 +304,8 @@ def nightly(day: str | dt.date | None = None) -> dict:
             logger.warning("Nightly build of %s is running elsewhere; this one stops.", day)
             return {"day": day.isoformat(), "skipped": True}
         snapshots = aum_month_end_snapshot(today=clock.today())
-        segments = nightly_refresh(actor=None)
-        referrals_refresh()  # SVC-2: time-outs back to the sender, conversions (thanks) before the lists
-        built = worklists_build_split(day=day)  # with a broker: the groups go to the workers
-    return {"day": day.isoformat(), "aum_snapshots": snapshots, "segments": segments, **built}
+        done = segments_split_then_lists(day=day)  # with a broker: in groups, on the workers
+    return {"day": day.isoformat(), "aum_snapshots": snapshots, **done}
 
 
 def worklists_build_on_demand(*, day: dt.date, manager_ids, actor=None) -> BuildResult:

@@ -16,6 +16,13 @@ from django.db import transaction
 from banyan import clock
 from banyan.customers.models import Customer
 from banyan.org.models import Branch, Role, Staff
+from banyan.segments.models import CustomerSegment
+from banyan.segments.services import (
+    segment_groups,
+    segments_bank_figures,
+    segments_recompute,
+    segments_recompute_branches,
+)
 from banyan.worklists.models import Task, TaskReason, TaskStatus, WorklistDay
 from banyan.worklists.services import (
     DayScope,
@@ -141,3 +148,39 @@ def test_a_rerun_and_a_racing_group_build_nothing_twice(demo):
     assert worklists_build_split(day=DAY)["lists"] == 0
     assert lists_of(DAY) == expected
 
+
+
+def segments_now() -> list:
+    return list(CustomerSegment.objects.order_by("customer_id").values_list(
+        "customer_id", "quadrant", "frequency_days", "orientation", "orientation_inferred", "potential_score",
+        "reasons", "value_rank", "is_priority", "relationship_established", "suggested_rm_id"))
+
+
+@pytest.mark.parametrize("group_customers", [100_000, 1])
+def test_the_segments_of_groups_of_branches_are_the_one_recomputes(demo, group_customers):
+    # given a bank whose figures reach across branches: a senior manager keeping priority
+    # customers of another branch (his load counts where the suggestions spread), AUMs changed
+    first, second = Branch.objects.order_by("code")[:2]
+    senior = Staff.objects.filter(branch=first, role=Role.RM, is_senior=True, is_active=True).order_by("pk").first()
+    rich = list(Customer.objects.filter(branch=second).order_by("-aum", "pk").values_list("pk", flat=True)[:5])
+    assert senior is not None and rich
+    Customer.objects.filter(pk__in=rich).update(rm=senior)
+    for n, pk in enumerate(Customer.objects.order_by("pk").values_list("pk", flat=True)[:40]):
+        Customer.objects.filter(pk=pk).update(aum=1_000_000 + n * 1000 if n % 2 else 0)
+    with transaction.atomic():
+        segments_recompute()
+        expected = segments_now()
+        transaction.set_rollback(True)
+    assert any(row[-1] for row in expected) and any(row[8] for row in expected)  # suggestions, priority
+
+    # when the groups are segmented one by one with the bank's figures
+    figures = segments_bank_figures()
+    groups = segment_groups(group_customers=group_customers)
+    assert len(groups) == (1 if group_customers > 1000 else len(set(Customer.objects.values_list("branch_id",
+                                                                                                  flat=True))))
+    counted = sum(segments_recompute_branches(branch_ids=g, figures=figures) for g in reversed(groups))
+
+    # then every customer has the very segment of the one recompute, computed as of one moment
+    assert counted == len(expected)
+    assert segments_now() == expected
+    assert CustomerSegment.objects.values("computed_at").distinct().count() == 1

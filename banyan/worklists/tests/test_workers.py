@@ -1,7 +1,8 @@
 """Two real Celery worker processes on a real redis-server on loopback (issue 15 §2), against the
 test database: the nightly job sent through Redis builds the next working day of the demo bank
-(three branches and the head office) in groups of branches that both workers take, and the lists
-are, row for row, those of the one bank-wide build in this process. Run again it builds nothing
+(three branches and the head office) in groups of branches that both workers take — the segments,
+then the lists — and the segments and the lists are, row for row, those of the one bank-wide
+recompute and build in this process. Run again it builds nothing
 twice; every group sent twice at once — two workers racing for the same lists — neither. Today
 is 2026-11-23 in the workers too (BANYAN_TODAY)."""
 
@@ -18,14 +19,16 @@ import pytest
 from django.core.management import call_command
 
 from banyan import clock
+from banyan.customers.models import Customer
 from banyan.holdings.services import aum_month_end_snapshot
+from banyan.segments.models import CustomerSegment
 from banyan.segments.services import nightly_refresh
 from banyan.service.referral_services import referrals_refresh
 from banyan.testing.workers import celery_workers, redis_server, sending_through, wait_for
 from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.services import DayScope, worklist_build_groups
 from banyan.worklists.tasks import _key, build_group, nightly
-from banyan.worklists.tests.test_split_build import lists_of, single_build
+from banyan.worklists.tests.test_split_build import lists_of, segments_now, single_build
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server is not installed (apt-get install redis-server; CI has it)")
@@ -62,8 +65,8 @@ def _redis(workers):
     return redis.Redis.from_url(workers[0].url)
 
 
-def _groups_done(w) -> int:
-    return len(re.findall(r"Task banyan\.worklists\.build_group\[[^\]]+\] succeeded",
+def _groups_done(w, task: str = "build_group") -> int:
+    return len(re.findall(rf"Task banyan\.worklists\.{task}\[[^\]]+\] succeeded",
                           w.log.read_text("utf-8", errors="replace")))
 
 
@@ -90,6 +93,7 @@ def test_two_workers_build_the_lists_of_the_one_build_and_nothing_twice(workers)
     assert len(expected["tasks"]) > 10 and not WorklistDay.objects.filter(date=DAY).exists()
     groups = len(worklist_build_groups(DAY, group_customers=1))
     assert groups >= 3
+    segments, segment_groups = segments_now(), len(set(Customer.objects.values_list("branch_id", flat=True)))
 
     with sending_through(workers[0].url):
         # when beat's nightly job for that day reaches the workers
@@ -102,6 +106,9 @@ def test_two_workers_build_the_lists_of_the_one_build_and_nothing_twice(workers)
         assert all(_groups_done(w) >= 1 for w in workers), "one worker took every group"
         assert sum(_groups_done(w) for w in workers) == groups
         assert lists_of(DAY) == expected
+        # and the segments before them, in groups of branches on both workers, the very same
+        assert segments_now() == segments and CustomerSegment.objects.values("computed_at").distinct().count() == 1
+        assert sum(_groups_done(w, "segment_group") for w in workers) == segment_groups >= 3
 
         # when it runs again: nothing is built twice
         _redis(workers).delete(_key(DAY, "built"))
