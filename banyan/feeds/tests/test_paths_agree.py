@@ -28,6 +28,7 @@ from banyan.audit.models import AuditEvent
 from banyan.contacts.models import Opportunity
 from banyan.customers.identity import make_resident_id
 from banyan.customers.models import Customer
+from banyan.customers.services import customer_fill_derived
 from banyan.feeds import bulk
 from banyan.feeds import services as rows
 from banyan.feeds.services import feed_import
@@ -90,7 +91,7 @@ _CUSTOMER_CELLS = {
     "risk_level": ["C1", "C3", "C5", "R3", "c2"],
     "risk_assessed_on": ["2026-03-01", "2026/3/1", "20260301", "2026-02-30", "soon"],
     "other_bank_assets": ["500000.00", "1,250,000.00", "500000", "abc", "12.345", "-5", "1e3", "NaN", "￥300,000",
-                          "1" * 17],
+                          "1" * 17, "-0", "0E-7"],
     "account_opened_on": ["2015-06-01", "2015.6.1", "2015-06-31"],
     "source": ["代发工资", "walk_in", "转介绍", "bogus"],
     **{f: ["Y", "N", "是", "否", "1", "0", "maybe"]
@@ -121,7 +122,7 @@ _HOLDING_CELLS = {
     "customer": ["S001", "S002", "S003", "S004", "CNOPE"],
     "product": ["TD3Y", "F001", "W180", "L-HOUSE", "NOPE"],
     "account_no": ["6222020200112233", "6222 0202 0011 2233", "6" * 33],
-    "amount": ["200000.00", "1,250,000.00", "99.5", "-5", "abc", "12.345", "1" * 17, "NaN", "0", "1e3"],
+    "amount": ["200000.00", "1,250,000.00", "99.5", "-5", "abc", "12.345", "1" * 17, "NaN", "0", "1e3", "-0"],
     "purchase_date": ["2024-12-01", "2024/12/01", "20241201", "2024年12月1日", "2024-02-30", "01/12/2024"],
     "maturity_date": ["2027-12-01", "2020-01-01", "2027-13-01"],
     "cost_price": ["1.2345", "1.25", "0", "abc", "1.23456"],
@@ -153,7 +154,7 @@ _TRANSACTION_CELLS = {
     "customer": ["S001", "S002", "S003", "S004", "CNOPE"],
     "account_no": ["6222020200112233", "6" * 33],
     "date": ["2026-11-20", "2026/11/20", "20261120", "2026年11月20日", "2026-11-31", "bad"],
-    "amount": ["-300000.00", "500,000.00", "0", "abc", "12.345", "1" * 17, "NaN", "-1e3"],
+    "amount": ["-300000.00", "500,000.00", "0", "abc", "12.345", "1" * 17, "NaN", "-1e3", "-0"],
     "counterparty": ["某某证券资金账户", "户" * 101],
     "description": ["转账", "工资"],
 }
@@ -197,7 +198,9 @@ def stored(bank, tmp_path):
         assert result.summary == f"added {len(rows_)}, updated 0, unchanged 0, rejected 0", result.rejects
     s001 = Customer.objects.get(external_id="S001")
     # a manager typed these in; no feed has them
-    Customer.objects.filter(pk=s001.pk).update(interests="钓鱼、茶", assistant=bank.assistant)
+    s001.interests, s001.assistant, s001.lunar_birthday = "钓鱼、茶", bank.assistant, True
+    customer_fill_derived(s001)  # the lunar birthday's key, as the profile form keeps it
+    s001.save()
     s002 = Customer.objects.get(external_id="S002")
     for manager, customer, day in ((bank.rm_a, s001, TODAY), (bank.rm_a, s001, TODAY + dt.timedelta(days=1)),
                                    (bank.rm_b, s001, TODAY), (bank.rm_b, s002, TODAY)):
