@@ -10,10 +10,12 @@ built by the coordinator task `banyan.worklists.build_day` — the groups of bra
 (`worklist_build_groups`, of about --group-customers customers each: by default an eighth of the
 bank up to 50,000, BANYAN_BUILD_GROUP_CUSTOMERS's default) taken by the workers, timed from sending the
 coordinator to the day marked built by the last group (the `banyan:nightly:<day>:built` key),
-best of --repeat runs. Between runs the day's lists are removed and the earlier tasks a build
-superseded are put back, so every run builds the same day from the same data. For reference the
-one bank-wide build in this process (`worklists_build`, rolled back), and at the end the ratio
-1 worker ÷ 2 workers (target ≥ 1.6×) and whether every run made the same lists.
+best of --repeat runs; then, once, the whole nightly job (`banyan.nightly`: the segments in groups,
+then the lists in groups). Between runs the day's lists are removed and the earlier tasks a
+build superseded are put back, so every run builds the same day from the same data. For
+reference the one bank-wide build and segment recompute in this process (rolled back), and at
+the end the ratios 1 worker ÷ 2 workers (target ≥ 1.6× for the lists) and whether every run
+made the same lists.
 
 The feeds are not split over workers (banyan/feeds/tasks.py says why): there is no feed figure.
 """
@@ -53,6 +55,12 @@ def lists_digest(day: dt.date) -> str:
     return f"{len(ids)} tasks, {h.hexdigest()[:12]}"
 
 
+def timed(work):
+    start = time.perf_counter()
+    out = work()
+    return time.perf_counter() - start, out
+
+
 def reset_day(day: dt.date, superseded_before: set[int]) -> None:
     """Remove the day's lists and put back the earlier tasks the build superseded."""
     from django.db import transaction
@@ -90,10 +98,20 @@ def main() -> None:
     from banyan.calendars.workdays import next_working_day
     from banyan.customers.models import Customer
     from banyan.org.models import BOOK_ROLES, Staff
+    from banyan.segments.models import SegmentPolicy
+    from banyan.segments.services import segments_recompute
     from banyan.testing.workers import celery_workers, redis_server, sending_through, wait_for
     from banyan.worklists.models import Task, TaskStatus
-    from banyan.worklists.services import worklist_build_groups, worklists_build
-    from banyan.worklists.tasks import _key, build_day
+    from banyan.worklists.services import (
+        LOOK_AHEAD_DAYS,
+        holiday_overrides_load,
+        planner_rules,
+        worklist_build_groups,
+        worklist_staff,
+        worklists_build,
+    )
+    from banyan.worklists.tasks import _key, build_day, nightly
+    from banyan.worklists.triggers import Window, collect
 
     call_command("migrate", verbosity=0)
     if not Customer.objects.exists():
@@ -122,8 +140,37 @@ def main() -> None:
     print(f"one bank-wide build in this process:  {single_s:8.2f} s   {single.tasks:,} tasks "
           f"({single.managers:,} lists)  [{digest}]", flush=True)
 
+    # The triggers read the bank's rows in a date window and keep a group's managers': what part of
+    # their cost a group of 1/G of the bank still pays (the rest is paid again by every group)
+    policy = SegmentPolicy.current()
+    rules = planner_rules(policy)
+    holiday_overrides_load()
+
+    def window(managers):
+        return Window(first=day, last=day + dt.timedelta(days=LOOK_AHEAD_DAYS), rules=rules.reason_rules,
+                      policy=policy, manager_ids=managers)
+
+    biggest = max(groups, key=len)
+    managers = tuple(worklist_staff().filter(branch_id__in=[b for b in biggest if b is not None])
+                     .values_list("pk", flat=True))
+    collect(window(None))  # warm
+    whole_s, found = timed(lambda: collect(window(None)))
+    group_s, mine = timed(lambda: collect(window(managers)))
+    print(f"triggers, whole bank:                {whole_s:8.2f} s   {len(found):,} reasons", flush=True)
+    print(f"triggers, one group of {len(groups)}:          {group_s:8.2f} s   {len(mine):,} reasons "
+          f"({group_s / whole_s:.0%} of the whole bank's time for {len(mine) / max(1, len(found)):.0%} of its reasons)",
+          flush=True)
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        segmented = segments_recompute()
+        transaction.set_rollback(True)
+    segments_s = time.perf_counter() - start
+    print(f"one segment recompute in this process: {segments_s:7.2f} s   {segmented:,} customers", flush=True)
+
     connection.close()  # the workers take the database from here
     times: dict[int, float] = {}
+    nights: dict[int, float] = {}
     same = True
     folder = Path(tempfile.mkdtemp(prefix="bench-workers-", dir=OUT))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": url,
@@ -152,13 +199,27 @@ def main() -> None:
                     print(f"{count} worker(s), run {run + 1}:            {took:8.2f} s   [{made}] {totals.decode()}",
                           flush=True)
                 times[count] = best
+                # the whole nightly job: segments in groups, then the lists in groups
+                reset_day(day, superseded_before)
+                client.delete(_key(day, "built"))
+                started = time.perf_counter()
+                nightly.delay(day.isoformat())
+                totals = wait_for(workers, "the night done", lambda: client.get(_key(day, "built")), timeout=3600)
+                nights[count] = time.perf_counter() - started
+                made = lists_digest(day)
+                same = same and made == digest
+                print(f"{count} worker(s), nightly job:        {nights[count]:8.2f} s   [{made}] {totals.decode()}",
+                      flush=True)
                 connection.close()
         client.close()
     reset_day(day, superseded_before)
     for count, took in times.items():
         print(f"split build, {count} worker(s) (best of {args.repeat}): {took:8.2f} s", flush=True)
+    for count, took in nights.items():
+        print(f"nightly job (segments + lists), {count} worker(s): {took:8.2f} s", flush=True)
     if 1 in times and 2 in times:
-        print(f"speed-up 1 → 2 workers: {times[1] / times[2]:.2f}× (target ≥ 1.6×); "
+        print(f"speed-up 1 → 2 workers, lists: {times[1] / times[2]:.2f}× (target ≥ 1.6×); "
+              f"nightly job: {nights[1] / nights[2]:.2f}×; "
               f"1 worker ÷ one in-process build: {times[1] / single_s:.2f}×", flush=True)
     print(f"every run made the one build's lists: {'yes' if same else 'NO'}", flush=True)
 
