@@ -17,7 +17,7 @@ BANYAN_QUIET_HOURS  HH:MM-HH:MM local (default 21:00-08:00; empty: none): no SMS
     the outbox holds them until the quiet hours end (WL-6)
 BANYAN_OUTBOX_EVERY  seconds between outbox sends (default 60); BANYAN_OUTBOX_BATCH messages each (500)
 BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NIGHTLY_TIME_LIMIT (7200)
-BANYAN_BUILD_GROUP_CUSTOMERS  the nightly lists are built in groups of branches of about this many
+BANYAN_BUILD_GROUP_CUSTOMERS  the nightly segments and lists are made in groups of branches of about this many
     customers, one task each that any worker takes (default 50000)
 BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
 BANYAN_VAR_DIR     must be the same shared directory for the web servers and the feed workers
