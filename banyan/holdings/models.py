@@ -167,7 +167,11 @@ class AumSnapshot(models.Model):
         # once a month per customer, never by the feeds
         # a month-end's rows of one branch (the review reads a branch's book at a date); the date leads,
         # so that it serves "is this month-end taken?" as the index on the date alone did
-        indexes = [models.Index(fields=["date", "branch"], name="aum_snapshot_date_branch")]
+        indexes = [models.Index(fields=["date", "branch"], name="aum_snapshot_date_branch"),
+                   # the rows that name no holder (from before they were kept): the review reads them
+                   # live, the others from its kept figures (banyan.kpis.kept) — usually none
+                   models.Index(fields=["date"], name="aum_snapshot_no_holder",
+                                condition=models.Q(rm__isnull=True) | models.Q(branch__isnull=True))]
 
 
 class Transaction(models.Model):

@@ -50,7 +50,7 @@ from banyan.contacts.models import ANSWERED, Interaction, Opportunity, real_cont
 from banyan.customers.models import Channel, Customer
 from banyan.holdings.models import AumSnapshot, Holding, ProductType
 from banyan.kpis import kept
-from banyan.kpis.models import KeptFigures, KeptKind
+from banyan.kpis.models import KeptKind, KeptWork
 from banyan.kpis.periods import Period
 from banyan.org.models import BOOK_ROLES, Staff, StaffPosting
 from banyan.segments.models import Quadrant
@@ -273,8 +273,7 @@ def _facts_by_base() -> dict[Base, list[Fact]]:
 
 #: The kept work of closed days (banyan.kpis.kept): per staff member and day, read like any base —
 #: the branch of the day from the postings, the scope's staff — and summed per Fact.
-KEPT_WORK = Base("kept_work", lambda period: KeptFigures.objects.filter(kind=KeptKind.WORK), "staff_id", "day",
-                 False, "")
+KEPT_WORK = Base("kept_work", lambda period: KeptWork.objects.all(), "staff_id", "day", False, "")
 
 
 def _fact_counts(scope: Scope, period: Period) -> dict[tuple[int, int], dict[str, Any]]:
@@ -445,7 +444,7 @@ def _book_counts(scope: Scope, period: Period) -> tuple[dict, dict]:
     start_rows = start.rows(scope)
     if kept.enabled() and not start.live and start.day is not None:
         add_kept_book(add, scope, start.day, "book_start", "aum_start")
-        start_rows = start_rows.filter(kept.no_own_holder())
+        start_rows = start_rows.filter(kept.no_own_holder()) if _holderless(start.day) else start_rows.none()
     for row in start_rows.values("holder", "branch_key").annotate(
             book_start=Count("pk"), aum_start=Coalesce(Sum("value"), Value(ZERO), output_field=_MONEY)):
         add((row.pop("holder"), row.pop("branch_key")), row)
@@ -458,7 +457,7 @@ def _book_counts(scope: Scope, period: Period) -> tuple[dict, dict]:
             for row in kept.book_rows(KeptKind.MOVES, [(end.day, start.day)], scope).values(
                     "staff_id", "branch_id").annotate(**{k: kept.kept_sum(k) for k in _moves_aggregates()}):
                 add((row.pop("staff_id"), row.pop("branch_id")), row)
-            joined = joined.filter(kept.no_own_holder())
+            joined = joined.filter(kept.no_own_holder()) if _holderless(end.day) else joined.none()
         for row in joined.values("holder", "branch_key").annotate(
                 book_end=Count("pk"), aum_end=Coalesce(Sum("value"), Value(ZERO), output_field=_MONEY),
                 **_moves_aggregates()):
@@ -468,11 +467,17 @@ def _book_counts(scope: Scope, period: Period) -> tuple[dict, dict]:
     return out, {"aum_start_date": start.day, "aum_end_date": end.day}
 
 
+def _holderless(day: dt.date) -> bool:
+    """Whether the snapshot of `day` has rows that name no holder (read live): one look at a small
+    partial index (holdings aum_snapshot_no_holder)."""
+    return AumSnapshot.objects.filter(kept.no_own_holder(), date=day).exists()
+
+
 def add_kept_book(add, scope: Scope, day: dt.date, count_key: str, money_key: str) -> None:
     """The kept book of the snapshot `day` (customers, AUM) per holder and branch."""
     kept.ensure(KeptKind.BOOK, [(day, day)], kept.count_book)
     for row in kept.book_rows(KeptKind.BOOK, [(day, day)], scope).values("staff_id", "branch_id").annotate(
-            n=kept.kept_sum("n"), aum=kept.kept_sum("aum")):
+            n=kept.kept_sum("customers"), aum=kept.kept_sum("aum")):
         add((row["staff_id"], row["branch_id"]), {count_key: row["n"],
                                                   money_key: kept.from_stored("aum", row["aum"], {"aum"})})
 
@@ -540,7 +545,7 @@ def _net_new_money(add, end: BookAt, scope: Scope, period: Period) -> None:
                 n=kept.kept_sum("amount")):
             money = kept.from_stored("amount", row["n"], {"amount"})
             add((row["staff_id"], row["branch_id"]), {"net_new_money": money})
-        movements = movements.filter(kept.no_own_holder("at_end__"))
+        movements = movements.filter(kept.no_own_holder("at_end__")) if _holderless(end.day) else movements.none()
     for row in movements.values("holder", "branch_key").annotate(
             n=Coalesce(Sum("amount"), Value(ZERO), output_field=_MONEY)):
         add((row["holder"], row["branch_key"]), {"net_new_money": row["n"]})

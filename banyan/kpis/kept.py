@@ -31,12 +31,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, F, Q, Sum, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 
 from banyan import clock
-from banyan.kpis.models import KeptDay, KeptFigures, KeptKind, StaleKind
+from banyan.kpis.models import KeptBook, KeptDay, KeptKind, KeptWork, StaleKind
 from banyan.kpis.periods import Period
 
 _LIVE = contextvars.ContextVar("banyan_kpis_live", default=False)
@@ -102,7 +101,7 @@ def from_stored(key: str, value: Any, money: set[str]) -> Any:
 
 def kept_sum(key: str):
     """The sum of one kept figure over the rows read (0 when none)."""
-    return Coalesce(Sum(Cast(KeyTextTransform(key, "figures"), BigIntegerField())), Value(0))
+    return Coalesce(Sum(key), Value(0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,23 +124,24 @@ def _take_stale() -> dict[str, set[dt.date]]:
 def _drop(stale: dict[str, set[dt.date]]) -> None:
     """Forget the kept figures that depend on a stale day."""
     work, snapshots, movements = (sorted(stale.get(k, ())) for k in StaleKind.values)
-    touched = Q(pk__in=[])
-    if work:
-        touched |= Q(kind=KeptKind.WORK, day__in=work)
+    book = Q(pk__in=[])
     if snapshots:
-        touched |= (Q(kind__in=[KeptKind.BOOK, KeptKind.MOVES], day__in=snapshots)
-                    | Q(kind__in=[KeptKind.MOVES, KeptKind.MOVEMENTS], other__in=snapshots))
+        book |= (Q(kind__in=[KeptKind.BOOK, KeptKind.MOVES], day__in=snapshots)
+                 | Q(kind__in=[KeptKind.MOVES, KeptKind.MOVEMENTS], other__in=snapshots))
     if movements:
-        touched |= Q(kind=KeptKind.MOVEMENTS, day__in=movements)
-    if work or snapshots or movements:
-        KeptDay.objects.filter(touched).delete()
-        KeptFigures.objects.filter(touched).delete()
+        book |= Q(kind=KeptKind.MOVEMENTS, day__in=movements)
+    if work:
+        KeptDay.objects.filter(kind=KeptKind.WORK, day__in=work).delete()
+        KeptWork.objects.filter(day__in=work).delete()
+    if snapshots or movements:
+        KeptDay.objects.filter(book).delete()
+        KeptBook.objects.filter(book).delete()
 
 
 Key = tuple[dt.date, dt.date]  # (day, other)
 
 
-def ensure(kind: str, keys: Iterable[Key], count: Callable[[list[Key]], Iterable[KeptFigures]]) -> None:
+def ensure(kind: str, keys: Iterable[Key], count: Callable[[list[Key]], list]) -> None:
     """Make sure the figures of `kind` for every (day, other) in `keys` are kept and current:
     stale ones dropped, missing ones counted by `count` — in one transaction."""
     keys = sorted(set(keys))
@@ -155,7 +155,9 @@ def ensure(kind: str, keys: Iterable[Key], count: Callable[[list[Key]], Iterable
         todo = [k for k in keys if k not in have]
         if not todo:
             return
-        KeptFigures.objects.bulk_create(count(todo), batch_size=2000)
+        rows = count(todo)
+        if rows:
+            type(rows[0]).objects.bulk_create(rows, batch_size=5000)
         KeptDay.objects.bulk_create([KeptDay(kind=kind, day=d, other=o) for d, o in todo], batch_size=2000)
 
 
@@ -163,7 +165,7 @@ def ensure(kind: str, keys: Iterable[Key], count: Callable[[list[Key]], Iterable
 # Work: tasks, contacts, opportunities, sales, referrals, complaints, invitations
 
 
-def count_work(keys: list[Key], facts_by_base: dict, money: set[str]) -> list[KeptFigures]:
+def count_work(keys: list[Key], facts_by_base: dict, money: set[str]) -> list[KeptWork]:
     """The Facts of the given days per (staff member, day): one grouped query per kind of row."""
     spans = runs(d for d, _o in keys)
     figures: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(dict)
@@ -176,13 +178,7 @@ def count_work(keys: list[Key], facts_by_base: dict, money: set[str]) -> list[Ke
         for row in rows:
             key = (row.pop(base.staff), row.pop("kept_day"))
             figures[key].update({k: to_stored(k, v, money) for k, v in row.items() if v})
-    return [KeptFigures(kind=KeptKind.WORK, day=d, other=d, staff_id=s, figures=v)
-            for (s, d), v in figures.items() if v]
-
-
-def work_rows(period: Period) -> Any:
-    """The kept work of the period's days, all of them kept first."""
-    return KeptFigures.objects.filter(kind=KeptKind.WORK)
+    return [KeptWork(day=d, staff_id=s, **v) for (s, d), v in figures.items() if v]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +196,7 @@ def no_own_holder(prefix: str = "") -> Q:
     return Q(**{f"{prefix}rm__isnull": True}) | Q(**{f"{prefix}branch__isnull": True})
 
 
-def count_book(keys: list[Key]) -> list[KeptFigures]:
+def count_book(keys: list[Key]) -> list[KeptBook]:
     """Customers and AUM of each snapshot's book, per holder and branch."""
     from django.db.models import Count
 
@@ -210,12 +206,12 @@ def count_book(keys: list[Key]) -> list[KeptFigures]:
     for day, _other in keys:
         rows = (AumSnapshot.objects.filter(own_holder(), date=day).values("rm_id", "branch_id")
                 .annotate(n=Count("pk"), aum=Sum("aum")))
-        out += [KeptFigures(kind=KeptKind.BOOK, day=day, other=day, staff_id=r["rm_id"], branch_id=r["branch_id"],
-                            figures={"n": r["n"], "aum": to_stored("aum", r["aum"], {"aum"})}) for r in rows]
+        out += [KeptBook(kind=KeptKind.BOOK, day=day, other=day, staff_id=r["rm_id"], branch_id=r["branch_id"],
+                         customers=r["n"], aum=to_stored("aum", r["aum"], {"aum"})) for r in rows]
     return out
 
 
-def count_moves(keys: list[Key], aggregates: Callable[[], dict]) -> list[KeptFigures]:
+def count_moves(keys: list[Key], aggregates: Callable[[], dict]) -> list[KeptBook]:
     """Per holder and branch of the snapshot `day`: the figures `aggregates` gives over its rows
     joined to the customer's snapshot `other` (the start's) as `start`."""
     from django.db.models import FilteredRelation
@@ -232,12 +228,12 @@ def count_moves(keys: list[Key], aggregates: Callable[[], dict]) -> list[KeptFig
                 .values("rm_id", "branch_id").annotate(**aggregates()))
         for r in rows:
             staff, branch = r.pop("rm_id"), r.pop("branch_id")
-            out.append(KeptFigures(kind=KeptKind.MOVES, day=day, other=other, staff_id=staff, branch_id=branch,
-                                   figures={k: int(v or 0) for k, v in r.items()}))
+            out.append(KeptBook(kind=KeptKind.MOVES, day=day, other=other, staff_id=staff, branch_id=branch,
+                                **{k: int(v or 0) for k, v in r.items()}))
     return out
 
 
-def count_movements(keys: list[Key]) -> list[KeptFigures]:
+def count_movements(keys: list[Key]) -> list[KeptBook]:
     """Per holder and branch of the snapshot `other`: the money its customers moved on `day`."""
     from django.db.models import FilteredRelation
 
@@ -254,9 +250,9 @@ def count_movements(keys: list[Key]) -> list[KeptFigures]:
                                                   condition=Q(customer__aum_snapshots__date=end)))
                 .filter(own_holder("at_end__"))
                 .values("at_end__rm_id", "at_end__branch_id", "occurred_on").annotate(amount=Sum("amount")))
-        out += [KeptFigures(kind=KeptKind.MOVEMENTS, day=r["occurred_on"], other=end, staff_id=r["at_end__rm_id"],
-                            branch_id=r["at_end__branch_id"],
-                            figures={"amount": to_stored("amount", r["amount"], {"amount"})}) for r in rows]
+        out += [KeptBook(kind=KeptKind.MOVEMENTS, day=r["occurred_on"], other=end, staff_id=r["at_end__rm_id"],
+                         branch_id=r["at_end__branch_id"], amount=to_stored("amount", r["amount"], {"amount"}))
+                for r in rows]
     return out
 
 
@@ -264,10 +260,10 @@ def book_rows(kind: str, keys: list[Key], scope) -> Any:
     """The kept rows of `kind` for `keys` in the scope (branch, manager; none for the unassigned:
     kept rows all have a holder)."""
     when = functools.reduce(operator.or_, (Q(day=d, other=o) for d, o in keys), Q(pk__in=[]))
-    qs = KeptFigures.objects.filter(when, kind=kind)
+    qs = KeptBook.objects.filter(when, kind=kind)
     if len({o for _d, o in keys}) == 1 and len(keys) > 1:  # one end's days: a range, not an OR of each
         days = [d for d, _o in keys]
-        qs = KeptFigures.objects.filter(kind=kind, other=keys[0][1], day__gte=min(days), day__lte=max(days))
+        qs = KeptBook.objects.filter(kind=kind, other=keys[0][1], day__gte=min(days), day__lte=max(days))
     if scope.branch_id is not None:
         qs = qs.filter(branch_id=scope.branch_id)
     if scope.manager_id is not None:

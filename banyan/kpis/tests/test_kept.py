@@ -18,7 +18,7 @@ from banyan.holdings.models import AumSnapshot, Holding, Product, Transaction
 from banyan.holdings.services import aum_snapshot_take
 from banyan.kpis import kept
 from banyan.kpis.figures import FACTS, Scope, review
-from banyan.kpis.models import KeptDay, KeptFigures, Stale
+from banyan.kpis.models import KeptDay, KeptWork, Stale, work_keys
 from banyan.kpis.periods import Period
 from banyan.kpis.tests.conftest import at, contact, task
 from banyan.org.models import Staff
@@ -66,10 +66,10 @@ def test_a_closed_day_is_kept_once_and_read_again_from_what_was_kept(small):
     period = PERIODS[0]
     first = _figures(Scope(), period)
     assert KeptDay.objects.filter(kind="work").count() == period.days
-    kept_rows = KeptFigures.objects.count()
+    kept_rows = KeptWork.objects.count()
     assert kept_rows > 0 and not Stale.objects.exists()
     assert _figures(Scope(), period) == first
-    assert KeptFigures.objects.count() == kept_rows  # nothing counted again
+    assert KeptWork.objects.count() == kept_rows  # nothing counted again
     # a contact logged today is live; one backdated into a kept day marks it and is counted
     contact(bank.rm_a, Customer.objects.filter(rm=bank.rm_a).first(), "2026-10-16", channel="visit")
     assert Stale.objects.filter(kind="work", day=dt.date(2026, 10, 16)).exists()
@@ -219,3 +219,7 @@ def test_yesterday_is_kept_and_today_is_live(small, day):
     customer = Customer.objects.filter(rm=bank.rm_a).first()
     contact(bank.rm_a, customer, day)
     assert _figures(Scope(), period)["total"]["contacts"] == 1
+
+
+def test_every_fact_has_its_kept_column():
+    assert work_keys() == [f.key for f in FACTS]
