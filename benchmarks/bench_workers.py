@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -222,6 +223,7 @@ def main() -> None:
               f"nightly job: {nights[1] / nights[2]:.2f}×; "
               f"1 worker ÷ one in-process build: {times[1] / single_s:.2f}×", flush=True)
     print(f"every run made the one build's lists: {'yes' if same else 'NO'}", flush=True)
+    shutil.rmtree(folder, ignore_errors=True)  # the workers' logs and Redis's folder
 
 
 if __name__ == "__main__":
