@@ -4,7 +4,11 @@ of a month on, the past month's report of every branch with a branch head is bui
 emailed — once: the report's row is unique per branch and month and the send is claimed, so the
 days after (and a run missed on the first working day, made up the next) find nothing left to do
 but what failed. Without a broker no beat runs: opening the reports page does the same check
-(banyan/kpis/report_views.py), and `banyan kpis report` runs it by hand."""
+(banyan/kpis/report_views.py), and `banyan kpis report` runs it by hand.
+
+First, the same morning run counts the bank's review of the running and the past month, quarter
+and year (`review_warm`): that keeps their closed days (banyan.kpis.kept), so that the first
+branch head to open a review does not wait for the whole bank's days to be counted."""
 
 from __future__ import annotations
 
@@ -18,4 +22,23 @@ def monthly_reports(day: str | None = None) -> dict | None:
     """The past month's reports when due (None before the month's first working day)."""
     import datetime as dt
 
-    return monthly_reports_due(today=dt.date.fromisoformat(day) if day else None)
+    today = dt.date.fromisoformat(day) if day else None
+    review_warm(today=today)
+    return monthly_reports_due(today=today)
+
+
+def review_warm(*, today=None) -> list[str]:
+    """The bank's review of the periods the branch heads read most, counted once: their closed
+    days are kept from then on. Returns the periods' labels."""
+    from banyan import clock
+    from banyan.kpis.figures import Scope, review
+    from banyan.kpis.periods import Period
+
+    today = today or clock.today()
+    periods = []
+    for kind in ("month", "quarter", "year"):
+        running = Period.of(kind, today)
+        periods += [running, running.previous()]
+    for period in periods:
+        review(Scope(), period)
+    return [p.label() for p in periods]

@@ -223,3 +223,17 @@ def test_yesterday_is_kept_and_today_is_live(small, day):
 
 def test_every_fact_has_its_kept_column():
     assert work_keys() == [f.key for f in FACTS]
+
+
+def test_the_morning_run_keeps_the_days_the_branch_heads_will_read(small):
+    from banyan.kpis.tasks import monthly_reports
+
+    bank, _mover = small
+    monthly_reports.delay(day="2026-11-23").get()  # the beat's task, in-process without a broker
+    work = set(KeptDay.objects.filter(kind="work").values_list("day", flat=True))
+    assert set(kept.days_of(Period(dt.date(2025, 1, 1), dt.date(2026, 11, 22)))) <= work  # last year, this year
+    assert dt.date(2026, 11, 23) not in work  # today stays live
+    # November's start book (the snapshot of 31 October) and the moves of the quarter are kept
+    assert KeptDay.objects.filter(kind="book", day=dt.date(2026, 10, 31)).exists()
+    assert KeptDay.objects.filter(kind="moves", day=dt.date(2026, 10, 31), other=dt.date(2026, 9, 30)).exists()
+    _assert_kept_is_live(bank)
