@@ -17,7 +17,7 @@ from banyan.customers.models import Customer
 from banyan.holdings.models import AumSnapshot, Holding, Product, Transaction
 from banyan.holdings.services import aum_snapshot_take
 from banyan.kpis import kept
-from banyan.kpis.figures import FACTS, Scope, review
+from banyan.kpis.figures import FACTS, Scope, review, weekly_trend, weekly_trend_by_row
 from banyan.kpis.models import KeptDay, KeptWork, Stale, work_keys
 from banyan.kpis.periods import Period
 from banyan.kpis.tests.conftest import at, contact, task
@@ -35,12 +35,16 @@ def _figures(scope: Scope, period: Period) -> dict:
 
 
 def _assert_kept_is_live(bank) -> None:
+    """The review and its trends (by week, by week and manager) read from the kept figures equal
+    the ones counted from the rows."""
     scopes = [Scope(), Scope(branch_id=bank.b1.pk), Scope(branch_id=bank.b2.pk), Scope(manager_id=bank.rm_a.pk)]
     for period in PERIODS:
         for scope in scopes:
             with kept.live_only():
-                live = _figures(scope, period)
-            assert _figures(scope, period) == live, (scope, period)
+                live = _figures(scope, period), weekly_trend(scope, period), weekly_trend_by_row(scope, period)
+            assert _figures(scope, period) == live[0], (scope, period)
+            assert weekly_trend(scope, period) == live[1], (scope, period)
+            assert weekly_trend_by_row(scope, period) == live[2], (scope, period)
 
 
 def test_the_tables_every_fact_counts_mark_their_days_stale(db):
