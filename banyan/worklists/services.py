@@ -99,7 +99,7 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
     month_start = dt.datetime.combine(first_of_month, dt.time.min, tzinfo=dt.UTC)
     customers = window.customers()
     if addressed:  # the same one query, widened to the few customers of addressed reasons
-        book = Q(rm__isnull=False) if window.manager_ids is None else Q(rm_id__in=window.manager_ids)
+        book = Q(rm__isnull=False) if window.manager_ids is None else window.of_managers("rm_id")
         customers = Customer.objects.filter(book | Q(pk__in=list(addressed)))
     # (the calls of those too: an addressed customer kept in another book — a manager's whose list
     # is built apart — is called as often as the bank-wide build counts)
