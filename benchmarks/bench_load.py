@@ -1,14 +1,24 @@
-"""Load test (issue 5): 200 simulated managers against gunicorn + PostgreSQL on loopback.
+"""Load test (issue 5; the pages added since, issue 15 §5): 200 simulated managers, and a branch
+head for every twenty of them, against gunicorn + PostgreSQL on loopback.
 
-    .venv/bin/python benchmarks/bench_load.py [--database bank1m] [--users 200] [--spawn-rate 20]
+    .venv/bin/python benchmarks/bench_load.py [--database bank1m] [--users 200] [--heads N] [--spawn-rate 20]
                                               [--time 180s] [--workers 4] [--threads 4]
                                               [--login-spread 0] [--think 3,10] [--port 8765] [--no-cache]
 
 Needs the generated bank (benchmarks/generate.py). Steps:
   1. picks the managers (every tenth of rm0001…, one per user) and, for each, 30 customers of
      their book (id, name, mobile tail) — the plan the locust users follow (benchmarks/locustfile.py);
+     and --heads branch heads (default: one per twenty managers), those of the first managers'
+     branches, each with the managers of the branch;
   2. builds today's worklists for those managers, as the nightly job would have, and (with the
      cache) plans every manager's coming week into it, as the nightly job does after the lists;
+     counts the bank's review of the running and past month, quarter and year, as the morning's
+     review run does (banyan.kpis.tasks.review_warm: it keeps their closed days);
+  2b. gives the new pages what a working branch has (once: a rerun finds them): an upcoming
+     client event in each planned manager's branch, organised by the branch head, with ten of each
+     planned manager's customers invited, and two complaints on each planned manager's customers —
+     through the services, as the pages would; then reads, through the app's own visibility gates,
+     the events and complaints each manager sees (the plan's ids: none a 404);
   3. starts a redis-server on a free loopback port as the shared cache (BANYAN_CACHE_URL, as in
      docs/deployment.md: it keeps each manager's coming-week preview; --no-cache runs without);
      starts `banyan serve` (gunicorn, --workers × --threads; default 4 × 4 for 2 cores: a Django
@@ -24,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import os
 import random
@@ -59,6 +70,117 @@ def make_plan(users: int, per_manager: int, seed: int) -> list[dict]:
         plan.append({"id": pk, "username": username,
                      "book": [{"id": c, "name": n, "tail": t} for c, n, t in picked]})
     return [p for p in plan if p["book"]]
+
+
+LOAD_EVENT = "客户答谢会（压测）"
+LOAD_COMPLAINT = "（压测）"
+COMPLAINTS = (("service", 3, "柜台办理业务排队时间过长，询问时员工解释不清。"),
+              ("fees", 10, "账户管理费扣收前未收到通知，要求说明收费依据。"))
+
+
+def prepare_pages(plan: list[dict]) -> str:
+    """An upcoming event in each planned manager's branch with some of each manager's customers
+    invited (by the branch head, hand delivery), and two complaints on each planned manager's
+    customers; what is already there from an earlier run is kept. Through the services."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from banyan import clock
+    from banyan.customers.models import Customer
+    from banyan.events import services as events
+    from banyan.events.models import UPCOMING, Event, Invitation
+    from banyan.org.models import Role, Staff
+    from banyan.service.complaints import complaint_receive
+    from banyan.service.models import Complaint, ComplaintCategory
+
+    start = time.perf_counter()
+    now, today = clock.now(), clock.today()
+    staff = Staff.objects.in_bulk([p["id"] for p in plan])
+    by_branch: dict[int, list[dict]] = {}
+    for p in plan:
+        by_branch.setdefault(staff[p["id"]].branch_id, []).append(p)
+    made_events = invited = made_complaints = 0
+    for branch_id, managers in by_branch.items():
+        head = Staff.objects.filter(role=Role.BRANCH_HEAD, branch_id=branch_id, is_active=True).order_by("pk").first()
+        if head is None:
+            continue
+        with transaction.atomic():
+            event = (Event.objects.filter(branch_id=branch_id, name=LOAD_EVENT, status__in=UPCOMING,
+                                          starts_at__gte=now).order_by("starts_at").first())
+            if event is None:
+                day = today + dt.timedelta(days=7)
+                event = events.event_create(
+                    actor=head, name=LOAD_EVENT, type="salon", place="支行三楼贵宾厅", capacity=500,
+                    starts_at=timezone.make_aware(dt.datetime.combine(day, dt.time(14, 30))))
+                made_events += 1
+            ids = [c["id"] for p in managers for c in p["book"][:10]]
+            before = Invitation.objects.filter(event=event).count()
+            events.invitations_send(actor=head, event=event, channel="hand", customer_ids=ids)
+            invited += Invitation.objects.filter(event=event).count() - before
+    categories = {c.code: c for c in ComplaintCategory.objects.filter(code__in=[c for c, *_ in COMPLAINTS])}
+    have = set(Complaint.objects.filter(customer__rm_id__in=staff, description__startswith=LOAD_COMPLAINT)
+               .values_list("customer__rm_id", flat=True))
+    for p in plan:
+        if p["id"] in have or len(p["book"]) < len(COMPLAINTS) or len(categories) < len(COMPLAINTS):
+            continue
+        customers = Customer.objects.in_bulk([c["id"] for c in p["book"][-len(COMPLAINTS):]])
+        for (code, days_ago, text), customer in zip(COMPLAINTS, customers.values(), strict=True):
+            with transaction.atomic():
+                complaint_receive(actor=staff[p["id"]], customer=customer, channel="branch",
+                                  category=categories[code], description=LOAD_COMPLAINT + text,
+                                  received_at=now - dt.timedelta(days=days_ago))
+            made_complaints += 1
+    return (f"the new pages' rows: {made_events} events made ({len(by_branch)} branches), {invited:,} guests "
+            f"invited, {made_complaints} complaints received in {time.perf_counter() - start:.1f} s")
+
+
+def plan_visible(plan: list[dict]) -> str:
+    """Each manager's upcoming events and complaints, as the pages' own gates show them."""
+    from django.utils import timezone
+
+    from banyan import clock
+    from banyan.events.models import EventStatus
+    from banyan.events.selectors import visible_events
+    from banyan.org.models import Staff
+    from banyan.service.complaint_selectors import visible_complaints
+
+    today = timezone.make_aware(dt.datetime.combine(clock.today(), dt.time.min))
+    staff = Staff.objects.select_related("branch").in_bulk([p["id"] for p in plan])
+    for p in plan:
+        me = staff[p["id"]]
+        p["events"] = [{"id": pk, "name": name} for pk, name in visible_events(me).filter(starts_at__gte=today)
+                       .exclude(status=EventStatus.CANCELLED).order_by("starts_at").values_list("pk", "name")[:5]]
+        p["complaints"] = list(visible_complaints(me).order_by("-pk").values_list("pk", flat=True)[:5])
+    return (f"{sum(1 for p in plan if p['events'])} of {len(plan)} managers see an upcoming event, "
+            f"{sum(1 for p in plan if p['complaints'])} a complaint")
+
+
+def make_heads(plan: list[dict], heads: int) -> list[dict]:
+    """The branch heads of the first planned managers' branches, each with the branch's managers."""
+    from banyan.org.models import BOOK_ROLES, Role, Staff
+
+    branches = Staff.objects.in_bulk([p["id"] for p in plan])
+    out = []
+    for branch_id in dict.fromkeys(branches[p["id"]].branch_id for p in plan):
+        if len(out) >= heads:
+            break
+        head = (Staff.objects.filter(role=Role.BRANCH_HEAD, branch_id=branch_id, is_active=True)
+                .select_related("branch").order_by("pk").first())
+        managers = [{"username": u, "name": n or u} for u, n in Staff.objects.filter(
+            branch_id=branch_id, role__in=BOOK_ROLES, is_active=True).order_by("username")
+            .values_list("username", "full_name")]
+        if head is not None and managers:
+            out.append({"username": head.username, "branch": head.branch.code, "managers": managers})
+    return out
+
+
+def warm_review() -> str:
+    """What the morning's review run does first (banyan.kpis.tasks.review_warm)."""
+    from banyan.kpis.tasks import review_warm
+
+    start = time.perf_counter()
+    periods = review_warm()
+    return f"the morning's review run: the bank's {', '.join(periods)} counted in {time.perf_counter() - start:.1f} s"
 
 
 def build_worklists(manager_ids: list[int]) -> str:
@@ -124,7 +246,9 @@ def wait_for(url: str, timeout: float = 60) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default="bank1m")
-    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--users", type=int, default=200, help="managers")
+    parser.add_argument("--heads", type=int, default=None,
+                        help="branch heads beside the managers (default: one per twenty managers; 0: none)")
     parser.add_argument("--spawn-rate", type=float, default=20)
     parser.add_argument("--time", default="180s")
     parser.add_argument("--workers", type=int, default=4)
@@ -150,14 +274,19 @@ def main() -> None:
         raise SystemExit(f"{args.database} has no customers: build it with benchmarks/generate.py first")
     total = Customer.objects.count()
     plan = make_plan(args.users, 30, args.seed)
+    heads = make_heads(plan, args.users // 20 if args.heads is None else args.heads)
+    args.heads_run = len(heads)
     plan_file, times_file, csv_prefix = OUT / "load-plan.json", OUT / "load-times.json", OUT / "load"
-    plan_file.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
     books = dict(Customer.objects.filter(rm_id__in=[p["id"] for p in plan]).values("rm_id")
                  .annotate(n=Count("pk")).values_list("rm_id", "n"))
     print(f"bank {args.database}: {total:,} customers; {len(plan)} managers, books of "
           f"{min(books.values()):,}–{max(books.values()):,} (median {statistics.median(books.values()):,.0f}); "
-          f"{machine()}", flush=True)
+          f"{machine()}; {len(heads)} branch heads", flush=True)
     print(build_worklists([p["id"] for p in plan]), flush=True)
+    print(warm_review(), flush=True)
+    print(prepare_pages(plan), flush=True)
+    print(plan_visible(plan), flush=True)
+    plan_file.write_text(json.dumps({"managers": plan, "heads": heads}, ensure_ascii=False), encoding="utf-8")
     if redis is not None:
         print(f"shared cache: redis-server on {redis[1]}; " + warm_weeks(), flush=True)
     failures_before = LoginFailure.objects.count()
@@ -182,7 +311,7 @@ def main() -> None:
         times_file.unlink(missing_ok=True)
         started = time.perf_counter()
         subprocess.run([str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "benchmarks/locustfile.py"), "--headless",
-                        "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.time, "--host", host,
+                        "-u", str(len(plan) + len(heads)), "-r", str(args.spawn_rate), "-t", args.time, "--host", host,
                         "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "15"],
                        cwd=ROOT, env=locust_env, timeout=seconds + 120, check=False)
         elapsed = time.perf_counter() - started
@@ -210,7 +339,8 @@ def report(args, csv_prefix: Path, times_file: Path, elapsed: float) -> None:
     by_name: dict[str, list[float]] = {}
     for name, ms, _ok, _at in times:
         by_name.setdefault(name, []).append(ms)
-    print(f"\n{args.users} managers, spawn {args.spawn_rate:g}/s, {args.time} (ran {elapsed:.0f} s), "
+    print(f"\n{args.users} managers and {args.heads_run} branch heads, spawn {args.spawn_rate:g}/s, {args.time} "
+          f"(ran {elapsed:.0f} s), "
           f"think time {args.think.replace(',', '–')} s, logins spread over {args.login_spread:g} s; "
           f"gunicorn {args.workers}×{args.threads}")
     print(f"{'action':<50}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}")
