@@ -1,6 +1,8 @@
 """The review's indicators (KPI-1, KPI-2; shared/API.md "Review"), counted from the rows of the
-period — never stored — in a few grouped queries over the whole scope: no loop over managers or
-customers. Every figure is a `Fact`: a base of rows (tasks, contacts, opportunities, sales …), the
+period in a few grouped queries over the whole scope: no loop over managers or customers. The
+days before today are read from the kept figures (banyan.kpis.kept: the same Facts counted per
+staff member and day, per snapshot, recounted whenever a write touches their day), today and
+later from the rows themselves. Every figure is a `Fact`: a base of rows (tasks, contacts, opportunities, sales …), the
 staff member it counts for, the moment it counts at, and a condition. The grouped counts and the
 drill-down's list are made from the same Fact, so that a number and the list behind it cannot
 disagree; the page, the API and the Excel all read `review()`.

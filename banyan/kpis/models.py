@@ -1,7 +1,8 @@
 """The review (总结与检视, KPI-1..3, seeds 003 and 004): the branch head's value-uplift plan for
 each manager and period, its listed customers and comments, and the monthly report sent to each
-branch head. The indicators themselves are not stored: they are counted from the rows of the
-period (banyan.kpis.figures), so that the page, the API and the Excel cannot disagree."""
+branch head. The indicators are counted from the rows of the period (banyan.kpis.figures), so
+that the page, the API and the Excel cannot disagree; those of closed days are kept (KeptWork,
+KeptBook) and recounted whenever a write touches their day (Stale, marked by the database)."""
 
 from __future__ import annotations
 
@@ -164,7 +165,8 @@ class KeptWork(models.Model):
     day = models.DateField()
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="kept_work_day")]
+        # one row per staff member and day: a refresh that was not alone would fail here rather than count twice
+        constraints = [models.UniqueConstraint(fields=["day", "staff"], name="uniq_kept_work")]
 
 
 for _key in work_keys():
@@ -190,4 +192,5 @@ class KeptBook(models.Model):
     amount = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "other", "day"], name="kept_book_day")]
+        constraints = [models.UniqueConstraint(fields=["kind", "other", "day", "staff", "branch"],
+                                               name="uniq_kept_book")]

@@ -241,3 +241,34 @@ def test_the_morning_run_keeps_the_days_the_branch_heads_will_read(small):
     assert KeptDay.objects.filter(kind="book", day=dt.date(2026, 10, 31)).exists()
     assert KeptDay.objects.filter(kind="moves", day=dt.date(2026, 10, 31), other=dt.date(2026, 9, 30)).exists()
     _assert_kept_is_live(bank)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reviews_at_the_same_moment_keep_each_day_once(small, monkeypatch):
+    """Branch heads opening their reviews together: the closed days are counted by one of them,
+    the others wait and read what it kept — never a day kept twice, never an error."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    bank, _mover = small
+    monkeypatch.setenv("BANYAN_TODAY", "2026-11-23")  # the threads do not see the test's frozen clock
+    with kept.live_only():
+        live = _figures(Scope(), PERIODS[1])
+    gate = threading.Barrier(4)
+
+    def open_review(i):
+        gate.wait()
+        try:
+            scope = Scope() if i % 2 else Scope(branch_id=bank.b1.pk)
+            return _figures(scope, PERIODS[1])
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(open_review, range(4)))
+    assert answers[1] == answers[3] == live
+    closed = Period(PERIODS[1].start, dt.date(2026, 11, 22))
+    assert KeptDay.objects.filter(kind="work").count() == closed.days
+    assert KeptWork.objects.count() == KeptWork.objects.values("day", "staff").distinct().count()
