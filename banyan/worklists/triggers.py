@@ -78,14 +78,19 @@ class Window:
     def holdings(self) -> QuerySet[Holding]:
         """Active holdings of the managers' customers. Over the whole bank, of every customer: the
         join to the customers only to leave out the few without a manager would cost a pass over
-        the customers per trigger; the planner leaves them out (they have no facts)."""
-        qs = Holding.objects.filter(status=HoldingStatus.ACTIVE)
+        the customers per trigger; the planner leaves them out (they have no facts). In a set
+        order (product, holding): a customer's reasons of equal weight keep the order they come
+        in, and a group of managers is read by another plan than the whole bank — its rows came
+        in another order, and two stop-losses of one customer on his list in the other order."""
+        qs = Holding.objects.filter(status=HoldingStatus.ACTIVE).order_by("product_id", "pk")
         return qs if self.manager_ids is None else qs.filter(self.of_customers("customer_id"))
 
     def mine(self, qs: QuerySet) -> QuerySet:
         """Rows of the managers' customers (of every customer over the whole bank, as `holdings`):
         joined to the customer, whose row is probed for each of the window's rows — few, for the
-        tables `mine` serves, fewer than a list of the managers' customers would cost to send."""
+        tables `mine` serves, fewer than a list of the managers' customers would cost to send. In
+        the rows' order (as `holdings`: a group is read by another plan than the whole bank)."""
+        qs = qs.order_by("pk")
         return qs if self.manager_ids is None else qs.filter(self.of_managers("customer__rm_id"))
 
     def of_managers(self, field: str) -> Q:
@@ -384,7 +389,7 @@ def large_flows(w: Window) -> list[Reason]:
     threshold = w.policy.large_flow_amount
     first = w.first - dt.timedelta(days=3)
     qs = Transaction.objects.filter(occurred_on__gte=first, occurred_on__lt=w.last).filter(
-        Q(amount__gte=threshold) | Q(amount__lte=-threshold))
+        Q(amount__gte=threshold) | Q(amount__lte=-threshold)).order_by("pk")  # (Window.mine)
     if w.manager_ids is not None:
         qs = qs.filter(w.of_managers("customer__rm_id"))
     out = []
@@ -750,8 +755,8 @@ def referral_thanks(w: Window) -> list[Reason]:
     from banyan.service.models import Referral
 
     first, last = w.span(C.REFERRAL_THANKS)
-    qs = Referral.objects.filter(referrer_customer__rm__isnull=False, converted_at__date__gte=first,
-                                 converted_at__date__lte=last).filter(
+    qs = Referral.objects.order_by("pk").filter(referrer_customer__rm__isnull=False, converted_at__date__gte=first,
+                                                converted_at__date__lte=last).filter(
         Q(referrer_customer__last_contact_at__isnull=True)
         | Q(referrer_customer__last_contact_at__lt=F("converted_at")))
     if w.manager_ids is not None:
@@ -777,9 +782,10 @@ def event_invitations(w: Window) -> list[Reason]:
     from banyan.events.models import INVITING, Answer, Invitation
 
     first, last = w.span(C.EVENT_INVITATION)
-    qs = Invitation.objects.filter(event__status__in=INVITING, answer__in=(Answer.INVITED, Answer.MAYBE),
-                                   event__starts_at__date__gte=first + dt.timedelta(days=1),
-                                   event__starts_at__date__lte=last + dt.timedelta(days=1))
+    qs = Invitation.objects.order_by("pk").filter(  # (Window.mine)
+        event__status__in=INVITING, answer__in=(Answer.INVITED, Answer.MAYBE),
+        event__starts_at__date__gte=first + dt.timedelta(days=1),
+        event__starts_at__date__lte=last + dt.timedelta(days=1))
     if w.manager_ids is not None:
         qs = qs.filter(w.of_managers("manager_id"))
     out = []
@@ -805,9 +811,9 @@ def event_follow_ups(w: Window) -> list[Reason]:
     first, last = w.span(C.EVENT_FOLLOW_UP)
     contacted = Interaction.objects.filter(customer_id=OuterRef("customer_id"),
                                            occurred_at__gt=OuterRef("event__ends_at")).exclude(channel="event")
-    qs = (Invitation.objects.filter(event__status__in=(EventStatus.HELD, EventStatus.REVIEWED),
-                                    event__starts_at__date__gte=first - dt.timedelta(days=30),
-                                    event__starts_at__date__lte=last)
+    qs = (Invitation.objects.order_by("pk")
+          .filter(event__status__in=(EventStatus.HELD, EventStatus.REVIEWED),
+                  event__starts_at__date__gte=first - dt.timedelta(days=30), event__starts_at__date__lte=last)
           .filter(Q(checked_in_at__isnull=False) | Q(answer=Answer.ACCEPTED))
           .filter(~Exists(contacted)))
     if w.manager_ids is not None:
