@@ -17,8 +17,8 @@ BANYAN_QUIET_HOURS  HH:MM-HH:MM local (default 21:00-08:00; empty: none): no SMS
     the outbox holds them until the quiet hours end (WL-6)
 BANYAN_OUTBOX_EVERY  seconds between outbox sends (default 60); BANYAN_OUTBOX_BATCH messages each (500)
 BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NIGHTLY_TIME_LIMIT (7200)
-BANYAN_BUILD_GROUP_CUSTOMERS  the nightly segments and lists are made in groups of branches of about this many
-    customers, one task each that any worker takes (default 50000)
+BANYAN_BUILD_GROUP_CUSTOMERS  0 or unset (default): the nightly segments and lists are one bank-wide recompute
+    and build; N > 0: in groups of branches of about N customers, one task each that any worker takes
 BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
 BANYAN_VAR_DIR     must be the same shared directory for the web servers and the feed workers
 
@@ -276,8 +276,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60  # short tasks (the outbox); feeds and the
 CELERY_TASK_TIME_LIMIT = 11 * 60
 BANYAN_FEED_TIME_LIMIT = int(os.environ.get("BANYAN_FEED_TIME_LIMIT", 4 * 3600))
 BANYAN_NIGHTLY_TIME_LIMIT = int(os.environ.get("BANYAN_NIGHTLY_TIME_LIMIT", 2 * 3600))
-# The nightly lists in groups of branches of about this many customers, one task each (issue 15 §2)
-BANYAN_BUILD_GROUP_CUSTOMERS = int(os.environ.get("BANYAN_BUILD_GROUP_CUSTOMERS", 50_000))
+# The nightly segments and lists in groups of branches of about this many customers, one task each
+# (issue 15 §2); 0 or unset: one bank-wide recompute and build (on one worker the groups cost more)
+BANYAN_BUILD_GROUP_CUSTOMERS = int(os.environ.get("BANYAN_BUILD_GROUP_CUSTOMERS") or 0)
 BANYAN_FEED_STALE_MINUTES = int(os.environ.get("BANYAN_FEED_STALE_MINUTES", 15))
 BANYAN_OUTBOX_BATCH = int(os.environ.get("BANYAN_OUTBOX_BATCH", 500))
 

@@ -8,14 +8,16 @@ A bank made by benchmarks/generate.py on the benchmarks' PostgreSQL (port 54329;
 count W: W `celery -A banyan worker` processes (one child each, both queues), and the day's lists
 built by the coordinator task `banyan.worklists.build_day` — the groups of branches
 (`worklist_build_groups`, of about --group-customers customers each: by default an eighth of the
-bank up to 50,000, BANYAN_BUILD_GROUP_CUSTOMERS's default) taken by the workers, timed from sending the
-coordinator to the day marked built by the last group (the `banyan:nightly:<day>:built` key),
-best of --repeat runs; then, once, the whole nightly job (`banyan.nightly`: the segments in groups,
-then the lists in groups). Between runs the day's lists are removed and the earlier tasks a
-build superseded are put back, so every run builds the same day from the same data. For
-reference the one bank-wide build and segment recompute in this process (rolled back), and at
-the end the ratios 1 worker ÷ 2 workers (target ≥ 1.6× for the lists) and whether every run
-made the same lists.
+bank up to 50,000; BANYAN_BUILD_GROUP_CUSTOMERS for the workers) taken by the workers, timed from
+sending the coordinator to the day marked built by the last group (the `banyan:nightly:<day>:built`
+key), best of --repeat runs; then, once, the whole nightly job (`banyan.nightly`: the segments in
+groups, then the lists in groups). Then the same on one worker in the default set-up
+(BANYAN_BUILD_GROUP_CUSTOMERS=0: the one bank-wide recompute and build in the task). Between runs
+the day's lists are removed and the earlier tasks a build superseded are put back, so every run
+builds the same day from the same data. For reference the one bank-wide build and segment
+recompute in this process (rolled back), and at the end the ratios 1 worker ÷ 2 workers (target
+≥ 1.6× for the lists), 1 worker in groups ÷ the one build on 1 worker (target ≤ 1.3×), and
+whether every run made the same lists.
 
 The feeds are not split over workers (banyan/feeds/tasks.py says why): there is no feed figure.
 """
@@ -74,6 +76,11 @@ def reset_day(day: dt.date, superseded_before: set[int]) -> None:
         WorklistDay.objects.filter(date=day).delete()
         (Task.objects.filter(date__lt=day, status=TaskStatus.SUPERSEDED).exclude(pk__in=superseded_before)
          .update(status=TaskStatus.OPEN))
+
+
+def _label(count: int) -> str:
+    """A run's name: W workers taking groups, or (0) the one build on one worker."""
+    return "1 worker, one build (default)" if count == 0 else f"{count} worker(s) in groups"
 
 
 def main() -> None:
@@ -177,13 +184,16 @@ def main() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": url,
            "BANYAN_TODAY": today.isoformat(), "BANYAN_VAR_DIR": str(folder), "BANYAN_LOG_LEVEL": "WARNING"}
     env.pop("REDIS_URL", None)
-    env["BANYAN_BUILD_GROUP_CUSTOMERS"] = str(group_customers)
+    # the worker counts in groups, then one worker in the default set-up (BANYAN_BUILD_GROUP_CUSTOMERS
+    # 0: the one bank-wide recompute and build in the nightly task): key 0 below
+    runs = [(int(w), group_customers) for w in args.workers.split(",")] + [(0, 0)]
     with redis_server(folder) as redis_url:
         import redis
 
         client = redis.Redis.from_url(redis_url)
-        for count in (int(w) for w in args.workers.split(",")):
-            with celery_workers(redis_url, count=count, env=env, folder=folder) as workers, \
+        for count, size in runs:
+            env["BANYAN_BUILD_GROUP_CUSTOMERS"] = str(size)
+            with celery_workers(redis_url, count=max(1, count), env=env, folder=folder) as workers, \
                     sending_through(redis_url):
                 best = None
                 for run in range(args.repeat):
@@ -197,7 +207,7 @@ def main() -> None:
                     best = took if best is None else min(best, took)
                     made = lists_digest(day)
                     same = same and made == digest
-                    print(f"{count} worker(s), run {run + 1}:            {took:8.2f} s   [{made}] {totals.decode()}",
+                    print(f"{_label(count) + f', run {run + 1}:':38s} {took:8.2f} s   [{made}] {totals.decode()}",
                           flush=True)
                 times[count] = best
                 # the whole nightly job: segments in groups, then the lists in groups
@@ -209,19 +219,25 @@ def main() -> None:
                 nights[count] = time.perf_counter() - started
                 made = lists_digest(day)
                 same = same and made == digest
-                print(f"{count} worker(s), nightly job:        {nights[count]:8.2f} s   [{made}] {totals.decode()}",
+                print(f"{_label(count) + ', nightly job:':38s} {nights[count]:8.2f} s   [{made}] {totals.decode()}",
                       flush=True)
                 connection.close()
         client.close()
     reset_day(day, superseded_before)
     for count, took in times.items():
-        print(f"split build, {count} worker(s) (best of {args.repeat}): {took:8.2f} s", flush=True)
+        print(f"lists, {_label(count)} (best of {args.repeat}): {took:8.2f} s", flush=True)
     for count, took in nights.items():
-        print(f"nightly job (segments + lists), {count} worker(s): {took:8.2f} s", flush=True)
+        print(f"nightly job (segments + lists), {_label(count)}: {took:8.2f} s", flush=True)
     if 1 in times and 2 in times:
-        print(f"speed-up 1 → 2 workers, lists: {times[1] / times[2]:.2f}× (target ≥ 1.6×); "
-              f"nightly job: {nights[1] / nights[2]:.2f}×; "
-              f"1 worker ÷ one in-process build: {times[1] / single_s:.2f}×", flush=True)
+        print(f"speed-up 1 → 2 workers in groups, lists: {times[1] / times[2]:.2f}× (target ≥ 1.6×); "
+              f"nightly job: {nights[1] / nights[2]:.2f}×", flush=True)
+    if 1 in times:
+        print(f"1 worker in groups ÷ one in-process build: {times[1] / single_s:.2f}×; "
+              f"÷ the one build on 1 worker: lists {times[1] / times[0]:.2f}×, nightly job "
+              f"{nights[1] / nights[0]:.2f}× (target ≤ 1.3×)", flush=True)
+    if 2 in times:
+        print(f"2 workers in groups against the one build on 1 worker: lists {times[0] / times[2]:.2f}×, "
+              f"nightly job {nights[0] / nights[2]:.2f}× faster", flush=True)
     print(f"every run made the one build's lists: {'yes' if same else 'NO'}", flush=True)
     shutil.rmtree(folder, ignore_errors=True)  # the workers' logs and Redis's folder
 

@@ -307,11 +307,12 @@ BUILD_ATTEMPTS = 3
 
 def worklist_build_groups(day: dt.date, *, group_customers: int | None = None) -> list[list[int | None]]:
     """The branches with staff still without a list for `day`, in groups of similar size, each of
-    about `group_customers` customers (default BANYAN_BUILD_GROUP_CUSTOMERS) or one branch: the
-    size of a branch is the customers in its managers' books (staff without a branch, an admin, are
-    branch None). Sized groups, not a set number of them: a group costs a fixed few tenths of a
-    second (the triggers' queries, planned again), the memory of a group's build is bounded at any
-    bank size, and more groups than workers let a worker done with a small group take the next.
+    about `group_customers` customers (default BANYAN_BUILD_GROUP_CUSTOMERS; 0: one group of the
+    whole bank) or one branch: the size of a branch is the customers in its managers' books (staff
+    without a branch, an admin, are branch None). Sized groups, not a set number of them: a group
+    costs a fixed few tenths of a second (the triggers' queries, planned again), the memory of a
+    group's build is bounded at any bank size, and more groups than workers let a worker done with
+    a small group take the next.
     The biggest branch first, each to the group with the fewest customers so far. Two queries."""
     branches = set(worklist_staff().exclude(worklist_days__date=day).values_list("branch_id", flat=True))
     if not branches:
@@ -319,7 +320,7 @@ def worklist_build_groups(day: dt.date, *, group_customers: int | None = None) -
     sizes = dict(Customer.objects.filter(rm__isnull=False).values("rm__branch_id").annotate(n=Count("pk"))
                  .values_list("rm__branch_id", "n"))
     return pack_groups({b: sizes.get(b, 0) for b in branches},
-                       group_customers or settings.BANYAN_BUILD_GROUP_CUSTOMERS)
+                       settings.BANYAN_BUILD_GROUP_CUSTOMERS if group_customers is None else group_customers)
 
 
 def worklists_build_branches(*, day: dt.date, branch_ids: list[int | None], scope: DayScope,

@@ -12,8 +12,11 @@ Redis) lets one build run and the other return at once. Without a broker the tas
 process that calls it and needs no lock; `worklists_build` is idempotent and atomic anyway (a day
 already built is left as it is; a duplicate build would roll back on the one-list-per-day rule).
 
-Across workers (issue 15 §2), in groups of branches of similar size (BANYAN_BUILD_GROUP_CUSTOMERS
-customers each), tasks on the batch queue that any number of workers take: first the segments —
+By default the nightly task makes the one bank-wide segment recompute and the one bank-wide build
+itself. Across workers (issue 15 §2), when the deployment asks for it (BANYAN_BUILD_GROUP_CUSTOMERS
+> 0: on one worker the groups cost more than the one build, benchmarks/README.md), in groups of
+branches of similar size (that many customers each), tasks on the batch queue that any number of
+workers take: first the segments —
 the bank's figures (value ranks, the priority share, the core profile, the seniors' load) once in
 the nightly task, then one `banyan.worklists.segment_group` per group of the customers' branches;
 the last to finish ends the recompute (one audit event) and goes on with the referrals and the
@@ -107,6 +110,26 @@ def day_building(day: dt.date) -> bool:
         client.close()
 
 
+def nightly_in_groups() -> bool:
+    """Whether the deployment asks for the nightly work in groups of branches
+    (BANYAN_BUILD_GROUP_CUSTOMERS > 0). By default (0) the nightly job makes one bank-wide segment
+    recompute and one bank-wide build, in the task itself: on one worker the groups cost more than
+    the one build (benchmarks/README.md, bench_workers.py), which they win back only with more
+    workers than one."""
+    return settings.BANYAN_BUILD_GROUP_CUSTOMERS > 0
+
+
+def worklists_build_day(*, day: dt.date) -> dict:
+    """The lists of `day` as the deployment asks: in groups of branches on the workers
+    (`worklists_build_split`) or, by default, the one bank-wide build here; then the day marked
+    built. Returns the totals (with groups: once they are handed out, their number)."""
+    if nightly_in_groups():
+        return worklists_build_split(day=day)
+    built = worklists_build(day=day)
+    totals = {"groups": 0, "lists": built.managers, "tasks": built.tasks, "suppressed": built.suppressed}
+    return {**totals, "weeks_planned": _day_built(day, totals)}
+
+
 def worklists_build_split(*, day: dt.date) -> dict:
     """Build the lists of `day` in groups of branches, one task per group. In-process (no broker):
     the groups one after the other, then the day marked built; returns the totals. With a broker:
@@ -181,11 +204,12 @@ def _count_done(day: dt.date, stage: str, run: str, group: int, counts: dict[str
              time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT + 300)
 def build_day(day: str | None = None) -> dict:
     """The coordinator of a day's lists alone (the nightly job's last step, without its segments):
-    the groups of branches handed to the workers. For a day being built already it does nothing."""
+    the groups of branches handed to the workers, or the one bank-wide build (`worklists_build_day`).
+    For a day being built already it does nothing."""
     when = dt.date.fromisoformat(day) if day else coming_working_day(clock.today())
     if day_building(when):
         return {"day": when.isoformat(), "skipped": True}
-    return {"day": when.isoformat(), **worklists_build_split(day=when)}
+    return {"day": when.isoformat(), **worklists_build_day(day=when)}
 
 
 @shared_task(name="banyan.worklists.build_group", bind=True, soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,
@@ -212,7 +236,11 @@ def segments_split_then_lists(*, day: dt.date) -> dict:
     the segments of each group of branches (`segments_recompute_branches`), the recompute's end;
     then the referrals' time-outs and conversions and the day's lists (`worklists_build_split`).
     In-process: one after the other, returns the counts. With a broker: the segment groups handed
-    to the workers, the last of which goes on with the lists."""
+    to the workers, the last of which goes on with the lists. Unless the deployment asks for
+    groups (`nightly_in_groups`): then the one recompute, the referrals and the one build, here."""
+    if not nightly_in_groups():
+        count = nightly_refresh(actor=None)
+        return {"segments": count, "segment_groups": 0, **_after_segments(day)}
     refresh_planner_statistics()
     figures = segments_bank_figures()
     groups = segment_groups(group_customers=settings.BANYAN_BUILD_GROUP_CUSTOMERS)
@@ -229,7 +257,7 @@ def segments_split_then_lists(*, day: dt.date) -> dict:
 
 def _after_segments(day: dt.date) -> dict:
     referrals_refresh()  # SVC-2: time-outs back to the sender, conversions (thanks) before the lists
-    return worklists_build_split(day=day)
+    return worklists_build_day(day=day)
 
 
 @shared_task(name="banyan.worklists.segment_group", soft_time_limit=settings.BANYAN_NIGHTLY_TIME_LIMIT,

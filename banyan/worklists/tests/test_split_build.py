@@ -109,8 +109,10 @@ def test_the_groups_of_branches_cover_every_list_holder_once(demo):
     assert set(branches) == set(worklist_staff().values_list("branch_id", flat=True))
     # one group per branch (and one for the head office's staff) when groups are small
     assert len(worklist_build_groups(DAY, group_customers=1)) == len(branches)
-    # one group of the bank when it is smaller than a group (the default: 50,000 customers)
-    assert worklist_build_groups(DAY) == [sorted(branches, key=lambda b: (b is None, b or 0))]
+    # one group of the bank when it is smaller than a group, or when groups have no size (0)
+    whole = [sorted(branches, key=lambda b: (b is None, b or 0))]
+    assert worklist_build_groups(DAY, group_customers=50_000) == whole
+    assert worklist_build_groups(DAY, group_customers=0) == whole
     # and none for a day already built
     assert worklist_build_groups(TODAY) == []
 
@@ -148,6 +150,49 @@ def test_a_rerun_and_a_racing_group_build_nothing_twice(demo):
     assert worklists_build_split(day=DAY)["lists"] == 0
     assert lists_of(DAY) == expected
 
+
+
+@pytest.mark.parametrize("group_customers", [0, 150])
+def test_the_nightly_job_splits_only_when_the_deployment_asks(demo, group_customers, settings, monkeypatch):
+    """BANYAN_BUILD_GROUP_CUSTOMERS 0 (the default): the nightly job makes the one bank-wide
+    recompute and build, no group (on one worker the groups cost more); N > 0: segments and lists
+    in groups of about N customers. Both make the same segments and the same lists."""
+    from banyan.service.referral_services import referrals_refresh
+    from banyan.worklists import tasks
+    from banyan.worklists.services import worklists_build_branches as build_branches
+
+    _cross_branch_history()
+    with transaction.atomic():  # what the night does, in one piece, rolled back
+        segments_recompute()
+        expected_segments = segments_now()
+        referrals_refresh()
+        expected = single_build(DAY)
+        transaction.set_rollback(True)
+    groups = {"segments": 0, "lists": 0}
+
+    def segment_group(**kw):
+        groups["segments"] += 1
+        return segments_recompute_branches(**kw)
+
+    def build_group(**kw):
+        groups["lists"] += 1
+        return build_branches(**kw)
+
+    monkeypatch.setattr(tasks, "segments_recompute_branches", segment_group)
+    monkeypatch.setattr(tasks, "worklists_build_branches", build_group)
+    assert settings.BANYAN_BUILD_GROUP_CUSTOMERS == 0  # the default: one build
+    settings.BANYAN_BUILD_GROUP_CUSTOMERS = group_customers
+
+    done = tasks.nightly(DAY.isoformat())
+
+    assert {**lists_of(DAY), "counts": (done["lists"], done["tasks"], done["suppressed"])} == expected
+    assert segments_now() == expected_segments
+    if group_customers:
+        assert 1 < groups["lists"] == done["groups"] < 4 and 1 < groups["segments"] == done["segment_groups"]
+    else:
+        assert groups == {"segments": 0, "lists": 0} and done["groups"] == done["segment_groups"] == 0
+    # the coordinator alone, for a day built: nothing more, in either mode
+    assert tasks.build_day(DAY.isoformat())["lists"] == 0
 
 
 def segments_now() -> list:
