@@ -660,6 +660,7 @@ class Review:
         return sorted(out, key=lambda r: r.branch.code if r.branch else "")
 
 
+@kept.or_live
 def review(scope: Scope, period: Period) -> Review:
     """The indicators of every (staff member, branch) in the scope over the period, and the total."""
     _generation[0] += 1  # who works where is read afresh for each review
@@ -724,6 +725,7 @@ def _daily(scope: Scope, period: Period, *, per_staff: bool) -> dict[tuple, dict
     return out
 
 
+@kept.or_live
 def weekly_trend(scope: Scope, period: Period) -> list[tuple[Period, dict[str, Any]]]:
     """The period week by week (Monday to Sunday, cut to the period): the trend's figures of each."""
     _generation[0] += 1
@@ -731,6 +733,7 @@ def weekly_trend(scope: Scope, period: Period) -> list[tuple[Period, dict[str, A
     return [(week, _week_values(days, week, ())) for week in period.weeks()]
 
 
+@kept.or_live
 def weekly_trend_by_row(scope: Scope, period: Period) -> dict[tuple[int, int], list[dict[str, Any]]]:
     """The same per (staff member, branch): the comparison's lines, one per manager."""
     _generation[0] += 1

@@ -108,14 +108,45 @@ def kept_sum(key: str):
 # The refresh: take the stale marks, drop what they touch, count what is missing
 
 
+class Busy(Exception):
+    """Another refresh has held the kept figures longer than a review should wait (it is counting
+    a long period for the first time): the review counts from the rows instead (`or_live`)."""
+
+
+#: How long a review waits for another one's refresh before counting from the rows.
+WAIT = "10s"
+
+
+def or_live(fn):
+    """Run `fn` on the kept figures, or — when they are busy — from the rows alone."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        if not enabled():
+            return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except Busy:
+            with live_only():
+                return fn(*args, **kwargs)
+    return run
+
+
 def _take_stale() -> dict[str, set[dt.date]]:
     """Every committed mark, deleted and returned by kind. Marks of writes not yet committed are
     neither seen nor deleted: they stay for the next refresh."""
+    from django.db import OperationalError
+
     out: dict[str, set[dt.date]] = defaultdict(set)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        cursor.execute("DELETE FROM kpis_stale RETURNING kind, day")
+        try:
+            if connection.vendor == "postgresql":
+                # one refresh at a time; SET LOCAL is undone with the refresh's savepoint if it fails
+                cursor.execute(f"SET LOCAL lock_timeout = '{WAIT}'")
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+                cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+            cursor.execute("DELETE FROM kpis_stale RETURNING kind, day")
+        except OperationalError as e:  # the lock not had in time (PostgreSQL), the database locked (SQLite)
+            raise Busy from e
         for kind, day in cursor.fetchall():
             out[kind].add(day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
     return out

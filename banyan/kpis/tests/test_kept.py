@@ -272,3 +272,42 @@ def test_reviews_at_the_same_moment_keep_each_day_once(small, monkeypatch):
     closed = Period(PERIODS[1].start, dt.date(2026, 11, 22))
     assert KeptDay.objects.filter(kind="work").count() == closed.days
     assert KeptWork.objects.count() == KeptWork.objects.values("day", "staff").distinct().count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_waits_briefly_for_another_refresh_then_counts_from_the_rows(small, monkeypatch):
+    """A refresh counting a long period for the first time holds the kept figures for minutes at
+    a big bank: a review meanwhile answers from the rows instead of waiting."""
+    import threading
+
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the refreshes' lock is PostgreSQL's (SQLite serialises its writers)")
+    bank, _mover = small
+    monkeypatch.setattr(kept, "WAIT", "300ms")
+    with kept.live_only():
+        live = _figures(Scope(), PERIODS[0])
+    held, done = threading.Event(), threading.Event()
+
+    def other_refresh():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [kept.LOCK_KEY])
+                held.set()
+                done.wait(30)
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [kept.LOCK_KEY])
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_refresh)
+    thread.start()
+    held.wait(10)
+    try:
+        assert _figures(Scope(), PERIODS[0]) == live
+        assert not KeptDay.objects.exists()  # counted from the rows, nothing kept
+    finally:
+        done.set()
+        thread.join()
+    assert _figures(Scope(), PERIODS[0]) == live
+    assert KeptDay.objects.filter(kind="work").count() == PERIODS[0].days
