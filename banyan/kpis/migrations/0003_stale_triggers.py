@@ -53,28 +53,34 @@ def _day(vendor: str, expr: str, offset: int) -> str:
     return f"date({expr}, '{offset:+d} day')"
 
 
-def _days(vendor: str, sources, r: str, frm: str) -> str:
+def around_utc(vendor: str, expr: str) -> list[str]:
+    """The days a date-time may fall on in any time zone: its UTC date and the days either side
+    (what this migration marked; 0005 marks the bank's own date only)."""
+    return [_day(vendor, expr, k) for k in (-1, 0, 1)]
+
+
+def _days(vendor: str, sources, r: str, frm: str, dates=around_utc) -> str:
     """One SELECT of the days (column d) the sources give for the rows `r` (FROM `frm`)."""
     parts = []
     for kind, what in sources:
         if kind == "col":
             parts.append(f"SELECT {r}.{what} AS d {frm}")
         elif kind == "dt":
-            parts += [f"SELECT {_day(vendor, f'{r}.{what}', k)} AS d {frm}" for k in (-1, 0, 1)]
+            parts += [f"SELECT {d} AS d {frm}" for d in dates(vendor, f"{r}.{what}")]
         elif kind == "via":
             parts.append(what.format(r=r, **{"from": frm}))
         else:  # via_dt: (a date-time expression, the FROM … it is read from)
             expr, tail = what
-            parts += [f"SELECT {_day(vendor, expr, k)} AS d " + tail.format(r=r, **{"from": frm}) for k in (-1, 0, 1)]
+            parts += [f"SELECT {d} AS d " + tail.format(r=r, **{"from": frm}) for d in dates(vendor, expr)]
     return " UNION ".join(parts)
 
 
-def _insert(vendor: str, kind: str, sources, r: str, frm: str) -> str:
-    return (f"INSERT INTO kpis_stale (kind, day) SELECT '{kind}', s.d FROM ({_days(vendor, sources, r, frm)}) s "
+def _insert(vendor: str, kind: str, sources, r: str, frm: str, dates=around_utc) -> str:
+    return (f"INSERT INTO kpis_stale (kind, day) SELECT '{kind}', s.d FROM ({_days(vendor, sources, r, frm, dates)}) s "
             f"WHERE s.d IS NOT NULL")
 
 
-def _postgresql(kind, table, sources, row_filter, change):
+def _postgresql(kind, table, sources, row_filter, change, dates=around_utc):
     name = f"kpis_stale_{table}"
     x = lambda rows: f"(SELECT x.* FROM {rows} x WHERE {row_filter.format(x='x')})" if row_filter else rows  # noqa: E731
     if change:
@@ -85,12 +91,12 @@ def _postgresql(kind, table, sources, row_filter, change):
         old_upd, new_upd = "old_rows", "new_rows"
     body = f"""
         IF TG_OP = 'INSERT' THEN
-            {_insert('postgresql', kind, sources, 'r', f'FROM {x("new_rows")} r')};
+            {_insert('postgresql', kind, sources, 'r', f'FROM {x("new_rows")} r', dates)};
         ELSIF TG_OP = 'DELETE' THEN
-            {_insert('postgresql', kind, sources, 'r', f'FROM {x("old_rows")} r')};
+            {_insert('postgresql', kind, sources, 'r', f'FROM {x("old_rows")} r', dates)};
         ELSE
-            {_insert('postgresql', kind, sources, 'r', f'FROM {old_upd} r')};
-            {_insert('postgresql', kind, sources, 'r', f'FROM {new_upd} r')};
+            {_insert('postgresql', kind, sources, 'r', f'FROM {old_upd} r', dates)};
+            {_insert('postgresql', kind, sources, 'r', f'FROM {new_upd} r', dates)};
         END IF;"""
     sql = [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} "
            f"RETURN NULL; END $$"]
@@ -102,26 +108,27 @@ def _postgresql(kind, table, sources, row_filter, change):
     return sql
 
 
-def _sqlite(kind, table, sources, row_filter, change):
+def _sqlite(kind, table, sources, row_filter, change, dates=around_utc):
     name = f"kpis_stale_{table}"
     sql = []
     for op in OPS:
         r = "NEW" if op == "insert" else "OLD"
         if op == "update":
             when = f" WHEN {change.format(o='OLD', n='NEW', ne='IS NOT')}" if change else ""
-            body = f"{_insert('sqlite', kind, sources, 'OLD', '')}; {_insert('sqlite', kind, sources, 'NEW', '')};"
+            body = (f"{_insert('sqlite', kind, sources, 'OLD', '', dates)}; "
+                    f"{_insert('sqlite', kind, sources, 'NEW', '', dates)};")
         else:
             when = f" WHEN {row_filter.format(x=r)}" if row_filter else ""
-            body = f"{_insert('sqlite', kind, sources, r, '')};"
+            body = f"{_insert('sqlite', kind, sources, r, '', dates)};"
         sql.append(f"CREATE TRIGGER {name}_{op[0]} AFTER {op.upper()} ON {table} FOR EACH ROW{when} BEGIN {body} END")
     return sql
 
 
-def create(apps, schema_editor):
+def create(apps, schema_editor, dates=around_utc):
     vendor = schema_editor.connection.vendor
     make = _postgresql if vendor == "postgresql" else _sqlite
     for spec in SPECS:
-        for statement in make(*spec):
+        for statement in make(*spec, dates=dates):
             schema_editor.execute(statement)
 
 

@@ -311,3 +311,13 @@ def test_a_review_waits_briefly_for_another_refresh_then_counts_from_the_rows(sm
         thread.join()
     assert _figures(Scope(), PERIODS[0]) == live
     assert KeptDay.objects.filter(kind="work").count() == PERIODS[0].days
+
+
+@pytest.mark.parametrize("hour", [0, 23])
+def test_a_contact_marks_its_own_day_in_the_banks_time_zone_only(small, hour):
+    """Not the day before or after: else every contact of today would mark yesterday stale, and
+    every review would count yesterday again for the whole bank."""
+    bank, _mover = small
+    _figures(Scope(), PERIODS[0])  # takes the marks
+    contact(bank.rm_a, Customer.objects.filter(rm=bank.rm_a).first(), "2026-11-10", hour=hour)
+    assert set(Stale.objects.values_list("kind", "day")) == {("work", dt.date(2026, 11, 10))}
