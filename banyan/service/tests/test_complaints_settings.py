@@ -12,6 +12,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from banyan.audit.models import AuditEvent
 from banyan.audit.selectors import ACTION_LABELS
@@ -261,9 +262,12 @@ def test_a_contact_about_a_complaint_opens_the_registration_prefilled(bank, logi
     assert "王小明" in form  # the customer's name on the form
     # registering it works
     fees = ComplaintCategory.objects.get(code="fees")
+    # received when the contact was made: the test day's wall-clock time, never a time still to come
+    # (a fixed 09:30 was "in the future" from midnight to 09:30 Beijing time)
+    heard = timezone.localtime(Interaction.objects.get(customer=customer, purpose="complaint").occurred_at)
     done = client.post(response["Location"], {"channel": expected, "category": fees.pk,
                                               "description": "信用卡年费未经告知即扣收，要求退还",
-                                              "received_at": "2026-11-23T09:30"})
+                                              "received_at": heard.strftime("%Y-%m-%dT%H:%M")})
     assert done.status_code == 302
     complaint = Complaint.objects.get(customer=customer)
     assert (complaint.channel, complaint.category, complaint.description, complaint.owner) == (
