@@ -79,6 +79,17 @@ def redis_server(folder: Path):
     raise WorkerFailed("redis-server did not start on loopback")
 
 
+def worker_database_url() -> str:
+    """The DATABASE_URL of the database this process's tests use (the workers' DATABASE_URL)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(s['NAME']).resolve()}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 def log_tail(worker) -> str:
     return worker.log.read_text("utf-8", errors="replace")[-4000:] if worker.log.exists() else "(no log)"
 

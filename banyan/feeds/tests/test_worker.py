@@ -8,178 +8,59 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from banyan import celery_app
 from banyan.customers.identity import make_resident_id
 from banyan.customers.models import Customer
 from banyan.feeds.models import FeedRun
 from banyan.messaging.models import Message
 from banyan.messaging.services import message_compose
 from banyan.messaging.tasks import send_outbox
+from banyan.testing.workers import celery_workers, redis_server, sending_through, wait_for, worker_database_url
 from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.tasks import lock_name, nightly
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server is not installed (apt-get install redis-server; CI has it)")
 
-ROOT = Path(__file__).resolve().parents[3]
 TODAY = dt.date(2026, 11, 23)
-TIMEOUT = 180  # seconds: a loaded CI machine starts a worker slowly; a passing test never waits this long
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, wait: float = 30) -> None:
-    """Stop a process started in its own session, children included."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout=wait)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    import redis
-
-    folder = tmp_path_factory.mktemp("redis")
-    for _attempt in range(3):  # another process may take the free port first
-        port = _free_port()
-        proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", str(folder)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        url = f"redis://127.0.0.1:{port}/0"
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        else:
-            _stop(proc, signal.SIGKILL)
-            continue
-        client.close()
-        try:
-            yield url
-        finally:
-            _stop(proc)
-        return
-    pytest.fail("redis-server did not start on loopback")
-
-
-def _test_database_url() -> str:
-    from django.db import connection
-
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(s['NAME']).resolve()}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _log_tail(w) -> str:
-    return w.log.read_text("utf-8", errors="replace")[-4000:] if w.log.exists() else "(no log)"
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def worker(redis_url, django_db_setup, tmp_path_factory):
     """`celery -A banyan worker` on both queues, against the test database; stopped at the end."""
     var = tmp_path_factory.mktemp("var")
-    name = f"banyan-test-{os.getpid()}@localhost"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": _test_database_url(),
-           "CELERY_BROKER_URL": redis_url, "BANYAN_TODAY": "2026-11-23", "BANYAN_VAR_DIR": str(var),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": worker_database_url(),
+           "BANYAN_TODAY": "2026-11-23", "BANYAN_VAR_DIR": str(var),
            "BANYAN_SMS_OUTBOX": str(var / "sms-outbox.jsonl"), "BANYAN_LOG_LEVEL": "INFO",
            # the worker is another process, out of reach of the suite's no-quiet-hours fixture: without
            # this, an SMS queued between 21:00 and 08:00 (Beijing) waits, and the test fails by the clock
            "BANYAN_QUIET_HOURS": ""}
     env.pop("REDIS_URL", None)
-    log = var / "worker.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "banyan", "worker", "--pool=prefork", "--concurrency=2",
-             "-Q", "banyan,banyan-batch", "-n", name, "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    w = SimpleNamespace(proc=proc, var=var, log=log, url=redis_url, name=name)
-    try:
-        _wait_until_ready(w)
+    with celery_workers(redis_url, count=1, env=env, folder=var, concurrency=2) as (w,):
+        w.var = var
         yield w
-    finally:
-        _stop(proc)
-
-
-def _wait_until_ready(w) -> None:
-    """`celery inspect ping`, from a private client app on the same Redis."""
-    from celery import Celery
-
-    probe = Celery("probe", broker=w.url, set_as_current=False)
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            if w.proc.poll() is not None:
-                pytest.fail(f"the worker exited with {w.proc.returncode}:\n{_log_tail(w)}")
-            if probe.control.ping(destination=[w.name], timeout=1.0):
-                return
-        pytest.fail(f"the worker did not answer a ping in {TIMEOUT} s:\n{_log_tail(w)}")
-    finally:
-        probe.close()
-
-
-def _reset_producer_pools() -> None:
-    from kombu import pools
-
-    pools.reset()  # closes and forgets kombu's connection and producer pools
-    celery_app._pool = None
-    if "amqp" in celery_app.__dict__:
-        celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
 def via_redis(worker, settings):
     """This process sends its tasks through the worker's Redis, as a web server with
     CELERY_BROKER_URL set does (instead of running them in-process)."""
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.broker_url
-    _reset_producer_pools()
-    conf.task_always_eager, conf.broker_url = False, worker.url
     settings.VAR_DIR = worker.var  # web servers and workers share the var directory
-    try:
+    with sending_through(worker.url):
         yield worker
-    finally:
-        _reset_producer_pools()
-        conf.task_always_eager, conf.broker_url = saved
 
 
 def _wait_for(w, what: str, check):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        if w.proc.poll() is not None:
-            pytest.fail(f"the worker exited while waiting for {what}:\n{_log_tail(w)}")
-        time.sleep(0.2)
-    pytest.fail(f"no {what} after {TIMEOUT} s:\n{_log_tail(w)}")
+    return wait_for([w], what, check)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -24,7 +24,7 @@ from banyan.holdings.services import aum_month_end_snapshot
 from banyan.segments.models import CustomerSegment
 from banyan.segments.services import nightly_refresh
 from banyan.service.referral_services import referrals_refresh
-from banyan.testing.workers import celery_workers, redis_server, sending_through, wait_for
+from banyan.testing.workers import celery_workers, redis_server, sending_through, wait_for, worker_database_url
 from banyan.worklists.models import Task, WorklistDay
 from banyan.worklists.services import DayScope, worklist_build_groups
 from banyan.worklists.tasks import _key, build_group, nightly
@@ -37,21 +37,11 @@ TODAY = dt.date(2026, 11, 23)
 DAY, NEXT = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
 
 
-def _test_database_url() -> str:
-    from django.db import connection
-
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{os.path.abspath(s['NAME'])}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture(scope="module")
 def workers(django_db_setup, tmp_path_factory):
     """Two `celery -A banyan worker` processes (one child each) on both queues, on one Redis."""
     folder = tmp_path_factory.mktemp("workers")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": _test_database_url(),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "banyan.settings", "DATABASE_URL": worker_database_url(),
            "BANYAN_TODAY": TODAY.isoformat(), "BANYAN_VAR_DIR": str(folder), "BANYAN_LOG_LEVEL": "INFO",
            "BANYAN_QUIET_HOURS": "", "BANYAN_BUILD_GROUP_CUSTOMERS": "1"}  # a group per branch
     env.pop("REDIS_URL", None)
