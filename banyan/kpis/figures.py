@@ -278,6 +278,13 @@ def _facts_by_base() -> dict[Base, list[Fact]]:
 KEPT_WORK = Base("kept_work", lambda period: KeptWork.objects.all(), "staff_id", "day", False, "")
 
 
+def _kept_work(scope: Scope, closed: Period) -> QuerySet:
+    """The kept work of the closed days in the scope, every day of them kept (counted) first."""
+    kept.ensure(KeptKind.WORK, [(d, d) for d in kept.days_of(closed)],
+                lambda keys: kept.count_work(keys, _facts_by_base(), MONEY_KEYS))
+    return KEPT_WORK.scoped(scope, closed)
+
+
 def _fact_counts(scope: Scope, period: Period) -> dict[tuple[int, int], dict[str, Any]]:
     """Every Fact, grouped by (staff, branch): the closed days from the kept figures (one query),
     the days from today on live (one query per base)."""
@@ -290,9 +297,7 @@ def _fact_counts(scope: Scope, period: Period) -> dict[tuple[int, int], dict[str
 
     closed, open_ = kept.split(period) if kept.enabled() else (None, period)
     if closed is not None:
-        kept.ensure(KeptKind.WORK, [(d, d) for d in kept.days_of(closed)],
-                    lambda keys: kept.count_work(keys, _facts_by_base(), MONEY_KEYS))
-        rows = (KEPT_WORK.scoped(scope, closed).values("staff_key", "branch_key")
+        rows = (_kept_work(scope, closed).values("staff_key", "branch_key")
                 .annotate(**{f.key: kept.kept_sum(f.key) for f in FACTS}))
         for row in rows:
             key = (row.pop("staff_key"), row.pop("branch_key"))
@@ -700,13 +705,11 @@ def _daily(scope: Scope, period: Period, *, per_staff: bool) -> dict[tuple, dict
     keys = ["day", "staff_key", "branch_key"] if per_staff else ["day"]
     closed, open_ = kept.split(period) if kept.enabled() else (None, period)
     if closed is not None:  # the kept days: one query
-        kept.ensure(KeptKind.WORK, [(d, d) for d in kept.days_of(closed)],
-                    lambda todo: kept.count_work(todo, _facts_by_base(), MONEY_KEYS))
         # a kept row may hold only figures the trend does not show (a complaint): like the live
         # queries, a (day, staff) is in the trend when it has rows of one of the trend's bases
         present = {next(f.key for f in FACTS if f.base == base and not f.condition and not f.sum_of)
                    for base in {FACT_BY_KEY[k].base for k in TREND_FACTS}}  # planned, contacts, …
-        for row in (KEPT_WORK.scoped(scope, closed).values(*keys)
+        for row in (_kept_work(scope, closed).values(*keys)
                     .annotate(**{k: kept.kept_sum(k) for k in {*TREND_FACTS, *present}})):
             if any(row[k] for k in present):
                 out[tuple(row[k] for k in keys)].update(

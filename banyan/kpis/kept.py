@@ -288,13 +288,11 @@ def count_movements(keys: list[Key]) -> list[KeptBook]:
 
 
 def book_rows(kind: str, keys: list[Key], scope) -> Any:
-    """The kept rows of `kind` for `keys` in the scope (branch, manager; none for the unassigned:
-    kept rows all have a holder)."""
-    when = functools.reduce(operator.or_, (Q(day=d, other=o) for d, o in keys), Q(pk__in=[]))
-    qs = KeptBook.objects.filter(when, kind=kind)
-    if len({o for _d, o in keys}) == 1 and len(keys) > 1:  # one end's days: a range, not an OR of each
-        days = [d for d, _o in keys]
-        qs = KeptBook.objects.filter(kind=kind, other=keys[0][1], day__gte=min(days), day__lte=max(days))
+    """The kept rows of `kind` for `keys` — days of one `other`, all kept by `ensure` — in the
+    scope (branch, manager; none for the unassigned: kept rows all have a holder)."""
+    (other,) = {o for _d, o in keys}
+    days = [d for d, _o in keys]
+    qs = KeptBook.objects.filter(kind=kind, other=other, day__gte=min(days), day__lte=max(days))
     if scope.branch_id is not None:
         qs = qs.filter(branch_id=scope.branch_id)
     if scope.manager_id is not None:
