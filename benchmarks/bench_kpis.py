@@ -37,7 +37,7 @@ import re
 import statistics
 import time
 
-from common import machine, percentile, use_pg
+from common import machine, percentile, prewarm, use_pg
 
 
 class _Rollback(Exception):
@@ -56,21 +56,6 @@ def _label(sql: str) -> str:
 REVIEW_TABLES = ("worklists_task", "contacts_interaction", "contacts_opportunity", "holdings_holding",
                  "holdings_transaction", "holdings_aumsnapshot", "customers_customer", "segments_customersegment",
                  "holdings_product", "org_staff")
-
-
-def _prewarm(connection) -> None:
-    """pg_prewarm's 'read' mode: every block of the review's tables and indexes read once into the
-    operating system's cache (not PostgreSQL's own buffers, which are smaller than the data)."""
-    start = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-        cursor.execute(
-            "SELECT sum(pg_prewarm(c.oid, 'read')) * current_setting('block_size')::bigint FROM pg_class c "
-            "WHERE c.relname = ANY(%s) OR c.oid IN (SELECT indexrelid FROM pg_index i JOIN pg_class t "
-            "ON t.oid = i.indrelid WHERE t.relname = ANY(%s))", [list(REVIEW_TABLES), list(REVIEW_TABLES)])
-        size = cursor.fetchone()[0] or 0
-    print(f"prewarmed: {size / 2**30:.1f} GiB of the review's tables and indexes read into the OS cache "
-          f"in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def main() -> None:
@@ -114,7 +99,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET jit = off")
     if args.prewarm:
-        _prewarm(connection)
+        print(prewarm(connection, REVIEW_TABLES), flush=True)
     today = clock.today()
     this_quarter = Period.of("quarter", today)
     last_quarter = Period.of("quarter", this_quarter.start - dt.timedelta(days=1))

@@ -3,7 +3,7 @@ head for every twenty of them, against gunicorn + PostgreSQL on loopback.
 
     .venv/bin/python benchmarks/bench_load.py [--database bank1m] [--users 200] [--heads N] [--spawn-rate 20]
                                               [--time 180s] [--workers 4] [--threads 4]
-                                              [--login-spread 0] [--think 3,10] [--port 8765] [--no-cache]
+                                              [--login-spread 0] [--think 3,10] [--port 8765] [--no-cache] [--prewarm]
 
 Needs the generated bank (benchmarks/generate.py). Steps:
   1. picks the managers (every tenth of rm0001…, one per user) and, for each, 30 customers of
@@ -46,7 +46,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import OUT, ROOT, machine, percentile, use_pg
+from common import OUT, ROOT, machine, percentile, prewarm, use_pg
 
 
 def parse_seconds(text: str) -> int:
@@ -243,6 +243,50 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"the server did not answer at {url} within {timeout:.0f} s")
 
 
+class WaitSampler:
+    """What PostgreSQL's backends are doing during the run: pg_stat_activity sampled every second
+    from a connection of its own (with the machine's load), summed over the run. Working on the CPU
+    (no wait event) against waiting on a lock, on a disk read (DataFileRead: the bank is not in
+    memory) or on the client (ClientRead: idle in a transaction, the app is the bottleneck)."""
+
+    def __init__(self, url: str):
+        import threading
+
+        import psycopg
+
+        self.connection = psycopg.connect(url, autocommit=True)
+        self.counts: dict[str, int] = {}
+        self.samples = 0
+        self.loads: list[float] = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.wait(1.0):
+            rows = self.connection.execute(
+                "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'").fetchall()
+            self.samples += 1
+            self.loads.append(os.getloadavg()[0])
+            for (what,) in rows:
+                self.counts[what] = self.counts.get(what, 0) + 1
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=5)
+        self.connection.close()
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "PostgreSQL's backends: not sampled"
+        busy = sorted(self.counts.items(), key=lambda kv: -kv[1])
+        parts = ", ".join(f"{what} {n / self.samples:.2f}" for what, n in busy[:8])
+        return (f"PostgreSQL's active backends, mean over {self.samples} one-second samples: "
+                f"{sum(self.counts.values()) / self.samples:.2f} ({parts or 'none'}); "
+                f"load average (1 min) median {statistics.median(self.loads):.1f}, max {max(self.loads):.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default="bank1m")
@@ -259,6 +303,8 @@ def main() -> None:
     parser.add_argument("--think", default="3,10", help="think time between actions, min,max seconds")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-cache", action="store_true", help="no Redis: the preview is planned on every view")
+    parser.add_argument("--prewarm", action="store_true",
+                        help="read the whole bank into the OS cache first (pg_prewarm), as a server in use has it")
     args = parser.parse_args()
 
     redis = None if args.no_cache else start_redis()
@@ -282,6 +328,10 @@ def main() -> None:
     print(f"bank {args.database}: {total:,} customers; {len(plan)} managers, books of "
           f"{min(books.values()):,}–{max(books.values()):,} (median {statistics.median(books.values()):,.0f}); "
           f"{machine()}; {len(heads)} branch heads", flush=True)
+    if args.prewarm:
+        from django.db import connection
+
+        print(prewarm(connection), flush=True)
     print(build_worklists([p["id"] for p in plan]), flush=True)
     print(warm_review(), flush=True)
     print(prepare_pages(plan), flush=True)
@@ -309,12 +359,14 @@ def main() -> None:
         locust_env = {**os.environ, "BANYAN_LOAD_PLAN": str(plan_file), "BANYAN_LOAD_TIMES": str(times_file),
                       "BANYAN_LOAD_LOGIN_SPREAD": str(args.login_spread), "BANYAN_LOAD_THINK": args.think}
         times_file.unlink(missing_ok=True)
+        waits = WaitSampler(url)
         started = time.perf_counter()
         subprocess.run([str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "benchmarks/locustfile.py"), "--headless",
                         "-u", str(len(plan) + len(heads)), "-r", str(args.spawn_rate), "-t", args.time, "--host", host,
                         "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "15"],
                        cwd=ROOT, env=locust_env, timeout=seconds + 120, check=False)
         elapsed = time.perf_counter() - started
+        waits.stop()
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -327,6 +379,7 @@ def main() -> None:
             redis[0].wait(timeout=30)
 
     report(args, csv_prefix, times_file, elapsed)
+    print(waits.summary())
     failures = LoginFailure.objects.count() - failures_before
     print(f"login throttling: {failures} failed logins recorded during the run "
           f"(BANYAN_LOGIN_MAX_FAILURES counts failures only; {len(plan)} successful logins from 127.0.0.1)")

@@ -90,7 +90,10 @@ def holding_detail(holding: Holding, code: str, *, today: dt.date | None = None,
 
 def holding_for(customer, code: str, holding_id=None) -> Holding | None:
     """The holding a maintenance message is about: the one named (of this customer only), else the
-    customer's NAV holding that reached the line (take-profit / stop-loss) or moved the most."""
+    customer's NAV holding that reached the line (take-profit / stop-loss) or moved the most.
+    `holding_id` may be the holding itself, already read with its product (the worklist's card)."""
+    if isinstance(holding_id, Holding):
+        return holding_id if holding_id.customer_id == customer.pk else None
     qs = (Holding.objects.filter(customer_id=customer.pk, status=HoldingStatus.ACTIVE, product__type__in=NAV_TYPES)
           .select_related("product"))
     if holding_id not in (None, ""):

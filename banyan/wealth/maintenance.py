@@ -64,10 +64,12 @@ def compose_url(customer_id: int, code: str, holding_id: int, channel: str = "")
 
 
 def suggest(customer, code: str, holding: Holding, *, actor, channel: str = "",
-            today: dt.date | None = None) -> Suggestion:
+            today: dt.date | None = None, templates: dict | None = None) -> Suggestion:
     """The message to suggest for one holding: the customer's preferred (or the task's) message
     channel when the customer agreed to it, else the first agreed; the text as it would go, in the
-    bank's language; and today's message of this kind, if one was written already."""
+    bank's language; and today's message of this kind, if one was written already. `templates`:
+    the templates already picked for this page, by (kind, channel, branch) — a worklist shows many
+    suggestions of the same few kinds."""
     from banyan.messaging.models import Message, MessageChannel
     from banyan.messaging.selectors import template_pick
     from banyan.messaging.services import block_reason, blocking_rule, message_values
@@ -82,8 +84,12 @@ def suggest(customer, code: str, holding: Holding, *, actor, channel: str = "",
     shown = usable or first
     with translation.override("zh-hans"):  # the message goes to the customer in the bank's language
         detail = holding_detail(holding, code, today=day, language="zh-hans")
-        tpl = template_pick(code, shown, customer.branch_id)
-        values = message_values(customer=customer, actor=actor, code=code,
+        picks = {} if templates is None else templates
+        key = (code, shown, customer.branch_id)
+        if key not in picks:
+            picks[key] = template_pick(*key)
+        tpl = picks[key]
+        values = message_values(customer=customer, actor=actor, code=code, holding=holding,
                                 context={"product": holding.product.name, "detail": detail})
         text = render(tpl.body, values) if tpl else ""
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -93,8 +99,9 @@ def suggest(customer, code: str, holding: Holding, *, actor, channel: str = "",
                       compose_url(customer.pk, code, holding.pk, usable), sent)
 
 
-def suggestions_for_task(task, *, actor) -> list[Suggestion]:
-    """The messages a worklist task's maintenance reasons call for (one per holding and kind)."""
+def suggestions_for_task(task, *, actor, templates: dict | None = None) -> list[Suggestion]:
+    """The messages a worklist task's maintenance reasons call for (one per holding and kind);
+    `templates` as for `suggest`, shared by the cards of a page."""
     wanted: dict[tuple[str, int], None] = {}
     for r in task.reasons.all():
         if r.code in MAINTENANCE_CODES and (r.ref or "").startswith("holding:"):
@@ -109,7 +116,7 @@ def suggestions_for_task(task, *, actor) -> list[Suggestion]:
     holdings = {h.pk: h for h in Holding.objects.filter(pk__in={pk for _c, pk in wanted}, customer_id=task.customer_id)
                 .select_related("product")}
     channel = task.suggested_channel
-    return [suggest(task.customer, code, holdings[pk], actor=actor, channel=channel)
+    return [suggest(task.customer, code, holdings[pk], actor=actor, channel=channel, templates=templates)
             for code, pk in wanted if pk in holdings]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
@@ -19,6 +20,10 @@ from banyan.worklists.triggers import cadence_late
 
 #: How far back unfinished tasks stay on the "overdue" list of the manager's page.
 OVERDUE_DAYS = 14
+#: How many overdue tasks the page shows as full cards before "show all": a manager back from a
+#: week away (or a bank's first day, when every reason due at once came in) may have a hundred, and
+#: a hundred cards with their forms are a 1.5 MB page that takes a second of the server to write.
+OVERDUE_SHOWN = 10
 
 
 def worklist_owner(user) -> Staff | None:
@@ -49,12 +54,14 @@ def get_task_for_user(user, task_id) -> Task:
 
 
 def _with_card_data(qs: QuerySet[Task]) -> QuerySet[Task]:
-    """What a task card shows, in a fixed number of queries: the customer with its segment, the
-    recorded contact, the reasons, and the customer's topics (customers.topics: the latest new
-    information as two subqueries; the open memos and opportunities prefetched)."""
+    """What a task card shows, in a fixed number of queries: the customer with its segment, manager
+    and branch (a suggested message names them), the recorded contact, the reasons, and the
+    customer's topics (customers.topics: the latest new information as two subqueries; the open
+    memos and opportunities prefetched)."""
     from banyan.customers.topics import topics_annotations, topics_prefetch
 
-    return (qs.select_related("customer", "customer__segment", "interaction", "closed_by")
+    return (qs.select_related("customer", "customer__segment", "customer__rm", "customer__branch", "interaction",
+                              "closed_by")
             .prefetch_related("reasons", *topics_prefetch("customer__"))
             .annotate(**topics_annotations("customer_id")))
 
@@ -72,11 +79,26 @@ def day_tasks(manager: Staff, day: dt.date) -> list[Task]:
     return tasks
 
 
-def overdue_tasks(manager: Staff, day: dt.date, *, days: int = OVERDUE_DAYS) -> list[Task]:
-    """Tasks of the previous `days` days still open (not done, skipped, moved or carried over)."""
-    qs = Task.objects.filter(manager=manager, status=TaskStatus.OPEN, date__lt=day,
-                             date__gte=day - dt.timedelta(days=days))
-    return list(_with_card_data(qs).order_by("date", "rank", "pk"))
+def _overdue(manager: Staff, day: dt.date, days: int) -> QuerySet[Task]:
+    return Task.objects.filter(manager=manager, status=TaskStatus.OPEN, date__lt=day,
+                               date__gte=day - dt.timedelta(days=days))
+
+
+def overdue_tasks(manager: Staff, day: dt.date, *, days: int = OVERDUE_DAYS, limit: int | None = None,
+                  also: Iterable[int] = ()) -> list[Task]:
+    """Tasks of the previous `days` days still open (not done, skipped, moved or carried over),
+    oldest first: the first `limit` of them (all when None), and the tasks `also` names among them
+    wherever they come (a card whose action was refused shows its refusal)."""
+    qs = _with_card_data(_overdue(manager, day, days)).order_by("date", "rank", "pk")
+    if limit is None:
+        return list(qs)
+    tasks = list(qs[:limit])
+    rest = set(also) - {t.pk for t in tasks}
+    return tasks + list(qs.filter(pk__in=rest)) if rest else tasks
+
+
+def overdue_count(manager: Staff, day: dt.date, *, days: int = OVERDUE_DAYS) -> int:
+    return _overdue(manager, day, days).count()
 
 
 @dataclass

@@ -49,6 +49,7 @@ from banyan.worklists.planner import rule_words
 from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
     OVERDUE_DAYS,
+    OVERDUE_SHOWN,
     DayCounts,
     branch_day_counts,
     branch_managers,
@@ -58,6 +59,7 @@ from banyan.worklists.selectors import (
     get_task_for_user,
     is_built,
     overdue_cadence_counts,
+    overdue_count,
     overdue_tasks,
     worklist_owner,
 )
@@ -237,10 +239,11 @@ def _meeting_form(task: Task, refusal: Refusal, place: str) -> AppointmentForm:
 
 
 def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: str = "",
-             talk: TalkSettings | None = None, manager: Staff | None = None) -> Task:
+             talk: TalkSettings | None = None, manager: Staff | None = None, templates: dict | None = None) -> Task:
     """What the card shows, computed from rows already loaded (no queries, given the bank's talking
     point settings `talk` and the list's manager). `task.talk`: what to say and the manager's notes,
-    written when the card shows them, in the reader's language."""
+    written when the card shows them, in the reader's language. `templates`: the message templates
+    the page's cards have picked (wealth.maintenance.suggest), shared by the cards of one page."""
     c = task.customer
     refusal = error if isinstance(error, Refusal) else Refusal(error)
     task.error = refusal.text
@@ -261,7 +264,8 @@ def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: st
     if task.status == TaskStatus.OPEN:
         task.meeting_form = _meeting_form(task, refusal, place)
         # 销售维护 (WEA-3): the message suggested for a take-profit, stop-loss or NAV move reason
-        task.maintenance = SimpleLazyObject(lambda: suggestions_for_task(task, actor=manager or task.manager))
+        task.maintenance = SimpleLazyObject(lambda: suggestions_for_task(task, actor=manager or task.manager,
+                                                                        templates=templates))
     return task
 
 
@@ -318,7 +322,8 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     errors = card_errors or {}
     place = _branch_name(manager)
     talk = TalkSettings.load()
-    tasks = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager)
+    templates: dict = {}
+    tasks = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager, templates=templates)
              for t in day_tasks(manager, day)]
     if mode == "future":
         too_far = (day - today).days > PREVIEW_LIMIT_DAYS
@@ -334,8 +339,12 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     context["built"] = mode == "today" or bool(tasks) or is_built(manager, day)
     context["counts"] = day_counts(tasks, manager.daily_capacity)
     if mode == "today":
-        context["overdue"] = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager)
-                              for t in overdue_tasks(manager, day)]
+        show_all = request.GET.get("overdue") == "all"
+        overdue = overdue_tasks(manager, day, limit=None if show_all else OVERDUE_SHOWN, also=errors)
+        context["overdue"] = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager,
+                                       templates=templates) for t in overdue]
+        context["overdue_total"] = len(overdue) if show_all else overdue_count(manager, day)
+        context["overdue_hidden"] = context["overdue_total"] - len(overdue)
         if not readonly:  # the coming week is planned when asked for: see worklist_week
             context["week_url"], context["week_days"] = reverse("worklist_week"), PREVIEW_DAYS
             festival = coming_festival(today)

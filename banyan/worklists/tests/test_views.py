@@ -212,6 +212,31 @@ def test_yesterdays_open_task_is_overdue_today_and_can_be_completed(bank, login,
     assert "冯雪" not in _section(client.get("/work/").content.decode(), "overdue-title")
 
 
+def test_a_long_overdue_list_shows_its_first_cards_and_the_rest_on_asking(bank, login, make_customer):
+    """A manager back from a week away: the first OVERDUE_SHOWN overdue tasks (oldest first) as cards,
+    a link to the rest; a refused action on a task beyond them shows that card with its refusal."""
+    from banyan.worklists.selectors import OVERDUE_SHOWN
+
+    n = OVERDUE_SHOWN + 3
+    yesterday = TODAY - dt.timedelta(days=1)
+    tasks = [Task.objects.create(manager=bank.rm_a, date=yesterday, rank=i + 1, priority=50, suggested_channel="phone",
+                                 customer=make_customer(bank.rm_a, name=f"逾期{i:02d}")) for i in range(n)]
+    client = login(bank.rm_a)
+    page = client.get("/work/").content.decode()
+    overdue = _section(page, "overdue-title")
+    shown = [t for t in tasks if f'id="task-{t.pk}"' in overdue]
+    assert shown == tasks[:OVERDUE_SHOWN]
+    assert f"前几天还有 {n} 个逾期未完成的任务" in page  # the alert counts them all
+    assert 'href="?overdue=all#overdue"' in overdue and "显示其余 3 个逾期任务" in overdue
+    everything = _section(client.get("/work/?overdue=all").content.decode(), "overdue-title")
+    assert all(f'id="task-{t.pk}"' in everything for t in tasks) and "overdue=all" not in everything
+    last = tasks[-1]  # beyond the cards shown: refused without htmx, the page shows its card and why
+    refused = client.post(f"/work/tasks/{last.pk}/complete/", {"outcome": "reached", "page": TODAY.isoformat(),
+                                                                "next_contact_on": "2026-13-01"})
+    assert refused.status_code == 400
+    assert f'id="task-{last.pk}"' in _section(refused.content.decode(), "overdue-title")
+
+
 def test_a_past_day_shows_what_was_planned_with_each_final_status(bank, login, make_customer):
     customer = make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 20), seq=3))
     day = dt.date(2026, 11, 20)
