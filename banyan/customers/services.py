@@ -22,7 +22,7 @@ from banyan.customers.models import Customer, CustomerRelation, IdType
 from banyan.customers.pinyin import search_keys
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.outreach.models import CallEntry, CallStatus
-from banyan.validation import clean_given_fields, reject_unknown_fields
+from banyan.validation import clean_given_fields, reject_unknown_fields, same_as_stored
 from banyan.worklists.generations import previews_stale
 from banyan.worklists.models import Task, TaskStatus
 
@@ -463,6 +463,28 @@ def customer_change_unsaved(customer: Customer, **fields: Any) -> None:
     _given_field_errors(customer, fields, errors)
     if errors:
         raise ValidationError(errors)
+
+
+def customer_unchanged_by(stored: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
+    """Whether customer_update with `fields` would find nothing to change on a customer stored
+    with the values `stored` (attname → value, at least the fields'), known without building the
+    customer: every field, coerced as customer_update coerces it, is exactly its stored value.
+    The stored row was judged by these same checks when it was written, and its derived columns
+    were filled from these values, so setting them again changes nothing and breaks no rule.
+    False only means "judge it" (customer_change_unsaved): it may still be unchanged, or refused."""
+    if not set(fields) <= _PROFILE_FIELD_SET:
+        return False
+    for name, value in fields.items():
+        try:
+            typed = _coerce(name, value)
+        except ValidationError:
+            return False
+        if not same_as_stored(Customer, name, typed, stored[name]):
+            return False
+    return True
+
+
+_PROFILE_FIELD_SET = frozenset(PROFILE_FIELDS)
 
 
 def customer_check_manager(rm: Staff | None) -> None:

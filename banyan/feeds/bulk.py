@@ -5,10 +5,15 @@ Every row is still judged on its own, by the same checks as the services (custom
 `holding_change_unsaved` / `transaction_judge_unsaved`, which customer_create & co. are made of),
 and a rejected row gets its line and the same reason. What changes is the writing:
 
-- per chunk, ONE query fetches the stored rows for the chunk's keys (and one the customers a
-  holdings or transactions chunk names); staff, branches and products come from the feed's cache;
-- rows are judged in memory against what is stored (or against the same key earlier in the
-  file: the later row wins, judged against the earlier one); equal → unchanged, nothing written;
+- per chunk, ONE query reads the stored values of the file's columns for the chunk's keys, as
+  plain tuples (and one the customers a holdings or transactions chunk names); staff, branches
+  and products come from the feed's cache;
+- a row whose every cell is what is stored (the services' own test: customer_unchanged_by,
+  holding_unchanged_by) is unchanged at a glance — no model instance, no check run again: the
+  stored row passed them when it was written. A rerun of yesterday's file is mostly such rows;
+- the other rows are judged in memory against the stored row (a second query reads those that
+  are stored, whole) or against the same key earlier in the file (the later row wins, judged
+  against the earlier one); equal → unchanged, nothing written;
 - the chunk is written in ONE transaction: new rows by `COPY … FROM STDIN` on PostgreSQL (ids
   drawn from the table's sequence first, so audit events can name them), changed rows by COPY
   into a temporary table and one `UPDATE … FROM`; on SQLite `bulk_create` and `bulk_update`;
@@ -26,6 +31,7 @@ import copy
 import functools
 import itertools
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -44,6 +50,7 @@ from banyan.customers.services import (
     customer_build_unsaved,
     customer_change_unsaved,
     customer_check_manager,
+    customer_unchanged_by,
     customers_moved_work_follows,
 )
 from banyan.feeds import services as rows
@@ -53,6 +60,7 @@ from banyan.holdings.services import (
     customers_refresh_aum,
     holding_build_unsaved,
     holding_change_unsaved,
+    holding_unchanged_by,
     transaction_judge_unsaved,
 )
 
@@ -130,11 +138,13 @@ def _decimal_fields(model) -> tuple[tuple[str, Decimal], ...]:
 
 def _as_stored(obj) -> None:
     """Decimals to their column's places in place (Decimal('1E+3') → Decimal('1000.00')), as read back
-    from the database; the judgement has checked that they fit."""
+    from the database; the judgement has checked that they fit. A zero loses its sign: a cell of
+    -0 is stored and read back as 0.00 (numeric has no negative zero)."""
     for attname, places in _decimal_fields(type(obj)):
         value = getattr(obj, attname)
         if isinstance(value, Decimal) and value.is_finite():
-            setattr(obj, attname, value.quantize(places))
+            value = value.quantize(places)
+            setattr(obj, attname, value.copy_abs() if value.is_zero() else value)
 
 
 def _with_keys(qs, keys):
@@ -146,11 +156,74 @@ def _with_keys(qs, keys):
     return qs.filter(external_id__in=keys)
 
 
+# --- rows that change nothing, at a glance ---------------------------------------------------------
+
+Batch = list[tuple[Record, dict[str, str]]]
+
+
+def _skip_unchanged(model, batch: Batch, columns: list[str], unchanged: Callable[[dict[str, str], dict], bool],
+                    chunk: _Chunk) -> tuple[Batch, set[str]]:
+    """Count as unchanged, without building a model instance, each row whose cells are what is
+    stored (`unchanged(cells, stored values)`, the services' own test); returns the rows left to
+    judge in full and which of their keys are stored. A rerun of yesterday's file is mostly such
+    rows. The stored values are read as plain tuples, only the file's `columns`. A key repeated
+    in the chunk is judged in full each time: its later rows go against the earlier ones."""
+    keys = Counter(values["external_id"] for _r, values in batch)
+    columns = list(dict.fromkeys(columns))  # once each (a new card's source may also be a column)
+    found = _with_keys(model.objects.all(), keys).values_list("external_id", *columns)
+    stored = {row[0]: row for row in found}
+    left: Batch = []
+    for record, values in batch:
+        row = stored.get(values["external_id"])
+        if row is not None and keys[row[0]] == 1 and unchanged(values, dict(zip(columns, row[1:], strict=True))):
+            chunk.count("unchanged")
+        else:
+            left.append((record, values))
+    return left, {values["external_id"] for _r, values in left} & stored.keys()
+
+
+def _file_fields(batch: Batch, refs: tuple[str, ...]) -> list[str]:
+    """The model fields the file gives (its columns but the key and the references)."""
+    return [name for name in batch[0][1] if name not in refs] if batch else []
+
+
+_CUSTOMER_REFS = ("external_id", "rm", "branch")
+_HOLDING_REFS = ("external_id", "customer", "product")
+
+
+def _customer_unchanged(kind: str, look) -> Callable[[dict[str, str], dict], bool]:
+    def unchanged(cells: dict[str, str], stored: dict) -> bool:
+        try:  # an unknown manager or branch, a bad Y/N: judged in full, refused with the services' reason
+            rm = look.staff(cells["rm"]) if cells.get("rm") else None
+            if cells.get("branch"):
+                look.branch(cells["branch"])
+            fields = rows._convert({k: v for k, v in cells.items() if v != "" and k not in _CUSTOMER_REFS})
+        except ValidationError:
+            return False
+        if kind == "new_cards":
+            fields["source"] = Source.NEW_CARD
+        return (rm is None or rm.pk == stored["rm_id"]) and customer_unchanged_by(stored, fields)
+    return unchanged
+
+
+def _holding_unchanged(look, customers: dict[str, Customer]) -> Callable[[dict[str, str], dict], bool]:
+    def unchanged(cells: dict[str, str], stored: dict) -> bool:
+        try:
+            customer = _customer_of(customers, cells.get("customer", ""))
+            product = look.product(cells.get("product", ""))
+            fields = rows._convert({k: v for k, v in cells.items() if v != "" and k not in _HOLDING_REFS})
+        except ValidationError:
+            return False
+        return holding_unchanged_by(stored, customer=customer, product=product, fields=fields)
+    return unchanged
+
+
 # --- judging a chunk, per kind ---------------------------------------------------------------------
 
-def _judge_customers(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
-    keys = {values["external_id"] for _r, values in batch}
-    stored = {c.external_id: c for c in _with_keys(Customer.objects.all(), keys)}
+def _judge_customers(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
+    columns = [*_file_fields(batch, _CUSTOMER_REFS), "rm_id", *(["source"] if kind == "new_cards" else [])]
+    batch, keys = _skip_unchanged(Customer, batch, columns, _customer_unchanged(kind, look), chunk)
+    stored = {c.external_id: c for c in _with_keys(Customer.objects.all(), keys)} if keys else {}
     for record, values in batch:
         try:
             ext = values.pop("external_id")
@@ -192,7 +265,7 @@ def _judge_customers(kind: str, batch: list[tuple[Record, dict[str, str]]], look
             rows._reject(chunk.out, record, rows._reason(kind, e))
 
 
-def _customers_by_number(batch: list[tuple[Record, dict[str, str]]]) -> dict[str, Customer]:
+def _customers_by_number(batch: Batch) -> dict[str, Customer]:
     """The customers a chunk names, with only what a holding needs (pk, risk level)."""
     numbers = {values.get("customer", "") for _r, values in batch}
     found = _with_keys(Customer.objects.all(), numbers).values_list("external_id", "pk", "risk_level")
@@ -206,10 +279,12 @@ def _customer_of(customers: dict[str, Customer], number: str) -> Customer:
     return found
 
 
-def _judge_holdings(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
-    keys = {values["external_id"] for _r, values in batch}
-    stored = {h.external_id: h for h in _with_keys(Holding.objects.select_related("product"), keys)}
+def _judge_holdings(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
     customers = _customers_by_number(batch)
+    columns = [*_file_fields(batch, _HOLDING_REFS), "customer_id", "product_id", "amount", "units", "current_value"]
+    batch, keys = _skip_unchanged(Holding, batch, columns, _holding_unchanged(look, customers), chunk)
+    stored = ({h.external_id: h for h in _with_keys(Holding.objects.select_related("product"), keys)}
+              if keys else {})
     for record, values in batch:
         try:
             ext = values.pop("external_id")
@@ -241,7 +316,7 @@ def _judge_holdings(kind: str, batch: list[tuple[Record, dict[str, str]]], look,
             rows._reject(chunk.out, record, rows._reason(kind, e))
 
 
-def _judge_transactions(kind: str, batch: list[tuple[Record, dict[str, str]]], look, chunk: _Chunk) -> None:
+def _judge_transactions(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
     keys = {values["external_id"] for _r, values in batch}
     stored = {t.external_id: t for t in _with_keys(Transaction.objects.all(), keys)}
     customers = _customers_by_number(batch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,7 +27,7 @@ from banyan.holdings.models import (
     Transaction,
     account_search_key,
 )
-from banyan.validation import clean_given_fields, reject_unknown_fields
+from banyan.validation import clean_given_fields, reject_unknown_fields, same_as_stored
 
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -253,6 +254,10 @@ _HOLDING_UPDATABLE = (
 )
 
 
+_UPDATABLE_SET = frozenset(_HOLDING_UPDATABLE) - {"customer", "product"}
+_PARSED_FIELDS = frozenset(_MONEY_FIELDS + _DATE_FIELDS)
+
+
 def _holding_values(holding: Holding, fields) -> dict[str, Any]:
     return {k: getattr(holding, k if k not in ("customer", "product") else f"{k}_id") for k in fields}
 
@@ -333,6 +338,34 @@ def holding_change_unsaved(*, holding: Holding, **fields: Any) -> tuple[dict[str
     after = _holding_values(holding, fields)
     changed = sorted(k for k in fields if before[k] != after[k])
     return {k: before[k] for k in changed}, {k: after[k] for k in changed}
+
+
+def holding_unchanged_by(stored: Mapping[str, Any], *, customer: Customer, product: Product,
+                         fields: Mapping[str, Any]) -> bool:
+    """Whether holding_update with this customer, product and `fields` would find nothing to change
+    on a holding stored with the values `stored` (attname → value: customer_id, product_id, amount,
+    units, current_value and the fields'), known without building the holding: the same customer
+    and product, every field parsed as holding_update parses it and exactly its stored value, and
+    the current value what the product's latest NAV makes of it (a new NAV changes it). The stored
+    row was judged by these same rules when it was written. False only means "judge it"
+    (holding_change_unsaved): it may still be unchanged, or refused."""
+    if customer.pk != stored["customer_id"] or product.pk != stored["product_id"]:
+        return False
+    if not set(fields) <= _UPDATABLE_SET:
+        return False
+    values, errors = _parse_holding_fields(dict(fields))
+    if errors:
+        return False
+    for name, value in values.items():
+        if name not in _PARSED_FIELDS:  # as clean_fields would make it (an overdue_days of "12" is 12)
+            try:
+                value = Holding._meta.get_field(name).to_python(value)
+            except ValidationError:
+                return False
+        if not same_as_stored(Holding, name, value, stored[name]):
+            return False
+    current = _current_value(product, stored["amount"], stored["units"])
+    return same_as_stored(Holding, "current_value", current, stored["current_value"])
 
 
 def transaction_judge_unsaved(*, customer: Customer, external_id: str, occurred_on: Any, amount: Any,

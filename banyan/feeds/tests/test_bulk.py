@@ -15,7 +15,7 @@ from banyan.customers.identity import make_resident_id
 from banyan.customers.models import Customer
 from banyan.feeds import bulk
 from banyan.feeds.services import feed_import
-from banyan.holdings.models import Holding, Transaction
+from banyan.holdings.models import Holding, Product, Transaction
 
 HEADER = ["external_id", "name", "id_number", "mobile", "email", "rm", "risk_level"]
 
@@ -161,6 +161,39 @@ def test_a_transactions_feed_in_chunks_corrects_a_movement_fed_twice_in_place(ba
     assert result.summary == "added 15, updated 1, unchanged 0, rejected 0"
     assert Transaction.objects.count() == 15
     assert Transaction.objects.get(external_id="T4").amount == Decimal("-500000.00")
+
+
+def test_an_unchanged_rerun_judges_no_row_in_full_and_a_new_nav_still_revalues_a_fund(
+        bank, make_customer, tmp_path, small_chunks, monkeypatch):
+    # given a customers file and a holdings file imported once (a fund holding among the deposits)
+    customers_path, holdings_path = tmp_path / "c.csv", tmp_path / "h.csv"
+    _write(customers_path, HEADER, _rows(25))
+    holding_header = ["external_id", "customer", "product", "amount", "purchase_date", "cost_price", "take_profit_pct"]
+    holdings = [[f"H{i}", f"B{i:05d}", "TD3Y", f"{1000 * (i + 1)}.00", "2025-01-10", "", ""] for i in range(24)]
+    holdings.append(["H24", "B00024", "F001", "100000.00", "2025-06-01", "1.2500", "15"])
+    _write(holdings_path, holding_header, holdings)
+    assert feed_import(kind="customers", path=customers_path, followups=False).summary.startswith("added 25")
+    assert feed_import(kind="holdings", path=holdings_path, followups=False).summary.startswith("added 25")
+
+    # when both come again unchanged, with the full judgement made to fail if it is called
+    def judged_in_full(**_kwargs):
+        raise AssertionError("an unchanged row was judged in full")
+
+    with monkeypatch.context() as m:
+        m.setattr(bulk, "customer_change_unsaved", judged_in_full)
+        m.setattr(bulk, "holding_change_unsaved", judged_in_full)
+        customers = feed_import(kind="customers", path=customers_path, followups=False)
+        unchanged = feed_import(kind="holdings", path=holdings_path, followups=False)
+    # and once more after the fund's NAV moved without its holdings being revalued
+    Product.objects.filter(pk=bank.products.fund.pk).update(latest_nav=Decimal("1.5000"))
+    revalued = feed_import(kind="holdings", path=holdings_path, followups=False)
+
+    # then the reruns changed nothing (take-profit 15 stored as 15.00 included); after the NAV the
+    # fund's row, its cells as stored, is judged in full: its current value follows the NAV
+    assert customers.summary == "added 0, updated 0, unchanged 25, rejected 0"
+    assert unchanged.summary == "added 0, updated 0, unchanged 25, rejected 0"
+    assert revalued.summary == "added 0, updated 1, unchanged 24, rejected 0"
+    assert Holding.objects.get(external_id="H24").current_value == Decimal("120000.00")  # 80,000 units × 1.5
 
 
 def _refuse_names_in_the_database(name: str) -> None:

@@ -367,11 +367,44 @@ _LONG_ACCOUNT = ("holdings", HOLDING_HEADER, [_stored(_STORED_HOLDINGS, "H001", 
 _CHANGED_BACK = ("transactions", TRANSACTION_HEADER, [_stored(_STORED_TRANSACTIONS, "T002", amount="0"),
                                                       _stored(_STORED_TRANSACTIONS, "T002")])
 
+# - an amount of -0 followed by a row of the same key: the later row's audit "before" said -0.00 in
+#   bulk (the kept row), 0.00 row by row (read back from the database, which has no negative zero).
+_NEGATIVE_ZERO = ("holdings", HOLDING_HEADER, [_stored(_STORED_HOLDINGS, "H001", amount="-0"),
+                                               _stored(_STORED_HOLDINGS, "H001")])
+# Rows the bulk path counts as unchanged at a glance (every cell what is stored, no model instance)
+# must be exactly those row by row finds unchanged: a number written otherwise (500000 for 500000.00,
+# 2E+5, 15.0) is unchanged; one equal to the stored value but refused by the field (0E-7 has seven
+# decimal places, against a 0.00 stored by an earlier chunk) is refused; a mobile written otherwise
+# is judged in full and unchanged; an unknown branch or a bad Y/N is refused even when the rest is
+# as stored.
+_WRITTEN_OTHERWISE = ("customers", CUSTOMER_HEADER, [
+    _stored(_STORED_CUSTOMERS, "S001", other_bank_assets="500000"),
+    _stored(_STORED_CUSTOMERS, "S002", mobile="+86 139 1234 5678"),
+    _stored(_STORED_CUSTOMERS, "S003", branch="B99"),
+    _stored(_STORED_CUSTOMERS, "S004", consent_sms="maybe"),
+])
+_ZERO_WRITTEN_OTHERWISE = ("customers", CUSTOMER_HEADER, [_stored(_STORED_CUSTOMERS, "S001", other_bank_assets="0"),
+                                                         _stored(_STORED_CUSTOMERS, "S002"),
+                                                         _stored(_STORED_CUSTOMERS, "S001", other_bank_assets="0E-7"),
+                                                         _stored(_STORED_CUSTOMERS, "S003", other_bank_assets="1e3")])
+_HOLDINGS_WRITTEN_OTHERWISE = ("holdings", HOLDING_HEADER, [
+    _stored(_STORED_HOLDINGS, "H001", amount="2E+5"),
+    _stored(_STORED_HOLDINGS, "H002", take_profit_pct="15.0", stop_loss_pct="1E+1"),
+    _stored(_STORED_HOLDINGS, "H003", customer="CNOPE"),
+    _stored(_STORED_HOLDINGS, "H004", units="48000", status="active"),
+])
+_HOLDING_ZERO_WRITTEN_OTHERWISE = ("holdings", HOLDING_HEADER, [_stored(_STORED_HOLDINGS, "H003", amount="0"),
+                                                               _stored(_STORED_HOLDINGS, "H001"),
+                                                               _stored(_STORED_HOLDINGS, "H003", amount="0E-7"),
+                                                               _stored(_STORED_HOLDINGS, "H002", overdue_days="00")])
+
 
 @_SETTINGS
 @given(file=customer_files, chunk=chunk_sizes)
 @example(file=_MOVED_TWICE, chunk=2)
 @example(file=_MOVED_TWICE, chunk=500)
+@example(file=_WRITTEN_OTHERWISE, chunk=500)
+@example(file=_ZERO_WRITTEN_OTHERWISE, chunk=2)
 def test_customer_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk):
     kind, header, feed_rows = file
     _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "customers.csv")
@@ -381,6 +414,9 @@ def test_customer_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_
 @given(file=holding_files, chunk=chunk_sizes)
 @example(file=_ADDED_THEN_MOVED, chunk=500)
 @example(file=_LONG_ACCOUNT, chunk=2)
+@example(file=_NEGATIVE_ZERO, chunk=500)
+@example(file=_HOLDINGS_WRITTEN_OTHERWISE, chunk=500)
+@example(file=_HOLDING_ZERO_WRITTEN_OTHERWISE, chunk=2)
 def test_holding_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk):
     kind, header, feed_rows = file
     _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "holdings.csv")
