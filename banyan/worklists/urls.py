@@ -8,6 +8,7 @@ urlpatterns = [
     path("week/", views.worklist_week, name="worklist_week"),
     path("festival-greetings/", views.festival_greetings_view, name="festival_greetings"),
     path("tasks/<int:task_id>/complete/", views.task_complete_view, name="task_complete"),
+    path("tasks/<int:task_id>/part/", views.task_part_view, name="task_part"),
     path("tasks/<int:task_id>/skip/", views.task_skip_view, name="task_skip"),
     path("tasks/<int:task_id>/move/", views.task_move_view, name="task_move"),
     path("branch/", views.worklist_branch, name="worklist_branch"),

@@ -120,6 +120,16 @@ def test_a_manager_completes_the_birthday_call_and_finds_it_on_the_timeline(live
         expect(page.locator("#open-tasks")).not_to_contain_text("王建国")
         expect(page.locator("#closed-tasks")).to_contain_text("王建国")
 
+        # 冯雪's overdue card: "跳过" loads its form as it opens (not written with the page)
+        late = page.locator("#overdue .task-card", has_text="冯雪")
+        expect(late.locator("select[name=reason]")).to_have_count(0)
+        late.locator("details.task-skip summary").click()
+        late.locator("select[name=reason]").select_option(label="客户出差/出国")
+        late.locator("input[name=note]").fill("下周回国")
+        late.screenshot(path=SHOTS / "12b-worklist-skip-opened.png")
+        late.get_by_role("button", name="确认跳过").click()
+        expect(page.locator("#overdue")).to_contain_text("客户出差/出国：下周回国")
+
         page.locator("#closed-tasks a", has_text="王建国").first.click()
         expect(page).to_have_url(f"{live_server.url}/customers/{wang.pk}/")
         entry = page.locator("#timeline li", has_text="祝六十大寿，客户约下周来网点")

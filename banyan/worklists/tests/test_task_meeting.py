@@ -30,12 +30,15 @@ def _complete(client, task, **fields):
 
 
 def test_the_card_asks_for_the_meetings_time_place_and_purpose(bank, login, task):
-    page = login(bank.rm_a).get("/work/").text
+    client = login(bank.rm_a)
+    page = client.get("/work/").text
     card = page[page.index(f'id="task-{task.pk}"'):]
     card = card[:card.index("</article>")]
-    assert all(f in card for f in MEETING_FIELDS) and 'class="appointment-fields"' in card
     assert f'data-opens="task-{task.pk}-meeting"' in card  # the "已约见" button opens them first
-    assert 'value="城东支行"' in card  # the branch as the place, to change if need be
+    assert f'/work/tasks/{task.pk}/part/?part=meeting' in card  # and they load as they open
+    fields = client.get(f"/work/tasks/{task.pk}/part/", {"part": "meeting", "page": TODAY.isoformat()}, **HTMX).text
+    assert all(f in fields for f in MEETING_FIELDS) and 'class="appointment-fields"' in fields
+    assert 'value="城东支行"' in fields  # the branch as the place, to change if need be
 
 
 def test_a_meeting_without_a_time_is_asked_for_on_the_card_and_the_task_stays_open(bank, login, task):

@@ -113,7 +113,8 @@ def test_the_cards_more_records_a_refusal_what_was_learned_and_when_to_call_agai
     client = login(bank.rm_a)
     client.get("/work/")
     task = _task(birthday)
-    assert 'name="next_contact_on"' in client.get("/work/").content.decode()
+    more = client.get(f"/work/tasks/{task.pk}/part/", {"part": "more"}, **HTMX).content.decode()  # as "more" opens
+    assert 'name="next_contact_on"' in more
     response = client.post(f"/work/tasks/{task.pk}/complete/", {
         "outcome": "refused", "summary": "祝寿；推荐理财被婉拒", "rejection_reason": "资金要留给孙子上学",
         "new_info": "孙子明年上小学", "next_step": "年后再约", "next_contact_on": "2027-02-20",
@@ -147,6 +148,28 @@ def test_skipping_a_task_keeps_the_reason(bank, login, birthday):
     task.refresh_from_db()
     assert task.status == TaskStatus.SKIPPED and task.skip_reason == "客户出差/出国：下周回国"
     assert not Interaction.objects.filter(customer=birthday).exists()
+
+
+def test_a_cards_further_forms_load_when_opened_and_only_from_its_own_list(bank, login, birthday):
+    """The parts behind a card's "more", "meeting", "skip" and "move" are not written with the page
+    (most cards are finished with one click); each loads when its <details> is opened."""
+    client = login(bank.rm_a)
+    page = client.get("/work/").content.decode()
+    task = _task(birthday)
+    card = page[page.index(f'id="task-{task.pk}"'):]
+    card = card[:card.index("</article>")]
+    assert 'name="rejection_reason"' not in card and 'name="reason"' not in card and 'name="to"' not in card
+    for part, marker in [("more", 'name="rejection_reason"'), ("meeting", 'value="城东支行"'),
+                         ("skip", "客户出差/出国"), ("move", 'name="to"')]:
+        assert f"/work/tasks/{task.pk}/part/?part={part}&amp;page={TODAY.isoformat()}" in card
+        answer = client.get(f"/work/tasks/{task.pk}/part/", {"part": part, "page": TODAY.isoformat()}, **HTMX)
+        assert answer.status_code == 200 and marker in answer.content.decode(), part
+    assert client.get(f"/work/tasks/{task.pk}/part/", {"part": "delete"}).status_code == 404
+    for other in (bank.rm_b, bank.rm_c):  # another manager of the branch, of another branch
+        assert login(other).get(f"/work/tasks/{task.pk}/part/", {"part": "skip"}).status_code == 404
+    client.post(f"/work/tasks/{task.pk}/skip/", {"reason": "客户出差/出国", "page": TODAY.isoformat()}, **HTMX)
+    late = client.get(f"/work/tasks/{task.pk}/part/", {"part": "move"}, **HTMX).content.decode()
+    assert "该任务已在别处处理" in late and 'name="to"' not in late
 
 
 def test_moving_a_birthday_past_its_date_shows_the_error_and_changes_nothing(bank, login, birthday):
