@@ -267,7 +267,8 @@ def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: st
     task.status_word = STATUS_WORDS.get(task.status, task.status)
     task.rule_text = rule_words(task.rule_code, task.rule_args, fallback=task.rule_note)
     if task.status == TaskStatus.OPEN:
-        task.meeting_form = _meeting_form(task, refusal, place)
+        # the card's meeting fields are only written with it when refused (task.eager), else as they open
+        task.meeting_form = SimpleLazyObject(lambda: _meeting_form(task, refusal, place))
         # 销售维护 (WEA-3): the message suggested for a take-profit, stop-loss or NAV move reason
         task.maintenance = SimpleLazyObject(lambda: suggestions_for_task(task, actor=manager or task.manager,
                                                                         templates=templates))
