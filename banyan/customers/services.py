@@ -20,6 +20,7 @@ from banyan.customers import identity
 from banyan.customers.completeness import completeness_score
 from banyan.customers.models import Customer, CustomerRelation, IdType
 from banyan.customers.pinyin import search_keys
+from banyan.instances import unsaved
 from banyan.org.models import BOOK_ROLES, Role, Staff
 from banyan.outreach.models import CallEntry, CallStatus
 from banyan.validation import clean_given_fields, reject_unknown_fields, same_as_stored
@@ -170,8 +171,8 @@ def _new_customer(*, external_id: str, name: str, rm: Staff | None, branch, assi
     if branch is None:
         raise ValidationError({"rm": [_("A customer belongs to a manager or at least a branch.")]})
     values = {k: _coerce(k, v) for k, v in fields.items() if k != "referrer"}
-    customer = Customer(external_id=(external_id or "").strip(), name=name or "", rm=rm, assistant=assistant,
-                        branch=branch, referrer=fields.get("referrer"), **values)
+    customer = unsaved(Customer, external_id=(external_id or "").strip(), name=name or "", rm=rm,
+                       assistant=assistant, branch=branch, referrer=fields.get("referrer"), **values)
     errors = _normalise_identity(customer)
     customer_fill_derived(customer)
     return customer, errors

@@ -63,6 +63,7 @@ from banyan.holdings.services import (
     holding_unchanged_by,
     transaction_judge_unsaved,
 )
+from banyan.instances import unsaved
 
 BULK_KINDS = ("customers", "new_cards", "holdings", "transactions")
 #: Chunk sizes: the first chunks are small (a quick first commit and progress report), then 5,000.
@@ -269,7 +270,7 @@ def _customers_by_number(batch: Batch) -> dict[str, Customer]:
     """The customers a chunk names, with only what a holding needs (pk, risk level)."""
     numbers = {values.get("customer", "") for _r, values in batch}
     found = _with_keys(Customer.objects.all(), numbers).values_list("external_id", "pk", "risk_level")
-    return {ext: Customer(pk=pk, external_id=ext, risk_level=risk) for ext, pk, risk in found}
+    return {ext: unsaved(Customer, pk=pk, external_id=ext, risk_level=risk) for ext, pk, risk in found}
 
 
 def _customer_of(customers: dict[str, Customer], number: str) -> Customer:

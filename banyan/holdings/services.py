@@ -27,6 +27,7 @@ from banyan.holdings.models import (
     Transaction,
     account_search_key,
 )
+from banyan.instances import unsaved
 from banyan.validation import clean_given_fields, reject_unknown_fields, same_as_stored
 
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -175,7 +176,7 @@ def _new_holding(customer: Customer, product: Product, fields: dict[str, Any]) -
     """An unsaved holding under the rules, with units and current value; returns it and the fields
     given (holding_create and the bulk feeds share it)."""
     values, errors = _parse_holding_fields(fields)
-    holding = Holding(customer=customer, product=product,
+    holding = unsaved(Holding, customer=customer, product=product,
                       risk_level_at_sale=values.pop("risk_level_at_sale", customer.risk_level),
                       **{k: v for k, v in values.items() if k not in errors})
     for field, messages in _holding_rule_errors(holding).items():

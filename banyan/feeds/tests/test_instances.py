@@ -1,0 +1,34 @@
+"""banyan.instances.unsaved makes the same unsaved instance as the model's own constructor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from banyan.customers.models import Customer
+from banyan.holdings.models import Holding
+from banyan.instances import unsaved
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_an_unsaved_customer_and_holding_are_those_the_constructor_makes(bank):
+    customer_values = dict(external_id="C1", name="王建华", rm=bank.rm_a, assistant=None, branch=bank.b1,
+                           referrer=None, birth_date=dt.date(1980, 5, 17), other_bank_assets=Decimal("500000"))
+    made, built = Customer(**customer_values), unsaved(Customer, **customer_values)
+    assert _fields(built) == _fields(made) and built.rm is bank.rm_a and built.branch_id == bank.b1.pk
+    assert (built._state.adding, built._state.db, built.pk) == (made._state.adding, made._state.db, None)
+
+    holding_values = dict(customer=made, product=bank.products.fund, risk_level_at_sale="C3",
+                          amount=Decimal("100.00"), purchase_date=dt.date(2026, 1, 5), external_id="H1")
+    assert _fields(unsaved(Holding, **holding_values)) == _fields(Holding(**holding_values))
+
+
+def test_a_name_the_model_does_not_have_is_refused_as_by_the_constructor():
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        unsaved(Customer, nonsense=1)
