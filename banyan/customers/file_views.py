@@ -8,6 +8,7 @@ same view answers with a partial; without JavaScript every form still works by P
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from django.contrib import messages
@@ -182,9 +183,13 @@ def _profile_groups(customer) -> list[tuple[str, list[tuple[str, object]]]]:
 
 def _file_context(request, customer, *, contact_form=None, memo_form=None, relation_form=None,
                   gift_form=None) -> dict:
+    # What only some cards show is read when a template first asks for it (a template calls a
+    # callable; functools.cache keeps the answer): the file's htmx answers (_oob) write a few cards,
+    # e.g. after a contact the quick form, the timeline, the memos and the last contact, and the
+    # holdings, the AUM trend, wealth care and the relations they never show cost as much again.
     today = clock.today()
-    assets, loans, cards = _holding_rows(customer, today)
-    trend = aum_trend(customer)
+    rows = functools.cache(lambda: _holding_rows(customer, today))
+    trend = functools.cache(lambda: aum_trend(customer))
     wealth = file_wealth_context(customer)
     return {
         "c": customer,
@@ -195,17 +200,18 @@ def _file_context(request, customer, *, contact_form=None, memo_form=None, relat
         "masked_mobile2": mask_mobile(customer.mobile2),
         "days_since_contact": days_since(customer.last_contact_at, today),
         "idle_warning_days": IDLE_WARNING_DAYS,
-        "risk_expired": wealth["risk"].expired,  # by the assessment's own expiry (the questionnaire's validity)
+        # by the assessment's own expiry (the questionnaire's validity)
+        "risk_expired": lambda: wealth["risk"]().expired,
         **wealth,
         "consent_badges": [(customer.consent_phone, _("Phone")), (customer.consent_sms, _("SMS")),
                            (customer.consent_email, _("Email")), (customer.consent_wechat, _("WeChat"))],
         "missing": missing_fields(customer),
-        "profile_groups": _profile_groups(customer),
-        "assets": assets, "loans": loans, "cards": cards,
-        "assets_total": sum((h.current_value for h in assets), Decimal(0)),
-        "liabilities_total": sum((h.amount for h in loans + cards), Decimal(0)),
-        "trend": {"dates": [d for d, _a in trend], "values": [a for _d, a in trend], "label": _("AUM")},
-        "relations": _relations(request, customer),
+        "profile_groups": functools.cache(lambda: _profile_groups(customer)),
+        "assets": lambda: rows()[0], "loans": lambda: rows()[1], "cards": lambda: rows()[2],
+        "assets_total": lambda: sum((h.current_value for h in rows()[0]), Decimal(0)),
+        "liabilities_total": lambda: sum((h.amount for h in rows()[1] + rows()[2]), Decimal(0)),
+        "trend": lambda: {"dates": [d for d, _a in trend()], "values": [a for _d, a in trend()], "label": _("AUM")},
+        "relations": functools.cache(lambda: _relations(request, customer)),
         "memos": list(open_memos(customer)),
         "entries": _timeline(customer),
         "contact_form": contact_form or ContactForm(),
@@ -387,7 +393,7 @@ def _visit_context(request, customer, review_form=None) -> dict:
     """The one-page brief before a visit (OUT-8): the file's facts a visit needs, the product types
     the customer has not opened, the meeting booked and its purpose as the visit's goal."""
     context = _file_context(request, customer)
-    held = {h.product.type for h in context["assets"] + context["loans"] + context["cards"]}
+    held = {h.product.type for h in context["assets"]() + context["loans"]() + context["cards"]()}
     meeting = upcoming_appointments(customer).first()
     goal = (request.GET.get("goal") or (meeting.purpose if meeting else "")).strip()[:200]
     # familiar before selling (seed 004, issue 16 §9): a stranger's visit brings care and an

@@ -7,6 +7,8 @@ get_customer_for_user (404 out of reach)."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -75,11 +77,13 @@ def _english() -> bool:
 
 def file_wealth_context(customer) -> dict:
     """What the customer file shows of wealth care: the risk status, the holdings above the
-    customer's level (the drift card, a flag on each row), each sale's suitability record."""
-    gaps = suitability_gaps(customer)
-    return {"risk": risk_status(customer), "suitability_gaps": gaps,
-            "above_level_ids": {g.holding.pk for g in gaps}, "sale_checks": sale_checks_of(customer),
-            "now": clock.now()}
+    customer's level (the drift card, a flag on each row), each sale's suitability record. Each
+    value is read when a template first asks for it (a template calls a callable): the file's htmx
+    answers write a few of its cards only (customers.file_views._file_context)."""
+    gaps = functools.cache(lambda: suitability_gaps(customer))
+    return {"risk": functools.cache(lambda: risk_status(customer)), "suitability_gaps": gaps,
+            "above_level_ids": functools.cache(lambda: {g.holding.pk for g in gaps()}),
+            "sale_checks": functools.cache(lambda: sale_checks_of(customer)), "now": clock.now()}
 
 
 def sale_verdict_context(customer, product, form=None) -> dict:
