@@ -63,13 +63,18 @@ def compose_url(customer_id: int, code: str, holding_id: int, channel: str = "")
     return f"{reverse('message_compose')}?{urlencode(query)}"
 
 
+#: `suggest(sent=…)` not given: today's message of the kind is read for this one suggestion.
+_READ = object()
+
+
 def suggest(customer, code: str, holding: Holding, *, actor, channel: str = "",
-            today: dt.date | None = None, templates: dict | None = None) -> Suggestion:
+            today: dt.date | None = None, templates: dict | None = None, sent=_READ) -> Suggestion:
     """The message to suggest for one holding: the customer's preferred (or the task's) message
     channel when the customer agreed to it, else the first agreed; the text as it would go, in the
     bank's language; and today's message of this kind, if one was written already. `templates`:
     the templates already picked for this page, by (kind, channel, branch) — a worklist shows many
-    suggestions of the same few kinds."""
+    suggestions of the same few kinds. `sent`: today's message of this kind to the customer, already
+    read (None: none), for a page of cards reading them all at once (CardSuggestions)."""
     from banyan.messaging.models import Message, MessageChannel
     from banyan.messaging.selectors import template_pick
     from banyan.messaging.services import block_reason, blocking_rule, message_values
@@ -92,16 +97,20 @@ def suggest(customer, code: str, holding: Holding, *, actor, channel: str = "",
         values = message_values(customer=customer, actor=actor, code=code, holding=holding,
                                 context={"product": holding.product.name, "detail": detail})
         text = render(tpl.body, values) if tpl else ""
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    sent = (Message.objects.filter(customer_id=customer.pk, template_code=code, created_at__gte=start)
-            .order_by("-created_at").first())
+    if sent is _READ:
+        sent = (Message.objects.filter(customer_id=customer.pk, template_code=code, created_at__gte=_start_of(day))
+                .order_by("-created_at").first())
     return Suggestion(code, holding.pk, holding.product.name, detail, usable, blocked, text,
                       compose_url(customer.pk, code, holding.pk, usable), sent)
 
 
-def suggestions_for_task(task, *, actor, templates: dict | None = None) -> list[Suggestion]:
-    """The messages a worklist task's maintenance reasons call for (one per holding and kind);
-    `templates` as for `suggest`, shared by the cards of a page."""
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _wanted(task) -> list[tuple[str, int]]:
+    """(kind, holding id) of the messages a worklist task's maintenance reasons call for: one per
+    holding and kind, and a holding at its take-profit or stop-loss line not also for its NAV move."""
     wanted: dict[tuple[str, int], None] = {}
     for r in task.reasons.all():
         if r.code in MAINTENANCE_CODES and (r.ref or "").startswith("holding:"):
@@ -110,14 +119,52 @@ def suggestions_for_task(task, *, actor, templates: dict | None = None) -> list[
             except ValueError:
                 continue
     limited = {pk for code, pk in wanted if code != "nav_move"}  # a line reached says more than the move
-    wanted = {(code, pk): None for code, pk in wanted if code != "nav_move" or pk not in limited}
-    if not wanted:
-        return []
-    holdings = {h.pk: h for h in Holding.objects.filter(pk__in={pk for _c, pk in wanted}, customer_id=task.customer_id)
-                .select_related("product")}
-    channel = task.suggested_channel
-    return [suggest(task.customer, code, holdings[pk], actor=actor, channel=channel, templates=templates)
-            for code, pk in wanted if pk in holdings]
+    return [(code, pk) for code, pk in wanted if code != "nav_move" or pk not in limited]
+
+
+class CardSuggestions:
+    """The suggested messages of a page of worklist cards (each card's `maintenance`), read
+    together the first time a card asks: the holdings every card's reasons name in one query,
+    today's messages of those kinds to those customers in one more, and each template once per
+    kind, channel and branch — a manager's day may carry a dozen stop-losses of one fund."""
+
+    def __init__(self, *, actor) -> None:
+        self.actor = actor
+        self.tasks: list = []
+        self.by_task: dict[int, list[Suggestion]] | None = None
+
+    def add(self, task) -> None:
+        self.tasks.append(task)
+        self.by_task = None
+
+    def of(self, task) -> list[Suggestion]:
+        if self.by_task is None:
+            self.by_task = self._read()
+        return self.by_task.get(task.pk, [])
+
+    def _read(self) -> dict[int, list[Suggestion]]:
+        from banyan.messaging.models import Message
+
+        wanted = {task.pk: _wanted(task) for task in self.tasks}
+        ids = {pk for pairs in wanted.values() for _code, pk in pairs}
+        if not ids:
+            return {}
+        holdings = {h.pk: h for h in Holding.objects.filter(pk__in=ids).select_related("product")}
+        customers = {task.customer_id for task in self.tasks if wanted[task.pk]}
+        codes = {code for pairs in wanted.values() for code, _pk in pairs}
+        day = clock.today()
+        sent: dict[tuple[int, str], object] = {}
+        for message in (Message.objects.filter(customer_id__in=customers, template_code__in=codes,
+                                               created_at__gte=_start_of(day)).order_by("-created_at")):
+            sent.setdefault((message.customer_id, message.template_code), message)  # the latest
+        templates: dict = {}
+        out = {}
+        for task in self.tasks:
+            out[task.pk] = [suggest(task.customer, code, holdings[pk], actor=self.actor, channel=task.suggested_channel,
+                                    today=day, templates=templates, sent=sent.get((task.customer_id, code)))
+                            for code, pk in wanted[task.pk]
+                            if pk in holdings and holdings[pk].customer_id == task.customer_id]
+        return out
 
 
 def suggestions_for_customer(customer, *, actor, today: dt.date | None = None) -> list[Suggestion]:

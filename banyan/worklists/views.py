@@ -42,7 +42,7 @@ from banyan.org.models import BOOK_ROLES, Branch, Role, Staff
 from banyan.segments.models import SegmentPolicy
 from banyan.transitions import Conflict
 from banyan.validation import refuse_too_long
-from banyan.wealth.maintenance import suggestions_for_task
+from banyan.wealth.maintenance import CardSuggestions
 from banyan.web.templatetags.banyan_tags import ymdhm
 from banyan.worklists.contact_services import task_complete_with_appointment
 from banyan.worklists.models import ReasonCode, Task, TaskStatus
@@ -240,11 +240,12 @@ def _meeting_form(task: Task, refusal: Refusal, place: str) -> AppointmentForm:
 
 
 def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: str = "",
-             talk: TalkSettings | None = None, manager: Staff | None = None, templates: dict | None = None) -> Task:
+             talk: TalkSettings | None = None, manager: Staff | None = None,
+             suggestions: CardSuggestions | None = None) -> Task:
     """What the card shows, computed from rows already loaded (no queries, given the bank's talking
     point settings `talk` and the list's manager). `task.talk`: what to say and the manager's notes,
-    written when the card shows them, in the reader's language. `templates`: the message templates
-    the page's cards have picked (wealth.maintenance.suggest), shared by the cards of one page."""
+    written when the card shows them, in the reader's language. `suggestions`: the suggested
+    messages of the page's cards, read together (wealth.maintenance.CardSuggestions)."""
     c = task.customer
     refusal = error if isinstance(error, Refusal) else Refusal(error)
     task.error = refusal.text
@@ -270,8 +271,10 @@ def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: st
         # the card's meeting fields are only written with it when refused (task.eager), else as they open
         task.meeting_form = SimpleLazyObject(lambda: _meeting_form(task, refusal, place))
         # 销售维护 (WEA-3): the message suggested for a take-profit, stop-loss or NAV move reason
-        task.maintenance = SimpleLazyObject(lambda: suggestions_for_task(task, actor=manager or task.manager,
-                                                                        templates=templates))
+        if suggestions is None:
+            suggestions = CardSuggestions(actor=manager or task.manager)
+        suggestions.add(task)
+        task.maintenance = SimpleLazyObject(lambda: suggestions.of(task))
     return task
 
 
@@ -328,9 +331,9 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     errors = card_errors or {}
     place = _branch_name(manager)
     talk = TalkSettings.load()
-    templates: dict = {}
-    tasks = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager, templates=templates)
-             for t in day_tasks(manager, day)]
+    suggestions = CardSuggestions(actor=manager)
+    tasks = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager,
+                      suggestions=suggestions) for t in day_tasks(manager, day)]
     if mode == "future":
         too_far = (day - today).days > PREVIEW_LIMIT_DAYS
         context["too_far"] = too_far
@@ -348,7 +351,7 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
         show_all = request.GET.get("overdue") == "all"
         overdue = overdue_tasks(manager, day, limit=None if show_all else OVERDUE_SHOWN, also=errors)
         context["overdue"] = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager,
-                                       templates=templates) for t in overdue]
+                                       suggestions=suggestions) for t in overdue]
         context["overdue_total"] = len(overdue) if show_all else overdue_count(manager, day)
         context["overdue_hidden"] = context["overdue_total"] - len(overdue)
         if not readonly:  # the coming week is planned when asked for: see worklist_week
