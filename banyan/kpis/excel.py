@@ -311,13 +311,9 @@ def quadrant_labels() -> dict[str, str]:
 
 
 def _matrix_sheet(wb, review: Review, st: dict) -> None:
-    try:
-        from banyan.kpis.figures import quadrant_matrix
-    except ImportError:
-        return
     from banyan.segments.models import Quadrant
 
-    matrix = quadrant_matrix(review.scope, review.period)
+    matrix = review.quadrant_matrix()
     labels = quadrant_labels()
     ends = list(Quadrant.values)
     starts = ["new"] + ends + (["unknown"] if any(s == "unknown" for s, _e in matrix) else [])

@@ -436,10 +436,12 @@ def _moves_aggregates() -> dict[str, Any]:
             "filled_known": Count("pk", filter=known)}
 
 
-def _book_counts(scope: Scope, period: Period) -> tuple[dict, dict]:
-    """(per (holder, branch): book figures; the dates they are as of). A snapshot's rows that name
-    their holder come from the kept figures (banyan.kpis.kept), the others are read live."""
+def _book_counts(scope: Scope, period: Period) -> tuple[dict, dict, dict | None]:
+    """(per (holder, branch): book figures; the dates they are as of; the quadrant matrix when the
+    period ends today or later, else None). A snapshot's rows that name their holder come from the
+    kept figures (banyan.kpis.kept), the others are read live."""
     out: dict[tuple[int | None, int], dict[str, Any]] = defaultdict(dict)
+    matrix: dict[tuple[str, str], int] | None = None
 
     def add(key, values: dict[str, Any]) -> None:
         into = out[key]
@@ -465,13 +467,19 @@ def _book_counts(scope: Scope, period: Period) -> tuple[dict, dict]:
                     "staff_id", "branch_id").annotate(**{k: kept.kept_sum(k) for k in _moves_aggregates()}):
                 add((row.pop("staff_id"), row.pop("branch_id")), row)
             joined = joined.filter(kept.no_own_holder()) if _holderless(end.day) else joined.none()
-        for row in joined.values("holder", "branch_key").annotate(
+        # Today's book is never kept: it is read once, by quadrant then and now too, and gives the
+        # quadrant matrix as well (the same join read twice was most of a branch review's time at 1M)
+        groups = ("holder", "branch_key", "start_quadrant", "quadrant_key") if end.live else ("holder", "branch_key")
+        matrix = {} if end.live else None
+        for row in joined.values(*groups).annotate(
                 book_end=Count("pk"), aum_end=Coalesce(Sum("value"), Value(ZERO), output_field=_MONEY),
                 **_moves_aggregates()):
+            if matrix is not None:
+                _matrix_add(matrix, row.pop("start_quadrant"), row.pop("quadrant_key"), row["book_end"])
             add((row.pop("holder"), row.pop("branch_key")), row)
         _first_contacts(out, end, scope, period)
         _net_new_money(add, end, scope, period)
-    return out, {"aum_start_date": start.day, "aum_end_date": end.day}
+    return out, {"aum_start_date": start.day, "aum_end_date": end.day}, matrix
 
 
 def _holderless(day: dt.date) -> bool:
@@ -652,6 +660,13 @@ class Review:
     total: dict[str, Any]
     as_of: dict[str, dt.date | None]
     events: dict[str, Any] = field(default_factory=dict)
+    live_matrix: dict[tuple[str, str], int] | None = None  # read with today's book (_book_counts)
+
+    def quadrant_matrix(self) -> dict[tuple[str, str], int]:
+        """The period's quadrant migration matrix (see quadrant_matrix)."""
+        if self.live_matrix is not None:
+            return self.live_matrix
+        return quadrant_matrix(self.scope, self.period)
 
     def by_branch(self) -> list[Row]:
         """The rows added up per branch (the admin's view of branches)."""
@@ -676,7 +691,7 @@ def review(scope: Scope, period: Period) -> Review:
         rows[key].update(values)
     for key, values in _state_counts(scope, period).items():
         rows[key].update(values)
-    book, as_of = _book_counts(scope, period)
+    book, as_of, matrix = _book_counts(scope, period)
     for key, values in book.items():
         rows[key].update(values)
     _call_targets(rows, period)
@@ -687,7 +702,8 @@ def review(scope: Scope, period: Period) -> Review:
     out = [Row(s, b, _finish(v), staff=staff.get(s), branch=branches.get(b)) for (s, b), v in rows.items()]
     out.sort(key=lambda r: (r.branch.code if r.branch else "", r.staff is None,
                             r.staff.display_name if r.staff else ""))
-    return Review(period, scope, out, _add(r.values for r in out), as_of, events_summary(scope, period))
+    return Review(period, scope, out, _add(r.values for r in out), as_of, events_summary(scope, period),
+                  live_matrix=matrix)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -773,13 +789,18 @@ def quadrant_matrix(scope: Scope, period: Period) -> dict[tuple[str, str], int]:
         return {}
     rows = (_start_joined(end, start.day, scope).values("start_quadrant", "quadrant_key")
             .annotate(n=Count("pk")))
-    out: dict[tuple[str, str], int] = defaultdict(int)
+    out: dict[tuple[str, str], int] = {}
     for row in rows:
-        if not row["quadrant_key"]:
-            continue  # no segment yet: not placed in the matrix
-        then = NEW if row["start_quadrant"] is None else row["start_quadrant"] or UNKNOWN
-        out[(then, row["quadrant_key"])] += row["n"]
-    return dict(out)
+        _matrix_add(out, row["start_quadrant"], row["quadrant_key"], row["n"])
+    return out
+
+
+def _matrix_add(matrix: dict[tuple[str, str], int], start_quadrant: str | None, quadrant: str | None, n: int) -> None:
+    """Count `n` customers of the end book into the matrix's cell (then, now)."""
+    if not quadrant:
+        return  # no segment yet: not placed in the matrix
+    then = NEW if start_quadrant is None else start_quadrant or UNKNOWN
+    matrix[(then, quadrant)] = matrix.get((then, quadrant), 0) + n
 
 
 # ---------------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def review_page(request: HttpRequest) -> HttpResponse:
     rows = r.by_branch() if by_branch else r.rows
     trend = figures.weekly_trend(scope, period)
     by_row = figures.weekly_trend_by_row(scope, period) if scope.branch_id is not None else {}
-    matrix = figures.quadrant_matrix(scope, period)
+    matrix = r.quadrant_matrix()
     params = {k: request.GET.get(k, "") for k in ("manager", "branch", "view") if request.GET.get(k)}
     own = scope.manager_id == user.pk and user.role in (Role.RM, Role.PLANNER)
     context = {

@@ -230,3 +230,29 @@ def test_client_events_held_their_cost_per_opportunity(small):
                         "cost_per_opportunity": Decimal("1200.00")}
     assert _row(r, "zhangmin")["event_attended"] == 1
     assert review(Scope(branch_id=bank.b2.pk), PERIOD).events["held"] == 0
+
+
+def test_a_period_through_today_reads_todays_book_once_for_the_figures_and_the_matrix(small):
+    """Today's book gives the review's book figures and the quadrant matrix from one read: the
+    matrix equals the one read on its own, the books add up to the branch's customers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from banyan.customers.models import Customer
+
+    bank, _mover = small
+    scope, running = Scope(branch_id=bank.b1.pk), Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    with CaptureQueriesContext(connection) as queries:
+        r = review(scope, running)
+    assert r.live_matrix is not None and r.live_matrix == quadrant_matrix(scope, running)
+    assert sum(r.live_matrix.values()) == Customer.objects.filter(branch_id=bank.b1.pk, segment__isnull=False).count()
+    assert r.total["book_end"] == Customer.objects.filter(branch_id=bank.b1.pk).count()
+    with CaptureQueriesContext(connection) as matrix_queries:
+        assert r.quadrant_matrix() is r.live_matrix
+    assert len(matrix_queries) == 0
+    book_reads = [q["sql"] for q in queries.captured_queries
+                  if 'FROM "customers_customer"' in q["sql"] and "start_quadrant" in q["sql"]]
+    assert len(book_reads) == 1, book_reads
+    # a closed period's matrix is read from its snapshots when asked
+    closed = review(scope, PERIOD)
+    assert closed.live_matrix is None and closed.quadrant_matrix() == quadrant_matrix(scope, PERIOD)
