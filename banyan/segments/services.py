@@ -4,6 +4,7 @@ one upsert (DESIGN.md house style 6). Run after feeds, by the nightly job, or on
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -117,8 +118,19 @@ def segments_recompute(*, actor=None) -> int:
     return segments_recomputed(count=len(segments), actor=actor)
 
 
+#: What a recompute writes of each customer's segment, in this order: plain tuples, no model
+#: instances (at 1M customers making and saving a million instances was most of the recompute).
+SEGMENT_COLUMNS = ("customer_id", "quadrant", "frequency_days", "orientation", "orientation_inferred",
+                   "potential_score", "reasons", "value_rank", "is_priority", "relationship_established",
+                   "suggested_rm_id", "computed_at")
+
+#: On PostgreSQL, more segments than this are written by COPY into a temporary table and one upsert.
+COPY_FROM_ROWS = 500
+
+
 def _segment(r: dict, rank: int, *, policy, core: CoreProfile, today, now, types, wealth, priority_ids,
-             suggestions) -> CustomerSegment:
+             suggestions) -> tuple:
+    """One customer's segment as a row of SEGMENT_COLUMNS."""
     row = Row(aum=r["aum"], other_bank_assets=r["other_bank_assets"], occupation=r["occupation"],
               employer=r["employer"], birth_date=r["birth_date"], education=r["education"],
               product_types=types.get(r["pk"], 0))
@@ -127,22 +139,38 @@ def _segment(r: dict, rank: int, *, policy, core: CoreProfile, today, now, types
     if why:
         reasons.append(why)
     quadrant = quadrant_of(r["aum"], score, policy)
-    return CustomerSegment(
-        customer_id=r["pk"], quadrant=quadrant, frequency_days=policy.frequency_days(quadrant),
-        orientation=orientation, orientation_inferred=inferred, potential_score=score, reasons=reasons,
-        value_rank=rank, is_priority=r["pk"] in priority_ids,
-        relationship_established=r["last_contact_at"] is not None,
-        suggested_rm_id=suggestions.get(r["pk"]), computed_at=now,
-    )
+    return (r["pk"], quadrant, policy.frequency_days(quadrant), orientation, inferred, score, reasons, rank,
+            r["pk"] in priority_ids, r["last_contact_at"] is not None, suggestions.get(r["pk"]), now)
 
 
-def _store(segments: list[CustomerSegment]) -> None:
+def _store(segments: list[tuple]) -> None:
+    """Upsert the segments (rows of SEGMENT_COLUMNS): every one is written, with the recompute's time."""
+    if connection.vendor == "postgresql" and len(segments) >= COPY_FROM_ROWS:
+        _store_by_copy(segments)
+        return
     CustomerSegment.objects.bulk_create(
-        segments, batch_size=2000, update_conflicts=True, unique_fields=["customer"],
-        update_fields=["quadrant", "frequency_days", "orientation", "orientation_inferred", "potential_score",
-                       "reasons", "value_rank", "is_priority", "relationship_established", "suggested_rm",
-                       "computed_at"],
+        [CustomerSegment(**dict(zip(SEGMENT_COLUMNS, s, strict=True))) for s in segments],
+        batch_size=2000, update_conflicts=True, unique_fields=["customer"],
+        update_fields=[c.removesuffix("_id") for c in SEGMENT_COLUMNS[1:]],
     )
+
+
+@transaction.atomic
+def _store_by_copy(segments: list[tuple]) -> None:
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … ON CONFLICT DO UPDATE —
+    2.3× faster than the ORM's batched upsert at 20,000 customers (benchmarks/README)."""
+    table, q = CustomerSegment._meta.db_table, connection.ops.quote_name
+    columns = ", ".join(q(c) for c in SEGMENT_COLUMNS)
+    encoder, at = CustomerSegment._meta.get_field("reasons").encoder, SEGMENT_COLUMNS.index("reasons")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE segments_incoming (LIKE {q(table)}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY segments_incoming ({columns}) FROM STDIN") as copy:
+            for s in segments:
+                copy.write_row((*s[:at], json.dumps(s[at], cls=encoder), *s[at + 1:]))
+        updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in SEGMENT_COLUMNS[1:])
+        cursor.execute(f"INSERT INTO {q(table)} ({columns}) SELECT {columns} FROM segments_incoming "
+                       f"ON CONFLICT ({q('customer_id')}) DO UPDATE SET {updates}")
+        cursor.execute("DROP TABLE segments_incoming")
 
 
 def segments_recomputed(*, count: int, actor=None) -> int:
