@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 
@@ -205,7 +205,9 @@ def holding_create(*, actor, customer: Customer, product: Product, amount: Any, 
 
 def customers_refresh_aum(*, customer_ids=None) -> int:
     """Set Customer.aum to the sum of current values of active, non-liability holdings, for the
-    given customers (a list or a subquery) or all. One UPDATE."""
+    given customers (a list or a subquery) or all. One UPDATE, of the customers whose AUM changed
+    only: a night's feeds move a few customers' holdings, and rewriting every customer row (with
+    its indexes) was most of a whole-bank refresh. Returns how many changed."""
     total = (
         Holding.objects.filter(customer=OuterRef("pk"), status=HoldingStatus.ACTIVE)
         .exclude(product__type__in=LIABILITY_TYPES)
@@ -213,8 +215,9 @@ def customers_refresh_aum(*, customer_ids=None) -> int:
         .annotate(total=Sum("current_value"))
         .values("total")
     )
+    aum = Coalesce(Subquery(total, output_field=_MONEY), Value(Decimal(0), output_field=_MONEY))
     qs = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
-    return qs.update(aum=Coalesce(Subquery(total, output_field=_MONEY), Value(Decimal(0), output_field=_MONEY)))
+    return qs.filter(~Q(aum=aum)).update(aum=aum)
 
 
 def aum_snapshot_take(*, day: dt.date) -> int:
