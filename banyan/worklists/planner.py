@@ -279,22 +279,34 @@ def plan(
     result: dict[dt.date, list[Planned]] = {}
     for n, day in enumerate(days):
         working = is_working_day(day)
-        pending = [r for r in pending if r.code == cadence or r.due + grace[r.code] >= day]
+        # One pass over the pending reasons (a bank-wide build: over a million): a dated reason
+        # past its grace (due + grace < day) leaves them; one not open yet (due − lead > day)
+        # waits; the rest are today's candidates. The limits as dates, worked out once a day.
+        expired = {code: day - days_ for code, days_ in grace.items()}
+        opens = {code: day + days_ for code, days_ in lead.items()}
+        still: list[Reason] = []
+        keep = still.append
         by_customer: dict[int, list[Reason]] = defaultdict(list)
         forced: set[int] = set()
         pull_until = day + dt.timedelta(days=CADENCE_PULL_DAYS)
         for r in pending:
-            if r.code == cadence:
-                if r.due <= pull_until:
+            code, due = r.code, r.due
+            if code == cadence:
+                keep(r)
+                if due <= pull_until:
                     by_customer[r.customer_id].append(r)
                 continue
-            if r.due - lead[r.code] > day:
+            if due < expired[code]:
+                continue
+            keep(r)
+            if due > opens[code]:
                 continue
             by_customer[r.customer_id].append(r)
             # Due today, or missed and still within grace: today whatever the capacity. On a day
             # off only what falls due that very day (a missed one waits for the next working day).
-            if r.due == day or (working and r.due < day):
+            if due == day or (working and due < day):
                 forced.add(r.customer_id)
+        pending = still
         must = [Planned(cid, day, by_customer[cid]) for cid in forced]
         for p in must:
             p.priority = priority(facts[p.customer_id], p.reasons, day, rules)

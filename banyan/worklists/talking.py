@@ -95,10 +95,15 @@ _GREETING_ORDER = (C.NEW_CUSTOMER, C.BIRTHDAY, C.FESTIVAL, C.ANNIVERSARY, C.CADE
 _WRITTEN = {"sms", "wechat", "email"}
 
 
+#: json.dumps(…, ensure_ascii=False, separators=(",", ":")) made once: dumps with options makes a
+#: new encoder per call, and a bank-wide build writes the facts of hundreds of thousands of reasons.
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def args_json(args: Iterable) -> str:
     """A reason's facts as stored (TaskReason.args)."""
     args = list(args)
-    return json.dumps(args, ensure_ascii=False, separators=(",", ":")) if args else ""
+    return COMPACT_JSON(args) if args else ""
 
 
 def args_of(text: str) -> tuple:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet
 from django.db.models.expressions import BaseExpression
@@ -99,7 +100,7 @@ class Window:
         group of a split build names hundreds of managers, and a placeholder each cost more to
         prepare and send than the small triggers' queries take to run (issue 15 §2)."""
         if connection.vendor == "postgresql" and len(self.manager_ids) > 8:
-            return Q(_AnyOf(field, self._manager_array))
+            return Q(AnyOf(field, self._manager_array))
         return Q(**{f"{field}__in": self.manager_ids})
 
     def of_customers(self, field: str) -> Q:
@@ -110,7 +111,7 @@ class Window:
         the managers' customers are fewer than the window's rows PostgreSQL reads only theirs (the
         holdings' index by customer, ANDed with the window's). Elsewhere joined to the customer."""
         if connection.vendor == "postgresql":
-            return Q(_AnyOf(field, self.customer_ids))
+            return Q(AnyOf(field, self.customer_ids))
         return Q(**{f"{field.removesuffix('_id')}__rm_id__in": self.manager_ids})
 
     @cached_property
@@ -124,7 +125,7 @@ class Window:
         return _array(sorted(self.customers().values_list("pk", flat=True)))
 
 
-class _AnyOf(Func):
+class AnyOf(Func):
     """`column = ANY(%s)` with the ids as one array parameter (PostgreSQL), sent as the text of
     an array: psycopg would check each element of a list on every query."""
 
@@ -154,7 +155,10 @@ def fetch_rows(qs: QuerySet) -> list[tuple]:
         return list(qs)
     if list(qs.query.selected or ()) != list(qs._fields):
         raise ValueError("fetch_rows() needs a values_list() query")
-    sql, params = qs.query.sql_with_params()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can meet (e.g. `__in` an empty list), as the queryset answers
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -276,17 +280,33 @@ _MATURITY = (
 MATURITY_TYPES = tuple(t for _code, types in _MATURITY for t in types)
 
 
+class _Written(dict):
+    """A value's words, written once per distinct value: a bank-wide build meets the same few
+    thousand amounts and few dozen days again and again (hundreds of thousands of holdings)."""
+
+    def __init__(self, write: Callable):
+        super().__init__()
+        self.write = write
+
+    def __missing__(self, key):
+        value = self[key] = self.write(key)
+        return value
+
+
 def maturities(w: Window) -> list[Reason]:
     out = []
+    # by the amount's text (equal amounts written otherwise, 5E+2 and 500, are not the same words)
+    money, md = _Written(lambda text: _money(Decimal(text))), _Written(_md)
     for code, types in _MATURITY:
         first, last = w.span(code)
         rows = (w.holdings().filter(product__type__in=types, maturity_date__gte=first, maturity_date__lte=last)
                 .values_list("pk", "customer_id", "maturity_date", "amount", "auto_rollover", "product__name"))
+        verb = "到期，待还" if code == C.LOAN_MATURITY else "到期"
         for pk, cid, due, amount, rollover, name in fetch_rows(rows):
             note = "（已设自动转存）" if rollover else ""
-            verb = "到期，待还" if code == C.LOAN_MATURITY else "到期"
-            out.append(Reason(cid, code, f"{name} {_money(amount)} 于 {_md(due)}{verb}{note}", due,
-                              f"holding:{pk}", (name, str(amount), bool(rollover))))
+            text = str(amount)
+            out.append(Reason(cid, code, f"{name} {money[text]} 于 {md[due]}{verb}{note}", due,
+                              f"holding:{pk}", (name, text, bool(rollover))))
     return out
 
 
@@ -462,17 +482,29 @@ def cadence(w: Window) -> list[Reason]:
             .values_list("pk", _DateOf("last_contact_at", tzinfo=dt.UTC), "segment__frequency_days",
                          "segment__orientation", "agreed_contact_days"))
     out = []
+    add = out.append
     never = "尚未建立联系：建议首次邀约，了解客户需求"
     code, first = C.CADENCE_DUE.value, w.first
+    # Most of the bank's customers, in a few hundred alike kinds (days since, frequency, agreed or
+    # the segment's, orientation): each kind's detail and facts written once and shared (they are
+    # immutable), each frequency's timedelta made once.
+    said: dict[tuple, tuple[str, tuple]] = {}
+    steps: dict[int, dt.timedelta] = {}
     for pk, last, segment_days, orientation, agreed in fetch_rows(rows):
         days = agreed or segment_days
         if last is None:
-            out.append(Reason(pk, code, never, first, "", (None, days, orientation or "")))
+            add(Reason(pk, code, never, first, "", (None, days, orientation or "")))
             continue
-        due = last + dt.timedelta(days=days)
+        step = steps.get(days)
+        if step is None:
+            step = steps[days] = dt.timedelta(days=days)
         since = (first - last).days
-        rule = f"与客户约定每 {days} 天联系一次" if agreed else f"应每 {days} 天联系一次"
-        out.append(Reason(pk, code, f"已 {since} 天未联系（{rule}）", due, "", (since, days, orientation or "")))
+        kind = (since, days, bool(agreed), orientation)
+        words = said.get(kind)
+        if words is None:
+            rule = f"与客户约定每 {days} 天联系一次" if agreed else f"应每 {days} 天联系一次"
+            words = said[kind] = (f"已 {since} 天未联系（{rule}）", (since, days, orientation or ""))
+        add(Reason(pk, code, words[0], last + step, "", words[1]))
     return out
 
 
@@ -590,8 +622,8 @@ def opportunities(w: Window) -> list[Reason]:
     first, last = w.span(C.OPPORTUNITY_DUE)
     qs = w.mine(Opportunity.objects.filter(stage__in=OPEN_STAGES, due_date__lte=last))
     out = []
-    for pk, cid, need, due, stage, amount, product in qs.values_list(
-            "pk", "customer_id", "need", "due_date", "stage", "expected_amount", "product__name"):
+    for pk, cid, need, due, stage, amount, product in fetch_rows(qs.values_list(
+            "pk", "customer_id", "need", "due_date", "stage", "expected_amount", "product__name")):
         label = _OPPORTUNITY_STAGE_ZH.get(stage, stage)
         what = f"{need}（{product}）" if product else need
         money = f"，预计 {_money(amount)}" if amount else ""
