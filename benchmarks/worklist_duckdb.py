@@ -47,6 +47,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str | None, str | None]]]] = {
         ("account_opened_on", "DATE", None, None),
         ("last_contact_at", "TIMESTAMP", _UTC_PG.format(c="last_contact_at"), None),
         ("risk_assessed_on", "DATE", None, None),
+        ("risk_level", "VARCHAR", None, None),
     ]),
     "segments": ("segments_customersegment", [
         ("customer_id", "BIGINT", None, None),
@@ -57,6 +58,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str | None, str | None]]]] = {
     "products": ("holdings_product", [
         ("id", "BIGINT", None, None),
         ("type", "VARCHAR", None, None),
+        ("risk_level", "VARCHAR", None, None),
         ("latest_nav", "DECIMAL(14,4)", None, None),
         ("latest_nav_date", "DATE", None, None),
     ]),
@@ -168,6 +170,7 @@ def params(day: dt.date) -> Params:
     from banyan.calendars.festivals import festivals_between
     from banyan.calendars.lunar import lunar_keys_by_date, solar_keys_by_date
     from banyan.segments.models import Quadrant, SegmentPolicy
+    from banyan.wealth.suitability import INVESTMENT_TYPES
     from banyan.worklists.models import ReasonCode as C
     from banyan.worklists.services import LOOK_AHEAD_DAYS, planner_rules
 
@@ -194,6 +197,7 @@ def params(day: dt.date) -> Params:
         "new_from": first - dt.timedelta(days=rules[C.NEW_CUSTOMER].lead_days),
         "new_lead": rules[C.NEW_CUSTOMER].lead_days,
         **{f"days_{q.value}": policy.frequency_days(q) for q in Quadrant},
+        "investment_types": sorted(str(t) for t in INVESTMENT_TYPES),
     }
     for code, (s0, s1) in spans.items():
         values[f"{code}_from"], values[f"{code}_to"] = s0, s1
@@ -210,7 +214,7 @@ c AS (SELECT * FROM read_parquet('{d}/customers.parquet') WHERE rm_id IS NOT NUL
 seg AS (SELECT * FROM read_parquet('{d}/segments.parquet')),
 products AS (SELECT * FROM read_parquet('{d}/products.parquet')),
 h AS (
-    SELECT h.*, p.type, p.latest_nav, p.latest_nav_date
+    SELECT h.*, p.type, p.risk_level AS product_risk, p.latest_nav, p.latest_nav_date
     FROM read_parquet('{d}/holdings.parquet') h
     JOIN products p ON p.id = h.product_id
     WHERE h.status = 'active'  -- like the engine over the whole bank: every customer's, assigned or not
@@ -338,12 +342,24 @@ risk AS (
     SELECT id, 'risk_assessment_expiry', risk_assessed_on + 365, '' FROM c
     WHERE risk_assessed_on BETWEEN $risk_assessment_expiry_from::DATE - 365 AND $risk_assessment_expiry_to::DATE - 365
 ),
+suitability AS (
+    -- assessed in the window, now holding an investment product above the level (C1–C4 against
+    -- R2–R5): one reason per customer, on the assessment's date
+    SELECT DISTINCT c.id, 'suitability_drift', c.risk_assessed_on,
+           'assessed:' || strftime(c.risk_assessed_on, '%Y-%m-%d')
+    FROM c JOIN h ON h.customer_id = c.id
+    WHERE c.risk_assessed_on BETWEEN $suitability_drift_from AND $suitability_drift_to
+      AND c.risk_level IN ('C1', 'C2', 'C3', 'C4') AND h.product_risk IN ('R1', 'R2', 'R3', 'R4', 'R5')
+      AND list_contains($investment_types, h.type)
+      AND substr(h.product_risk, 2)::INTEGER > substr(c.risk_level, 2)::INTEGER
+),
 everything AS (
     SELECT * FROM birthday UNION ALL SELECT * FROM festival UNION ALL SELECT * FROM anniversary
     UNION ALL SELECT * FROM maturity UNION ALL SELECT * FROM card UNION ALL SELECT * FROM overdue
     UNION ALL SELECT * FROM nav UNION ALL SELECT * FROM limits UNION ALL SELECT * FROM flow
     UNION ALL SELECT * FROM cadence UNION ALL SELECT * FROM memo UNION ALL SELECT * FROM follow_up
     UNION ALL SELECT * FROM appointment UNION ALL SELECT * FROM new_customer UNION ALL SELECT * FROM risk
+    UNION ALL SELECT * FROM suitability
 )
 SELECT customer_id, code, due, ref FROM everything WHERE code IN (SELECT code FROM enabled)
 """
