@@ -447,7 +447,7 @@ class _History:
                        "email": c.consent_email}
             out[pk] = Facts(pk, c.rm_id, float(c.aum), c.quadrant or "low_low", bool(c.priority), c.preferred_channel,
                             consent, c.dnd,
-                            sim.calls.get((pk, day.month), 0), c.name, c.gender, c.orientation or "")
+                            sim.calls.get((pk, day.month), 0))
         return out
 
     def _reasons_of(self, ids: list[int], day: dt.date, sim: Sim, capacity: int) -> list[Reason]:

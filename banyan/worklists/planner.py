@@ -48,9 +48,6 @@ class Facts(NamedTuple):
     consent: dict[str, bool]
     do_not_disturb: bool
     calls_this_month: int
-    name: str = ""  # for the talking points of a stored task
-    gender: str = ""
-    orientation: str = ""
 
 
 @dataclass

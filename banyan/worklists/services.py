@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, FloatField, OuterRef, Q
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -113,8 +112,7 @@ def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
     # convert; on SQLite, where it is stored as a binary float, the Decimal read keeps its rounding.
     aum = Cast("aum", FloatField()) if connection.vendor == "postgresql" else "aum"
     # Only what the planner reads (a bank-wide build reads a million rows here): the talking
-    # points are written when a task is shown, from the customer's own row (Facts.name, gender
-    # and orientation stay empty).
+    # points are written when a task is shown, from the customer's own row.
     rows = customers.values_list(
         "pk", "rm_id", aum, "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
         "consent_sms", "consent_wechat", "consent_email", "do_not_disturb")
@@ -176,26 +174,20 @@ def _already_planned(manager_ids, day: dt.date, *, scope: DayScope | None = None
         # only to read less (the keys of other customers are never looked up); SQLite takes a
         # few tens of thousands of parameters at most
         if customers is not None and (connection.vendor == "postgresql" or len(customers) <= 10_000):
-            qs = qs.filter(customer_id__in=_ids(sorted(customers)))
-            tasks = tasks.filter(customer_id__in=_ids(sorted(customers)))
+            qs = qs.filter(_among("customer_id", sorted(customers)))
+            tasks = tasks.filter(_among("customer_id", sorted(customers)))
     elif manager_ids is not None:
-        qs = qs.filter(task__manager_id__in=_ids(list(manager_ids)))
-        tasks = tasks.filter(manager_id__in=_ids(list(manager_ids)))
+        qs = qs.filter(_among("task__manager_id", list(manager_ids)))
+        tasks = tasks.filter(_among("manager_id", list(manager_ids)))
     unanswered = set(tasks.values_list("pk", flat=True))
     exact, cooling = set(), set()
     tries: dict[tuple, list] = defaultdict(list)  # (customer, code, ref) → its unanswered rows
-    # A bank-wide build reads a million and more rows here: plain tuples (fetch_rows), and the
-    # marking of _mark_planned written out in the loop.
-    add_exact, add_cooling, cool_off = exact.add, cooling.add, COOL_OFF_DAYS.get
+    # A bank-wide build reads a million and more rows here: plain tuples (fetch_rows).
     for row in fetch_rows(qs.values_list("customer_id", "code", "due_date", "ref", "task__date", "task_id")):
-        cid, code, due, ref, task_day, task = row
-        if task in unanswered:
-            tries[(cid, code, ref)].append(row)
-            continue
-        add_exact((cid, code, due, ref))
-        days = cool_off(code)
-        if days is not None and (day - task_day).days < days:
-            add_cooling((cid, code, ref))
+        if row[5] in unanswered:
+            tries[(row[0], row[1], row[3])].append(row)
+        else:
+            _mark_planned(row, day, exact, cooling)
     for rows in tries.values():
         if len(rows) >= UNANSWERED_TRIES:
             for row in rows:
@@ -262,20 +254,13 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *, whole_bank: 
                                  capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules)
     return plans, facts
 
-def _ids(ids: list[int]):
-    """A long list of ids for `field__in=`: on PostgreSQL one array parameter (a query with tens of
-    thousands of placeholders takes longer to send and plan than to run), elsewhere the list."""
-    if connection.vendor == "postgresql" and len(ids) > 1000:
-        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
-    return ids
-
-
 def _among(field: str, ids: list[int]) -> Q:
-    """`field` is one of a long list of ids. On PostgreSQL `= ANY(array)`, one parameter that
-    PostgreSQL plans knowing the array's length (`IN (SELECT unnest(…))`, as `_ids` writes it, is
-    planned for a hundred: a bank-wide build's earlier open tasks of today's 170,000 customers were
-    probed customer by customer, 3 s at 1M, instead of read through the managers' open tasks,
-    0.8 s); elsewhere `field__in`."""
+    """`field` is one of a long list of ids. On PostgreSQL, past a thousand, `= ANY(array)`: one
+    parameter (tens of thousands of placeholders take longer to send and plan than to run) that
+    PostgreSQL plans knowing the array's length (`IN (SELECT unnest(…))` is planned for a hundred: a
+    bank-wide build's earlier open tasks of today's 170,000 customers were probed customer by
+    customer, 3 s at 1M, instead of read through the managers' open tasks, 0.8 s); elsewhere
+    `field__in`."""
     if connection.vendor == "postgresql" and len(ids) > 1000:
         return Q(AnyOf(field, ids))
     return Q(**{f"{field}__in": ids})
@@ -285,56 +270,45 @@ COPY_FROM_ROWS = 500  # on PostgreSQL, more rows than this are written with COPY
 
 
 def _insert(model, rows: list, *, returning: bool = False, columns: tuple[str, ...] | None = None) -> list[int]:
-    """Insert plain rows (field attname → value; fields left out take their default) in bulk and
-    return their ids when `returning`. With `columns` (attnames), each row is a tuple of those
-    fields' values in that order (a bank-wide build writes hundreds of thousands of reasons: no
-    dict each). PostgreSQL: ids drawn from the table's sequence in one query and the rows streamed
-    with COPY (a bank-wide build writes tens of thousands of tasks); elsewhere bulk_create in big
-    batches."""
+    """Insert plain rows in bulk and return their ids when `returning`. A row is a dict (field
+    attname → value; fields left out take their default) or, with `columns` (attnames), a tuple of
+    those fields' values in that order (a bank-wide build writes hundreds of thousands of reasons:
+    no dict each). PostgreSQL: ids drawn from the table's sequence in one query and the rows
+    streamed with COPY (a bank-wide build writes tens of thousands of tasks); elsewhere bulk_create
+    in big batches."""
     if not rows:
         return []
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields}
-    if columns is not None:
-        if connection.vendor == "postgresql" and len(rows) >= COPY_FROM_ROWS and not returning:
-            return _copy_tuples(model, rows, columns, [f for f in fields if f.attname not in columns], defaults)
-        rows = [dict(zip(columns, row, strict=True)) for row in rows]
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
+        if columns is not None:
+            rows = [dict(zip(columns, row, strict=True)) for row in rows]
         objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=2000)
         return [o.pk for o in objs] if returning else []
-    table, pk = model._meta.db_table, model._meta.pk.column
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if columns is None:  # dicts: every field, in the model's order
+        columns = tuple(f.attname for f in fields)
+        defaults = [f.get_default() for f in fields]
+        rows = [tuple(map(row.get, columns, defaults)) for row in rows]
+    rest = [f for f in fields if f.attname not in columns]  # written as their default
+    tail = tuple(f.get_default() for f in rest)
+    column_of = {f.attname: f.column for f in fields}
+    names = [column_of[a] for a in columns] + [f.column for f in rest]
+    table, pk, q = model._meta.db_table, model._meta.pk.column, connection.ops.quote_name
     with connection.cursor() as cursor:
         ids: list[int] = []
         if returning:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                            [table, pk, len(rows)])
             ids = [i for (i,) in cursor.fetchall()]
-            names = f"{connection.ops.quote_name(pk)}, {names}"
-        attnames, default_values = [f.attname for f in fields], [defaults[f.attname] for f in fields]
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:
-            for n, row in enumerate(rows):
-                values = list(map(row.get, attnames, default_values))
-                copy.write_row([ids[n], *values] if returning else values)
+            names.insert(0, pk)
+        with cursor.cursor.copy(f"COPY {q(table)} ({', '.join(map(q, names))}) FROM STDIN") as copy:
+            write = copy.write_row
+            if returning:
+                for i, row in zip(ids, rows, strict=True):
+                    write((i, *row, *tail))
+            else:
+                for row in rows:
+                    write((*row, *tail))
     return ids
-
-
-def _copy_tuples(model, rows: list[tuple], columns: tuple[str, ...], rest: list, defaults: dict) -> list[int]:
-    """`_insert`'s COPY of tuples: the named columns, then the other fields' defaults."""
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    names = ", ".join(connection.ops.quote_name(c) for c in
-                      [*(by_attname[a].column for a in columns), *(f.column for f in rest)])
-    tail = tuple(defaults[f.attname] for f in rest)
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN") as copy:
-        write = copy.write_row
-        if tail:
-            for row in rows:
-                write((*row, *tail))
-        else:
-            for row in rows:
-                write(row)
-    return []
 
 
 def worklists_build(*, day: dt.date | None = None, manager_ids=None, actor=None) -> BuildResult:
