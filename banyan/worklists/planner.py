@@ -264,9 +264,11 @@ def plan(
     is_working_day: Callable[[dt.date], bool],
     rules: Rules,
 ) -> dict[dt.date, list[Planned]]:
-    """Plan one manager's days. `reasons` must already exclude what earlier days planned.
+    """Plan one manager's days. `reasons` must already exclude what earlier days planned, and each
+    reason's customer must be in `facts` (the caller sorts reasons to managers by their facts; a
+    bank-wide build would otherwise look up a million reasons twice).
     Returns, per day, the tasks in rank order (suppressed ones after, with rank 0)."""
-    pending = [r for r in reasons if r.customer_id in facts]
+    pending = reasons
     calls: dict[int, int] = {}  # calls this month, counted up as phone tasks are planned
     lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
     grace = {code: dt.timedelta(days=rule.grace_days) for code, rule in rules.reason_rules.items()}
