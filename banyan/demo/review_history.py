@@ -411,8 +411,8 @@ class _History:
                                                     if cid in sim.last and self._owner(self.customers[cid], day)
                                                     == manager.pk]
                 reasons = self._reasons_of(mine, day, sim, manager.daily_capacity)
-                planned = plan(days=[day], reasons=[r for r in reasons if r.customer_id in facts], facts=facts,
-                               capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules)[day]
+                planned = plan(days=[day], reasons=reasons, facts=facts, capacity=manager.daily_capacity,
+                               is_working_day=is_working_day, rules=rules)[day]
                 self._work(manager, day, planned, sim, facts, by_key, new_contacts, rows)
         self._close_leftovers(sim)
         saved = self._save(rows, new_contacts)
