@@ -22,11 +22,15 @@ class Partitioned:
     dropped_references: list[str]  # "table.constraint" of the foreign keys to it PostgreSQL cannot keep
 
 
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def _months(first: dt.date, last: dt.date) -> list[dt.date]:
     out, day = [], first.replace(day=1)
     while day <= last:
         out.append(day)
-        day = (day + dt.timedelta(days=32)).replace(day=1)
+        day = _next_month(day)
     return out
 
 
@@ -97,7 +101,7 @@ def partition_by_month(table: str, column: str, *, first: dt.date, last: dt.date
         zone = f" {settings.TIME_ZONE}" if column_type == "timestamp with time zone" else ""
         months = _months(first, last)
         partitions = []
-        ends = [*months[1:], (months[-1] + dt.timedelta(days=32)).replace(day=1)]
+        ends = [*months[1:], _next_month(months[-1])]
         for start, end in zip(months, ends, strict=True):
             name = f"{table}_p{start:%Y_%m}"
             cursor.execute(f"CREATE TABLE {q(name)} PARTITION OF {q(new)} FOR VALUES FROM ('{start}{zone}') "
