@@ -81,8 +81,9 @@ def suggest(customer, code: str, holding: Holding, *, actor, channel: str = "",
     from banyan.messaging.text import render
 
     day = today or clock.today()
+    known = set(MessageChannel.values)  # the enum's list is built on each use: once per suggestion
     order = [c for c in (channel, customer.preferred_channel, MessageChannel.SMS, MessageChannel.WECHAT,
-                         MessageChannel.EMAIL) if c in MessageChannel.values]
+                         MessageChannel.EMAIL) if c in known]
     usable = next((c for c in dict.fromkeys(order) if not blocking_rule(customer, c)), "")
     first = order[0] if order else MessageChannel.SMS
     blocked = "" if usable else block_reason(blocking_rule(customer, first), first)

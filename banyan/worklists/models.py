@@ -42,6 +42,11 @@ class ReasonCode(models.TextChoices):
     WANTED_PRODUCT = "wanted_product", _("A product the customer asked for")
 
 
+#: Each reason code's words (lazy: in the reader's language when shown). A card names its reasons
+#: from here rather than through ReasonCode(code).label, which builds the enum's lists each time.
+REASON_LABELS = dict(ReasonCode.choices)
+
+
 class ReasonRule(models.Model):
     """A bank's override of a reason's defaults (banyan.worklists.reasons.DEFAULTS)."""
 

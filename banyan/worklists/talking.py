@@ -30,7 +30,7 @@ from banyan import clock
 from banyan.calendars.lunar import lunar_key_label
 from banyan.contacts.models import is_stranger
 from banyan.customers.pinyin import COMPOUND_SURNAMES, name_syllables
-from banyan.worklists.models import MixRule, ReasonCode, TalkingPoint
+from banyan.worklists.models import REASON_LABELS, MixRule, TalkingPoint
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.reasons import (
     ALSO,
@@ -781,8 +781,8 @@ def _sensitive_words(items: list[Item]) -> list[str]:
     for item in items:
         if item.code == C.CARD_REPAYMENT:
             words.append(pgettext("reason", "a card repayment overdue"))
-        elif item.code in ReasonCode.values:
-            words.append(str(ReasonCode(item.code).label))
+        elif item.code in REASON_LABELS:
+            words.append(str(REASON_LABELS[item.code]))
     return list(dict.fromkeys(words))
 
 

@@ -44,8 +44,9 @@ from banyan.transitions import Conflict
 from banyan.validation import refuse_too_long
 from banyan.wealth.maintenance import CardSuggestions
 from banyan.web.templatetags.banyan_tags import ymdhm
+from banyan.worklists.cards import CardKit
 from banyan.worklists.contact_services import task_complete_with_appointment
-from banyan.worklists.models import ReasonCode, Task, TaskStatus
+from banyan.worklists.models import REASON_LABELS, ReasonCode, Task, TaskStatus
 from banyan.worklists.planner import rule_words
 from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
@@ -86,10 +87,6 @@ WEEKDAYS = [gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wedne
 WEEKDAYS_SHORT = [pgettext_lazy("weekday", "Mon"), pgettext_lazy("weekday", "Tue"), pgettext_lazy("weekday", "Wed"),
                   pgettext_lazy("weekday", "Thu"), pgettext_lazy("weekday", "Fri"), pgettext_lazy("weekday", "Sat"),
                   pgettext_lazy("weekday", "Sun")]
-
-#: The outcomes offered on a task card, in the order a manager meets them.
-OUTCOMES = [Outcome.REACHED, Outcome.NOT_REACHED, Outcome.REFUSED, Outcome.INTERESTED, Outcome.APPOINTMENT,
-            Outcome.SOLD]
 
 #: Common reasons to skip a task; the manager can add a few words.
 SKIP_REASONS = [gettext_lazy("Customer travelling / abroad"), gettext_lazy("Already contacted another way"),
@@ -180,7 +177,7 @@ class ReasonView:
 
 
 def reason_views(reasons) -> list[ReasonView]:
-    return [ReasonView(r.code, str(ReasonCode(r.code).label) if r.code in ReasonCode.values else r.code,
+    return [ReasonView(r.code, str(REASON_LABELS.get(r.code, r.code)),
                        detail_text(r), REASON_FAMILY.get(r.code, "cadence")) for r in reasons]
 
 
@@ -241,11 +238,12 @@ def _meeting_form(task: Task, refusal: Refusal, place: str) -> AppointmentForm:
 
 def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: str = "",
              talk: TalkSettings | None = None, manager: Staff | None = None,
-             suggestions: CardSuggestions | None = None) -> Task:
+             suggestions: CardSuggestions | None = None, kit: CardKit | None = None) -> Task:
     """What the card shows, computed from rows already loaded (no queries, given the bank's talking
     point settings `talk` and the list's manager). `task.talk`: what to say and the manager's notes,
     written when the card shows them, in the reader's language. `suggestions`: the suggested
-    messages of the page's cards, read together (wealth.maintenance.CardSuggestions)."""
+    messages of the page's cards, read together (wealth.maintenance.CardSuggestions). `kit`: what
+    the page's cards write alike, written once (worklists.cards)."""
     c = task.customer
     refusal = error if isinstance(error, Refusal) else Refusal(error)
     task.error = refusal.text
@@ -268,6 +266,7 @@ def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: st
     task.status_word = STATUS_WORDS.get(task.status, task.status)
     task.rule_text = rule_words(task.rule_code, task.rule_args, fallback=task.rule_note)
     if task.status == TaskStatus.OPEN:
+        task.kit = (kit or CardKit()).pieces(task)
         # the card's meeting fields are only written with it when refused (task.eager), else as they open
         task.meeting_form = SimpleLazyObject(lambda: _meeting_form(task, refusal, place))
         # 销售维护 (WEA-3): the message suggested for a take-profit, stop-loss or NAV move reason
@@ -324,16 +323,16 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     build_failed = mode == "today" and not is_built(manager, day) and not _build(request, day, [manager.pk])
     context: dict = {"build_failed": build_failed, "manager": manager, "day": day_label(day), "mode": mode,
                      "readonly": readonly,
-                     "today": today, "outcomes": [(o.value, o.label) for o in OUTCOMES],
-                     "channels": Channel.choices, "skip_reasons": SKIP_REASONS, "overdue_days": OVERDUE_DAYS,
+                     "today": today, "skip_reasons": SKIP_REASONS, "overdue_days": OVERDUE_DAYS,
                      "limits": CARD_LIMITS,
                      "preview_limit": PREVIEW_LIMIT_DAYS}
     errors = card_errors or {}
     place = _branch_name(manager)
     talk = TalkSettings.load()
     suggestions = CardSuggestions(actor=manager)
+    kit = CardKit()
     tasks = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager,
-                      suggestions=suggestions) for t in day_tasks(manager, day)]
+                      suggestions=suggestions, kit=kit) for t in day_tasks(manager, day)]
     if mode == "future":
         too_far = (day - today).days > PREVIEW_LIMIT_DAYS
         context["too_far"] = too_far
@@ -351,7 +350,7 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
         show_all = request.GET.get("overdue") == "all"
         overdue = overdue_tasks(manager, day, limit=None if show_all else OVERDUE_SHOWN, also=errors)
         context["overdue"] = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager,
-                                       suggestions=suggestions) for t in overdue]
+                                       suggestions=suggestions, kit=kit) for t in overdue]
         context["overdue_total"] = len(overdue) if show_all else overdue_count(manager, day)
         context["overdue_hidden"] = context["overdue_total"] - len(overdue)
         if not readonly:  # the coming week is planned when asked for: see worklist_week
@@ -496,7 +495,6 @@ def _refused(request: HttpRequest, task: Task, error: ValidationError) -> HttpRe
         return render(request, "worklists/partials/_task_card.html", {
             "t": decorate(task, clock.today(), refusal, place=_branch_name(owner)),
             "page_day": _page_day(request, task),
-            "outcomes": [(o.value, o.label) for o in OUTCOMES], "channels": Channel.choices,
             "skip_reasons": SKIP_REASONS, "today": clock.today(), "readonly": False, "manager": owner,
             "limits": CARD_LIMITS,
         })

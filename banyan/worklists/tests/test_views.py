@@ -172,6 +172,39 @@ def test_a_cards_further_forms_load_when_opened_and_only_from_its_own_list(bank,
     assert "该任务已在别处处理" in late and 'name="to"' not in late
 
 
+def test_each_card_writes_its_own_addresses_channel_and_meeting_button_though_the_page_writes_them_once(
+        bank, login, birthday, make_customer):
+    """The parts every card writes alike (worklists.cards.CardKit) are written once per page and
+    variant: each card must still carry its own task's addresses, its own suggested channel
+    selected, and an "已约见" button that opens its own meeting fields — in the reader's language."""
+    other = make_customer(bank.rm_a, name="钱芳", id_number=born(dt.date(1975, 11, 23), seq=3, male=False))
+    client = login(bank.rm_a)
+    client.get("/work/")  # builds the day
+    Task.objects.filter(customer=other, date=TODAY).update(suggested_channel="wechat")  # as a planner may
+    page = client.get("/work/").content.decode()
+    for customer, channel, words in ((birthday, "phone", "电话"), (other, "wechat", "微信")):
+        task = _task(customer)
+        assert task.suggested_channel == channel
+        card = page[page.index(f'id="task-{task.pk}"'):]
+        card = card[:card.index("</article>")]
+        assert f'href="/customers/{customer.pk}/"' in card
+        assert card.count(f'action="/work/tasks/{task.pk}/complete/"') == 1
+        assert card.count(f'hx-post="/work/tasks/{task.pk}/complete/"') == 1
+        assert card.count(f"/work/tasks/{task.pk}/part/?part=") == 4
+        assert re.findall(r'<option value="(\w+)" selected>', card) == [channel]
+        assert f"建议：<strong>{words}</strong>" in card
+        buttons = re.findall(r'<button type="submit" name="outcome" value="(\w+)"[^>]*>([^<]+)</button>', card)
+        assert [v for v, _label in buttons] == ["reached", "not_reached", "refused", "interested", "appointment",
+                                               "sold"]
+        assert buttons[0][1] == "接通" and 'class="btn btn-sm btn-banyan"' in card
+        assert f'value="appointment" class="btn btn-sm btn-outline-secondary" data-opens="task-{task.pk}-meeting"' \
+            in card and f'id="task-{task.pk}-meeting"' in card
+    client.cookies["django_language"] = "en"
+    english = client.get("/work/").content.decode()
+    assert "Suggested: <strong>WeChat</strong>" in english and ">Reached</button>" in english
+    assert '<option value="wechat" selected>WeChat</option>' in english
+
+
 def test_moving_a_birthday_past_its_date_shows_the_error_and_changes_nothing(bank, login, birthday):
     client = login(bank.rm_a)
     client.get("/work/")
