@@ -50,6 +50,7 @@ from banyan.worklists.models import REASON_LABELS, ReasonCode, Task, TaskStatus
 from banyan.worklists.planner import rule_words
 from banyan.worklists.preview import cached_preview
 from banyan.worklists.selectors import (
+    OPEN_SHOWN,
     OVERDUE_DAYS,
     OVERDUE_SHOWN,
     DayCounts,
@@ -331,8 +332,11 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     talk = TalkSettings.load()
     suggestions = CardSuggestions(actor=manager)
     kit = CardKit()
+    tasks = day_tasks(manager, day)
+    if mode == "today" and request.GET.get("open") != "all":
+        tasks, context["open_hidden"] = _first_open(tasks, errors)
     tasks = [decorate(t, today, errors.get(t.pk, ""), place=place, talk=talk, manager=manager,
-                      suggestions=suggestions, kit=kit) for t in day_tasks(manager, day)]
+                      suggestions=suggestions, kit=kit) for t in tasks]
     if mode == "future":
         too_far = (day - today).days > PREVIEW_LIMIT_DAYS
         context["too_far"] = too_far
@@ -345,7 +349,7 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
     context["closed_tasks"] = [t for t in tasks if t.status not in (TaskStatus.OPEN, TaskStatus.SUPPRESSED)]
     context["suppressed"] = [t for t in tasks if t.status == TaskStatus.SUPPRESSED]
     context["built"] = mode == "today" or bool(tasks) or is_built(manager, day)
-    context["counts"] = day_counts(tasks, manager.daily_capacity)
+    context["counts"] = day_counts(tasks, manager.daily_capacity, also_open=context.get("open_hidden", 0))
     if mode == "today":
         show_all = request.GET.get("overdue") == "all"
         overdue = overdue_tasks(manager, day, limit=None if show_all else OVERDUE_SHOWN, also=errors)
@@ -360,6 +364,20 @@ def day_context(request: HttpRequest, manager: Staff, day: dt.date, *, readonly:
                 context["festival_greeting"] = {
                     "festival": festival, "count": festival_greeting_targets(manager, festival).count()}
     return context
+
+
+def _first_open(tasks: list[Task], errors: dict) -> tuple[list[Task], int]:
+    """The day's tasks with only the first OPEN_SHOWN open ones in rank order (and any open one whose
+    action was just refused, which shows with its refusal), and how many open ones were left out."""
+    shown, hidden, seen = [], 0, 0
+    for t in tasks:
+        if t.status == TaskStatus.OPEN:
+            seen += 1
+            if seen > OPEN_SHOWN and t.pk not in errors:
+                hidden += 1
+                continue
+        shown.append(t)
+    return shown, hidden
 
 
 @login_required

@@ -293,6 +293,40 @@ def test_a_long_overdue_list_shows_its_first_cards_and_the_rest_on_asking(bank, 
     assert f'id="task-{last.pk}"' in _section(refused.content.decode(), "overdue-title")
 
 
+def test_a_long_day_shows_its_first_cards_by_rank_and_the_rest_on_asking(bank, login, make_customer):
+    """A day of more open tasks than OPEN_SHOWN (a bank's first day, a fund at many customers' stop-loss):
+    the first ones in rank order as cards, the figures counting them all, a link to the rest; a refused
+    action on a task beyond them shows that card with its refusal."""
+    from django.utils import timezone
+
+    from banyan.worklists.selectors import OPEN_SHOWN
+
+    n = OPEN_SHOWN + 3
+    WorklistDay.objects.create(manager=bank.rm_a, date=TODAY, built_at=timezone.now(), capacity=20)
+    tasks = [Task.objects.create(manager=bank.rm_a, date=TODAY, rank=n - i, priority=50, suggested_channel="phone",
+                                 customer=make_customer(bank.rm_a, name=f"今日{i:02d}")) for i in range(n)]
+    by_rank = sorted(tasks, key=lambda t: t.rank)
+    client = login(bank.rm_a)
+    page = client.get("/work/").content.decode()
+    shown = [t for t in tasks if f'id="task-{t.pk}"' in _section(page, "open-title")]
+    assert sorted(shown, key=lambda t: t.rank) == by_rank[:OPEN_SHOWN]
+    assert f'<span class="n">{n}</span><span class="l">计划' in page  # the figures count every task
+    assert f'<div class="wl-count wl-count-open"><span class="n">{n}</span>' in page
+    assert 'href="?open=all#open-title"' in page and "显示今天其余 3 个任务" in page
+    everything = client.get("/work/?open=all").content.decode()
+    assert all(f'id="task-{t.pk}"' in _section(everything, "open-title") for t in tasks)
+    assert 'id="open-all"' not in everything
+    last = by_rank[-1]  # beyond the cards shown: refused without htmx, the page shows its card and why
+    refused = client.post(f"/work/tasks/{last.pk}/complete/", {"outcome": "reached", "page": TODAY.isoformat(),
+                                                                "next_contact_on": "2026-13-01"})
+    assert refused.status_code == 400
+    assert f'id="task-{last.pk}"' in _section(refused.content.decode(), "open-title")
+    done = client.post(f"/work/tasks/{by_rank[0].pk}/complete/", {"outcome": "reached", "page": TODAY.isoformat()})
+    assert done.status_code == 302  # one done: the next one in rank order comes onto the page
+    page = client.get("/work/").content.decode()
+    assert f'id="task-{by_rank[OPEN_SHOWN].pk}"' in _section(page, "open-title") and "显示今天其余 2 个任务" in page
+
+
 def test_a_past_day_shows_what_was_planned_with_each_final_status(bank, login, make_customer):
     customer = make_customer(bank.rm_a, name="冯雪", id_number=born(dt.date(1985, 11, 20), seq=3))
     day = dt.date(2026, 11, 20)
