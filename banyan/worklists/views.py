@@ -266,8 +266,8 @@ def decorate(task: Task, today: dt.date, error: str | Refusal = "", *, place: st
                                                    manager=(manager or task.manager).display_name))
     task.status_word = STATUS_WORDS.get(task.status, task.status)
     task.rule_text = rule_words(task.rule_code, task.rule_args, fallback=task.rule_note)
+    task.kit = (kit or CardKit()).pieces(task)
     if task.status == TaskStatus.OPEN:
-        task.kit = (kit or CardKit()).pieces(task)
         # the card's meeting fields are only written with it when refused (task.eager), else as they open
         task.meeting_form = SimpleLazyObject(lambda: _meeting_form(task, refusal, place))
         # 销售维护 (WEA-3): the message suggested for a take-profit, stop-loss or NAV move reason
