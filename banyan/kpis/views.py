@@ -158,8 +158,10 @@ def review_page(request: HttpRequest) -> HttpResponse:
     if by_branch and request.GET.get("view") == "managers":
         by_branch = False
     rows = r.by_branch() if by_branch else r.rows
-    trend = figures.weekly_trend(scope, period)
-    by_row = figures.weekly_trend_by_row(scope, period) if scope.branch_id is not None else {}
+    if scope.branch_id is not None:  # the managers' lines too
+        trend, by_row = figures.weekly_trends(scope, period)
+    else:
+        trend, by_row = figures.weekly_trend(scope, period), {}
     matrix = r.quadrant_matrix()
     params = {k: request.GET.get(k, "") for k in ("manager", "branch", "view") if request.GET.get(k)}
     own = scope.manager_id == user.pk and user.role in (Role.RM, Role.PLANNER)

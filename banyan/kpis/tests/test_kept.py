@@ -17,7 +17,7 @@ from banyan.customers.models import Customer
 from banyan.holdings.models import AumSnapshot, Holding, Product, Transaction
 from banyan.holdings.services import aum_snapshot_take
 from banyan.kpis import kept
-from banyan.kpis.figures import FACTS, Scope, review, weekly_trend, weekly_trend_by_row
+from banyan.kpis.figures import FACTS, Scope, review, weekly_trend, weekly_trend_by_row, weekly_trends
 from banyan.kpis.models import KeptDay, KeptWork, Stale, work_keys
 from banyan.kpis.periods import Period
 from banyan.kpis.tests.conftest import at, contact, task
@@ -45,6 +45,10 @@ def _assert_kept_is_live(bank) -> None:
             assert _figures(scope, period) == live[0], (scope, period)
             assert weekly_trend(scope, period) == live[1], (scope, period)
             assert weekly_trend_by_row(scope, period) == live[2], (scope, period)
+            # the page's one read of both: the day's totals added up from its rows
+            assert weekly_trends(scope, period) == live[1:], (scope, period)
+            with kept.live_only():
+                assert weekly_trends(scope, period) == live[1:], (scope, period)
 
 
 def test_the_tables_every_fact_counts_mark_their_days_stale(db):
