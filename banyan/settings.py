@@ -130,6 +130,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # database through SQLite's normal locking (WAL, busy timeout) instead of shared-cache table
     # locks that fail at once. pytest-xdist gives each worker its own file.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-banyan.sqlite3")}
+
+
+def parallel_workers_options(options: dict, workers: str) -> dict:
+    """The PostgreSQL connection's OPTIONS with `workers` as its sessions' parallel workers per
+    query (libpq's `options`), or unchanged when `workers` is empty (the server's setting).
+
+    Parallel query starts worker processes for one query. For the web's many short requests at once
+    that costs a small server more than it saves: at 1M customers on 2 cores, a branch review's query
+    held both cores for its ~100 ms, and 200 managers waited p95 170-220 ms without it against 270 ms
+    with it in between (issue 15 §5, benchmarks/README, session 16). `banyan serve` and
+    deploy/gunicorn.conf.py set BANYAN_DB_PARALLEL_WORKERS=0 for the web; the nightly work, the
+    feeds and the reports keep the server's setting."""
+    if not workers.strip():
+        return options
+    setting = f"-c max_parallel_workers_per_gather={int(workers)}"
+    return {**options, "options": f"{options.get('options', '')} {setting}".strip()}
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = parallel_workers_options(
+        DATABASES["default"].get("OPTIONS", {}), os.environ.get("BANYAN_DB_PARALLEL_WORKERS", ""))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2id at OWASP's parameters (banyan/org/hashers.py); PBKDF2 hashes still verify and are

@@ -21,6 +21,10 @@ workers = int(os.environ.get("BANYAN_WORKERS") or multiprocessing.cpu_count() + 
 threads = int(os.environ.get("BANYAN_THREADS") or 4)
 worker_class = "gthread"
 
+# The web's database sessions without PostgreSQL's parallel query (banyan/settings.py says why);
+# set BANYAN_DB_PARALLEL_WORKERS in the environment file to choose otherwise.
+os.environ.setdefault("BANYAN_DB_PARALLEL_WORKERS", "0")
+
 # A request that has not answered in 2 minutes is stuck: the worker is replaced. Large feed
 # uploads are buffered by nginx first and handed to Celery, so no request needs longer.
 timeout = 120

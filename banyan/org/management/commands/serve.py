@@ -56,4 +56,6 @@ class Command(BaseCommand):
                 "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
                 # the path without its query string: searches carry names, mobiles and ID numbers
                 "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms', "--graceful-timeout", "10"]
+        # the web's database sessions without parallel query, as deploy/gunicorn.conf.py (settings.py says why)
+        os.environ.setdefault("BANYAN_DB_PARALLEL_WORKERS", "0")
         os.execv(sys.executable, argv)
