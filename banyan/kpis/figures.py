@@ -752,14 +752,9 @@ def weekly_trend(scope: Scope, period: Period) -> list[tuple[Period, dict[str, A
     return [(week, _week_values(days, week, ())) for week in period.weeks()]
 
 
-@kept.or_live
 def weekly_trend_by_row(scope: Scope, period: Period) -> dict[tuple[int, int], list[dict[str, Any]]]:
     """The same per (staff member, branch): the comparison's lines, one per manager."""
-    _generation[0] += 1
-    days = _daily(scope, period, per_staff=True)
-    keys = {k[1:] for k in days}
-    weeks = period.weeks()
-    return {key: [_week_values(days, week, key) for week in weeks] for key in keys}
+    return weekly_trends(scope, period)[1]
 
 
 @kept.or_live

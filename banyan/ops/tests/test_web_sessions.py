@@ -67,9 +67,12 @@ def test_banyan_serve_starts_gunicorn_with_the_web_sessions_setting(unset, monke
     monkeypatch.setattr(serve.os, "execv", lambda path, argv: started.append(argv))
     call_command("serve", stdout=io.StringIO())
     assert len(started) == 1 and os.environ[NAME] == "0"
+    monkeypatch.setenv(NAME, "2")  # the operator's own value is kept
+    call_command("serve", stdout=io.StringIO())
+    assert len(started) == 2 and os.environ[NAME] == "2"
 
 
-def test_an_operator_s_own_value_is_kept_by_serve_and_gunicorn(unset, monkeypatch):
+def test_an_operator_s_own_value_is_kept_by_gunicorn_conf(unset, monkeypatch):
     runpy.run_path(str(GUNICORN_CONF))
     assert os.environ[NAME] == "0"  # the web's default
     monkeypatch.setenv(NAME, "2")  # the environment file says otherwise
