@@ -20,6 +20,9 @@ BANYAN_FEED_TIME_LIMIT  seconds a feed import may run (default 14400); BANYAN_NI
 BANYAN_BUILD_GROUP_CUSTOMERS  0 or unset (default): the nightly segments and lists are one bank-wide recompute
     and build; N > 0: in groups of branches of about N customers, one task each that any worker takes
 BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可能已中断" (default 15)
+BANYAN_FEED_PARTS  1 or unset (default): one task imports a feed file; N > 1: a customers, new cards,
+    holdings or transactions file of at least BANYAN_FEED_PART_ROWS rows (default 100000) is cut by key into
+    N parts, one task each that any worker takes (as many as the batch processes)
 BANYAN_VAR_DIR     must be the same shared directory for the web servers and the feed workers
 
 BANYAN_CACHE_URL  redis://host:6379/1 — the cache every server process shares (REDIS_URL is read
@@ -281,6 +284,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "banyan"
 CELERY_TASK_ROUTES = {"banyan.feeds.import_file": {"queue": "banyan-batch"},
                       "banyan.nightly": {"queue": "banyan-batch"},
+                      "banyan.feeds.import_part": {"queue": "banyan-batch"},
                       "banyan.worklists.build_day": {"queue": "banyan-batch"},
                       "banyan.worklists.build_group": {"queue": "banyan-batch"},
                       "banyan.worklists.segment_group": {"queue": "banyan-batch"},
@@ -301,6 +305,10 @@ BANYAN_NIGHTLY_TIME_LIMIT = int(os.environ.get("BANYAN_NIGHTLY_TIME_LIMIT", 2 * 
 # (issue 15 §2); 0 or unset: one bank-wide recompute and build (on one worker the groups cost more)
 BANYAN_BUILD_GROUP_CUSTOMERS = int(os.environ.get("BANYAN_BUILD_GROUP_CUSTOMERS") or 0)
 BANYAN_FEED_STALE_MINUTES = int(os.environ.get("BANYAN_FEED_STALE_MINUTES", 15))
+# A large feed file cut by key into this many parts, imported side by side by the batch workers
+# (issue 15 §2, banyan/feeds/parts.py); 1: one task reads the whole file, as on a single worker.
+BANYAN_FEED_PARTS = max(1, int(os.environ.get("BANYAN_FEED_PARTS") or 1))
+BANYAN_FEED_PART_ROWS = int(os.environ.get("BANYAN_FEED_PART_ROWS") or 100_000)
 BANYAN_OUTBOX_BATCH = int(os.environ.get("BANYAN_OUTBOX_BATCH", 500))
 
 

@@ -454,12 +454,26 @@ def _audit(kind: str, chunk: _Chunk, actor) -> None:
                 for cid, action, oid, detail, before, after in events))
 
 
-def _write(kind: str, chunk: _Chunk, actor) -> None:
+def _refresh_aum(customer_ids: list[int], *, shared: bool) -> None:
+    """The chunk's customers' AUM from their holdings. `shared`: other processes import other parts
+    of the file and may hold these customers' other accounts. Each then locks the customers first,
+    in id order (no deadlock), and sums in a statement of its own: its snapshot is taken once the
+    locks are held, so it sees every holding committed by a part that refreshed before it, and a
+    part that commits holdings later refreshes later. The lock is FOR NO KEY UPDATE, which the
+    holdings' foreign-key checks (FOR KEY SHARE) do not wait for."""
+    if shared and _postgres():
+        with connection.cursor() as cur:
+            cur.execute(f'SELECT 1 FROM "{Customer._meta.db_table}" WHERE id = ANY(%s) ORDER BY id '
+                        "FOR NO KEY UPDATE", [customer_ids])
+    customers_refresh_aum(customer_ids=customer_ids)
+
+
+def _write(kind: str, chunk: _Chunk, actor, *, shared: bool = False) -> None:
     model = _MODELS[kind]
     _insert(model, list(chunk.new.values()))
     _update(model, list(chunk.changed.values()), chunk.changed_columns())
     if kind == "holdings" and chunk.touched:
-        customers_refresh_aum(customer_ids=sorted(chunk.touched))
+        _refresh_aum(sorted(chunk.touched), shared=shared)
     if kind != "transactions":
         _audit(kind, chunk, actor)
     if kind in ("customers", "new_cards"):
@@ -480,7 +494,8 @@ def _merge(result: rows.FeedResult, part: rows.FeedResult) -> None:
     result.customer_ids.update(part.customer_ids)
 
 
-def _run_chunk(kind: str, records: list[Record], headers, fields, look, actor, result: rows.FeedResult) -> None:
+def _run_chunk(kind: str, records: list[Record], headers, fields, look, actor, result: rows.FeedResult, *,
+               shared: bool = False) -> None:
     part = rows.FeedResult(kind=kind, path=result.path, encoding=result.encoding)
     batch = []
     for record in records:
@@ -491,7 +506,7 @@ def _run_chunk(kind: str, records: list[Record], headers, fields, look, actor, r
     try:
         with transaction.atomic():
             _JUDGES[kind](kind, batch, look, chunk)
-            _write(kind, chunk, actor)
+            _write(kind, chunk, actor, shared=shared)
     except DatabaseError:
         # A constraint no check foresaw: replay the chunk row by row, each row in its own
         # transaction, so the culprit gets its line and reason and the good rows are kept.
@@ -505,12 +520,14 @@ def _run_chunk(kind: str, records: list[Record], headers, fields, look, actor, r
 
 
 def import_chunks(kind: str, records: Iterable[Record], total: int, headers, fields, look, actor,
-                  result: rows.FeedResult, progress: Callable[[int, int], None] | None) -> None:
-    """Import `records` (`total` of them) a chunk at a time into `result` (see the module's docstring)."""
+                  result: rows.FeedResult, progress: Callable[[int, int], None] | None, *,
+                  shared: bool = False) -> None:
+    """Import `records` (`total` of them) a chunk at a time into `result` (see the module's docstring).
+    `shared`: the records are one part of a file other processes import beside this one."""
     done = 0
     with clock.frozen(clock.today()):  # one "today" for the whole feed (and no settings look-up per row)
         for records_chunk in _chunks(records):
-            _run_chunk(kind, records_chunk, headers, fields, look, actor, result)
+            _run_chunk(kind, records_chunk, headers, fields, look, actor, result, shared=shared)
             done += len(records_chunk)
             if progress:
                 progress(done, total)

@@ -2,7 +2,8 @@
 
 The row is the run's whole story for the upload page — queued, running with its progress, done
 with its counts, or failed with the reason — so no Celery result backend is needed, and a worker
-that died mid-feed shows as a run whose progress stopped (`is_stale`)."""
+that died mid-feed shows as a run whose progress stopped (`is_stale`). A large file may be imported
+in parts by several workers at once (`FeedRunPart`, banyan/feeds/tasks.py); the run then sums them."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ class FeedRun(models.Model):
     error = models.TextField(_("error"), blank=True)
     worker = models.CharField(_("worker"), max_length=200, blank=True)
     rerun_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns")
+    #: How many part tasks import the file side by side (0: one task reads it all).
+    parts = models.PositiveSmallIntegerField(_("parts"), default=0)
     created_at = models.DateTimeField(_("uploaded at"))
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     progress_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
@@ -97,3 +100,43 @@ class FeedRun(models.Model):
             return False
         minutes = settings.BANYAN_FEED_STALE_MINUTES if minutes is None else minutes
         return now - self.last_sign_of_life() > dt.timedelta(minutes=minutes)
+
+
+class FeedRunPart(models.Model):
+    """One part of a run imported in parts: the rows whose key falls in this part
+    (banyan.feeds.parts.part_of), in the file's order, by one task. Its counts and rejects are
+    summed onto the run by the part that finishes last."""
+
+    run = models.ForeignKey(FeedRun, on_delete=models.CASCADE, related_name="part_rows")
+    number = models.PositiveSmallIntegerField(_("part"))
+    status = models.CharField(_("status"), max_length=10, choices=FeedRunStatus.choices,
+                              default=FeedRunStatus.QUEUED)
+    done_rows = models.PositiveIntegerField(_("rows done"), default=0)
+    added = models.PositiveIntegerField(_("added"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    #: This part's rejected rows (line, reason, cells), merged into the run's file by line at the end.
+    rejects_file = models.CharField(_("rejects file"), max_length=500, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    progress_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="uniq_feed_run_part")]
+        verbose_name = _("feed run part")
+        verbose_name_plural = _("feed run parts")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.number} ({self.status})"
+
+    @property
+    def rejects_path(self) -> Path | None:
+        return _under_var(self.rejects_file) if self.rejects_file else None
+
+    def is_stale(self, now: dt.datetime) -> bool:
+        sign = self.progress_at or self.started_at
+        return sign is None or now - sign > dt.timedelta(minutes=settings.BANYAN_FEED_STALE_MINUTES)

@@ -41,7 +41,7 @@ from banyan.org.models import Branch, Staff
 from banyan.wealth.services import assessment_import
 from banyan.worklists.generations import previews_stale
 
-__all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "rejects_path_for"]
+__all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "feed_open", "rejects_path_for"]
 
 PROGRESS_EVERY = 1000
 AUM_CHUNK = 10_000
@@ -366,17 +366,12 @@ def _model_label(name: str) -> str:
 
 # --- the feed ---------------------------------------------------------------------------------
 
-def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, actor=None,
-                progress: Callable[[int, int], None] | None = None, followups: bool = True) -> FeedResult:
-    """Import one feed file. Raises FeedFileError when the file cannot be read at all (missing,
-    not CSV/XLSX, no key column); otherwise every row is added, updated, unchanged or rejected
-    (with its line number and the reason in Chinese, also written to `<file>.rejects.csv`).
-    Must not run inside an outer transaction when crash safety matters: each row commits alone."""
+def feed_open(kind: str, path: Path | str, encoding: str | None = None):
+    """The file's sheet and the field of each of its columns. Raises FeedFileError when the file
+    cannot be imported at all (unknown kind, missing, not CSV/XLSX, no key or required column)."""
     if kind not in KINDS:
         raise FeedFileError(f"未知的数据类型：{kind}（可选：{'、'.join(KINDS)}）")
     path = Path(path)
-    from banyan.feeds import bulk  # the bulk path uses this module's row judgement
-
     with translation.override("zh-hans"):
         sheet = read_sheet(path, encoding)
         fields = map_headers(kind, sheet.headers)
@@ -392,24 +387,51 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
             raise FeedFileError(f"{path.name}：表头缺少必填列 {names}。")
         if kind in _CUSTOMER_KINDS and not present & {"rm", "branch"}:
             raise FeedFileError(f"{path.name}：表头需要 客户经理（rm）或 网点（branch）列。")
+    return sheet, fields
+
+
+def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, actor=None,
+                progress: Callable[[int, int], None] | None = None, followups: bool = True,
+                part: tuple[int, int] | None = None) -> FeedResult:
+    """Import one feed file. Raises FeedFileError when the file cannot be read at all (missing,
+    not CSV/XLSX, no key column); otherwise every row is added, updated, unchanged or rejected
+    (with its line number and the reason in Chinese, also written to `<file>.rejects.csv`).
+    Must not run inside an outer transaction when crash safety matters: each row commits alone.
+
+    `part=(k, n)`: only the rows of part k of n (banyan.feeds.parts), while other processes import
+    the other parts; the rejects go to the part's own file, for the run to merge, and `progress`
+    counts this part's rows against the whole file's."""
+    from banyan.feeds import bulk  # the bulk path uses this module's row judgement
+    from banyan.feeds import parts as cut
+
+    path = Path(path)
+    sheet, fields = feed_open(kind, path, encoding)
+    with translation.override("zh-hans"):
         result = FeedResult(kind=kind, path=path, encoding=sheet.encoding,
                             ignored_columns=[h for h, f in zip(sheet.headers, fields, strict=True) if not f])
         handler, look = _HANDLERS[kind], _Lookups()
-        total = sheet.total
+        total, records = sheet.total, sheet.records
+        if part is not None:
+            if kind not in cut.PART_KINDS:
+                raise ValueError(f"a {kind} feed is not imported in parts")
+            records = cut.records_of_part(records, fields.index(KEYS[kind][0]), *part)
         # What lives as long as the feed (the look-ups, the touched customers, the rejects): keep
         # the cyclic garbage collector from walking it again and again.
         gc.freeze()
         try:
             if kind in bulk.BULK_KINDS:
-                bulk.import_chunks(kind, sheet.records, total, sheet.headers, fields, look, actor, result, progress)
+                bulk.import_chunks(kind, records, total, sheet.headers, fields, look, actor, result, progress,
+                                   shared=part is not None)
             else:
-                for done, record in enumerate(sheet.records, start=1):
+                for done, record in enumerate(records, start=1):
                     _import_record(kind, record, sheet.headers, fields, handler, look, actor, result)
                     if progress and (done % PROGRESS_EVERY == 0 or done == total):
                         progress(done, total)
         finally:
             gc.unfreeze()
         rejects_file = rejects_path_for(path)
+        if part is not None:
+            rejects_file = cut.part_rejects_path(rejects_file, part[0])
         if result.rejects:
             write_rejects(rejects_file, sheet.headers, result.rejects)
             result.rejects_path = rejects_file

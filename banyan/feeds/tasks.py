@@ -5,20 +5,14 @@ upload page makes (store the file, create the run, hand it to a worker).
 With a broker (CELERY_BROKER_URL) a worker on the `banyan-batch` queue runs the import; without
 one `.delay()` runs it at once in the request, so the page lands on a finished run either way.
 
-One file is one task, its chunks taken in the file's order (issue 15 §2 looked at spreading them
-over workers, and left them here). Each chunk commits on its own, but a chunk is judged against
-what the chunks before it committed: a key met again further down the file is judged against
-its earlier row (the later row wins, "updated" not "added"), a holdings chunk refreshes the AUM
-of its customers from the holdings committed so far, and a chunk whose write fails is replayed
-row by row against that same state. Chunks in parallel would break all three: an earlier chunk
-committing last overwrites the later row; two chunks adding one key collide and the replay
-reports the row as "updated"; a customer's AUM summed by one chunk misses the holding another
-has not committed yet (READ COMMITTED). A safe split would not cut the file by position but by
-key — every row of a key, and for holdings every row of a customer (a later row may move an
-account to another customer, so the partitions would be the connected keys), in one task in the
-file's order — after a first pass over the whole file, with the counts, the rejects (by line) and
-the progress merged back onto the run. Not built: the nightly segments and lists are split over
-workers (banyan/worklists/tasks.py), a feed's rows are not.
+A file of a few rows is one task, its chunks taken in the file's order. A large one
+(BANYAN_FEED_PARTS > 1, at least BANYAN_FEED_PART_ROWS rows, a kind of parts.PART_KINDS) is cut by
+key into parts (banyan/feeds/parts.py says why by key and not by position): `import_file` checks the
+file's header, creates the run's FeedRunPart rows and queues one `import_part` task each; any
+worker takes them. Each part reads the file, imports only its keys' rows, and reports its progress,
+counts and rejects on its own row; the part that ends last — found under a lock on the run, so once
+— sums the counts onto the run, merges the rejects by line into the run's file and runs the
+follow-ups. Without a broker the parts run one after the other in the request, with the same code.
 """
 
 from __future__ import annotations
@@ -30,13 +24,17 @@ from pathlib import Path
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from banyan import clock
 from banyan.audit.services import audit_log
-from banyan.feeds.models import FeedRun, FeedRunStatus
-from banyan.feeds.services import FeedFileError, feed_followups, feed_import
+from banyan.feeds import parts as cut
+from banyan.feeds.models import FeedRun, FeedRunPart, FeedRunStatus
+from banyan.feeds.readers import write_rejects
+from banyan.feeds.services import FeedFileError, feed_followups, feed_import, feed_open, rejects_path_for
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +132,9 @@ def import_file(self, run_id: int) -> dict:
         FeedRun.objects.filter(pk=run_id).update(done_rows=done, total_rows=total, progress_at=clock.now())
 
     try:
+        parts = _parts_for(run)
+        if parts:
+            return _fan_out(run, parts)
         result = feed_import(kind=run.kind, path=run.path, encoding=run.encoding or None, actor=run.actor,
                              progress=progress, followups=False)
         rows = result.added + result.updated + result.unchanged + result.rejected
@@ -166,3 +167,146 @@ def import_file(self, run_id: int) -> dict:
     audit_log(actor=run.actor, action="feed.imported", obj=run, detail=f"{run.kind} {run.original_name}: "
               f"{result.summary}")
     return {"run": run_id, "status": FeedRunStatus.DONE, "summary": result.summary}
+
+
+# --- a large file in parts ------------------------------------------------------------------------
+
+def _parts_for(run: FeedRun) -> int:
+    """How many parts the run's file is imported in: 0 for one task. Reads the file's header and
+    counts its rows (raises FeedFileError for a file that cannot be imported at all)."""
+    if run.parts:  # a redelivered run that was cut already
+        return run.parts
+    if settings.BANYAN_FEED_PARTS < 2 or run.kind not in cut.PART_KINDS:
+        return 0
+    sheet, fields = feed_open(run.kind, run.path, run.encoding or None)
+    if sheet.total < settings.BANYAN_FEED_PART_ROWS:
+        return 0
+    FeedRun.objects.filter(pk=run.pk).update(
+        parts=settings.BANYAN_FEED_PARTS, total_rows=sheet.total, done_rows=0, read_as=sheet.encoding or "",
+        ignored_columns=[h for h, f in zip(sheet.headers, fields, strict=True) if not f], progress_at=clock.now())
+    return settings.BANYAN_FEED_PARTS
+
+
+def _fan_out(run: FeedRun, parts: int) -> dict:
+    """Create the run's parts (once) and queue those not done."""
+    with transaction.atomic():
+        for number in range(parts):
+            FeedRunPart.objects.get_or_create(run=run, number=number)
+    waiting = list(FeedRunPart.objects.filter(run=run).exclude(status=FeedRunStatus.DONE)
+                   .values_list("number", flat=True))
+    try:
+        for number in waiting:
+            import_part.delay(run.pk, number)
+    except OperationalError as e:
+        logger.exception("Could not queue the parts of feed run %s", run.pk)
+        _fail(run.pk, f"无法把分段导入任务交给后台（任务队列不可用：{e}），请稍后重新运行。")
+    return {"run": run.pk, "parts": parts, "queued": len(waiting)}
+
+
+def _claim_part(run_id: int, number: int, worker: str) -> FeedRunPart | None:
+    """Take a part: queued → running, once; a running part without progress for
+    BANYAN_FEED_STALE_MINUTES (its worker died) may be taken over by the redelivered task."""
+    now = clock.now()
+    mine = FeedRunPart.objects.filter(run_id=run_id, number=number)
+    if mine.filter(status=FeedRunStatus.QUEUED).update(status=FeedRunStatus.RUNNING, started_at=now,
+                                                       progress_at=now, worker=worker):
+        return mine.get()
+    part = mine.first()
+    if part is None or part.status != FeedRunStatus.RUNNING or not part.is_stale(now):
+        return None
+    if mine.filter(status=FeedRunStatus.RUNNING, progress_at=part.progress_at).update(
+            started_at=now, progress_at=now, worker=worker, done_rows=0):
+        return mine.get()
+    return None
+
+
+def _part_failed(part: FeedRunPart, error: str) -> dict:
+    FeedRunPart.objects.filter(pk=part.pk, worker=part.worker).update(
+        status=FeedRunStatus.FAILED, error=error, finished_at=clock.now())
+    if FeedRun.objects.filter(pk=part.run_id).exclude(status__in=(FeedRunStatus.DONE, FeedRunStatus.FAILED)).exists():
+        _fail(part.run_id, f"第 {part.number + 1} 段：{error}")
+    return {"run": part.run_id, "part": part.number, "status": FeedRunStatus.FAILED}
+
+
+@shared_task(name="banyan.feeds.import_part", bind=True, soft_time_limit=settings.BANYAN_FEED_TIME_LIMIT,
+             time_limit=settings.BANYAN_FEED_TIME_LIMIT + 300)
+def import_part(self, run_id: int, number: int) -> dict:
+    """Import one part of a run's file (the rows whose key falls in it); the last part to end
+    finishes the run."""
+    host = "" if self.request.is_eager else (self.request.hostname or "")
+    part = _claim_part(run_id, number, f"{host}#{secrets.token_hex(4)}")
+    if part is None:
+        return {"run": run_id, "part": number, "skipped": True}
+    run = FeedRun.objects.select_related("actor").get(pk=run_id)
+    if run.finished:  # another part failed, or the run was closed for a rerun: leave the rows to that
+        return _part_failed(part, "导入已结束，这一段未运行。")
+    done_of_parts = (FeedRunPart.objects.filter(run=OuterRef("pk")).values("run")
+                     .annotate(rows=Sum("done_rows")).values("rows"))
+
+    def progress(done: int, total: int) -> None:
+        now = clock.now()
+        FeedRunPart.objects.filter(pk=part.pk).update(done_rows=done, progress_at=now)
+        FeedRun.objects.filter(pk=run_id).update(done_rows=Subquery(done_of_parts), progress_at=now)
+
+    try:
+        result = feed_import(kind=run.kind, path=run.path, encoding=run.encoding or None, actor=run.actor,
+                             progress=progress, followups=False, part=(number, run.parts))
+    except FeedFileError as e:
+        return _part_failed(part, str(e).replace(run.path.name, run.original_name))
+    except SoftTimeLimitExceeded:
+        return _part_failed(part, f"超过了时间上限（{settings.BANYAN_FEED_TIME_LIMIT} 秒，BANYAN_FEED_TIME_LIMIT）："
+                                  "已导入的行会保留，重新运行本文件会接着完成。")
+    except Exception as e:  # noqa: BLE001 - an unexpected error must end the run, not leave it "running"
+        logger.exception("Feed run %s, part %s failed", run_id, number)
+        return _part_failed(part, f"导入出错：{type(e).__name__}: {e}。已导入的行会保留，可重新运行本文件。")
+    with transaction.atomic():
+        FeedRun.objects.select_for_update().filter(pk=run_id).first()  # the parts' ends one at a time
+        ended = FeedRunPart.objects.filter(pk=part.pk, status=FeedRunStatus.RUNNING, worker=part.worker).update(
+            status=FeedRunStatus.DONE, finished_at=clock.now(), progress_at=clock.now(),
+            added=result.added, updated=result.updated, unchanged=result.unchanged, rejected=result.rejected,
+            done_rows=result.added + result.updated + result.unchanged + result.rejected,
+            rejects_file=_relative(result.rejects_path) if result.rejects_path else "")
+        last = bool(ended) and not FeedRunPart.objects.filter(run_id=run_id).exclude(
+            status=FeedRunStatus.DONE).exists()
+    if not ended:  # taken over by another worker meanwhile: that one reports
+        return {"run": run_id, "part": number, "skipped": True}
+    if last:
+        return _finish_parts(run)
+    return {"run": run_id, "part": number, "status": FeedRunStatus.DONE}
+
+
+def _finish_parts(run: FeedRun) -> dict:
+    """Every part is in: the run's counts are their sums, its rejects theirs in the file's order;
+    then the follow-ups, as after a file imported by one task."""
+    if FeedRun.objects.filter(pk=run.pk, status=FeedRunStatus.RUNNING).count() == 0:
+        return {"run": run.pk, "status": "closed"}  # closed meanwhile (a rerun took its place)
+    parts = list(FeedRunPart.objects.filter(run=run))
+    counts = {name: sum(getattr(p, name) for p in parts) for name in ("added", "updated", "unchanged", "rejected")}
+    summary = ", ".join(f"{name} {n}" for name, n in counts.items())
+    files = [p.rejects_path for p in parts if p.rejects_file]
+    run_rejects = rejects_path_for(run.path)
+    rejects = cut.merged_rejects(files)
+    if rejects:
+        write_rejects(run_rejects, cut.rejects_headers(files[0]), rejects)
+    elif run_rejects.exists():
+        run_rejects.unlink()  # an old run's rejects would mislead
+    for path in files:
+        path.unlink(missing_ok=True)
+    rows = sum(counts.values())
+    FeedRun.objects.filter(pk=run.pk).update(
+        **counts, done_rows=rows, total_rows=rows, progress_at=clock.now(),
+        rejects_preview=[[line, reason] for line, reason, _cells in rejects[:REJECTS_SHOWN]],
+        rejects_file=_relative(run_rejects) if rejects else "")
+    if counts["added"] or counts["updated"]:
+        try:
+            # no customer ids: each holdings chunk refreshed its customers' AUM, under locks (parts.py)
+            feed_followups(run.kind, customer_ids=(), actor=run.actor)
+        except Exception as e:  # noqa: BLE001 - the rows are in; say what is missing
+            logger.exception("Feed run %s: the follow-ups failed", run.pk)
+            _fail(run.pk, f"数据已导入（{summary}），但刷新客户分层和工作清单失败："
+                          f"{type(e).__name__}: {e}。可重新运行本文件，或等待夜间任务。")
+            return {"run": run.pk, "status": FeedRunStatus.FAILED}
+    FeedRun.objects.filter(pk=run.pk).update(status=FeedRunStatus.DONE, finished_at=clock.now())
+    audit_log(actor=run.actor, action="feed.imported", obj=run,
+              detail=f"{run.kind} {run.original_name}: {summary}（分 {len(parts)} 段导入）")
+    return {"run": run.pk, "status": FeedRunStatus.DONE, "summary": summary, "parts": len(parts)}

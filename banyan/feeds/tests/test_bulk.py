@@ -249,9 +249,9 @@ def test_a_managers_edit_made_while_the_chunk_is_judged_is_not_written_over(bank
     # the manager notes the customer's interests
     write = bulk._write
 
-    def manager_types_meanwhile(kind, chunk, actor):
+    def manager_types_meanwhile(kind, chunk, actor, **options):
         Customer.objects.filter(external_id="B00001").update(interests="钓鱼、茶")
-        write(kind, chunk, actor)
+        write(kind, chunk, actor, **options)
 
     monkeypatch.setattr(bulk, "_write", manager_types_meanwhile)
     rows[1][6] = "C5"

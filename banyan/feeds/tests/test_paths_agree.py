@@ -9,6 +9,11 @@ each time from the same stored bank (the first run is rolled back before the sec
 leave the same rows (every business column of customers and holdings, the open work that follows
 a customer to a new manager, the audit events) and give the same counts and the same rejects
 (line and reason).
+
+A third run cuts the file by key into 2–4 parts (banyan/feeds/parts.py) and imports them one after
+another, in the file's part order or the reverse: as workers side by side may end in any order, the
+parts must leave the same rows, counts, rejects and touched customers, and each key's audit events in
+the same order (between keys the order follows the parts).
 """
 
 from __future__ import annotations
@@ -281,6 +286,7 @@ transaction_files = st.tuples(
 )
 #: Chunks of 2 rows put a repeated key in another chunk; 500 keeps a small file in one.
 chunk_sizes = st.sampled_from([2, 3, 500])
+part_counts = st.integers(min_value=2, max_value=4)
 
 
 # --- running a file through one path and reading what it left --------------------------------------
@@ -312,11 +318,28 @@ def _outcome(result: rows.FeedResult, since: int) -> dict:
     }
 
 
-def _run(kind: str, path, *, bulk_path: bool) -> dict:
+def _in_parts(kind: str, path, parts: int, backwards: bool) -> rows.FeedResult:
+    """The file imported part by part (the order the workers end in does not matter), the parts'
+    results summed as the run sums them (rejects merged by line)."""
+    result = rows.FeedResult(kind=kind, path=path)
+    numbers = range(parts - 1, -1, -1) if backwards else range(parts)
+    for number in numbers:
+        part = feed_import(kind=kind, path=path, followups=False, part=(number, parts))
+        for name in ("added", "updated", "unchanged", "rejected"):
+            setattr(result, name, getattr(result, name) + getattr(part, name))
+        result.rejects.extend(part.rejects)
+        result.customer_ids.update(part.customer_ids)
+    result.rejects.sort(key=lambda r: r[0])
+    return result
+
+
+def _run(kind: str, path, *, bulk_path: bool, parts: tuple[int, bool] | None = None) -> dict:
     """Import `path` by one path inside a savepoint, read what it left, roll it back."""
     since = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     with transaction.atomic():
-        if bulk_path:
+        if parts:
+            result = _in_parts(kind, path, *parts)
+        elif bulk_path:
             result = feed_import(kind=kind, path=path, followups=False)
         else:
             with _row_by_row():
@@ -326,15 +349,29 @@ def _run(kind: str, path, *, bulk_path: bool) -> dict:
     return outcome
 
 
-def _assert_paths_agree(kind: str, text: str, chunk: int, path) -> None:
+def _events_by_object(events: list) -> dict:
+    """Each object's events in their order (the order between objects follows the parts)."""
+    out: dict = {}
+    for event in events:
+        out.setdefault((event[2], event[3]), []).append(event)
+    return out
+
+
+def _assert_paths_agree(kind: str, text: str, chunk: int, path, parts: int = 2, backwards: bool = False) -> None:
     path.write_text(text, encoding="utf-8")
     before = _outcome(rows.FeedResult(kind=kind, path=path), 0)
     one_by_one = _run(kind, path, bulk_path=False)
     with mock.patch.object(bulk, "CHUNK_RAMP", ()), mock.patch.object(bulk, "CHUNK_SIZE", chunk):
         chunked = _run(kind, path, bulk_path=True)
+        in_parts = _run(kind, path, bulk_path=True, parts=(parts, backwards))
     assert _outcome(rows.FeedResult(kind=kind, path=path), 0) == before, "a run was not rolled back"
     for part in one_by_one:  # part by part, so that a failure names what differs
         assert chunked[part] == one_by_one[part], f"{part} differ for this file:\n{text}"
+        if part == "events":
+            assert _events_by_object(in_parts[part]) == _events_by_object(one_by_one[part]), \
+                f"events differ in {parts} parts for this file:\n{text}"
+        else:
+            assert in_parts[part] == one_by_one[part], f"{part} differ in {parts} parts for this file:\n{text}"
 
 
 _SETTINGS = settings(max_examples=40, deadline=None,
@@ -400,31 +437,31 @@ _HOLDING_ZERO_WRITTEN_OTHERWISE = ("holdings", HOLDING_HEADER, [_stored(_STORED_
 
 
 @_SETTINGS
-@given(file=customer_files, chunk=chunk_sizes)
-@example(file=_MOVED_TWICE, chunk=2)
-@example(file=_MOVED_TWICE, chunk=500)
-@example(file=_WRITTEN_OTHERWISE, chunk=500)
-@example(file=_ZERO_WRITTEN_OTHERWISE, chunk=2)
-def test_customer_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk):
+@given(file=customer_files, chunk=chunk_sizes, parts=part_counts, backwards=st.booleans())
+@example(file=_MOVED_TWICE, chunk=2, parts=2, backwards=False)
+@example(file=_MOVED_TWICE, chunk=500, parts=3, backwards=True)
+@example(file=_WRITTEN_OTHERWISE, chunk=500, parts=3, backwards=True)
+@example(file=_ZERO_WRITTEN_OTHERWISE, chunk=2, parts=2, backwards=False)
+def test_customer_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk, parts, backwards):
     kind, header, feed_rows = file
-    _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "customers.csv")
+    _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "customers.csv", parts, backwards)
 
 
 @_SETTINGS
-@given(file=holding_files, chunk=chunk_sizes)
-@example(file=_ADDED_THEN_MOVED, chunk=500)
-@example(file=_LONG_ACCOUNT, chunk=2)
-@example(file=_NEGATIVE_ZERO, chunk=500)
-@example(file=_HOLDINGS_WRITTEN_OTHERWISE, chunk=500)
-@example(file=_HOLDING_ZERO_WRITTEN_OTHERWISE, chunk=2)
-def test_holding_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk):
+@given(file=holding_files, chunk=chunk_sizes, parts=part_counts, backwards=st.booleans())
+@example(file=_ADDED_THEN_MOVED, chunk=500, parts=3, backwards=True)
+@example(file=_LONG_ACCOUNT, chunk=2, parts=2, backwards=False)
+@example(file=_NEGATIVE_ZERO, chunk=500, parts=3, backwards=True)
+@example(file=_HOLDINGS_WRITTEN_OTHERWISE, chunk=500, parts=3, backwards=True)
+@example(file=_HOLDING_ZERO_WRITTEN_OTHERWISE, chunk=2, parts=2, backwards=False)
+def test_holding_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk, parts, backwards):
     kind, header, feed_rows = file
-    _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "holdings.csv")
+    _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "holdings.csv", parts, backwards)
 
 
 @_SETTINGS
-@given(file=transaction_files, chunk=chunk_sizes)
-@example(file=_CHANGED_BACK, chunk=500)
-def test_transaction_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk):
+@given(file=transaction_files, chunk=chunk_sizes, parts=part_counts, backwards=st.booleans())
+@example(file=_CHANGED_BACK, chunk=500, parts=3, backwards=True)
+def test_transaction_feeds_get_the_same_verdict_row_by_row_and_in_bulk(stored, tmp_path, file, chunk, parts, backwards):
     kind, header, feed_rows = file
-    _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "transactions.csv")
+    _assert_paths_agree(kind, _file(header, feed_rows), chunk, tmp_path / "transactions.csv", parts, backwards)

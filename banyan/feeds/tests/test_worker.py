@@ -1,5 +1,6 @@
 """A real Celery worker (prefork, two processes) on a real redis-server on loopback, against the
-test database: it imports an uploaded feed, builds the day's worklists on the nightly task and
+test database: it imports an uploaded feed — a large one in two parts, one in each of its two
+processes side by side (issue 15 §2) —, builds the day's worklists on the nightly task and
 sends a queued message. The test process sends the tasks through Redis exactly as the web
 servers and beat do. Today is 2026-11-23 in the worker too (BANYAN_TODAY)."""
 
@@ -7,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from banyan.customers.identity import make_resident_id
 from banyan.customers.models import Customer
-from banyan.feeds.models import FeedRun
+from banyan.feeds.models import FeedRun, FeedRunPart
+from banyan.holdings.models import Holding, Product, ProductType
 from banyan.messaging.models import Message
 from banyan.messaging.services import message_compose
 from banyan.messaging.tasks import send_outbox
@@ -43,7 +47,9 @@ def worker(redis_url, django_db_setup, tmp_path_factory):
            "BANYAN_SMS_OUTBOX": str(var / "sms-outbox.jsonl"), "BANYAN_LOG_LEVEL": "INFO",
            # the worker is another process, out of reach of the suite's no-quiet-hours fixture: without
            # this, an SMS queued between 21:00 and 08:00 (Beijing) waits, and the test fails by the clock
-           "BANYAN_QUIET_HOURS": ""}
+           "BANYAN_QUIET_HOURS": "",
+           # a file of 10 rows or more is imported in two parts, which the worker's two processes take
+           "BANYAN_FEED_PARTS": "2", "BANYAN_FEED_PART_ROWS": "10"}
     env.pop("REDIS_URL", None)
     with celery_workers(redis_url, count=1, env=env, folder=var, concurrency=2) as (w,):
         w.var = var
@@ -91,6 +97,51 @@ def test_an_uploaded_feed_is_imported_by_the_worker(bank, client, via_redis):
     assert Task.objects.filter(manager=bank.rm_a, date=TODAY).count() == 3
     page = client.get(f"/feeds/runs/{run.pk}/").content.decode()
     assert "added 3, updated 0, unchanged 0, rejected 1" in page and 'hx-trigger="every 1s"' not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_feed_is_imported_in_two_parts_side_by_side_with_the_verdicts_of_one(bank, client, via_redis):
+    # given a customers file of 40 rows, two with a wrong ID number, and a holdings file giving five
+    # of those customers six accounts each
+    lines = ["客户号,姓名,证件号码,出生日期,客户经理"]
+    for i in range(40):
+        birth = dt.date(1960 + i, 5, 1 + i % 28)
+        number = "123" if i in (7, 30) else make_resident_id("330106", birth, i)
+        lines.append(f"Q{i:03d},客户{i},{number},{birth},zhangmin")
+    customers = SimpleUploadedFile("客户.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+    product = Product.objects.create(code="TD1Y", name="一年定期", type=ProductType.TIME_DEPOSIT, risk_level="R1",
+                                     term_days=365)
+    accounts = ["持仓编号,客户号,产品代码,金额,购买日期,到期日"]
+    for n in range(30):
+        accounts.append(f"A{n:03d},Q{n % 5:03d},{product.code},{1000 * (n + 1)}.00,2026-01-05,2027-01-05")
+    holdings = SimpleUploadedFile("持仓.csv", ("\n".join(accounts) + "\n").encode("utf-8"))
+    client.force_login(bank.admin)
+
+    # when an admin uploads both, one after the other
+    runs = []
+    for kind, upload in (("customers", customers), ("holdings", holdings)):
+        client.post("/feeds/", {"kind": kind, "file": upload})
+        run = FeedRun.objects.order_by("-pk").first()
+        runs.append(_wait_for(via_redis, f"finished {kind} run",
+                              lambda pk=run.pk: FeedRun.objects.filter(pk=pk, status__in=("done", "failed")).first()))
+
+    # then each was imported in two parts by the worker's processes, with the counts and the rejects
+    # of the whole file
+    people, accounts_run = runs
+    assert people.status == "done" and accounts_run.status == "done", (people.error, accounts_run.error)
+    assert (people.parts, people.added, people.updated, people.unchanged, people.rejected) == (2, 38, 0, 0, 2)
+    assert [line for line, _reason in people.rejects_preview] == [9, 32]
+    assert (accounts_run.parts, accounts_run.added, accounts_run.rejected) == (2, 30, 0)
+    for run in runs:
+        assert [(p.status, p.worker.split("#")[0]) for p in FeedRunPart.objects.filter(run=run)] == [
+            ("done", via_redis.name)] * 2
+    log = via_redis.log.read_text("utf-8", errors="replace")
+    assert len(re.findall(r"Task banyan\.feeds\.import_part\[[^\]]+\] succeeded", log)) >= 4
+    # and each customer's AUM is the sum of its six accounts, whichever part wrote them
+    for i in range(5):
+        aum = Customer.objects.get(external_id=f"Q{i:03d}").aum
+        assert aum == sum(Decimal(1000 * (n + 1)) for n in range(30) if n % 5 == i)
+    assert Holding.objects.count() == 30
 
 
 @pytest.mark.django_db(transaction=True)
