@@ -74,6 +74,13 @@ def test_a_file_in_parts_is_imported_once_with_the_counts_and_rejects_of_the_who
     assert "added 17" in imported.detail and "分 3 段" in imported.detail
 
 
+def test_the_run_page_says_the_file_went_in_parts(bank, in_parts, client):
+    run = feed_run_queue(kind="customers", upload=_customers(), encoding="", actor=bank.admin)
+    client.force_login(bank.admin)
+    page = client.get(f"/feeds/runs/{run.pk}/").content.decode()
+    assert "分 3 段并行导入" in page and "added 17, updated 0, unchanged 0, rejected 3" in page
+
+
 def test_a_rerun_in_parts_finds_every_row_unchanged(bank, in_parts):
     run = feed_run_queue(kind="customers", upload=_customers(), encoding="", actor=bank.admin)
     again = feed_run_rerun(run=run, actor=bank.admin)
