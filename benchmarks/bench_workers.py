@@ -19,7 +19,7 @@ recompute in this process (rolled back), and at the end the ratios 1 worker ÷ 2
 ≥ 1.6× for the lists), 1 worker in groups ÷ the one build on 1 worker (target ≤ 1.3×), and
 whether every run made the same lists.
 
-The feeds are not split over workers (banyan/feeds/tasks.py says why): there is no feed figure.
+A feed split over workers has its own benchmark: benchmarks/bench_feed_workers.py.
 """
 
 from __future__ import annotations

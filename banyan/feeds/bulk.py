@@ -472,10 +472,10 @@ def _write(kind: str, chunk: _Chunk, actor, *, shared: bool = False) -> None:
     model = _MODELS[kind]
     _insert(model, list(chunk.new.values()))
     _update(model, list(chunk.changed.values()), chunk.changed_columns())
-    if kind == "holdings" and chunk.touched:
-        _refresh_aum(sorted(chunk.touched), shared=shared)
     if kind != "transactions":
         _audit(kind, chunk, actor)
+    if kind == "holdings" and chunk.touched:  # last: the customers stay locked only until the commit
+        _refresh_aum(sorted(chunk.touched), shared=shared)
     if kind in ("customers", "new_cards"):
         chunk.touched.update(o.pk for o in (*chunk.new.values(), *chunk.changed.values()))
         if chunk.moves:  # their open work follows them, as customer_assign moves it
