@@ -271,7 +271,12 @@ def import_part(self, run_id: int, number: int) -> dict:
     if not ended:  # taken over by another worker meanwhile: that one reports
         return {"run": run_id, "part": number, "skipped": True}
     if last:
-        return _finish_parts(run)
+        try:
+            return _finish_parts(run)
+        except Exception as e:  # noqa: BLE001 - every part is in; the run must end, not stay "running"
+            logger.exception("Feed run %s: finishing its parts failed", run_id)
+            _fail(run_id, f"各段已导入，但汇总结果出错：{type(e).__name__}: {e}。可重新运行本文件。")
+            return {"run": run_id, "status": FeedRunStatus.FAILED}
     return {"run": run_id, "part": number, "status": FeedRunStatus.DONE}
 
 

@@ -138,6 +138,17 @@ def test_a_failed_part_fails_the_run_and_the_others_keep_their_rows(bank, in_par
     assert (again.status, again.added + again.unchanged, again.rejected) == ("done", 17, 3)
 
 
+def test_a_run_whose_parts_are_in_but_cannot_be_summed_fails_with_the_reason(bank, in_parts, monkeypatch):
+    def no_disk(paths):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(cut, "merged_rejects", no_disk)
+    run = feed_run_queue(kind="customers", upload=_customers(), encoding="", actor=bank.admin)
+    assert run.status == "failed" and "汇总结果出错" in run.error and "No space left" in run.error
+    assert set(FeedRunPart.objects.filter(run=run).values_list("status", flat=True)) == {"done"}
+    assert Customer.objects.filter(external_id__startswith="P").count() == 17
+
+
 def test_holdings_in_parts_leave_each_customer_the_aum_of_all_its_accounts(bank, in_parts, make_customer):
     # given three customers and a deposit product
     product = Product.objects.create(code="TD1Y", name="一年定期", type=ProductType.TIME_DEPOSIT, risk_level="R1",
