@@ -31,6 +31,13 @@ def part_of(key: str, parts: int) -> int:
     return zlib.crc32(key.casefold().encode("utf-8")) % parts
 
 
+def key_column(fields: list[str | None], key: str) -> int:
+    """The column whose cell the import judges as the key: the last one named so, as a row's
+    cells become a dict by field and a later column of the same field wins (a header may name
+    the key twice, 客户号 and 客户编号)."""
+    return len(fields) - 1 - fields[::-1].index(key)
+
+
 def records_of_part(records: Iterable[Record], key_index: int, part: int, parts: int) -> Iterator[Record]:
     """The records of one part, in the file's order."""
     for record in records:

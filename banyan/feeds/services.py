@@ -414,7 +414,7 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
         if part is not None:
             if kind not in cut.PART_KINDS:
                 raise ValueError(f"a {kind} feed is not imported in parts")
-            records = cut.records_of_part(records, fields.index(KEYS[kind][0]), *part)
+            records = cut.records_of_part(records, cut.key_column(fields, KEYS[kind][0]), *part)
         # What lives as long as the feed (the look-ups, the touched customers, the rejects): keep
         # the cyclic garbage collector from walking it again and again.
         gc.freeze()

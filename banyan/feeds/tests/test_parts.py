@@ -178,3 +178,23 @@ def test_every_part_kind_is_one_the_bulk_path_imports():
 
     assert set(cut.PART_KINDS) <= set(BULK_KINDS)
     assert FeedRun._meta.get_field("parts").default == 0
+
+
+def test_a_header_naming_the_key_twice_cuts_by_the_cell_the_import_judges(bank, in_parts):
+    # given a file whose 客户编号 column (the key too, and the later one) disagrees with its 客户号
+    lines = ["客户号,姓名,证件号码,出生日期,客户经理,客户编号"]
+    for i in range(12):
+        birth = dt.date(1960 + i, 3, 1 + i)
+        lines.append(f"X{i:03d},客户{i},{make_resident_id('330106', birth, i)},{birth},zhangmin,K{i % 4:03d}")
+    upload = SimpleUploadedFile("客户.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+
+    # when it is imported in parts
+    run = feed_run_queue(kind="customers", upload=upload, encoding="", actor=bank.admin)
+
+    # then the key is the later column's, as one task judges it: four customers, each row after a
+    # key's first one an update of it (a key cut by the other column would have been added twice)
+    assert (run.status, run.added, run.updated, run.rejected) == ("done", 4, 8, 0), run.error
+    assert sorted(Customer.objects.filter(external_id__startswith="K").values_list("external_id", flat=True)) == [
+        "K000", "K001", "K002", "K003"]
+    names = dict(Customer.objects.filter(external_id__startswith="K").values_list("external_id", "name"))
+    assert names == {"K000": "客户8", "K001": "客户9", "K002": "客户10", "K003": "客户11"}  # the file's last rows
