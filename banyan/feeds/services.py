@@ -41,7 +41,8 @@ from banyan.org.models import Branch, Staff
 from banyan.wealth.services import assessment_import
 from banyan.worklists.generations import previews_stale
 
-__all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "feed_open", "rejects_path_for"]
+__all__ = ["FeedFileError", "FeedResult", "feed_followups", "feed_import", "feed_open", "ignored_columns",
+           "rejects_path_for"]
 
 PROGRESS_EVERY = 1000
 AUM_CHUNK = 10_000
@@ -390,6 +391,11 @@ def feed_open(kind: str, path: Path | str, encoding: str | None = None):
     return sheet, fields
 
 
+def ignored_columns(headers: list[str], fields: list[str | None]) -> list[str]:
+    """The file's columns the feed does not know (listed on the run's page)."""
+    return [h for h, f in zip(headers, fields, strict=True) if not f]
+
+
 def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, actor=None,
                 progress: Callable[[int, int], None] | None = None, followups: bool = True,
                 part: tuple[int, int] | None = None) -> FeedResult:
@@ -408,7 +414,7 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
     sheet, fields = feed_open(kind, path, encoding)
     with translation.override("zh-hans"):
         result = FeedResult(kind=kind, path=path, encoding=sheet.encoding,
-                            ignored_columns=[h for h, f in zip(sheet.headers, fields, strict=True) if not f])
+                            ignored_columns=ignored_columns(sheet.headers, fields))
         handler, look = _HANDLERS[kind], _Lookups()
         total, records = sheet.total, sheet.records
         if part is not None:

@@ -34,7 +34,15 @@ from banyan.audit.services import audit_log
 from banyan.feeds import parts as cut
 from banyan.feeds.models import FeedRun, FeedRunPart, FeedRunStatus
 from banyan.feeds.readers import write_rejects
-from banyan.feeds.services import FeedFileError, feed_followups, feed_import, feed_open, rejects_path_for
+from banyan.feeds.services import (
+    FeedFileError,
+    FeedResult,
+    feed_followups,
+    feed_import,
+    feed_open,
+    ignored_columns,
+    rejects_path_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -101,20 +109,43 @@ def _fail(run_id: int, error: str) -> None:
         audit_log(actor=run.actor, action="feed.failed", obj=run, detail=f"{run.kind} {run.original_name}: {error}")
 
 
-def _claim(run_id: int, worker: str) -> bool:
-    """Take the run: queued → running, once. A run left "running" by a dead worker (no progress
-    for BANYAN_FEED_STALE_MINUTES) may be taken over by the redelivered task; a fresh running run
-    belongs to another worker, and a finished one is left alone."""
+def _take(rows, worker: str) -> bool:
+    """Take a run or a part (`rows`: a query of that one row): queued → running, once. One left
+    "running" by a dead worker (no progress for BANYAN_FEED_STALE_MINUTES) may be taken over by the
+    redelivered task; a fresh running one belongs to another worker, and a finished one is left alone."""
     now = clock.now()
-    claimed = FeedRun.objects.filter(pk=run_id, status=FeedRunStatus.QUEUED).update(
-        status=FeedRunStatus.RUNNING, started_at=now, progress_at=now, worker=worker)
-    if claimed:
+    if rows.filter(status=FeedRunStatus.QUEUED).update(status=FeedRunStatus.RUNNING, started_at=now,
+                                                       progress_at=now, worker=worker):
         return True
-    run = FeedRun.objects.filter(pk=run_id).first()
-    if run is None or run.status != FeedRunStatus.RUNNING or not run.is_stale(now):
+    found = rows.first()
+    if found is None or found.status != FeedRunStatus.RUNNING or not found.is_stale(now):
         return False
-    return bool(FeedRun.objects.filter(pk=run_id, status=FeedRunStatus.RUNNING, progress_at=run.progress_at).update(
+    return bool(rows.filter(status=FeedRunStatus.RUNNING, progress_at=found.progress_at).update(
         started_at=now, progress_at=now, worker=worker, done_rows=0))
+
+
+def _failure(run: FeedRun, error: Exception) -> str:
+    """What the run's page says of an import stopped by `error` (logged when unexpected)."""
+    if isinstance(error, FeedFileError):
+        return str(error).replace(run.path.name, run.original_name)
+    if isinstance(error, SoftTimeLimitExceeded):
+        return (f"超过了时间上限（{settings.BANYAN_FEED_TIME_LIMIT} 秒，BANYAN_FEED_TIME_LIMIT）："
+                "已导入的行会保留，重新运行本文件会接着完成。")
+    logger.exception("Feed run %s failed", run.pk)
+    return f"导入出错：{type(error).__name__}: {error}。已导入的行会保留，可重新运行本文件。"
+
+
+def _followups(run: FeedRun, result: FeedResult) -> bool:
+    """The segments and the coming day's lists after the rows are in; False (the run failed,
+    saying what is missing) when they could not be refreshed."""
+    try:
+        feed_followups(run.kind, customer_ids=result.customer_ids, actor=run.actor)
+    except Exception as e:  # noqa: BLE001 - the rows are in; say what is missing
+        logger.exception("Feed run %s: the follow-ups failed", run.pk)
+        _fail(run.pk, f"数据已导入（{result.summary}），但刷新客户分层和工作清单失败："
+                      f"{type(e).__name__}: {e}。可重新运行本文件，或等待夜间任务。")
+        return False
+    return True
 
 
 @shared_task(name="banyan.feeds.import_file", bind=True, soft_time_limit=settings.BANYAN_FEED_TIME_LIMIT,
@@ -123,7 +154,7 @@ def import_file(self, run_id: int) -> dict:
     """Import the run's file. Progress goes to the run every 1,000 rows (one small UPDATE);
     the counts, the first rejects and the rejects file when the rows are in; then the segments
     and the coming working day's worklists (feed_followups) while the run still shows "running"."""
-    if not _claim(run_id, "" if self.request.is_eager else (self.request.hostname or "")):
+    if not _take(FeedRun.objects.filter(pk=run_id), "" if self.request.is_eager else (self.request.hostname or "")):
         run = FeedRun.objects.filter(pk=run_id).first()
         return {"run": run_id, "status": run.status if run else "missing", "skipped": True}
     run = FeedRun.objects.select_related("actor").get(pk=run_id)
@@ -144,24 +175,10 @@ def import_file(self, run_id: int) -> dict:
             rejects_preview=[[line, reason] for line, reason, _cells in result.rejects[:REJECTS_SHOWN]],
             rejects_file=_relative(result.rejects_path) if result.rejects_path else "",
             ignored_columns=list(result.ignored_columns))
-        if result.added or result.updated:
-            try:
-                feed_followups(run.kind, customer_ids=result.customer_ids, actor=run.actor)
-            except Exception as e:  # noqa: BLE001 - the rows are in; say what is missing
-                logger.exception("Feed run %s: the follow-ups failed", run_id)
-                _fail(run_id, f"数据已导入（{result.summary}），但刷新客户分层和工作清单失败："
-                              f"{type(e).__name__}: {e}。可重新运行本文件，或等待夜间任务。")
-                return {"run": run_id, "status": FeedRunStatus.FAILED}
-    except FeedFileError as e:
-        _fail(run_id, str(e).replace(run.path.name, run.original_name))
-        return {"run": run_id, "status": FeedRunStatus.FAILED}
-    except SoftTimeLimitExceeded:
-        _fail(run_id, f"超过了时间上限（{settings.BANYAN_FEED_TIME_LIMIT} 秒，BANYAN_FEED_TIME_LIMIT）："
-                      "已导入的行会保留，重新运行本文件会接着完成。")
-        return {"run": run_id, "status": FeedRunStatus.FAILED}
-    except Exception as e:  # noqa: BLE001 - an unexpected error must end the run, not leave it "running"
-        logger.exception("Feed run %s failed", run_id)
-        _fail(run_id, f"导入出错：{type(e).__name__}: {e}。已导入的行会保留，可重新运行本文件。")
+        if (result.added or result.updated) and not _followups(run, result):
+            return {"run": run_id, "status": FeedRunStatus.FAILED}
+    except Exception as e:  # noqa: BLE001 - an unreadable file, the time limit, the unexpected: end the run
+        _fail(run_id, _failure(run, e))
         return {"run": run_id, "status": FeedRunStatus.FAILED}
     FeedRun.objects.filter(pk=run_id).update(status=FeedRunStatus.DONE, finished_at=clock.now())
     audit_log(actor=run.actor, action="feed.imported", obj=run, detail=f"{run.kind} {run.original_name}: "
@@ -183,7 +200,7 @@ def _parts_for(run: FeedRun) -> int:
         return 0
     FeedRun.objects.filter(pk=run.pk).update(
         parts=settings.BANYAN_FEED_PARTS, total_rows=sheet.total, done_rows=0, read_as=sheet.encoding or "",
-        ignored_columns=[h for h, f in zip(sheet.headers, fields, strict=True) if not f], progress_at=clock.now())
+        ignored_columns=ignored_columns(sheet.headers, fields), progress_at=clock.now())
     return settings.BANYAN_FEED_PARTS
 
 
@@ -203,23 +220,6 @@ def _fan_out(run: FeedRun, parts: int) -> dict:
     return {"run": run.pk, "parts": parts, "queued": len(waiting)}
 
 
-def _claim_part(run_id: int, number: int, worker: str) -> FeedRunPart | None:
-    """Take a part: queued → running, once; a running part without progress for
-    BANYAN_FEED_STALE_MINUTES (its worker died) may be taken over by the redelivered task."""
-    now = clock.now()
-    mine = FeedRunPart.objects.filter(run_id=run_id, number=number)
-    if mine.filter(status=FeedRunStatus.QUEUED).update(status=FeedRunStatus.RUNNING, started_at=now,
-                                                       progress_at=now, worker=worker):
-        return mine.get()
-    part = mine.first()
-    if part is None or part.status != FeedRunStatus.RUNNING or not part.is_stale(now):
-        return None
-    if mine.filter(status=FeedRunStatus.RUNNING, progress_at=part.progress_at).update(
-            started_at=now, progress_at=now, worker=worker, done_rows=0):
-        return mine.get()
-    return None
-
-
 def _part_failed(part: FeedRunPart, error: str) -> dict:
     FeedRunPart.objects.filter(pk=part.pk, worker=part.worker).update(
         status=FeedRunStatus.FAILED, error=error, finished_at=clock.now())
@@ -234,9 +234,10 @@ def import_part(self, run_id: int, number: int) -> dict:
     """Import one part of a run's file (the rows whose key falls in it); the last part to end
     finishes the run."""
     host = "" if self.request.is_eager else (self.request.hostname or "")
-    part = _claim_part(run_id, number, f"{host}#{secrets.token_hex(4)}")
-    if part is None:
+    mine = FeedRunPart.objects.filter(run_id=run_id, number=number)
+    if not _take(mine, f"{host}#{secrets.token_hex(4)}"):  # a token each: the part's end checks it is still its own
         return {"run": run_id, "part": number, "skipped": True}
+    part = mine.get()
     run = FeedRun.objects.select_related("actor").get(pk=run_id)
     if run.finished:  # another part failed, or the run was closed for a rerun: leave the rows to that
         return _part_failed(part, "导入已结束，这一段未运行。")
@@ -251,14 +252,8 @@ def import_part(self, run_id: int, number: int) -> dict:
     try:
         result = feed_import(kind=run.kind, path=run.path, encoding=run.encoding or None, actor=run.actor,
                              progress=progress, followups=False, part=(number, run.parts))
-    except FeedFileError as e:
-        return _part_failed(part, str(e).replace(run.path.name, run.original_name))
-    except SoftTimeLimitExceeded:
-        return _part_failed(part, f"超过了时间上限（{settings.BANYAN_FEED_TIME_LIMIT} 秒，BANYAN_FEED_TIME_LIMIT）："
-                                  "已导入的行会保留，重新运行本文件会接着完成。")
-    except Exception as e:  # noqa: BLE001 - an unexpected error must end the run, not leave it "running"
-        logger.exception("Feed run %s, part %s failed", run_id, number)
-        return _part_failed(part, f"导入出错：{type(e).__name__}: {e}。已导入的行会保留，可重新运行本文件。")
+    except Exception as e:  # noqa: BLE001 - an unreadable file, the time limit, the unexpected: end the run
+        return _part_failed(part, _failure(run, e))
     with transaction.atomic():
         FeedRun.objects.select_for_update().filter(pk=run_id).first()  # the parts' ends one at a time
         ended = FeedRunPart.objects.filter(pk=part.pk, status=FeedRunStatus.RUNNING, worker=part.worker).update(
@@ -283,11 +278,12 @@ def import_part(self, run_id: int, number: int) -> dict:
 def _finish_parts(run: FeedRun) -> dict:
     """Every part is in: the run's counts are their sums, its rejects theirs in the file's order;
     then the follow-ups, as after a file imported by one task."""
-    if FeedRun.objects.filter(pk=run.pk, status=FeedRunStatus.RUNNING).count() == 0:
+    if not FeedRun.objects.filter(pk=run.pk, status=FeedRunStatus.RUNNING).exists():
         return {"run": run.pk, "status": "closed"}  # closed meanwhile (a rerun took its place)
     parts = list(FeedRunPart.objects.filter(run=run))
     counts = {name: sum(getattr(p, name) for p in parts) for name in ("added", "updated", "unchanged", "rejected")}
-    summary = ", ".join(f"{name} {n}" for name, n in counts.items())
+    # no customer ids for the follow-ups: each holdings chunk refreshed its customers' AUM (parts.py)
+    total = FeedResult(kind=run.kind, path=run.path, **counts)
     files = [p.rejects_path for p in parts if p.rejects_file]
     run_rejects = rejects_path_for(run.path)
     rejects = cut.merged_rejects(files)
@@ -302,16 +298,9 @@ def _finish_parts(run: FeedRun) -> dict:
         **counts, done_rows=rows, total_rows=rows, progress_at=clock.now(),
         rejects_preview=[[line, reason] for line, reason, _cells in rejects[:REJECTS_SHOWN]],
         rejects_file=_relative(run_rejects) if rejects else "")
-    if counts["added"] or counts["updated"]:
-        try:
-            # no customer ids: each holdings chunk refreshed its customers' AUM, under locks (parts.py)
-            feed_followups(run.kind, customer_ids=(), actor=run.actor)
-        except Exception as e:  # noqa: BLE001 - the rows are in; say what is missing
-            logger.exception("Feed run %s: the follow-ups failed", run.pk)
-            _fail(run.pk, f"数据已导入（{summary}），但刷新客户分层和工作清单失败："
-                          f"{type(e).__name__}: {e}。可重新运行本文件，或等待夜间任务。")
-            return {"run": run.pk, "status": FeedRunStatus.FAILED}
+    if (total.added or total.updated) and not _followups(run, total):
+        return {"run": run.pk, "status": FeedRunStatus.FAILED}
     FeedRun.objects.filter(pk=run.pk).update(status=FeedRunStatus.DONE, finished_at=clock.now())
     audit_log(actor=run.actor, action="feed.imported", obj=run,
-              detail=f"{run.kind} {run.original_name}: {summary}（分 {len(parts)} 段导入）")
-    return {"run": run.pk, "status": FeedRunStatus.DONE, "summary": summary, "parts": len(parts)}
+              detail=f"{run.kind} {run.original_name}: {total.summary}（分 {len(parts)} 段导入）")
+    return {"run": run.pk, "status": FeedRunStatus.DONE, "summary": total.summary, "parts": len(parts)}
