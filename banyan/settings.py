@@ -23,6 +23,8 @@ BANYAN_FEED_STALE_MINUTES  a running feed without progress this long shows "可�
 BANYAN_FEED_PARTS  1 or unset (default): one task imports a feed file; N > 1: a customers, new cards,
     holdings or transactions file of at least BANYAN_FEED_PART_ROWS rows (default 100000) is cut by key into
     N parts, one task each that any worker takes (as many as the batch processes)
+BANYAN_FEED_WRITE_BEHIND  1 (default): on PostgreSQL a feed judges a chunk while the last one is written;
+    0: one chunk after the other
 BANYAN_VAR_DIR     must be the same shared directory for the web servers and the feed workers
 
 BANYAN_CACHE_URL  redis://host:6379/1 — the cache every server process shares (REDIS_URL is read
@@ -309,6 +311,9 @@ BANYAN_FEED_STALE_MINUTES = int(os.environ.get("BANYAN_FEED_STALE_MINUTES", 15))
 # (issue 15 §2, banyan/feeds/parts.py); 1: one task reads the whole file, as on a single worker.
 BANYAN_FEED_PARTS = max(1, int(os.environ.get("BANYAN_FEED_PARTS") or 1))
 BANYAN_FEED_PART_ROWS = int(os.environ.get("BANYAN_FEED_PART_ROWS") or 100_000)
+# On PostgreSQL a feed judges its next chunk while a thread of its own writes the last one (issue 15
+# §1, banyan/feeds/bulk.py); 0: one chunk after the other (judged and written in one transaction).
+BANYAN_FEED_WRITE_BEHIND = os.environ.get("BANYAN_FEED_WRITE_BEHIND", "1") != "0"
 BANYAN_OUTBOX_BATCH = int(os.environ.get("BANYAN_OUTBOX_BATCH", 500))
 
 

@@ -22,23 +22,30 @@ and a rejected row gets its line and the same reason. What changes is the writin
 - a database error in a chunk (a constraint no check foresaw) rolls the chunk back and replays
   it through the row-by-row path, so the culprit gets its line and reason and the good rows stay;
 - whole chunks commit, and a rerun upserts by key: a process killed half-way loses and
-  duplicates nothing when the file is run again.
+  duplicates nothing when the file is run again;
+- on PostgreSQL, outside a caller's transaction, a thread of the feed's own writes chunk n while
+  the feed judges chunk n+1 (`_WriteBehind`, BANYAN_FEED_WRITE_BEHIND): the write is mostly the
+  server's work, which the feed used to wait for. A chunk with a key of the chunk being written
+  waits for its commit, so every row is judged against what one after the other would show it.
 """
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import functools
 import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from banyan import clock
 from banyan.audit.models import AuditEvent
@@ -494,29 +501,112 @@ def _merge(result: rows.FeedResult, part: rows.FeedResult) -> None:
     result.customer_ids.update(part.customer_ids)
 
 
-def _run_chunk(kind: str, records: list[Record], headers, fields, look, actor, result: rows.FeedResult, *,
-               shared: bool = False) -> None:
-    part = rows.FeedResult(kind=kind, path=result.path, encoding=result.encoding)
-    batch = []
-    for record in records:
-        values = rows._precheck(kind, record, headers, fields, part)
-        if values is not None:
-            batch.append((record, values))
-    chunk = _Chunk(part)
-    try:
-        with transaction.atomic():
-            _JUDGES[kind](kind, batch, look, chunk)
-            _write(kind, chunk, actor, shared=shared)
-    except DatabaseError:
-        # A constraint no check foresaw: replay the chunk row by row, each row in its own
-        # transaction, so the culprit gets its line and reason and the good rows are kept.
-        part = rows.FeedResult(kind=kind, path=result.path, encoding=result.encoding)
-        handler = rows._HANDLERS[kind]
+class _Judged:
+    """One chunk on its way: its records, their counts and rejects so far (`part`), what to write
+    (`chunk`; None: replay it row by row) and the keys of its rows."""
+
+    def __init__(self, kind: str, records: list[Record], headers, fields, result: rows.FeedResult) -> None:
+        self.kind, self.records, self.headers, self.fields = kind, records, headers, fields
+        self.part = rows.FeedResult(kind=kind, path=result.path, encoding=result.encoding)
+        self.batch: Batch = []
         for record in records:
-            rows._import_record(kind, record, headers, fields, handler, look, actor, part)
-    else:
-        part.customer_ids.update(chunk.touched)
-    _merge(result, part)
+            values = rows._precheck(kind, record, headers, fields, self.part)
+            if values is not None:
+                self.batch.append((record, values))
+        self.keys = {values["external_id"] for _r, values in self.batch}
+        self.chunk: _Chunk | None = _Chunk(self.part)
+
+    def judge(self, look) -> None:
+        _JUDGES[self.kind](self.kind, self.batch, look, self.chunk)
+
+    def replay(self, look, actor) -> rows.FeedResult:
+        """The chunk row by row, each row in its own transaction, when a constraint no check foresaw
+        broke its write: the culprit gets its line and reason and the good rows are kept."""
+        part = rows.FeedResult(kind=self.kind, path=self.part.path, encoding=self.part.encoding)
+        handler = rows._HANDLERS[self.kind]
+        for record in self.records:
+            rows._import_record(self.kind, record, self.headers, self.fields, handler, look, actor, part)
+        return part
+
+
+def _store(judged: _Judged, look, actor, result: rows.FeedResult, *, shared: bool, judge: bool = False) -> None:
+    """Write a chunk in one transaction (judged in it first if `judge`) and add what it found to
+    `result`; on a database error, replay it row by row instead."""
+    if judged.chunk is not None:
+        try:
+            with transaction.atomic():
+                if judge:
+                    judged.judge(look)
+                _write(judged.kind, judged.chunk, actor, shared=shared)
+        except DatabaseError:
+            pass
+        else:
+            judged.part.customer_ids.update(judged.chunk.touched)
+            _merge(result, judged.part)
+            return
+    _merge(result, judged.replay(look, actor))
+
+
+class _WriteBehind:
+    """Writes the judged chunks one after the other on a thread of its own, with its own database
+    connection, while the feed's thread judges the next chunk: a chunk's write is mostly the
+    server's work (COPY, indexes, the AUM refresh, the commit), which the feed used to wait for.
+
+    A chunk is judged against what is stored, so one that has a key of the chunk being written
+    waits for that chunk's commit first, as one after the other. Nothing else a judgement reads is
+    written by a chunk: staff, branches and products come from the feed's cache, and a holding or
+    a movement reads only its customer's id and risk level, which no chunk of its feed writes."""
+
+    def __init__(self, look, actor, result: rows.FeedResult, *, shared: bool) -> None:
+        self.look, self.actor, self.result, self.shared = look, actor, result, shared
+        self.language = translation.get_language()  # the rejects' reasons, in the feed's language
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-write")
+        self.pending: tuple[Future, _Judged] | None = None
+
+    def _store(self, judged: _Judged) -> None:
+        with translation.override(self.language):
+            _store(judged, self.look, self.actor, self.result, shared=self.shared)
+
+    def wait(self) -> int:
+        """Wait for the chunk being written (its error is raised here); returns its records' count."""
+        if self.pending is None:
+            return 0
+        future, judged = self.pending
+        self.pending = None
+        future.result()
+        return len(judged.records)
+
+    def judge(self, judged: _Judged) -> int:
+        """Judge a chunk here while the one before is written; returns the records written meanwhile."""
+        written = self.wait() if self.pending and judged.keys & self.pending[1].keys else 0
+        try:
+            judged.judge(self.look)
+        except DatabaseError:  # a read failed: row by row, as when judged in the write's transaction
+            judged.chunk = None
+        return written
+
+    def write(self, judged: _Judged) -> int:
+        """Hand a judged chunk to the writing thread once the one before is written; returns that
+        one's records' count."""
+        written = self.wait()
+        context = contextvars.copy_context()  # the feed's frozen "today", the request's address
+        self.pending = (self.pool.submit(context.run, self._store, judged), judged)
+        return written
+
+    def close(self) -> None:
+        """After the last write (or an error): close the thread's connection, then the thread."""
+        try:
+            if self.pending:
+                self.pending[0].exception()  # waits; an error is the caller's, raised by wait()
+        finally:
+            self.pool.submit(lambda: connection.close()).result()  # the thread's own connection
+            self.pool.shutdown()
+
+
+def write_behind() -> bool:
+    """Whether a feed judges a chunk while the one before is written (BANYAN_FEED_WRITE_BEHIND): on
+    PostgreSQL, and never inside a caller's transaction, which a second connection would not see."""
+    return settings.BANYAN_FEED_WRITE_BEHIND and _postgres() and not connection.in_atomic_block
 
 
 def import_chunks(kind: str, records: Iterable[Record], total: int, headers, fields, look, actor,
@@ -525,9 +615,26 @@ def import_chunks(kind: str, records: Iterable[Record], total: int, headers, fie
     """Import `records` (`total` of them) a chunk at a time into `result` (see the module's docstring).
     `shared`: the records are one part of a file other processes import beside this one."""
     done = 0
+
+    def written(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress and count:
+            progress(done, total)
+
     with clock.frozen(clock.today()):  # one "today" for the whole feed (and no settings look-up per row)
-        for records_chunk in _chunks(records):
-            _run_chunk(kind, records_chunk, headers, fields, look, actor, result, shared=shared)
-            done += len(records_chunk)
-            if progress:
-                progress(done, total)
+        if not write_behind():
+            for records_chunk in _chunks(records):
+                _store(_Judged(kind, records_chunk, headers, fields, result), look, actor, result, shared=shared,
+                       judge=True)
+                written(len(records_chunk))
+            return
+        writer = _WriteBehind(look, actor, result, shared=shared)
+        try:
+            for records_chunk in _chunks(records):
+                judged = _Judged(kind, records_chunk, headers, fields, result)
+                written(writer.judge(judged))
+                written(writer.write(judged))
+            written(writer.wait())
+        finally:
+            writer.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -158,7 +160,7 @@ def test_a_transactions_feed_in_chunks_corrects_a_movement_fed_twice_in_place(ba
     result = feed_import(kind="transactions", path=path, followups=False)
 
     # then
-    assert result.summary == "added 15, updated 1, unchanged 0, rejected 0"
+    assert result.summary == "added 15, updated 1, unchanged 0, rejected 0", result.rejects
     assert Transaction.objects.count() == 15
     assert Transaction.objects.get(external_id="T4").amount == Decimal("-500000.00")
 
@@ -208,6 +210,12 @@ def _refuse_names_in_the_database(name: str) -> None:
         else:
             cur.execute(f"""CREATE TRIGGER refuse_name BEFORE INSERT ON customers_customer
                 WHEN NEW.name = '{name}' BEGIN SELECT RAISE(ABORT, 'name refused by the database'); END""")
+
+
+def _stop_refusing_names() -> None:
+    with connection.cursor() as cur:
+        cur.execute("DROP TRIGGER refuse_name ON customers_customer")
+        cur.execute("DROP FUNCTION refuse_name()")
 
 
 def test_a_row_the_database_refuses_is_rejected_with_its_line_and_its_chunk_is_kept(bank, tmp_path, small_chunks):
@@ -262,3 +270,92 @@ def test_a_managers_edit_made_while_the_chunk_is_judged_is_not_written_over(bank
     assert result.summary == "added 0, updated 1, unchanged 1, rejected 0"
     customer = Customer.objects.get(external_id="B00001")
     assert (customer.risk_level, customer.interests) == ("C5", "钓鱼、茶")
+
+
+# --- written behind: the next chunk judged while a thread of its own writes the last (PostgreSQL) ----
+
+@pytest.fixture
+def written_behind(transactional_db, small_chunks):
+    """Outside a transaction on PostgreSQL, where bulk._WriteBehind runs; afterwards no writing
+    thread is left behind."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the write-behind runs on PostgreSQL only (a second connection beside the feed's)")
+    assert bulk.write_behind()
+    yield
+    assert not [t for t in threading.enumerate() if t.name.startswith("feed-write")], "a writing thread was left"
+
+
+def test_written_behind_a_row_the_database_refuses_is_rejected_and_its_chunk_kept(bank, tmp_path, written_behind,
+                                                                                request):
+    # given a rule in the database refusing one name, in the second of three chunks (committed: the
+    # test's end drops it, as the flush of the tables would not)
+    _refuse_names_in_the_database("客户14")
+    request.addfinalizer(_stop_refusing_names)
+    path = tmp_path / "c.csv"
+    _write(path, HEADER, _rows(25))
+    seen = []
+
+    # when
+    result = feed_import(kind="customers", path=path, followups=False, progress=lambda *p: seen.append(p))
+
+    # then the writing thread replayed that chunk row by row: one row rejected in Chinese, the rest kept
+    assert result.summary == "added 24, updated 0, unchanged 0, rejected 1"
+    reasons = _rejects(path)
+    assert list(reasons) == [16]
+    assert reasons[16].startswith("第 16 行：数据库拒绝了这一行") and "name refused by the database" in reasons[16]
+    assert set(Customer.objects.values_list("external_id", flat=True)) == {f"B{i:05d}" for i in range(25)} - {"B00014"}
+    assert AuditEvent.objects.filter(action="customer.created").count() == 24
+    # and the progress counted the rows written, chunk by chunk
+    assert seen == [(10, 25), (20, 25), (25, 25)]
+
+
+def test_written_behind_a_failing_write_stops_the_feed_after_the_chunks_before(bank, tmp_path, written_behind,
+                                                                              monkeypatch):
+    # given a write that fails, not by the database, in the second chunk
+    write, calls = bulk._write, []
+
+    def second_fails(kind, chunk, actor, **options):
+        calls.append(len(chunk.new))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        write(kind, chunk, actor, **options)
+
+    monkeypatch.setattr(bulk, "_write", second_fails)
+    path = tmp_path / "c.csv"
+    _write(path, HEADER, _rows(35))
+
+    # when / then the error reaches the feed's caller (the run fails with it) …
+    with pytest.raises(RuntimeError, match="disk full"):
+        feed_import(kind="customers", path=path, followups=False)
+    # … the first chunk stays, the second left nothing, and no chunk was written after it
+    assert calls == [10, 10]
+    assert set(Customer.objects.values_list("external_id", flat=True)) == {f"B{i:05d}" for i in range(10)}
+    assert AuditEvent.objects.filter(action="customer.created").count() == 10
+
+
+def test_written_behind_a_key_in_two_chunks_is_judged_after_the_first_commits(bank, tmp_path, written_behind,
+                                                                             monkeypatch):
+    # given a file whose customer B00003 is in the first chunk and changed again in the second,
+    # and writes that take their time (the second chunk is judged while the first is written)
+    write = bulk._write
+
+    def slow(kind, chunk, actor, **options):
+        time.sleep(0.2)
+        write(kind, chunk, actor, **options)
+
+    monkeypatch.setattr(bulk, "_write", slow)
+    rows = _rows(15)
+    again = list(rows[3])
+    again[6] = "C5"
+    path = tmp_path / "c.csv"
+    _write(path, HEADER, [*rows, again])
+
+    # when
+    result = feed_import(kind="customers", path=path, followups=False)
+
+    # then the later row is judged against the stored first one: an update, not a second new customer
+    assert result.summary == "added 15, updated 1, unchanged 0, rejected 0", result.rejects
+    assert Customer.objects.get(external_id="B00003").risk_level == "C5"
+    assert list(AuditEvent.objects.filter(object_type="customer",
+                                          object_id=str(Customer.objects.get(external_id="B00003").pk))
+                .order_by("pk").values_list("action", flat=True)) == ["customer.created", "customer.updated"]
