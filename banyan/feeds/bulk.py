@@ -46,6 +46,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone, translation
+from psycopg._copy_base import TextFormatter  # psycopg's COPY text format (pinned in pyproject)
+from psycopg.adapt import Transformer
 
 from banyan import clock
 from banyan.audit.models import AuditEvent
@@ -362,62 +364,84 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _copy_rows(table: str, columns: list[str], values: Iterator[list[Any]] | list[list[Any]]) -> None:
-    """COPY rows into `table` through Django's connection (inside its transaction)."""
+#: One write of a chunk, made ready: run in the chunk's transaction.
+Step = Callable[[], None]
+
+
+def _copy_data(values: Iterable[list[Any]]) -> bytes:
+    """Rows in COPY's text format, by psycopg's own formatter with the connection's adapters: the
+    feed's thread formats them, so that the writing thread only sends them (bulk._WriteBehind)."""
     connection.ensure_connection()
+    formatter = TextFormatter(Transformer(context=connection.connection))
+    data = bytearray()
+    for row in values:
+        data += formatter.write_row(row)
+    data += formatter.end()
+    return bytes(data)
+
+
+def _copy(table: str, columns: list[str], values: Iterable[list[Any]]) -> Step:
+    """COPY rows into `table` through Django's connection (inside its transaction), formatted now."""
+    data = _copy_data(values)
     cols = ", ".join(f'"{c}"' for c in columns)
-    with connection.wrap_database_errors, connection.connection.cursor() as cur, \
-            cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy_:
-        for row in values:
-            copy_.write_row(row)
+
+    def send() -> None:
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.cursor() as cur, \
+                cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy_:
+            copy_.write(data)
+    return send
 
 
-def _insert(model, objs: list) -> None:
-    """Insert new rows; their pks are set on the objects."""
+def _insert(model, objs: list) -> list[Step]:
+    """Insert new rows; their pks are set on the objects (on PostgreSQL now, drawn from the table's
+    sequence; on SQLite by the step)."""
     if not objs:
-        return
+        return []
     if hasattr(objs[0], "created_at"):
         now = timezone.now()
         for obj in objs:
             obj.created_at = obj.updated_at = now
     if not _postgres():
-        model.objects.bulk_create(objs, batch_size=500)
-        return
+        return [lambda: model.objects.bulk_create(objs, batch_size=500)]
     table = model._meta.db_table
     with connection.cursor() as cur:
         cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(objs)])
         for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
             obj.pk = pk
     fields = model._meta.concrete_fields
-    _copy_rows(table, [f.column for f in fields], ([getattr(o, f.attname) for f in fields] for o in objs))
+    return [_copy(table, [f.column for f in fields], ([getattr(o, f.attname) for f in fields] for o in objs))]
 
 
-def _update(model, objs: list, columns: set[str]) -> None:
+def _update(model, objs: list, columns: set[str]) -> list[Step]:
     """Write the attributes `columns` (and updated_at) of changed rows."""
     if not objs:
-        return
+        return []
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields
               if not f.primary_key and (f.attname in columns or f.attname == "updated_at")]
     if not fields:  # changed and changed back by later rows of the chunk (a movement has no updated_at)
-        return
+        return []
     if hasattr(objs[0], "updated_at"):
         for obj in objs:
             obj.updated_at = now
     if not _postgres():
-        model.objects.bulk_update(objs, [f.name for f in fields], batch_size=100)
-        return
+        return [lambda: model.objects.bulk_update(objs, [f.name for f in fields], batch_size=100)]
     table = model._meta.db_table
     temp = f"_feed_{table}"
     cols = ['"id"', *(f'"{f.column}"' for f in fields)]
-    with connection.cursor() as cur:
-        cur.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS '
-                    f'SELECT {", ".join(cols)} FROM "{table}" WITH NO DATA')
-        _copy_rows(temp, ["id", *(f.column for f in fields)],
-                   ([o.pk, *(getattr(o, f.attname) for f in fields)] for o in objs))
-        sets = ", ".join(f'"{f.column}" = s."{f.column}"' for f in fields)
-        cur.execute(f'UPDATE "{table}" AS t SET {sets} FROM "{temp}" AS s WHERE t.id = s.id')
-        cur.execute(f'DROP TABLE "{temp}"')
+    copy_rows = _copy(temp, ["id", *(f.column for f in fields)],
+                      ([o.pk, *(getattr(o, f.attname) for f in fields)] for o in objs))
+
+    def update() -> None:
+        with connection.cursor() as cur:
+            cur.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS '
+                        f'SELECT {", ".join(cols)} FROM "{table}" WITH NO DATA')
+            copy_rows()
+            sets = ", ".join(f'"{f.column}" = s."{f.column}"' for f in fields)
+            cur.execute(f'UPDATE "{table}" AS t SET {sets} FROM "{temp}" AS s WHERE t.id = s.id')
+            cur.execute(f'DROP TABLE "{temp}"')
+    return [update]
 
 
 def _flat_json(values: dict[str, Any]) -> dict[str, Any]:
@@ -431,34 +455,38 @@ def _flat_json(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _audit(kind: str, chunk: _Chunk, actor) -> None:
-    """One event per row, as the services write them."""
+def _audit(kind: str, chunk: _Chunk, actor) -> list[Step]:
+    """One event per row, as the services write them (on SQLite made by the step, once the new rows
+    have their pks)."""
     if not chunk.events:
-        return
+        return []
+    if not _postgres():
+        return [lambda: AuditEvent.objects.bulk_create(
+            [AuditEvent(at=at, actor_id=actor_id, action=action, customer_id=cid, object_type=object_type,
+                        object_id=oid, detail=detail, before=before, after=after, ip=ip)
+             for at, actor_id, action, cid, object_type, oid, detail, before, after, ip in _events(kind, chunk, actor)],
+            batch_size=500)]
+    dumps = json.dumps
+    return [_copy(AuditEvent._meta.db_table,
+                  ["at", "actor_id", "action", "customer_id", "object_type", "object_id", "detail", "before", "after",
+                   "ip"],
+                  ([at, actor_id, action, cid, object_type, oid, detail,
+                    None if before is None else dumps(before), None if after is None else dumps(after), ip]
+                   for at, actor_id, action, cid, object_type, oid, detail, before, after, ip
+                   in _events(kind, chunk, actor)))]
+
+
+def _events(kind: str, chunk: _Chunk, actor) -> Iterator[tuple]:
+    """The chunk's audit events as rows: (at, actor id, action, customer id, object type, object id,
+    detail, before, after, ip)."""
     objs = {**chunk.changed, **chunk.new}
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     ip, at = current_ip(), clock.now()
     object_type = "customer" if kind in ("customers", "new_cards") else "holding"
-    events = []
     for key, action, before, after, detail, customer_id in chunk.events:
         obj = objs[key]
-        if customer_id is None:
-            customer_id = obj.pk
-        events.append((customer_id, action, str(obj.pk), detail[:300], _flat_json(before) if before else None,
-                       _flat_json(after) if after else None))
-    if not _postgres():
-        AuditEvent.objects.bulk_create(
-            [AuditEvent(at=at, actor_id=actor_id, action=action, customer_id=cid, object_type=object_type,
-                        object_id=oid, detail=detail, before=before, after=after, ip=ip)
-             for cid, action, oid, detail, before, after in events], batch_size=500)
-        return
-    dumps = json.dumps
-    _copy_rows(AuditEvent._meta.db_table,
-               ["at", "actor_id", "action", "customer_id", "object_type", "object_id", "detail", "before", "after",
-                "ip"],
-               ([at, actor_id, action, cid, object_type, oid, detail,
-                 None if before is None else dumps(before), None if after is None else dumps(after), ip]
-                for cid, action, oid, detail, before, after in events))
+        yield (at, actor_id, action, obj.pk if customer_id is None else customer_id, object_type, str(obj.pk),
+               detail[:300], _flat_json(before) if before else None, _flat_json(after) if after else None, ip)
 
 
 def _refresh_aum(customer_ids: list[int], *, shared: bool) -> None:
@@ -475,12 +503,22 @@ def _refresh_aum(customer_ids: list[int], *, shared: bool) -> None:
     customers_refresh_aum(customer_ids=customer_ids)
 
 
-def _write(kind: str, chunk: _Chunk, actor, *, shared: bool = False) -> None:
+def _prepare(kind: str, chunk: _Chunk, actor) -> list[Step]:
+    """The chunk's rows and audit events made ready to write (on PostgreSQL the new rows' ids drawn
+    and every COPY's data formatted): what is left is sending them, in the chunk's transaction."""
     model = _MODELS[kind]
-    _insert(model, list(chunk.new.values()))
-    _update(model, list(chunk.changed.values()), chunk.changed_columns())
+    steps = [*_insert(model, list(chunk.new.values())),
+             *_update(model, list(chunk.changed.values()), chunk.changed_columns())]
     if kind != "transactions":
-        _audit(kind, chunk, actor)
+        steps += _audit(kind, chunk, actor)
+    return steps
+
+
+def _write(kind: str, chunk: _Chunk, actor, *, shared: bool = False, steps: list[Step] | None = None) -> None:
+    """Write a chunk (in the caller's transaction): its prepared `steps` (else prepared here), the
+    customers' AUM of a holdings chunk, the open work of the customers it moves."""
+    for step in _prepare(kind, chunk, actor) if steps is None else steps:
+        step()
     if kind == "holdings" and chunk.touched:  # last: the customers stay locked only until the commit
         _refresh_aum(sorted(chunk.touched), shared=shared)
     if kind in ("customers", "new_cards"):
@@ -515,6 +553,7 @@ class _Judged:
                 self.batch.append((record, values))
         self.keys = {values["external_id"] for _r, values in self.batch}
         self.chunk: _Chunk | None = _Chunk(self.part)
+        self.steps: list[Step] | None = None  # its writes made ready ahead (bulk._WriteBehind)
 
     def judge(self, look) -> None:
         _JUDGES[self.kind](self.kind, self.batch, look, self.chunk)
@@ -537,7 +576,7 @@ def _store(judged: _Judged, look, actor, result: rows.FeedResult, *, shared: boo
             with transaction.atomic():
                 if judge:
                     judged.judge(look)
-                _write(judged.kind, judged.chunk, actor, shared=shared)
+                _write(judged.kind, judged.chunk, actor, shared=shared, steps=judged.steps)
         except DatabaseError:
             pass
         else:
@@ -577,10 +616,13 @@ class _WriteBehind:
         return len(judged.records)
 
     def judge(self, judged: _Judged) -> int:
-        """Judge a chunk here while the one before is written; returns the records written meanwhile."""
+        """Judge a chunk here, and make its writes ready, while the one before is written; returns
+        the records written meanwhile. The writing thread is left only the sending (the server's
+        work): Python's work there would wait for this thread's turn, and the write with it."""
         written = self.wait() if self.pending and judged.keys & self.pending[1].keys else 0
         try:
             judged.judge(self.look)
+            judged.steps = _prepare(judged.kind, judged.chunk, self.actor)
         except DatabaseError:  # a read failed: row by row, as when judged in the write's transaction
             judged.chunk = None
         return written

@@ -1,0 +1,72 @@
+"""A value the feeds do not repeat (a name, an account number, an amount) is checked quickly
+(banyan.validation._quick_check): the verdict must be Django's clean's for every value, and an
+accepted value the value Django's clean returns."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from banyan import validation
+from banyan.customers.models import Customer
+from banyan.holdings.models import Holding, Transaction
+
+_FIELDS = [f for model in (Customer, Holding, Transaction) for f in model._meta.fields
+           if not f.is_relation and validation._quick_check(f)]
+
+
+def _django(field, raw) -> tuple[str, object]:
+    try:
+        return "ok", field.clean(raw, None)
+    except ValidationError as e:
+        return "error", [str(m) for m in e.messages]
+
+
+def _ours(field, raw) -> tuple[str, object]:
+    outcome, value = validation._cleaned(field, raw, None)
+    return (outcome, value) if outcome == "ok" else (outcome, [str(m) for m in ValidationError(value).messages])
+
+
+def test_the_plain_texts_and_amounts_have_a_quick_check_and_a_field_with_choices_has_none():
+    names = {f"{f.model.__name__}.{f.name}" for f in _FIELDS}
+    assert {"Customer.name", "Customer.mobile", "Holding.account_no", "Holding.amount", "Holding.units",
+            "Customer.other_bank_assets", "Transaction.amount"} <= names
+    assert "Customer.risk_level" not in names  # choices: Django's clean checks them
+
+
+_decimals = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.decimals(min_value=-10**16, max_value=10**16, allow_nan=False, allow_infinity=False),
+    st.builds(lambda digits, exponent, sign: Decimal((sign, tuple(digits), exponent)),
+              st.lists(st.integers(0, 9), min_size=1, max_size=20), st.integers(-9, 6), st.integers(0, 1)),
+    st.sampled_from([Decimal("0E-7"), Decimal("-0"), Decimal("1E+3"), Decimal("0.00"), Decimal("12345678901234.56"),
+                     Decimal("123456789012345.67"), Decimal("0.001"), Decimal("1E+20")]),
+)
+_texts = st.one_of(st.text(max_size=40), st.text(min_size=60, max_size=300), st.just(""), st.just("x" * 32),
+                   st.just("x" * 33))
+
+
+@settings(max_examples=300, deadline=None)
+@given(index=st.integers(min_value=0), raw=st.one_of(_decimals, _texts, st.integers(), st.none()), fresh=st.booleans())
+def test_a_quick_verdict_is_djangos(index, raw, fresh):
+    field = _FIELDS[index % len(_FIELDS)]
+    if fresh:  # the first value of its shape, or one whose shape was accepted before
+        validation._DECIMAL_SHAPES.clear()
+    validation._CLEANED.clear()
+    ours, theirs = _ours(field, raw), _django(field, raw)
+    assert ours[0] == theirs[0], (field, raw)
+    assert ours[1] == theirs[1], (field, raw)
+    if isinstance(theirs[1], Decimal):
+        assert ours[1].as_tuple() == theirs[1].as_tuple()
+
+
+@pytest.mark.parametrize("raw", [Decimal("12.345"), Decimal("0E-7"), Decimal("1E+15"), "x" * 33, Decimal("NaN")])
+def test_a_value_django_refuses_is_refused_in_its_words(raw):
+    field = Holding._meta.get_field("amount" if isinstance(raw, Decimal) else "account_no")
+    validation._DECIMAL_SHAPES.clear()
+    assert _ours(field, raw) == _django(field, raw)
+    assert _ours(field, raw)[0] == "error"
