@@ -49,7 +49,9 @@ def reject_unknown_fields(fields, allowed) -> None:
 
 @functools.lru_cache(maxsize=256)
 def _given_fields(model, given: frozenset[str]) -> tuple:
-    return tuple(f for f in model._meta.fields if f.name in given and not f.generated)
+    """Each given field with what its check needs: (field, attname, name, blank, empty values, quick check)."""
+    return tuple((f, f.attname, f.name, f.blank, f.empty_values, _quick(f)) for f in model._meta.fields
+                 if f.name in given and not f.generated)
 
 
 #: (field, type, value) → ("ok", cleaned value) or ("error", error list): a feed repeats the same
@@ -60,13 +62,16 @@ _CLEANED_MAX = 200_000
 
 
 def _cleaned(field, raw: Any, instance) -> tuple[str, Any]:
-    if field.is_relation:
-        return _clean_once(field, raw, instance)
-    quick = _QUICK.get(field)
-    if quick is None:
-        quick = _QUICK[field] = _quick_check(field)
+    """Django's clean of `raw` for `field`, as ("ok", cleaned value) or ("error", error list)."""
+    quick = _quick(field)
     if quick and quick(field, raw):  # a name, an account number, an amount: seen once each in a feed
         return "ok", raw
+    return _remembered(field, raw, instance)
+
+
+def _remembered(field, raw: Any, instance) -> tuple[str, Any]:
+    if field.is_relation:
+        return _clean_once(field, raw, instance)
     try:
         key = (field, type(raw), str(raw) if isinstance(raw, Decimal) else raw)  # 15 and 15.00 are two values
         found = _CLEANED.get(key)
@@ -91,13 +96,20 @@ def _cleaned(field, raw: Any, instance) -> tuple[str, Any]:
 _QUICK: dict[Any, Any] = {}
 
 
+def _quick(field):
+    found = _QUICK.get(field)
+    if found is None:
+        found = _QUICK[field] = _quick_check(field)
+    return found
+
+
 def _text_fits(field, raw: Any) -> bool:
     """A model CharField/TextField without choices whose only validator is its max_length: a text of
     1..max_length characters is what Django's clean returns unchanged (to_python keeps a str)."""
     return type(raw) is str and raw != "" and (field.max_length is None or len(raw) <= field.max_length)
 
 
-#: (field, number of digits, exponent, is it 0) of a Decimal Django's clean accepted
+#: (field's id, number of digits, exponent, is it 0) of a Decimal Django's clean accepted
 _DECIMAL_SHAPES: set[tuple] = set()
 
 
@@ -110,7 +122,7 @@ def _decimal_fits(field, raw: Any) -> bool:
     _sign, digits, exponent = raw.as_tuple()
     if type(exponent) is not int:  # NaN, Infinity: refused by Django's clean
         return False
-    shape = (field, len(digits), exponent, digits == (0,))
+    shape = (id(field), len(digits), exponent, digits == (0,))  # a model's fields live as long as the process
     if shape in _DECIMAL_SHAPES:
         return True
     if _clean_once(field, raw, None)[0] == "ok":
@@ -147,15 +159,15 @@ def clean_given_fields(instance, given) -> None:
     the same cleaned values): Django's loop over the given fields only, each value's outcome
     remembered (see _CLEANED) — the bulk feeds run it a million times."""
     errors = {}
-    for f in _given_fields(type(instance), frozenset(given)):
-        raw = getattr(instance, f.attname)
-        if (f.blank and raw in f.empty_values) or isinstance(raw, DatabaseDefault):
-            continue
-        outcome, value = _cleaned(f, raw, instance)
+    for f, attname, name, blank, empty, quick in _given_fields(type(instance), frozenset(given)):
+        raw = getattr(instance, attname)
+        if (blank and raw in empty) or isinstance(raw, DatabaseDefault) or (quick and quick(f, raw)):
+            continue  # nothing to check, or a value Django's clean keeps as it is
+        outcome, value = _remembered(f, raw, instance)
         if outcome == "ok":
-            setattr(instance, f.attname, value)
+            setattr(instance, attname, value)
         else:
-            errors[f.name] = value
+            errors[name] = value
     if errors:
         raise ValidationError(errors)
 

@@ -24,9 +24,12 @@ and a rejected row gets its line and the same reason. What changes is the writin
 - whole chunks commit, and a rerun upserts by key: a process killed half-way loses and
   duplicates nothing when the file is run again;
 - on PostgreSQL, outside a caller's transaction, a thread of the feed's own writes chunk n while
-  the feed judges chunk n+1 (`_WriteBehind`, BANYAN_FEED_WRITE_BEHIND): the write is mostly the
-  server's work, which the feed used to wait for. A chunk with a key of the chunk being written
-  waits for its commit, so every row is judged against what one after the other would show it.
+  the feed judges chunk n+1 and makes its writes ready (`_WriteBehind`, BANYAN_FEED_WRITE_BEHIND):
+  the write is mostly the server's work, which the feed used to wait for. The feed's thread also
+  draws the new rows' ids and formats every COPY's data (`_prepare`), so the writing thread only
+  sends: Python work there would wait for the judging thread's turn (Python runs one thread at a
+  time) and the write with it. A chunk with a key of the chunk being written waits for its commit,
+  so every row is judged against what one after the other would show it.
 """
 
 from __future__ import annotations

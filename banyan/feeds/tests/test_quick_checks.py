@@ -51,17 +51,30 @@ _texts = st.one_of(st.text(max_size=40), st.text(min_size=60, max_size=300), st.
 
 
 @settings(max_examples=300, deadline=None)
-@given(index=st.integers(min_value=0), raw=st.one_of(_decimals, _texts, st.integers(), st.none()), fresh=st.booleans())
-def test_a_quick_verdict_is_djangos(index, raw, fresh):
+@given(index=st.integers(min_value=0), raws=st.lists(st.one_of(_decimals, _texts, st.integers(), st.none()),
+                                                      min_size=1, max_size=8))
+def test_a_quick_verdict_is_djangos(index, raws):
+    # values one after the other into one field, as a feed's rows: a shape accepted before stays
     field = _FIELDS[index % len(_FIELDS)]
-    if fresh:  # the first value of its shape, or one whose shape was accepted before
-        validation._DECIMAL_SHAPES.clear()
+    validation._DECIMAL_SHAPES.clear()
     validation._CLEANED.clear()
-    ours, theirs = _ours(field, raw), _django(field, raw)
-    assert ours[0] == theirs[0], (field, raw)
-    assert ours[1] == theirs[1], (field, raw)
-    if isinstance(theirs[1], Decimal):
-        assert ours[1].as_tuple() == theirs[1].as_tuple()
+    for raw in raws:
+        ours, theirs = _ours(field, raw), _django(field, raw)
+        assert ours[0] == theirs[0], (field, raw)
+        assert ours[1] == theirs[1], (field, raw)
+        if isinstance(theirs[1], Decimal):
+            assert ours[1].as_tuple() == theirs[1].as_tuple()
+
+
+@pytest.mark.parametrize("accepted, refused", [(Decimal("123.45"), Decimal("12.345")),
+                                               (Decimal("1.00"), Decimal("1E+16")),
+                                               (Decimal("0.00"), Decimal("0E-7")),
+                                               (Decimal("0E+20"), Decimal("1E+20"))])
+def test_an_amount_of_another_shape_than_one_accepted_is_still_refused(accepted, refused):
+    field = Holding._meta.get_field("amount")  # 16 digits, 2 places
+    validation._DECIMAL_SHAPES.clear()
+    assert _ours(field, accepted)[0] == "ok"
+    assert _ours(field, refused) == _django(field, refused) and _django(field, refused)[0] == "error"
 
 
 @pytest.mark.parametrize("raw", [Decimal("12.345"), Decimal("0E-7"), Decimal("1E+15"), "x" * 33, Decimal("NaN")])
