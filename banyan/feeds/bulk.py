@@ -39,8 +39,9 @@ import copy
 import functools
 import itertools
 import json
+import operator
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -371,7 +372,7 @@ def _postgres() -> bool:
 Step = Callable[[], None]
 
 
-def _copy_data(values: Iterable[list[Any]]) -> bytes:
+def _copy_data(values: Iterable[Sequence[Any]]) -> bytes:
     """Rows in COPY's text format, by psycopg's own formatter with the connection's adapters: the
     feed's thread formats them, so that the writing thread only sends them (bulk._WriteBehind)."""
     connection.ensure_connection()
@@ -383,7 +384,7 @@ def _copy_data(values: Iterable[list[Any]]) -> bytes:
     return bytes(data)
 
 
-def _copy(table: str, columns: list[str], values: Iterable[list[Any]]) -> Step:
+def _copy(table: str, columns: list[str], values: Iterable[Sequence[Any]]) -> Step:
     """COPY rows into `table` through Django's connection (inside its transaction), formatted now."""
     data = _copy_data(values)
     cols = ", ".join(f'"{c}"' for c in columns)
@@ -413,7 +414,8 @@ def _insert(model, objs: list) -> list[Step]:
         for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
             obj.pk = pk
     fields = model._meta.concrete_fields
-    return [_copy(table, [f.column for f in fields], ([getattr(o, f.attname) for f in fields] for o in objs))]
+    row_of = operator.attrgetter(*(f.attname for f in fields))  # a row's values in one call
+    return [_copy(table, [f.column for f in fields], map(row_of, objs))]
 
 
 def _update(model, objs: list, columns: set[str]) -> list[Step]:

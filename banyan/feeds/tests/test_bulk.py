@@ -218,6 +218,16 @@ def _stop_refusing_names() -> None:
         cur.execute("DROP FUNCTION refuse_name()")
 
 
+def _assert_only_the_refused_row_is_rejected(path, result) -> None:
+    """客户14 (line 16) rejected with the database's word, the 24 other customers and their events kept."""
+    assert result.summary == "added 24, updated 0, unchanged 0, rejected 1"
+    reasons = _rejects(path)
+    assert list(reasons) == [16]
+    assert reasons[16].startswith("第 16 行：数据库拒绝了这一行") and "name refused by the database" in reasons[16]
+    assert set(Customer.objects.values_list("external_id", flat=True)) == {f"B{i:05d}" for i in range(25)} - {"B00014"}
+    assert AuditEvent.objects.filter(action="customer.created").count() == 24
+
+
 def test_a_row_the_database_refuses_is_rejected_with_its_line_and_its_chunk_is_kept(bank, tmp_path, small_chunks):
     # given a rule in the database refusing one name, and a file whose second chunk holds that name
     _refuse_names_in_the_database("客户14")
@@ -228,12 +238,7 @@ def test_a_row_the_database_refuses_is_rejected_with_its_line_and_its_chunk_is_k
     result = feed_import(kind="customers", path=path, followups=False)
 
     # then only that row is rejected, with its line and the database's word; the rest of its chunk is kept
-    assert result.summary == "added 24, updated 0, unchanged 0, rejected 1"
-    reasons = _rejects(path)
-    assert list(reasons) == [16]
-    assert reasons[16].startswith("第 16 行：数据库拒绝了这一行") and "name refused by the database" in reasons[16]
-    assert set(Customer.objects.values_list("external_id", flat=True)) == {f"B{i:05d}" for i in range(25)} - {"B00014"}
-    assert AuditEvent.objects.filter(action="customer.created").count() == 24
+    _assert_only_the_refused_row_is_rejected(path, result)
 
 
 def test_progress_is_reported_after_each_chunk_up_to_the_total(bank, tmp_path, small_chunks):
@@ -299,12 +304,7 @@ def test_written_behind_a_row_the_database_refuses_is_rejected_and_its_chunk_kep
     result = feed_import(kind="customers", path=path, followups=False, progress=lambda *p: seen.append(p))
 
     # then the writing thread replayed that chunk row by row: one row rejected in Chinese, the rest kept
-    assert result.summary == "added 24, updated 0, unchanged 0, rejected 1"
-    reasons = _rejects(path)
-    assert list(reasons) == [16]
-    assert reasons[16].startswith("第 16 行：数据库拒绝了这一行") and "name refused by the database" in reasons[16]
-    assert set(Customer.objects.values_list("external_id", flat=True)) == {f"B{i:05d}" for i in range(25)} - {"B00014"}
-    assert AuditEvent.objects.filter(action="customer.created").count() == 24
+    _assert_only_the_refused_row_is_rejected(path, result)
     # and the progress counted the rows written, chunk by chunk
     assert seen == [(10, 25), (20, 25), (25, 25)]
 
