@@ -19,7 +19,9 @@
    back (binary, nothing to convert or check) into empty copies of Banyan's tables with all their
    indexes — what any importer that keeps these rows must at least spend.
 Prints rows/s of each, the ratio ours ÷ COPY, and the machine. `--profile` runs the customers and
-holdings imports under cProfile and prints the top functions (use a small N).
+holdings imports under cProfile and prints the top functions (use a small N; the writing thread of
+the write-behind is not profiled). `BANYAN_FEED_WRITE_BEHIND=0` in the environment measures the
+import one chunk after the other (the baseline of session 18's pairs).
 """
 
 from __future__ import annotations
@@ -293,7 +295,10 @@ def main() -> None:
         copy_seconds = copy_baselines[kind]
         log(f"{kind:18s}{rows:11,d}  write alone {floor:6.1f} s = {rows / floor:9,.0f} rows/s = "
             f"{copy_seconds / floor:6.1%} of the raw COPY; ours is {floor / seconds:6.1%} of the write alone")
-    log(f"machine: {machine()}; PostgreSQL on loopback port {PG_PORT} (benchmarks/out/pgdata)")
+    from banyan.feeds import bulk
+
+    log(f"machine: {machine()}; PostgreSQL on loopback port {PG_PORT} (benchmarks/out/pgdata); "
+        f"write-behind {'on' if bulk.write_behind() else 'off (BANYAN_FEED_WRITE_BEHIND=0)'}")
     search_plan()
 
 
