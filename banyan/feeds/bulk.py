@@ -607,7 +607,8 @@ class _WriteBehind:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-write")
         self.pending: tuple[Future, _Judged] | None = None
 
-    def _store(self, judged: _Judged) -> None:
+    def _store_in_language(self, judged: _Judged) -> None:
+        """_store on the writing thread, its rejects' reasons worded in the feed's language."""
         with translation.override(self.language):
             _store(judged, self.look, self.actor, self.result, shared=self.shared)
 
@@ -637,7 +638,7 @@ class _WriteBehind:
         one's records' count."""
         written = self.wait()
         context = contextvars.copy_context()  # the feed's frozen "today", the request's address
-        self.pending = (self.pool.submit(context.run, self._store, judged), judged)
+        self.pending = (self.pool.submit(context.run, self._store_in_language, judged), judged)
         return written
 
     def close(self) -> None:
