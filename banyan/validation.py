@@ -7,6 +7,7 @@ banyan.forms), a service never slices a text to fit (it refuses, naming the fiel
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from decimal import Decimal
 from typing import Any
@@ -88,9 +89,11 @@ def _remembered(field, raw: Any, instance) -> tuple[str, Any]:
 #
 # The memo above pays for a value seen again; a customer's name, mobile or ID number and a holding's
 # account number and amounts are seen once each, and Django's clean (to_python, validate, the
-# validators) costs 1–4 µs a value. For two kinds of field whose whole check is plain, a value Django
-# would keep as it is is told "ok" here (and kept as it was given); anything else — too long, too many
-# digits, another type — goes to Django's clean, which words the error.
+# validators) costs 1–4 µs a value. For the kinds of field whose whole check is plain (a text and its
+# length, an amount and its digits, a code among its choices, a flag, a date), a value Django would
+# keep as it is is told "ok" here (and kept as it was given) — cheaper than the memo even for the
+# values that repeat; anything else — too long, too many digits, another type — goes to Django's
+# clean, which words the error.
 
 #: field → its quick check, or False (none: Django's clean every time)
 _QUICK: dict[Any, Any] = {}
@@ -131,19 +134,50 @@ def _decimal_fits(field, raw: Any) -> bool:
     return False
 
 
+def _bool_fits(field, raw: Any) -> bool:
+    """A model BooleanField without choices or validators: True and False are what its clean returns."""
+    return raw is True or raw is False
+
+
+def _date_fits(field, raw: Any) -> bool:
+    """A model DateField without choices or validators: its clean returns a date as it is."""
+    return type(raw) is dt.date
+
+
+def _choice_fits(keys: frozenset[str]):
+    """A CharField with choices whose other check is its max_length: one of its codes (no longer
+    than the limit) is what Django's clean returns unchanged; a label, a code of other case, a
+    choice's enum member go to Django's clean."""
+    def one_of_the_codes(field, raw: Any) -> bool:
+        return type(raw) is str and raw in keys
+    return one_of_the_codes
+
+
 def _quick_check(field):
-    """The quick check of `field`, or False when its check is more than a length or a shape."""
-    if field.choices or field.generated:
+    """The quick check of `field`, or False when its check is more than a length, a shape, a
+    choice, a flag or a date."""
+    if field.generated:
         return False
     validators = field.validators
     if type(field) in (models.CharField, models.TextField):
         plain = all(type(v) is MaxLengthValidator and v.limit_value == field.max_length for v in validators)
-        return _text_fits if plain and len(validators) == (field.max_length is not None) else False
+        if not (plain and len(validators) == (field.max_length is not None)):
+            return False
+        if not field.choices:
+            return _text_fits
+        return _choice_fits(frozenset(key for key, _label in field.flatchoices
+                                      if type(key) is str and key and _text_fits(field, key)))
+    if field.choices:
+        return False
     if type(field) is models.DecimalField:
         plain = (len(validators) == 1 and type(validators[0]) is DecimalValidator
                  and (validators[0].max_digits, validators[0].decimal_places) == (field.max_digits,
                                                                                   field.decimal_places))
         return _decimal_fits if plain else False
+    if type(field) is models.BooleanField and not validators:
+        return _bool_fits
+    if type(field) is models.DateField and not validators:
+        return _date_fits
     return False
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 from django.utils.translation import gettext_lazy as _
 
 #: The key fields of seed 003's "key customer information", each with equal weight.
@@ -36,7 +38,13 @@ def missing_fields(customer) -> list[str]:
     return [str(label) for field, label in KEY_FIELDS if not _known(customer, field)]
 
 
+#: The key fields that are one attribute each (all but the important date), read in one call.
+_ONE_ATTRIBUTE = operator.attrgetter(*(field for field, _label in KEY_FIELDS if field != "important_date"))
+
+
 def completeness_score(customer) -> int:
-    """Percentage of key fields known, 0-100."""
-    known = sum(1 for field, _label in KEY_FIELDS if _known(customer, field))
+    """Percentage of key fields known, 0-100 (as _known counts them; every writer of a customer
+    calls it, a feed a million times)."""
+    known = sum(1 for value in _ONE_ATTRIBUTE(customer) if value is not None and value != "")
+    known += _known(customer, "important_date")
     return round(100 * known / len(KEY_FIELDS))

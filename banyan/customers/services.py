@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -110,12 +111,18 @@ def customer_fill_derived(customer: Customer) -> None:
     customer.completeness = completeness_score(customer)
 
 
+@functools.cache
+def _field_kind(field: str) -> tuple[bool, str]:
+    """(null, internal type) of a customer field: _coerce asks it for every value a writer gives."""
+    model_field = Customer._meta.get_field(field)
+    return model_field.null, model_field.get_internal_type()
+
+
 def _coerce(field: str, value: Any) -> Any:
     """Turn form/API/feed strings into the field's type, with a clear message when impossible."""
-    model_field = Customer._meta.get_field(field)
+    null, internal = _field_kind(field)
     if value is None:
-        return None if model_field.null else ("" if model_field.get_internal_type() == "CharField" else value)
-    internal = model_field.get_internal_type()
+        return None if null else ("" if internal == "CharField" else value)
     if internal == "DateField" and isinstance(value, str):
         if not value.strip():
             return None

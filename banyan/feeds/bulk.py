@@ -449,15 +449,14 @@ def _update(model, objs: list, columns: set[str]) -> list[Step]:
     return [update]
 
 
+#: Values JSON takes as they are (a str subclass, a choice's enum member, goes to _jsonable, which
+#: keeps it as it is: the same text in the event).
+_PLAIN_JSON = frozenset({type(None), str, bool, int})
+
+
 def _flat_json(values: dict[str, Any]) -> dict[str, Any]:
     """audit.services._jsonable for the flat snapshots the feeds write (dates, Decimals, ids)."""
-    out = {}
-    for k, v in values.items():
-        if v is None or isinstance(v, str | bool | int):
-            out[k] = v
-        else:
-            out[k] = _jsonable(v)
-    return out
+    return {k: v if type(v) in _PLAIN_JSON else _jsonable(v) for k, v in values.items()}
 
 
 def _audit(kind: str, chunk: _Chunk, actor) -> list[Step]:

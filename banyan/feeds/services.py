@@ -146,21 +146,32 @@ def _choice_of(field_name: str, text: str) -> str:
     return _SYNONYMS.get(field_name, {}).get(text, text)
 
 
+_MONEY_COLUMNS = frozenset({"amount", "other_bank_assets", "cost_price", "units", "take_profit_pct", "stop_loss_pct",
+                            "credit_limit", "minimum_payment", "nav", "dividend"})
+
+
+def _money(_field_name: str, raw: str) -> str:
+    return raw.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+
+
+def _as_is(_field_name: str, raw: str) -> str:
+    return raw
+
+
+@functools.cache
+def _converter(field_name: str) -> Callable[[str, str], Any]:
+    """How a column's cells are read (asked once per column, not once per cell)."""
+    if field_name in _BOOL_FIELDS:
+        return _bool
+    if field_name in _DATE_FIELDS:
+        return lambda _field_name, raw: _iso_date(raw)
+    if field_name in _CHOICES:
+        return _choice
+    return _money if field_name in _MONEY_COLUMNS else _as_is
+
+
 def _convert(values: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in values.items():
-        if k in _BOOL_FIELDS:
-            out[k] = _bool(k, v)
-        elif k in _DATE_FIELDS:
-            out[k] = _iso_date(v)
-        elif k in _CHOICES:
-            out[k] = _choice(k, v)
-        elif k in ("amount", "other_bank_assets", "cost_price", "units", "take_profit_pct", "stop_loss_pct",
-                   "credit_limit", "minimum_payment", "nav", "dividend"):
-            out[k] = v.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
-        else:
-            out[k] = v
-    return out
+    return {k: _converter(k)(k, v) for k, v in values.items()}
 
 
 # --- one row of each kind ---------------------------------------------------------------------

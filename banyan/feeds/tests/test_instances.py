@@ -23,6 +23,9 @@ def test_an_unsaved_customer_and_holding_are_those_the_constructor_makes(bank):
     made, built = Customer(**customer_values), unsaved(Customer, **customer_values)
     assert _fields(built) == _fields(made) and built.rm is bank.rm_a and built.branch_id == bank.b1.pk
     assert (built._state.adding, built._state.db, built.pk) == (made._state.adding, made._state.db, None)
+    # a foreign key given as None is cached as None, as the descriptor caches it: no query to read it
+    assert built._state.fields_cache == made._state.fields_cache
+    assert built.assistant is None and built.referrer is None
 
     holding_values = dict(customer=made, product=bank.products.fund, risk_level_at_sale="C3",
                           amount=Decimal("100.00"), purchase_date=dt.date(2026, 1, 5), external_id="H1")
