@@ -3,9 +3,11 @@
 Django's Model.__init__ walks every field of the model for each instance (looking up each in the
 keyword arguments, asking each for its default); a feed of a million rows builds a million
 customers or holdings with 40-odd fields each. `unsaved` copies the defaults worked out once per
-model and sets only the given values, through the same attributes (a foreign key given as an
-object goes through its descriptor, as in __init__). A model with init signals, a default that
-must be called per instance, or a name that is not one of the model's goes through __init__.
+model and sets only the given values, through the same attributes. A foreign key is set as its
+descriptor sets it in __init__ (the steps copied for a project without database routers, as
+Banyan's; with one, or for anything unusual, through the descriptor). A model with init signals,
+a default that must be called per instance, or a name that is not one of the model's goes
+through __init__.
 """
 
 from __future__ import annotations
@@ -13,26 +15,27 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, router
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
 
 @functools.cache
-def _blank(model: type[Model]) -> tuple[dict[str, Any], tuple, frozenset[str], dict[str, tuple[str, str]]]:
+def _blank(model: type[Model]) -> tuple[dict[str, Any], tuple, frozenset[str], dict[str, Any]]:
     """The defaults that are the same for every instance, the fields whose default is a callable,
-    the names a keyword argument may take (as Model.__init__ walks them), and each foreign key's
-    name → (attname, cache name)."""
+    the names a keyword argument may take (as Model.__init__ walks them), and the foreign keys by
+    name."""
     constant: dict[str, Any] = {}
     called = []
     names = set(model._meta._property_names)
-    foreign: dict[str, tuple[str, str]] = {}
+    foreign: dict[str, Any] = {}
     for field in model._meta.fields:
         if field.column is None or field.generated:
             continue
         names.update((field.name, field.attname))
-        if field.many_to_one or field.one_to_one:
-            foreign[field.name] = (field.attname, field.cache_name)
+        if field.many_to_one and len(field.related_fields) == 1:
+            foreign[field.name] = field
         if field.has_default() and callable(field.default):
             called.append(field)
         else:
@@ -52,13 +55,30 @@ def unsaved(model: type[Model], **values: Any) -> Model:
     for field in called:
         if field.name not in values and field.attname not in values:
             state[field.attname] = field.get_default()
+    routed = bool(router.routers)
     for name, value in values.items():
-        if value is None and name in foreign:
-            # what the descriptor's __set__ does with None on a new instance (no cached object to
-            # clear, no database to route): the id and the cached object are None
-            attname, cache_name = foreign[name]
-            state[attname] = None
-            obj._state.fields_cache[cache_name] = None
-        else:
+        field = foreign.get(name)
+        if field is None or routed or not _set_foreign(obj, field, value):
             setattr(obj, name, value)
     return obj
+
+
+def _set_foreign(obj: Model, field, value: Any) -> bool:
+    """What the foreign key's descriptor (ForwardManyToOneDescriptor.__set__) does on a new instance
+    when the project has no database router: the instance and the object take the object's
+    database (else the default), the id is the object's, the object is cached. False, having done
+    nothing, for anything else (a wrong type, two databases): the descriptor says what is wrong."""
+    state = obj._state
+    if value is None:  # no cached object to clear on a new instance
+        state.fields_cache[field.cache_name] = None
+        obj.__dict__[field.attname] = None
+        return True
+    if not isinstance(value, field.remote_field.model._meta.concrete_model):
+        return False
+    db = state.db or value._state.db or DEFAULT_DB_ALIAS
+    if (value._state.db or db) != db:
+        return False
+    state.db = value._state.db = db
+    obj.__dict__[field.attname] = getattr(value, field.related_fields[0][1].attname)
+    state.fields_cache[field.cache_name] = value
+    return True

@@ -466,6 +466,12 @@ def _reject(result: FeedResult, record: Record, reason: str) -> None:
     result.rejects.append((record.line, f"第 {record.line} 行：{reason}", record.cells))
 
 
+@functools.cache
+def _required(kind: str) -> tuple[tuple[str, Any], ...]:
+    """(field, label) of the columns a row of `kind` must fill: the required ones and the keys."""
+    return tuple((c.field, c.label) for c in KINDS[kind] if c.required or c.field in KEYS[kind])
+
+
 def _precheck(kind: str, record: Record, headers, fields, result: FeedResult) -> dict[str, str] | None:
     """The row's cells by field, or None when the row is rejected before any service sees it
     (wrong encoding, wrong number of columns, a required cell empty)."""
@@ -476,7 +482,7 @@ def _precheck(kind: str, record: Record, headers, fields, result: FeedResult) ->
         _reject(result, record, f"列数不对：表头有 {len(headers)} 列，这一行有 {len(record.cells)} 列。")
         return None
     values = {f: cell for f, cell in zip(fields, record.cells, strict=True) if f}
-    missing = [c.label for c in KINDS[kind] if (c.required or c.field in KEYS[kind]) and not values.get(c.field)]
+    missing = [label for field, label in _required(kind) if not values.get(field)]
     if missing:
         _reject(result, record, "；".join(f"{label}：必填。" for label in missing))
         return None

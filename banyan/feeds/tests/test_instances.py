@@ -31,6 +31,26 @@ def test_an_unsaved_customer_and_holding_are_those_the_constructor_makes(bank):
                           amount=Decimal("100.00"), purchase_date=dt.date(2026, 1, 5), external_id="H1")
     assert _fields(unsaved(Holding, **holding_values)) == _fields(Holding(**holding_values))
 
+    # a customer not read from the database (as a feed makes them for its holdings) takes the
+    # holding's database, as the descriptor gives it
+    for make in (Holding, lambda **values: unsaved(Holding, **values)):
+        customer = unsaved(Customer, pk=4242, external_id="C9", risk_level="C3")
+        holding = make(**{**holding_values, "customer": customer})
+        assert (holding._state.db, customer._state.db, holding.customer_id) == ("default", "default", 4242)
+        assert holding.customer is customer and holding.product is bank.products.fund
+
+
+@pytest.mark.django_db
+def test_a_foreign_key_of_the_wrong_kind_or_another_database_is_refused_as_by_the_constructor(bank):
+    with pytest.raises(ValueError, match="must be a \"Staff\" instance"):
+        unsaved(Customer, name="王建华", rm=bank.b1)
+    other = Customer(name="王建华")
+    other._state.db = "archive"
+    with pytest.raises(ValueError, match="router prevents this relation"):
+        unsaved(Holding, customer=other, product=bank.products.fund)
+    with pytest.raises(ValueError, match="router prevents this relation"):
+        Holding(customer=other, product=bank.products.fund)
+
 
 def test_a_name_the_model_does_not_have_is_refused_as_by_the_constructor():
     with pytest.raises(TypeError, match="unexpected keyword"):

@@ -25,14 +25,14 @@ def _django(field, raw) -> tuple[str, object]:
         return "ok", field.clean(raw, None)
     except ValidationError as e:
         return "error", [str(m) for m in e.messages]
-    except TypeError as e:  # a date field given a number: no verdict, the same exception
+    except (TypeError, ArithmeticError) as e:  # a date given a number, a flag given sNaN: the same exception
         return "raises", type(e)
 
 
 def _ours(field, raw) -> tuple[str, object]:
     try:
         outcome, value = validation._cleaned(field, raw, None)
-    except TypeError as e:
+    except (TypeError, ArithmeticError) as e:
         return "raises", type(e)
     return (outcome, value) if outcome == "ok" else (outcome, [str(m) for m in ValidationError(value).messages])
 
