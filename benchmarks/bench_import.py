@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_import.py [--customers 1000000] [--holdings-per-customer 5]
                                                [--skip-generate] [--database bench_import]
                                                [--rerun all|customers|none] [--profile]
+                                               [--only customers]
 
 1. Writes (or, with --skip-generate, reuses) under benchmarks/out/ a customers feed of N rows
    (valid resident IDs, the demo's names, mobiles, a dozen columns, 40 managers by username) and a
@@ -21,7 +22,8 @@
 Prints rows/s of each, the ratio ours ÷ COPY, and the machine. `--profile` runs the customers and
 holdings imports under cProfile and prints the top functions (use a small N; the writing thread of
 the write-behind is not profiled). `BANYAN_FEED_WRITE_BEHIND=0` in the environment measures the
-import one chunk after the other (the baseline of session 18's pairs).
+import one chunk after the other (the baseline of session 18's pairs). `--only customers` times the
+customers file alone (its import, rerun, COPY and write alone), for a quicker pair at 1M.
 """
 
 from __future__ import annotations
@@ -237,6 +239,7 @@ def main() -> None:
     parser.add_argument("--rerun", choices=["all", "customers", "none"], default="all")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", choices=["customers"], help="the customers file alone")
     args = parser.parse_args()
     n = args.customers
     OUT.mkdir(parents=True, exist_ok=True)
@@ -252,14 +255,16 @@ def main() -> None:
     bank_for_feeds()
 
     figures: dict[str, tuple[int, float]] = {}
-    for kind, path in (("customers", customers_csv), ("holdings", holdings_csv)):
+    kinds = ("customers",) if args.only else ("customers", "holdings")
+    for kind, path in (("customers", customers_csv), ("holdings", holdings_csv))[:len(kinds)]:
         result, seconds = timed_import(kind, path, args.profile)
         rows = result.added + result.updated + result.unchanged + result.rejected
         figures[kind] = (rows, seconds)
         log(f"import {kind:9s}: {result.summary} in {seconds:7.1f} s = {rows / seconds:9,.0f} rows/s")
         if result.rejects:
             log(f"  first reject: {result.rejects[0][1]}")
-    reruns = {"all": ("customers", "holdings"), "customers": ("customers",), "none": ()}[args.rerun]
+    reruns = [kind for kind in {"all": ("customers", "holdings"), "customers": ("customers",), "none": ()}[args.rerun]
+              if kind in kinds]
     for kind in reruns:
         path = customers_csv if kind == "customers" else holdings_csv
         result, seconds = timed_import(kind, path, False)
@@ -271,7 +276,7 @@ def main() -> None:
     copy_baselines: dict[str, float] = {}
     log(f"{'':18s}{'rows':>11s}{'ours s':>9s}{'ours rows/s':>13s}{'COPY s':>8s}{'COPY rows/s':>13s}{'ours/COPY':>11s}")
     for kind, path, header in (("customers", customers_csv, CUSTOMER_HEADER),
-                               ("holdings", holdings_csv, HOLDING_HEADER)):
+                               ("holdings", holdings_csv, HOLDING_HEADER))[:len(kinds)]:
         copy_seconds = copy_baselines[kind] = copy_baseline(path, f"copy_{kind}", header)
         for label in (kind, f"{kind} rerun"):
             if label not in figures:
