@@ -195,8 +195,8 @@ def clean_given_fields(instance, given) -> None:
     errors = {}
     for f, attname, name, blank, empty, quick in _given_fields(type(instance), frozenset(given)):
         raw = getattr(instance, attname)
-        if (blank and raw in empty) or isinstance(raw, DatabaseDefault) or (quick and quick(f, raw)):
-            continue  # nothing to check, or a value Django's clean keeps as it is
+        if (quick and quick(f, raw)) or (blank and raw in empty) or isinstance(raw, DatabaseDefault):
+            continue  # a value Django's clean keeps as it is (most values, so asked first), or nothing to check
         outcome, value = _remembered(f, raw, instance)
         if outcome == "ok":
             setattr(instance, attname, value)

@@ -433,8 +433,12 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
                 raise ValueError(f"a {kind} feed is not imported in parts")
             records = cut.records_of_part(records, cut.key_column(fields, KEYS[kind][0]), *part)
         # What lives as long as the feed (the look-ups, the touched customers, the rejects): keep
-        # the cyclic garbage collector from walking it again and again.
+        # the cyclic garbage collector from walking it again and again. A chunk's rows live until it
+        # is written; with young collections every 700 new objects instead of every 50,000 they are
+        # walked over and over (2–3 % of a feed's CPU, measured at 200k customers).
         gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(50_000, 20, 20)
         try:
             if kind in bulk.BULK_KINDS:
                 bulk.import_chunks(kind, records, total, sheet.headers, fields, look, actor, result, progress,
@@ -445,6 +449,7 @@ def feed_import(*, kind: str, path: Path | str, encoding: str | None = None, act
                     if progress and (done % PROGRESS_EVERY == 0 or done == total):
                         progress(done, total)
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
         rejects_file = rejects_path_for(path)
         if part is not None:
