@@ -70,6 +70,24 @@ def test_a_file_spanning_chunks_keeps_good_rows_rejects_bad_ones_and_audits_ever
     assert event.after["mobile"] == "138****0001" and event.after["name"] == "客户1"
 
 
+def test_a_chunks_rows_and_events_carry_its_instant_to_the_microsecond(bank, tmp_path, small_chunks, monkeypatch):
+    # given the chunk's instant with microseconds, and the bank's clock in Beijing time (on
+    # PostgreSQL the COPY writes both as text, made once per chunk)
+    instant = dt.datetime(2026, 12, 5, 2, 10, 7, 123456, tzinfo=dt.UTC)
+    beijing = dt.datetime(2026, 12, 5, 10, 11, 8, 654321, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    monkeypatch.setattr(bulk.timezone, "now", lambda: instant)
+    monkeypatch.setattr(bulk.clock, "now", lambda: beijing)
+    path = tmp_path / "c.csv"
+    _write(path, HEADER, _rows(12))
+
+    # when
+    feed_import(kind="customers", path=path, followups=False)
+
+    # then
+    assert set(Customer.objects.values_list("created_at", "updated_at")) == {(instant, instant)}
+    assert set(AuditEvent.objects.filter(action="customer.created").values_list("at", flat=True)) == {beijing}
+
+
 def test_a_key_repeated_in_the_file_ends_as_its_last_row_within_and_across_chunks(bank, tmp_path, small_chunks):
     # given customer B00003 three times: twice in the first chunk, once more in the second
     rows = _rows(12)
