@@ -46,7 +46,7 @@ def _blank(model: type[Model]) -> tuple[dict[str, Any], tuple, frozenset[str], d
 def unsaved(model: type[Model], **values: Any) -> Model:
     """`model(**values)`, the same instance, made without Model.__init__'s walk of every field."""
     constant, called, names, foreign = _blank(model)
-    if pre_init.has_listeners(model) or post_init.has_listeners(model) or not names.issuperset(values):
+    if _signalled(model) or not names.issuperset(values):
         return model(**values)
     obj = model.__new__(model)
     obj._state = ModelState()
@@ -61,6 +61,13 @@ def unsaved(model: type[Model], **values: Any) -> Model:
         if field is None or routed or not _set_foreign(obj, field, value):
             setattr(obj, name, value)
     return obj
+
+
+def _signalled(model: type[Model]) -> bool:
+    """Whether an instance of `model` sends init signals someone listens to (Signal.send's own
+    shortcut first: no receiver at all, the common case, needs no look-up)."""
+    return bool((pre_init.receivers and pre_init.has_listeners(model))
+                or (post_init.receivers and post_init.has_listeners(model)))
 
 
 def _set_foreign(obj: Model, field, value: Any) -> bool:

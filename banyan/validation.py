@@ -206,6 +206,16 @@ def clean_given_fields(instance, given) -> None:
         raise ValidationError(errors)
 
 
+def clean_field_value(model, name: str, raw: Any) -> tuple[bool, Any]:
+    """What clean_given_fields makes of `raw` as the value of the field `name` (not a relation): (True,
+    the value it keeps) or (False, None) when it refuses it. (Its loop, for one value.)"""
+    (f, _attname, _name, blank, empty, quick), = _given_fields(model, frozenset((name,)))
+    if (quick and quick(f, raw)) or (blank and raw in empty) or isinstance(raw, DatabaseDefault):
+        return True, raw
+    outcome, value = _remembered(f, raw, None)
+    return (True, value) if outcome == "ok" else (False, None)
+
+
 def same_as_stored(model, name: str, value: Any, stored: Any) -> bool:
     """Whether `value`, a writer's value for the field `name` already turned into the field's type,
     is exactly what is stored: of the same type and equal — and a number written otherwise (15 for

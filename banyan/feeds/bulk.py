@@ -54,7 +54,7 @@ from django.utils import timezone, translation
 from psycopg._copy_base import TextFormatter  # psycopg's COPY text format (pinned in pyproject)
 from psycopg.adapt import Transformer
 
-from banyan import clock
+from banyan import clock, validation
 from banyan.audit.models import AuditEvent
 from banyan.audit.request import current_ip
 from banyan.audit.services import _jsonable, diff
@@ -72,8 +72,11 @@ from banyan.feeds.readers import Record
 from banyan.holdings.models import Holding, Transaction
 from banyan.holdings.services import (
     customers_refresh_aum,
+    holding_build_parsed,
     holding_build_unsaved,
     holding_change_unsaved,
+    holding_field_names,
+    holding_field_value,
     holding_unchanged_by,
     transaction_judge_unsaved,
 )
@@ -305,12 +308,10 @@ def _judge_holdings(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
             ext = values.pop("external_id")
             customer = _customer_of(customers, values.pop("customer", ""))
             product = look.product(values.pop("product", ""))
-            fields = rows._convert({k: v for k, v in values.items() if v != ""})
+            cells = {k: v for k, v in values.items() if v != ""}
             base = chunk.base(ext, stored)
             if base is None:
-                holding = holding_build_unsaved(customer=customer, product=product, amount=fields.pop("amount", None),
-                                                purchase_date=fields.pop("purchase_date", None), external_id=ext,
-                                                **fields)
+                holding = _new_holding(ext, customer, product, cells)
                 chunk.events.append((ext, "holding.created", None, {"product": product.code, "amount": holding.amount},
                                      "", customer.pk))
                 chunk.keep(ext, holding, is_new=True)
@@ -319,7 +320,8 @@ def _judge_holdings(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
                 continue
             holding = copy.copy(base)
             before_state, old_customer = _state(base), base.customer_id
-            before, after = holding_change_unsaved(holding=holding, customer=customer, product=product, **fields)
+            before, after = holding_change_unsaved(holding=holding, customer=customer, product=product,
+                                                   **rows._convert(cells))
             if _state(holding) == before_state:
                 chunk.count("unchanged")
                 continue
@@ -329,6 +331,71 @@ def _judge_holdings(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
             chunk.count("updated")
         except ValidationError as e:
             rows._reject(chunk.out, record, rows._reason(kind, e))
+
+
+#: (field, cell) → what a new holding keeps of it (holdings.services.holding_field_value), or _REFUSED:
+#: a feed repeats the same products' dates, rates, flags and statuses a million times.
+_HOLDING_CELLS: dict[tuple[str, str], Any] = {}
+_HOLDING_CELLS_MAX = 200_000
+_REFUSED = object()
+
+
+def _holding_cell(name: str, cell: str) -> Any:
+    """A cell of a new holding as the value holding_build_unsaved keeps (the feed's reading of the
+    cell, the services' parsing, the field's check), or _REFUSED."""
+    try:
+        ok, value = holding_field_value(name, rows._converter(name)(name, cell))
+    except ValidationError:  # a Y/N cell that is neither
+        return _REFUSED
+    return value if ok else _REFUSED
+
+
+@functools.cache
+def _plain_holding_texts() -> dict[str, int]:
+    """The holding's fields whose cell is kept as it is when it fits (an account number): field → its
+    length limit. Their cells are mostly seen once each: not worth remembering."""
+    return {f.name: f.max_length for f in Holding._meta.fields
+            if rows._converter(f.name) is rows._as_is and validation._quick(f) is validation._text_fits
+            and f.name in holding_field_names()}
+
+
+def _holding_values(cells: dict[str, str]) -> dict[str, Any] | None:
+    """Each cell's value (_holding_cell, remembered), or None when one is refused."""
+    values = {}
+    plain = _plain_holding_texts()
+    for name, cell in cells.items():
+        limit = plain.get(name)
+        if limit is not None:
+            if len(cell) > limit:
+                return None
+            values[name] = cell
+            continue
+        key = (name, cell)
+        value = _HOLDING_CELLS.get(key, _HOLDING_CELLS)  # the dict itself: not seen yet
+        if value is _HOLDING_CELLS:
+            if len(_HOLDING_CELLS) >= _HOLDING_CELLS_MAX:
+                _HOLDING_CELLS.clear()
+            value = _HOLDING_CELLS[key] = _holding_cell(name, cell)
+        if value is _REFUSED:
+            return None
+        values[name] = value
+    return values
+
+
+def _new_holding(ext: str, customer: Customer, product, cells: dict[str, str]) -> Holding:
+    """holding_build_unsaved of a new row's non-empty cells: the same holding, or the same refusal.
+    Each field's value depends on its cell alone, so each distinct cell is judged once per feed and
+    the row goes to holding_build_parsed (the rules between fields, what is derived); a row with a
+    refused cell or a broken rule goes to holding_build_unsaved, which words the reason."""
+    values = _holding_values(cells)
+    if values is not None:
+        try:
+            return holding_build_parsed(customer=customer, product=product, external_id=ext, values=values)
+        except ValidationError:
+            pass
+    fields = rows._convert(cells)
+    return holding_build_unsaved(customer=customer, product=product, amount=fields.pop("amount", None),
+                                 purchase_date=fields.pop("purchase_date", None), external_id=ext, **fields)
 
 
 def _judge_transactions(kind: str, batch: Batch, look, chunk: _Chunk) -> None:

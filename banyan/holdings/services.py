@@ -28,7 +28,7 @@ from banyan.holdings.models import (
     account_search_key,
 )
 from banyan.instances import unsaved
-from banyan.validation import clean_given_fields, reject_unknown_fields, same_as_stored
+from banyan.validation import clean_field_value, clean_given_fields, reject_unknown_fields, same_as_stored
 
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -172,13 +172,15 @@ def _holding_rule_errors(holding: Holding) -> dict[str, list[str]]:
     return errors
 
 
-def _new_holding(customer: Customer, product: Product, fields: dict[str, Any]) -> tuple[Holding, set[str]]:
+def _new_holding(customer: Customer, product: Product, fields: dict[str, Any], *,
+                 parsed: bool = False) -> tuple[Holding, set[str]]:
     """An unsaved holding under the rules, with units and current value; returns it and the fields
-    given (holding_create and the bulk feeds share it)."""
-    values, errors = _parse_holding_fields(fields)
+    given (holding_create and the bulk feeds share it). `parsed`: the fields are values already
+    (holding_field_value's), in a dict of the caller's own that this may change."""
+    values, errors = (fields, {}) if parsed else _parse_holding_fields(fields)
     holding = unsaved(Holding, customer=customer, product=product,
                       risk_level_at_sale=values.pop("risk_level_at_sale", customer.risk_level),
-                      **{k: v for k, v in values.items() if k not in errors})
+                      **({k: v for k, v in values.items() if k not in errors} if errors else values))
     for field, messages in _holding_rule_errors(holding).items():
         errors.setdefault(field, messages)
     if errors:
@@ -331,6 +333,45 @@ def holding_build_unsaved(*, customer: Customer, product: Product, amount: Any, 
     clean_given_fields(holding, {*given, "amount", "purchase_date", "units", "current_value",
                                  "risk_level_at_sale", "external_id", "status"})
     return holding
+
+
+def holding_field_value(name: str, raw: Any) -> tuple[bool, Any]:
+    """What holding_build_unsaved keeps of one field's given value — parsed as the services parse it,
+    then the field's own check (clean_given_fields) — as (True, value), or (False, None) when it
+    would refuse it. A pure function of (name, raw): the bulk feeds ask it once per distinct cell."""
+    if name not in _CHECKED_FIELDS:
+        return False, None
+    values, errors = _parse_holding_fields({name: raw})
+    if errors:
+        return False, None
+    return clean_field_value(Holding, name, values[name])
+
+
+#: The fields a feed gives a new holding whose values holding_field_value judges alone.
+_CHECKED_FIELDS = frozenset(_HOLDING_UPDATABLE) - {"customer", "product"}
+
+
+def holding_field_names() -> frozenset[str]:
+    """The fields holding_field_value judges (a text among them: kept as given when it fits)."""
+    return _CHECKED_FIELDS
+
+
+def holding_build_parsed(*, customer: Customer, product: Product, external_id: str,
+                         values: dict[str, Any]) -> Holding:
+    """holding_build_unsaved for `values` each already what it keeps of its field (holding_field_value,
+    amount and purchase_date among them): what is left is the rules between fields, the units and
+    the current value, and the checks of those and of the key, status and risk level at sale. The
+    same holding, or a ValidationError (holding_build_unsaved words it the same way only for the
+    rules: a caller wanting the services' reason for any row asks holding_build_unsaved)."""
+    if not _REQUIRED_SET <= values.keys():
+        raise ValueError("holding_build_parsed needs the amount and the purchase date")
+    holding, _given = _new_holding(customer, product, {**values, "external_id": external_id}, parsed=True)
+    clean_given_fields(holding, _DERIVED_CHECKED)
+    return holding
+
+
+_REQUIRED_SET = frozenset(_REQUIRED)
+_DERIVED_CHECKED = frozenset({"units", "current_value", "risk_level_at_sale", "external_id", "status"})
 
 
 def holding_change_unsaved(*, holding: Holding, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
