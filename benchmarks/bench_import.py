@@ -18,7 +18,9 @@
    hand with \\copy), streamed from the file by the client as the import reads it.
 5. Times "the write alone": the rows the import stored and their audit events, dumped and COPYed
    back (binary, nothing to convert or check) into empty copies of Banyan's tables with all their
-   indexes — what any importer that keeps these rows must at least spend.
+   indexes — what any importer that keeps these rows must at least spend. For holdings, also that
+   plus the time the feed's chunks spent refreshing their customers' AUM (timed in the feed): a
+   write the importer must make (every customer's row, with its indexes) that the write alone leaves out.
 Prints rows/s of each, the ratio ours ÷ COPY, and the machine. `--profile` runs the customers and
 holdings imports under cProfile and prints the top functions (use a small N; the writing thread of
 the write-behind is not profiled). `BANYAN_FEED_WRITE_BEHIND=0` in the environment measures the
@@ -29,6 +31,7 @@ customers file alone (its import, rerun, COPY and write alone), for a quicker pa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import random
@@ -224,10 +227,39 @@ def timed_import(kind: str, path: Path, profile: bool):
         pstats.Stats(prof).sort_stats("tottime").print_stats(25)
         return result, seconds
     start, cpu = time.perf_counter(), time.process_time()
-    result = feed_import(kind=kind, path=path, followups=False)
+    with aum_refresh_timed() as aum:
+        result = feed_import(kind=kind, path=path, followups=False)
     seconds = time.perf_counter() - start
-    log(f"  ({kind}: this process used {time.process_time() - cpu:.1f} s of CPU in {seconds:.1f} s)")
+    log(f"  ({kind}: this process used {time.process_time() - cpu:.1f} s of CPU in {seconds:.1f} s"
+        + (f"; the chunks' AUM refresh took {aum[0]:.1f} s of the writing connection's time)" if aum[0] else ")"))
+    AUM_SECONDS[kind] = aum[0]
     return result, seconds
+
+
+#: Seconds a feed's chunks spent refreshing their customers' AUM (an UPDATE of each customer whose
+#: AUM the chunk's holdings change): a write the feed must make and "the write alone" does not.
+AUM_SECONDS: dict[str, float] = {}
+
+
+@contextlib.contextmanager
+def aum_refresh_timed():
+    """Time bulk._refresh_aum (it runs on the writing thread, one chunk after the other) for the block."""
+    from banyan.feeds import bulk
+
+    spent = [0.0]
+    refresh = bulk._refresh_aum
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return refresh(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+    bulk._refresh_aum = timed
+    try:
+        yield spent
+    finally:
+        bulk._refresh_aum = refresh
 
 
 def main() -> None:
@@ -300,6 +332,10 @@ def main() -> None:
         copy_seconds = copy_baselines[kind]
         log(f"{kind:18s}{rows:11,d}  write alone {floor:6.1f} s = {rows / floor:9,.0f} rows/s = "
             f"{copy_seconds / floor:6.1%} of the raw COPY; ours is {floor / seconds:6.1%} of the write alone")
+        if AUM_SECONDS.get(kind):
+            kept = floor + AUM_SECONDS[kind]
+            log(f"{'':18s}{'':11s}  with the AUM refresh the feed made ({AUM_SECONDS[kind]:.1f} s): {kept:6.1f} s; "
+                f"ours is {kept / seconds:6.1%} of that")
     from banyan.feeds import bulk
 
     log(f"machine: {machine()}; PostgreSQL on loopback port {PG_PORT} (benchmarks/out/pgdata); "

@@ -106,7 +106,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str], bool]
         for cells in reader:
             end = reader.line_num
             if any(c.strip() for c in cells):  # blank lines are not rows
-                yield start, cells, any(n in bad_lines for n in range(start, end + 1))
+                yield start, cells, bool(bad_lines) and any(n in bad_lines for n in range(start, end + 1))
             start = end + 1
     except csv.Error as e:
         raise FeedFileError(f"第 {reader.line_num} 行：CSV 格式错误：{e}") from None
