@@ -34,6 +34,7 @@ and a rejected row gets its line and the same reason. What changes is the writin
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import copy
 import functools
@@ -338,6 +339,15 @@ def _judge_holdings(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
 _HOLDING_CELLS: dict[tuple[str, str], Any] = {}
 _HOLDING_CELLS_MAX = 200_000
 _REFUSED = object()
+
+
+@contextlib.contextmanager
+def _cells_forgotten() -> Iterator[None]:
+    """The remembered cells forgotten when a feed ends (a worker's memory is not the last feed's)."""
+    try:
+        yield
+    finally:
+        _HOLDING_CELLS.clear()
 
 
 def _holding_cell(name: str, cell: str) -> Any:
@@ -760,7 +770,8 @@ def import_chunks(kind: str, records: Iterable[Record], total: int, headers, fie
         if progress and count:
             progress(done, total)
 
-    with clock.frozen(clock.today()):  # one "today" for the whole feed (and no settings look-up per row)
+    # one "today" for the whole feed (and no settings look-up per row)
+    with clock.frozen(clock.today()), _cells_forgotten():
         if not write_behind():
             for records_chunk in _chunks(records):
                 _store(_Judged(kind, records_chunk, headers, fields, result), look, actor, result, shared=shared,

@@ -165,6 +165,33 @@ def test_holdings_in_chunks_keep_every_customers_aum_equal_to_the_sum_of_their_h
     assert AuditEvent.objects.get(action="holding.updated").after == {"amount": "99.00"}
 
 
+def test_a_feeds_new_holdings_are_judged_from_remembered_cells_forgotten_when_it_ends(
+        bank, make_customer, tmp_path, small_chunks, monkeypatch):
+    # given 25 new deposits over three chunks, the same few cells again and again, and one amount refused
+    a = make_customer(bank.rm_a)
+    header = ["external_id", "customer", "product", "amount", "purchase_date", "auto_rollover"]
+    rows = [[f"H{i}", a.external_id, "TD3Y", f"{1000 * (i % 3 + 1)}.00", "2025/01/10", "是" if i % 2 else "N"]
+            for i in range(25)] + [["H99", a.external_id, "TD3Y", "12.345", "2025/01/10", "Y"]]
+    path = tmp_path / "h.csv"
+    _write(path, header, rows)
+    services_way = []
+    judge = bulk.holding_build_unsaved
+    monkeypatch.setattr(bulk, "holding_build_unsaved",
+                        lambda **fields: services_way.append(fields["external_id"]) or judge(**fields))
+
+    # when
+    result = feed_import(kind="holdings", path=path, followups=False)
+
+    # then only the refused row was judged the services' way (for the words of its reason)
+    assert result.summary == "added 25, updated 0, unchanged 0, rejected 1"
+    assert services_way == ["H99"]
+    assert _rejects(path)[27].startswith("第 27 行：金额：")
+    stored = Holding.objects.get(external_id="H1")
+    assert (stored.amount, stored.purchase_date, stored.auto_rollover) == (Decimal("2000.00"), dt.date(2025, 1, 10),
+                                                                            True)
+    assert bulk._HOLDING_CELLS == {}  # a worker's memory is not the last feed's
+
+
 def test_a_transactions_feed_in_chunks_corrects_a_movement_fed_twice_in_place(bank, make_customer, tmp_path,
                                                                                small_chunks):
     # given 15 movements, the fifth fed again at the end with a corrected amount
