@@ -480,8 +480,8 @@ def _insert(model, objs: list) -> list[Step]:
     sequence; on SQLite by the step)."""
     if not objs:
         return []
-    now = timezone.now() if hasattr(objs[0], "created_at") else None
-    if now:
+    if hasattr(objs[0], "created_at"):
+        now = timezone.now()
         for obj in objs:
             obj.created_at = obj.updated_at = now
     if not _postgres():
@@ -492,18 +492,8 @@ def _insert(model, objs: list) -> list[Step]:
         for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
             obj.pk = pk
     fields = model._meta.concrete_fields
-    # the chunk's one instant, written last as text made once (psycopg's date-time dumper costs ~2 µs
-    # a value, the most of a holding's formatting)
-    stamps = [f for f in fields if f.attname in ("created_at", "updated_at")] if now else []
-    own = [f for f in fields if f not in stamps]
-    row_of = operator.attrgetter(*(f.attname for f in own))  # a row's values in one call
-    stamp = (_instant_text(now),) * len(stamps) if now else ()
-    return [_copy(table, [f.column for f in own + stamps], (row_of(obj) + stamp for obj in objs))]
-
-
-def _instant_text(at) -> str:
-    """An aware date-time as PostgreSQL reads it back to the microsecond (ISO 8601 with its offset)."""
-    return at.isoformat()
+    row_of = operator.attrgetter(*(f.attname for f in fields))  # a row's values in one call
+    return [_copy(table, [f.column for f in fields], map(row_of, objs))]
 
 
 def _update(model, objs: list, columns: set[str]) -> list[Step]:
@@ -571,11 +561,10 @@ def _audit(kind: str, chunk: _Chunk, actor) -> list[Step]:
                         after=after and _flat_json(after), ip=ip)
              for actor_id, action, cid, object_type, oid, detail, before, after, ip in _events(kind, chunk, actor)],
             batch_size=500)]
-    at_text = _instant_text(at)
     return [_copy(AuditEvent._meta.db_table,
                   ["at", "actor_id", "action", "customer_id", "object_type", "object_id", "detail", "before", "after",
                    "ip"],
-                  ((at_text, actor_id, action, cid, object_type, oid, detail,
+                  ((at, actor_id, action, cid, object_type, oid, detail,
                     before and _json_text(before), after and _json_text(after), ip)
                    for actor_id, action, cid, object_type, oid, detail, before, after, ip
                    in _events(kind, chunk, actor)))]
