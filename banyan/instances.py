@@ -3,7 +3,8 @@
 Django's Model.__init__ walks every field of the model for each instance (looking up each in the
 keyword arguments, asking each for its default); a feed of a million rows builds a million
 customers or holdings with 40-odd fields each. `unsaved` copies the defaults worked out once per
-model and sets only the given values, through the same attributes. A foreign key is set as its
+model and sets only the given values, through the same attributes; `copied` is copy.copy of an
+instance without the pickling protocol it goes through. A foreign key is set as its
 descriptor sets it in __init__ (the steps copied for a project without database routers, as
 Banyan's; with one, or for anything unusual, through the descriptor). A model with init signals,
 a default that must be called per instance, or a name that is not one of the model's goes
@@ -12,6 +13,7 @@ through __init__.
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import Any
 
@@ -89,3 +91,24 @@ def _set_foreign(obj: Model, field, value: Any) -> bool:
     obj.__dict__[field.attname] = getattr(value, field.related_fields[0][1].attname)
     state.fields_cache[field.cache_name] = value
     return True
+
+
+def copied(obj: Model) -> Model:
+    """copy.copy(obj): the same class, a copy of its attributes, its own ModelState and cache of
+    related objects (Model.__getstate__'s steps; copy.copy goes there through __reduce_ex__, a
+    module lookup and __setstate__ — a feed copies every stored row it judges a change to). A model
+    that overrides the pickling steps, or holds a memoryview (which __getstate__ turns into bytes),
+    goes through copy.copy."""
+    cls = type(obj)
+    if (cls.__reduce__ is not Model.__reduce__ or cls.__getstate__ is not Model.__getstate__
+            or cls.__setstate__ is not Model.__setstate__
+            or any(isinstance(value, memoryview) for value in obj.__dict__.values())):
+        return copy.copy(obj)
+    new = cls.__new__(cls)
+    state = obj.__dict__.copy()
+    model_state = ModelState.__new__(ModelState)
+    model_state.__dict__.update(state["_state"].__dict__)
+    model_state.fields_cache = state["_state"].fields_cache.copy()
+    state["_state"] = model_state
+    new.__dict__.update(state)
+    return new

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import copy
 import functools
 import itertools
 import json
@@ -81,7 +80,7 @@ from banyan.holdings.services import (
     holding_unchanged_by,
     transaction_judge_unsaved,
 )
-from banyan.instances import unsaved
+from banyan.instances import copied, unsaved
 
 BULK_KINDS = ("customers", "new_cards", "holdings", "transactions")
 #: Chunk sizes: the first chunks are small (a quick first commit and progress report), then 5,000.
@@ -260,7 +259,7 @@ def _judge_customers(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
                 chunk.keep(ext, customer, is_new=True)
                 chunk.count("added")
                 continue
-            customer = copy.copy(base)  # a rejected row leaves the earlier state as it was
+            customer = copied(base)  # a rejected row leaves the earlier state as it was
             customer_change_unsaved(customer, **fields)
             moved = rm is not None and rm.pk != customer.rm_id
             if moved:
@@ -319,7 +318,7 @@ def _judge_holdings(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
                 chunk.touched.add(customer.pk)
                 chunk.count("added")
                 continue
-            holding = copy.copy(base)
+            holding = copied(base)
             before_state, old_customer = _state(base), base.customer_id
             before, after = holding_change_unsaved(holding=holding, customer=customer, product=product,
                                                    **rows._convert(cells))
@@ -419,7 +418,7 @@ def _judge_transactions(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
             fields = rows._convert(values)
             base = chunk.base(ext, stored)
             row = transaction_judge_unsaved(customer=customer, external_id=ext, occurred_on=fields.pop("date", ""),
-                                            amount=fields.pop("amount", ""), row=copy.copy(base) if base else None,
+                                            amount=fields.pop("amount", ""), row=copied(base) if base else None,
                                             **fields)
             if base is None:
                 chunk.keep(ext, row, is_new=True)

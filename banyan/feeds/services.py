@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -227,8 +228,18 @@ def no_such_customer(external_id: str) -> ValidationError:
 
 
 def _state(obj) -> dict[str, Any]:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields
-            if f.attname not in ("updated_at", "created_at")}
+    """The row's values (attname → value) but its stamps: what "unchanged" compares. A feed compares
+    two of them for every row it updates."""
+    names, values = _state_getter(type(obj))
+    return dict(zip(names, values(obj), strict=True))
+
+
+@functools.cache
+def _state_getter(model) -> tuple[tuple[str, ...], Callable[[Any], tuple]]:
+    """The attnames `_state` reads and one getter of all of them (a tuple, whatever their number)."""
+    names = tuple(f.attname for f in model._meta.concrete_fields if f.attname not in ("updated_at", "created_at"))
+    getter = operator.attrgetter(*names)
+    return names, (getter if len(names) > 1 else lambda obj: (getter(obj),))
 
 
 def _customer_row(kind: str, values: dict[str, str], look: _Lookups, actor, touched: set[int]) -> str:

@@ -1,15 +1,18 @@
-"""banyan.instances.unsaved makes the same unsaved instance as the model's own constructor."""
+"""banyan.instances.unsaved makes the same unsaved instance as the model's own constructor, and
+`copied` the same copy as copy.copy."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from banyan.customers.models import Customer
+from banyan.feeds.services import _state
 from banyan.holdings.models import Holding
-from banyan.instances import unsaved
+from banyan.instances import copied, unsaved
 
 
 def _fields(obj) -> dict:
@@ -55,3 +58,21 @@ def test_a_foreign_key_of_the_wrong_kind_or_another_database_is_refused_as_by_th
 def test_a_name_the_model_does_not_have_is_refused_as_by_the_constructor():
     with pytest.raises(TypeError, match="unexpected keyword"):
         unsaved(Customer, nonsense=1)
+
+
+@pytest.mark.django_db
+def test_a_stored_row_copied_is_the_copy_copy_makes_and_changing_it_leaves_the_stored_one_alone(bank, zeng):
+    stored = Holding.objects.select_related("product").get(customer=zeng, product=bank.products.fund)
+    for copy_ in (copied(stored), copy.copy(stored)):
+        assert type(copy_) is Holding and copy_ is not stored
+        assert _fields(copy_) == _fields(stored) and _state(copy_) == _state(stored)
+        assert (copy_._state.db, copy_._state.adding) == ("default", False)
+        assert copy_._state is not stored._state and copy_._state.fields_cache is not stored._state.fields_cache
+        assert copy_.product is stored.product  # the cached product comes along: no query to read it
+        copy_.amount, copy_.product = Decimal("200.00"), bank.products.deposit
+        copy_._state.adding = True
+        assert stored.amount == Decimal("100000.00") and stored.product_id == bank.products.fund.pk
+        assert stored._state.adding is False and stored.product is not bank.products.deposit
+    assert _state(copied(stored)) == _state(stored)
+    assert list(_state(stored)) == [f.attname for f in Holding._meta.concrete_fields
+                                    if f.attname not in ("created_at", "updated_at")]
