@@ -156,6 +156,22 @@ def parallel_workers_options(options: dict, workers: str) -> dict:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = parallel_workers_options(
         DATABASES["default"].get("OPTIONS", {}), os.environ.get("BANYAN_DB_PARALLEL_WORKERS", ""))
+
+
+def replica_database(url: str) -> dict:
+    """DATABASES' `review` entry: a streaming replica of the primary that the review reads
+    (banyan/replica.py). In the tests it mirrors the default database: the test database the
+    primary creates is replayed there under the same name."""
+    entry = dj_database_url.parse(url, conn_max_age=60)
+    entry["OPTIONS"] = parallel_workers_options(entry.get("OPTIONS", {}),
+                                                os.environ.get("BANYAN_DB_PARALLEL_WORKERS", ""))
+    entry["TEST"] = {"MIRROR": "default"}
+    return entry
+
+
+if os.environ.get("BANYAN_REVIEW_DATABASE_URL"):
+    DATABASES["review"] = replica_database(os.environ["BANYAN_REVIEW_DATABASE_URL"])
+DATABASE_ROUTERS = ["banyan.replica.Router"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2id at OWASP's parameters (banyan/org/hashers.py); PBKDF2 hashes still verify and are

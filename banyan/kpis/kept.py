@@ -34,8 +34,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from banyan import clock
-from banyan.kpis.models import KeptBook, KeptDay, KeptKind, KeptWork, StaleKind
+from banyan import clock, replica
+from banyan.kpis.models import KeptBook, KeptDay, KeptKind, KeptWork, Stale, StaleKind
 from banyan.kpis.periods import Period
 
 _LIVE = contextvars.ContextVar("banyan_kpis_live", default=False)
@@ -110,7 +110,9 @@ def kept_sum(key: str):
 
 class Busy(Exception):
     """Another refresh has held the kept figures longer than a review should wait (it is counting
-    a long period for the first time): the review counts from the rows instead (`or_live`)."""
+    a long period for the first time), or — on the review's replica, which cannot refresh them —
+    what the review needs is not kept or is marked stale: the review counts from the rows instead
+    (`or_live`)."""
 
 
 #: How long a review waits for another one's refresh before counting from the rows.
@@ -118,16 +120,18 @@ WAIT = "10s"
 
 
 def or_live(fn):
-    """Run `fn` on the kept figures, or — when they are busy — from the rows alone."""
+    """Run `fn` — a review's read — on the kept figures, or, when they are busy, from the rows
+    alone; on the review's replica when there is one (banyan.replica)."""
     @functools.wraps(fn)
     def run(*args, **kwargs):
-        if not enabled():
-            return fn(*args, **kwargs)
-        try:
-            return fn(*args, **kwargs)
-        except Busy:
-            with live_only():
+        with replica.reading():
+            if not enabled():
                 return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except Busy:
+                with live_only():
+                    return fn(*args, **kwargs)
     return run
 
 
@@ -152,8 +156,12 @@ def _take_stale() -> dict[str, set[dt.date]]:
     return out
 
 
-def _drop(stale: dict[str, set[dt.date]]) -> None:
-    """Forget the kept figures that depend on a stale day."""
+Key = tuple[dt.date, dt.date]  # (day, other)
+
+
+def _touched(stale: dict[str, set[dt.date]]) -> tuple[list[dt.date], Q]:
+    """What depends on the stale days: the work's days, and the book's kept rows (a Q over kind,
+    day and other, the fields KeptDay and KeptBook share)."""
     work, snapshots, movements = (sorted(stale.get(k, ())) for k in StaleKind.values)
     book = Q(pk__in=[])
     if snapshots:
@@ -161,21 +169,42 @@ def _drop(stale: dict[str, set[dt.date]]) -> None:
                  | Q(kind__in=[KeptKind.MOVES, KeptKind.MOVEMENTS], other__in=snapshots))
     if movements:
         book |= Q(kind=KeptKind.MOVEMENTS, day__in=movements)
+    return work, book
+
+
+def _drop(stale: dict[str, set[dt.date]]) -> None:
+    """Forget the kept figures that depend on a stale day."""
+    work, book = _touched(stale)
     if work:
         KeptDay.objects.filter(kind=KeptKind.WORK, day__in=work).delete()
         KeptWork.objects.filter(day__in=work).delete()
-    if snapshots or movements:
+    if stale.get(StaleKind.SNAPSHOT) or stale.get(StaleKind.MOVEMENT):
         KeptDay.objects.filter(book).delete()
         KeptBook.objects.filter(book).delete()
 
 
-Key = tuple[dt.date, dt.date]  # (day, other)
+def _kept_on_replica(kind: str, keys: list[Key]) -> None:
+    """On the replica nothing can be refreshed: the figures of `keys` are read when every one is
+    kept and no stale mark touches it; otherwise Busy, and the review counts from the rows."""
+    stale: dict[str, set[dt.date]] = defaultdict(set)
+    for mark, day in Stale.objects.values_list("kind", "day").distinct():
+        stale[mark].add(day)
+    work, book = _touched(stale)
+    days = [d for d, _o in keys]
+    have = KeptDay.objects.filter(kind=kind, day__gte=min(days), day__lte=max(days))
+    have = have.exclude(day__in=work) if kind == KeptKind.WORK else have.exclude(book)
+    if set(keys) - set(have.values_list("day", "other")):
+        raise Busy(f"{kind} not kept on the replica")
 
 
 def ensure(kind: str, keys: Iterable[Key], count: Callable[[list[Key]], list]) -> None:
     """Make sure the figures of `kind` for every (day, other) in `keys` are kept and current:
     stale ones dropped, missing ones counted by `count` — in one transaction."""
     keys = sorted(set(keys))
+    if replica.active():
+        if keys:
+            _kept_on_replica(kind, keys)
+        return
     with transaction.atomic():
         _drop(_take_stale())
         if not keys:

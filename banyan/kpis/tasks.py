@@ -8,7 +8,8 @@ but what failed. Without a broker no beat runs: opening the reports page does th
 
 First, the same morning run counts the bank's review of the running and the past month, quarter
 and year (`review_warm`): that keeps their closed days (banyan.kpis.kept), so that the first
-branch head to open a review does not wait for the whole bank's days to be counted."""
+branch head to open a review does not wait for the whole bank's days to be counted. It runs on
+the primary: a review on the replica (banyan.replica) only reads what was kept."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def monthly_reports(day: str | None = None) -> dict | None:
 def review_warm(*, today=None) -> list[str]:
     """The bank's review of the periods the branch heads read most, counted once: their closed
     days are kept from then on. Returns the periods' labels."""
-    from banyan import clock
+    from banyan import clock, replica
     from banyan.kpis.figures import Scope, review
     from banyan.kpis.periods import Period
 
@@ -39,6 +40,7 @@ def review_warm(*, today=None) -> list[str]:
     for kind in ("month", "quarter", "year"):
         running = Period.of(kind, today)
         periods += [running, running.previous()]
-    for period in periods:
-        review(Scope(), period)
+    with replica.on_primary():  # keeping figures writes: the replica, if any, only reads them
+        for period in periods:
+            review(Scope(), period)
     return [p.label() for p in periods]

@@ -1,0 +1,88 @@
+"""The review's reads on a streaming replica (docs/scale.md, section 5, step 4).
+
+At a big bank the branch heads' review — the page, its Excel, the API, the plans' progress and
+the monthly reports — reads the whole period's rows; on a replica those reads take none of the
+primary's cores, which the nightly feeds and the managers' own pages need. A deployment names the
+replica in BANYAN_REVIEW_DATABASE_URL (the `review` database, banyan/settings.py); without one,
+everything here is a no-op and the review reads the primary as before.
+
+`reading()` sends the block's reads there, in one read-only REPEATABLE READ transaction, so that
+a review never mixes two moments of the replica's replay; every write — the audit event of the
+look, a report row — still goes to the primary (the Router below). A replica refuses writes, so
+the review's kept figures (banyan.kpis.kept) are only *read* there: when what a review needs is
+kept and no stale mark touches it, it is read as on the primary; otherwise that review is counted
+from the rows (`kept.or_live`), and the primary's morning run (`review_warm`) keeps it for the
+next day. The replica's lag — seconds — is the review's: what was written in the last seconds
+may not be in it yet."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+from django.db import connections, transaction
+
+#: The replica's alias in DATABASES.
+ALIAS = "review"
+
+_READING = contextvars.ContextVar("banyan_replica_reading", default=False)
+_PRIMARY = contextvars.ContextVar("banyan_replica_primary_only", default=False)
+
+
+def configured() -> bool:
+    return ALIAS in connections.settings
+
+
+def active() -> bool:
+    """Whether the reads now go to the replica."""
+    return _READING.get()
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[bool]:
+    """The block's reads on the replica, in one snapshot (yields whether they are). Nested blocks
+    share the outer one's transaction; inside `on_primary()` this does nothing."""
+    if _READING.get() or _PRIMARY.get() or not configured():
+        yield _READING.get()
+        return
+    with transaction.atomic(using=ALIAS):
+        with connections[ALIAS].cursor() as cursor:
+            # REPEATABLE READ: every query of the review sees the same replayed moment (SERIALIZABLE
+            # is refused on a standby); READ ONLY says what a standby would refuse anyway
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        token = _READING.set(True)
+        try:
+            yield True
+        finally:
+            _READING.reset(token)
+
+
+@contextlib.contextmanager
+def on_primary() -> Iterator[None]:
+    """The block's reads on the primary even where the review would read the replica: for work
+    that must write what it reads (the morning run that keeps the review's figures)."""
+    token, reading_token = _PRIMARY.set(True), _READING.set(False)
+    try:
+        yield
+    finally:
+        _READING.reset(reading_token)
+        _PRIMARY.reset(token)
+
+
+class Router:
+    """Reads inside `reading()` go to the replica; every write, and every other read, to the
+    primary. Migrations run on the primary only (the replica replays them)."""
+
+    def db_for_read(self, model, **hints):
+        return ALIAS if _READING.get() else None
+
+    def db_for_write(self, model, **hints):
+        return "default"
+
+    def allow_relation(self, obj1, obj2, **hints):
+        # a row read on the replica is a row of the primary (an audit event's actor, a report's branch)
+        return True
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return False if db == ALIAS else None
