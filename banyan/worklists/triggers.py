@@ -251,14 +251,15 @@ def anniversaries(w: Window) -> list[Reason]:
         any_field |= Q(**{f"{field}_mmdd__in": keys, f"{field}__lt": first})
     rows = (w.customers().alias(**mmdd).filter(any_field)
             .values_list("pk", *(field for field, _label in fields)))
+    by_mmdd: dict[tuple[int, int], list[dt.date]] = defaultdict(list)  # the window's days by month and day
+    for day in days:
+        by_mmdd[day.month, day.day].append(day)
     out = []
     for pk, *dates in fetch_rows(rows):
         for (field, label), since in zip(fields, dates, strict=True):
             if since is None or since >= first:
                 continue
-            for day in days:
-                if (since.month, since.day) != (day.month, day.day):
-                    continue
+            for day in by_mmdd.get((since.month, since.day), ()):
                 years = day.year - since.year
                 # Account anniversaries only at milestones, or they would drown the list.
                 if field == "account_opened_on" and years not in (1, 3, 5, 8, 10, 15, 20, 25, 30):
@@ -295,6 +296,7 @@ class _Written(dict):
 
 def maturities(w: Window) -> list[Reason]:
     out = []
+    add, new, Re = out.append, tuple.__new__, Reason  # new: see cadence()
     # by the amount's text (equal amounts written otherwise, 5E+2 and 500, are not the same words)
     money, md = _Written(lambda text: _money(Decimal(text))), _Written(_md)
     for code, types in _MATURITY:
@@ -305,8 +307,8 @@ def maturities(w: Window) -> list[Reason]:
         for pk, cid, due, amount, rollover, name in fetch_rows(rows):
             note = "（已设自动转存）" if rollover else ""
             text = str(amount)
-            out.append(Reason(cid, code, f"{name} {money[text]} 于 {md[due]}{verb}{note}", due,
-                              f"holding:{pk}", (name, text, bool(rollover))))
+            add(new(Re, (cid, code, f"{name} {money[text]} 于 {md[due]}{verb}{note}", due, f"holding:{pk}",
+                         (name, text, bool(rollover)), None)))
     return out
 
 
@@ -315,9 +317,17 @@ def card_repayments(w: Window) -> list[Reason]:
     rows = (w.holdings().filter(product__type=ProductType.CREDIT_CARD, payment_due_date__gte=first,
                                 payment_due_date__lte=last, minimum_payment__gt=0)
             .values_list("pk", "customer_id", "payment_due_date", "minimum_payment"))
-    return [Reason(cid, C.CARD_REPAYMENT, f"信用卡 {_md(due)} 到期还款，最低还款 {m:,.2f} 元", due, f"holding:{pk}",
-                   (str(m),))
-            for pk, cid, due, m in fetch_rows(rows)]
+    # A bank's cards fall due on a few days with a few hundred distinct minimum payments: each
+    # (day, amount)'s words written once (a Decimal's formatting is most of a reason's cost).
+    said: dict[tuple, tuple[str, tuple]] = {}
+    out = []
+    add, code, new, Re = out.append, C.CARD_REPAYMENT.value, tuple.__new__, Reason  # new: see cadence()
+    for pk, cid, due, m in fetch_rows(rows):
+        words = said.get((due, m))
+        if words is None:
+            words = said[due, m] = (f"信用卡 {_md(due)} 到期还款，最低还款 {m:,.2f} 元", (str(m),))
+        add(new(Re, (cid, code, words[0], due, f"holding:{pk}", words[1], None)))
+    return out
 
 
 def loans_overdue(w: Window) -> list[Reason]:
@@ -485,6 +495,9 @@ def cadence(w: Window) -> list[Reason]:
     add = out.append
     never = "尚未建立联系：建议首次邀约，了解客户需求"
     code, first = C.CADENCE_DUE.value, w.first
+    # each of up to a million reasons made as the tuple it is, every field given (half the cost of
+    # the named tuple's constructor, which sorts out arguments and defaults)
+    new, Re = tuple.__new__, Reason
     # Most of the bank's customers, in a few hundred alike kinds (days since, frequency, agreed or
     # the segment's, orientation): each kind's detail and facts written once and shared (they are
     # immutable), each frequency's timedelta made once.
@@ -493,7 +506,7 @@ def cadence(w: Window) -> list[Reason]:
     for pk, last, segment_days, orientation, agreed in fetch_rows(rows):
         days = agreed or segment_days
         if last is None:
-            add(Reason(pk, code, never, first, "", (None, days, orientation or "")))
+            add(new(Re, (pk, code, never, first, "", (None, days, orientation or ""), None)))
             continue
         step = steps.get(days)
         if step is None:
@@ -504,7 +517,7 @@ def cadence(w: Window) -> list[Reason]:
         if words is None:
             rule = f"与客户约定每 {days} 天联系一次" if agreed else f"应每 {days} 天联系一次"
             words = said[kind] = (f"已 {since} 天未联系（{rule}）", (since, days, orientation or ""))
-        add(Reason(pk, code, words[0], last + step, "", words[1]))
+        add(new(Re, (pk, code, words[0], last + step, "", words[1], None)))
     return out
 
 

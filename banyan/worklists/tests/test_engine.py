@@ -365,3 +365,30 @@ def test_a_wedding_anniversary_and_a_fifth_account_anniversary_come_up_but_not_a
     assert "结婚纪念日（30 周年）" in tasks[married.pk].reasons.get(code="anniversary").detail
     assert "开户纪念日（5 周年）" in tasks[fifth.pk].reasons.get(code="anniversary").detail
     assert fourth.pk not in tasks or "anniversary" not in codes(tasks[fourth.pk])
+
+
+
+def test_the_triggers_that_build_reasons_as_plain_tuples_give_every_field(bank, make_customer):
+    """cadence, maturities and card repayments make their hundreds of thousands of reasons with
+    tuple.__new__ and every field in order (half the named tuple's cost): a field added to Reason
+    must be added there too, or their reasons would lack it."""
+    from banyan.holdings.services import product_create
+    from banyan.segments.models import SegmentPolicy
+    from banyan.worklists.services import planner_rules
+    from banyan.worklists.triggers import Reason, Window, cadence, card_repayments, maturities
+
+    customer = make_customer(bank.rm_a, name="张伟")
+    Customer.objects.filter(pk=customer.pk).update(agreed_contact_days=30)  # never contacted: cadence
+    holding_create(actor=bank.rm_a, customer=customer, product=bank.products.deposit, amount="300000",
+                   purchase_date="2023-11-30", maturity_date="2026-11-30")
+    card = product_create(actor=None, code="CC01", name="白金信用卡", type="credit_card", risk_level="R1")
+    holding_create(actor=bank.rm_a, customer=customer, product=card, amount="0", purchase_date="2024-01-01",
+                   payment_due_date="2026-11-24", minimum_payment="1280.00")
+    policy = SegmentPolicy.current()
+    window = Window(first=MON, last=MON + dt.timedelta(days=14), rules=planner_rules(policy).reason_rules,
+                    policy=policy, manager_ids=None)
+    with clock.frozen(MON):
+        for trigger in (cadence, maturities, card_repayments):
+            (reason,) = trigger(window)
+            assert type(reason) is Reason and len(reason) == len(Reason._fields), trigger.__name__
+            assert reason.customer_id == customer.pk and reason.staff_id is None
