@@ -1,7 +1,7 @@
 """One day's worklists for a whole bank (issue 5): the engine against a hand-written DuckDB query
 over the same data exported to Parquet, and against a naive per-customer ORM loop, in one run.
 
-    .venv/bin/python benchmarks/bench_worklist.py --pg bank1m [--day 2026-11-25] [--naive-sample 2000]
+    .venv/bin/python benchmarks/bench_worklist.py --pg bank1m [--day 2026-11-25] [--naive-sample 2000] [--per-trigger]
     .venv/bin/python benchmarks/bench_worklist.py [--customers 200000] [--holdings 1000000]   # SQLite
 
 Prints, in this order:
@@ -12,6 +12,7 @@ Prints, in this order:
   set-based triggers; their Reason objects carry the Chinese detail lines), best of --repeat runs;
 - PostgreSQL alone (on PostgreSQL): the triggers' queries re-run under EXPLAIN ANALYZE — the
   server's execution time without sending a row: what the row store costs before any Python;
+  with --per-trigger, also each trigger's own time against its queries';
 - the same reasons? (customer, code, date, ref) of both, matched per reason code — must be equal;
 - engine, full build: `worklists_build(day=…)` for every manager (triggers, the already-planned
   look-up, facts, the planner, talking points, stored tasks and reasons);
@@ -220,6 +221,25 @@ def postgres_alone(run) -> tuple[float, int]:
     return total, len(captured)
 
 
+def per_trigger(window, repeat: int) -> None:
+    """Each trigger alone: its time in the engine (best of `repeat`) against PostgreSQL alone for
+    its queries — where the engine's time over the server's goes (issue 15 §3)."""
+    from banyan.worklists.triggers import TRIGGERS, gc_paused
+
+    engine_total = server_total = 0.0
+    for trigger in TRIGGERS:
+        def run(trigger=trigger):
+            with gc_paused():
+                return trigger(window)
+        engine_s, found = best(run, repeat)
+        server_s, queries = postgres_alone(run)
+        engine_total, server_total = engine_total + engine_s, server_total + server_s
+        print(f"  {trigger.__name__:26} {len(found):9,} reasons   engine {engine_s:6.3f} s   PostgreSQL alone "
+              f"{server_s:6.3f} s ({queries} queries)   over {engine_s - server_s:6.3f} s")
+    print(f"  {'all, one by one':26} {'':9}           engine {engine_total:6.3f} s   PostgreSQL alone "
+          f"{server_total:6.3f} s   = {engine_total / server_total:.2f}×", flush=True)
+
+
 def clear(day: dt.date) -> None:
     from banyan.worklists.models import Task, WorklistDay
 
@@ -266,6 +286,8 @@ def main() -> None:
                         help="customers the naive loop looks at (scaled up); 0 = all; default 2000 on PG, 0 on SQLite")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the DuckDB query and of the triggers")
     parser.add_argument("--keep", action="store_true", help="keep the engine's stored lists")
+    parser.add_argument("--per-trigger", action="store_true",
+                        help="PostgreSQL: each trigger's time (best of --repeat) against its queries' execution alone")
     args = parser.parse_args()
     if args.pg:
         use_pg(args.pg, create=False)
@@ -321,6 +343,8 @@ def main() -> None:
             print(f"PostgreSQL alone:               {pg_s:8.3f} s   the triggers' {queries} queries executed by the "
                   f"server, rows discarded (EXPLAIN ANALYZE: no transfer, no Python) = {pg_s / duck_s:.1f}× DuckDB",
                   flush=True)
+            if args.per_trigger:
+                per_trigger(window, args.repeat)
         print("the same reasons? (customer, code, date, ref)")
         same = compare({(r.customer_id, r.code, r.due, r.ref) for r in found}, set(duck_rows))
         del found
