@@ -58,6 +58,16 @@ def reading() -> Iterator[bool]:
             _READING.reset(token)
 
 
+def replayed_at():
+    """Inside `reading()` on the replica: the commit time of the last transaction it has replayed
+    (what the review is as of; None before it has replayed any). None elsewhere."""
+    if not _READING.get():
+        return None
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("SELECT pg_last_xact_replay_timestamp()")
+        return cursor.fetchone()[0]
+
+
 @contextlib.contextmanager
 def on_primary() -> Iterator[None]:
     """The block's reads on the primary even where the review would read the replica: for work

@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from banyan import clock
+from banyan import clock, replica
 from banyan.customers.selectors import visible_customers
 from banyan.kpis import figures
 from banyan.kpis.definitions import FIELD_BY_KEY, FIELDS, MAIN
@@ -152,17 +152,20 @@ def review_page(request: HttpRequest) -> HttpResponse:
     if scope.unassigned:
         raise Http404("The drill-down lists these customers")
     user = request.user
-    r = review(scope, period)
-    review_read(actor=user, review=r, via="page")
+    # the figures, the trend and the matrix from one moment of the review's replica, if there is one
+    with replica.reading():
+        r = review(scope, period)
+        review_read(actor=user, review=r, via="page")  # written on the primary, as every write
+        if scope.branch_id is not None:  # the managers' lines too
+            trend, by_row = figures.weekly_trends(scope, period)
+        else:
+            trend, by_row = figures.weekly_trend(scope, period), {}
+        matrix = r.quadrant_matrix()
+        replayed_at = replica.replayed_at()
     by_branch = user.role == Role.ADMIN and scope.branch_id is None and scope.manager_id is None
     if by_branch and request.GET.get("view") == "managers":
         by_branch = False
     rows = r.by_branch() if by_branch else r.rows
-    if scope.branch_id is not None:  # the managers' lines too
-        trend, by_row = figures.weekly_trends(scope, period)
-    else:
-        trend, by_row = figures.weekly_trend(scope, period), {}
-    matrix = r.quadrant_matrix()
     params = {k: request.GET.get(k, "") for k in ("manager", "branch", "view") if request.GET.get(k)}
     own = scope.manager_id == user.pk and user.role in (Role.RM, Role.PLANNER)
     context = {
@@ -185,7 +188,7 @@ def review_page(request: HttpRequest) -> HttpResponse:
         "export_link": _link(period, **params),
         "branches": Branch.objects.order_by("code") if user.role == Role.ADMIN else None,
         "managers": _managers(user, scope, period) if user.role in (Role.BRANCH_HEAD, Role.ADMIN) else None,
-        "nav_active": "review",
+        "nav_active": "review", "on_replica": replayed_at is not None, "replayed_at": replayed_at,
     }
     return render(request, "kpis/review.html", context)
 

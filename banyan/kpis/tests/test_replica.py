@@ -17,6 +17,7 @@ import pytest
 from django.db import connections
 from django.db.utils import InternalError, ProgrammingError
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from banyan import replica
 from banyan.audit.models import AuditEvent
@@ -131,6 +132,14 @@ def test_the_review_page_reads_the_replica_and_audits_the_look_on_the_primary(sm
                             HTTP_AUTHORIZATION=f"Bearer {api_token_issue(staff=bank.head)}")
     assert page.status_code == 200 and answer.status_code == 200
     assert any("contacts_interaction" in q["sql"] for q in standby)
+    # the page says where its figures come from and as of when: the replica's last replayed commit
+    html = page.content.decode()
+    assert 'id="review-replica"' in html and "检视只读副本" in html
+    with replica.reading():
+        replayed = replica.replayed_at()
+    assert replayed is not None and timezone.localtime(replayed).strftime("%Y-%m-%d") in html
+    with replica.on_primary():
+        assert replica.replayed_at() is None
     assert answer.json()["total"]["contacts"] == _on_primary(Scope(branch_id=bank.b1.pk), PERIODS[0])["total"][
         "contacts"]
     looks = AuditEvent.objects.filter(action="review.read", actor=bank.head)
