@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 from collections.abc import Iterator
 
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
+
+logger = logging.getLogger(__name__)
 
 #: The replica's alias in DATABASES.
 ALIAS = "review"
@@ -45,6 +48,13 @@ def reading() -> Iterator[bool]:
     share the outer one's transaction; inside `on_primary()` this does nothing."""
     if _READING.get() or _PRIMARY.get() or not configured():
         yield _READING.get()
+        return
+    try:
+        connections[ALIAS].ensure_connection()
+    except OperationalError as e:
+        # a replica down (or being rebuilt) must not take the review with it: it reads the primary
+        logger.warning("The review's replica cannot be reached, the review reads the primary: %s", e)
+        yield False
         return
     with transaction.atomic(using=ALIAS):
         with connections[ALIAS].cursor() as cursor:

@@ -165,6 +165,8 @@ def replica_database(url: str) -> dict:
     entry = dj_database_url.parse(url, conn_max_age=60)
     entry["OPTIONS"] = parallel_workers_options(entry.get("OPTIONS", {}),
                                                 os.environ.get("BANYAN_DB_PARALLEL_WORKERS", ""))
+    # a replica that does not answer is given up quickly: the review then reads the primary
+    entry["OPTIONS"].setdefault("connect_timeout", 3)
     entry["TEST"] = {"MIRROR": "default"}
     return entry
 

@@ -183,3 +183,28 @@ def test_kept_figures_are_read_on_the_replica_when_current_and_the_rows_counted_
     caught_up()
     figures, from_kept = on_replica()
     assert from_kept and figures == _on_primary(scope, period)
+
+
+def test_a_replica_that_cannot_be_reached_leaves_the_review_on_the_primary(small, caplog):
+    """A replica down, or rebuilt, must not take the review with it."""
+    import socket
+
+    bank, _mover = small
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]  # nothing listens there once the socket is closed
+    standby = connections[replica.ALIAS]
+    standby.close()
+    port = standby.settings_dict["PORT"]
+    standby.settings_dict["PORT"] = closed_port
+    try:
+        with _read("default") as primary:
+            figures = _figures(Scope(branch_id=bank.b1.pk), PERIODS[0])
+        assert figures == _on_primary(Scope(branch_id=bank.b1.pk), PERIODS[0])
+        assert len(primary) > 0
+        assert "replica cannot be reached" in caplog.text
+        with replica.reading() as on_replica:
+            assert not on_replica and not replica.active()
+    finally:
+        standby.close()
+        standby.settings_dict["PORT"] = port
