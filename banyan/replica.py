@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import time
 from collections.abc import Iterator
 
 from django.db import OperationalError, connections, transaction
@@ -76,6 +77,32 @@ def replayed_at():
     with connections[ALIAS].cursor() as cursor:
         cursor.execute("SELECT pg_last_xact_replay_timestamp()")
         return cursor.fetchone()[0]
+
+
+def replayed(timeout: float = 60.0) -> bool:
+    """Wait until the replica has replayed everything the primary has written so far (True), or
+    `timeout` seconds (False); True at once without a replica. The morning run waits so, after
+    keeping the review's figures on the primary, before the reports read them on the replica."""
+    if not configured():
+        return True
+    with connections["default"].cursor() as cursor:
+        # the insert position: a commit made with synchronous_commit off may still be in the WAL
+        # buffers, past what pg_current_wal_lsn() says has been written
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
+        (lsn,) = cursor.fetchone()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with connections[ALIAS].cursor() as cursor:
+                cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
+                if cursor.fetchone()[0]:
+                    return True
+        except OperationalError as e:  # the replica down: the reviews read the primary (reading())
+            logger.warning("The review's replica cannot be reached: %s", e)
+            return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 
 
 @contextlib.contextmanager
