@@ -128,8 +128,10 @@ class Router:
         return "default"
 
     def allow_relation(self, obj1, obj2, **hints):
-        # a row read on the replica is a row of the primary (an audit event's actor, a report's branch)
-        return True
+        # a row read on the replica is a row of the primary (an audit event's actor, a report's
+        # branch); any other database is Django's rule's (the same database only)
+        ours = {"default", ALIAS}
+        return True if obj1._state.db in ours and obj2._state.db in ours else None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return False if db == ALIAS else None

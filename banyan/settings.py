@@ -173,7 +173,9 @@ def replica_database(url: str) -> dict:
 
 if os.environ.get("BANYAN_REVIEW_DATABASE_URL"):
     DATABASES["review"] = replica_database(os.environ["BANYAN_REVIEW_DATABASE_URL"])
-DATABASE_ROUTERS = ["banyan.replica.Router"]
+    # only with a replica: a router makes Django consult it on every foreign key set, and the
+    # feeds' quick instances (banyan/instances.py) take the descriptor's way then
+    DATABASE_ROUTERS = ["banyan.replica.Router"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2id at OWASP's parameters (banyan/org/hashers.py); PBKDF2 hashes still verify and are

@@ -15,6 +15,7 @@ import os
 import pytest
 from django.db import connections
 from django.db.utils import InternalError, ProgrammingError
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -49,9 +50,12 @@ def replica_database(django_db_setup, django_db_blocker):
     primary = dict(connections["default"].settings_dict)
     connections.settings[replica.ALIAS] = connections.configure_settings(
         {"default": primary, replica.ALIAS: entry})[replica.ALIAS]
+    routers = override_settings(DATABASE_ROUTERS=["banyan.replica.Router"])  # as the settings install it
+    routers.enable()
     try:
         yield
     finally:
+        routers.disable()
         connections[replica.ALIAS].close()
         del connections[replica.ALIAS]
         del connections.settings[replica.ALIAS]

@@ -93,3 +93,21 @@ def test_check_deploy_passes_a_proper_production_environment(settings, monkeypat
     call_command("check", "--deploy", "--fail-level", "ERROR")
     out = capsys.readouterr()
     assert "ops." not in out.out + out.err
+
+
+def test_a_review_replica_url_adds_the_review_database_and_its_router():
+    """BANYAN_REVIEW_DATABASE_URL (docs/deployment.md): the `review` database, mirroring the default
+    one in the tests, and the router that sends the review's reads there; without it, neither (a
+    router costs every foreign key set a look-up)."""
+    import json
+    import os
+
+    show = ("import json, banyan.settings as s; print(json.dumps([s.DATABASE_ROUTERS if hasattr(s, 'DATABASE_ROUTERS') "
+            "else [], {k: [v['HOST'], v['PORT'], v.get('TEST'), v['OPTIONS'].get('connect_timeout')] "
+            "for k, v in s.DATABASES.items() if k != 'default'}]))")
+    env = {k: v for k, v in os.environ.items() if k != "BANYAN_REVIEW_DATABASE_URL"}
+    with_replica = {**env, "BANYAN_REVIEW_DATABASE_URL": "postgres://banyan:x@replica.example:5433/banyan"}
+    answers = [json.loads(subprocess.run([sys.executable, "-c", show], env=e, cwd=ROOT, check=True,
+                                         capture_output=True, text=True).stdout) for e in (env, with_replica)]
+    assert answers[0] == [[], {}]
+    assert answers[1] == [["banyan.replica.Router"], {"review": ["replica.example", 5433, {"MIRROR": "default"}, 3]}]
