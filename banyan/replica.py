@@ -33,9 +33,30 @@ ALIAS = "review"
 _READING = contextvars.ContextVar("banyan_replica_reading", default=False)
 _PRIMARY = contextvars.ContextVar("banyan_replica_primary_only", default=False)
 
+#: After a failed connection the replica is left alone this long (seconds): a page that reads
+#: several reviews (the plans' list) would otherwise wait out the connection timeout for each.
+RETRY_AFTER = 30.0
+_down_until = 0.0  # time.monotonic() before which the replica is not tried again
+
 
 def configured() -> bool:
     return ALIAS in connections.settings
+
+
+def _reachable() -> bool:
+    """Whether the replica answers, connecting if need be; a failure is logged and remembered for
+    RETRY_AFTER seconds (the review reads the primary meanwhile)."""
+    global _down_until
+    if time.monotonic() < _down_until:
+        return False
+    try:
+        connections[ALIAS].ensure_connection()
+    except OperationalError as e:
+        _down_until = time.monotonic() + RETRY_AFTER
+        logger.warning("The review's replica cannot be reached, the review reads the primary for %d s: %s",
+                       RETRY_AFTER, e)
+        return False
+    return True
 
 
 def active() -> bool:
@@ -50,11 +71,7 @@ def reading() -> Iterator[bool]:
     if _READING.get() or _PRIMARY.get() or not configured():
         yield _READING.get()
         return
-    try:
-        connections[ALIAS].ensure_connection()
-    except OperationalError as e:
-        # a replica down (or being rebuilt) must not take the review with it: it reads the primary
-        logger.warning("The review's replica cannot be reached, the review reads the primary: %s", e)
+    if not _reachable():  # a replica down (or being rebuilt) must not take the review with it
         yield False
         return
     with transaction.atomic(using=ALIAS):
@@ -85,6 +102,8 @@ def replayed(timeout: float = 60.0) -> bool:
     keeping the review's figures on the primary, before the reports read them on the replica."""
     if not configured():
         return True
+    if not _reachable():
+        return False
     with connections["default"].cursor() as cursor:
         # the insert position: a commit made with synchronous_commit off may still be in the WAL
         # buffers, past what pg_current_wal_lsn() says has been written

@@ -176,11 +176,13 @@ def test_kept_figures_are_read_on_the_replica_when_current_and_the_rows_counted_
     assert from_kept and figures == _on_primary(scope, period)
 
 
-def test_a_replica_that_cannot_be_reached_leaves_the_review_on_the_primary(small, caplog):
-    """A replica down, or rebuilt, must not take the review with it."""
+def test_a_replica_that_cannot_be_reached_leaves_the_review_on_the_primary(small, caplog, monkeypatch):
+    """A replica down, or rebuilt, must not take the review with it — nor make each review of a
+    page wait for its connection timeout: it is tried again after RETRY_AFTER seconds."""
     import socket
 
     bank, _mover = small
+    monkeypatch.setattr(replica, "_down_until", 0.0)  # put back after the test: the replica tried again
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]  # nothing listens there once the socket is closed
@@ -193,10 +195,13 @@ def test_a_replica_that_cannot_be_reached_leaves_the_review_on_the_primary(small
             figures = _figures(Scope(branch_id=bank.b1.pk), PERIODS[0])
         assert figures == _on_primary(Scope(branch_id=bank.b1.pk), PERIODS[0])
         assert len(primary) > 0
-        assert "replica cannot be reached" in caplog.text
-        with replica.reading() as on_replica:
+        assert caplog.text.count("replica cannot be reached") == 1
+        tried = []
+        monkeypatch.setattr(standby, "ensure_connection", lambda: tried.append(1))
+        with replica.reading() as on_replica:  # within RETRY_AFTER: not tried again
             assert not on_replica and not replica.active()
         assert replica.replayed(timeout=1) is False  # the morning run goes on, its reports on the primary
+        assert tried == [] and caplog.text.count("replica cannot be reached") == 1
     finally:
         standby.close()
         standby.settings_dict["PORT"] = port
