@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -32,7 +31,8 @@ from banyan.worklists.triggers import Reason
 CARE_CODES = {C.BIRTHDAY, C.FESTIVAL, C.ANNIVERSARY}
 CUSTOMER_ASKED = {C.APPOINTMENT, C.FOLLOW_UP, C.MEMO_DUE}  # things the customer agreed to
 CADENCE_PULL_DAYS = 2  # a cadence contact falling due within this many days may be taken early
-_VALUE_BONUS = {"high_high": 20, "high_low": 15, "low_high": 12, "low_low": 0}
+VALUE_BONUS = {"high_high": 20, "high_low": 15, "low_high": 12, "low_low": 0}  # by quadrant
+PRIORITY_BONUS = 10  # and for a priority customer
 
 
 class Facts(NamedTuple):
@@ -77,18 +77,36 @@ class Rules:
     reason_rules: dict[str, ReasonDefaults] = field(default_factory=lambda: dict(DEFAULTS))
 
 
+def value_bonus(quadrant: str | None, is_priority) -> int:
+    """What a customer's value adds to a task's priority: the quadrant's bonus, and 10 for a
+    priority customer (`services` writes the same sum in SQL for a bank-wide build)."""
+    return VALUE_BONUS.get(quadrant or "", 0) + (PRIORITY_BONUS if is_priority else 0)
+
+
 def priority(facts: Facts, reasons: list[Reason], day: dt.date, rules: Rules) -> int:
     """Value and urgency: the weightiest reason, a little for each further reason, the customer's
     value, and for cadence how long it has been overdue."""
-    value = _VALUE_BONUS.get(facts.quadrant, 0) + (10 if facts.is_priority else 0)
-    if len(reasons) == 1:  # most candidates: the same sum, without the generators
+    return _priority(value_bonus(facts.quadrant, facts.is_priority), reasons, day, rules)
+
+
+def _priority(value: int, reasons: list[Reason], day: dt.date, rules: Rules) -> int:
+    rule = rules.reason_rules
+    if len(reasons) == 1:  # most candidates
         r = reasons[0]
         overdue = (day - r.due).days if r.code == C.CADENCE_DUE else 0
-        return rules.reason_rules[r.code].weight + value + min(30, max(0, overdue) // 3)
-    weight = max(rules.reason_rules[r.code].weight for r in reasons)
-    extra = 5 * (len({r.code for r in reasons}) - 1)
-    overdue = max(((day - r.due).days for r in reasons if r.code == C.CADENCE_DUE), default=0)
-    return weight + extra + value + min(30, max(0, overdue) // 3)
+        return rule[r.code].weight + value + min(30, max(0, overdue) // 3)
+    # one pass (a bank-wide build ranks a hundred thousand customers with several reasons)
+    codes: set[str] = set()
+    weight, overdue = None, 0
+    for r in reasons:
+        code = r.code
+        codes.add(code)
+        w = rule[code].weight
+        if weight is None or w > weight:
+            weight = w
+        if code == C.CADENCE_DUE and (day - r.due).days > overdue:
+            overdue = (day - r.due).days
+    return weight + 5 * (len(codes) - 1) + value + min(30, overdue // 3)
 
 
 _CONSENT_OF = {"phone": "phone", "visit": "phone", "branch": "phone", "wechat": "wechat", "sms": "sms",
@@ -220,18 +238,6 @@ def rule_words(code: str, args=(), fallback: str = "") -> str:
         return fallback or code
 
 
-def _coming_soon(pending: list[Reason], day: dt.date, rules: Rules) -> dict[int, dt.date]:
-    """Per customer, the earliest date of a dated reason not yet open today (e.g. a birthday on
-    Wednesday seen on Monday)."""
-    soon: dict[int, dt.date] = {}
-    cadence = C.CADENCE_DUE.value
-    lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
-    for r in pending:
-        if r.code != cadence and r.due - lead[r.code] > day:
-            soon[r.customer_id] = min(r.due, soon.get(r.customer_id, r.due))
-    return soon
-
-
 def _worth_waiting(reasons: list[Reason], coming: dt.date | None) -> bool:
     """WL-4: when another reason of the same customer comes up before the open ones fall due, hold
     them and make one contact for all then — nothing passes its date by waiting."""
@@ -242,10 +248,13 @@ def _worth_waiting(reasons: list[Reason], coming: dt.date | None) -> bool:
 
 def _admit(p: Planned, facts: dict[int, Facts], calls: dict[int, int], working: bool, rules: Rules,
            kept: list[Planned], dropped: list[Planned]) -> bool:
-    """Apply the contact rules to a candidate; True when it became a task (and used capacity)."""
-    f = facts[p.customer_id]
+    """Apply the contact rules to a candidate; True when it became a task (and used capacity). A
+    candidate whose facts could not be read (a customer gone since the build began) is left out."""
+    f = facts.get(p.customer_id)
+    if f is None:
+        return False
     made = calls.get(p.customer_id, f.calls_this_month)
-    apply_contact_rules(p, f._replace(calls_this_month=made), working, rules)
+    apply_contact_rules(p, f if made == f.calls_this_month else f._replace(calls_this_month=made), working, rules)
     if p.suppressed:
         dropped.append(p)
         return False
@@ -265,86 +274,172 @@ def plan(
     rules: Rules,
 ) -> dict[dt.date, list[Planned]]:
     """Plan one manager's days. `reasons` must already exclude what earlier days planned, and each
-    reason's customer must be in `facts` (the caller sorts reasons to managers by their facts; a
-    bank-wide build would otherwise look up a million reasons twice).
+    reason's customer must be in `facts`.
     Returns, per day, the tasks in rank order (suppressed ones after, with rank 0)."""
+    reasons = list(reasons)
+    values = {}
+    for r in reasons:
+        f = facts[r.customer_id]
+        values[r.customer_id] = value_bonus(f.quadrant, f.is_priority)
+    steps = planning(days=days, reasons=reasons, values=values, facts=facts, capacity=capacity,
+                     is_working_day=is_working_day, rules=rules)
+    try:
+        missing = next(steps)
+    except StopIteration as done:
+        return done.value
+    raise KeyError(f"no facts for customers {sorted(missing)[:5]}")
+
+
+def plan_together(steps: dict, facts: dict[int, Facts], read: Callable[[set[int]], dict[int, Facts]]) -> dict:
+    """Run many managers' `planning` side by side, reading the facts they reach: each round, the
+    customers all of them need next in one read (`read`: ids → their Facts, put into `facts`).
+    A bank-wide build takes two or three rounds: the customers due today and the first candidates
+    of each list, then the next candidates of the lists the contact rules left short."""
+    plans: dict = {}
+    needs: dict = {}
+
+    def step(key) -> None:
+        try:
+            needs[key] = steps[key].send(None)
+        except StopIteration as done:
+            plans[key] = done.value
+
+    for key in steps:
+        step(key)
+    while needs:
+        facts.update(read(set().union(*needs.values())))
+        waiting, needs = needs, {}
+        for key in waiting:
+            step(key)
+    return plans
+
+
+def planning(
+    *,
+    days: list[dt.date],
+    reasons: list[Reason],
+    values: dict[int, int],
+    facts: dict[int, Facts],
+    capacity: int,
+    is_working_day: Callable[[dt.date], bool],
+    rules: Rules,
+) -> Generator[set[int], None, dict[dt.date, list[Planned]]]:
+    """`plan`, for a caller that reads the facts only of the customers the planner reaches: ranks
+    by `values` (value_bonus of each customer; 0 for one not there), and before it applies the contact rules
+    to candidates whose facts are not in `facts` it yields their ids and goes on once the caller
+    has put them there (`plan_together`). Returns the plan, as `plan`."""
     pending = reasons
     calls: dict[int, int] = {}  # calls this month, counted up as phone tasks are planned
     lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
     grace = {code: dt.timedelta(days=rule.grace_days) for code, rule in rules.reason_rules.items()}
     cadence = C.CADENCE_DUE.value
     weight = {code: rule.weight for code, rule in rules.reason_rules.items()}
-    bonus = _VALUE_BONUS
+    value = values.get
     result: dict[dt.date, list[Planned]] = {}
     for n, day in enumerate(days):
         working = is_working_day(day)
+        last_day = n == len(days) - 1
         # One pass over the pending reasons (a bank-wide build: over a million): a dated reason
         # past its grace (due + grace < day) leaves them; one not open yet (due − lead > day)
-        # waits; the rest are today's candidates. The limits as dates, worked out once a day.
+        # waits, and tells when its customer's next reason comes (WL-4); the rest are today's
+        # candidates. The limits as dates, worked out once a day.
         expired = {code: day - days_ for code, days_ in grace.items()}
         opens = {code: day + days_ for code, days_ in lead.items()}
-        still: list[Reason] = []
+        still: list[Reason] = []  # what stays pending for the next days (none after the last)
         keep = still.append
-        by_customer: dict[int, list[Reason]] = defaultdict(list)
+        # A customer's one reason (most candidates: a cadence contact), or the list of them.
+        by_customer: dict[int, Reason | list[Reason]] = {}
         forced: set[int] = set()
+        coming: dict[int, dt.date] = {}  # the earliest date of a dated reason not open yet
         pull_until = day + dt.timedelta(days=CADENCE_PULL_DAYS)
         for r in pending:
-            code, due = r.code, r.due
+            code, due = r[1], r[3]  # (by index, read a million times: r[0] the customer, r[1] the code, r[3] the date)
             if code == cadence:
-                keep(r)
-                if due <= pull_until:
-                    by_customer[r.customer_id].append(r)
-                continue
-            if due < expired[code]:
-                continue
-            keep(r)
-            if due > opens[code]:
-                continue
-            by_customer[r.customer_id].append(r)
-            # Due today, or missed and still within grace: today whatever the capacity. On a day
-            # off only what falls due that very day (a missed one waits for the next working day).
-            if due == day or (working and due < day):
-                forced.add(r.customer_id)
+                if not last_day:
+                    keep(r)
+                if due > pull_until:
+                    continue
+            else:
+                if due < expired[code]:
+                    continue
+                if not last_day:
+                    keep(r)
+                if due > opens[code]:
+                    cid = r[0]
+                    soon = coming.get(cid)
+                    if soon is None or due < soon:
+                        coming[cid] = due
+                    continue
+                # Due today, or missed and still within grace: today whatever the capacity. On a
+                # day off only what falls due that very day (a missed one waits for a working day).
+                if due == day or (working and due < day):
+                    forced.add(r[0])
+            cid = r[0]
+            had = by_customer.get(cid)
+            if had is None:
+                by_customer[cid] = r
+            elif type(had) is list:
+                had.append(r)
+            else:
+                by_customer[cid] = [had, r]
         pending = still
-        must = [Planned(cid, day, by_customer[cid]) for cid in forced]
+        must = [Planned(cid, day, _listed(by_customer[cid])) for cid in forced]
         for p in must:
-            p.priority = priority(facts[p.customer_id], p.reasons, day, rules)
+            p.priority = _priority(value(p.customer_id, 0), p.reasons, day, rules)
         must.sort(key=lambda p: (-p.priority, p.customer_id))
         # The optional candidates (thousands for a big book, a few taken): ranked by a heap of
         # (-priority, earliest date, customer) — the order a full sort gives — and a Planned made
         # only for those reached.
-        waiting = _coming_soon(pending, day, rules)
         optional = []
+        bumps: dict[dt.date, int] = {}  # a cadence contact's bonus for being overdue, per due day
         for cid, rs in by_customer.items():
             if cid in forced:
                 continue
-            coming = waiting.get(cid)
-            if coming is not None and _worth_waiting(rs, coming):
-                continue
-            if len(rs) == 1:  # most candidates (a cadence contact): priority() inlined
-                r = rs[0]
-                f = facts[cid]
-                overdue = (day - r.due).days if r.code == cadence else 0
-                value = bonus.get(f.quadrant, 0) + (10 if f.is_priority else 0)
-                optional.append((-(weight[r.code] + value + min(30, max(0, overdue) // 3)), r.due, cid))
-            else:
-                optional.append((-priority(facts[cid], rs, day, rules), min(r.due for r in rs), cid))
+            if type(rs) is not list:  # one reason (most candidates): priority() inlined
+                code, due = rs[1], rs[3]
+                if code == cadence:
+                    if cid in coming:  # a dated reason comes soon: the contact waits for it
+                        continue
+                    bump = bumps.get(due)
+                    if bump is None:
+                        bump = bumps[due] = min(30, max(0, (day - due).days) // 3)
+                else:
+                    soon = coming.get(cid)
+                    if soon is not None and soon <= due:
+                        continue
+                    bump = 0
+                optional.append((-(weight[code] + value(cid, 0) + bump), due, cid))
+            elif not _worth_waiting(rs, coming.get(cid)):
+                optional.append((-_priority(value(cid, 0), rs, day, rules), min(r.due for r in rs), cid))
         heapq.heapify(optional)
         kept: list[Planned] = []
         dropped: list[Planned] = []
+        # The facts of the customers due today and of the first candidates the capacity left may
+        # take (a few more: the contact rules leave some out), in one step.
+        ahead = _ahead(optional, capacity - len(must) if working else 0)
+        missing = {cid for cid in forced if cid not in facts} | {c for *_k, c in ahead if c not in facts}
+        if missing:
+            yield missing
         for p in must:
             _admit(p, facts, calls, working, rules, kept, dropped)
         free = max(0, capacity - len(kept)) if working else 0
-        while free > 0 and optional:
-            negative, _due, cid = heapq.heappop(optional)
-            free -= _admit(Planned(cid, day, by_customer[cid], priority=-negative), facts, calls, working, rules,
-                           kept, dropped)
+        ahead.reverse()  # taken from the end
+        while free > 0 and (ahead or optional):
+            if not ahead:  # the contact rules left the list short: the next candidates' facts
+                ahead = _ahead(optional, free)
+                missing = {c for *_k, c in ahead if c not in facts}
+                if missing:
+                    yield missing
+                ahead.reverse()
+            negative, _due, cid = ahead.pop()
+            free -= _admit(Planned(cid, day, _listed(by_customer[cid]), priority=-negative), facts, calls, working,
+                           rules, kept, dropped)
         chosen = kept + dropped
         kept.sort(key=lambda p: (-p.priority, p.customer_id))
         for rank, p in enumerate(kept, start=1):
             p.rank = rank
         result[day] = kept + dropped
-        if n == len(days) - 1:
+        if last_day:
             break
         placed = {p.customer_id for p in chosen}
         placed_reasons = {id(r) for p in chosen for r in p.reasons}
@@ -352,3 +447,14 @@ def plan(
         pending = [r for r in pending if id(r) not in placed_reasons
                    and not (r.code == cadence and r.customer_id in placed)]
     return result
+
+
+def _listed(reasons: Reason | list[Reason]) -> list[Reason]:
+    return reasons if type(reasons) is list else [reasons]
+
+
+def _ahead(optional: list[tuple], free: int) -> list[tuple]:
+    """The next candidates off the heap, best first: those `free` places may take, and a quarter
+    more for the ones the contact rules leave out."""
+    take = min(len(optional), free + free // 4 + 1) if free > 0 else 0
+    return [heapq.heappop(optional) for _ in range(take)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, FloatField, OuterRef, Q
+from django.db.models import Case, Count, Exists, FloatField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -24,12 +24,21 @@ from banyan.contacts.services import interaction_log, memo_complete
 from banyan.customers.models import Customer
 from banyan.customers.pinyin import COMPOUND_SURNAMES
 from banyan.org.models import BOOK_ROLES, Role, Staff
-from banyan.segments.models import SegmentPolicy
+from banyan.segments.models import CustomerSegment, SegmentPolicy
 from banyan.transitions import transition
 from banyan.worklists.generations import previews_stale
 from banyan.worklists.models import HolidayOverride, ReasonRule, Task, TaskReason, TaskStatus, WorklistDay
 from banyan.worklists.models import ReasonCode as C
-from banyan.worklists.planner import Facts, Planned, Rules, plan, rule_args_json
+from banyan.worklists.planner import (
+    PRIORITY_BONUS,
+    VALUE_BONUS,
+    Facts,
+    Planned,
+    Rules,
+    plan_together,
+    planning,
+    rule_args_json,
+)
 from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, ReasonDefaults
 from banyan.worklists.talking import args_json, args_of
 from banyan.worklists.triggers import AnyOf, Reason, Window, collect, fetch_rows, gc_paused
@@ -90,32 +99,48 @@ def worklist_staff(manager_ids=None):
     return qs if manager_ids is None else qs.filter(pk__in=manager_ids)
 
 
-def _facts(window: Window, first_of_month: dt.date, policy: SegmentPolicy,
-           addressed: set[int] = frozenset()) -> dict[int, Facts]:
-    """Facts for the customers of the managers and for the `addressed` customers (of reasons
-    addressed to a staff member: not always of the managers' books), in two queries (customers +
-    their calls this month). Every customer of the books, not only those with a reason: in a
-    bank-wide build nearly all have one (880k of 1M at bank1m), and a reason whose customer has no
-    facts is left out where reasons are sorted to managers (`_plan_window`), which the planner
-    trusts."""
-    month_start = dt.datetime.combine(first_of_month, dt.time.min, tzinfo=dt.UTC)
+def _managers_and_values(window: Window, addressed: set[int] = frozenset()) -> tuple[dict[int, int], dict[int, int]]:
+    """What reasons are sorted and ranked by, before any customer's facts are read: the manager of
+    each customer of the managers' books and of the `addressed` customers (of reasons addressed to
+    a staff member: not always of the managers' books), and the value of those worth more than
+    nothing (planner.value_bonus, summed by the server; a customer not there is worth 0). Every
+    customer of the books, not only those with a reason: in a bank-wide build nearly all have one
+    (880k of 1M at bank1m). Two plain reads, a pair of numbers a row and a fifth of the rows for
+    the values (a join of the two tables costs the server more than both); the whole facts are
+    read only of the customers the planner reaches (`_facts_of`, a tenth of them). A reason whose
+    customer has no manager here is left out where reasons are sorted to managers (`_plan_window`),
+    which the planner trusts."""
     customers = window.customers()
     if addressed:  # the same one query, widened to the few customers of addressed reasons
         book = Q(rm__isnull=False) if window.manager_ids is None else window.of_managers("rm_id")
         customers = Customer.objects.filter(book | Q(pk__in=list(addressed)))
-    # (the calls of those too: an addressed customer kept in another book — a manager's whose list
-    # is built apart — is called as often as the bank-wide build counts)
+    managers = dict(fetch_rows(customers.values_list("pk", "rm_id")))
+    worth = [quadrant for quadrant, bonus in VALUE_BONUS.items() if bonus]
+    valued = CustomerSegment.objects.filter(Q(is_priority=True) | Q(quadrant__in=worth))
+    if window.manager_ids is not None:  # (the whole bank's: every segment, without a join)
+        valued = valued.filter(customer__in=customers)
+    value = Case(*(When(quadrant=q, then=Value(bonus)) for q, bonus in VALUE_BONUS.items() if bonus),
+                 default=Value(0)) + Case(When(is_priority=True, then=Value(PRIORITY_BONUS)), default=Value(0))
+    return managers, dict(fetch_rows(valued.values_list("customer_id", value)))
+
+
+def _facts_of(ids: set[int], first_of_month: dt.date, policy: SegmentPolicy) -> dict[int, Facts]:
+    """The facts the contact rules need of these customers, in two queries (customers + their calls
+    this month)."""
+    if not ids:
+        return {}
+    month_start = dt.datetime.combine(first_of_month, dt.time.min, tzinfo=dt.UTC)
+    customers = Customer.objects.filter(_among("pk", sorted(ids)))
+    # (the calls of every one of them: an addressed customer kept in another book — a manager's
+    # whose list is built apart — is called as often as the bank-wide build counts)
     calls = dict(
-        Interaction.objects.filter(channel="phone", occurred_at__gte=month_start,
-                                   customer__aum__gte=policy.call_cap_aum,
-                                   customer__in=customers.filter(aum__gte=policy.call_cap_aum))
+        Interaction.objects.filter(_among("customer_id", sorted(ids)), channel="phone", occurred_at__gte=month_start,
+                                   customer__aum__gte=policy.call_cap_aum)
         .values("customer_id").annotate(n=Count("pk")).values_list("customer_id", "n")
     )
     # PostgreSQL sends the AUM as a float (what the planner compares) rather than a Decimal to
     # convert; on SQLite, where it is stored as a binary float, the Decimal read keeps its rounding.
     aum = Cast("aum", FloatField()) if connection.vendor == "postgresql" else "aum"
-    # Only what the planner reads (a bank-wide build reads a million rows here): the talking
-    # points are written when a task is shown, from the customer's own row.
     rows = customers.values_list(
         "pk", "rm_id", aum, "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
         "consent_sms", "consent_wechat", "consent_email", "do_not_disturb")
@@ -239,23 +264,25 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *, whole_bank: 
     exact, cooling = _already_planned(manager_ids, day, scope=scope,
                                       customers={r.customer_id for r in reasons} if scope else None)
     fresh = _fresh(reasons, exact, cooling)
-    facts = _facts(window, day.replace(day=1), policy,
-                   addressed={r.customer_id for r in fresh if r.staff_id is not None})
+    managers, values = _managers_and_values(window, addressed={r.customer_id for r in fresh if r.staff_id is not None})
     # Each reason to its manager's list (or to the staff member it is addressed to); a reason of a
-    # customer with no facts (out of the books built) goes nowhere — the planner trusts this.
+    # customer with no manager here (out of the books built) goes nowhere — the planner trusts this.
     by_manager: dict[int, list[Reason]] = defaultdict(list)
+    manager_of = managers.get
     for r in fresh:
-        f = facts.get(r.customer_id)
-        if f is not None:
-            by_manager[f.manager_id if r.staff_id is None else r.staff_id].append(r)
+        manager_id = manager_of(r.customer_id)
+        if manager_id is not None:
+            by_manager[manager_id if r.staff_id is None else r.staff_id].append(r)
+    del fresh, reasons, managers  # (a bank-wide build: the lists hold them now)
     staff = {s.pk: s for s in worklist_staff(manager_ids)}
-    plans = {}
-    for manager_id, manager in staff.items():
-        mine = by_manager.get(manager_id, [])
-        # The bank's facts, not a copy per manager: the planner looks up only its reasons' customers.
-        plans[manager_id] = plan(days=days, reasons=mine, facts=facts,
-                                 capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules)
-    return plans
+    # One bank's facts for every list (a customer can be on two: an addressed reason), read as the
+    # planners reach the customers.
+    facts: dict[int, Facts] = {}
+    steps = {manager_id: planning(days=days, reasons=by_manager.pop(manager_id, []), values=values, facts=facts,
+                                  capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules)
+             for manager_id, manager in staff.items()}
+    return plan_together(steps, facts, lambda ids: _facts_of(ids, day.replace(day=1), policy))
+
 
 def _among(field: str, ids: list[int]) -> Q:
     """`field` is one of a long list of ids. On PostgreSQL, past a thousand, `= ANY(array)`: one
@@ -392,8 +419,9 @@ def _build(*, day: dt.date | None, manager_ids, actor, scope: DayScope | None = 
             "status": TaskStatus.SUPPRESSED.value if p.suppressed else TaskStatus.OPEN.value,
         })
     task_ids = _insert(Task, rows, returning=True)
+    stored_args = _ArgsJson()
     _insert(TaskReason, [
-        (task_id, p.customer_id, r.code, r.detail[:300], r.due, r.ref, args_json(r.args))
+        (task_id, p.customer_id, r.code, r.detail[:300], r.due, r.ref, stored_args.of(r.args))
         for task_id, p in [*zip(task_ids, (p for _m, p in planned), strict=True), *((t.pk, p) for t, p in joining)]
         for r in p.reasons
     ], columns=("task_id", "customer_id", "code", "detail", "due_date", "ref", "args"))
@@ -414,6 +442,19 @@ def _build(*, day: dt.date | None, manager_ids, actor, scope: DayScope | None = 
     listed = {m for m, _p in planned}
     lists = sum(1 for m in ids if staff[m][2] in BOOK_ROLES or m in listed)
     return BuildResult(lists, len(rows) - suppressed, suppressed)
+
+
+class _ArgsJson(dict):
+    """args_json, written once per facts object: a bank-wide build stores over a hundred thousand
+    reasons, and a kind of regular contacts shares one tuple of facts (triggers.cadence). Keyed by
+    the object, not its value: (1,) and (True,) are equal keys but not the same JSON; the reasons
+    keep their facts alive while the rows are made."""
+
+    def of(self, args) -> str:
+        text = self.get(id(args))
+        if text is None:
+            text = self[id(args)] = args_json(args)
+        return text
 
 
 def _carry_unfinished(planned: list[tuple[int, Planned]], day: dt.date) -> None:
