@@ -323,16 +323,21 @@ def planning(
     capacity: int,
     is_working_day: Callable[[dt.date], bool],
     rules: Rules,
+    dated: set[int] | None = None,
 ) -> Generator[set[int], None, dict[dt.date, list[Planned]]]:
     """`plan`, for a caller that reads the facts only of the customers the planner reaches: ranks
-    by `values` (value_bonus of each customer; 0 for one not there), and before it applies the contact rules
-    to candidates whose facts are not in `facts` it yields their ids and goes on once the caller
-    has put them there (`plan_together`). Returns the plan, as `plan`."""
+    by `values` (value_bonus of each customer; 0 for one not there), and before it applies the
+    contact rules to candidates whose facts are not in `facts` it yields their ids and goes on once
+    the caller has put them there (`plan_together`). Returns the plan, as `plan`.
+    `dated`: the customers with a reason other than a regular contact among `reasons`, or more
+    (the caller may know them: a bank-wide build sorts every reason to its manager once)."""
     pending = reasons
+    cadence = C.CADENCE_DUE.value
+    if dated is None:
+        dated = {r.customer_id for r in reasons if r.code != cadence}
     calls: dict[int, int] = {}  # calls this month, counted up as phone tasks are planned
     lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
     grace = {code: dt.timedelta(days=rule.grace_days) for code, rule in rules.reason_rules.items()}
-    cadence = C.CADENCE_DUE.value
     weight = {code: rule.weight for code, rule in rules.reason_rules.items()}
     value = values.get
     result: dict[dt.date, list[Planned]] = {}
@@ -352,12 +357,23 @@ def planning(
         forced: set[int] = set()
         coming: dict[int, dt.date] = {}  # the earliest date of a dated reason not open yet
         pull_until = day + dt.timedelta(days=CADENCE_PULL_DAYS)
+        # The optional candidates (thousands for a big book, a few taken): ranked by a heap of
+        # (-priority, earliest date, customer, its one reason or None) — the order a full sort
+        # gives — and a Planned made only for those reached.
+        optional: list[tuple] = []
+        bumps: dict[dt.date, int] = {}  # a cadence contact's bonus for being overdue, per due day
         for r in pending:
             code, due = r[1], r[3]  # (by index, read a million times: r[0] the customer, r[1] the code, r[3] the date)
             if code == cadence:
                 if not last_day:
                     keep(r)
                 if due > pull_until:
+                    continue
+                if r[0] not in dated:  # the customer's one reason (most candidates): ranked here
+                    bump = bumps.get(due)
+                    if bump is None:
+                        bump = bumps[due] = min(30, max(0, (day - due).days) // 3)
+                    optional.append((-(weight[code] + value(r[0], 0) + bump), due, r[0], r))
                     continue
             else:
                 if due < expired[code]:
@@ -387,11 +403,7 @@ def planning(
         for p in must:
             p.priority = _priority(value(p.customer_id, 0), p.reasons, day, rules)
         must.sort(key=lambda p: (-p.priority, p.customer_id))
-        # The optional candidates (thousands for a big book, a few taken): ranked by a heap of
-        # (-priority, earliest date, customer) — the order a full sort gives — and a Planned made
-        # only for those reached.
-        optional = []
-        bumps: dict[dt.date, int] = {}  # a cadence contact's bonus for being overdue, per due day
+        # the other candidates: a customer's dated reason, or several
         for cid, rs in by_customer.items():
             if cid in forced:
                 continue
@@ -408,16 +420,16 @@ def planning(
                     if soon is not None and soon <= due:
                         continue
                     bump = 0
-                optional.append((-(weight[code] + value(cid, 0) + bump), due, cid))
+                optional.append((-(weight[code] + value(cid, 0) + bump), due, cid, None))
             elif not _worth_waiting(rs, coming.get(cid)):
-                optional.append((-_priority(value(cid, 0), rs, day, rules), min(r.due for r in rs), cid))
+                optional.append((-_priority(value(cid, 0), rs, day, rules), min(r.due for r in rs), cid, None))
         heapq.heapify(optional)
         kept: list[Planned] = []
         dropped: list[Planned] = []
         # The facts of the customers due today and of the first candidates the capacity left may
         # take (a few more: the contact rules leave some out), in one step.
         ahead = _ahead(optional, capacity - len(must) if working else 0)
-        missing = {cid for cid in forced if cid not in facts} | {c for *_k, c in ahead if c not in facts}
+        missing = {cid for cid in forced if cid not in facts} | {c for _n, _d, c, _r in ahead if c not in facts}
         if missing:
             yield missing
         for p in must:
@@ -427,13 +439,13 @@ def planning(
         while free > 0 and (ahead or optional):
             if not ahead:  # the contact rules left the list short: the next candidates' facts
                 ahead = _ahead(optional, free)
-                missing = {c for *_k, c in ahead if c not in facts}
+                missing = {c for _n, _d, c, _r in ahead if c not in facts}
                 if missing:
                     yield missing
                 ahead.reverse()
-            negative, _due, cid = ahead.pop()
-            free -= _admit(Planned(cid, day, _listed(by_customer[cid]), priority=-negative), facts, calls, working,
-                           rules, kept, dropped)
+            negative, _due, cid, one = ahead.pop()
+            listed = [one] if one is not None else _listed(by_customer[cid])
+            free -= _admit(Planned(cid, day, listed, priority=-negative), facts, calls, working, rules, kept, dropped)
         chosen = kept + dropped
         kept.sort(key=lambda p: (-p.priority, p.customer_id))
         for rank, p in enumerate(kept, start=1):

@@ -268,18 +268,22 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *, whole_bank: 
     # Each reason to its manager's list (or to the staff member it is addressed to); a reason of a
     # customer with no manager here (out of the books built) goes nowhere — the planner trusts this.
     by_manager: dict[int, list[Reason]] = defaultdict(list)
-    manager_of = managers.get
+    dated: set[int] = set()  # the customers with a reason other than a regular contact (planning)
+    manager_of, cadence = managers.get, C.CADENCE_DUE.value
     for r in fresh:
         manager_id = manager_of(r.customer_id)
         if manager_id is not None:
             by_manager[manager_id if r.staff_id is None else r.staff_id].append(r)
+            if r.code != cadence:
+                dated.add(r.customer_id)
     del fresh, reasons, managers  # (a bank-wide build: the lists hold them now)
     staff = {s.pk: s for s in worklist_staff(manager_ids)}
     # One bank's facts for every list (a customer can be on two: an addressed reason), read as the
     # planners reach the customers.
     facts: dict[int, Facts] = {}
     steps = {manager_id: planning(days=days, reasons=by_manager.pop(manager_id, []), values=values, facts=facts,
-                                  capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules)
+                                  capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules,
+                                  dated=dated)
              for manager_id, manager in staff.items()}
     return plan_together(steps, facts, lambda ids: _facts_of(ids, day.replace(day=1), policy))
 
