@@ -110,19 +110,25 @@ class Task(models.Model):
     # Tasks built before issue 10 kept their Chinese lines here; now what to say and the manager's
     # notes are written when shown, in the reader's language, from the reasons (worklists.talking).
     talking_points = models.TextField(_("talking points"), blank=True)
+    # (the two references a task gets when it is closed: indexed only where set — the partial
+    # indexes in Meta — since a build writes tens of thousands of open tasks at a time)
     interaction = models.ForeignKey("contacts.Interaction", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     skip_reason = models.CharField(_("why skipped"), max_length=200, blank=True)
     moved_to = models.DateField(_("moved to"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+                                  related_name="+", db_index=False)
 
     class Meta:
         ordering = ["date", "rank"]
         constraints = [models.UniqueConstraint(fields=["manager", "date", "customer"], name="uniq_task_per_day")]
         indexes = [models.Index(fields=["manager", "date", "status"], name="task_manager_day"),
-                   models.Index(fields=["customer", "date"], name="task_customer_day")]
+                   models.Index(fields=["customer", "date"], name="task_customer_day"),
+                   models.Index(fields=["interaction"], name="task_interaction",
+                                condition=models.Q(interaction__isnull=False)),
+                   models.Index(fields=["closed_by"], name="task_closed_by",
+                                condition=models.Q(closed_by__isnull=False))]
 
 
 class TaskReason(models.Model):
