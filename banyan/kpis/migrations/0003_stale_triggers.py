@@ -75,12 +75,13 @@ def _days(vendor: str, sources, r: str, frm: str, dates=around_utc) -> str:
     return " UNION ".join(parts)
 
 
-def _insert(vendor: str, kind: str, sources, r: str, frm: str, dates=around_utc) -> str:
-    return (f"INSERT INTO kpis_stale (kind, day) SELECT '{kind}', s.d FROM ({_days(vendor, sources, r, frm, dates)}) s "
-            f"WHERE s.d IS NOT NULL")
+def _insert(vendor: str, kind: str, sources, r: str, frm: str, dates=around_utc, distinct: bool = False) -> str:
+    # (`distinct`: each day once, as 0006 makes them; a single source was not made distinct here)
+    return (f"INSERT INTO kpis_stale (kind, day) SELECT {'DISTINCT ' if distinct else ''}'{kind}', s.d "
+            f"FROM ({_days(vendor, sources, r, frm, dates)}) s WHERE s.d IS NOT NULL")
 
 
-def _postgresql(kind, table, sources, row_filter, change, dates=around_utc):
+def _postgresql(kind, table, sources, row_filter, change, dates=around_utc, distinct=False):
     name = f"kpis_stale_{table}"
     x = lambda rows: f"(SELECT x.* FROM {rows} x WHERE {row_filter.format(x='x')})" if row_filter else rows  # noqa: E731
     if change:
@@ -91,12 +92,12 @@ def _postgresql(kind, table, sources, row_filter, change, dates=around_utc):
         old_upd, new_upd = "old_rows", "new_rows"
     body = f"""
         IF TG_OP = 'INSERT' THEN
-            {_insert('postgresql', kind, sources, 'r', f'FROM {x("new_rows")} r', dates)};
+            {_insert('postgresql', kind, sources, 'r', f'FROM {x("new_rows")} r', dates, distinct)};
         ELSIF TG_OP = 'DELETE' THEN
-            {_insert('postgresql', kind, sources, 'r', f'FROM {x("old_rows")} r', dates)};
+            {_insert('postgresql', kind, sources, 'r', f'FROM {x("old_rows")} r', dates, distinct)};
         ELSE
-            {_insert('postgresql', kind, sources, 'r', f'FROM {old_upd} r', dates)};
-            {_insert('postgresql', kind, sources, 'r', f'FROM {new_upd} r', dates)};
+            {_insert('postgresql', kind, sources, 'r', f'FROM {old_upd} r', dates, distinct)};
+            {_insert('postgresql', kind, sources, 'r', f'FROM {new_upd} r', dates, distinct)};
         END IF;"""
     sql = [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} "
            f"RETURN NULL; END $$"]
@@ -108,7 +109,7 @@ def _postgresql(kind, table, sources, row_filter, change, dates=around_utc):
     return sql
 
 
-def _sqlite(kind, table, sources, row_filter, change, dates=around_utc):
+def _sqlite(kind, table, sources, row_filter, change, dates=around_utc, distinct=False):
     name = f"kpis_stale_{table}"
     sql = []
     for op in OPS:
@@ -124,11 +125,11 @@ def _sqlite(kind, table, sources, row_filter, change, dates=around_utc):
     return sql
 
 
-def create(apps, schema_editor, dates=around_utc):
+def create(apps, schema_editor, dates=around_utc, distinct=False):
     vendor = schema_editor.connection.vendor
     make = _postgresql if vendor == "postgresql" else _sqlite
     for spec in SPECS:
-        for statement in make(*spec, dates=dates):
+        for statement in make(*spec, dates=dates, distinct=distinct):
             schema_editor.execute(statement)
 
 

@@ -325,3 +325,31 @@ def test_a_contact_marks_its_own_day_in_the_banks_time_zone_only(small, hour):
     _figures(Scope(), PERIODS[0])  # takes the marks
     contact(bank.rm_a, Customer.objects.filter(rm=bank.rm_a).first(), "2026-11-10", hour=hour)
     assert set(Stale.objects.values_list("kind", "day")) == {("work", dt.date(2026, 11, 10))}
+
+
+def test_a_statement_marks_each_of_its_days_once(small):
+    """A bulk write marks its days once each on PostgreSQL (one trigger per statement): a
+    bank-wide build's tens of thousands of tasks of one day made as many marks of that day. On
+    SQLite the triggers are per row."""
+    bank, _mover = small
+    customers = list(Customer.objects.order_by("pk")[:6])
+    days = [dt.date(2026, 9, 3)] * 3 + [dt.date(2026, 9, 4)] * 2 + [dt.date(2026, 9, 5)]
+    Stale.objects.all().delete()
+    Task.objects.bulk_create([Task(manager=bank.rm_a, customer=c, date=day, rank=1, priority=50,
+                                   suggested_channel="phone") for c, day in zip(customers, days, strict=True)])
+    marks = sorted(Stale.objects.values_list("day", flat=True))
+    assert set(marks) == set(days)
+    if connection.vendor == "postgresql":
+        assert marks == sorted(set(days))
+    Stale.objects.all().delete()
+    Task.objects.filter(manager=bank.rm_a, date__in=days).update(priority=60)  # the old rows' days and the new
+    marks = sorted(Stale.objects.values_list("day", flat=True))
+    assert set(marks) == set(days)
+    if connection.vendor == "postgresql":
+        assert marks == sorted(2 * sorted(set(days)))
+    assert _figures(Scope(), PERIODS[3]) == _live(Scope(), PERIODS[3])  # September, counted again
+
+
+def _live(scope: Scope, period: Period) -> dict:
+    with kept.live_only():
+        return _figures(scope, period)
