@@ -130,23 +130,24 @@ def _facts_of(ids: set[int], first_of_month: dt.date, policy: SegmentPolicy) -> 
     if not ids:
         return {}
     month_start = dt.datetime.combine(first_of_month, dt.time.min, tzinfo=dt.UTC)
-    customers = Customer.objects.filter(_among("pk", sorted(ids)))
-    # (the calls of every one of them: an addressed customer kept in another book — a manager's
-    # whose list is built apart — is called as often as the bank-wide build counts)
-    calls = dict(
-        Interaction.objects.filter(_among("customer_id", sorted(ids)), channel="phone", occurred_at__gte=month_start,
-                                   customer__aum__gte=policy.call_cap_aum)
-        .values("customer_id").annotate(n=Count("pk")).values_list("customer_id", "n")
-    )
     # PostgreSQL sends the AUM as a float (what the planner compares) rather than a Decimal to
     # convert; on SQLite, where it is stored as a binary float, the Decimal read keeps its rounding.
     aum = Cast("aum", FloatField()) if connection.vendor == "postgresql" else "aum"
-    rows = customers.values_list(
+    rows = fetch_rows(Customer.objects.filter(_among("pk", sorted(ids))).values_list(
         "pk", "rm_id", aum, "segment__quadrant", "segment__is_priority", "preferred_channel", "consent_phone",
-        "consent_sms", "consent_wechat", "consent_email", "do_not_disturb")
+        "consent_sms", "consent_wechat", "consent_email", "do_not_disturb"))
+    # The calls this month of those the call cap concerns (a few of them: read by their ids). An
+    # addressed customer kept in another book — a manager's whose list is built apart — is called
+    # as often as the bank-wide build counts.
+    capped = sorted(row[0] for row in rows if row[2] >= policy.call_cap_aum)
+    calls = dict(
+        Interaction.objects.filter(_among("customer_id", capped), channel="phone", occurred_at__gte=month_start,
+                                   customer__aum__gte=policy.call_cap_aum)
+        .values("customer_id").annotate(n=Count("pk")).values_list("customer_id", "n")
+    ) if capped else {}
     consents: dict[tuple, dict[str, bool]] = {}  # 16 combinations, one dict each (read only)
     facts = {}
-    for pk, rm, aum, quadrant, priority, channel, phone, sms, wechat, email, dnd in fetch_rows(rows):
+    for pk, rm, aum, quadrant, priority, channel, phone, sms, wechat, email, dnd in rows:
         consent = consents.get((phone, sms, wechat, email))
         if consent is None:
             consent = consents[(phone, sms, wechat, email)] = {"phone": phone, "sms": sms, "wechat": wechat,
