@@ -22,7 +22,7 @@ import hashlib
 import time
 from collections import defaultdict
 
-from common import machine, use_pg
+from common import machine, use_pg, vacuum_build_writes
 
 STAGES = ("collect", "_already_planned", "_managers_and_values", "plan_together", "_facts_of", "_insert",
           "_carry_unfinished")
@@ -51,6 +51,7 @@ def build(day: dt.date) -> tuple[float, int, str]:
     from banyan.worklists.models import Task, WorklistDay
     from banyan.worklists.services import worklists_build
 
+    vacuum_build_writes()  # (the rolled-back builds' debris)
     with transaction.atomic():
         Task.objects.filter(date=day).delete()
         WorklistDay.objects.filter(date=day).delete()
