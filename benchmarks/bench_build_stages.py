@@ -7,7 +7,8 @@ Prints, per run of `worklists_build(day=…)`: its total and the time in each st
 (`collect`), the already-planned look-up, what reasons are sorted and ranked by
 (`_managers_and_values`: every customer of the books), the planner (every manager's `planning`, run
 side by side by `plan_together`, without its reads of facts), the facts of the customers the
-planners reached (`_facts_of`), the stored rows (`_insert`), the carried-over reasons — and the
+planners reached (`_facts_of`), the stored rows (`_insert`), the carried-over reasons, the
+foreign-key checks its commit would run (`common.commit_checks`, from session 24) — and the
 rest (sorting reasons to managers, making the rows), with a digest of every stored task and reason.
 (Session 14's what-if of a cut at K × capacity, `--cut`, is gone with the planner it measured:
 the facts are now read only of the customers the planner reaches; its figures are in the README.)
@@ -22,7 +23,7 @@ import hashlib
 import time
 from collections import defaultdict
 
-from common import machine, use_pg, vacuum_build_writes
+from common import commit_checks, machine, use_pg, vacuum_build_writes
 
 STAGES = ("collect", "_already_planned", "_managers_and_values", "plan_together", "_facts_of", "_insert",
           "_carry_unfinished")
@@ -44,8 +45,9 @@ def timed(module, names, into: dict) -> None:
         setattr(module, name, wrapper)
 
 
-def build(day: dt.date) -> tuple[float, int, str]:
-    """(seconds, tasks, digest of the stored tasks and reasons) of one build of `day`, rolled back."""
+def build(day: dt.date) -> tuple[float, float, int, str]:
+    """(seconds, of which the commit's checks, tasks, digest of the stored tasks and reasons) of one
+    build of `day`, rolled back."""
     from django.db import connection, transaction
 
     from banyan.worklists.models import Task, WorklistDay
@@ -57,7 +59,9 @@ def build(day: dt.date) -> tuple[float, int, str]:
         WorklistDay.objects.filter(date=day).delete()
         start = time.perf_counter()
         result = worklists_build(day=day)
-        seconds = time.perf_counter() - start
+        built = time.perf_counter()
+        commit_checks()  # (what its commit would check: the deferred foreign keys)
+        seconds, checks = time.perf_counter() - start, time.perf_counter() - built
         digest = hashlib.sha256()
         for row in Task.objects.filter(date=day).order_by("manager_id", "rank", "customer_id").values_list(
                 "manager_id", "customer_id", "rank", "status", "priority", "suggested_channel", "rule_note"):
@@ -72,7 +76,7 @@ def build(day: dt.date) -> tuple[float, int, str]:
             for row in sorted(cursor.fetchall(), key=repr):
                 digest.update(repr(row).encode())
         transaction.set_rollback(True)
-    return seconds, result.tasks, digest.hexdigest()[:16]
+    return seconds, checks, result.tasks, digest.hexdigest()[:16]
 
 
 def stages(day: dt.date, runs: int) -> None:
@@ -82,12 +86,13 @@ def stages(day: dt.date, runs: int) -> None:
     timed(services, STAGES, spent)
     for n in range(1, runs + 1):
         spent.clear()
-        seconds, tasks, digest = build(day)
+        seconds, checks, tasks, digest = build(day)
         for inner, outer in INSIDE.items():
             spent[outer] -= spent[inner]
         parts = ", ".join(f"{name.strip('_')} {spent[name]:.2f}" for name in STAGES)
         print(f"run {n}: {seconds:.2f} s, {tasks:,} tasks, digest {digest} — {parts}, "
-              f"rest {seconds - sum(spent.values()):.2f} s", flush=True)
+              f"the commit's foreign-key checks {checks:.2f}, rest {seconds - checks - sum(spent.values()):.2f} s",
+              flush=True)
 
 
 def main() -> None:

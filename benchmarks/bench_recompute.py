@@ -19,7 +19,7 @@ import argparse
 import time
 from decimal import Decimal
 
-from common import machine, use_pg
+from common import commit_checks, machine, use_pg
 
 
 def timed(work) -> tuple[float, int]:
@@ -28,6 +28,7 @@ def timed(work) -> tuple[float, int]:
     with transaction.atomic():
         start = time.perf_counter()
         n = work()
+        commit_checks()
         took = time.perf_counter() - start
         transaction.set_rollback(True)
     return took, n
