@@ -335,7 +335,10 @@ def _insert(model, rows: list, *, returning: bool = False, columns: tuple[str, .
                            [table, pk, len(rows)])
             ids = [i for (i,) in cursor.fetchall()]
             names.insert(0, pk)
-        with cursor.cursor.copy(f"COPY {q(table)} ({', '.join(map(q, names))}) FROM STDIN") as copy:
+        # (psycopg's own cursor: its errors made Django's, IntegrityError for a key or uniqueness, as
+        # for any other statement)
+        with connection.wrap_database_errors, \
+                cursor.cursor.copy(f"COPY {q(table)} ({', '.join(map(q, names))}) FROM STDIN") as copy:
             write = copy.write_row
             if returning:
                 for i, row in zip(ids, rows, strict=True):
