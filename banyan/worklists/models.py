@@ -92,6 +92,9 @@ class TaskStatus(models.TextChoices):
 
 
 class Task(models.Model):
+    # On PostgreSQL the database checks the manager and the customer per statement, by triggers
+    # (migration 0012: a bank-wide build writes tens of thousands of tasks at once); on SQLite they
+    # are foreign keys.
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="tasks", db_index=False)
     date = models.DateField(_("date"))

@@ -1,8 +1,9 @@
-"""A task's reasons always name a task (worklists migration 0011, issue 15 §3): on PostgreSQL the
-foreign key TaskReason.task is replaced by statement triggers that check a statement's rows at
-once; on SQLite the foreign key stays. Either way: a reason of no task is refused, a task with
-reasons cannot be deleted or renumbered under them, Django's delete takes the reasons with the
-task, and (PostgreSQL) a reason written locks its task as the key did."""
+"""A task's reasons always name a task, and a task its customer and manager (worklists migrations
+0011 and 0012, issue 15 §3): on PostgreSQL the foreign keys TaskReason.task, Task.customer and
+Task.manager are replaced by statement triggers that check a statement's rows at once; on SQLite
+the foreign keys stay. Either way: a row naming nothing is refused, what a row names cannot be
+deleted or renumbered under it, Django's delete takes the dependent rows first, and (PostgreSQL)
+a row written locks what it names as the key did."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ def _checked():
     deferred key; check_constraints runs it within the test's transaction)."""
     if connection.vendor != "postgresql":
         connection.check_constraints(table_names=["worklists_taskreason", "worklists_task"])
+
+
+def _raw(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _refused(write) -> None:
@@ -93,7 +99,7 @@ def test_a_task_with_reasons_is_not_deleted_or_renumbered_under_them(bank, make_
 
 @pg_only
 @pytest.mark.django_db
-def test_the_key_is_replaced_by_the_four_triggers_on_postgresql():
+def test_the_keys_are_replaced_by_the_triggers_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'f' "
                        "AND conrelid = 'worklists_taskreason'::regclass")
@@ -102,7 +108,13 @@ def test_the_key_is_replaced_by_the_four_triggers_on_postgresql():
                        "AND tgname LIKE 'worklists\\_%%'")
         assert {name for (name,) in cursor.fetchall()} == {
             "worklists_reason_task_i", "worklists_reason_task_u", "worklists_task_reasons_d",
-            "worklists_task_reasons_u"}
+            "worklists_task_reasons_u", "worklists_task_people_i", "worklists_task_people_u",
+            "worklists_customer_tasks_d", "worklists_customer_tasks_u", "worklists_staff_tasks_d",
+            "worklists_staff_tasks_u"}
+        cursor.execute("SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+                       "AND a.attnum = ANY (c.conkey) WHERE c.contype = 'f' "
+                       "AND c.conrelid = 'worklists_task'::regclass")
+        assert {name for (name,) in cursor.fetchall()} == {"interaction_id", "closed_by_id"}  # set when closed
 
 
 @pg_only
@@ -151,3 +163,71 @@ def test_the_checks_hold_on_tasks_partitioned_by_month(bank, make_customer):
     assert Task.objects.count() == 2
     september.delete()  # (Django's: the reasons first, in the task's partition)
     assert list(TaskReason.objects.values_list("task_id", flat=True)) == [today.pk]
+
+
+def _task_row(manager_id: int, customer_id: int, day: dt.date) -> dict:
+    return {"manager_id": manager_id, "customer_id": customer_id, "date": day, "rank": 1, "priority": 50,
+            "suggested_channel": "phone"}
+
+
+@pytest.mark.django_db
+def test_a_task_of_no_customer_or_no_manager_is_refused_row_by_row_and_in_bulk(bank, make_customer):
+    customer = make_customer()
+    nobody = customer.pk + 1000
+    _refused(lambda: Task.objects.create(manager=bank.rm_a, customer_id=nobody, date=TODAY, rank=1, priority=5))
+    _refused(lambda: Task.objects.create(manager_id=nobody, customer=customer, date=TODAY, rank=1, priority=5))
+    # the build's way: COPY of many tasks (one a day, each once), one naming no customer, then no manager
+    days = [TODAY + dt.timedelta(days=n) for n in range(COPY_FROM_ROWS + 10)]
+    for bad in (_task_row(bank.rm_a.pk, nobody, TODAY - dt.timedelta(days=1)),
+                _task_row(nobody, customer.pk, TODAY - dt.timedelta(days=1))):
+        rows = [_task_row(bank.rm_a.pk, customer.pk, day) for day in days]
+        rows.insert(len(rows) // 2, bad)
+        _refused(lambda rows=rows: _insert(Task, rows, returning=True))
+        assert not Task.objects.exists()  # nothing half-written
+    _insert(Task, [_task_row(bank.rm_a.pk, customer.pk, day) for day in days], returning=True)
+    _checked()
+    assert Task.objects.count() == len(days)
+    # an update: moving tasks to nobody is refused; an update keeping them passes
+    _refused(lambda: Task.objects.filter(date=TODAY).update(customer_id=nobody))
+    _refused(lambda: Task.objects.filter(date=TODAY).update(manager_id=nobody))
+    Task.objects.filter(date__gt=TODAY).update(priority=7, manager_id=bank.rm_b.pk)
+    _checked()
+    assert Task.objects.filter(manager=bank.rm_b).count() == len(days) - 1
+
+
+@pytest.mark.django_db
+def test_a_customer_or_manager_with_tasks_is_not_deleted_or_renumbered_under_them(bank, make_customer):
+    customer, other = make_customer(), make_customer(name="李四")
+    _task(bank, customer)
+    for sql, key in (("DELETE FROM customers_customer WHERE id IN (%s, %s)", [customer.pk, other.pk]),
+                     ("UPDATE customers_customer SET id = id + 1000 WHERE id = %s", [customer.pk]),
+                     ("DELETE FROM org_staff WHERE id = %s", [bank.rm_a.pk]),
+                     ("UPDATE org_staff SET id = id + 1000 WHERE id = %s", [bank.rm_a.pk])):
+        _refused(lambda sql=sql, key=key: _raw(sql, key))
+    # an update naming the id without changing it passes; Django's delete takes the tasks first
+    _raw("UPDATE customers_customer SET id = id, name = name WHERE id = %s", [customer.pk])
+    customer.delete()
+    _checked()
+    assert not Task.objects.exists()
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_a_task_written_locks_its_customer_and_manager_until_the_writer_ends(bank, make_customer):
+    import psycopg
+
+    customer = make_customer()
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with transaction.atomic():
+        _task(bank, customer)
+        with psycopg.connect(**params, autocommit=True) as other:  # (each statement its own transaction)
+            other.execute("SET lock_timeout = '300ms'")
+            for table, pk in (("customers_customer", customer.pk), ("org_staff", bank.rm_a.pk)):
+                with pytest.raises(psycopg.errors.LockNotAvailable):
+                    other.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+            other.execute("UPDATE customers_customer SET name = '王大明' WHERE id = %s", [customer.pk])
+    customer.refresh_from_db()
+    assert customer.name == "王大明" and Task.objects.filter(customer=customer).count() == 1
+    Task.objects.all().delete()
