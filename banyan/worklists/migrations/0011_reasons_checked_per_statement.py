@@ -85,33 +85,50 @@ DROP FUNCTION IF EXISTS worklists_tasks_gone_without_reasons();
 """
 
 
-def _key_names(cursor) -> list[str]:
+# (keys: (table, column, the table it names, the key's name as Django made it); 0012 uses these too)
+KEYS = [("worklists_taskreason", "task_id", "worklists_task",
+         "worklists_taskreason_task_id_97e47f98_fk_worklists_task_id")]
+
+
+def key_names(cursor, table: str, column: str) -> list[str]:
+    """The foreign keys of `table` on `column` (their names, as found)."""
     cursor.execute(
         "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
-        "AND a.attnum = ANY (c.conkey) WHERE c.contype = 'f' AND c.conrelid = 'worklists_taskreason'::regclass "
-        "AND a.attname = 'task_id'")
+        "AND a.attnum = ANY (c.conkey) WHERE c.contype = 'f' AND c.conrelid = %s::regclass AND a.attname = %s",
+        [table, column])
     return [name for (name,) in cursor.fetchall()]
 
 
-def forwards(apps, schema_editor):
+def replace_keys(schema_editor, keys: list[tuple], sql: list[str]) -> None:
+    """On PostgreSQL: drop the keys, then run the SQL making the triggers that check in their place."""
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        for name in _key_names(cursor):
-            cursor.execute(f'ALTER TABLE worklists_taskreason DROP CONSTRAINT "{name}"')
-        cursor.execute(INSERTED)
-        cursor.execute(GONE)
+        for table, column, _named, _key in keys:
+            for name in key_names(cursor, table, column):
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for statement in sql:
+            cursor.execute(statement)
+
+
+def restore_keys(schema_editor, keys: list[tuple], drop: str) -> None:
+    """On PostgreSQL: drop the triggers, then make the keys again as Django made them."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(drop)
+        for table, column, named, key in keys:
+            if not key_names(cursor, table, column):
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key}" FOREIGN KEY ({column}) '
+                               f"REFERENCES {named} (id) DEFERRABLE INITIALLY DEFERRED")
+
+
+def forwards(apps, schema_editor):
+    replace_keys(schema_editor, KEYS, [INSERTED, GONE])
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(DROP)
-        if not _key_names(cursor):
-            cursor.execute("ALTER TABLE worklists_taskreason ADD CONSTRAINT "
-                           "worklists_taskreason_task_id_97e47f98_fk_worklists_task_id FOREIGN KEY (task_id) "
-                           "REFERENCES worklists_task (id) DEFERRABLE INITIALLY DEFERRED")
+    restore_keys(schema_editor, KEYS, DROP)
 
 
 class Migration(migrations.Migration):

@@ -16,10 +16,26 @@ The differences with the keys are 0011's: immediate checks (Django deletes a cus
 member's tasks before them), and triggers. The models keep `db_constraint=True`: SQLite keeps both
 keys. banyan/worklists/tests/test_reason_checks.py checks them on PostgreSQL and SQLite."""
 
+import importlib
+
 from django.db import migrations
+
+reasons = importlib.import_module("banyan.worklists.migrations.0011_reasons_checked_per_statement")
 
 # As in 0011: the ids through arrays (`= ANY`, planned knowing their length), never a join with a
 # transition table, whose size PostgreSQL does not know.
+CHECK = """
+    IF cardinality({array}) > 0 THEN
+        SELECT count(*) INTO locked FROM (SELECT FROM {table} x WHERE x.id = ANY ({array}) FOR KEY SHARE OF x) l;
+        IF locked <> cardinality({array}) THEN
+            SELECT i INTO missing FROM unnest({array}) i WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.id = i)
+             LIMIT 1;
+            RAISE EXCEPTION 'insert or update on table "worklists_task" violates the check of its {column}'
+                USING ERRCODE = 'foreign_key_violation',
+                      DETAIL = format('Key ({column})=(%s) is not present in table "{table}".', missing);
+        END IF;
+    END IF;"""
+
 TASKS = """
 CREATE FUNCTION worklists_tasks_name_people() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE customers bigint[]; managers bigint[]; locked bigint; missing bigint;
@@ -30,28 +46,8 @@ BEGIN
     ELSE
         customers := array(SELECT n.customer_id FROM new_tasks n EXCEPT SELECT o.customer_id FROM old_tasks o);
         managers := array(SELECT n.manager_id FROM new_tasks n EXCEPT SELECT o.manager_id FROM old_tasks o);
-    END IF;
-    IF cardinality(customers) > 0 THEN
-        SELECT count(*) INTO locked FROM (SELECT FROM customers_customer c WHERE c.id = ANY (customers)
-                                          FOR KEY SHARE OF c) l;
-        IF locked <> cardinality(customers) THEN
-            SELECT i INTO missing FROM unnest(customers) i
-             WHERE NOT EXISTS (SELECT 1 FROM customers_customer c WHERE c.id = i) LIMIT 1;
-            RAISE EXCEPTION 'insert or update on table "worklists_task" violates the check of its customer'
-                USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = format('Key (customer_id)=(%s) is not present in table "customers_customer".', missing);
-        END IF;
-    END IF;
-    IF cardinality(managers) > 0 THEN
-        SELECT count(*) INTO locked FROM (SELECT FROM org_staff s WHERE s.id = ANY (managers) FOR KEY SHARE OF s) l;
-        IF locked <> cardinality(managers) THEN
-            SELECT i INTO missing FROM unnest(managers) i
-             WHERE NOT EXISTS (SELECT 1 FROM org_staff s WHERE s.id = i) LIMIT 1;
-            RAISE EXCEPTION 'insert or update on table "worklists_task" violates the check of its manager'
-                USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = format('Key (manager_id)=(%s) is not present in table "org_staff".', missing);
-        END IF;
-    END IF;
+    END IF;""" + CHECK.format(array="customers", table="customers_customer", column="customer_id") + \
+    CHECK.format(array="managers", table="org_staff", column="manager_id") + """
     RETURN NULL;
 END $$;
 CREATE TRIGGER worklists_task_people_i AFTER INSERT ON worklists_task
@@ -113,38 +109,17 @@ DROP FUNCTION IF EXISTS worklists_people_gone_without_tasks();
 DROP FUNCTION IF EXISTS worklists_person_renumbered();
 """
 
-KEYS = {"customer_id": ("customers_customer", "worklists_task_customer_id_a68f6a44_fk_customers_customer_id"),
-        "manager_id": ("org_staff", "worklists_task_manager_id_3ee5098d_fk_org_staff_id")}
-
-
-def _key_names(cursor, column: str) -> list[str]:
-    cursor.execute(
-        "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
-        "AND a.attnum = ANY (c.conkey) WHERE c.contype = 'f' AND c.conrelid = 'worklists_task'::regclass "
-        "AND a.attname = %s", [column])
-    return [name for (name,) in cursor.fetchall()]
+KEYS = [("worklists_task", "customer_id", "customers_customer",
+         "worklists_task_customer_id_a68f6a44_fk_customers_customer_id"),
+        ("worklists_task", "manager_id", "org_staff", "worklists_task_manager_id_3ee5098d_fk_org_staff_id")]
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for column in KEYS:
-            for name in _key_names(cursor, column):
-                cursor.execute(f'ALTER TABLE worklists_task DROP CONSTRAINT "{name}"')
-        cursor.execute(TASKS)
-        cursor.execute(GONE)
+    reasons.replace_keys(schema_editor, KEYS, [TASKS, GONE])
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(DROP)
-        for column, (table, name) in KEYS.items():
-            if not _key_names(cursor, column):
-                cursor.execute(f'ALTER TABLE worklists_task ADD CONSTRAINT "{name}" FOREIGN KEY ({column}) '
-                               f"REFERENCES {table} (id) DEFERRABLE INITIALLY DEFERRED")
+    reasons.restore_keys(schema_editor, KEYS, DROP)
 
 
 class Migration(migrations.Migration):
