@@ -66,7 +66,15 @@ from banyan.segments.services import segments_recompute
 from banyan.wealth.models import RiskAssessment
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.models import Task, TaskReason, TaskStatus, WorklistDay
-from banyan.worklists.planner import CADENCE_PULL_DAYS, Facts, Planned, plan, rule_args_json, value_bonus
+from banyan.worklists.planner import (
+    CADENCE_PULL_DAYS,
+    Facts,
+    Planned,
+    overdue_bonus,
+    plan,
+    rule_args_json,
+    value_bonus,
+)
 from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE
 from banyan.worklists.services import UNANSWERED_TRIES, planner_rules, worklist_staff
 from banyan.worklists.services import _insert as fast_insert
@@ -475,8 +483,7 @@ class _History:
             last = sim.last.get(cid)
             due = day if last is None else last + dt.timedelta(days=c.every)
             if due <= pull:
-                overdue = min(30, max(0, (day - due).days) // 3)
-                due_now.append((-(value_bonus(c.quadrant, c.priority) + overdue), due, cid, last))
+                due_now.append((-(value_bonus(c.quadrant, c.priority) + overdue_bonus(day, due)), due, cid, last))
         due_now.sort()
         cadence = C.CADENCE_DUE.value
         for n, (_rank, due, cid, last) in enumerate(due_now):

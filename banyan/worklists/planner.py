@@ -83,6 +83,12 @@ def value_bonus(quadrant: str | None, is_priority) -> int:
     return VALUE_BONUS.get(quadrant or "", 0) + (PRIORITY_BONUS if is_priority else 0)
 
 
+def overdue_bonus(day: dt.date, due: dt.date) -> int:
+    """What a regular contact adds to a task's priority on `day` for being overdue since `due`:
+    a point for every three days, at most 30."""
+    return min(30, max(0, (day - due).days) // 3)
+
+
 def priority(facts: Facts, reasons: list[Reason], day: dt.date, rules: Rules) -> int:
     """Value and urgency: the weightiest reason, a little for each further reason, the customer's
     value, and for cadence how long it has been overdue."""
@@ -93,20 +99,19 @@ def _priority(value: int, reasons: list[Reason], day: dt.date, rules: Rules) -> 
     rule = rules.reason_rules
     if len(reasons) == 1:  # most candidates
         r = reasons[0]
-        overdue = (day - r.due).days if r.code == C.CADENCE_DUE else 0
-        return rule[r.code].weight + value + min(30, max(0, overdue) // 3)
+        return rule[r.code].weight + value + (overdue_bonus(day, r.due) if r.code == C.CADENCE_DUE else 0)
     # one pass (a bank-wide build ranks a hundred thousand customers with several reasons)
     codes: set[str] = set()
-    weight, overdue = None, 0
+    weight, since = None, day  # since: the earliest a regular contact fell due
     for r in reasons:
         code = r.code
         codes.add(code)
         w = rule[code].weight
         if weight is None or w > weight:
             weight = w
-        if code == C.CADENCE_DUE and (day - r.due).days > overdue:
-            overdue = (day - r.due).days
-    return weight + 5 * (len(codes) - 1) + value + min(30, overdue // 3)
+        if code == C.CADENCE_DUE and r.due < since:
+            since = r.due
+    return weight + 5 * (len(codes) - 1) + value + overdue_bonus(day, since)
 
 
 _CONSENT_OF = {"phone": "phone", "visit": "phone", "branch": "phone", "wechat": "wechat", "sms": "sms",
@@ -452,15 +457,15 @@ def planning(
 
 
 class _OverdueBonus(dict):
-    """A regular contact's bonus on `day` for being overdue (as in _priority), by the day it fell
-    due: worked out once per due day (a bank-wide build ranks 800,000 of them, a few hundred days)."""
+    """overdue_bonus on `day`, by the day a regular contact fell due: worked out once per due day (a
+    bank-wide build ranks 800,000 of them, a few hundred days)."""
 
     def __init__(self, day: dt.date) -> None:
         super().__init__()
         self.day = day
 
     def __missing__(self, due: dt.date) -> int:
-        bonus = self[due] = min(30, max(0, (self.day - due).days) // 3)
+        bonus = self[due] = overdue_bonus(self.day, due)
         return bonus
 
 
