@@ -42,6 +42,19 @@ def _raw(sql: str, params: list) -> None:
         cursor.execute(sql, params)
 
 
+def _other_session():
+    """A second connection to the test database, each statement its own transaction, that waits
+    for a lock at most 300 ms."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    other = psycopg.connect(**params, autocommit=True)
+    other.execute("SET lock_timeout = '300ms'")
+    return other
+
+
 def _refused(write) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         write()
@@ -80,16 +93,12 @@ def test_a_task_with_reasons_is_not_deleted_or_renumbered_under_them(bank, make_
     kept, bare = _task(bank, customer), _task(bank, customer, TODAY + dt.timedelta(days=1))
     _insert(TaskReason, [_reason(kept.pk, customer.pk)], columns=REASON_COLUMNS)
 
-    def raw(sql, params):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-
-    _refused(lambda: raw("DELETE FROM worklists_task WHERE id IN (%s, %s)", [kept.pk, bare.pk]))
-    _refused(lambda: raw("UPDATE worklists_task SET id = id + 1000 WHERE id = %s", [kept.pk]))
+    _refused(lambda: _raw("DELETE FROM worklists_task WHERE id IN (%s, %s)", [kept.pk, bare.pk]))
+    _refused(lambda: _raw("UPDATE worklists_task SET id = id + 1000 WHERE id = %s", [kept.pk]))
     assert set(Task.objects.values_list("pk", flat=True)) == {kept.pk, bare.pk}
     # a task without reasons goes, and an update leaving every id in place passes
-    raw("DELETE FROM worklists_task WHERE id = %s", [bare.pk])
-    raw("UPDATE worklists_task SET rank = rank + 1 WHERE id = %s", [kept.pk])
+    _raw("DELETE FROM worklists_task WHERE id = %s", [bare.pk])
+    _raw("UPDATE worklists_task SET rank = rank + 1 WHERE id = %s", [kept.pk])
     _checked()
     # Django's delete takes the reasons first
     kept.delete()
@@ -125,19 +134,13 @@ def test_a_reason_written_locks_its_task_until_the_writer_ends(bank, make_custom
 
     customer = make_customer()
     task = _task(bank, customer)
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
     with transaction.atomic():
         _insert(TaskReason, [_reason(task.pk, customer.pk)], columns=REASON_COLUMNS)
-        with psycopg.connect(**params) as other:
-            other.execute("SET lock_timeout = '300ms'")
+        with _other_session() as other:
             with pytest.raises(psycopg.errors.LockNotAvailable):
                 other.execute("DELETE FROM worklists_task WHERE id = %s", [task.pk])
-            other.rollback()
             # the same task's other columns are not locked (a key share lock, not a row lock)
             other.execute("UPDATE worklists_task SET rank = 2 WHERE id = %s", [task.pk])
-            other.commit()
     assert TaskReason.objects.filter(task=task).count() == 1
     task.refresh_from_db()
     assert task.rank == 2
@@ -217,13 +220,9 @@ def test_a_task_written_locks_its_customer_and_manager_until_the_writer_ends(ban
     import psycopg
 
     customer = make_customer()
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
     with transaction.atomic():
         _task(bank, customer)
-        with psycopg.connect(**params, autocommit=True) as other:  # (each statement its own transaction)
-            other.execute("SET lock_timeout = '300ms'")
+        with _other_session() as other:
             for table, pk in (("customers_customer", customer.pk), ("org_staff", bank.rm_a.pk)):
                 with pytest.raises(psycopg.errors.LockNotAvailable):
                     other.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
