@@ -3,10 +3,10 @@
 task reads one partition — and Banyan's own services run on it unchanged: the same segments and
 the same nightly lists as on the plain table, a customer handed to another branch's manager moved
 to that branch's partition by PostgreSQL itself. What it costs is tested too: every foreign key
-to the customers is dropped (PostgreSQL refuses one on the id alone), a manager's book — filtered
-by manager, not branch — reads every partition, and the bank-wide uniqueness of a customer number
-is no longer the database's. The conversion is DDL inside the test's transaction, rolled back
-with it (the last test checks that)."""
+to the customers is dropped (PostgreSQL refuses one on the id alone; the holdings and the tasks
+keep their check, a trigger), a manager's book — filtered by manager, not branch — reads every
+partition, and the bank-wide uniqueness of a customer number is no longer the database's. The
+conversion is DDL inside the test's transaction, rolled back with it (the last test checks that)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def _partition_of(customer_id: int) -> str:
         return name
 
 
-def test_a_customer_number_unique_across_the_bank_must_be_given_up_explicitly(book):
+def test_a_customer_number_unique_across_the_bank_must_be_given_up_explicitly(bank, book):
     with pytest.raises(ValueError, match="customer_external_id_unique"):
         _partition()
     assert CUSTOMERS not in partitioned_tables()  # refused before anything changed
@@ -106,9 +106,16 @@ def test_a_customer_number_unique_across_the_bank_must_be_given_up_explicitly(bo
         cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
                        "AND contype IN ('p', 'u') ORDER BY contype", [CUSTOMERS])
         assert [d for (d,) in cursor.fetchall()] == ["PRIMARY KEY (id, branch_id)", "UNIQUE (external_id, branch_id)"]
-    # every foreign key to a customer is gone: holdings, contacts, tasks … (PostgreSQL refuses them)
-    assert "holdings_holding" in {ref.split(".")[0] for ref in done.dropped_references}
-    assert len(done.dropped_references) > 20
+    # every foreign key to a customer is gone: contacts, segments, events … (PostgreSQL refuses them)
+    dropped = {ref.split(".")[0] for ref in done.dropped_references}
+    assert "contacts_interaction" in dropped and len(done.dropped_references) > 20
+    # the holdings and the tasks keep their check: triggers, not keys (holdings 0016, worklists 0012)
+    assert not dropped & {"holdings_holding", "worklists_task"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Holding.objects.create(customer_id=book[-1].pk + 1000, product=bank.products.fund, amount=1000,
+                               current_value=1000, purchase_date=DAY)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {CUSTOMERS} WHERE id = %s", [book[0].pk])
     # a branch's customers in one partition, every customer in the one of its branch
     per_branch: dict[int, set[str]] = {}
     for customer in Customer.objects.all():
