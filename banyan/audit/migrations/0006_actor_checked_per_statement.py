@@ -16,34 +16,14 @@ import importlib
 from django.db import migrations
 
 keys = importlib.import_module("banyan.worklists.migrations.0011_reasons_checked_per_statement")
-
-EVENTS = """
-CREATE TRIGGER audit_event_actor_i AFTER INSERT ON audit_auditevent
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION statement_rows_name_existing('actor_id', 'org_staff');
-CREATE TRIGGER audit_event_actor_u AFTER UPDATE OF actor_id ON audit_auditevent
-    FOR EACH ROW WHEN (OLD.actor_id IS DISTINCT FROM NEW.actor_id)
-    EXECUTE FUNCTION row_names_existing('actor_id', 'org_staff');
-CREATE TRIGGER audit_staff_events_d AFTER DELETE ON org_staff
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION statement_rows_gone_unnamed('audit_auditevent', 'actor_id');
-CREATE TRIGGER audit_staff_events_u BEFORE UPDATE OF id ON org_staff
-    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)
-    EXECUTE FUNCTION row_renumbered_unnamed('audit_auditevent', 'actor_id');
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS audit_event_actor_i ON audit_auditevent;
-DROP TRIGGER IF EXISTS audit_event_actor_u ON audit_auditevent;
-DROP TRIGGER IF EXISTS audit_staff_events_d ON org_staff;
-DROP TRIGGER IF EXISTS audit_staff_events_u ON org_staff;
-"""
+checks = importlib.import_module("banyan.holdings.migrations.0016_holdings_checked_per_statement")
 
 KEYS = [("audit_auditevent", "actor_id", "org_staff", "audit_auditevent_actor_id_270bb4b7_fk_org_staff_id")]
+MAKE, DROP = checks.statement_checks(KEYS)
 
 
 def forwards(apps, schema_editor):
-    keys.replace_keys(schema_editor, KEYS, [EVENTS])
+    keys.replace_keys(schema_editor, KEYS, [MAKE])
 
 
 def backwards(apps, schema_editor):

@@ -24,45 +24,16 @@ import importlib
 from django.db import migrations
 
 keys = importlib.import_module("banyan.worklists.migrations.0011_reasons_checked_per_statement")
-
-NAMED = "'branch_id', 'org_branch', 'rm_id', 'org_staff', 'assistant_id', 'org_staff'"
-
-CUSTOMERS = f"""
-CREATE TRIGGER customers_customer_named_i AFTER INSERT ON customers_customer
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_name_existing({NAMED});
-CREATE TRIGGER customers_customer_named_u AFTER UPDATE OF branch_id, rm_id, assistant_id ON customers_customer
-    FOR EACH ROW WHEN (OLD.branch_id IS DISTINCT FROM NEW.branch_id OR OLD.rm_id IS DISTINCT FROM NEW.rm_id
-                       OR OLD.assistant_id IS DISTINCT FROM NEW.assistant_id)
-    EXECUTE FUNCTION row_names_existing({NAMED});
-"""
-
-# (the table named, the triggers' short name, the customers' column naming it)
-NAMED_TABLES = [("org_branch", "branch", "branch_id"), ("org_staff", "rm", "rm_id"),
-                ("org_staff", "assistant", "assistant_id")]
-
-GONE = "".join(f"""
-CREATE TRIGGER customers_{short}_customers_d AFTER DELETE ON {table}
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION statement_rows_gone_unnamed('customers_customer', '{column}');
-CREATE TRIGGER customers_{short}_customers_u BEFORE UPDATE OF id ON {table}
-    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)
-    EXECUTE FUNCTION row_renumbered_unnamed('customers_customer', '{column}');
-""" for table, short, column in NAMED_TABLES)
-
-DROP = "".join(f"""
-DROP TRIGGER IF EXISTS customers_{short}_customers_d ON {table};
-DROP TRIGGER IF EXISTS customers_{short}_customers_u ON {table};""" for table, short, _column in NAMED_TABLES) + """
-DROP TRIGGER IF EXISTS customers_customer_named_i ON customers_customer;
-DROP TRIGGER IF EXISTS customers_customer_named_u ON customers_customer;
-"""
+checks = importlib.import_module("banyan.holdings.migrations.0016_holdings_checked_per_statement")
 
 KEYS = [("customers_customer", "branch_id", "org_branch", "customers_customer_branch_id_6f75e537_fk_org_branch_id"),
         ("customers_customer", "rm_id", "org_staff", "customers_customer_rm_id_f59d8ee6_fk_org_staff_id"),
         ("customers_customer", "assistant_id", "org_staff", "customers_customer_assistant_id_deee13fc_fk_org_staff_id")]
+MAKE, DROP = checks.statement_checks(KEYS)
 
 
 def forwards(apps, schema_editor):
-    keys.replace_keys(schema_editor, KEYS, [CUSTOMERS, GONE])
+    keys.replace_keys(schema_editor, KEYS, [MAKE])
 
 
 def backwards(apps, schema_editor):

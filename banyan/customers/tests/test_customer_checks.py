@@ -8,29 +8,24 @@ be deleted or renumbered under it; (PostgreSQL) a customer written locks what it
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 
 from banyan.customers.models import Customer
 from banyan.customers.services import customers_reassign
 from banyan.feeds import bulk
 from banyan.org.models import Branch, Role, Staff
-from banyan.worklists.tests.test_reason_checks import _other_session, _raw
+from banyan.testing.keys import (
+    checked,
+    checking_triggers,
+    key_columns,
+    other_session,
+    pg_only,
+    raw,
+    refused,
+    statement_checks_of,
+)
 
-pg_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the triggers replace the keys on PostgreSQL")
 CHECKED = ("branch_id", "rm_id", "assistant_id")
-
-
-def _checked():
-    """At once on PostgreSQL (the triggers), at COMMIT on SQLite (check_constraints runs the
-    deferred keys within the test's transaction)."""
-    if connection.vendor != "postgresql":
-        connection.check_constraints(table_names=["customers_customer"])
-
-
-def _refused(write) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
-        write()
-        _checked()
 
 
 def _unsaved(n: int, branch_id, rm_id=None, assistant_id=None) -> Customer:
@@ -50,13 +45,13 @@ def test_a_customer_of_no_branch_manager_or_assistant_is_refused_one_by_one_and_
     nobody = max(bank.b1.pk, bank.b2.pk, *(s.pk for s in Staff.objects.all())) + 1000
     for column in CHECKED:
         bad = {**good, column: nobody}
-        _refused(lambda bad=bad: _unsaved(0, **bad).save())
+        refused(lambda bad=bad: _unsaved(0, **bad).save())
         objs = [_unsaved(n, **good) if n % 2 else _unsaved(n, bank.b1.pk) for n in range(600)]
         objs[300] = _unsaved(300, **bad)
-        _refused(lambda objs=objs: _feed_writes(objs))
+        refused(lambda objs=objs: _feed_writes(objs))
         assert not Customer.objects.exists()  # nothing half-written
     _feed_writes([_unsaved(n, **good) if n % 2 else _unsaved(n, bank.b1.pk) for n in range(600)])
-    _checked()
+    checked()
     assert Customer.objects.filter(rm=bank.rm_a).count() == 300
     assert Customer.objects.filter(rm__isnull=True, assistant__isnull=True).count() == 300
 
@@ -66,7 +61,7 @@ def test_a_book_handed_to_nobody_is_refused_and_to_a_manager_passes(bank, make_c
     customers = [make_customer(bank.rm_a, name=f"客户{n}") for n in range(3)]
     nobody = max(bank.b2.pk, *(s.pk for s in Staff.objects.all())) + 1000
     for column in CHECKED:
-        _refused(lambda column=column: Customer.objects.filter(rm=bank.rm_a).update(**{column: nobody}))
+        refused(lambda column=column: Customer.objects.filter(rm=bank.rm_a).update(**{column: nobody}))
     assert Customer.objects.filter(rm=bank.rm_a, branch=bank.b1).count() == 3
     # the service's hand-over to the other branch's manager, a save() of every column, AUM: all pass
     result = customers_reassign(actor=bank.admin, customer_ids=[c.pk for c in customers], to_rm=bank.rm_c,
@@ -74,7 +69,7 @@ def test_a_book_handed_to_nobody_is_refused_and_to_a_manager_passes(bank, make_c
     assert result["customers"] == 3
     Customer.objects.get(pk=customers[0].pk).save()
     Customer.objects.filter(rm=bank.rm_c).update(aum=1, assistant=None)
-    _checked()
+    checked()
     assert Customer.objects.filter(rm=bank.rm_c, branch=bank.b2, aum=1).count() == 3
 
 
@@ -87,34 +82,26 @@ def test_what_a_customer_names_is_not_deleted_or_renumbered_under_it(bank, make_
     customer = make_customer(rm, name="王五", assistant=helper)
     assert (customer.branch_id, customer.assistant_id) == (branch.pk, helper.pk)
     for table, pk in (("org_branch", branch.pk), ("org_staff", rm.pk), ("org_staff", helper.pk)):
-        _refused(lambda table=table, pk=pk: _raw(f"DELETE FROM {table} WHERE id IN (%s, %s)", [pk, pk + 5000]))
-        _refused(lambda table=table, pk=pk: _raw(f"UPDATE {table} SET id = id + 5000 WHERE id = %s", [pk]))
-        _raw(f"UPDATE {table} SET id = id WHERE id = %s", [pk])  # an update keeping the id passes
-    _checked()
+        refused(lambda table=table, pk=pk: raw(f"DELETE FROM {table} WHERE id IN (%s, %s)", [pk, pk + 5000]))
+        refused(lambda table=table, pk=pk: raw(f"UPDATE {table} SET id = id + 5000 WHERE id = %s", [pk]))
+        raw(f"UPDATE {table} SET id = id WHERE id = %s", [pk])  # an update keeping the id passes
+    checked()
     # Django's delete: the assistant's customers keep their manager; once they are gone, the rest go
     helper.delete()
     assert Customer.objects.get(pk=customer.pk).assistant_id is None
     customer.delete()
     rm.delete()
     branch.delete()
-    _checked()
+    checked()
     assert not Branch.objects.filter(pk=branch.pk).exists()
 
 
 @pg_only
 @pytest.mark.django_db
 def test_the_keys_are_replaced_by_the_triggers_on_postgresql():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
-                       "AND a.attnum = ANY (c.conkey) WHERE c.contype = 'f' "
-                       "AND c.conrelid = 'customers_customer'::regclass")
-        assert {name for (name,) in cursor.fetchall()} == {"referrer_id"}  # a customer naming another keeps it
-        cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal "
-                       "AND tgenabled = 'O' AND tgname LIKE 'customers\\_%%'")
-        assert set(cursor.fetchall()) == {
-            ("customers_customer", "customers_customer_named_i"), ("customers_customer", "customers_customer_named_u"),
-            *((table, f"customers_{short}_customers_{op}") for table, short in (
-                ("org_branch", "branch"), ("org_staff", "rm"), ("org_staff", "assistant")) for op in "du")}
+    assert key_columns("customers_customer") == {"referrer_id"}  # a customer naming another keeps it
+    assert checking_triggers("customers_customer") == statement_checks_of("customers_customer", {
+        "branch_id": "org_branch", "rm_id": "org_staff", "assistant_id": "org_staff"})
 
 
 @pg_only
@@ -126,7 +113,7 @@ def test_a_customer_written_locks_what_it_names_until_the_writer_ends(bank):
     rm = Staff.objects.create(username="shidian", full_name="试点经理", role=Role.RM, branch=branch)
     with transaction.atomic():
         _feed_writes([_unsaved(n, branch.pk, rm.pk) for n in range(3)])
-        with _other_session() as other:
+        with other_session() as other:
             for table, pk in (("org_branch", branch.pk), ("org_staff", rm.pk)):
                 with pytest.raises(psycopg.errors.LockNotAvailable):
                     other.execute(f"DELETE FROM {table} WHERE id = %s", [pk])

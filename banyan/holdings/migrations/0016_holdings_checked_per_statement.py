@@ -19,8 +19,9 @@ PostgreSQL only, by triggers doing what they did:
   UPDATE naming the id.
 The differences with the keys are worklists 0011's: immediate checks (Django clears or deletes a
 customer's, product's or seller's holdings before them), and triggers. The functions are generic
-(their arguments name the columns and tables), for the next table whose keys are worth it. The
-model keeps `db_constraint=True`: SQLite keeps the keys.
+(their arguments name the columns and tables) and `statement_checks` makes the triggers for any
+table's keys: customers 0009 and audit 0006 use them. The model keeps `db_constraint=True`: SQLite
+keeps the keys.
 banyan/holdings/tests/test_holding_checks.py checks them on PostgreSQL and the keys on SQLite."""
 
 import importlib
@@ -108,35 +109,33 @@ BEGIN
 END $$;
 """
 
-NAMED = "'customer_id', 'customers_customer', 'product_id', 'holdings_product', 'sold_by_id', 'org_staff'"
-
-HOLDINGS = f"""
-CREATE TRIGGER holdings_holding_named_i AFTER INSERT ON holdings_holding
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_name_existing({NAMED});
-CREATE TRIGGER holdings_holding_named_u AFTER UPDATE OF customer_id, product_id, sold_by_id ON holdings_holding
-    FOR EACH ROW WHEN (OLD.customer_id IS DISTINCT FROM NEW.customer_id OR OLD.product_id IS DISTINCT FROM NEW.product_id
-                       OR OLD.sold_by_id IS DISTINCT FROM NEW.sold_by_id)
-    EXECUTE FUNCTION row_names_existing({NAMED});
-"""
-
-# (the table named, its short name in the triggers' names, the holdings' column naming it)
-NAMED_TABLES = [("customers_customer", "customer", "customer_id"), ("holdings_product", "product", "product_id"),
-                ("org_staff", "staff", "sold_by_id")]
-
-GONE = "".join(f"""
-CREATE TRIGGER holdings_{short}_holdings_d AFTER DELETE ON {table}
+def statement_checks(keys: list[tuple]) -> tuple[str, str]:
+    """The SQL making the triggers that check `keys` (0011's: (table, column, the table it names,
+    the key's name), all of one table) with the functions above, and the SQL dropping them. On the
+    named tables the triggers are named after the table and column that name them."""
+    table = keys[0][0]
+    named = ", ".join(f"'{column}', '{other}'" for _t, column, other, _k in keys)
+    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for _t, column, _o, _k in keys)
+    make = f"""
+CREATE TRIGGER {table}_named_i AFTER INSERT ON {table}
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_name_existing({named});
+CREATE TRIGGER {table}_named_u AFTER UPDATE OF {", ".join(k[1] for k in keys)} ON {table}
+    FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION row_names_existing({named});
+""" + "".join(f"""
+CREATE TRIGGER {table}_{column}_d AFTER DELETE ON {other}
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION statement_rows_gone_unnamed('holdings_holding', '{column}');
-CREATE TRIGGER holdings_{short}_holdings_u BEFORE UPDATE OF id ON {table}
+    EXECUTE FUNCTION statement_rows_gone_unnamed('{table}', '{column}');
+CREATE TRIGGER {table}_{column}_u BEFORE UPDATE OF id ON {other}
     FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)
-    EXECUTE FUNCTION row_renumbered_unnamed('holdings_holding', '{column}');
-""" for table, short, column in NAMED_TABLES)
+    EXECUTE FUNCTION row_renumbered_unnamed('{table}', '{column}');
+""" for _t, column, other, _k in keys)
+    drop = "".join(f"DROP TRIGGER IF EXISTS {table}_{column}_{op} ON {other};\n"
+                   for _t, column, other, _k in keys for op in "du")
+    drop += f"DROP TRIGGER IF EXISTS {table}_named_i ON {table};\nDROP TRIGGER IF EXISTS {table}_named_u ON {table};\n"
+    return make, drop
 
-DROP = "".join(f"""
-DROP TRIGGER IF EXISTS holdings_{short}_holdings_d ON {table};
-DROP TRIGGER IF EXISTS holdings_{short}_holdings_u ON {table};""" for table, short, _column in NAMED_TABLES) + """
-DROP TRIGGER IF EXISTS holdings_holding_named_i ON holdings_holding;
-DROP TRIGGER IF EXISTS holdings_holding_named_u ON holdings_holding;
+
+DROP_FUNCTIONS = """
 DROP FUNCTION IF EXISTS statement_rows_name_existing();
 DROP FUNCTION IF EXISTS row_names_existing();
 DROP FUNCTION IF EXISTS statement_rows_gone_unnamed();
@@ -147,14 +146,15 @@ KEYS = [("holdings_holding", "customer_id", "customers_customer",
          "holdings_holding_customer_id_771ecf3c_fk_customers_customer_id"),
         ("holdings_holding", "product_id", "holdings_product", "holdings_holding_product_id_5f7e83cf_fk_holdings_product_id"),
         ("holdings_holding", "sold_by_id", "org_staff", "holdings_holding_sold_by_id_f64e774c_fk_org_staff_id")]
+MAKE, DROP = statement_checks(KEYS)
 
 
 def forwards(apps, schema_editor):
-    keys.replace_keys(schema_editor, KEYS, [FUNCTIONS, HOLDINGS, GONE])
+    keys.replace_keys(schema_editor, KEYS, [FUNCTIONS, MAKE])
 
 
 def backwards(apps, schema_editor):
-    keys.restore_keys(schema_editor, KEYS, DROP)
+    keys.restore_keys(schema_editor, KEYS, DROP + DROP_FUNCTIONS)
 
 
 class Migration(migrations.Migration):

@@ -11,30 +11,25 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 
 from banyan.feeds import bulk
 from banyan.holdings.models import Holding, Product
 from banyan.holdings.services import holding_create
 from banyan.org.models import Staff
-from banyan.worklists.tests.test_reason_checks import _other_session, _raw
+from banyan.testing.keys import (
+    checked,
+    checking_triggers,
+    key_columns,
+    other_session,
+    pg_only,
+    raw,
+    refused,
+    statement_checks_of,
+)
 
-pg_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the triggers replace the keys on PostgreSQL")
 CHECKED = ("customer_id", "product_id", "sold_by_id")
-
-
-def _checked():
-    """Where the check runs: at once on PostgreSQL (the triggers), at COMMIT on SQLite (Django's
-    deferred keys; check_constraints runs them within the test's transaction)."""
-    if connection.vendor != "postgresql":
-        connection.check_constraints(table_names=["holdings_holding"])
-
-
-def _refused(write) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
-        write()
-        _checked()
 
 
 def _unsaved(customer_id, product_id, seller_id=None, n: int = 0) -> Holding:
@@ -54,15 +49,15 @@ def test_a_holding_of_no_customer_product_or_seller_is_refused_one_by_one_and_in
     nobody = max(customer.pk, product.pk, seller.pk) + 1000
     for bad in ({"customer_id": nobody}, {"product_id": nobody}, {"seller_id": nobody}):
         args = {"customer_id": customer.pk, "product_id": product.pk, "seller_id": seller.pk, **bad}
-        _refused(lambda args=args: _unsaved(**args).save())
+        refused(lambda args=args: _unsaved(**args).save())
         # a feed's chunk: 600 holdings, one of them naming nobody, in one COPY
         objs = [_unsaved(customer.pk, product.pk, seller.pk if n % 2 else None, n) for n in range(600)]
         objs[300] = _unsaved(**args, n=300)
-        _refused(lambda objs=objs: _feed_writes(objs))
+        refused(lambda objs=objs: _feed_writes(objs))
         assert not Holding.objects.exists()  # nothing half-written
     objs = [_unsaved(customer.pk, product.pk, seller.pk if n % 2 else None, n) for n in range(600)]
     _feed_writes(objs)
-    _checked()
+    checked()
     assert Holding.objects.filter(customer=customer).count() == 600
     assert Holding.objects.filter(sold_by__isnull=True).count() == 300  # no seller recorded: nothing to check
 
@@ -74,8 +69,8 @@ def test_a_holding_moved_to_nobody_is_refused_and_other_updates_pass(bank, make_
                              purchase_date="2025-06-01", cost_price="1.2000", sold_by=bank.rm_a)
     nobody = max(customer.pk, other.pk, bank.products.fund.pk, bank.rm_c.pk) + 1000
     for column in CHECKED:
-        _refused(lambda column=column: Holding.objects.filter(pk=holding.pk).update(**{column: nobody}))
-        _refused(lambda column=column: _raw(f"UPDATE holdings_holding SET {column} = %s", [nobody]))
+        refused(lambda column=column: Holding.objects.filter(pk=holding.pk).update(**{column: nobody}))
+        refused(lambda column=column: raw(f"UPDATE holdings_holding SET {column} = %s", [nobody]))
     holding.refresh_from_db()
     assert (holding.customer_id, holding.product_id, holding.sold_by_id) == (customer.pk, bank.products.fund.pk,
                                                                              bank.rm_a.pk)
@@ -84,7 +79,7 @@ def test_a_holding_moved_to_nobody_is_refused_and_other_updates_pass(bank, make_
     Holding.objects.filter(pk=holding.pk).update(sold_by=None, current_value=Decimal("61000.00"))
     holding.refresh_from_db()
     holding.save()
-    _checked()
+    checked()
     holding.refresh_from_db()
     assert (holding.customer_id, holding.product_id, holding.sold_by_id, holding.current_value) == (
         other.pk, bank.products.deposit.pk, None, Decimal("61000.00"))
@@ -98,37 +93,28 @@ def test_what_a_holding_names_is_not_deleted_or_renumbered_under_it(bank, make_c
                    purchase_date="2025-06-01", cost_price="1.2000", sold_by=seller)
     for table, pk in (("customers_customer", customer.pk), ("holdings_product", bank.products.fund.pk),
                       ("org_staff", seller.pk)):
-        _refused(lambda table=table, pk=pk: _raw(f"DELETE FROM {table} WHERE id IN (%s, %s)", [pk, pk + 5000]))
-        _refused(lambda table=table, pk=pk: _raw(f"UPDATE {table} SET id = id + 5000 WHERE id = %s", [pk]))
-        _raw(f"UPDATE {table} SET id = id WHERE id = %s", [pk])  # an update keeping the id passes
-    _checked()
+        refused(lambda table=table, pk=pk: raw(f"DELETE FROM {table} WHERE id IN (%s, %s)", [pk, pk + 5000]))
+        refused(lambda table=table, pk=pk: raw(f"UPDATE {table} SET id = id + 5000 WHERE id = %s", [pk]))
+        raw(f"UPDATE {table} SET id = id WHERE id = %s", [pk])  # an update keeping the id passes
+    checked()
     # what no holding names goes; Django's delete: a product in use is protected (its own rule), a
     # seller's sales keep their holdings without the seller, a customer's holdings go with the customer
-    _raw("DELETE FROM customers_customer WHERE id = %s", [bare.pk])
+    raw("DELETE FROM customers_customer WHERE id = %s", [bare.pk])
     with pytest.raises(ProtectedError):
         bank.products.fund.delete()
     seller.delete()
     assert Holding.objects.get().sold_by_id is None
     customer.delete()
-    _checked()
+    checked()
     assert not Holding.objects.exists() and Product.objects.filter(pk=bank.products.fund.pk).exists()
 
 
 @pg_only
 @pytest.mark.django_db
 def test_the_keys_are_replaced_by_the_triggers_on_postgresql():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
-                       "AND a.attnum = ANY (c.conkey) WHERE c.contype = 'f' "
-                       "AND c.conrelid = 'holdings_holding'::regclass")
-        assert not {name for (name,) in cursor.fetchall()} & set(CHECKED)
-        cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal "
-                       "AND tgenabled = 'O' AND tgname LIKE 'holdings\\_%%'")
-        assert set(cursor.fetchall()) >= {
-            ("holdings_holding", "holdings_holding_named_i"), ("holdings_holding", "holdings_holding_named_u"),
-            *((table, f"holdings_{short}_holdings_{op}") for table, short in (
-                ("customers_customer", "customer"), ("holdings_product", "product"), ("org_staff", "staff"))
-              for op in "du")}
+    assert not key_columns("holdings_holding") & set(CHECKED)
+    assert checking_triggers("holdings_holding") == statement_checks_of("holdings_holding", {
+        "customer_id": "customers_customer", "product_id": "holdings_product", "sold_by_id": "org_staff"})
 
 
 @pg_only
@@ -142,7 +128,7 @@ def test_a_holding_written_locks_what_it_names_until_the_writer_ends(bank, make_
     customer, product, seller = make_customer(), bank.products.fund, bank.rm_a
     with transaction.atomic():
         _feed_writes([_unsaved(customer.pk, product.pk, seller.pk, n) for n in range(3)])
-        with _other_session() as other:
+        with other_session() as other:
             for table, pk in (("customers_customer", customer.pk), ("holdings_product", product.pk),
                               ("org_staff", seller.pk)):
                 with pytest.raises(psycopg.errors.LockNotAvailable):

@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from banyan.conftest import TODAY
+from banyan.testing.keys import checked, other_session, pg_only, raw, refused
 from banyan.worklists.models import Task, TaskReason
 from banyan.worklists.services import COPY_FROM_ROWS, _insert
 
 REASON_COLUMNS = ("task_id", "customer_id", "code", "detail", "due_date", "ref", "args")
-
-pg_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the triggers replace the key on PostgreSQL")
 
 
 def _task(bank, customer, day=TODAY) -> Task:
@@ -30,51 +29,20 @@ def _reason(task_id: int, customer_id: int, n: int = 0) -> tuple:
     return (task_id, customer_id, "cadence_due", f"定期联系 {n}", TODAY, f"r:{n}", "")
 
 
-def _checked():
-    """Where the check runs: at once on PostgreSQL (the triggers), at COMMIT on SQLite (Django's
-    deferred key; check_constraints runs it within the test's transaction)."""
-    if connection.vendor != "postgresql":
-        connection.check_constraints(table_names=["worklists_taskreason", "worklists_task"])
-
-
-def _raw(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _other_session():
-    """A second connection to the test database, each statement its own transaction, that waits
-    for a lock at most 300 ms."""
-    import psycopg
-
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    other = psycopg.connect(**params, autocommit=True)
-    other.execute("SET lock_timeout = '300ms'")
-    return other
-
-
-def _refused(write) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
-        write()
-        _checked()
-
-
 @pytest.mark.django_db
 def test_a_reason_of_no_task_is_refused_row_by_row_and_in_bulk(bank, make_customer):
     customer = make_customer()
     task = _task(bank, customer)
     missing = task.pk + 1000
-    _refused(lambda: TaskReason.objects.create(task_id=missing, customer_id=customer.pk, code="cadence_due",
-                                               detail="x", due_date=TODAY))
+    refused(lambda: TaskReason.objects.create(task_id=missing, customer_id=customer.pk, code="cadence_due",
+                                              detail="x", due_date=TODAY))
     # the build's way: COPY on PostgreSQL (past COPY_FROM_ROWS rows), one bad row among good ones
     rows = [_reason(task.pk, customer.pk, n) for n in range(COPY_FROM_ROWS + 10)]
     rows[COPY_FROM_ROWS // 2] = _reason(missing, customer.pk, -1)
-    _refused(lambda: _insert(TaskReason, rows, columns=REASON_COLUMNS))
+    refused(lambda: _insert(TaskReason, rows, columns=REASON_COLUMNS))
     assert not TaskReason.objects.exists()  # nothing half-written
     _insert(TaskReason, [r for r in rows if r[0] == task.pk], columns=REASON_COLUMNS)
-    _checked()
+    checked()
     assert TaskReason.objects.filter(task=task).count() == COPY_FROM_ROWS + 9
 
 
@@ -83,7 +51,7 @@ def test_a_reason_moved_to_no_task_is_refused(bank, make_customer):
     customer = make_customer()
     task = _task(bank, customer)
     _insert(TaskReason, [_reason(task.pk, customer.pk)], columns=REASON_COLUMNS)
-    _refused(lambda: TaskReason.objects.filter(task=task).update(task_id=task.pk + 1000))
+    refused(lambda: TaskReason.objects.filter(task=task).update(task_id=task.pk + 1000))
     assert TaskReason.objects.get().task_id == task.pk
 
 
@@ -93,16 +61,16 @@ def test_a_task_with_reasons_is_not_deleted_or_renumbered_under_them(bank, make_
     kept, bare = _task(bank, customer), _task(bank, customer, TODAY + dt.timedelta(days=1))
     _insert(TaskReason, [_reason(kept.pk, customer.pk)], columns=REASON_COLUMNS)
 
-    _refused(lambda: _raw("DELETE FROM worklists_task WHERE id IN (%s, %s)", [kept.pk, bare.pk]))
-    _refused(lambda: _raw("UPDATE worklists_task SET id = id + 1000 WHERE id = %s", [kept.pk]))
+    refused(lambda: raw("DELETE FROM worklists_task WHERE id IN (%s, %s)", [kept.pk, bare.pk]))
+    refused(lambda: raw("UPDATE worklists_task SET id = id + 1000 WHERE id = %s", [kept.pk]))
     assert set(Task.objects.values_list("pk", flat=True)) == {kept.pk, bare.pk}
     # a task without reasons goes, and an update leaving every id in place passes
-    _raw("DELETE FROM worklists_task WHERE id = %s", [bare.pk])
-    _raw("UPDATE worklists_task SET rank = rank + 1 WHERE id = %s", [kept.pk])
-    _checked()
+    raw("DELETE FROM worklists_task WHERE id = %s", [bare.pk])
+    raw("UPDATE worklists_task SET rank = rank + 1 WHERE id = %s", [kept.pk])
+    checked()
     # Django's delete takes the reasons first
     kept.delete()
-    _checked()
+    checked()
     assert not TaskReason.objects.exists() and not Task.objects.exists()
 
 
@@ -136,7 +104,7 @@ def test_a_reason_written_locks_its_task_until_the_writer_ends(bank, make_custom
     task = _task(bank, customer)
     with transaction.atomic():
         _insert(TaskReason, [_reason(task.pk, customer.pk)], columns=REASON_COLUMNS)
-        with _other_session() as other:
+        with other_session() as other:
             with pytest.raises(psycopg.errors.LockNotAvailable):
                 other.execute("DELETE FROM worklists_task WHERE id = %s", [task.pk])
             # the same task's other columns are not locked (a key share lock, not a row lock)
@@ -160,9 +128,9 @@ def test_the_checks_hold_on_tasks_partitioned_by_month(bank, make_customer):
     assert "worklists_task" in partitioned_tables() and not done.dropped_references
     rows = [_reason(task.pk, customer.pk, n) for n, task in enumerate((september, today))]
     _insert(TaskReason, rows, columns=REASON_COLUMNS)
-    _refused(lambda: _insert(TaskReason, [_reason(today.pk + 1000, customer.pk, 9)], columns=REASON_COLUMNS))
+    refused(lambda: _insert(TaskReason, [_reason(today.pk + 1000, customer.pk, 9)], columns=REASON_COLUMNS))
     with connection.cursor() as cursor:
-        _refused(lambda: cursor.execute("DELETE FROM worklists_task WHERE date < %s", [TODAY]))
+        refused(lambda: cursor.execute("DELETE FROM worklists_task WHERE date < %s", [TODAY]))
     assert Task.objects.count() == 2
     september.delete()  # (Django's: the reasons first, in the task's partition)
     assert list(TaskReason.objects.values_list("task_id", flat=True)) == [today.pk]
@@ -177,24 +145,24 @@ def _task_row(manager_id: int, customer_id: int, day: dt.date) -> dict:
 def test_a_task_of_no_customer_or_no_manager_is_refused_row_by_row_and_in_bulk(bank, make_customer):
     customer = make_customer()
     nobody = customer.pk + 1000
-    _refused(lambda: Task.objects.create(manager=bank.rm_a, customer_id=nobody, date=TODAY, rank=1, priority=5))
-    _refused(lambda: Task.objects.create(manager_id=nobody, customer=customer, date=TODAY, rank=1, priority=5))
+    refused(lambda: Task.objects.create(manager=bank.rm_a, customer_id=nobody, date=TODAY, rank=1, priority=5))
+    refused(lambda: Task.objects.create(manager_id=nobody, customer=customer, date=TODAY, rank=1, priority=5))
     # the build's way: COPY of many tasks (one a day, each once), one naming no customer, then no manager
     days = [TODAY + dt.timedelta(days=n) for n in range(COPY_FROM_ROWS + 10)]
     for bad in (_task_row(bank.rm_a.pk, nobody, TODAY - dt.timedelta(days=1)),
                 _task_row(nobody, customer.pk, TODAY - dt.timedelta(days=1))):
         rows = [_task_row(bank.rm_a.pk, customer.pk, day) for day in days]
         rows.insert(len(rows) // 2, bad)
-        _refused(lambda rows=rows: _insert(Task, rows, returning=True))
+        refused(lambda rows=rows: _insert(Task, rows, returning=True))
         assert not Task.objects.exists()  # nothing half-written
     _insert(Task, [_task_row(bank.rm_a.pk, customer.pk, day) for day in days], returning=True)
-    _checked()
+    checked()
     assert Task.objects.count() == len(days)
     # an update: moving tasks to nobody is refused; an update keeping them passes
-    _refused(lambda: Task.objects.filter(date=TODAY).update(customer_id=nobody))
-    _refused(lambda: Task.objects.filter(date=TODAY).update(manager_id=nobody))
+    refused(lambda: Task.objects.filter(date=TODAY).update(customer_id=nobody))
+    refused(lambda: Task.objects.filter(date=TODAY).update(manager_id=nobody))
     Task.objects.filter(date__gt=TODAY).update(priority=7, manager_id=bank.rm_b.pk)
-    _checked()
+    checked()
     assert Task.objects.filter(manager=bank.rm_b).count() == len(days) - 1
 
 
@@ -206,11 +174,11 @@ def test_a_customer_or_manager_with_tasks_is_not_deleted_or_renumbered_under_the
                      ("UPDATE customers_customer SET id = id + 1000 WHERE id = %s", [customer.pk]),
                      ("DELETE FROM org_staff WHERE id = %s", [bank.rm_a.pk]),
                      ("UPDATE org_staff SET id = id + 1000 WHERE id = %s", [bank.rm_a.pk])):
-        _refused(lambda sql=sql, key=key: _raw(sql, key))
+        refused(lambda sql=sql, key=key: raw(sql, key))
     # an update naming the id without changing it passes; Django's delete takes the tasks first
-    _raw("UPDATE customers_customer SET id = id, name = name WHERE id = %s", [customer.pk])
+    raw("UPDATE customers_customer SET id = id, name = name WHERE id = %s", [customer.pk])
     customer.delete()
-    _checked()
+    checked()
     assert not Task.objects.exists()
 
 
@@ -222,7 +190,7 @@ def test_a_task_written_locks_its_customer_and_manager_until_the_writer_ends(ban
     customer = make_customer()
     with transaction.atomic():
         _task(bank, customer)
-        with _other_session() as other:
+        with other_session() as other:
             for table, pk in (("customers_customer", customer.pk), ("org_staff", bank.rm_a.pk)):
                 with pytest.raises(psycopg.errors.LockNotAvailable):
                     other.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
