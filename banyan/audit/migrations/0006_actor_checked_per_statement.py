@@ -15,19 +15,9 @@ import importlib
 
 from django.db import migrations
 
-keys = importlib.import_module("banyan.worklists.migrations.0011_reasons_checked_per_statement")
 checks = importlib.import_module("banyan.holdings.migrations.0016_holdings_checked_per_statement")
 
 KEYS = [("audit_auditevent", "actor_id", "org_staff", "audit_auditevent_actor_id_270bb4b7_fk_org_staff_id")]
-MAKE, DROP = checks.statement_checks(KEYS)
-
-
-def forwards(apps, schema_editor):
-    keys.replace_keys(schema_editor, KEYS, [MAKE])
-
-
-def backwards(apps, schema_editor):
-    keys.restore_keys(schema_editor, KEYS, DROP)
 
 
 class Migration(migrations.Migration):
@@ -35,4 +25,4 @@ class Migration(migrations.Migration):
     dependencies = [("audit", "0005_event_customers"),
                     ("holdings", "0016_holdings_checked_per_statement")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [checks.checked_per_statement(KEYS)]

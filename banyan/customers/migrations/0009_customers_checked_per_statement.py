@@ -23,21 +23,11 @@ import importlib
 
 from django.db import migrations
 
-keys = importlib.import_module("banyan.worklists.migrations.0011_reasons_checked_per_statement")
 checks = importlib.import_module("banyan.holdings.migrations.0016_holdings_checked_per_statement")
 
 KEYS = [("customers_customer", "branch_id", "org_branch", "customers_customer_branch_id_6f75e537_fk_org_branch_id"),
         ("customers_customer", "rm_id", "org_staff", "customers_customer_rm_id_f59d8ee6_fk_org_staff_id"),
         ("customers_customer", "assistant_id", "org_staff", "customers_customer_assistant_id_deee13fc_fk_org_staff_id")]
-MAKE, DROP = checks.statement_checks(KEYS)
-
-
-def forwards(apps, schema_editor):
-    keys.replace_keys(schema_editor, KEYS, [MAKE])
-
-
-def backwards(apps, schema_editor):
-    keys.restore_keys(schema_editor, KEYS, DROP)
 
 
 class Migration(migrations.Migration):
@@ -45,4 +35,4 @@ class Migration(migrations.Migration):
     dependencies = [("customers", "0008_agreed_contact_frequency"),
                     ("holdings", "0016_holdings_checked_per_statement")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [checks.checked_per_statement(KEYS)]

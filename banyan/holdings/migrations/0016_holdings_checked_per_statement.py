@@ -28,7 +28,7 @@ import importlib
 
 from django.db import migrations
 
-keys = importlib.import_module("banyan.worklists.migrations.0011_reasons_checked_per_statement")
+replaced = importlib.import_module("banyan.worklists.migrations.0011_reasons_checked_per_statement")
 
 # Every function below reads the ids through arrays (`= ANY`, planned knowing their length), never a
 # join with a transition table, whose size PostgreSQL does not know (worklists 0011).
@@ -135,6 +135,19 @@ CREATE TRIGGER {table}_{column}_u BEFORE UPDATE OF id ON {other}
     return make, drop
 
 
+def checked_per_statement(keys: list[tuple], *, functions: str = "", drop_functions: str = "") -> migrations.RunPython:
+    """The migration's operation: on PostgreSQL `keys` dropped and their triggers made (after
+    `functions`); back, the triggers (and `drop_functions`) dropped and the keys made again."""
+    make, drop = statement_checks(keys)
+
+    def forwards(apps, schema_editor):
+        replaced.replace_keys(schema_editor, keys, [functions, make] if functions else [make])
+
+    def backwards(apps, schema_editor):
+        replaced.restore_keys(schema_editor, keys, drop + drop_functions)
+    return migrations.RunPython(forwards, backwards)
+
+
 DROP_FUNCTIONS = """
 DROP FUNCTION IF EXISTS statement_rows_name_existing();
 DROP FUNCTION IF EXISTS row_names_existing();
@@ -146,15 +159,6 @@ KEYS = [("holdings_holding", "customer_id", "customers_customer",
          "holdings_holding_customer_id_771ecf3c_fk_customers_customer_id"),
         ("holdings_holding", "product_id", "holdings_product", "holdings_holding_product_id_5f7e83cf_fk_holdings_product_id"),
         ("holdings_holding", "sold_by_id", "org_staff", "holdings_holding_sold_by_id_f64e774c_fk_org_staff_id")]
-MAKE, DROP = statement_checks(KEYS)
-
-
-def forwards(apps, schema_editor):
-    keys.replace_keys(schema_editor, KEYS, [FUNCTIONS, MAKE])
-
-
-def backwards(apps, schema_editor):
-    keys.restore_keys(schema_editor, KEYS, DROP + DROP_FUNCTIONS)
 
 
 class Migration(migrations.Migration):
@@ -162,4 +166,4 @@ class Migration(migrations.Migration):
     dependencies = [("holdings", "0015_snapshot_no_holder"),
                     ("worklists", "0012_tasks_checked_per_statement")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [checked_per_statement(KEYS, functions=FUNCTIONS, drop_functions=DROP_FUNCTIONS)]
