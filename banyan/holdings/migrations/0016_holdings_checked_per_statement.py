@@ -109,6 +109,7 @@ BEGIN
 END $$;
 """
 
+
 def statement_checks(keys: list[tuple]) -> tuple[str, str]:
     """The SQL making the triggers that check `keys` (0011's: (table, column, the table it names,
     the key's name), all of one table) with the functions above, and the SQL dropping them. On the
@@ -145,6 +146,7 @@ def checked_per_statement(keys: list[tuple], *, functions: str = "", drop_functi
 
     def backwards(apps, schema_editor):
         replaced.restore_keys(schema_editor, keys, drop + drop_functions)
+
     return migrations.RunPython(forwards, backwards)
 
 
