@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from banyan.holdings.models import (
     account_search_key,
 )
 from banyan.instances import unsaved
+from banyan.segments.models import CustomerSegment
 from banyan.validation import clean_field_value, clean_given_fields, reject_unknown_fields, same_as_stored
 
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -222,23 +223,22 @@ def customers_refresh_aum(*, customer_ids=None) -> int:
     return qs.filter(~Q(aum=aum)).update(aum=aum)
 
 
+@transaction.atomic
 def aum_snapshot_take(*, day: dt.date) -> int:
     """Record every customer's current AUM and file completeness, manager, branch and quadrant as
-    of `day` (idempotent: a second run replaces)."""
+    of `day` (idempotent: a second run replaces). One INSERT … SELECT: the rows go from the
+    customers to the snapshots inside the server (a month-end of 1M customers used to travel to
+    Python as tuples, come back as model instances and be inserted 5,000 at a time)."""
     AumSnapshot.objects.filter(date=day).delete()
-    rows = (Customer.objects.values_list("pk", "aum", "completeness", "rm_id", "branch_id", "segment__quadrant")
-            .iterator(chunk_size=5000))
-    batch: list[AumSnapshot] = []
-    count = 0
-    for pk, aum, completeness, rm_id, branch_id, quadrant in rows:
-        batch.append(AumSnapshot(customer_id=pk, date=day, aum=aum, completeness=completeness, rm_id=rm_id,
-                                 branch_id=branch_id, quadrant=quadrant or ""))
-        if len(batch) >= 5000:
-            AumSnapshot.objects.bulk_create(batch)
-            count += len(batch)
-            batch = []
-    AumSnapshot.objects.bulk_create(batch)
-    return count + len(batch)
+    customer, segment = Customer._meta, CustomerSegment._meta
+    columns = ", ".join(connection.ops.quote_name(AumSnapshot._meta.get_field(name).column) for name in
+                        ("customer", "date", "aum", "completeness", "rm", "branch", "quadrant"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AumSnapshot._meta.db_table} ({columns}) "
+            f"SELECT c.id, %s, c.aum, c.completeness, c.rm_id, c.branch_id, COALESCE(s.quadrant, '') "
+            f"FROM {customer.db_table} c LEFT JOIN {segment.db_table} s ON s.customer_id = c.id", [day])
+        return cursor.rowcount
 
 
 def aum_month_end_snapshot(*, today: dt.date) -> int:

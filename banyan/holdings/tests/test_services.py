@@ -61,3 +61,34 @@ def test_snapshots_keep_the_trend_and_a_rerun_replaces(bank, make_customer):
     assert aum_snapshot_take(day=dt.date(2026, 10, 31)) == 1
     assert aum_snapshot_take(day=dt.date(2026, 10, 31)) == 1
     assert AumSnapshot.objects.get().aum == Decimal("5000.00")
+
+
+def test_a_snapshot_row_is_its_customer_that_day(bank, make_customer):
+    """Every customer gets one row: AUM, completeness, manager, branch and quadrant as stored that
+    day; a customer not segmented yet has no quadrant; rows of other days stay as they were."""
+    from banyan.segments.services import segments_recompute
+
+    kept = make_customer(name="王芳")
+    holding_create(actor=bank.rm_a, customer=kept, product=bank.products.deposit, amount="800000",
+                   purchase_date="2026-01-01")
+    segments_recompute()
+    unsegmented = make_customer(name="李明", rm=bank.rm_b)
+    assert aum_snapshot_take(day=dt.date(2026, 9, 30)) == 2
+    kept.refresh_from_db()
+    kept.aum = Decimal("1")  # a later day's AUM is not that of September
+    kept.save(update_fields=["aum"])
+    assert aum_snapshot_take(day=dt.date(2026, 10, 31)) == 2
+    rows = {(s.customer_id, s.date): (s.aum, s.completeness, s.rm_id, s.branch_id, s.quadrant)
+            for s in AumSnapshot.objects.all()}
+    quadrant = kept.segment.quadrant
+    assert quadrant
+    assert rows == {
+        (kept.pk, dt.date(2026, 9, 30)): (Decimal("800000.00"), kept.completeness, bank.rm_a.pk, kept.branch_id,
+                                          quadrant),
+        (kept.pk, dt.date(2026, 10, 31)): (Decimal("1.00"), kept.completeness, bank.rm_a.pk, kept.branch_id,
+                                           quadrant),
+        (unsegmented.pk, dt.date(2026, 9, 30)): (Decimal("0.00"), unsegmented.completeness, bank.rm_b.pk,
+                                                 unsegmented.branch_id, ""),
+        (unsegmented.pk, dt.date(2026, 10, 31)): (Decimal("0.00"), unsegmented.completeness, bank.rm_b.pk,
+                                                  unsegmented.branch_id, ""),
+    }

@@ -1,0 +1,131 @@
+"""The month-end AUM snapshot at bank scale (session 26), against the way it was taken before, in one run:
+
+    .venv/bin/python benchmarks/bench_snapshot.py --pg bank1m [--day 2026-12-31] [--runs 3]
+
+- "one statement": `aum_snapshot_take()`, one INSERT … SELECT from the customers and their segments;
+- "row by row": the code before session 26 (kept below): every customer read into Python as a
+  tuple, made into an `AumSnapshot` and inserted with `bulk_create`, 5,000 at a time.
+Each with the snapshot's checks as the database has them (the migrations': on PostgreSQL since
+holdings 0017 statement triggers) and, with `--keys`, each also with the three foreign keys Django
+made (customer, manager, branch) put back inside the run's transaction, "row by row, keys" (what
+session 25 ran: the ratios' baseline then) and "one statement, keys".
+
+Each run is one transaction rolled back: nothing stays in the bank. The checks the commit would
+run are run inside the timed part (common.commit_checks). The variants alternate within a run, and
+the rows each stored are compared (a digest of every row but its id): they must be the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import statistics
+import time
+
+from common import commit_checks, machine, use_pg
+
+SNAPSHOT_KEYS = "banyan.holdings.migrations.0017_snapshots_checked_per_statement"
+
+
+def row_by_row(day: dt.date) -> int:
+    """aum_snapshot_take as it was before session 26."""
+    from banyan.customers.models import Customer
+    from banyan.holdings.models import AumSnapshot
+
+    AumSnapshot.objects.filter(date=day).delete()
+    rows = (Customer.objects.values_list("pk", "aum", "completeness", "rm_id", "branch_id", "segment__quadrant")
+            .iterator(chunk_size=5000))
+    batch: list[AumSnapshot] = []
+    count = 0
+    for pk, aum, completeness, rm_id, branch_id, quadrant in rows:
+        batch.append(AumSnapshot(customer_id=pk, date=day, aum=aum, completeness=completeness, rm_id=rm_id,
+                                 branch_id=branch_id, quadrant=quadrant or ""))
+        if len(batch) >= 5000:
+            AumSnapshot.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    AumSnapshot.objects.bulk_create(batch)
+    return count + len(batch)
+
+
+def one_statement(day: dt.date) -> int:
+    from banyan.holdings.services import aum_snapshot_take
+
+    return aum_snapshot_take(day=day)
+
+
+def keys_back() -> None:
+    """Inside the run's transaction: the snapshot's triggers dropped and its three keys made again
+    (NOT VALID: the rows already stored are not re-read; new rows are checked as by any key)."""
+    from django.db import connection
+
+    migration = importlib.import_module(SNAPSHOT_KEYS)
+    _make, drop = migration.checks.statement_checks(migration.KEYS)
+    with connection.cursor() as cursor:
+        cursor.execute(drop)
+        for table, column, named, key in migration.KEYS:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key}" FOREIGN KEY ({column}) '
+                           f"REFERENCES {named} (id) DEFERRABLE INITIALLY DEFERRED NOT VALID")
+
+
+def digest(day: dt.date) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT md5(string_agg(concat_ws('|', customer_id, aum, completeness, rm_id, branch_id, "
+                       "quadrant), ',' ORDER BY customer_id)) FROM holdings_aumsnapshot WHERE date = %s", [day])
+        return cursor.fetchone()[0]
+
+
+def timed(work, day: dt.date, before=None) -> tuple[float, int, str]:
+    from django.db import transaction
+
+    with transaction.atomic():
+        if before:
+            before()
+        start = time.perf_counter()
+        n = work(day)
+        commit_checks()
+        took = time.perf_counter() - start
+        rows = digest(day)
+        transaction.set_rollback(True)
+    return took, n, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pg", required=True, metavar="DATABASE", help="a bank made by generate.py (e.g. bank1m)")
+    parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2026, 12, 31),
+                        help="the month-end taken (default 2026-12-31, a day the bank has no snapshot of)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keys", action="store_true", help="also the one statement with the three keys back")
+    args = parser.parse_args()
+    use_pg(args.pg, create=False)
+
+    from banyan.customers.models import Customer
+
+    print(f"bank {args.pg}: {Customer.objects.count():,} customers, month-end {args.day}; {machine()}", flush=True)
+    variants = [("row by row", row_by_row, None), ("one statement", one_statement, None)]
+    if args.keys:  # the code and the checks before session 26 first: the ratios' baseline
+        variants = [("row by row, keys (before session 26)", row_by_row, keys_back), *variants,
+                    ("one statement, keys", one_statement, keys_back)]
+    times: dict[str, list[float]] = {name: [] for name, _w, _b in variants}
+    digests: set[str] = set()
+    for run in range(1, args.runs + 1):
+        for name, work, before in variants:
+            took, n, rows = timed(work, args.day, before)
+            times[name].append(took)
+            digests.add(rows)
+            print(f"  run {run}  {name:<38} {took:7.1f} s   {n:,} rows   digest {rows[:12]}", flush=True)
+    base = statistics.median(times[variants[0][0]])
+    print()
+    for name, _w, _b in variants:
+        median = statistics.median(times[name])
+        print(f"{name:<38} median {median:7.1f} s   ({', '.join(f'{t:.1f}' for t in times[name])}); "
+              f"{base / median:5.2f}× the row by row", flush=True)
+    print("the same rows in every run and variant" if len(digests) == 1 else f"NO: {len(digests)} different digests")
+
+
+if __name__ == "__main__":
+    main()
