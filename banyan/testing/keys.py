@@ -53,10 +53,12 @@ def key_columns(table: str) -> set[str]:
 
 def checking_triggers(table: str) -> set[tuple[str, str]]:
     """(the table it is on, its name) of each enabled trigger that checks `table`'s keys (PostgreSQL;
-    named after `table`, as holdings 0016's statement_checks names them)."""
+    named after `table`, as holdings 0016's statement_checks names them). A row trigger on a
+    partitioned table is also on each partition, as a clone of it (tgparentid): the clones are not
+    counted."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal "
-                       "AND tgenabled = 'O' AND starts_with(tgname, %s)", [f"{table}_"])
+                       "AND tgenabled = 'O' AND tgparentid = 0 AND starts_with(tgname, %s)", [f"{table}_"])
         return set(cursor.fetchall())
 
 

@@ -26,6 +26,7 @@ from banyan.kpis.figures import BookAt, Scope, quadrant_matrix, review
 from banyan.kpis.models import KeptBook, KeptKind, Stale, StaleKind
 from banyan.kpis.periods import Period
 from banyan.kpis.tests.conftest import small  # noqa: F401 (the review's small bank, computed by hand)
+from banyan.testing.keys import checking_triggers, raw, refused, statement_checks_of
 from banyan.testing.partitioning import partition_by_month, partitioned_tables, partitions_named_in
 
 pytestmark = [pytest.mark.django_db,
@@ -164,12 +165,15 @@ def test_the_audit_trail_is_written_and_read_by_period_on_a_partitioned_table(cl
     before_max = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
     # when the trail is partitioned by month of its time stamp
     done = _partition(EVENTS, "at")
-    # then the one foreign key to it (a bulk read's customers) is gone: PostgreSQL refuses one on id alone
-    assert [ref.split(".")[0] for ref in done.dropped_references] == ["audit_auditeventcustomer"]
+    # then no foreign key to it was dropped: PostgreSQL refuses one on id alone, and a bulk read's
+    # customers are checked by triggers instead (audit 0007), which stay with the partitioned trail
+    assert done.dropped_references == []
     with pytest.raises(DatabaseError, match="no unique constraint matching given keys"), transaction.atomic(), \
             connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_auditeventcustomer ADD FOREIGN KEY (event_id) "
                        "REFERENCES audit_auditevent (id)")
+    assert checking_triggers("audit_auditeventcustomer") == statement_checks_of(
+        "audit_auditeventcustomer", {"event_id": "audit_auditevent"})
     assert {m: list(audit_events(f).values_list("pk", "action")) for m, f in months.items()} == before
     # and audit_log and a bulk read (with its customers) still write, into November's partition
     revealed = audit_log(actor=bank.rm_a, action="customer.revealed", customer_id=liu.pk, detail="mobile")
@@ -178,6 +182,9 @@ def test_the_audit_trail_is_written_and_read_by_period_on_a_partitioned_table(cl
     assert _rows_per_partition(EVENTS) == {f"{EVENTS}_p2026_10": 2, f"{EVENTS}_p2026_11": len(before[11]) + 2}
     shown = AuditEventCustomer.objects.filter(event=listed).values_list("customer_id", flat=True)
     assert set(shown) == {wang.pk, liu.pk}
+    # still checked: a customer shown by no event is refused, an event with customers stays
+    refused(lambda: AuditEventCustomer.objects.create(event_id=listed.pk + 1000, customer_id=wang.pk))
+    refused(lambda: raw("DELETE FROM audit_auditevent WHERE id = %s", [listed.pk]))
     november = list(audit_events(months[11]).values_list("pk", flat=True))
     assert november == [listed.pk, revealed.pk] + [pk for pk, _action in before[11]]
     # who saw wang: the bulk read (through its customers' rows), then his October events
@@ -201,6 +208,6 @@ def test_each_conversion_was_rolled_back_with_its_test():
                           JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'p'
                           WHERE c.relname IN (%s, %s) ORDER BY 1""", [EVENTS, SNAPSHOTS])
         assert cursor.fetchall() == [(EVENTS, "r", ["id"]), (SNAPSHOTS, "r", ["id"])]
-        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'audit_auditeventcustomer'::regclass "
-                       "AND confrelid = 'audit_auditevent'::regclass")
-        assert cursor.fetchone() == (1,)
+    # the trail's checks as the migrations made them (audit 0007: triggers, no key)
+    assert checking_triggers("audit_auditeventcustomer") == statement_checks_of(
+        "audit_auditeventcustomer", {"event_id": "audit_auditevent"})
