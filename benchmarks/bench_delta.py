@@ -63,10 +63,11 @@ def change(kind: str, header: list[str], row: list[str], rng: random.Random) -> 
 
 
 def timed_feed(kind: str, path: Path, label: str, changed: int) -> None:
+    from banyan.feeds import bulk
     from banyan.feeds.services import feed_import
 
     start, cpu = time.perf_counter(), time.process_time()
-    with bench_import.aum_refresh_timed() as aum:
+    with bench_import.calls_timed(bulk, "_refresh_aum") as aum:
         result = feed_import(kind=kind, path=path, followups=False)
     seconds = time.perf_counter() - start
     rows = result.added + result.updated + result.unchanged + result.rejected

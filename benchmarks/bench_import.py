@@ -271,10 +271,13 @@ def timed_import(kind: str, path: Path, profile: bool):
         pstats.Stats(prof).sort_stats("tottime").print_stats(25)
         return result, seconds
     start, cpu = time.perf_counter(), time.process_time()
-    with aum_refresh_timed() as aum:
+    from banyan.feeds import bulk
+
+    with calls_timed(bulk, "_refresh_aum") as aum, calls_timed(bulk._WriteBehind, "wait") as waited:
         result = feed_import(kind=kind, path=path, followups=False)
     seconds = time.perf_counter() - start
-    log(f"  ({kind}: this process used {time.process_time() - cpu:.1f} s of CPU in {seconds:.1f} s"
+    log(f"  ({kind}: this process used {time.process_time() - cpu:.1f} s of CPU in {seconds:.1f} s; "
+        f"its judging thread waited {waited[0]:.1f} s for the writing thread"
         + (f"; the chunks' AUM refresh took {aum[0]:.1f} s of the writing connection's time)" if aum[0] else ")"))
     AUM_SECONDS[kind] = aum[0]
     return result, seconds
@@ -286,24 +289,24 @@ AUM_SECONDS: dict[str, float] = {}
 
 
 @contextlib.contextmanager
-def aum_refresh_timed():
-    """Time bulk._refresh_aum (it runs on the writing thread, one chunk after the other) for the block."""
-    from banyan.feeds import bulk
-
+def calls_timed(owner, name: str):
+    """Time every call of `owner.name` for the block (seconds in the list yielded): bulk._refresh_aum,
+    which runs on the writing thread one chunk after the other, or bulk._WriteBehind.wait, the
+    judging thread waiting for the chunk being written (session 25: what the writer's speed can win)."""
     spent = [0.0]
-    refresh = bulk._refresh_aum
+    called = getattr(owner, name)
 
     def timed(*args, **kwargs):
         start = time.perf_counter()
         try:
-            return refresh(*args, **kwargs)
+            return called(*args, **kwargs)
         finally:
             spent[0] += time.perf_counter() - start
-    bulk._refresh_aum = timed
+    setattr(owner, name, timed)
     try:
         yield spent
     finally:
-        bulk._refresh_aum = refresh
+        setattr(owner, name, called)
 
 
 def main() -> None:
