@@ -1,6 +1,7 @@
 """The month-end AUM snapshot at bank scale (session 26), against the way it was taken before, in one run:
 
-    .venv/bin/python benchmarks/bench_snapshot.py --pg bank1m [--day 2026-12-31] [--runs 3]
+    .venv/bin/python benchmarks/bench_snapshot.py --pg bank1m [--day 2026-12-31] [--runs 3] [--keys]
+                                                  [--bulk-read 100000]
 
 - "one statement": `aum_snapshot_take()`, one INSERT … SELECT from the customers and their segments;
 - "row by row": the code before session 26 (kept below): every customer read into Python as a
@@ -9,6 +10,9 @@ Each with the snapshot's checks as the database has them (the migrations': on Po
 holdings 0017 statement triggers) and, with `--keys`, each also with the three foreign keys Django
 made (customer, manager, branch) put back inside the run's transaction, "row by row, keys" (what
 session 25 ran: the ratios' baseline then) and "one statement, keys".
+
+With `--bulk-read N`: one bulk read of N customers (`audit_bulk_read`, one event and a row per
+customer shown), with audit 0007's triggers and with the key it replaced put back.
 
 Each run is one transaction rolled back: nothing stays in the bank. The checks the commit would
 run are run inside the timed part (common.commit_checks). The variants alternate within a run, and
@@ -26,6 +30,7 @@ import time
 from common import commit_checks, machine, use_pg
 
 SNAPSHOT_KEYS = "banyan.holdings.migrations.0017_snapshots_checked_per_statement"
+READ_KEYS = "banyan.audit.migrations.0007_event_customers_checked_per_statement"
 
 
 def row_by_row(day: dt.date) -> int:
@@ -55,18 +60,32 @@ def one_statement(day: dt.date) -> int:
     return aum_snapshot_take(day=day)
 
 
-def keys_back() -> None:
-    """Inside the run's transaction: the snapshot's triggers dropped and its three keys made again
-    (NOT VALID: the rows already stored are not re-read; new rows are checked as by any key)."""
+def keys_back(module: str = SNAPSHOT_KEYS) -> None:
+    """Inside the run's transaction: the triggers of the migration `module` dropped and the keys it
+    replaced made again (NOT VALID: the rows already stored are not re-read; new rows are checked
+    as by any key)."""
     from django.db import connection
 
-    migration = importlib.import_module(SNAPSHOT_KEYS)
+    migration = importlib.import_module(module)
     _make, drop = migration.checks.statement_checks(migration.KEYS)
     with connection.cursor() as cursor:
         cursor.execute(drop)
         for table, column, named, key in migration.KEYS:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key}" FOREIGN KEY ({column}) '
                            f"REFERENCES {named} (id) DEFERRABLE INITIALLY DEFERRED NOT VALID")
+
+
+def bulk_read(count: int):
+    """One bulk read of `count` customers (an export of a branch's book): audit_bulk_read, one event
+    and one row per customer it showed."""
+    def work(_day: dt.date) -> int:
+        from banyan.audit.services import audit_bulk_read
+        from banyan.customers.models import Customer
+
+        ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True)[:count])
+        audit_bulk_read(actor=None, action="customer.exported", via="book", customer_ids=ids)
+        return len(ids)
+    return work
 
 
 def digest(day: dt.date) -> str:
@@ -78,7 +97,7 @@ def digest(day: dt.date) -> str:
         return cursor.fetchone()[0]
 
 
-def timed(work, day: dt.date, before=None) -> tuple[float, int, str]:
+def timed(work, day: dt.date, before=None, *, digested: bool = True) -> tuple[float, int, str]:
     from django.db import transaction
 
     with transaction.atomic():
@@ -88,7 +107,7 @@ def timed(work, day: dt.date, before=None) -> tuple[float, int, str]:
         n = work(day)
         commit_checks()
         took = time.perf_counter() - start
-        rows = digest(day)
+        rows = digest(day) if digested else ""
         transaction.set_rollback(True)
     return took, n, rows
 
@@ -99,7 +118,9 @@ def main() -> None:
     parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2026, 12, 31),
                         help="the month-end taken (default 2026-12-31, a day the bank has no snapshot of)")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--keys", action="store_true", help="also the one statement with the three keys back")
+    parser.add_argument("--keys", action="store_true", help="also each way with the three keys back")
+    parser.add_argument("--bulk-read", type=int, default=0, metavar="N",
+                        help="also one bulk read of N customers with audit 0007's triggers and with its key back")
     args = parser.parse_args()
     use_pg(args.pg, create=False)
 
@@ -123,8 +144,18 @@ def main() -> None:
     for name, _w, _b in variants:
         median = statistics.median(times[name])
         print(f"{name:<38} median {median:7.1f} s   ({', '.join(f'{t:.1f}' for t in times[name])}); "
-              f"{base / median:5.2f}× the row by row", flush=True)
+              f"{base / median:5.2f}× as fast as the first", flush=True)
     print("the same rows in every run and variant" if len(digests) == 1 else f"NO: {len(digests)} different digests")
+    if args.bulk_read:
+        read_times: dict[str, list[float]] = {"triggers": [], "key": []}
+        for run in range(1, args.runs + 1):
+            for name, before in (("key", lambda: keys_back(READ_KEYS)), ("triggers", None)):
+                took, n, _rows = timed(bulk_read(args.bulk_read), args.day, before, digested=False)
+                read_times[name].append(took)
+                print(f"  run {run}  a bulk read of {n:,} customers, {name:<8} {took:7.2f} s", flush=True)
+        key, triggers = (statistics.median(read_times[name]) for name in ("key", "triggers"))
+        print(f"a bulk read of {args.bulk_read:,} customers: key median {key:.2f} s, triggers median {triggers:.2f} s "
+              f"({key / triggers:.2f}× faster)")
 
 
 if __name__ == "__main__":
