@@ -241,12 +241,22 @@ def aum_snapshot_take(*, day: dt.date) -> int:
         return cursor.rowcount
 
 
+#: The advisory lock a month-end is taken under on PostgreSQL (SQLite serialises its writers).
+MONTH_END_LOCK = 0x61756D73  # "aums"
+
+
+@transaction.atomic
 def aum_month_end_snapshot(*, today: dt.date) -> int:
     """The month-end AUM the customer file's trend is drawn from (ARC-3), taken by the nightly job
     on the first night of a month — as of the last day of the month before, which that night's
     feeds have just closed — or on the first night after, if that one was missed. Returns how many
-    customers it recorded (0: that month-end was taken already)."""
+    customers it recorded (0: that month-end was taken already). Taken once however many runs ask
+    at the same time (two days built the same night, a rerun): the next waits for the lock, then
+    finds it taken (READ COMMITTED: its look after the lock sees the first one's rows)."""
     month_end = today.replace(day=1) - dt.timedelta(days=1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MONTH_END_LOCK])
     if AumSnapshot.objects.filter(date=month_end).exists():
         return 0
     return aum_snapshot_take(day=month_end)

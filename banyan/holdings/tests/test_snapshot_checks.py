@@ -140,3 +140,45 @@ def test_a_month_end_taken_locks_what_it_names_until_it_commits(bank, make_custo
     customer.refresh_from_db()
     assert customer.aum == 1 and AumSnapshot.objects.filter(customer=customer).count() == 1
     AumSnapshot.objects.all().delete()
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_a_month_end_asked_for_twice_at_once_is_taken_once(bank, make_customer):
+    """Two nightly runs at the same time (two days built the same night): the second waits for the
+    first's commit and finds the month-end taken, instead of failing on the (customer, date)
+    uniqueness or writing it twice."""
+    import threading
+
+    from django.db import connections
+
+    from banyan.holdings.services import aum_month_end_snapshot
+
+    for n in range(3):
+        make_customer(name=f"客户{n}")
+    first_done, results = threading.Event(), {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = aum_month_end_snapshot(today=dt.date(2026, 11, 2))
+                first_done.set()
+                threading.Event().wait(0.5)  # still uncommitted while the second asks
+        finally:
+            connections.close_all()
+
+    def second():
+        first_done.wait(10)
+        try:
+            results["second"] = aum_month_end_snapshot(today=dt.date(2026, 11, 3))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == {"first": 3, "second": 0}
+    assert AumSnapshot.objects.filter(date=MONTH_END).count() == 3
+    AumSnapshot.objects.all().delete()
