@@ -66,3 +66,12 @@ def statement_checks_of(table: str, named: dict[str, str]) -> set[tuple[str, str
     """The triggers statement_checks makes for `table`'s keys `named` ({column: the table it names})."""
     return {(table, f"{table}_named_i"), (table, f"{table}_named_u"),
             *((other, f"{table}_{column}_{op}") for column, other in named.items() for op in "du")}
+
+
+def assert_checked_by_triggers(table: str, named: dict[str, str]) -> None:
+    """On PostgreSQL, `table`'s columns `named` ({column: the table it names}) are checked by
+    statement_checks's triggers, and by no key."""
+    keys = key_columns(table) & set(named)
+    assert not keys, f"{table} still has keys on {sorted(keys)}"
+    found, expected = checking_triggers(table), statement_checks_of(table, named)
+    assert found == expected, f"{table}'s checking triggers are {sorted(found)}, not {sorted(expected)}"

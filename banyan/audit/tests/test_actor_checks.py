@@ -14,14 +14,13 @@ from banyan.audit.models import AuditEvent
 from banyan.feeds import bulk
 from banyan.org.models import Role, Staff
 from banyan.testing.keys import (
+    assert_checked_by_triggers,
     checked,
-    checking_triggers,
     key_columns,
     other_session,
     pg_only,
     raw,
     refused,
-    statement_checks_of,
 )
 
 
@@ -71,7 +70,7 @@ def test_the_key_is_a_trigger_and_an_event_locks_its_actor_until_the_writer_ends
     import psycopg
 
     assert not key_columns("audit_auditevent")
-    assert checking_triggers("audit_auditevent") == statement_checks_of("audit_auditevent", {"actor_id": "org_staff"})
+    assert_checked_by_triggers("audit_auditevent", {"actor_id": "org_staff"})
     clerk = Staff.objects.create(username="linshi2", full_name="临时柜员", role=Role.RM, branch=bank.b1)
     with transaction.atomic():
         _feed_writes(_events(clerk.pk, 3))

@@ -15,14 +15,13 @@ from banyan.customers.services import customers_reassign
 from banyan.feeds import bulk
 from banyan.org.models import Branch, Role, Staff
 from banyan.testing.keys import (
+    assert_checked_by_triggers,
     checked,
-    checking_triggers,
     key_columns,
     other_session,
     pg_only,
     raw,
     refused,
-    statement_checks_of,
 )
 
 CHECKED = ("branch_id", "rm_id", "assistant_id")
@@ -100,7 +99,7 @@ def test_what_a_customer_names_is_not_deleted_or_renumbered_under_it(bank, make_
 @pytest.mark.django_db
 def test_the_keys_are_replaced_by_the_triggers_on_postgresql():
     assert key_columns("customers_customer") == {"referrer_id"}  # a customer naming another keeps it
-    assert checking_triggers("customers_customer") == statement_checks_of("customers_customer", {
+    assert_checked_by_triggers("customers_customer", {
         "branch_id": "org_branch", "rm_id": "org_staff", "assistant_id": "org_staff"})
 
 

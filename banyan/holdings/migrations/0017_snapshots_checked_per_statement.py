@@ -3,8 +3,8 @@ not once per row (session 26), with the functions of holdings 0016.
 
 The month-end snapshot (`aum_snapshot_take`) writes one row per customer in one INSERT … SELECT: at
 1M customers its three keys made 3M look-ups and FOR KEY SHARE locks at COMMIT, one at a time
-(at bank1m the month-end took 34.0 s with the keys, 14.8 s with these triggers: medians of three
-runs of benchmarks/bench_snapshot.py). The price is holdings 0016's: a single-row INSERT pays the
+(at bank1m the month-end took 31.7 s with the keys, 14.4 s with these triggers: medians of three
+runs of benchmarks/bench_checks.py). The price is holdings 0016's: a single-row INSERT pays the
 statement trigger's call (~0.14 ms more than a key, measured on audit 0006's). Here they are replaced, on PostgreSQL only, by the triggers of holdings 0016: the rows
 a statement inserts lock the customers, managers and branches they name FOR KEY SHARE, each once,
 and a row naming one that does not exist is refused (SQLSTATE 23503); a snapshot's customer,
@@ -12,7 +12,7 @@ manager or branch changed by an update (a manager deleted: Django sets it to NUL
 check skips) is checked by a row trigger; a customer, staff member or branch deleted or renumbered
 while snapshots name them is refused (Django deletes a customer's snapshots and clears a manager's
 or a branch's before). SQLite keeps the keys. banyan/holdings/tests/test_snapshot_checks.py checks
-them; benchmarks/bench_snapshot.py measures them against the keys."""
+them; benchmarks/bench_checks.py measures them against the keys."""
 
 import importlib
 

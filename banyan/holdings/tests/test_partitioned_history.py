@@ -26,7 +26,7 @@ from banyan.kpis.figures import BookAt, Scope, quadrant_matrix, review
 from banyan.kpis.models import KeptBook, KeptKind, Stale, StaleKind
 from banyan.kpis.periods import Period
 from banyan.kpis.tests.conftest import small  # noqa: F401 (the review's small bank, computed by hand)
-from banyan.testing.keys import checking_triggers, raw, refused, statement_checks_of
+from banyan.testing.keys import assert_checked_by_triggers, raw, refused
 from banyan.testing.partitioning import partition_by_month, partitioned_tables, partitions_named_in
 
 pytestmark = [pytest.mark.django_db,
@@ -172,8 +172,7 @@ def test_the_audit_trail_is_written_and_read_by_period_on_a_partitioned_table(cl
             connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_auditeventcustomer ADD FOREIGN KEY (event_id) "
                        "REFERENCES audit_auditevent (id)")
-    assert checking_triggers("audit_auditeventcustomer") == statement_checks_of(
-        "audit_auditeventcustomer", {"event_id": "audit_auditevent"})
+    assert_checked_by_triggers("audit_auditeventcustomer", {"event_id": "audit_auditevent"})
     assert {m: list(audit_events(f).values_list("pk", "action")) for m, f in months.items()} == before
     # and audit_log and a bulk read (with its customers) still write, into November's partition
     revealed = audit_log(actor=bank.rm_a, action="customer.revealed", customer_id=liu.pk, detail="mobile")
@@ -209,5 +208,4 @@ def test_each_conversion_was_rolled_back_with_its_test():
                           WHERE c.relname IN (%s, %s) ORDER BY 1""", [EVENTS, SNAPSHOTS])
         assert cursor.fetchall() == [(EVENTS, "r", ["id"]), (SNAPSHOTS, "r", ["id"])]
     # the trail's checks as the migrations made them (audit 0007: triggers, no key)
-    assert checking_triggers("audit_auditeventcustomer") == statement_checks_of(
-        "audit_auditeventcustomer", {"event_id": "audit_auditevent"})
+    assert_checked_by_triggers("audit_auditeventcustomer", {"event_id": "audit_auditevent"})

@@ -1,7 +1,8 @@
-"""The month-end AUM snapshot at bank scale (session 26), against the way it was taken before, in one run:
+"""The writes whose foreign keys session 26 replaced by statement checks, each against the way before,
+in one run; first of all the month-end AUM snapshot, also rewritten:
 
-    .venv/bin/python benchmarks/bench_snapshot.py --pg bank1m [--day 2026-12-31] [--runs 3] [--keys]
-                                                  [--bulk-read 100000]
+    .venv/bin/python benchmarks/bench_checks.py --pg bank1m [--day 2026-12-31] [--runs 3] [--keys]
+                                               [--bulk-read 100000] [--transactions 500000]
 
 - "one statement": `aum_snapshot_take()`, one INSERT … SELECT from the customers and their segments;
 - "row by row": the code before session 26 (kept below): every customer read into Python as a
@@ -13,6 +14,10 @@ session 25 ran: the ratios' baseline then) and "one statement, keys".
 
 With `--bulk-read N`: one bulk read of N customers (`audit_bulk_read`, one event and a row per
 customer shown), with audit 0007's triggers and with the key it replaced put back.
+With `--transactions N`: N of the bank's account movements written again under new numbers, in
+statements of 5,000 as the transactions feed's chunks (one INSERT … SELECT each: the rows, their
+indexes and their checks, without the feed's Python), with holdings 0018's triggers and with the
+key back.
 
 Each run is one transaction rolled back: nothing stays in the bank. The checks the commit would
 run are run inside the timed part (common.commit_checks). The variants alternate within a run, and
@@ -31,6 +36,7 @@ from common import commit_checks, machine, use_pg
 
 SNAPSHOT_KEYS = "banyan.holdings.migrations.0017_snapshots_checked_per_statement"
 READ_KEYS = "banyan.audit.migrations.0007_event_customers_checked_per_statement"
+MOVEMENT_KEYS = "banyan.holdings.migrations.0018_transactions_checked_per_statement"
 
 
 def row_by_row(day: dt.date) -> int:
@@ -88,6 +94,36 @@ def bulk_read(count: int):
     return work
 
 
+def movements_load(count: int):
+    """`count` movements copied under new numbers, 5,000 a statement (a feed's chunk)."""
+    def work(_day: dt.date) -> int:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM holdings_transaction ORDER BY id LIMIT %s", [count])
+            ids = [row[0] for row in cursor.fetchall()]
+            for at in range(0, len(ids), 5000):  # the copies' ids come after every id of the bank
+                cursor.execute(
+                    "INSERT INTO holdings_transaction (customer_id, external_id, account_no, occurred_on, amount, "
+                    "counterparty, description) SELECT customer_id, 'bench-' || id, account_no, occurred_on, "
+                    "amount, counterparty, description FROM holdings_transaction WHERE id BETWEEN %s AND %s",
+                    [ids[at], ids[min(at + 4999, len(ids) - 1)]])
+        return len(ids)
+    return work
+
+
+def key_or_triggers(label: str, module: str, work, runs: int, day: dt.date) -> None:
+    """`work` with `module`'s key put back and with its triggers, alternated; medians."""
+    times: dict[str, list[float]] = {"key": [], "triggers": []}
+    for run in range(1, runs + 1):
+        for name, before in (("key", lambda: keys_back(module)), ("triggers", None)):
+            took, n, _rows = timed(work, day, before, digested=False)
+            times[name].append(took)
+            print(f"  run {run}  {label} ({n:,} rows), {name:<8} {took:7.2f} s", flush=True)
+    key, triggers = (statistics.median(times[name]) for name in ("key", "triggers"))
+    print(f"{label}: key median {key:.2f} s, triggers median {triggers:.2f} s ({key / triggers:.2f}× as fast)")
+
+
 def digest(day: dt.date) -> str:
     from django.db import connection
 
@@ -121,6 +157,8 @@ def main() -> None:
     parser.add_argument("--keys", action="store_true", help="also each way with the three keys back")
     parser.add_argument("--bulk-read", type=int, default=0, metavar="N",
                         help="also one bulk read of N customers with audit 0007's triggers and with its key back")
+    parser.add_argument("--transactions", type=int, default=0, metavar="N",
+                        help="also N movements written again with holdings 0018's triggers and with its key back")
     args = parser.parse_args()
     use_pg(args.pg, create=False)
 
@@ -147,15 +185,11 @@ def main() -> None:
               f"{base / median:5.2f}× as fast as the first", flush=True)
     print("the same rows in every run and variant" if len(digests) == 1 else f"NO: {len(digests)} different digests")
     if args.bulk_read:
-        read_times: dict[str, list[float]] = {"triggers": [], "key": []}
-        for run in range(1, args.runs + 1):
-            for name, before in (("key", lambda: keys_back(READ_KEYS)), ("triggers", None)):
-                took, n, _rows = timed(bulk_read(args.bulk_read), args.day, before, digested=False)
-                read_times[name].append(took)
-                print(f"  run {run}  a bulk read of {n:,} customers, {name:<8} {took:7.2f} s", flush=True)
-        key, triggers = (statistics.median(read_times[name]) for name in ("key", "triggers"))
-        print(f"a bulk read of {args.bulk_read:,} customers: key median {key:.2f} s, triggers median {triggers:.2f} s "
-              f"({key / triggers:.2f}× faster)")
+        key_or_triggers(f"a bulk read of {args.bulk_read:,} customers", READ_KEYS, bulk_read(args.bulk_read),
+                        args.runs, args.day)
+    if args.transactions:
+        key_or_triggers(f"{args.transactions:,} movements in statements of 5,000", MOVEMENT_KEYS,
+                        movements_load(args.transactions), args.runs, args.day)
 
 
 if __name__ == "__main__":
