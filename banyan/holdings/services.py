@@ -230,14 +230,12 @@ def aum_snapshot_take(*, day: dt.date) -> int:
     customers to the snapshots inside the server (a month-end of 1M customers used to travel to
     Python as tuples, come back as model instances and be inserted 5,000 at a time)."""
     AumSnapshot.objects.filter(date=day).delete()
-    customer, segment = Customer._meta, CustomerSegment._meta
-    columns = ", ".join(connection.ops.quote_name(AumSnapshot._meta.get_field(name).column) for name in
-                        ("customer", "date", "aum", "completeness", "rm", "branch", "quadrant"))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {AumSnapshot._meta.db_table} ({columns}) "
-            f"SELECT c.id, %s, c.aum, c.completeness, c.rm_id, c.branch_id, COALESCE(s.quadrant, '') "
-            f"FROM {customer.db_table} c LEFT JOIN {segment.db_table} s ON s.customer_id = c.id", [day])
+            f'INSERT INTO {AumSnapshot._meta.db_table} (customer_id, "date", aum, completeness, rm_id, branch_id, '
+            f"quadrant) SELECT c.id, %s, c.aum, c.completeness, c.rm_id, c.branch_id, COALESCE(s.quadrant, '') "
+            f"FROM {Customer._meta.db_table} c LEFT JOIN {CustomerSegment._meta.db_table} s ON s.customer_id = c.id",
+            [day])
         return cursor.rowcount
 
 
