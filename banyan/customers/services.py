@@ -56,6 +56,28 @@ def _snapshot(customer: Customer) -> dict[str, Any]:
     return snap
 
 
+def customer_audit_snapshot_sql(row: str, decimals: Mapping[str, str]) -> str:
+    """customer_audit_snapshot of a stored customer as a PostgreSQL jsonb expression over the
+    table alias `row`: the same JSON value as the feeds write for the customer as it was stored
+    (numbers masked alike), but for the Decimal fields. A snapshot keeps a Decimal as the writer
+    gave it (a cell of 30000 says "30000"), the column as stored (30000.00): `decimals` gives each
+    one's SQL, e.g. the writer's text passed beside. The bulk feeds have the server build their
+    customer.created events from the rows they have just written."""
+    pairs = []
+    for name in PROFILE_FIELDS:
+        field = Customer._meta.get_field(name)
+        column = f'{row}."{field.column}"'
+        if name == "id_number":
+            value = identity.mask_id_number_sql(column)
+        elif name in _SECRET_FIELDS:
+            value = identity.mask_mobile_sql(column)
+        else:
+            value = decimals[name] if field.get_internal_type() == "DecimalField" else column
+        pairs.append(f"'{name}', {value}")
+    pairs += [f"'rm', {row}.\"rm_id\"", f"'assistant', {row}.\"assistant_id\""]
+    return f"jsonb_build_object({', '.join(pairs)})"
+
+
 def _normalise_identity(customer: Customer) -> dict[str, list[str]]:
     """Validate ID number and mobiles in place; derive birth date and gender from a resident ID.
     Returns errors per field (empty when all is well)."""

@@ -60,7 +60,9 @@ from banyan.audit.request import current_ip
 from banyan.audit.services import _jsonable, diff
 from banyan.customers.models import Customer, Source
 from banyan.customers.services import (
+    PROFILE_FIELDS,
     customer_audit_snapshot,
+    customer_audit_snapshot_sql,
     customer_build_unsaved,
     customer_change_unsaved,
     customer_check_manager,
@@ -174,6 +176,29 @@ def _with_keys(qs, keys):
     return qs.filter(external_id__in=keys)
 
 
+class _Created:
+    """A new customer's customer.created snapshot, taken when the chunk's events are written: on
+    PostgreSQL the server builds it from the row it has just stored (customer_audit_snapshot_sql;
+    building and writing the JSON of a first load's million snapshots was a seventh of its Python),
+    unless a later row of the chunk changed the customer. Then (and on SQLite) `taken()` is
+    customer_audit_snapshot of the customer as it was created: later rows change copies of it, and
+    `keep` only brings its Decimals to their places, which the snapshot keeps as the row gave them."""
+
+    __slots__ = ("customer", "decimals")
+
+    def __init__(self, customer: Customer) -> None:
+        self.customer = customer
+        self.decimals = {name: getattr(customer, name) for name in _SNAPSHOT_DECIMALS}
+
+    def taken(self) -> dict[str, Any]:
+        return {**customer_audit_snapshot(self.customer), **self.decimals}
+
+
+#: The Decimal fields of a customer's audit snapshot (other_bank_assets).
+_SNAPSHOT_DECIMALS = tuple(name for name in PROFILE_FIELDS
+                           if Customer._meta.get_field(name).get_internal_type() == "DecimalField")
+
+
 # --- rows that change nothing, at a glance ---------------------------------------------------------
 
 Batch = list[tuple[Record, dict[str, str]]]
@@ -255,7 +280,7 @@ def _judge_customers(kind: str, batch: Batch, look, chunk: _Chunk) -> None:
             if base is None:
                 customer = customer_build_unsaved(external_id=ext, name=fields.pop("name", ""), rm=rm,
                                                   branch=None if rm else branch, **fields)
-                chunk.events.append((ext, "customer.created", None, customer_audit_snapshot(customer), "", None))
+                chunk.events.append((ext, "customer.created", None, _Created(customer), "", None))
                 chunk.keep(ext, customer, is_new=True)
                 chunk.count("added")
                 continue
@@ -474,6 +499,14 @@ def _copy(table: str, columns: list[str], values: Iterable[Sequence[Any]]) -> St
     return send
 
 
+def _drawn_ids(model, n: int) -> list[int]:
+    """`n` ids drawn from the table's sequence, in order (PostgreSQL)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [model._meta.db_table, n])
+        return [pk for pk, in cur.fetchall()]
+
+
 def _insert(model, objs: list) -> list[Step]:
     """Insert new rows; their pks are set on the objects (on PostgreSQL now, drawn from the table's
     sequence; on SQLite by the step)."""
@@ -486,10 +519,8 @@ def _insert(model, objs: list) -> list[Step]:
     if not _postgres():
         return [lambda: model.objects.bulk_create(objs, batch_size=500)]
     table = model._meta.db_table
-    with connection.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(objs)])
-        for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
-            obj.pk = pk
+    for obj, pk in zip(objs, _drawn_ids(model, len(objs)), strict=True):
+        obj.pk = pk
     fields = model._meta.concrete_fields
     row_of = operator.attrgetter(*(f.attname for f in fields))  # a row's values in one call
     return [_copy(table, [f.column for f in fields], map(row_of, objs))]
@@ -549,7 +580,9 @@ def _json_text(values: dict[str, Any]) -> str:
 
 def _audit(kind: str, chunk: _Chunk, actor) -> list[Step]:
     """One event per row, as the services write them (on SQLite made by the step, once the new rows
-    have their pks)."""
+    have their pks). On PostgreSQL the events whose snapshot the server builds (_Created) are
+    written by one INSERT … SELECT from the customers, the others by COPY, each with an id drawn
+    here in the chunk's order, so that the trail reads in the file's order as row by row."""
     if not chunk.events:
         return []
     at = clock.now()  # one instant for the chunk's events
@@ -560,24 +593,64 @@ def _audit(kind: str, chunk: _Chunk, actor) -> list[Step]:
                         after=after and _flat_json(after), ip=ip)
              for actor_id, action, cid, object_type, oid, detail, before, after, ip in _events(kind, chunk, actor)],
             batch_size=500)]
-    return [_copy(AuditEvent._meta.db_table,
-                  ["at", "actor_id", "action", "customer_id", "object_type", "object_id", "detail", "before", "after",
-                   "ip"],
-                  ((at, actor_id, action, cid, object_type, oid, detail,
-                    before and _json_text(before), after and _json_text(after), ip)
-                   for actor_id, action, cid, object_type, oid, detail, before, after, ip
-                   in _events(kind, chunk, actor)))]
+    events = list(_events(kind, chunk, actor, on_server=True))
+    columns = ["at", "actor_id", "action", "customer_id", "object_type", "object_id", "detail", "before", "after", "ip"]
+    built = [event for event in events if isinstance(event[7], _Created)]
+    if not built:
+        return [_copy(AuditEvent._meta.db_table, columns, _event_rows(at, events))]
+    ids = _drawn_ids(AuditEvent, len(events))
+    given = [(pk, event) for pk, event in zip(ids, events, strict=True) if not isinstance(event[7], _Created)]
+    steps = [_copy(AuditEvent._meta.db_table, ["id", *columns],
+                   ((pk, *row) for (pk, _e), row in zip(given, _event_rows(at, [e for _pk, e in given]), strict=True)))
+             ] if given else []
+    built_ids = [pk for pk, event in zip(ids, events, strict=True) if isinstance(event[7], _Created)]
+    return [*steps, _created_on_server(at, built, built_ids)]
 
 
-def _events(kind: str, chunk: _Chunk, actor) -> Iterator[tuple]:
+def _event_rows(at, events: list[tuple]) -> Iterator[tuple]:
+    """The events' rows for COPY (their snapshots as JSON text)."""
+    for actor_id, action, cid, object_type, oid, detail, before, after, ip in events:
+        yield (at, actor_id, action, cid, object_type, oid, detail,
+               before and _json_text(before), after and _json_text(after), ip)
+
+
+def _created_on_server(at, events: list[tuple], ids: list[int]) -> Step:
+    """customer.created events built by the server from the customers the chunk has just stored
+    (customer_audit_snapshot_sql), each with its id and its Decimals' text as the row gave them."""
+    decimals = {name: f"e.d{i}" for i, name in enumerate(_SNAPSHOT_DECIMALS)}
+    arrays = [[str(e[7].decimals[name]) if e[7].decimals[name] is not None else None for e in events]
+              for name in _SNAPSHOT_DECIMALS]
+    actor_id, ip = events[0][0], events[0][8]
+    sql = (f'INSERT INTO "{AuditEvent._meta.db_table}" '
+           '(id, at, actor_id, action, customer_id, object_type, object_id, detail, before, after, ip) '
+           f"SELECT e.id, %s, %s, 'customer.created', c.id, 'customer', c.id::text, '', NULL, "
+           f"{customer_audit_snapshot_sql('c', decimals)}, %s::inet "
+           f"FROM unnest(%s::bigint[], %s::bigint[]{', %s::text[]' * len(arrays)}) "
+           f"AS e(id, customer{''.join(f', d{i}' for i in range(len(arrays)))}) "
+           f'JOIN "{Customer._meta.db_table}" AS c ON c.id = e.customer')
+    params = [at, actor_id, ip, ids, [e[2] for e in events], *arrays]
+
+    def insert() -> None:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            if cur.rowcount != len(ids):  # a customer not stored: the chunk is replayed row by row
+                raise DatabaseError(f"{cur.rowcount} of {len(ids)} customer.created events built")
+    return insert
+
+
+def _events(kind: str, chunk: _Chunk, actor, *, on_server: bool = False) -> Iterator[tuple]:
     """The chunk's audit events as rows: (actor id, action, customer id, object type, object id,
-    detail, before, after, ip); before and after as the rows' judgement left them (None: none)."""
+    detail, before, after, ip); before and after as the rows' judgement left them (None: none). A
+    customer.created snapshot stays a _Created, for the server to build (`on_server`), when the
+    customer is stored as it was created; else it is taken here."""
     objs = {**chunk.changed, **chunk.new}
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     ip = current_ip()
     object_type = "customer" if kind in ("customers", "new_cards") else "holding"
     for key, action, before, after, detail, customer_id in chunk.events:
         obj = objs[key]
+        if isinstance(after, _Created) and not (on_server and after.customer is obj):
+            after = after.taken()
         yield (actor_id, action, obj.pk if customer_id is None else customer_id, object_type, str(obj.pk),
                detail[:300], before or None, after or None, ip)
 

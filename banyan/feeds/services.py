@@ -116,9 +116,11 @@ def _bool(field_name: str, raw: str) -> bool:
         raise ValidationError({field_name: [_("Enter Y or N (also 1/0, 是/否).")]}) from None
 
 
+@functools.lru_cache(maxsize=65536)
 def _iso_date(raw: str) -> str:
     """YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD and 2026年1月5日 as YYYY-MM-DD; anything else as it is,
-    for the service to reject with its own message."""
+    for the service to reject with its own message. Remembered: a feed's dates repeat (a million
+    customers opened their accounts on a few thousand days)."""
     text = raw.strip()
     m = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
     if m:

@@ -99,3 +99,13 @@ def test_eleven_digits_libphonenumber_cannot_parse_are_an_invalid_mobile_not_a_c
     with pytest.raises(ValidationError) as e:
         identity.validate_mobile("11210005988")
     assert e.value.code == "mobile_invalid"
+
+
+@given(st.text(st.characters(categories=("Nd",)), min_size=17, max_size=17))
+def test_the_check_character_is_gb_11643s_for_any_seventeen_digits(digits):
+    # ASCII digits take the quick way (their bytes), other digits (١, ༤, 𝟝) int()'s: the standard's sum either way
+    weights = [2 ** (17 - i) % 11 for i in range(17)]  # GB 11643-1999: W_i = 2^(i-1) mod 11, i from 18 down to 2
+    expected = "10X98765432"[sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11]
+    assert identity.resident_id_check_char(digits) == expected
+    ascii_digits = "".join(str(int(d)) for d in digits)
+    assert identity.resident_id_check_char(ascii_digits) == expected
