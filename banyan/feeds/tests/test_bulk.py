@@ -102,11 +102,18 @@ def test_a_key_repeated_in_the_file_ends_as_its_last_row_within_and_across_chunk
 
     # when
     result = feed_import(kind="customers", path=path, followups=False)
+    customer = Customer.objects.get(external_id="B00003")
+    events = list(AuditEvent.objects.filter(customer_id=customer.pk).order_by("pk").values_list("action", "after"))
     rerun = feed_import(kind="customers", path=path, followups=False)
 
     # then the later rows are judged against the earlier ones: one customer, the last row's values
     assert result.summary == "added 12, updated 2, unchanged 0, rejected 0"
-    customer = Customer.objects.get(external_id="B00003")
+    # and its events tell each step in the file's order: created as its first row said (not as the
+    # chunk stored it), then each change
+    assert [action for action, _after in events] == ["customer.created", "customer.updated", "customer.updated"]
+    assert events[0][1]["risk_level"] == rows[3][6] != "C5" and events[0][1]["mobile"].endswith(rows[3][3][-4:])
+    assert events[1][1] == {"risk_level": "C5"}
+    assert events[2][1] == {"risk_level": "C1", "mobile": "139****5678"}
     assert (customer.risk_level, customer.mobile, customer.mobile_tail) == ("C1", "13912345678", "5678")
     assert Customer.objects.count() == 12
     # and a rerun moves the customer back and forth as the file says, then ends where it ended
