@@ -18,7 +18,8 @@ and a rejected row gets its line and the same reason. What changes is the writin
   drawn from the table's sequence first, so audit events can name them), changed rows by COPY
   into a temporary table and one `UPDATE … FROM`; on SQLite `bulk_create` and `bulk_update`;
   the customers' AUM refreshed in one UPDATE for the chunk's holdings; one audit event per row
-  written, as the services write them (created / updated with masked snapshots / assigned);
+  written, as the services write them (created / updated with masked snapshots / assigned; on
+  PostgreSQL a new customer's created snapshot built by the server from its stored row, _Created);
 - a database error in a chunk (a constraint no check foresaw) rolls the chunk back and replays
   it through the row-by-row path, so the culprit gets its line and reason and the good rows stay;
 - whole chunks commit, and a rerun upserts by key: a process killed half-way loses and
