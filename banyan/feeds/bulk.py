@@ -594,18 +594,22 @@ def _audit(kind: str, chunk: _Chunk, actor) -> list[Step]:
                         after=after and _flat_json(after), ip=ip)
              for actor_id, action, cid, object_type, oid, detail, before, after, ip in _events(kind, chunk, actor)],
             batch_size=500)]
-    events = list(_events(kind, chunk, actor, on_server=True))
-    columns = ["at", "actor_id", "action", "customer_id", "object_type", "object_id", "detail", "before", "after", "ip"]
-    built = [event for event in events if isinstance(event[7], _Created)]
-    if not built:
-        return [_copy(AuditEvent._meta.db_table, columns, _event_rows(at, events))]
-    ids = _drawn_ids(AuditEvent, len(events))
-    given = [(pk, event) for pk, event in zip(ids, events, strict=True) if not isinstance(event[7], _Created)]
-    steps = [_copy(AuditEvent._meta.db_table, ["id", *columns],
-                   ((pk, *row) for (pk, _e), row in zip(given, _event_rows(at, [e for _pk, e in given]), strict=True)))
-             ] if given else []
-    built_ids = [pk for pk, event in zip(ids, events, strict=True) if isinstance(event[7], _Created)]
-    return [*steps, _created_on_server(at, built, built_ids)]
+    # Every event's id drawn here, in the chunk's order, which the two statements below keep. Here,
+    # not by the write: the write-behind writes a chunk after the next one has drawn its ids.
+    given, given_ids, built, built_ids = [], [], [], []
+    for pk, event in zip(_drawn_ids(AuditEvent, len(chunk.events)), _events(kind, chunk, actor, on_server=True),
+                         strict=True):
+        if isinstance(event[7], _Created):
+            built.append(event)
+            built_ids.append(pk)
+        else:
+            given.append(event)
+            given_ids.append(pk)
+    columns = ["id", "at", "actor_id", "action", "customer_id", "object_type", "object_id", "detail", "before",
+               "after", "ip"]
+    steps = [_copy(AuditEvent._meta.db_table, columns,
+                   ((pk, *row) for pk, row in zip(given_ids, _event_rows(at, given), strict=True)))] if given else []
+    return [*steps, _created_on_server(at, built, built_ids)] if built else steps
 
 
 def _event_rows(at, events: list[tuple]) -> Iterator[tuple]:

@@ -405,6 +405,12 @@ _MOVED_TWICE = ("customers", CUSTOMER_HEADER, [_stored(_STORED_CUSTOMERS, "S001"
 #   stored 20000.00;
 _ADDED_THEN_MOVED = ("holdings", HOLDING_HEADER, [{**_NEW_HOLDINGS[1], "external_id": "G001"},
                                                   {**_NEW_HOLDINGS[0], "external_id": "G001"}])
+# - a chunk of changes written behind while the next chunk, of a new customer, is judged: the new
+#   customer's events took ids drawn as it was judged, the changes' took theirs as they were written
+#   later, so the trail read the new customer first (session 27's server-built created events);
+_CHANGED_THEN_ADDED = ("customers", CUSTOMER_HEADER, [_stored(_STORED_CUSTOMERS, "S001"),
+                                                      _stored(_STORED_CUSTOMERS, "S001", address="文三路 90 号"),
+                                                      {**_NEW_CUSTOMERS[0], "external_id": "N001"}])
 # - an account number of 33 characters: row by row (holding_create / holding_update's full_clean) the
 #   reason named the internal search key too (…；account no reversed：最多 32 字…).
 _LONG_ACCOUNT = ("holdings", HOLDING_HEADER, [_stored(_STORED_HOLDINGS, "H001", account_no="6" * 33),
@@ -499,6 +505,7 @@ def _slow_writes():
 @example(file=_MOVED_TWICE, chunk=2)
 @example(file=_ADDED_THEN_MOVED, chunk=2)
 @example(file=_HOLDING_ZERO_WRITTEN_OTHERWISE, chunk=2)
+@example(file=_CHANGED_THEN_ADDED, chunk=2)
 def test_a_chunk_judged_while_the_one_before_is_written_gets_the_same_verdict(bank, tmp_path, file, chunk):
     """The bulk path as it runs outside a transaction on PostgreSQL (bulk._WriteBehind: chunk n+1
     judged by the feed's thread while a thread of its own writes chunk n) leaves what the row-by-row
