@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"
+#: What the digits' bytes add to the weighted sum beyond the digits themselves (b"0" is 48).
+_ZEROS = ord("0") * sum(_WEIGHTS)
 _ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only: \d would take ༤ or 𝟝 as well
 _OTHER_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{3,29}$")
 
@@ -30,10 +32,6 @@ def resident_id_check_char(first17: str) -> str:
     if first17.isascii() and first17.isdigit():  # a number's bytes are its digits + 48 (in C: a feed checks millions)
         return _CHECK[(sum(map(operator.mul, first17.encode(), _WEIGHTS)) - _ZEROS) % 11]
     return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]  # other digits, as int() reads them
-
-
-#: What the digits' bytes add to the weighted sum beyond the digits themselves (b"0" is 48).
-_ZEROS = ord("0") * sum(_WEIGHTS)
 
 
 def normalize_resident_id(raw: str) -> str:

@@ -40,7 +40,7 @@ def test_the_masks_in_sql_give_the_masks_text(db, text):
 def test_the_masks_at_each_length_that_changes_them(db):
     # the edges: nothing, shorter than 8 (all stars), 8 to 14 (the head grows), 18 and beyond
     for n in (0, 1, 7, 8, 9, 11, 12, 14, 15, 18, 30):
-        text = "1234567890ABCDEFGHIJ王芳李娜陈晓明"[:n] if n <= 30 else ""
+        text = "1234567890ABCDEFGHIJ王芳李娜陈晓明张伟刘洋"[:n]  # (31 characters)
         assert _masked_by_server(text) == (mask_id_number(text), mask_mobile(text)), n
 
 
