@@ -5,11 +5,13 @@ PostgreSQL. Everything written is rolled back.
 
 Prints, per run of `worklists_build(day=…)`: its total and the time in each stage — the triggers
 (`collect`), the already-planned look-up, what reasons are sorted and ranked by
-(`_managers_and_values`: every customer of the books), the planner (every manager's `planning`, run
-side by side by `plan_together`, without its reads of facts), the facts of the customers the
-planners reached (`_facts_of`), the stored rows (`_insert`), the carried-over reasons, the
-foreign-key checks its commit would run (`common.commit_checks`, from session 24) — and the
-rest (sorting reasons to managers, making the rows), with a digest of every stored task and reason.
+(`_managers_and_values`: every customer of the books; since session 28 read on a second connection
+while the triggers run, and printed apart as not on the build's path), the reasons sorted to their
+lists (`sort_to_lists`), the planner (every manager's `planning`, run side by side by
+`plan_together`, without its reads of facts), the facts of the customers the planners reached
+(`_facts_of`), the stored rows (`_insert`), the carried-over reasons, the foreign-key checks its
+commit would run (`common.commit_checks`, from session 24) — and the rest (making the rows, the
+earlier tasks superseded, the lists' days), with a digest of every stored task and reason.
 (Session 14's what-if of a cut at K × capacity, `--cut`, is gone with the planner it measured:
 the facts are now read only of the customers the planner reaches; its figures are in the README.)
 The wrappers time whole functions, not lines; a run's spread on this machine is ±15 %.
@@ -20,18 +22,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import threading
 import time
 from collections import defaultdict
 
 from common import commit_checks, machine, use_pg, vacuum_build_writes
 
-STAGES = ("collect", "_already_planned", "_managers_and_values", "plan_together", "_facts_of", "_insert",
-          "_carry_unfinished")
+STAGES = ("collect", "_already_planned", "_managers_and_values", "sort_to_lists", "plan_together", "_facts_of",
+          "_insert", "_carry_unfinished")
+ASIDE = " (read aside, during collect)"
 INSIDE = {"_facts_of": "plan_together"}  # a stage timed within another: its time is taken from that one
 
 
 def timed(module, names, into: dict) -> None:
-    """Replace each of `names` in `module` by a wrapper adding its time to `into[name]`."""
+    """Replace each of `names` in `module` by a wrapper adding its time to `into[name]`, or to
+    `into[name + ASIDE]` when it ran on another thread (session 28: the managers and values, read
+    on a second connection while the triggers run — not on the build's path)."""
     for name in names:
         original = getattr(module, name)
 
@@ -40,7 +46,8 @@ def timed(module, names, into: dict) -> None:
             try:
                 return _original(*args, **kwargs)
             finally:
-                into[_name] += time.perf_counter() - start
+                aside = threading.current_thread() is not threading.main_thread()
+                into[_name + ASIDE if aside else _name] += time.perf_counter() - start
 
         setattr(module, name, wrapper)
 
@@ -90,8 +97,11 @@ def stages(day: dt.date, runs: int) -> None:
         for inner, outer in INSIDE.items():
             spent[outer] -= spent[inner]
         parts = ", ".join(f"{name.strip('_')} {spent[name]:.2f}" for name in STAGES)
-        print(f"run {n}: {seconds:.2f} s, {tasks:,} tasks, digest {digest} — {parts}, "
-              f"the commit's foreign-key checks {checks:.2f}, rest {seconds - checks - sum(spent.values()):.2f} s",
+        aside = "".join(f", {name.strip('_')} {spent[name + ASIDE]:.2f}{ASIDE}" for name in STAGES
+                        if name + ASIDE in spent)
+        on_path = sum(seconds for name, seconds in spent.items() if not name.endswith(ASIDE))
+        print(f"run {n}: {seconds:.2f} s, {tasks:,} tasks, digest {digest} — {parts}{aside}, "
+              f"the commit's foreign-key checks {checks:.2f}, rest {seconds - checks - on_path:.2f} s",
               flush=True)
 
 

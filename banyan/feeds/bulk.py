@@ -84,6 +84,7 @@ from banyan.holdings.services import (
     transaction_judge_unsaved,
 )
 from banyan.instances import copied, unsaved
+from banyan.sequences import drawn_ids
 
 BULK_KINDS = ("customers", "new_cards", "holdings", "transactions")
 #: Chunk sizes: the first chunks are small (a quick first commit and progress report), then 5,000.
@@ -502,10 +503,7 @@ def _copy(table: str, columns: list[str], values: Iterable[Sequence[Any]]) -> St
 
 def _drawn_ids(model, n: int) -> list[int]:
     """`n` ids drawn from the table's sequence, in order (PostgreSQL)."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [model._meta.db_table, n])
-        return [pk for pk, in cur.fetchall()]
+    return drawn_ids(model._meta.db_table, n)
 
 
 def _insert(model, objs: list) -> list[Step]:

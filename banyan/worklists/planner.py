@@ -456,6 +456,35 @@ def planning(
     return result
 
 
+@dataclass
+class Lists:
+    """A bank's reasons sorted to the lists they go on (`sort_to_lists`)."""
+
+    reasons: dict[int, list[Reason]]  # by the list's holder
+    dated: set[int]  # the customers with a reason other than a regular contact (`planning`)
+
+
+def sort_to_lists(reasons: list[Reason], manager_of: Callable[[int], int | None]) -> Lists:
+    """Each reason to the list it goes on: its customer's manager's (`manager_of`; None, a customer
+    of no list built: the reason goes nowhere, which the planner trusts), or the staff member's it
+    is addressed to. The reasons keep their order on each list (a task's first reason is its
+    purpose). One pass over a bank's reasons, by index (1.2M at bank1m: r[0] the customer, r[1]
+    the code, r[6] the staff member addressed)."""
+    cadence = C.CADENCE_DUE.value
+    by_list: dict[int, list[Reason]] = {}
+    for r in reasons:
+        manager_id = manager_of(r[0])
+        if manager_id is None:
+            continue
+        holder = manager_id if r[6] is None else r[6]
+        listed = by_list.get(holder)
+        if listed is None:
+            by_list[holder] = [r]
+        else:
+            listed.append(r)
+    return Lists(by_list, {r[0] for r in reasons if r[1] != cadence})
+
+
 class _OverdueBonus(dict):
     """overdue_bonus on `day`, by the day a regular contact fell due: worked out once per due day (a
     bank-wide build ranks 800,000 of them, a few hundred days)."""
