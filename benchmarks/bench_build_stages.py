@@ -5,9 +5,9 @@ PostgreSQL. Everything written is rolled back.
 
 Prints, per run of `worklists_build(day=…)`: its total and the time in each stage — the triggers
 (`collect`), the already-planned look-up, what reasons are sorted and ranked by
-(`_managers_and_values`: every customer of the books; since session 28 read on a second connection
-while the triggers run, and printed apart as not on the build's path), the reasons sorted to their
-lists (`sort_to_lists`), the planner (every manager's `planning`, run side by side by
+(`_managers_and_values`: every customer of the books; since session 28 both read on a second
+connection while the triggers run, and printed apart as not on the build's path), the reasons
+sorted to their lists (`sort_to_lists`), the planner (every manager's `planning`, run side by side by
 `plan_together`, without its reads of facts), the facts of the customers the planners reached
 (`_facts_of`), the stored rows (`_insert`), the carried-over reasons, the foreign-key checks its
 commit would run (`common.commit_checks`, from session 24) — and the rest (making the rows, the

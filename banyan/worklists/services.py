@@ -149,12 +149,13 @@ ASIDE_MANAGERS = 100
 def _read_aside(read: Callable[[], object], *, worth_it: bool = True):
     """Run `read` — a read of committed data — on a second database connection, in a thread, while
     this connection does other work; yields the function that waits for its result (a bank-wide
-    build: the 1M managers and values, ~0.7 s, read while the triggers run, whose time is mostly
-    the server's). Only where the second connection reads what this one would: PostgreSQL, this
-    transaction has written nothing yet (no transaction id: a nightly build, a Celery task — not a
-    test's or a caller's transaction that wrote first, whose rows another connection does not see),
-    and it reads committed data statement by statement (READ COMMITTED, Django's), as the thread's
-    statement does. Otherwise, or not `worth_it`, `read` runs here when its result is asked for."""
+    build: the 1M managers and values, ~0.7 s, and the reasons planned in the last weeks, read
+    while the triggers run, whose time is mostly the server's). Only where the second connection
+    reads what this one would: PostgreSQL, this transaction has written nothing yet (no
+    transaction id: a nightly build, a Celery task — not a test's or a caller's transaction that
+    wrote first, whose rows another connection does not see), and it reads committed data
+    statement by statement (READ COMMITTED, Django's), as the thread's statements do. Otherwise,
+    or not `worth_it`, `read` runs here when its result is asked for."""
     if not worth_it or connection.vendor != "postgresql":
         yield read
         return
@@ -314,13 +315,19 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *, whole_bank: 
                     policy=policy,
                     manager_ids=tuple(manager_ids) if manager_ids is not None and not whole_bank else None)
     holiday_overrides_load()
+    # What needs no reason is read while the triggers run (_read_aside): the managers and values,
+    # and the reasons planned already — of a whole day's build; a group of a split one reads those
+    # of its reasons' customers (`_already_planned`).
+    def reads() -> tuple:
+        return _managers_and_values(window), _already_planned(manager_ids, day) if scope is None else None
+
     big = window.manager_ids is None or len(window.manager_ids) >= ASIDE_MANAGERS
-    with _read_aside(lambda: _managers_and_values(window), worth_it=big) as managers_and_values:
+    with _read_aside(reads, worth_it=big) as read:
         reasons = collect(window)
-        exact, cooling = _already_planned(manager_ids, day, scope=scope,
-                                          customers={r.customer_id for r in reasons} if scope else None)
-        fresh = _fresh(reasons, exact, cooling)
-        managers, values = managers_and_values()
+        (managers, values), planned = read()
+    if planned is None:
+        planned = _already_planned(manager_ids, day, scope=scope, customers={r.customer_id for r in reasons})
+    fresh = _fresh(reasons, *planned)
     _with_addressed(managers, values, {r[0] for r in fresh if r[6] is not None})  # (r[6]: staff_id)
     lists = sort_to_lists(fresh, managers.get)
     del fresh, reasons, managers  # (a bank-wide build: the lists hold them now)

@@ -1,6 +1,6 @@
-"""A big build reads its customers' managers and values on a second connection while the triggers
-run (issue 15 §3, session 28: ~0.7 s of a 1M build off its path). The second connection must read
-what the build's own would: so only on PostgreSQL, and only while the build's transaction has
+"""A big build reads its customers' managers and values, and the reasons planned already, on a
+second connection while the triggers run (issue 15 §3, session 28). The second connection must
+read what the build's own would: so only on PostgreSQL, and only while the build's transaction has
 written nothing (a test's or a caller's transaction that wrote first keeps the read on its own
 connection, where its rows are seen). Either way the lists are the same."""
 
@@ -44,20 +44,25 @@ def test_the_read_runs_aside_only_while_nothing_is_written(demo):  # noqa: F811
         transaction.set_rollback(True)
 
 
-def test_a_build_with_its_managers_read_aside_makes_the_same_lists(demo, monkeypatch):  # noqa: F811
-    threads = []
-    original = services._managers_and_values
-
-    def spied(window):
-        threads.append(threading.current_thread() is threading.main_thread())
-        return original(window)
-
-    monkeypatch.setattr(services, "_managers_and_values", spied)
-    aside = single_build(DAY)  # (the demo bank's build is whole-bank: read aside on PostgreSQL)
+def test_a_build_with_its_reads_aside_makes_the_same_lists(demo, monkeypatch):  # noqa: F811
+    """The demo bank's lists of the next day, built on its six months of lists: the managers and
+    values and the reasons planned already read aside (PostgreSQL) or here, the same lists."""
+    threads = {"_managers_and_values": [], "_already_planned": []}
+    for name, calls in threads.items():
+        monkeypatch.setattr(services, name, _spy(getattr(services, name), calls))
+    aside = single_build(DAY)  # (the demo bank's build is whole-bank)
     monkeypatch.setattr(services, "_read_aside", _read_here)
     here = single_build(DAY)
     assert len(aside["tasks"]) > 20 and aside == here
-    assert threads == ([False, True] if connection.vendor == "postgresql" else [True, True])
+    main = [False, True] if connection.vendor == "postgresql" else [True, True]  # on the main thread?
+    assert threads == {"_managers_and_values": main, "_already_planned": main}
+
+
+def _spy(original, calls: list):
+    def spied(*args, **kwargs):
+        calls.append(threading.current_thread() is threading.main_thread())
+        return original(*args, **kwargs)
+    return spied
 
 
 def _read_here(read, *, worth_it=True):
