@@ -36,8 +36,9 @@ INSIDE = {"_facts_of": "plan_together"}  # a stage timed within another: its tim
 
 def timed(module, names, into: dict) -> None:
     """Replace each of `names` in `module` by a wrapper adding its time to `into[name]`, or to
-    `into[name + ASIDE]` when it ran on another thread (session 28: the managers and values, read
-    on a second connection while the triggers run — not on the build's path)."""
+    `into[name + ASIDE]` when it ran on another thread (session 28: the managers and values and the
+    reasons planned already, read on a second connection while the triggers run — not on the
+    build's path)."""
     for name in names:
         original = getattr(module, name)
 

@@ -140,9 +140,21 @@ def _with_addressed(managers: dict[int, int], values: dict[int, int], addressed:
         values.update(worth)
 
 
-#: A build of this many managers or more reads its managers and values on a second connection
-#: while the triggers run (`_read_aside`); a smaller one reads them after (a connection costs more).
+#: A build of this many managers or more reads what needs no reason (its managers and values, the
+#: reasons planned already) on a second connection while the triggers run (`_read_aside`); a
+#: smaller one reads it after them (a connection costs more than it saves).
 ASIDE_MANAGERS = 100
+
+
+def _nothing_written_yet() -> bool:
+    """This connection's transaction has written nothing and reads committed data statement by
+    statement (PostgreSQL): what another connection reads now is what this one would."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL "
+                       "AND current_setting('transaction_isolation') = 'read committed'")
+        return cursor.fetchone()[0]
 
 
 @contextlib.contextmanager
@@ -156,15 +168,9 @@ def _read_aside(read: Callable[[], object], *, worth_it: bool = True):
     wrote first, whose rows another connection does not see), and it reads committed data
     statement by statement (READ COMMITTED, Django's), as the thread's statements do. Otherwise,
     or not `worth_it`, `read` runs here when its result is asked for."""
-    if not worth_it or connection.vendor != "postgresql":
+    if not (worth_it and _nothing_written_yet()):
         yield read
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL "
-                       "AND current_setting('transaction_isolation') = 'read committed'")
-        if not cursor.fetchone()[0]:
-            yield read
-            return
 
     def on_own_connection():
         try:
