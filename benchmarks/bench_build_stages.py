@@ -28,8 +28,8 @@ from collections import defaultdict
 
 from common import commit_checks, machine, use_pg, vacuum_build_writes
 
-STAGES = ("collect", "_already_planned", "_managers_and_values", "sort_to_lists", "plan_together", "_facts_of",
-          "_insert", "_carry_unfinished")
+STAGES = ("collect", "collect_by_kind", "_already_planned", "_managers_and_values", "sort_to_lists", "plan_together",
+          "_facts_of", "_insert", "_carry_unfinished")
 ASIDE = " (read aside, during collect)"
 INSIDE = {"_facts_of": "plan_together"}  # a stage timed within another: its time is taken from that one
 

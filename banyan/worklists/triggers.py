@@ -487,24 +487,32 @@ def cadence(w: Window) -> list[Reason]:
     the day they fell due (never contacted: the first day)."""
     out = []
     add = out.append
-    never = "尚未建立联系：建议首次邀约，了解客户需求"
-    code, first = C.CADENCE_DUE.value, w.first
+    code = C.CADENCE_DUE.value
     # each of up to a million reasons made as the tuple it is, every field given (half the cost of
     # the named tuple's constructor, which sorts out arguments and defaults)
     new, Re = tuple.__new__, Reason
-    # Most of the bank's customers, in a few thousand alike kinds: each kind's detail, due day and
-    # facts written once and shared by its customers (they are immutable).
+    for (words, due, facts), ids in cadence_kinds(w):
+        for pk in ids:
+            add(new(Re, (pk, code, words, due, "", facts, None)))
+    return out
+
+
+def cadence_kinds(w: Window) -> list[tuple[tuple[str, dt.date, tuple], list[int]]]:
+    """cadence's reasons before they are made one per customer: ((detail, due day, facts), the
+    customers' ids) per kind. Most of the bank's customers, in a few thousand alike kinds: each
+    kind's detail, due day and facts written once and shared by its customers (they are immutable).
+    A one-day build makes a reason only of the customers it plans (planner.RegularContacts)."""
+    never = "尚未建立联系：建议首次邀约，了解客户需求"
+    out = []
     for (last, segment_days, orientation, agreed), ids in _cadence_kinds(w):
         days = agreed or segment_days
         if last is None:
-            words, due, facts = never, first, (None, days, orientation or "")
-        else:
-            since = (first - last).days
-            rule = f"与客户约定每 {days} 天联系一次" if agreed else f"应每 {days} 天联系一次"
-            words, due, facts = f"已 {since} 天未联系（{rule}）", last + dt.timedelta(days=days), (
-                since, days, orientation or "")
-        for pk in ids:
-            add(new(Re, (pk, code, words, due, "", facts, None)))
+            out.append(((never, w.first, (None, days, orientation or "")), ids))
+            continue
+        since = (w.first - last).days
+        rule = f"与客户约定每 {days} 天联系一次" if agreed else f"应每 {days} 天联系一次"
+        words, due = f"已 {since} 天未联系（{rule}）", last + dt.timedelta(days=days)
+        out.append(((words, due, (since, days, orientation or "")), ids))
     return out
 
 
@@ -913,3 +921,16 @@ def collect(w: Window) -> list[Reason]:
     enabled = {code for code, rule in w.rules.items() if rule.weight > 0}
     with gc_paused():
         return [r for trigger in TRIGGERS for r in trigger(w) if r.code in enabled]
+
+
+def collect_by_kind(w: Window) -> tuple[list[Reason], list, list[Reason]]:
+    """collect's reasons, with cadence's by kind (cadence_kinds; none when the bank turned regular
+    contacts off): (the reasons of the triggers before cadence, its kinds, those after) — in
+    collect's order once cadence's reasons are made and put between."""
+    enabled = {code for code, rule in w.rules.items() if rule.weight > 0}
+    at = TRIGGERS.index(cadence)
+    with gc_paused():
+        before = [r for trigger in TRIGGERS[:at] for r in trigger(w) if r.code in enabled]
+        kinds = cadence_kinds(w) if C.CADENCE_DUE in enabled else []
+        after = [r for trigger in TRIGGERS[at + 1:] for r in trigger(w) if r.code in enabled]
+    return before, kinds, after

@@ -1,0 +1,105 @@
+"""One day's build keeps the regular contacts by kind (planner.RegularContacts, session 29): those of
+customers with no other reason are ranked for every list in one sort and made reasons only when a
+list takes them; those of customers with another reason are made and planned with it. These tests
+check, without a database, that every list comes out exactly as when every regular contact is a
+reason among the others (the planner's own ranking, after services._fresh), also with reasons
+planned already, customers of no list built, and reasons addressed to another list's holder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from banyan.worklists.models import ReasonCode as C
+from banyan.worklists.planner import Facts, RegularContacts, Rules, plan_together, planning, sort_to_lists
+from banyan.worklists.services import _fresh
+from banyan.worklists.triggers import Reason
+
+MONDAY = dt.date(2026, 11, 23)
+QUADRANTS = ("high_high", "high_low", "low_high", "low_low")
+CHANNELS = {"phone": True, "sms": True, "wechat": True, "email": True}
+CAPACITY = 12
+
+
+def _bank(seed: int):
+    """Random books of 5 managers (and customers of a sixth, whose list is not built): regular
+    contacts in a few kinds (shared due day and facts), a third of the customers with a dated
+    reason too, one in twenty with a complaint addressed to manager 1, some reasons planned already."""
+    rng = random.Random(seed)
+    kinds = []
+    for _ in range(rng.randint(1, 12)):
+        due = MONDAY - dt.timedelta(days=rng.randint(-6, 120))
+        kinds.append(((f"已 {rng.randint(30, 200)} 天未联系", due, (rng.randint(30, 200), 30, "")), []))
+    facts, managers, values, before, after = {}, {}, {}, [], []
+    for cid in rng.sample(range(1, 5000), rng.randint(0, 700)):
+        manager = rng.randint(1, 6)
+        quadrant = rng.choice(QUADRANTS)
+        facts[cid] = Facts(cid, manager, float(rng.choice((50_000, 300_000))), quadrant, rng.random() < 0.2,
+                           "phone", CHANNELS, rng.random() < 0.05, rng.choice((0, 3)))
+        managers[cid] = manager
+        values[cid] = rng.choice((0, 10, 12, 15, 20, 30))
+        if rng.random() < 0.9:
+            rng.choice(kinds)[1].append(cid)
+        roll = rng.random()
+        if roll < 0.1:
+            before.append(Reason(cid, C.BIRTHDAY, "生日", MONDAY, "birthday:2026"))
+        elif roll < 0.25:
+            due = MONDAY + dt.timedelta(days=rng.randint(-2, 9))
+            before.append(Reason(cid, C.DEPOSIT_MATURITY, "定期存款到期", due, f"holding:{cid}"))
+        elif roll < 0.3:
+            after.append(Reason(cid, C.COMPLAINT_DUE, "投诉待回访", MONDAY, f"complaint:{cid}", (), 1))
+        elif roll < 0.35:
+            after.append(Reason(cid, C.MEMO_DUE, "约定回电", MONDAY - dt.timedelta(days=1), f"memo:{cid}"))
+    for _kind, ids in kinds:
+        ids.sort()  # (as the server's array of a kind's ids)
+    regular = [Reason(cid, C.CADENCE_DUE, words, due, "", args) for (words, due, args), ids in kinds for cid in ids]
+    exact = {(r.customer_id, r.code, r.due, r.ref) for r in rng.sample(regular + before, len(regular) // 8)}
+    cooling = {(r.customer_id, r.code, r.ref) for r in rng.sample(regular, len(regular) // 10)}
+    if managers:
+        del managers[next(iter(managers))]  # a customer of no list built (no manager of the books read)
+    return kinds, before, regular, after, facts, managers, values, (exact, cooling)
+
+
+def _plans(lists, facts, values, rules, runs=None):
+    seen: dict[int, Facts] = {}
+    steps = {m: planning(days=[MONDAY], reasons=lists.reasons.get(m, []), values=values, facts=seen, capacity=CAPACITY,
+                         is_working_day=lambda d: d.weekday() < 5, rules=rules, dated=lists.dated,
+                         regulars=(runs or {}).get(m))
+             for m in range(1, 6)}
+    plans = plan_together(steps, seen, lambda ids: {cid: facts[cid] for cid in ids})
+    return {m: [(p.customer_id, p.rank, p.priority, p.suppressed, p.reasons) for p in days[MONDAY]]
+            for m, days in plans.items()}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_lists_are_those_of_every_regular_contact_planned_as_a_reason(seed):
+    kinds, before, regular, after, facts, managers, values, planned = _bank(seed)
+    rules = Rules()
+    whole = sort_to_lists(_fresh([*before, *regular, *after], *planned), managers.get)
+    expected = _plans(whole, facts, values, rules)
+
+    regulars = RegularContacts(kinds)
+    before, after = _fresh(before, *planned), _fresh(after, *planned)
+    beside = _fresh(regulars.reasons_of({r.customer_id for r in [*before, *after]}), *planned)
+    lists = sort_to_lists([*before, *beside, *after], managers.get)
+    runs = regulars.ranked(MONDAY, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned)
+    got = _plans(lists, facts, values, rules, runs)
+
+    assert got == expected
+    assert sum(len(tasks) for tasks in expected.values()) > 0 or not facts
+
+
+def test_no_regular_contacts_rank_nothing():
+    regulars = RegularContacts([])
+    assert regulars.reasons_of({1, 2}) == []
+    assert regulars.ranked(MONDAY, {1: 1}, {1: 0}, 20, (set(), set())) == {}
+
+
+def test_a_plan_of_several_days_takes_no_ranked_regular_contacts():
+    steps = planning(days=[MONDAY, MONDAY + dt.timedelta(days=1)], reasons=[], values={}, facts={}, capacity=3,
+                     is_working_day=lambda d: True, rules=Rules(),
+                     regulars=RegularContacts([]).ranked(MONDAY, {}, {}, 20, (set(), set())).get(1) or object())
+    with pytest.raises(ValueError):
+        next(steps)
