@@ -494,15 +494,12 @@ def _build(*, day: dt.date | None, manager_ids, actor, scope: DayScope | None = 
     _carry_unfinished(planned, day)
     staff = {pk: (name, capacity, role) for pk, name, capacity, role in
              Staff.objects.filter(pk__in=ids).values_list("pk", "full_name", "daily_capacity", "role")}
-    rows = []  # what to say is written when shown, in the reader's language (banyan.worklists.talking)
-    for manager_id, p in planned:
-        rows.append({
-            "manager_id": manager_id, "date": day, "customer_id": p.customer_id, "rank": p.rank,
-            "priority": min(p.priority, 32000), "suggested_channel": p.channel,
-            "rule_code": p.rule, "rule_args": rule_args_json(p.rule_args),  # in words when shown
-            "status": TaskStatus.SUPPRESSED.value if p.suppressed else TaskStatus.OPEN.value,
-        })
-    task_ids = _insert(Task, rows, returning=True)
+    # What to say is written when shown, in the reader's language (banyan.worklists.talking); the
+    # rule's facts, in words when shown. (Rows as tuples of TASK_COLUMNS: tens of thousands of them.)
+    suppressed_, open_ = TaskStatus.SUPPRESSED.value, TaskStatus.OPEN.value
+    rows = [(manager_id, day, p.customer_id, p.rank, min(p.priority, 32000), p.channel, p.rule,
+             rule_args_json(p.rule_args), suppressed_ if p.suppressed else open_) for manager_id, p in planned]
+    task_ids = _insert(Task, rows, returning=True, columns=TASK_COLUMNS)
     stored_args = _ArgsJson()
     _insert(TaskReason, [
         (task_id, p.customer_id, r.code, r.detail[:300], r.due, r.ref, stored_args.of(r.args))
@@ -511,12 +508,12 @@ def _build(*, day: dt.date | None, manager_ids, actor, scope: DayScope | None = 
     ], columns=("task_id", "customer_id", "code", "detail", "due_date", "ref", "args"))
     # Yesterday's unfinished task for a customer who is on today's list is carried into today's
     # (its reasons still due were added to today's above).
-    today_customers = [row["customer_id"] for row in rows if row["status"] == TaskStatus.OPEN]
+    today_customers = [p.customer_id for _m, p in planned if not p.suppressed]
     # (a group of a split build: any staff member's of the whole build, as the one build does)
     of_staff = _among("manager_id", ids) if scope is None else Q(manager_id__in=scope.staff(day))
     Task.objects.filter(of_staff, _among("customer_id", today_customers), date__lt=day,
                         status=TaskStatus.OPEN).update(status=TaskStatus.SUPERSEDED)
-    suppressed = sum(1 for row in rows if row["status"] == TaskStatus.SUPPRESSED)
+    suppressed = sum(1 for _m, p in planned if p.suppressed)
     now = clock.now()
     WorklistDay.objects.bulk_create([WorklistDay(manager_id=m, date=day, built_at=now,
                                                  capacity=staff[m][1]) for m in ids])
@@ -526,6 +523,10 @@ def _build(*, day: dt.date | None, manager_ids, actor, scope: DayScope | None = 
     listed = {m for m, _p in planned}
     lists = sum(1 for m in ids if staff[m][2] in BOOK_ROLES or m in listed)
     return BuildResult(lists, len(rows) - suppressed, suppressed)
+
+
+TASK_COLUMNS = ("manager_id", "date", "customer_id", "rank", "priority", "suggested_channel", "rule_code", "rule_args",
+                "status")
 
 
 class _ArgsJson(dict):

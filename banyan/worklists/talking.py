@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import orjson
 from django.conf import settings as django_settings
 from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
@@ -101,9 +102,17 @@ COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encod
 
 
 def args_json(args: Iterable) -> str:
-    """A reason's facts as stored (TaskReason.args)."""
-    args = list(args)
-    return COMPACT_JSON(args) if args else ""
+    """A reason's facts as stored (TaskReason.args): compact UTF-8 JSON, by orjson (7× json's
+    encoder: a bank-wide build writes the facts of over a hundred thousand reasons); what orjson
+    refuses (an int beyond 64 bits, a value of another type) by json, which writes the same text but
+    for a float's exponent (1e-05 / 0.00001: the same number read back)."""
+    args = tuple(args)
+    if not args:
+        return ""
+    try:
+        return orjson.dumps(args).decode()
+    except TypeError:  # (orjson.JSONEncodeError is one)
+        return COMPACT_JSON(list(args))
 
 
 def args_of(text: str) -> tuple:
