@@ -425,12 +425,12 @@ def planning(
                                  None))
             elif not _worth_waiting(rs, coming.get(cid)):
                 optional.append((-_priority(value(cid, 0), rs, day, rules), min(r.due for r in rs), cid, None))
-        optional = _Candidates(optional, regulars)
+        candidates = _Candidates(optional, regulars)  # (with this list's regular contacts ranked ahead)
         kept: list[Planned] = []
         dropped: list[Planned] = []
         # The facts of the customers due today and of the first candidates the capacity left may
         # take (a few more: the contact rules leave some out), in one step.
-        ahead = _ahead(optional, capacity - len(must) if working else 0)
+        ahead = _ahead(candidates, capacity - len(must) if working else 0)
         missing = {cid for cid in forced if cid not in facts} | {c for _n, _d, c, _r in ahead if c not in facts}
         if missing:
             yield missing
@@ -438,9 +438,9 @@ def planning(
             _admit(p, facts, calls, working, rules, kept, dropped)
         free = max(0, capacity - len(kept)) if working else 0
         ahead.reverse()  # taken from the end
-        while free > 0 and (ahead or optional):
+        while free > 0 and (ahead or candidates):
             if not ahead:  # the contact rules left the list short: the next candidates' facts
-                ahead = _ahead(optional, free)
+                ahead = _ahead(candidates, free)
                 missing = {c for _n, _d, c, _r in ahead if c not in facts}
                 if missing:
                     yield missing
@@ -509,13 +509,13 @@ def _listed(reasons: Reason | list[Reason]) -> list[Reason]:
     return reasons if type(reasons) is list else [reasons]
 
 
-def _ahead(optional: _Candidates, free: int) -> list[tuple]:
+def _ahead(candidates: _Candidates, free: int) -> list[tuple]:
     """The next candidates, best first: those `free` places may take, and a quarter more for the
     ones the contact rules leave out."""
     take = free + free // 4 + 1 if free > 0 else 0
     out: list[tuple] = []
-    while len(out) < take and optional:
-        out.append(optional.pop())
+    while len(out) < take and candidates:
+        out.append(candidates.pop())
     return out
 
 
@@ -562,13 +562,13 @@ class RegularContacts:
 
     def reasons_of(self, customers: set[int]) -> list[Reason]:
         """The reasons of these customers (those with another reason), made, in cadence's order."""
-        at = np.flatnonzero(_among(self.customers, customers))
+        at = np.flatnonzero(_in_set(self.customers, customers))
         self.alone[at] = False
         code, new, Re, kinds = C.CADENCE_DUE.value, tuple.__new__, Reason, self.kinds
         return [new(Re, (cid, code, kinds[k][0], kinds[k][1], "", kinds[k][2], None))
                 for cid, k in zip(self.customers[at].tolist(), self.kind_of[at].tolist(), strict=True)]
 
-    def ranked(self, day: dt.date, managers: dict[int, int], values: dict[int, int], weight: int,
+    def ranked(self, day: dt.date, managers: dict[int, int | None], values: dict[int, int], weight: int,
                planned: tuple[set, set]) -> dict[int, RegularRun]:
         """The rest — the regular contacts of customers with no other reason — by list (the
         customer's manager's; none of a customer of no list built), each ranked as `planning` ranks
@@ -583,10 +583,10 @@ class RegularContacts:
         due_day = np.array([d.toordinal() for d in due] or [0], dtype=np.int64)
         at = np.flatnonzero(self.alone & kind_ok[self.kind_of])
         customers, kind_of = self.customers[at], self.kind_of[at]
-        manager = _looked_up(managers, customers, -1)
+        manager = _looked_up_in(managers, customers, -1)
         listed = manager >= 0
         customers, kind_of, manager = customers[listed], kind_of[listed], manager[listed]
-        negative = -(weight + _looked_up(values, customers, 0) + bonus[kind_of])
+        negative = -(weight + _looked_up_in(values, customers, 0) + bonus[kind_of])
         if not len(manager):
             return {}
         order = np.lexsort((customers, due_day[kind_of], negative, manager))
@@ -628,25 +628,41 @@ class RegularRun:
             return negative, due, cid, tuple.__new__(Reason, (cid, code, words, due, "", facts, None))
 
 
-def _among(ids: np.ndarray, customers: set[int]) -> np.ndarray:
-    """Which of `ids` are in `customers` (a mask): by a table as long as the largest id."""
+def _in_set(ids: np.ndarray, customers: set[int]) -> np.ndarray:
+    """Which of `ids` are in `customers` (a mask)."""
     if not len(ids) or not customers:
         return np.zeros(len(ids), dtype=bool)
-    top = int(ids.max())
     members = np.fromiter(customers, np.int64, len(customers))
-    table = np.zeros(top + 1, dtype=bool)
-    table[members[(members >= 0) & (members <= top)]] = True
-    return table[ids]
+    return _looked_up(members, np.ones(len(members), dtype=np.int64), ids, 0).astype(bool)
 
 
-def _looked_up(of: dict[int, int], ids: np.ndarray, missing: int) -> np.ndarray:
-    """`of[id]` for each of `ids` (`missing` where absent), by a table as long as the largest id."""
+def _looked_up_in(of: dict[int, int | None], ids: np.ndarray, missing: int) -> np.ndarray:
+    """`of[id]` for each of `ids`, `missing` where absent or None (a customer of no manager, added
+    for a reason addressed to a staff member: services._with_addressed)."""
+    try:
+        keys = np.fromiter(of.keys(), np.int64, len(of))
+        found = np.fromiter(of.values(), np.int64, len(of))
+    except TypeError:  # (a None among the values: left out)
+        pairs = [(k, v) for k, v in of.items() if v is not None]
+        keys = np.fromiter((k for k, _v in pairs), np.int64, len(pairs))
+        found = np.fromiter((v for _k, v in pairs), np.int64, len(pairs))
+    return _looked_up(keys, found, ids, missing)
+
+
+def _looked_up(keys: np.ndarray, found: np.ndarray, ids: np.ndarray, missing: int) -> np.ndarray:
+    """found[i] where keys[i] == id, for each of `ids` (`missing` where none): by a table over the
+    ids' span when it is small against the rows (a bank's ids are dense: a few MB at 1M), else by
+    a sorted search (the span of a 100M bank's ids, for one group of its customers)."""
     if not len(ids):
         return np.zeros(0, dtype=np.int64)
-    top = int(ids.max())
-    keys = np.fromiter(of.keys(), np.int64, len(of))
-    found = np.fromiter(of.values(), np.int64, len(of))
-    inside = (keys >= 0) & (keys <= top)
-    table = np.full(top + 1, missing, dtype=np.int64)
-    table[keys[inside]] = found[inside]
-    return table[ids]
+    low, high = int(ids.min()), int(ids.max())
+    if high - low < 8 * (len(keys) + len(ids)):
+        inside = (keys >= low) & (keys <= high)
+        table = np.full(high - low + 1, missing, dtype=np.int64)
+        table[keys[inside] - low] = found[inside]
+        return table[ids - low]
+    order = np.argsort(keys, kind="stable")
+    keys, found = keys[order], found[order]
+    at = np.minimum(np.searchsorted(keys, ids), max(len(keys) - 1, 0))
+    hit = (keys[at] == ids) if len(keys) else np.zeros(len(ids), dtype=bool)
+    return np.where(hit, found[at] if len(keys) else missing, missing)

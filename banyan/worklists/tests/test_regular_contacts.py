@@ -10,10 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import numpy as np
 import pytest
 
 from banyan.worklists.models import ReasonCode as C
-from banyan.worklists.planner import Facts, RegularContacts, Rules, plan_together, planning, sort_to_lists
+from banyan.worklists.planner import (
+    Facts,
+    RegularContacts,
+    Rules,
+    _in_set,
+    _looked_up_in,
+    plan_together,
+    planning,
+    sort_to_lists,
+)
 from banyan.worklists.services import _fresh
 from banyan.worklists.triggers import Reason
 
@@ -57,8 +67,10 @@ def _bank(seed: int):
     regular = [Reason(cid, C.CADENCE_DUE, words, due, "", args) for (words, due, args), ids in kinds for cid in ids]
     exact = {(r.customer_id, r.code, r.due, r.ref) for r in rng.sample(regular + before, len(regular) // 8)}
     cooling = {(r.customer_id, r.code, r.ref) for r in rng.sample(regular, len(regular) // 10)}
-    if managers:
-        del managers[next(iter(managers))]  # a customer of no list built (no manager of the books read)
+    if len(managers) > 1:
+        first, second = list(managers)[:2]
+        del managers[first]  # a customer of no list built (no manager of the books read)
+        managers[second] = None  # one of no manager, read for a reason addressed to a staff member
     return kinds, before, regular, after, facts, managers, values, (exact, cooling)
 
 
@@ -103,3 +115,16 @@ def test_a_plan_of_several_days_takes_no_ranked_regular_contacts():
                      regulars=RegularContacts([]).ranked(MONDAY, {}, {}, 20, (set(), set())).get(1) or object())
     with pytest.raises(ValueError):
         next(steps)
+
+
+@pytest.mark.parametrize("spread", [1, 10**9])
+def test_look_ups_by_table_or_by_search_agree_with_the_dict(spread):
+    """A bank's ids are dense (a table over their span); one group's customers of a very large bank
+    may be spread thin over it (a sorted search): the same answers, None and absent as missing."""
+    rng = random.Random(spread)
+    of = {rng.randrange(1, 5000) * spread: rng.choice((3, 7, None)) for _ in range(300)}
+    ids = np.array(sorted({rng.randrange(1, 5000) * spread for _ in range(400)} | set(list(of)[:50])), dtype=np.int64)
+    got = _looked_up_in(of, ids, -1).tolist()
+    assert got == [-1 if of.get(i) is None else of[i] for i in ids.tolist()]
+    members = {i for i in of if of[i] == 3}
+    assert _in_set(ids, members).tolist() == [i in members for i in ids.tolist()]
