@@ -4,7 +4,8 @@ PostgreSQL. Everything written is rolled back.
     .venv/bin/python benchmarks/bench_build_stages.py --pg bank1m --day 2026-12-07 [--runs 2]
 
 Prints, per run of `worklists_build(day=…)`: its total and the time in each stage — the triggers
-(`collect`), the already-planned look-up, what reasons are sorted and ranked by
+(`collect_by_kind`; `collect` before session 29), the already-planned look-up, what reasons are
+sorted and ranked by
 (`_managers_and_values`: every customer of the books; since session 28 both read on a second
 connection while the triggers run, and printed apart as not on the build's path), the reasons
 sorted to their lists (`sort_to_lists`), the planner (every manager's `planning`, run side by side by
@@ -28,7 +29,7 @@ from collections import defaultdict
 
 from common import commit_checks, machine, use_pg, vacuum_build_writes
 
-STAGES = ("collect", "collect_by_kind", "_already_planned", "_managers_and_values", "sort_to_lists", "plan_together",
+STAGES = ("collect_by_kind", "_already_planned", "_managers_and_values", "sort_to_lists", "plan_together",
           "_facts_of", "_insert", "_carry_unfinished")
 ASIDE = " (read aside, during collect)"
 INSIDE = {"_facts_of": "plan_together"}  # a stage timed within another: its time is taken from that one

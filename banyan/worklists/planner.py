@@ -558,19 +558,18 @@ class RegularContacts:
         self.customers = np.fromiter(itertools.chain.from_iterable(ids for _kind, ids in kinds), np.int64,
                                      sum(counts))
         self.kind_of = np.repeat(np.arange(len(kinds), dtype=np.int64), counts)  # by the customers' order
-        self.alone = np.ones(len(self.customers), dtype=bool)  # no reason made of them (reasons_of)
 
     def reasons_of(self, customers: set[int]) -> list[Reason]:
         """The reasons of these customers (those with another reason), made, in cadence's order."""
         at = np.flatnonzero(_in_set(self.customers, customers))
-        self.alone[at] = False
         code, new, Re, kinds = C.CADENCE_DUE.value, tuple.__new__, Reason, self.kinds
         return [new(Re, (cid, code, kinds[k][0], kinds[k][1], "", kinds[k][2], None))
                 for cid, k in zip(self.customers[at].tolist(), self.kind_of[at].tolist(), strict=True)]
 
     def ranked(self, day: dt.date, managers: dict[int, int | None], values: dict[int, int], weight: int,
-               planned: tuple[set, set]) -> dict[int, RegularRun]:
-        """The rest — the regular contacts of customers with no other reason — by list (the
+               planned: tuple[set, set], besides: set[int]) -> dict[int, RegularRun]:
+        """The rest — the regular contacts of customers with no other reason (not in `besides`, whose
+        are made by `reasons_of`) — by list (the
         customer's manager's; none of a customer of no list built), each ranked as `planning` ranks
         its candidates: by priority (`weight`, the customer's value, the overdue bonus), then
         the day it fell due, then the customer. Those falling due after the days a regular contact
@@ -581,7 +580,7 @@ class RegularContacts:
         kind_ok = np.array([d <= pull_until for d in due] or [False])
         bonus = np.array([overdue_bonus(day, d) for d in due] or [0], dtype=np.int64)
         due_day = np.array([d.toordinal() for d in due] or [0], dtype=np.int64)
-        at = np.flatnonzero(self.alone & kind_ok[self.kind_of])
+        at = np.flatnonzero(~_in_set(self.customers, besides) & kind_ok[self.kind_of])
         customers, kind_of = self.customers[at], self.kind_of[at]
         manager = _looked_up_in(managers, customers, -1)
         listed = manager >= 0

@@ -48,7 +48,15 @@ from banyan.worklists.planner import (
 )
 from banyan.worklists.reasons import COOL_OFF_DAYS, DEFAULTS, PURPOSE, ReasonDefaults
 from banyan.worklists.talking import args_json, args_of
-from banyan.worklists.triggers import AnyOf, Reason, Window, collect, collect_by_kind, fetch_rows, gc_paused
+from banyan.worklists.triggers import (
+    AnyOf,
+    Reason,
+    Window,
+    cadence_reasons,
+    collect_by_kind,
+    fetch_rows,
+    gc_paused,
+)
 
 LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + lead)
 LOOK_AHEAD_DAYS = 7
@@ -329,31 +337,28 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *, whole_bank: 
         return _managers_and_values(window), _already_planned(manager_ids, day) if scope is None else None
 
     big = window.manager_ids is None or len(window.manager_ids) >= ASIDE_MANAGERS
-    one_day = len(days) == 1
     with _read_aside(reads, worth_it=big) as read:
-        # One day's build keeps the regular contacts by kind (RegularContacts): most of them are
-        # ranked as arrays and made reasons only when a list takes them.
-        if one_day:
-            before, kinds, after = collect_by_kind(window)
-            regulars = RegularContacts(kinds)
-        else:
-            before, regulars, after = collect(window), None, []
+        before, kinds, after = collect_by_kind(window)
         (managers, values), planned = read()
     if planned is None:
         customers = {r.customer_id for part in (before, after) for r in part}
-        if regulars is not None:
-            customers.update(regulars.customers.tolist())
+        customers.update(cid for _kind, ids in kinds for cid in ids)
         planned = _already_planned(manager_ids, day, scope=scope, customers=customers)
     before, after = _fresh(before, *planned), _fresh(after, *planned)
-    # The regular contacts of the customers with another reason are planned with it: made here and
-    # put where collect puts cadence's reasons (a task's first reason is its purpose).
-    beside = _fresh(regulars.reasons_of({r[0] for part in (before, after) for r in part}), *planned) \
-        if regulars is not None else []
-    fresh = [*before, *beside, *after]
-    del before, beside, after
+    # The regular contacts, put where collect puts cadence's reasons (a task's first reason is its
+    # purpose). One day's build makes only those of the customers with another reason, planned with
+    # it; the rest are ranked as arrays and made reasons only when a list takes them
+    # (RegularContacts). A plan of several days carries every one from day to day: all made.
+    if len(days) == 1:
+        regulars, others = RegularContacts(kinds), {r[0] for part in (before, after) for r in part}
+        beside = regulars.reasons_of(others)
+    else:
+        regulars, beside = None, cadence_reasons(kinds)
+    fresh = [*before, *_fresh(beside, *planned), *after]
+    del before, beside, after, kinds
     _with_addressed(managers, values, {r[0] for r in fresh if r[6] is not None})  # (r[6]: staff_id)
     lists = sort_to_lists(fresh, managers.get)
-    runs = regulars.ranked(day, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned) \
+    runs = regulars.ranked(day, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned, others) \
         if regulars is not None else {}
     del fresh, managers, regulars  # (a bank-wide build: the lists hold them now)
     staff = {s.pk: s for s in worklist_staff(manager_ids)}

@@ -485,15 +485,21 @@ def cadence(w: Window) -> list[Reason]:
     """Customers whose last real contact is older than their frequency by the last day of the
     window — the one agreed with the customer, else the segment's (cadence_late). Their "date" is
     the day they fell due (never contacted: the first day)."""
+    return cadence_reasons(cadence_kinds(w))
+
+
+def cadence_reasons(kinds: list[tuple[tuple[str, dt.date, tuple], list[int]]]) -> list[Reason]:
+    """cadence_kinds' reasons, one per customer."""
     out = []
     add = out.append
     code = C.CADENCE_DUE.value
     # each of up to a million reasons made as the tuple it is, every field given (half the cost of
     # the named tuple's constructor, which sorts out arguments and defaults)
     new, Re = tuple.__new__, Reason
-    for (words, due, facts), ids in cadence_kinds(w):
-        for pk in ids:
-            add(new(Re, (pk, code, words, due, "", facts, None)))
+    with gc_paused():
+        for (words, due, facts), ids in kinds:
+            for pk in ids:
+                add(new(Re, (pk, code, words, due, "", facts, None)))
     return out
 
 
@@ -918,9 +924,9 @@ def gc_paused():
 
 
 def collect(w: Window) -> list[Reason]:
-    enabled = {code for code, rule in w.rules.items() if rule.weight > 0}
-    with gc_paused():
-        return [r for trigger in TRIGGERS for r in trigger(w) if r.code in enabled]
+    """Every trigger's reasons, of the reason codes the bank has not turned off."""
+    before, kinds, after = collect_by_kind(w)
+    return [*before, *cadence_reasons(kinds), *after]
 
 
 def collect_by_kind(w: Window) -> tuple[list[Reason], list, list[Reason]]:

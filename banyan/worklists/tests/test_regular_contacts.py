@@ -25,11 +25,9 @@ from banyan.worklists.planner import (
     sort_to_lists,
 )
 from banyan.worklists.services import _fresh
+from banyan.worklists.tests.test_planner_reads import ALL_CHANNELS, MONDAY, QUADRANTS
 from banyan.worklists.triggers import Reason
 
-MONDAY = dt.date(2026, 11, 23)
-QUADRANTS = ("high_high", "high_low", "low_high", "low_low")
-CHANNELS = {"phone": True, "sms": True, "wechat": True, "email": True}
 CAPACITY = 12
 
 
@@ -47,7 +45,7 @@ def _bank(seed: int):
         manager = rng.randint(1, 6)
         quadrant = rng.choice(QUADRANTS)
         facts[cid] = Facts(cid, manager, float(rng.choice((50_000, 300_000))), quadrant, rng.random() < 0.2,
-                           "phone", CHANNELS, rng.random() < 0.05, rng.choice((0, 3)))
+                           "phone", ALL_CHANNELS, rng.random() < 0.05, rng.choice((0, 3)))
         managers[cid] = manager
         values[cid] = rng.choice((0, 10, 12, 15, 20, 30))
         if rng.random() < 0.9:
@@ -94,9 +92,10 @@ def test_the_lists_are_those_of_every_regular_contact_planned_as_a_reason(seed):
 
     regulars = RegularContacts(kinds)
     before, after = _fresh(before, *planned), _fresh(after, *planned)
-    beside = _fresh(regulars.reasons_of({r.customer_id for r in [*before, *after]}), *planned)
+    others = {r.customer_id for r in [*before, *after]}
+    beside = _fresh(regulars.reasons_of(others), *planned)
     lists = sort_to_lists([*before, *beside, *after], managers.get)
-    runs = regulars.ranked(MONDAY, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned)
+    runs = regulars.ranked(MONDAY, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned, others)
     got = _plans(lists, facts, values, rules, runs)
 
     assert got == expected
@@ -106,13 +105,13 @@ def test_the_lists_are_those_of_every_regular_contact_planned_as_a_reason(seed):
 def test_no_regular_contacts_rank_nothing():
     regulars = RegularContacts([])
     assert regulars.reasons_of({1, 2}) == []
-    assert regulars.ranked(MONDAY, {1: 1}, {1: 0}, 20, (set(), set())) == {}
+    assert regulars.ranked(MONDAY, {1: 1}, {1: 0}, 20, (set(), set()), set()) == {}
 
 
 def test_a_plan_of_several_days_takes_no_ranked_regular_contacts():
     steps = planning(days=[MONDAY, MONDAY + dt.timedelta(days=1)], reasons=[], values={}, facts={}, capacity=3,
                      is_working_day=lambda d: True, rules=Rules(),
-                     regulars=RegularContacts([]).ranked(MONDAY, {}, {}, 20, (set(), set())).get(1) or object())
+                     regulars=RegularContacts([]).ranked(MONDAY, {}, {}, 20, (set(), set()), set()).get(1) or object())
     with pytest.raises(ValueError):
         next(steps)
 
