@@ -17,6 +17,7 @@ import itertools
 import json
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -471,25 +472,33 @@ class Lists:
     dated: set[int]  # the customers with a reason other than a regular contact (`planning`)
 
 
-def sort_to_lists(reasons: list[Reason], manager_of: Callable[[int], int | None]) -> Lists:
-    """Each reason to the list it goes on: its customer's manager's (`manager_of`; None, a customer
-    of no list built: the reason goes nowhere, which the planner trusts), or the staff member's it
-    is addressed to. The reasons keep their order on each list (a task's first reason is its
-    purpose). One pass over a bank's reasons, by index (1.2M at bank1m: r[0] the customer, r[1]
-    the code, r[6] the staff member addressed)."""
+def sort_to_lists(reasons: list[Reason], managers: dict[int, int | None]) -> Lists:
+    """Each reason to the list it goes on: its customer's manager's (`managers`; none, or None: a
+    customer of no list built, and the reason goes nowhere, which the planner trusts), or the staff
+    member's it is addressed to. The reasons keep their order on each list (a task's first reason
+    is its purpose). A bank's reasons at once (600,000 at bank1m, with the regular contacts made
+    beside them): their customers' managers looked up as an array (ByCustomer.take), then one
+    stable sort by list; a reason is read by index (r[0] the customer, r[1] the code, r[6] the staff
+    member addressed)."""
     cadence = C.CADENCE_DUE.value
-    by_list: dict[int, list[Reason]] = {}
-    for r in reasons:
-        manager_id = manager_of(r[0])
-        if manager_id is None:
-            continue
-        holder = manager_id if r[6] is None else r[6]
-        listed = by_list.get(holder)
-        if listed is None:
-            by_list[holder] = [r]
-        else:
-            listed.append(r)
-    return Lists(by_list, {r[0] for r in reasons if r[1] != cadence})
+    if not reasons:
+        return Lists({}, set())
+    n = len(reasons)
+    customers = np.fromiter(map(itemgetter(0), reasons), np.int64, n)
+    holder = _by_customer(managers).take(customers, -1)
+    at = np.flatnonzero(holder >= 0)  # (the reasons of customers of no list: nowhere, addressed or not)
+    addressed = [i for i, staff in enumerate(map(itemgetter(6), reasons)) if staff is not None]
+    if addressed:
+        holder[addressed] = np.where(holder[addressed] >= 0, [reasons[i][6] for i in addressed], holder[addressed])
+    order = at[np.argsort(holder[at], kind="stable")]
+    holders = holder[order]
+    starts = np.flatnonzero(np.r_[True, holders[1:] != holders[:-1]]) if len(order) else np.zeros(0, np.int64)
+    ends = np.r_[starts[1:], len(order)]
+    order_ = order.tolist()
+    by_list = {h: list(map(reasons.__getitem__, order_[start:end]))
+               for h, start, end in zip(holders[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
+    dated = np.fromiter(map(cadence.__ne__, map(itemgetter(1), reasons)), bool, n)
+    return Lists(by_list, set(customers[dated].tolist()))
 
 
 class _OverdueBonus(dict):
@@ -566,8 +575,8 @@ class RegularContacts:
         return [new(Re, (cid, code, kinds[k][0], kinds[k][1], "", kinds[k][2], None))
                 for cid, k in zip(self.customers[at].tolist(), self.kind_of[at].tolist(), strict=True)]
 
-    def ranked(self, day: dt.date, managers: dict[int, int | None], values: dict[int, int], weight: int,
-               planned: tuple[set, set], besides: set[int]) -> dict[int, RegularRun]:
+    def ranked(self, day: dt.date, managers: ByCustomer | dict[int, int | None], values: ByCustomer | dict[int, int],
+               weight: int, planned: tuple[set, set], besides: set[int]) -> dict[int, RegularRun]:
         """The rest — the regular contacts of customers with no other reason (not in `besides`, whose
         are made by `reasons_of`) — by list (the
         customer's manager's; none of a customer of no list built), each ranked as `planning` ranks
@@ -582,13 +591,13 @@ class RegularContacts:
         due_day = np.array([d.toordinal() for d in due] or [0], dtype=np.int64)
         at = np.flatnonzero(~_in_set(self.customers, besides) & kind_ok[self.kind_of])
         customers, kind_of = self.customers[at], self.kind_of[at]
-        manager = _looked_up_in(managers, customers, -1)
+        manager = _by_customer(managers).take(customers, -1)
         listed = manager >= 0
         customers, kind_of, manager = customers[listed], kind_of[listed], manager[listed]
-        negative = -(weight + _looked_up_in(values, customers, 0) + bonus[kind_of])
+        negative = -(weight + _by_customer(values).take(customers, 0) + bonus[kind_of])
         if not len(manager):
             return {}
-        order = np.lexsort((customers, due_day[kind_of], negative, manager))
+        order = _order_by(manager, negative, due_day[kind_of], customers)
         manager, negative, kind_of, customers = manager[order], negative[order], kind_of[order], customers[order]
         starts = np.flatnonzero(np.r_[True, manager[1:] != manager[:-1]])
         ends = np.r_[starts[1:], len(manager)]
@@ -627,41 +636,94 @@ class RegularRun:
             return negative, due, cid, tuple.__new__(Reason, (cid, code, words, due, "", facts, None))
 
 
+def _order_by(*columns: np.ndarray) -> np.ndarray:
+    """The order that sorts rows by `columns`, the first column first, ties kept in place (as
+    numpy.lexsort, whose last key sorts first). Where the columns' spans fit in 63 bits (a bank's
+    managers, priorities, due days and customers do) they are packed into one number a row and
+    sorted once: three times faster than lexsort of four columns at 500,000 rows."""
+    packed, bits = np.zeros(len(columns[0]), dtype=np.int64), 0
+    for column in columns:
+        low = int(column.min()) if len(column) else 0
+        width = (int(column.max()) - low).bit_length() if len(column) else 0
+        bits += width
+        if bits > 63:
+            return np.lexsort(columns[::-1])
+        packed = (packed << width) | (column - low)
+    return np.argsort(packed, kind="stable")
+
+
 def _in_set(ids: np.ndarray, customers: set[int]) -> np.ndarray:
     """Which of `ids` are in `customers` (a mask)."""
     if not len(ids) or not customers:
         return np.zeros(len(ids), dtype=bool)
-    members = np.fromiter(customers, np.int64, len(customers))
-    return _looked_up(members, np.ones(len(members), dtype=np.int64), ids, 0).astype(bool)
+    return np.isin(ids, np.fromiter(customers, np.int64, len(customers)))
 
 
-def _looked_up_in(of: dict[int, int | None], ids: np.ndarray, missing: int) -> np.ndarray:
-    """`of[id]` for each of `ids`, `missing` where absent or None (a customer of no manager, added
-    for a reason addressed to a staff member: services._with_addressed)."""
-    try:
-        keys = np.fromiter(of.keys(), np.int64, len(of))
-        found = np.fromiter(of.values(), np.int64, len(of))
-    except TypeError:  # (a None among the values: left out)
-        pairs = [(k, v) for k, v in of.items() if v is not None]
-        keys = np.fromiter((k for k, _v in pairs), np.int64, len(pairs))
-        found = np.fromiter((v for _k, v in pairs), np.int64, len(pairs))
-    return _looked_up(keys, found, ids, missing)
+class ByCustomer(dict):
+    """A number for each customer id — its manager, its value — that also answers for an array of
+    ids at once (`take`): a bank-wide build looks up the managers of 600,000 reasons and of 500,000
+    regular contacts, and the values of the latter. Its arrays are made once, on the first `take`
+    or by `ready()` (a bank-wide build: on the thread that read the million rows, while the
+    triggers run); any change to it drops them. None (a customer of no manager, added for a reason
+    addressed to a staff member: services._with_addressed) is taken as absent."""
+
+    _arrays: tuple | None = None  # (the table's first id, the table) or (None, sorted ids, their numbers)
+
+    def ready(self) -> ByCustomer:
+        try:
+            keys = np.fromiter(self.keys(), np.int64, len(self))
+            found = np.fromiter(self.values(), np.int64, len(self))
+        except TypeError:  # (a None among the values: left out)
+            pairs = [(k, v) for k, v in self.items() if v is not None]
+            keys = np.fromiter((k for k, _v in pairs), np.int64, len(pairs))
+            found = np.fromiter((v for _k, v in pairs), np.int64, len(pairs))
+        low = int(keys.min()) if len(keys) else 0
+        high = int(keys.max()) if len(keys) else -1
+        if high - low < 8 * len(keys) + 1024:  # a bank's ids are dense: a table over their span (8 MB at 1M)
+            table = np.full(high - low + 1, _ABSENT, dtype=np.int64)
+            table[keys - low] = found
+            self._arrays = (low, table)
+        else:  # (one group's customers of a very large bank, spread thin over its ids: a sorted search)
+            order = np.argsort(keys, kind="stable")
+            self._arrays = (None, keys[order], found[order])
+        return self
+
+    def take(self, ids: np.ndarray, missing: int) -> np.ndarray:
+        """self[id] for each of `ids`, `missing` where absent or None."""
+        if self._arrays is None:
+            self.ready()
+        if self._arrays[0] is not None:
+            low, table = self._arrays
+            inside = (ids >= low) & (ids < low + len(table))
+            out = np.full(len(ids), _ABSENT, dtype=np.int64)
+            out[inside] = table[ids[inside] - low]
+        else:
+            _none, keys, found = self._arrays
+            if not len(keys):
+                return np.full(len(ids), missing, dtype=np.int64)
+            at = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
+            out = np.where(keys[at] == ids, found[at], _ABSENT)
+        out[out == _ABSENT] = missing
+        return out
 
 
-def _looked_up(keys: np.ndarray, found: np.ndarray, ids: np.ndarray, missing: int) -> np.ndarray:
-    """found[i] where keys[i] == id, for each of `ids` (`missing` where none): by a table over the
-    ids' span when it is small against the rows (a bank's ids are dense: a few MB at 1M), else by
-    a sorted search (the span of a 100M bank's ids, for one group of its customers)."""
-    if not len(ids):
-        return np.zeros(0, dtype=np.int64)
-    low, high = int(ids.min()), int(ids.max())
-    if high - low < 8 * (len(keys) + len(ids)):
-        inside = (keys >= low) & (keys <= high)
-        table = np.full(high - low + 1, missing, dtype=np.int64)
-        table[keys[inside] - low] = found[inside]
-        return table[ids - low]
-    order = np.argsort(keys, kind="stable")
-    keys, found = keys[order], found[order]
-    at = np.minimum(np.searchsorted(keys, ids), max(len(keys) - 1, 0))
-    hit = (keys[at] == ids) if len(keys) else np.zeros(len(ids), dtype=bool)
-    return np.where(hit, found[at] if len(keys) else missing, missing)
+_ABSENT = np.iinfo(np.int64).min
+
+
+def _by_customer(numbers: dict[int, int | None]) -> ByCustomer:
+    return numbers if isinstance(numbers, ByCustomer) else ByCustomer(numbers)
+
+
+def _dropping_arrays(name: str):
+    change = getattr(dict, name)
+
+    def changed(self, *args, **kwargs):
+        self._arrays = None
+        return change(self, *args, **kwargs)
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in ("__setitem__", "__delitem__", "update", "pop", "popitem", "setdefault", "clear"):
+    setattr(ByCustomer, _name, _dropping_arrays(_name))

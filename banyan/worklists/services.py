@@ -37,6 +37,7 @@ from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import (
     PRIORITY_BONUS,
     VALUE_BONUS,
+    ByCustomer,
     Facts,
     Planned,
     RegularContacts,
@@ -114,7 +115,7 @@ def worklist_staff(manager_ids=None):
     return qs if manager_ids is None else qs.filter(pk__in=manager_ids)
 
 
-def _managers_and_values(window: Window) -> tuple[dict[int, int], dict[int, int]]:
+def _managers_and_values(window: Window) -> tuple[ByCustomer, ByCustomer]:
     """What reasons are sorted and ranked by, before any customer's facts are read: the manager of
     each customer of the managers' books, and the value of those worth more than nothing
     (planner.value_bonus, summed by the server; a customer not there is worth 0). Every customer of
@@ -127,22 +128,23 @@ def _managers_and_values(window: Window) -> tuple[dict[int, int], dict[int, int]
     return _managers_and_values_of(window.customers(), whole_bank=window.manager_ids is None)
 
 
-def _managers_and_values_of(customers, *, whole_bank: bool = False) -> tuple[dict[int, int], dict[int, int]]:
-    managers = dict(fetch_rows(customers.values_list("pk", "rm_id")))
+def _managers_and_values_of(customers, *, whole_bank: bool = False) -> tuple[ByCustomer, ByCustomer]:
+    managers = ByCustomer(fetch_rows(customers.values_list("pk", "rm_id")))
     worth = [quadrant for quadrant, bonus in VALUE_BONUS.items() if bonus]
     valued = CustomerSegment.objects.filter(Q(is_priority=True) | Q(quadrant__in=worth))
     if not whole_bank:  # (the whole bank's: every segment, without a join)
         valued = valued.filter(customer__in=customers)
     value = Case(*(When(quadrant=q, then=Value(bonus)) for q, bonus in VALUE_BONUS.items() if bonus),
                  default=Value(0)) + Case(When(is_priority=True, then=Value(PRIORITY_BONUS)), default=Value(0))
-    return managers, dict(fetch_rows(valued.values_list("customer_id", value)))
+    # (their arrays made here: a big build, on the thread reading them while the triggers run)
+    return managers.ready(), ByCustomer(fetch_rows(valued.values_list("customer_id", value))).ready()
 
 
-def _with_addressed(managers: dict[int, int], values: dict[int, int], addressed: set[int]) -> None:
+def _with_addressed(managers: ByCustomer, values: ByCustomer, addressed: set[int]) -> None:
     """Add the manager and value of the `addressed` customers (of reasons addressed to a staff
     member, a complaint's owner) outside the books read: a group of a split build plans what is
     addressed to its branch heads about customers of other books. A few, by their ids."""
-    others = sorted(addressed.difference(managers))
+    others = sorted(c for c in addressed if c not in managers)
     if others:
         more, worth = _managers_and_values_of(Customer.objects.filter(pk__in=others))
         managers.update(more)
@@ -357,7 +359,7 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *, whole_bank: 
     fresh = [*before, *_fresh(beside, *planned), *after]
     del before, beside, after, kinds
     _with_addressed(managers, values, {r[0] for r in fresh if r[6] is not None})  # (r[6]: staff_id)
-    lists = sort_to_lists(fresh, managers.get)
+    lists = sort_to_lists(fresh, managers)
     runs = regulars.ranked(day, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned, others) \
         if regulars is not None else {}
     del fresh, managers, regulars  # (a bank-wide build: the lists hold them now)
@@ -494,8 +496,10 @@ def _build(*, day: dt.date | None, manager_ids, actor, scope: DayScope | None = 
     planned: list[tuple[int, Planned]] = [(m, p) for m, days in plans.items() for p in days[day]]
     # A task moved by hand onto this day already exists: today's new reasons join it (WL-4).
     moved_here = {(t.manager_id, t.customer_id): t for t in Task.objects.filter(manager_id__in=ids, date=day)}
-    joining = [(moved_here[(m, p.customer_id)], p) for m, p in planned if (m, p.customer_id) in moved_here]
-    planned = [(m, p) for m, p in planned if (m, p.customer_id) not in moved_here]
+    joining = [(moved_here[(m, p.customer_id)], p) for m, p in planned if (m, p.customer_id) in moved_here] \
+        if moved_here else []
+    if joining:
+        planned = [(m, p) for m, p in planned if (m, p.customer_id) not in moved_here]
     _carry_unfinished(planned, day)
     staff = {pk: (name, capacity, role) for pk, name, capacity, role in
              Staff.objects.filter(pk__in=ids).values_list("pk", "full_name", "daily_capacity", "role")}
@@ -505,9 +509,9 @@ def _build(*, day: dt.date | None, manager_ids, actor, scope: DayScope | None = 
     rows = [(manager_id, day, p.customer_id, p.rank, min(p.priority, 32000), p.channel, p.rule,
              rule_args_json(p.rule_args), suppressed_ if p.suppressed else open_) for manager_id, p in planned]
     task_ids = _insert(Task, rows, returning=True, columns=TASK_COLUMNS)
-    stored_args = _ArgsJson()
-    _insert(TaskReason, [
-        (task_id, p.customer_id, r.code, r.detail[:300], r.due, r.ref, stored_args.of(r.args))
+    json_of = _ArgsJson().of
+    _insert(TaskReason, [  # (a reason by index, over a hundred thousand: code, detail, due, ref, facts)
+        (task_id, p.customer_id, r[1], r[2][:300], r[3], r[4], json_of(r[5]))
         for task_id, p in [*zip(task_ids, (p for _m, p in planned), strict=True), *((t.pk, p) for t, p in joining)]
         for r in p.reasons
     ], columns=("task_id", "customer_id", "code", "detail", "due_date", "ref", "args"))

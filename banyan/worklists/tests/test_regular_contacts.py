@@ -15,11 +15,12 @@ import pytest
 
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import (
+    ByCustomer,
     Facts,
     RegularContacts,
     Rules,
     _in_set,
-    _looked_up_in,
+    _order_by,
     plan_together,
     planning,
     sort_to_lists,
@@ -87,14 +88,14 @@ def _plans(lists, facts, values, rules, runs=None):
 def test_the_lists_are_those_of_every_regular_contact_planned_as_a_reason(seed):
     kinds, before, regular, after, facts, managers, values, planned = _bank(seed)
     rules = Rules()
-    whole = sort_to_lists(_fresh([*before, *regular, *after], *planned), managers.get)
+    whole = sort_to_lists(_fresh([*before, *regular, *after], *planned), managers)
     expected = _plans(whole, facts, values, rules)
 
     regulars = RegularContacts(kinds)
     before, after = _fresh(before, *planned), _fresh(after, *planned)
     others = {r.customer_id for r in [*before, *after]}
     beside = _fresh(regulars.reasons_of(others), *planned)
-    lists = sort_to_lists([*before, *beside, *after], managers.get)
+    lists = sort_to_lists([*before, *beside, *after], managers)
     runs = regulars.ranked(MONDAY, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned, others)
     got = _plans(lists, facts, values, rules, runs)
 
@@ -119,11 +120,59 @@ def test_a_plan_of_several_days_takes_no_ranked_regular_contacts():
 @pytest.mark.parametrize("spread", [1, 10**9])
 def test_look_ups_by_table_or_by_search_agree_with_the_dict(spread):
     """A bank's ids are dense (a table over their span); one group's customers of a very large bank
-    may be spread thin over it (a sorted search): the same answers, None and absent as missing."""
+    may be spread thin over it (a sorted search): the same answers, None and absent as missing —
+    also after the numbers changed (their arrays made before)."""
     rng = random.Random(spread)
     of = {rng.randrange(1, 5000) * spread: rng.choice((3, 7, None)) for _ in range(300)}
     ids = np.array(sorted({rng.randrange(1, 5000) * spread for _ in range(400)} | set(list(of)[:50])), dtype=np.int64)
-    got = _looked_up_in(of, ids, -1).tolist()
-    assert got == [-1 if of.get(i) is None else of[i] for i in ids.tolist()]
+    numbers = ByCustomer(of).ready()
+    assert numbers.take(ids, -1).tolist() == [-1 if of.get(i) is None else of[i] for i in ids.tolist()]
+    changed = int(ids[0])
+    numbers[changed] = 11
+    numbers.update({int(ids[1]): 12})
+    numbers.pop(int(ids[2]), None)
+    expected = [-1 if numbers.get(i) is None else numbers[i] for i in ids.tolist()]
+    assert numbers.take(ids, -1).tolist() == expected
+    assert expected[:3] == [11, 12, -1]
+    assert ByCustomer().take(ids, 0).tolist() == [0] * len(ids)
     members = {i for i in of if of[i] == 3}
     assert _in_set(ids, members).tolist() == [i in members for i in ids.tolist()]
+
+
+def _sorted_one_by_one(reasons, managers):
+    """sort_to_lists as it was until session 30: a reason at a time."""
+    by_list: dict[int, list] = {}
+    for r in reasons:
+        manager_id = managers.get(r.customer_id)
+        if manager_id is not None:
+            by_list.setdefault(manager_id if r.staff_id is None else r.staff_id, []).append(r)
+    return by_list, {r.customer_id for r in reasons if r.code != C.CADENCE_DUE}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_reasons_are_sorted_to_lists_as_one_at_a_time(seed):
+    """Every reason on the list of its customer's manager or of the staff member it is addressed to,
+    in the order given; a customer of no list (absent, or None) nowhere, even when addressed."""
+    kinds, before, regular, after, _facts, managers, _values, _planned = _bank(seed)
+    rng = random.Random(seed)
+    reasons = [*before, *regular, *after]
+    rng.shuffle(reasons)
+    reasons += [Reason(cid, C.COMPLAINT_DUE, "投诉待回访", MONDAY, f"complaint:{cid}", (), 77)
+                for cid in rng.sample(sorted(managers) + [999_999], min(5, len(managers) + 1))]
+    lists = sort_to_lists(reasons, managers)
+    expected, dated = _sorted_one_by_one(reasons, managers)
+    assert {m: [id(r) for r in rs] for m, rs in lists.reasons.items()} == \
+        {m: [id(r) for r in rs] for m, rs in expected.items()}
+    assert lists.dated == dated
+    assert sort_to_lists([], managers).reasons == {}
+
+
+@pytest.mark.parametrize("spread", [1, 2**60])
+def test_the_packed_order_is_lexsorts(spread):
+    """Columns packed into one number a row (their spans fit in 63 bits), or too wide for it (lexsort
+    itself): the same order as lexsort, ties kept in place."""
+    rng = np.random.default_rng(spread % 1000)
+    columns = (rng.integers(1, 30, 2000), -rng.integers(0, 9, 2000), rng.integers(0, 5, 2000) * spread,
+               rng.integers(-3, 3, 2000))
+    assert _order_by(*columns).tolist() == np.lexsort(columns[::-1]).tolist()
+    assert _order_by(np.zeros(0, dtype=np.int64)).tolist() == []
