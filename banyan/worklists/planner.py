@@ -333,6 +333,7 @@ def planning(
     rules: Rules,
     dated: set[int] | None = None,
     regulars: RegularRun | None = None,
+    today: ListDay | None = None,
 ) -> Generator[set[int], None, dict[dt.date, list[Planned]]]:
     """`plan`, for a caller that reads the facts only of the customers the planner reaches: ranks
     by `values` (value_bonus of each customer; 0 for one not there), and before it applies the
@@ -341,98 +342,34 @@ def planning(
     `dated`: the customers with a reason other than a regular contact among `reasons`, or more
     (the caller may know them: a bank-wide build sorts every reason to its manager once).
     `regulars`: the regular contacts of customers with no other reason, ranked already and left out
-    of `reasons` (RegularContacts: a one-day build)."""
-    if regulars is not None and len(days) != 1:
-        raise ValueError("regular contacts ranked ahead plan one day")
+    of `reasons` (RegularContacts: a one-day build).
+    `today`: the list's reasons worked out already, with every list's (DayCandidates: a one-day
+    build), in place of `reasons`."""
+    if (regulars is not None or today is not None) and len(days) != 1:
+        raise ValueError("candidates worked out ahead plan one day")
     pending = reasons
     cadence = C.CADENCE_DUE.value
-    if dated is None:
+    if dated is None and today is None:
         dated = {r.customer_id for r in reasons if r.code != cadence}
     calls: dict[int, int] = {}  # calls this month, counted up as phone tasks are planned
-    lead = {code: dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
-    grace = {code: dt.timedelta(days=rule.grace_days) for code, rule in rules.reason_rules.items()}
-    weight = {code: rule.weight for code, rule in rules.reason_rules.items()}
     value = values.get
     result: dict[dt.date, list[Planned]] = {}
     for n, day in enumerate(days):
         working = is_working_day(day)
         last_day = n == len(days) - 1
-        # One pass over the pending reasons (a bank-wide build: over a million): a dated reason
-        # past its grace (due + grace < day) leaves them; one not open yet (due − lead > day)
-        # waits, and tells when its customer's next reason comes (WL-4); the rest are today's
-        # candidates. The limits as dates, worked out once a day.
-        expired = {code: day - days_ for code, days_ in grace.items()}
-        opens = {code: day + days_ for code, days_ in lead.items()}
-        still: list[Reason] = []  # what stays pending for the next days (none after the last)
-        keep = still.append
-        # A customer's one reason (most candidates: a cadence contact), or the list of them.
-        by_customer: dict[int, Reason | list[Reason]] = {}
-        forced: set[int] = set()
-        coming: dict[int, dt.date] = {}  # the earliest date of a dated reason not open yet
-        pull_until = day + dt.timedelta(days=CADENCE_PULL_DAYS)
-        # The optional candidates (thousands for a big book, a few taken): ranked by a heap of
-        # (-priority, earliest date, customer, its one reason or None) — the order a full sort
-        # gives — and a Planned made only for those reached.
-        optional: list[tuple] = []
-        bumps = _OverdueBonus(day)  # bumps[due]: a regular contact's bonus for being overdue
-        for r in pending:
-            code, due = r[1], r[3]  # (by index, read a million times: r[0] the customer, r[1] the code, r[3] the date)
-            if code == cadence:
-                if not last_day:
-                    keep(r)
-                if due > pull_until:
-                    continue
-                if r[0] not in dated:  # the customer's one reason (most candidates): ranked here
-                    optional.append((-(weight[code] + value(r[0], 0) + bumps[due]), due, r[0], r))
-                    continue
-            else:
-                if due < expired[code]:
-                    continue
-                if not last_day:
-                    keep(r)
-                if due > opens[code]:
-                    cid = r[0]
-                    soon = coming.get(cid)
-                    if soon is None or due < soon:
-                        coming[cid] = due
-                    continue
-                # Due today, or missed and still within grace: today whatever the capacity. On a
-                # day off only what falls due that very day (a missed one waits for a working day).
-                if due == day or (working and due < day):
-                    forced.add(r[0])
-            cid = r[0]
-            had = by_customer.get(cid)
-            if had is None:
-                by_customer[cid] = r
-            elif type(had) is list:
-                had.append(r)
-            else:
-                by_customer[cid] = [had, r]
-        pending = still
-        must = [Planned(cid, day, _listed(by_customer[cid])) for cid in forced]
-        for p in must:
-            p.priority = _priority(value(p.customer_id, 0), p.reasons, day, rules)
-        must.sort(key=lambda p: (-p.priority, p.customer_id))
-        # the other candidates: a customer's dated reason, or several
-        for cid, rs in by_customer.items():
-            if cid in forced:
-                continue
-            if type(rs) is not list:  # one reason: _worth_waiting() and _priority() inlined
-                code, due = rs[1], rs[3]
-                soon = coming.get(cid)
-                if soon is not None and (code == cadence or soon <= due):  # it waits for the one coming
-                    continue
-                optional.append((-(weight[code] + value(cid, 0) + (bumps[due] if code == cadence else 0)), due, cid,
-                                 None))
-            elif not _worth_waiting(rs, coming.get(cid)):
-                optional.append((-_priority(value(cid, 0), rs, day, rules), min(r.due for r in rs), cid, None))
-        candidates = _Candidates(optional, regulars)  # (with this list's regular contacts ranked ahead)
+        if today is not None:
+            must, optional, by_customer, runs = today.must(), [], {}, (today.run(), regulars)
+        else:
+            must, optional, by_customer, pending = _day_pass(pending, day, working, last_day, dated, value, rules)
+            runs = (regulars,)
+        candidates = _Candidates(optional, runs)  # (with the runs of candidates ranked ahead)
         kept: list[Planned] = []
         dropped: list[Planned] = []
         # The facts of the customers due today and of the first candidates the capacity left may
         # take (a few more: the contact rules leave some out), in one step.
         ahead = _ahead(candidates, capacity - len(must) if working else 0)
-        missing = {cid for cid in forced if cid not in facts} | {c for _n, _d, c, _r in ahead if c not in facts}
+        missing = {p.customer_id for p in must if p.customer_id not in facts} | \
+            {c for _n, _d, c, _r in ahead if c not in facts}
         if missing:
             yield missing
         for p in must:
@@ -447,7 +384,8 @@ def planning(
                     yield missing
                 ahead.reverse()
             negative, _due, cid, one = ahead.pop()
-            listed = [one] if one is not None else _listed(by_customer[cid])
+            # (one: its one reason; its reasons, of a ListDay's run; None: by_customer holds them)
+            listed = one if type(one) is list else [one] if one is not None else _listed(by_customer[cid])
             free -= _admit(Planned(cid, day, listed, priority=-negative), facts, calls, working, rules, kept, dropped)
         chosen = kept + dropped
         kept.sort(key=lambda p: (-p.priority, p.customer_id))
@@ -464,6 +402,85 @@ def planning(
     return result
 
 
+def _day_pass(pending: list[Reason], day: dt.date, working: bool, last_day: bool, dated: set[int],
+              value: Callable[[int, int], int], rules: Rules) -> tuple[list[Planned], list[tuple], dict, list[Reason]]:
+    """One list's pending reasons on `day`: (the customers due today whatever the capacity, as
+    Planned in rank order; the heap entries of the other candidates; each candidate customer's
+    reason or reasons; what stays pending for the next days). DayCandidates works the same out
+    for every list at once, for a plan of one day."""
+    cadence = C.CADENCE_DUE.value
+    weight = {code: rule.weight for code, rule in rules.reason_rules.items()}
+    # One pass over the pending reasons (a bank-wide build: over a million): a dated reason
+    # past its grace (due + grace < day) leaves them; one not open yet (due − lead > day)
+    # waits, and tells when its customer's next reason comes (WL-4); the rest are today's
+    # candidates. The limits as dates, worked out once a day.
+    expired = {code: day - dt.timedelta(days=rule.grace_days) for code, rule in rules.reason_rules.items()}
+    opens = {code: day + dt.timedelta(days=rule.lead_days) for code, rule in rules.reason_rules.items()}
+    still: list[Reason] = []  # what stays pending for the next days (none after the last)
+    keep = still.append
+    # A customer's one reason (most candidates: a cadence contact), or the list of them.
+    by_customer: dict[int, Reason | list[Reason]] = {}
+    forced: set[int] = set()
+    coming: dict[int, dt.date] = {}  # the earliest date of a dated reason not open yet
+    pull_until = day + dt.timedelta(days=CADENCE_PULL_DAYS)
+    # The optional candidates (thousands for a big book, a few taken): ranked by a heap of
+    # (-priority, earliest date, customer, its one reason or None) — the order a full sort
+    # gives — and a Planned made only for those reached.
+    optional: list[tuple] = []
+    bumps = _OverdueBonus(day)  # bumps[due]: a regular contact's bonus for being overdue
+    for r in pending:
+        code, due = r[1], r[3]  # (by index, read a million times: r[0] the customer, r[1] the code, r[3] the date)
+        if code == cadence:
+            if not last_day:
+                keep(r)
+            if due > pull_until:
+                continue
+            if r[0] not in dated:  # the customer's one reason (most candidates): ranked here
+                optional.append((-(weight[code] + value(r[0], 0) + bumps[due]), due, r[0], r))
+                continue
+        else:
+            if due < expired[code]:
+                continue
+            if not last_day:
+                keep(r)
+            if due > opens[code]:
+                cid = r[0]
+                soon = coming.get(cid)
+                if soon is None or due < soon:
+                    coming[cid] = due
+                continue
+            # Due today, or missed and still within grace: today whatever the capacity. On a
+            # day off only what falls due that very day (a missed one waits for a working day).
+            if due == day or (working and due < day):
+                forced.add(r[0])
+        cid = r[0]
+        had = by_customer.get(cid)
+        if had is None:
+            by_customer[cid] = r
+        elif type(had) is list:
+            had.append(r)
+        else:
+            by_customer[cid] = [had, r]
+    must = [Planned(cid, day, _listed(by_customer[cid])) for cid in forced]
+    for p in must:
+        p.priority = _priority(value(p.customer_id, 0), p.reasons, day, rules)
+    must.sort(key=lambda p: (-p.priority, p.customer_id))
+    # the other candidates: a customer's dated reason, or several
+    for cid, rs in by_customer.items():
+        if cid in forced:
+            continue
+        if type(rs) is not list:  # one reason: _worth_waiting() and _priority() inlined
+            code, due = rs[1], rs[3]
+            soon = coming.get(cid)
+            if soon is not None and (code == cadence or soon <= due):  # it waits for the one coming
+                continue
+            optional.append((-(weight[code] + value(cid, 0) + (bumps[due] if code == cadence else 0)), due, cid,
+                             None))
+        elif not _worth_waiting(rs, coming.get(cid)):
+            optional.append((-_priority(value(cid, 0), rs, day, rules), min(r.due for r in rs), cid, None))
+    return must, optional, by_customer, still
+
+
 @dataclass
 class Lists:
     """A bank's reasons sorted to the lists they go on (`sort_to_lists`)."""
@@ -473,32 +490,33 @@ class Lists:
 
 
 def sort_to_lists(reasons: list[Reason], managers: dict[int, int | None]) -> Lists:
-    """Each reason to the list it goes on: its customer's manager's (`managers`; none, or None: a
-    customer of no list built, and the reason goes nowhere, which the planner trusts), or the staff
-    member's it is addressed to. The reasons keep their order on each list (a task's first reason
-    is its purpose). A bank's reasons at once (600,000 at bank1m, with the regular contacts made
-    beside them): their customers' managers looked up as an array (ByCustomer.take), then one
-    stable sort by list; a reason is read by index (r[0] the customer, r[1] the code, r[6] the staff
-    member addressed)."""
+    """Each reason to the list it goes on (`_holders`). The reasons keep their order on each list
+    (a task's first reason is its purpose). A bank's reasons at once (a plan of several days: the
+    preview), by one stable sort by list; a reason is read by index (r[0] the customer, r[1] the
+    code)."""
     cadence = C.CADENCE_DUE.value
     if not reasons:
         return Lists({}, set())
     n = len(reasons)
     customers = np.fromiter(map(itemgetter(0), reasons), np.int64, n)
-    holder = _by_customer(managers).take(customers, -1)
-    at = np.flatnonzero(holder >= 0)  # (the reasons of customers of no list: nowhere, addressed or not)
-    addressed = [i for i, staff in enumerate(map(itemgetter(6), reasons)) if staff is not None]
-    if addressed:
-        holder[addressed] = np.where(holder[addressed] >= 0, [reasons[i][6] for i in addressed], holder[addressed])
+    holder = _holders(reasons, customers, managers)
+    at = np.flatnonzero(holder >= 0)
     order = at[np.argsort(holder[at], kind="stable")]
-    holders = holder[order]
-    starts = np.flatnonzero(np.r_[True, holders[1:] != holders[:-1]]) if len(order) else np.zeros(0, np.int64)
-    ends = np.r_[starts[1:], len(order)]
-    order_ = order.tolist()
-    by_list = {h: list(map(reasons.__getitem__, order_[start:end]))
-               for h, start, end in zip(holders[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
+    slices, order_ = _slices(holder[order]), order.tolist()
+    by_list = {h: list(map(reasons.__getitem__, order_[start:end])) for h, (start, end) in slices.items()}
     dated = np.fromiter(map(cadence.__ne__, map(itemgetter(1), reasons)), bool, n)
     return Lists(by_list, set(customers[dated].tolist()))
+
+
+def _holders(reasons: list[Reason], customers: np.ndarray, managers: dict[int, int | None]) -> np.ndarray:
+    """The list each reason goes on: its customer's manager's (`managers`; none, or None: a customer
+    of no list built, -1: the reason goes nowhere, which the planner trusts), or the staff
+    member's it is addressed to (r[6]). `customers`: the reasons' customers, as an array."""
+    holder = _by_customer(managers).take(customers, -1)
+    addressed = [i for i, staff in enumerate(map(itemgetter(6), reasons)) if staff is not None]
+    if addressed:  # (a reason of a customer of no list goes nowhere, addressed or not)
+        holder[addressed] = np.where(holder[addressed] >= 0, [reasons[i][6] for i in addressed], holder[addressed])
+    return holder
 
 
 class _OverdueBonus(dict):
@@ -530,27 +548,60 @@ def _ahead(candidates: _Candidates, free: int) -> list[tuple]:
 
 class _Candidates:
     """A day's optional candidates, best first: a heap of (-priority, earliest date, customer, its
-    one reason or None), merged with the regular contacts ranked already (a RegularRun), which
-    enter the heap one at a time — the order one heap of all of them would give."""
+    one reason, its reasons or None), merged with runs of candidates ranked already (a list's
+    regular contacts, RegularRun; its dated candidates of a one-day plan, DatedRun), whose next
+    candidates enter the heap one at a time — the order one heap of all of them would give."""
 
-    def __init__(self, heap: list[tuple], run: RegularRun | None) -> None:
+    def __init__(self, heap: list[tuple], runs: Iterable[_Run | None]) -> None:
         heapq.heapify(heap)
-        self.heap, self.run, self.head = heap, run, None
-        self._next_regular()
+        self.heap, self.heads = heap, {}  # heads: id of a run's candidate in the heap → the run
+        for run in runs:
+            if run is not None:
+                self._next_of(run)
 
-    def _next_regular(self) -> None:
-        self.head = self.run.next() if self.run is not None else None
-        if self.head is not None:
-            heapq.heappush(self.heap, self.head)
+    def _next_of(self, run: _Run) -> None:
+        head = run.next()
+        if head is not None:
+            self.heads[id(head)] = run
+            heapq.heappush(self.heap, head)
 
     def __bool__(self) -> bool:
-        return bool(self.heap)  # (the run's next candidate is always in it)
+        return bool(self.heap)  # (each run's next candidate is always in it)
 
     def pop(self) -> tuple:
         item = heapq.heappop(self.heap)
-        if item is self.head:
-            self._next_regular()
+        run = self.heads.pop(id(item), None)
+        if run is not None:
+            self._next_of(run)
         return item
+
+
+class _Run:
+    """Candidates ranked already, as rows of numpy columns from `start` to `end`: `next()` makes
+    the next heap entry (`entry`, None to pass a row over), None at the end. It reads the columns
+    a few rows at a time: a list takes a few dozen."""
+
+    CHUNK = 64
+
+    def __init__(self, columns: tuple[np.ndarray, ...], start: int, end: int) -> None:
+        self.columns, self.at, self.end = columns, start, end
+        self.buffer: list[tuple] = []
+
+    def next(self) -> tuple | None:
+        while True:
+            if not self.buffer:
+                if self.at >= self.end:
+                    return None
+                until = min(self.at + self.CHUNK, self.end)
+                self.buffer = list(zip(*(c[self.at:until].tolist() for c in self.columns), strict=True))
+                self.buffer.reverse()  # taken from the end
+                self.at = until
+            entry = self.entry(*self.buffer.pop())
+            if entry is not None:
+                return entry
+
+    def entry(self, *row) -> tuple | None:
+        raise NotImplementedError
 
 
 class RegularContacts:
@@ -606,34 +657,145 @@ class RegularContacts:
                 for m, start, end in zip(manager[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
 
 
-class RegularRun:
+class RegularRun(_Run):
     """One list's regular contacts, ranked (RegularContacts.ranked): `next()` makes the next as the
     heap entry `planning` would have made — (-priority, due day, customer, its reason) — passing
     over those planned already (services._fresh's test), None at the end."""
 
-    CHUNK = 64  # read from the arrays a few at a time: a list takes a few dozen
-
     def __init__(self, kinds: list, columns: tuple, start: int, end: int, planned: tuple[set, set]) -> None:
-        self.kinds, self.columns, self.at, self.end = kinds, columns, start, end
+        super().__init__(columns, start, end)  # (negative priority, kind, customer)
+        self.kinds = kinds
         self.exact, self.cooling = planned
-        self.buffer: list[tuple] = []
 
-    def next(self) -> tuple | None:
+    def entry(self, negative: int, k: int, cid: int) -> tuple | None:
+        words, due, facts = self.kinds[k]
         code = C.CADENCE_DUE.value
-        while True:
-            if not self.buffer:
-                if self.at >= self.end:
-                    return None
-                until = min(self.at + self.CHUNK, self.end)
-                negative, kind_of, customers = (c[self.at:until].tolist() for c in self.columns)
-                self.buffer = list(zip(negative, kind_of, customers, strict=True))
-                self.buffer.reverse()  # taken from the end
-                self.at = until
-            negative, k, cid = self.buffer.pop()
-            words, due, facts = self.kinds[k]
-            if (cid, code, due, "") in self.exact or (cid, code, "") in self.cooling:
-                continue
-            return negative, due, cid, tuple.__new__(Reason, (cid, code, words, due, "", facts, None))
+        if (cid, code, due, "") in self.exact or (cid, code, "") in self.cooling:
+            return None
+        return negative, due, cid, tuple.__new__(Reason, (cid, code, words, due, "", facts, None))
+
+
+class DayCandidates:
+    """A plan of one day, for every list at once (services._plan_window: the nightly build, each
+    group of a split one, a list built on a page): the reasons other than the regular contacts
+    that RegularContacts ranks — the dated ones and the regular contacts of their customers, 600,000
+    at bank1m — worked out as arrays, as `_day_pass` works them out a list and a reason at a time:
+    which are gone (a dated reason past its grace, a regular contact falling due after the days it
+    may be taken early), which customers wait for a reason not open yet (WL-4), which are due
+    today whatever the capacity and how the others rank. A customer's reasons on a list (in their
+    order: the first is the task's purpose) are made a Planned only when the list must take the
+    customer (`ListDay.must`) or reaches it (`ListDay.run`)."""
+
+    def __init__(self, reasons: list[Reason], managers: ByCustomer | dict[int, int | None],
+                 values: ByCustomer | dict[int, int], day: dt.date, working: bool, rules: Rules) -> None:
+        self.reasons, self.day = reasons, day
+        rule = rules.reason_rules
+        codes = list(rule)
+        if len(codes) > 62:
+            raise ValueError("a customer's codes are counted as the bits of a number")
+        code_of = {code: i for i, code in enumerate(codes)}
+        n = len(reasons)
+        customer = np.fromiter(map(itemgetter(0), reasons), np.int64, n)
+        holder = _holders(reasons, customer, managers)
+        code = np.fromiter(map(code_of.__getitem__, map(itemgetter(1), reasons)), np.int64, n)
+        due = np.fromiter(map(dt.date.toordinal, map(itemgetter(3), reasons)), np.int64, n)
+        lead, grace, weight = (np.array([getattr(rule[c], name) for c in codes] or [0], dtype=np.int64)
+                               for name in ("lead_days", "grace_days", "weight"))
+        today = day.toordinal()
+        regular = code == code_of.get(C.CADENCE_DUE, -1)
+        gone = (holder < 0) | np.where(regular, due > today + CADENCE_PULL_DAYS, due < today - grace[code])
+        coming = ~gone & ~regular & (due > today + lead[code])  # a dated reason not open yet
+        opened = ~gone & ~coming
+        # due today, or missed and still within grace: today whatever the capacity (on a day off,
+        # only what falls due that very day: a missed one waits for a working day)
+        forced = opened & ~regular & ((due == today) | (working & (due < today)))
+        # Each list's customers (holder, customer): their reasons, in the reasons' order.
+        at = np.flatnonzero(opened | coming)
+        at = at[_order_by(holder[at], customer[at])]
+        h, c, o = holder[at], customer[at], opened[at]
+        first = np.flatnonzero(np.r_[True, (h[1:] != h[:-1]) | (c[1:] != c[:-1])]) if len(at) else at
+        big = np.iinfo(np.int64).max
+
+        def least(column: np.ndarray) -> np.ndarray:
+            return np.minimum.reduceat(column, first) if len(first) else column[:0]
+
+        def total(column: np.ndarray) -> np.ndarray:
+            return np.add.reduceat(column.astype(np.int64), first) if len(first) else np.zeros(0, np.int64)
+
+        opened_of = total(o)  # the customer's reasons open today on the list (none: it only waits)
+        forced_of = total(forced[at]) > 0
+        coming_of = least(np.where(coming[at], due[at], big))  # the earliest not open yet
+        dated_of = least(np.where(o & ~regular[at], due[at], big))  # the earliest open dated reason
+        due_of = least(np.where(o, due[at], big))
+        since = least(np.where(o & regular[at], due[at], today))  # when the regular contact fell due
+        heaviest = np.maximum.reduceat(np.where(o, weight[code[at]], -1), first) if len(first) else first
+        kinds = np.bitwise_count(np.bitwise_or.reduceat(np.where(o, np.left_shift(1, code[at]), 0), first)) \
+            if len(first) else first
+        customers, holders = c[first], h[first]
+        # planner._priority: the weightiest reason, 5 for each further kind, the customer's value,
+        # and for a regular contact a point for every three days overdue, at most 30
+        priority = heaviest + 5 * (kinds.astype(np.int64) - 1) + _by_customer(values).take(customers, 0) + \
+            np.minimum(30, np.maximum(0, today - since) // 3)
+        waits = (coming_of < big) & (coming_of <= dated_of)  # _worth_waiting
+        must = np.flatnonzero((opened_of > 0) & forced_of)
+        may = np.flatnonzero((opened_of > 0) & ~forced_of & ~waits)
+        self.positions = at[o]  # each customer's open reasons, one after another
+        self.first = np.cumsum(opened_of) - opened_of
+        self.count = opened_of
+        must = must[_order_by(holders[must], -priority[must], customers[must])]
+        may = may[_order_by(holders[may], -priority[may], due_of[may], customers[may])]
+        self.must_rows = (customers[must], priority[must], must)
+        self.may_rows = (-priority[may], due_of[may], customers[may], may)
+        self.must_of, self.may_of = _slices(holders[must]), _slices(holders[may])
+
+    def of(self, holder: int) -> ListDay:
+        return ListDay(self, self.must_of.get(holder, (0, 0)), self.may_of.get(holder, (0, 0)))
+
+    def reasons_of(self, group: int) -> list[Reason]:
+        start = int(self.first[group])
+        return list(map(self.reasons.__getitem__, self.positions[start:start + int(self.count[group])].tolist()))
+
+
+@dataclass
+class ListDay:
+    """One list's part of DayCandidates."""
+
+    candidates: DayCandidates
+    must_at: tuple[int, int]
+    may_at: tuple[int, int]
+
+    def must(self) -> list[Planned]:
+        """The customers due today whatever the capacity, in rank order."""
+        start, end = self.must_at
+        customers, priority, groups = (column[start:end].tolist() for column in self.candidates.must_rows)
+        day, reasons_of = self.candidates.day, self.candidates.reasons_of
+        return [Planned(cid, day, reasons_of(g), priority=p) for cid, p, g in zip(customers, priority, groups,
+                                                                                  strict=True)]
+
+    def run(self) -> DatedRun | None:
+        start, end = self.may_at
+        return DatedRun(self.candidates, start, end) if end > start else None
+
+
+class DatedRun(_Run):
+    """One list's other candidates of a one-day plan, ranked (DayCandidates): heap entries
+    (-priority, earliest date, customer, its reasons)."""
+
+    def __init__(self, candidates: DayCandidates, start: int, end: int) -> None:
+        super().__init__(candidates.may_rows, start, end)
+        self.reasons_of = candidates.reasons_of
+
+    def entry(self, negative: int, due: int, cid: int, group: int) -> tuple:
+        return negative, dt.date.fromordinal(due), cid, self.reasons_of(group)
+
+
+def _slices(holders: np.ndarray) -> dict[int, tuple[int, int]]:
+    """Where each holder's rows start and end, in rows sorted by holder."""
+    if not len(holders):
+        return {}
+    starts = np.flatnonzero(np.r_[True, holders[1:] != holders[:-1]])
+    ends = np.r_[starts[1:], len(holders)]
+    return {h: (a, b) for h, a, b in zip(holders[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
 
 
 def _order_by(*columns: np.ndarray) -> np.ndarray:

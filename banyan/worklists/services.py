@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from banyan.worklists.planner import (
     PRIORITY_BONUS,
     VALUE_BONUS,
     ByCustomer,
+    DayCandidates,
     Facts,
     Planned,
     RegularContacts,
@@ -359,18 +361,25 @@ def _plan_window(day: dt.date, days: list[dt.date], manager_ids, *, whole_bank: 
     fresh = [*before, *_fresh(beside, *planned), *after]
     del before, beside, after, kinds
     _with_addressed(managers, values, {r[0] for r in fresh if r[6] is not None})  # (r[6]: staff_id)
-    lists = sort_to_lists(fresh, managers)
-    runs = regulars.ranked(day, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned, others) \
-        if regulars is not None else {}
-    del fresh, managers, regulars  # (a bank-wide build: the lists hold them now)
     staff = {s.pk: s for s in worklist_staff(manager_ids)}
     # One bank's facts for every list (a customer can be on two: an addressed reason), read as the
     # planners reach the customers.
     facts: dict[int, Facts] = {}
-    steps = {manager_id: planning(days=days, reasons=lists.reasons.pop(manager_id, []), values=values, facts=facts,
-                                  capacity=manager.daily_capacity, is_working_day=is_working_day, rules=rules,
-                                  dated=lists.dated, regulars=runs.get(manager_id))
-             for manager_id, manager in staff.items()}
+    plan = functools.partial(planning, days=days, values=values, facts=facts, is_working_day=is_working_day,
+                             rules=rules)
+    if regulars is not None:  # one day: every list's reasons worked out at once, as arrays
+        today = DayCandidates(fresh, managers, values, day, is_working_day(day), rules)
+        runs = regulars.ranked(day, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned, others)
+        del fresh, managers, regulars  # (a bank-wide build: `today` holds them now)
+        steps = {manager_id: plan(reasons=[], capacity=manager.daily_capacity, today=today.of(manager_id),
+                                  regulars=runs.get(manager_id))
+                 for manager_id, manager in staff.items()}
+    else:
+        lists = sort_to_lists(fresh, managers)
+        del fresh, managers  # (the lists hold them now)
+        steps = {manager_id: plan(reasons=lists.reasons.pop(manager_id, []), capacity=manager.daily_capacity,
+                                  dated=lists.dated)
+                 for manager_id, manager in staff.items()}
     return plan_together(steps, facts, lambda ids: _facts_of(ids, day.replace(day=1), policy))
 
 

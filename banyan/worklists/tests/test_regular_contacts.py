@@ -16,6 +16,7 @@ import pytest
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import (
     ByCustomer,
+    DayCandidates,
     Facts,
     RegularContacts,
     Rules,
@@ -61,6 +62,16 @@ def _bank(seed: int):
             after.append(Reason(cid, C.COMPLAINT_DUE, "投诉待回访", MONDAY, f"complaint:{cid}", (), 1))
         elif roll < 0.35:
             after.append(Reason(cid, C.MEMO_DUE, "约定回电", MONDAY - dt.timedelta(days=1), f"memo:{cid}"))
+        roll = rng.random()  # a second reason: some open, some not yet (WL-4), some past their grace
+        if roll < 0.1:
+            due = MONDAY + dt.timedelta(days=rng.randint(0, 7))  # (lead 2)
+            after.append(Reason(cid, C.ANNIVERSARY, "结婚纪念日", due, f"anniversary:{cid}"))
+        elif roll < 0.15:
+            due = MONDAY - dt.timedelta(days=rng.randint(0, 5))  # (grace 2)
+            after.append(Reason(cid, C.BIRTHDAY, "生日", due, "birthday:2025"))
+        elif roll < 0.2:
+            due = MONDAY + dt.timedelta(days=rng.randint(-4, 1))  # (grace 3)
+            before.append(Reason(cid, C.STOP_LOSS, "基金触及止损线", due, f"stop:{cid}"))
     for _kind, ids in kinds:
         ids.sort()  # (as the server's array of a kind's ids)
     regular = [Reason(cid, C.CADENCE_DUE, words, due, "", args) for (words, due, args), ids in kinds for cid in ids]
@@ -73,34 +84,39 @@ def _bank(seed: int):
     return kinds, before, regular, after, facts, managers, values, (exact, cooling)
 
 
-def _plans(lists, facts, values, rules, runs=None):
+def _plans(day, facts, values, rules, *, lists=None, today=None, runs=None):
     seen: dict[int, Facts] = {}
-    steps = {m: planning(days=[MONDAY], reasons=lists.reasons.get(m, []), values=values, facts=seen, capacity=CAPACITY,
-                         is_working_day=lambda d: d.weekday() < 5, rules=rules, dated=lists.dated,
-                         regulars=(runs or {}).get(m))
+    steps = {m: planning(days=[day], reasons=lists.reasons.get(m, []) if lists else [], values=values, facts=seen,
+                         capacity=CAPACITY, is_working_day=lambda d: d.weekday() < 5, rules=rules,
+                         dated=lists.dated if lists else None, regulars=(runs or {}).get(m),
+                         today=today.of(m) if today else None)
              for m in range(1, 6)}
     plans = plan_together(steps, seen, lambda ids: {cid: facts[cid] for cid in ids})
-    return {m: [(p.customer_id, p.rank, p.priority, p.suppressed, p.reasons) for p in days[MONDAY]]
+    return {m: [(p.customer_id, p.rank, p.priority, p.suppressed, p.reasons) for p in days[day]]
             for m, days in plans.items()}
 
 
+@pytest.mark.parametrize("day", [MONDAY, MONDAY - dt.timedelta(days=1)], ids=["working day", "day off"])
 @pytest.mark.parametrize("seed", range(40))
-def test_the_lists_are_those_of_every_regular_contact_planned_as_a_reason(seed):
+def test_the_lists_are_those_of_every_reason_planned_a_reason_at_a_time(seed, day):
+    """A one-day build (services._plan_window): the regular contacts ranked as arrays, the other
+    reasons worked out for every list at once (DayCandidates) — the lists `planning` makes of every
+    reason a list and a reason at a time (`_day_pass`)."""
     kinds, before, regular, after, facts, managers, values, planned = _bank(seed)
     rules = Rules()
     whole = sort_to_lists(_fresh([*before, *regular, *after], *planned), managers)
-    expected = _plans(whole, facts, values, rules)
+    expected = _plans(day, facts, values, rules, lists=whole)
 
     regulars = RegularContacts(kinds)
     before, after = _fresh(before, *planned), _fresh(after, *planned)
     others = {r.customer_id for r in [*before, *after]}
     beside = _fresh(regulars.reasons_of(others), *planned)
-    lists = sort_to_lists([*before, *beside, *after], managers)
-    runs = regulars.ranked(MONDAY, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned, others)
-    got = _plans(lists, facts, values, rules, runs)
+    today = DayCandidates([*before, *beside, *after], managers, values, day, day.weekday() < 5, rules)
+    runs = regulars.ranked(day, managers, values, rules.reason_rules[C.CADENCE_DUE].weight, planned, others)
+    got = _plans(day, facts, values, rules, today=today, runs=runs)
 
     assert got == expected
-    assert sum(len(tasks) for tasks in expected.values()) > 0 or not facts
+    assert sum(len(tasks) for tasks in expected.values()) > 0 or not facts or day.weekday() >= 5
 
 
 def test_no_regular_contacts_rank_nothing():
