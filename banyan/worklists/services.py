@@ -7,7 +7,7 @@ import contextvars
 import datetime as dt
 import functools
 import time
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,6 +36,7 @@ from banyan.worklists.generations import previews_stale
 from banyan.worklists.models import HolidayOverride, ReasonRule, Task, TaskReason, TaskStatus, WorklistDay
 from banyan.worklists.models import ReasonCode as C
 from banyan.worklists.planner import (
+    KEY_DAY_ZERO,
     PRIORITY_BONUS,
     VALUE_BONUS,
     ByCustomer,
@@ -44,7 +45,9 @@ from banyan.worklists.planner import (
     Planned,
     RegularContacts,
     Rules,
+    cooling_key,
     plan_together,
+    planned_key,
     planning,
     rule_args_json,
     sort_to_lists,
@@ -59,6 +62,8 @@ from banyan.worklists.triggers import (
     collect_by_kind,
     fetch_rows,
     gc_paused,
+    int_array,
+    values_sql,
 )
 
 LOOK_BACK_DAYS = 45  # how far back "already planned?" looks (longest grace + lead)
@@ -256,13 +261,13 @@ class DayScope:
 
 def _already_planned(manager_ids, day: dt.date, *, scope: DayScope | None = None,
                      customers: set[int] | None = None) -> tuple[set, set]:
-    """Reasons planned before `day`: exact keys (customer, code, due, ref), and for state reasons the
-    (customer, code, ref) still in their cool-off. A reason whose call went unanswered (a task closed
-    "not reached") is not planned yet: it comes back on the next list while it is due, until it has
-    been tried `UNANSWERED_TRIES` times. With a `scope` (one group of a split build): the tasks of
-    the staff the bank-wide build would have built, as they were when it started, of the
-    `customers` of the group's reasons — every key is a customer's, so the group sees for its
-    reasons what the one build saw."""
+    """Reasons planned before `day`: their keys (planner.planned_key: customer, code, due, ref), and
+    for state reasons those still in their cool-off (cooling_key: customer, code, ref). A reason
+    whose call went unanswered (a task closed "not reached") is not planned yet: it comes back on
+    the next list while it is due, until it has been tried `UNANSWERED_TRIES` times. With a
+    `scope` (one group of a split build): the tasks of the staff the bank-wide build would have
+    built, as they were when it started, of the `customers` of the group's reasons — every key is
+    a customer's, so the group sees for its reasons what the one build saw."""
     # `day` itself included: a task moved by hand onto the day is already there with its reasons.
     since = day - dt.timedelta(days=LOOK_BACK_DAYS)
     qs = TaskReason.objects.filter(task__date__gte=since, task__date__lte=day)
@@ -279,34 +284,72 @@ def _already_planned(manager_ids, day: dt.date, *, scope: DayScope | None = None
     elif manager_ids is not None:
         qs = qs.filter(_among("task__manager_id", list(manager_ids)))
         tasks = tasks.filter(_among("manager_id", list(manager_ids)))
-    unanswered = set(tasks.values_list("pk", flat=True))
-    exact, cooling = set(), set()
-    tries: dict[tuple, list] = defaultdict(list)  # (customer, code, ref) → its unanswered rows
-    # A bank-wide build reads a million and more rows here: plain tuples (fetch_rows).
-    for row in fetch_rows(qs.values_list("customer_id", "code", "due_date", "ref", "task__date", "task_id")):
-        if row[5] in unanswered:
-            tries[(row[0], row[1], row[3])].append(row)
-        else:
-            _mark_planned(row, day, exact, cooling)
-    for rows in tries.values():
-        if len(rows) >= UNANSWERED_TRIES:
-            for row in rows:
-                _mark_planned(row, day, exact, cooling)
+    unanswered = list(tasks.order_by().values_list("pk", flat=True))
+    columns = qs.order_by().values_list("customer_id", "code", "due_date", "ref", "task__date", "task_id")
+    exact, cooling, tried = _planned_keys(columns, unanswered, day)
+    # a reason whose calls went unanswered fewer than UNANSWERED_TRIES times is not planned yet
+    tries = Counter(plain for _key, plain, _cool in tried)
+    for key, plain, cool in tried:
+        if tries[plain] >= UNANSWERED_TRIES:
+            exact.add(key)
+            if cool:
+                cooling.add(plain)
     return exact, cooling
 
 
-def _mark_planned(row: tuple, day: dt.date, exact: set, cooling: set) -> None:
-    cid, code, due, ref, task_day, _task = row
-    exact.add((cid, code, due, ref))
-    if code in COOL_OFF_DAYS and (day - task_day).days < COOL_OFF_DAYS[code]:
-        cooling.add((cid, code, ref))
+def _planned_keys(columns, unanswered: list[int], day: dt.date) -> tuple[set[str], set[str], list[tuple]]:
+    """The reasons planned (`columns`: customer, code, due day, ref, the task's day, its id): the
+    keys of those whose task is not `unanswered` (planner.planned_key), and of these the ones in
+    their cool-off on `day` (cooling_key); those whose task is, each as (planned_key, cooling_key,
+    in its cool-off). A bank-wide build reads 1.7M of them at a bank with weeks of lists (1M
+    customers, 20 tasks a manager a day): PostgreSQL makes the keys and sends them as a few
+    arrays, so that the build's Python — running the triggers meanwhile — only puts them in sets
+    (`_planned_keys_here` elsewhere: the same keys)."""
+    if connection.vendor != "postgresql":
+        return _planned_keys_here(columns, set(unanswered), day)
+    query = values_sql(columns)
+    if query is None:
+        return set(), set(), []
+    sql, params = query
+    cool_off = " ".join("WHEN %s THEN %s - p.task_day < %s" for _code in COOL_OFF_DAYS)
+    exact, cooling, tried = set(), set(), []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.tried, array_agg(q.key), array_agg(q.plain) FILTER (WHERE q.cool),"
+            " array_agg(q.plain) FILTER (WHERE q.tried), array_agg(q.cool) FILTER (WHERE q.tried)"
+            " FROM (SELECT p.customer::text || ' ' || p.code || ' ' || (p.due - %s)::text || ' ' || p.ref AS key,"
+            " p.customer::text || ' ' || p.code || ' ' || p.ref AS plain,"
+            f" CASE p.code {cool_off} ELSE false END AS cool, p.task = ANY(%s::bigint[]) AS tried"
+            f" FROM ({sql}) AS p(customer, code, due, ref, task_day, task)) AS q GROUP BY q.tried",
+            [KEY_DAY_ZERO, *(x for code, days in COOL_OFF_DAYS.items() for x in (str(code), day, days)),
+             int_array(unanswered), *params])
+        for was_tried, keys, cool_plains, plains, cools in cursor.fetchall():
+            if was_tried:
+                tried = list(zip(keys, plains, cools, strict=True))
+            else:
+                exact, cooling = set(keys), set(cool_plains or ())
+    return exact, cooling, tried
+
+
+def _planned_keys_here(columns, unanswered: set[int], day: dt.date) -> tuple[set[str], set[str], list[tuple]]:
+    exact, cooling, tried = set(), set(), []
+    for cid, code, due, ref, task_day, task in columns:
+        key, plain = planned_key(cid, code, due, ref), cooling_key(cid, code, ref)
+        cool = code in COOL_OFF_DAYS and (day - task_day).days < COOL_OFF_DAYS[code]
+        if task in unanswered:
+            tried.append((key, plain, cool))
+        else:
+            exact.add(key)
+            if cool:
+                cooling.add(plain)
+    return exact, cooling, tried
 
 
 def _fresh(reasons: list[Reason], exact: set, cooling: set) -> list[Reason]:
     if not exact and not cooling:
         return reasons
-    return [r for r in reasons if (r.customer_id, r.code, r.due, r.ref) not in exact
-            and (r.customer_id, r.code, r.ref) not in cooling]
+    return [r for r in reasons if planned_key(r[0], r[1], r[3], r[4]) not in exact
+            and cooling_key(r[0], r[1], r[4]) not in cooling]
 
 
 def _title(name: str, gender: str) -> str:

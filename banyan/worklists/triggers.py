@@ -116,13 +116,13 @@ class Window:
 
     @cached_property
     def _manager_array(self) -> str:
-        return _array(self.manager_ids)
+        return int_array(self.manager_ids)
 
     @cached_property
     def customer_ids(self) -> str:
         """The ids of the managers' customers as the text of an array (one query, by the index
         on the manager)."""
-        return _array(sorted(self.customers().values_list("pk", flat=True)))
+        return int_array(sorted(self.customers().values_list("pk", flat=True)))
 
 
 class AnyOf(Func):
@@ -133,14 +133,14 @@ class AnyOf(Func):
 
     def __init__(self, field: str, ids):
         super().__init__(F(field))
-        self.ids = ids if isinstance(ids, str) else _array(ids)
+        self.ids = ids if isinstance(ids, str) else int_array(ids)
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"{sql} = ANY(%s::bigint[])", [*params, self.ids]
 
 
-def _array(ids) -> str:
+def int_array(ids) -> str:
     """Integer ids as the text of a PostgreSQL array."""
     return "{" + ",".join(str(int(i)) for i in ids) + "}"
 
@@ -153,15 +153,24 @@ def fetch_rows(qs: QuerySet) -> list[tuple]:
     booleans, dates, aware datetimes). Elsewhere the queryset itself."""
     if connection.vendor != "postgresql":
         return list(qs)
-    if list(qs.query.selected or ())[:len(qs._fields)] != list(qs._fields):  # then its annotations, if any
-        raise ValueError("fetch_rows() needs a values_list() query")
-    try:
-        sql, params = qs.query.sql_with_params()
-    except EmptyResultSet:  # a filter no row can meet (e.g. `__in` an empty list), as the queryset answers
+    query = values_sql(qs)
+    if query is None:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*query)
         return cursor.fetchall()
+
+
+def values_sql(qs: QuerySet) -> tuple[str, list] | None:
+    """The SQL and parameters of a values_list() query, its columns in the values_list's order;
+    None for a filter no row can meet (e.g. `__in` an empty list), as the queryset answers."""
+    if list(qs.query.selected or ())[:len(qs._fields)] != list(qs._fields):  # then its annotations, if any
+        raise ValueError("needs a values_list() query")
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
 
 
 def _days(first: dt.date, last: dt.date):

@@ -22,7 +22,9 @@ from banyan.worklists.planner import (
     Rules,
     _in_set,
     _order_by,
+    cooling_key,
     plan_together,
+    planned_key,
     planning,
     sort_to_lists,
 )
@@ -75,8 +77,8 @@ def _bank(seed: int):
     for _kind, ids in kinds:
         ids.sort()  # (as the server's array of a kind's ids)
     regular = [Reason(cid, C.CADENCE_DUE, words, due, "", args) for (words, due, args), ids in kinds for cid in ids]
-    exact = {(r.customer_id, r.code, r.due, r.ref) for r in rng.sample(regular + before, len(regular) // 8)}
-    cooling = {(r.customer_id, r.code, r.ref) for r in rng.sample(regular, len(regular) // 10)}
+    exact = {planned_key(r.customer_id, r.code, r.due, r.ref) for r in rng.sample(regular + before, len(regular) // 8)}
+    cooling = {cooling_key(r.customer_id, r.code, r.ref) for r in rng.sample(regular, len(regular) // 10)}
     if len(managers) > 1:
         first, second = list(managers)[:2]
         del managers[first]  # a customer of no list built (no manager of the books read)
