@@ -647,12 +647,11 @@ class RegularContacts:
     def ranked(self, day: dt.date, managers: ByCustomer | dict[int, int | None], values: ByCustomer | dict[int, int],
                weight: int, planned: tuple[set, set], besides: set[int]) -> dict[int, RegularRun]:
         """The rest — the regular contacts of customers with no other reason (not in `besides`, whose
-        are made by `reasons_of`) — by list (the
-        customer's manager's; none of a customer of no list built), each ranked as `planning` ranks
-        its candidates: by priority (`weight`, the customer's value, the overdue bonus), then
-        the day it fell due, then the customer. Those falling due after the days a regular contact
-        may be taken early are left out; what was planned already (`planned`: _already_planned's
-        keys) is passed over as the planner reaches it."""
+        are made by `reasons_of`) — by list (the customer's manager's; none of a customer of no list
+        built), each ranked as `planning` ranks its candidates: by priority (`weight`, the customer's
+        value, the overdue bonus), then the day it fell due, then the customer. Those falling due
+        after the days a regular contact may be taken early are left out; what was planned already
+        (`planned`: _already_planned's keys) is passed over as the planner reaches it."""
         due = [kind[1] for kind in self.kinds]
         pull_until = day + dt.timedelta(days=CADENCE_PULL_DAYS)
         kind_ok = np.array([d <= pull_until for d in due] or [False])
@@ -664,15 +663,10 @@ class RegularContacts:
         listed = manager >= 0
         customers, kind_of, manager = customers[listed], kind_of[listed], manager[listed]
         negative = -(weight + _by_customer(values).take(customers, 0) + bonus[kind_of])
-        if not len(manager):
-            return {}
         order = _order_by(manager, negative, due_day[kind_of], customers)
-        manager, negative, kind_of, customers = manager[order], negative[order], kind_of[order], customers[order]
-        starts = np.flatnonzero(np.r_[True, manager[1:] != manager[:-1]])
-        ends = np.r_[starts[1:], len(manager)]
-        columns = (negative, kind_of, customers)
+        columns = (negative[order], kind_of[order], customers[order])
         return {m: RegularRun(self.kinds, columns, start, end, planned)
-                for m, start, end in zip(manager[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
+                for m, (start, end) in _slices(manager[order]).items()}
 
 
 class RegularRun(_Run):
